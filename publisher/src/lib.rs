@@ -1,0 +1,63 @@
+//! `publisher`: the ops side. Sends a text to every session (`broadcast`) or to
+//! given sessions (`session.<id>`), like 4D's `SEND MESSAGE TO REMOTE USER`.
+//!
+//! Layout:
+//! - [`cli`]: the command line, defined once (help, the compose check and the
+//!   tests all read this definition).
+//! - [`send`]: `publisher send`: validate everything, connect, publish, flush, report.
+
+pub mod cli;
+pub mod send;
+
+use clap::Parser;
+use remote_message::exit;
+
+/// An error that ends the process with a documented exit code.
+#[derive(Debug)]
+pub struct Failure {
+    pub code: i32,
+    pub message: String,
+}
+
+impl Failure {
+    pub fn usage(message: impl Into<String>) -> Failure {
+        Failure {
+            code: exit::USAGE,
+            message: message.into(),
+        }
+    }
+    pub fn server(message: impl Into<String>) -> Failure {
+        Failure {
+            code: exit::SERVER,
+            message: message.into(),
+        }
+    }
+}
+
+/// Runs the command line and returns the exit code.
+pub fn main() -> i32 {
+    let cli = cli::Cli::parse();
+    remote_message::logging::init();
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("publisher: cannot start the async runtime: {e}");
+            return exit::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            cli::Command::Send(args) => send::run(&cli.connection, args).await,
+        }
+    });
+    match result {
+        Ok(()) => exit::OK,
+        Err(failure) => {
+            eprintln!("publisher: {}", failure.message);
+            failure.code
+        }
+    }
+}

@@ -1,0 +1,308 @@
+//! NATS connection options, defined once for both binaries and named like the
+//! `nats` CLI's, plus error text that says what to do and never shows a secret.
+
+use async_nats::{ConnectError, ConnectErrorKind, ConnectOptions, ServerAddr};
+use std::error::Error as _;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Server used when neither `--server` nor `NATS_URL` is given.
+pub const DEFAULT_SERVER: &str = "nats://127.0.0.1:4222";
+
+/// How long connecting may take when `--timeout` is not given.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Options for reaching and authenticating to NATS.
+#[derive(clap::Args, Debug, Clone, Default)]
+#[command(next_help_heading = "Connection")]
+pub struct ConnectionArgs {
+    /// NATS server URLs, comma-separated; user and password may be given in the URL
+    /// (e.g. nats://user:pass@host:4222)
+    #[arg(
+        short = 's',
+        long = "server",
+        env = "NATS_URL",
+        hide_env_values = true,
+        default_value = DEFAULT_SERVER,
+        value_name = "URLS",
+        global = true
+    )]
+    pub server: String,
+
+    /// User credentials file (JWT and nkey seed)
+    #[arg(long, env = "NATS_CREDS", value_name = "FILE", global = true)]
+    pub creds: Option<PathBuf>,
+
+    /// User nkey seed file
+    #[arg(long, env = "NATS_NKEY", value_name = "FILE", global = true)]
+    pub nkey: Option<PathBuf>,
+
+    /// Authentication token
+    #[arg(long, env = "NATS_TOKEN", hide_env_values = true, global = true)]
+    pub token: Option<String>,
+
+    /// CA certificate (PEM) to verify the server with; turns TLS on
+    #[arg(long, value_name = "FILE", global = true)]
+    pub tls_ca: Option<PathBuf>,
+
+    /// Client certificate (PEM) for servers that require one; needs --tls-key
+    #[arg(long, value_name = "FILE", requires = "tls_key", global = true)]
+    pub tls_cert: Option<PathBuf>,
+
+    /// Private key (PEM) of --tls-cert
+    #[arg(long, value_name = "FILE", requires = "tls_cert", global = true)]
+    pub tls_key: Option<PathBuf>,
+
+    /// Connection name shown by the server's monitoring
+    #[arg(long, global = true)]
+    pub name: Option<String>,
+
+    /// How long to wait on NATS: connecting, and answers where a command waits
+    /// for them (e.g. 5s, 500ms) [default: connect 5s]
+    #[arg(long, value_name = "DUR", value_parser = humantime::parse_duration, global = true)]
+    pub timeout: Option<Duration>,
+}
+
+/// A local problem with the connection options: nothing was attempted (exit 2).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct SetupError(String);
+
+/// The server could not be reached or refused us (exit 3).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ConnectFailure(pub String);
+
+impl ConnectionArgs {
+    /// How long connecting may take.
+    pub fn connect_timeout(&self) -> Duration {
+        self.timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT)
+    }
+
+    /// The server list, parsed.
+    pub fn server_addrs(&self) -> Result<Vec<ServerAddr>, SetupError> {
+        let addrs = self
+            .server
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| {
+                s.parse::<ServerAddr>().map_err(|e| {
+                    SetupError(self.scrub(&format!(
+                        "invalid --server URL {}: {e}; expected e.g. nats://host:4222",
+                        redact_url(s)
+                    )))
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        if addrs.is_empty() {
+            return Err(SetupError(
+                "--server is empty: give a NATS URL such as nats://127.0.0.1:4222".into(),
+            ));
+        }
+        Ok(addrs)
+    }
+
+    /// The server list as safe to print: passwords replaced by `***`.
+    pub fn display_servers(&self) -> String {
+        self.server
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(redact_url)
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
+    /// async-nats options for these arguments. `default_name` names the
+    /// connection when `--name` is not given.
+    pub async fn options(&self, default_name: &str) -> Result<ConnectOptions, SetupError> {
+        let mut options = ConnectOptions::new()
+            .name(self.name.as_deref().unwrap_or(default_name))
+            .connection_timeout(self.connect_timeout());
+        if let Some(path) = &self.creds {
+            options = options
+                .credentials_file(path)
+                .await
+                .map_err(|e| file_error("--creds", "a credentials file", path, e))?;
+        }
+        if let Some(path) = &self.nkey {
+            let seed = std::fs::read_to_string(path)
+                .map_err(|e| file_error("--nkey", "an nkey seed file", path, e))?;
+            let seed = seed
+                .lines()
+                .map(str::trim)
+                .find(|l| l.starts_with("SU"))
+                .ok_or_else(|| {
+                    SetupError(format!(
+                        "--nkey {}: no user nkey seed (a line starting with SU) in the file",
+                        path.display()
+                    ))
+                })?;
+            options = options.nkey(seed.to_owned());
+        }
+        if let Some(token) = &self.token {
+            options = options.token(token.clone());
+        }
+        if let Some(ca) = &self.tls_ca {
+            readable("--tls-ca", ca)?;
+            options = options.add_root_certificates(ca.clone()).require_tls(true);
+        }
+        if let (Some(cert), Some(key)) = (&self.tls_cert, &self.tls_key) {
+            readable("--tls-cert", cert)?;
+            readable("--tls-key", key)?;
+            options = options
+                .add_client_certificate(cert.clone(), key.clone())
+                .require_tls(true);
+        }
+        Ok(options)
+    }
+
+    /// Connects once, bounded by `--timeout`: for commands that must not hang.
+    pub async fn connect(
+        &self,
+        options: ConnectOptions,
+    ) -> Result<async_nats::Client, ConnectFailure> {
+        let addrs = self.server_addrs().map_err(|e| ConnectFailure(e.0))?;
+        let timeout = self.connect_timeout();
+        match tokio::time::timeout(timeout, options.connect(addrs)).await {
+            Ok(Ok(client)) => Ok(client),
+            Ok(Err(err)) => Err(ConnectFailure(self.describe_connect_error(&err))),
+            Err(_) => Err(ConnectFailure(self.timed_out())),
+        }
+    }
+
+    /// What went wrong connecting, and what to do about it.
+    pub fn describe_connect_error(&self, err: &ConnectError) -> String {
+        let servers = self.display_servers();
+        let cause = err
+            .source()
+            .map(|s| match s.downcast_ref::<std::io::Error>() {
+                Some(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => {
+                    "connection refused".to_owned()
+                }
+                _ => s.to_string(),
+            })
+            .unwrap_or_else(|| err.kind().to_string());
+        let text = match err.kind() {
+            ConnectErrorKind::TimedOut => return self.timed_out(),
+            ConnectErrorKind::Dns => format!(
+                "cannot resolve the NATS server in {servers} ({cause}): check --server or NATS_URL"
+            ),
+            ConnectErrorKind::Authentication | ConnectErrorKind::AuthorizationViolation => format!(
+                "NATS at {servers} refused the credentials ({cause}): check --creds, --nkey, \
+                 --token or the user and password in the URL"
+            ),
+            ConnectErrorKind::Tls => format!(
+                "TLS with NATS at {servers} failed ({cause}): check --tls-ca, --tls-cert and \
+                 --tls-key, and that the URL names the host in the server's certificate"
+            ),
+            ConnectErrorKind::ServerParse => {
+                format!("invalid NATS server URL {servers} ({cause}): check --server or NATS_URL")
+            }
+            ConnectErrorKind::Io | ConnectErrorKind::MaxReconnects => format!(
+                "cannot reach NATS at {servers} ({cause}): is nats-server running? \
+                 set --server or NATS_URL"
+            ),
+        };
+        self.scrub(&text)
+    }
+
+    fn timed_out(&self) -> String {
+        format!(
+            "cannot reach NATS at {} (no answer within {}): is nats-server running and the \
+             address right? set --server or NATS_URL, or a longer --timeout",
+            self.display_servers(),
+            humantime::format_duration(self.connect_timeout())
+        )
+    }
+
+    /// Removes every password and token these arguments carry from `text`,
+    /// whatever produced it.
+    pub fn scrub(&self, text: &str) -> String {
+        let mut secrets: Vec<String> = self
+            .server
+            .split(',')
+            .filter_map(|s| s.trim().parse::<ServerAddr>().ok())
+            .filter_map(|a| a.password().map(str::to_owned))
+            .collect();
+        secrets.extend(self.token.clone());
+        secrets
+            .iter()
+            .filter(|s| !s.is_empty())
+            .fold(text.to_owned(), |acc, secret| {
+                acc.replace(secret.as_str(), "***")
+            })
+    }
+}
+
+/// `nats://user:secret@host:4222` → `nats://user:***@host:4222`.
+pub fn redact_url(url: &str) -> String {
+    let (scheme, rest) = match url.split_once("://") {
+        Some((scheme, rest)) => (Some(scheme), rest),
+        None => (None, url),
+    };
+    let rest = match rest.rsplit_once('@') {
+        Some((userinfo, host)) => match userinfo.split_once(':') {
+            Some((user, _password)) => format!("{user}:***@{host}"),
+            // A lone userinfo part is a token or a user name: hide it too.
+            None => format!("***@{host}"),
+        },
+        None => rest.to_owned(),
+    };
+    match scheme {
+        Some(scheme) => format!("{scheme}://{rest}"),
+        None => rest,
+    }
+}
+
+fn file_error(flag: &str, what: &str, path: &Path, err: std::io::Error) -> SetupError {
+    SetupError(format!(
+        "{flag} {}: cannot read it as {what} ({err}): check the path and its permissions",
+        path.display()
+    ))
+}
+
+fn readable(flag: &str, path: &Path) -> Result<(), SetupError> {
+    std::fs::metadata(path)
+        .map(|_| ())
+        .map_err(|e| file_error(flag, "a PEM file", path, e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(server: &str) -> ConnectionArgs {
+        ConnectionArgs {
+            server: server.into(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn passwords_and_tokens_are_redacted() {
+        assert_eq!(redact_url("nats://u:s3cret@h:4222"), "nats://u:***@h:4222");
+        assert_eq!(redact_url("tls://tok3n@h"), "tls://***@h");
+        assert_eq!(redact_url("h:4222"), "h:4222");
+        let a = args("nats://u:s3cret@h:1, nats://other:4222");
+        assert_eq!(a.display_servers(), "nats://u:***@h:1,nats://other:4222");
+        assert_eq!(a.scrub("oops s3cret leaked"), "oops *** leaked");
+    }
+
+    #[test]
+    fn server_lists_parse_and_bad_urls_are_setup_errors() {
+        assert_eq!(args("a:1,b:2").server_addrs().unwrap().len(), 2);
+        assert!(args(" , ").server_addrs().is_err());
+        let err = args("nats://u:s3cret@[bad")
+            .server_addrs()
+            .unwrap_err()
+            .to_string();
+        assert!(!err.contains("s3cret"), "{err}");
+    }
+
+    #[test]
+    fn timeout_defaults_to_five_seconds() {
+        assert_eq!(args("x").connect_timeout(), Duration::from_secs(5));
+    }
+}

@@ -1,0 +1,290 @@
+//! The message payload: a UTF-8 JSON object (see `docs/protocol.md`).
+//!
+//! The publisher builds an [`Envelope`]; the agent turns *any* payload into an
+//! [`Incoming`] message or a [`Rejection`] with [`decode`]. Decoding is lenient
+//! on purpose: plain text from `nats pub broadcast hello` is shown as is,
+//! unknown fields are ignored, and a known field of the wrong type is treated
+//! as absent, so that no payload can stop an agent.
+
+use jiff::{Timestamp, Unit};
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+/// Header carrying the message id, which JetStream also uses for de-duplication.
+pub const MSG_ID_HEADER: &str = "Nats-Msg-Id";
+
+/// A message as the publisher sends it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Envelope {
+    /// Unique id; also sent as the `Nats-Msg-Id` header.
+    pub id: String,
+    /// The text to show; never blank.
+    pub text: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// When it was sent, RFC 3339 in UTC.
+    pub sent_at: Timestamp,
+    /// Who sent it, e.g. `ops@host`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sender: Option<String>,
+}
+
+/// Why a text or title cannot be sent.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InvalidText {
+    #[error("the message text is empty: give the text to show, or - to read it from stdin")]
+    EmptyText,
+    #[error("the title is empty: leave --title out, or give it some text")]
+    EmptyTitle,
+}
+
+impl Envelope {
+    /// A new message with a fresh id, stamped now.
+    pub fn new(
+        text: String,
+        title: Option<String>,
+        sender: Option<String>,
+    ) -> Result<Envelope, InvalidText> {
+        Envelope::with_id(nuid::next().to_string(), text, title, sender)
+    }
+
+    /// A new message with the given id, stamped now.
+    pub fn with_id(
+        id: String,
+        text: String,
+        title: Option<String>,
+        sender: Option<String>,
+    ) -> Result<Envelope, InvalidText> {
+        if text.trim().is_empty() {
+            return Err(InvalidText::EmptyText);
+        }
+        if title.as_deref().is_some_and(|t| t.trim().is_empty()) {
+            return Err(InvalidText::EmptyTitle);
+        }
+        Ok(Envelope {
+            id,
+            text,
+            title,
+            sent_at: Timestamp::now()
+                .round(Unit::Millisecond)
+                .unwrap_or_else(|_| Timestamp::now()),
+            sender: sender.filter(|s| !s.trim().is_empty()),
+        })
+    }
+
+    /// The JSON payload.
+    pub fn to_payload(&self) -> Vec<u8> {
+        serde_json::to_vec(self).expect("an envelope always serializes")
+    }
+
+    /// Bytes the server counts against its `max_payload` for this message:
+    /// the header block plus the payload.
+    pub fn wire_size(&self, payload_len: usize) -> usize {
+        // NATS/1.0\r\n<name>: <value>\r\n\r\n
+        "NATS/1.0\r\n".len() + MSG_ID_HEADER.len() + 2 + self.id.len() + 4 + payload_len
+    }
+}
+
+/// Whether the payload was a JSON envelope or plain text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    Json,
+    Text,
+}
+
+/// A message as an agent received it, whatever client sent it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Incoming {
+    /// The sender's id; else the `Nats-Msg-Id` header; else one the agent made up.
+    pub id: String,
+    pub text: String,
+    pub title: Option<String>,
+    /// `None` when absent or not RFC 3339.
+    pub sent_at: Option<Timestamp>,
+    pub sender: Option<String>,
+    pub format: Format,
+}
+
+/// Why an agent did not show a payload.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Rejection {
+    #[error("payload of {0} bytes is not valid UTF-8")]
+    NotUtf8(usize),
+    #[error("payload is empty")]
+    Empty,
+    #[error("JSON object has no non-empty string \"text\" field")]
+    NoText,
+}
+
+/// Turns any payload into a message to show, or says why not.
+///
+/// `header_id` is the `Nats-Msg-Id` header, if the message had one.
+pub fn decode(payload: &[u8], header_id: Option<&str>) -> Result<Incoming, Rejection> {
+    let raw = std::str::from_utf8(payload).map_err(|_| Rejection::NotUtf8(payload.len()))?;
+    if raw.trim().is_empty() {
+        return Err(Rejection::Empty);
+    }
+    let fallback_id = || {
+        header_id
+            .filter(|h| !h.is_empty())
+            .map(str::to_owned)
+            .unwrap_or_else(|| nuid::next().to_string())
+    };
+    // Only something that looks like an object is tried as JSON: `"hi"`, `42`
+    // or `[1]` are shown as the text they are.
+    if raw.trim_start().starts_with('{') {
+        if let Ok(Value::Object(object)) = serde_json::from_str::<Value>(raw) {
+            return from_object(object, fallback_id);
+        }
+    }
+    Ok(Incoming {
+        id: fallback_id(),
+        text: raw.trim_end().to_owned(),
+        title: None,
+        sent_at: None,
+        sender: None,
+        format: Format::Text,
+    })
+}
+
+fn from_object(
+    mut object: Map<String, Value>,
+    fallback_id: impl FnOnce() -> String,
+) -> Result<Incoming, Rejection> {
+    let mut take_string = |key: &str| match object.remove(key) {
+        Some(Value::String(s)) if !s.trim().is_empty() => Some(s),
+        _ => None,
+    };
+    let text = take_string("text").ok_or(Rejection::NoText)?;
+    let id = take_string("id");
+    let title = take_string("title");
+    let sender = take_string("sender");
+    let sent_at = take_string("sent_at").and_then(|s| s.parse::<Timestamp>().ok());
+    Ok(Incoming {
+        id: id.unwrap_or_else(fallback_id),
+        text,
+        title,
+        sent_at,
+        sender,
+        format: Format::Json,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn envelope() -> Envelope {
+        Envelope::new(
+            "Server restarts at 10pm".into(),
+            Some("Maintenance".into()),
+            Some("ops@host".into()),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn envelope_round_trips_through_decode() {
+        let sent = envelope();
+        let got = decode(&sent.to_payload(), None).unwrap();
+        assert_eq!(got.id, sent.id);
+        assert_eq!(got.text, sent.text);
+        assert_eq!(got.title, sent.title);
+        assert_eq!(got.sender, sent.sender);
+        assert_eq!(got.sent_at, Some(sent.sent_at));
+        assert_eq!(got.format, Format::Json);
+    }
+
+    #[test]
+    fn payload_is_the_documented_json_object() {
+        let sent = envelope();
+        let v: Value = serde_json::from_slice(&sent.to_payload()).unwrap();
+        let keys: Vec<_> = v.as_object().unwrap().keys().cloned().collect();
+        assert_eq!(keys, ["id", "sender", "sent_at", "text", "title"]);
+        let sent_at = v["sent_at"].as_str().unwrap();
+        assert!(sent_at.ends_with('Z'), "{sent_at} is not UTC");
+        // Optional fields are left out, not null.
+        let bare = Envelope::new("hi".into(), None, None).unwrap();
+        let v: Value = serde_json::from_slice(&bare.to_payload()).unwrap();
+        assert!(v.get("title").is_none() && v.get("sender").is_none());
+    }
+
+    #[test]
+    fn blank_text_or_title_is_refused() {
+        assert_eq!(
+            Envelope::new(" \n".into(), None, None),
+            Err(InvalidText::EmptyText)
+        );
+        assert_eq!(
+            Envelope::new("x".into(), Some("".into()), None),
+            Err(InvalidText::EmptyTitle)
+        );
+    }
+
+    #[test]
+    fn ids_are_unique() {
+        assert_ne!(envelope().id, envelope().id);
+    }
+
+    #[test]
+    fn wire_size_counts_the_header_block() {
+        let e = envelope();
+        let header = format!("NATS/1.0\r\n{MSG_ID_HEADER}: {}\r\n\r\n", e.id);
+        assert_eq!(e.wire_size(10), header.len() + 10);
+    }
+
+    #[test]
+    fn plain_text_and_non_objects_are_shown_as_text() {
+        for raw in ["hello", "\"quoted\"", "42", "[1,2]", "{not json", "null"] {
+            let got = decode(raw.as_bytes(), None).unwrap();
+            assert_eq!((got.text.as_str(), got.format), (raw, Format::Text));
+        }
+    }
+
+    #[test]
+    fn minimal_foreign_object_gets_an_id() {
+        let got = decode(br#"{"text":"hi"}"#, None).unwrap();
+        assert_eq!(got.text, "hi");
+        assert!(!got.id.is_empty());
+        let got = decode(br#"{"text":"hi"}"#, Some("from-header")).unwrap();
+        assert_eq!(got.id, "from-header");
+    }
+
+    #[test]
+    fn unknown_fields_are_ignored_and_wrong_types_are_absent() {
+        let got = decode(
+            br#"{"text":"hi","title":7,"sent_at":"yesterday","sender":null,"future":{"x":1}}"#,
+            None,
+        )
+        .unwrap();
+        assert_eq!(got.text, "hi");
+        assert_eq!((got.title, got.sent_at, got.sender), (None, None, None));
+    }
+
+    #[test]
+    fn unusable_payloads_are_rejected_not_panicked_on() {
+        assert_eq!(decode(b"\xff\xfe", None), Err(Rejection::NotUtf8(2)));
+        assert_eq!(decode(b"", None), Err(Rejection::Empty));
+        assert_eq!(decode(b"  \n", None), Err(Rejection::Empty));
+        for raw in [
+            r#"{}"#,
+            r#"{"text":""}"#,
+            r#"{"text":5}"#,
+            r#"{"title":"t"}"#,
+        ] {
+            assert_eq!(
+                decode(raw.as_bytes(), None),
+                Err(Rejection::NoText),
+                "{raw}"
+            );
+        }
+    }
+
+    #[test]
+    fn deeply_nested_json_does_not_overflow() {
+        let deep = format!("{}{}", "{\"a\":".repeat(100_000), "}".repeat(100_000));
+        // Past serde_json's recursion limit it is not an object: shown as text.
+        assert_eq!(decode(deep.as_bytes(), None).unwrap().format, Format::Text);
+    }
+}

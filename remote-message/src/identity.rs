@@ -1,0 +1,17 @@
+//! Who and where this process runs: the publisher's default `sender` and,
+//! later, an agent's session info. Never fails: unknown parts read "unknown".
+
+/// The OS login name of the current user.
+pub fn login_name() -> String {
+    whoami::username().unwrap_or_else(|_| "unknown".to_owned())
+}
+
+/// This machine's host name.
+pub fn host_name() -> String {
+    whoami::hostname().unwrap_or_else(|_| "unknown".to_owned())
+}
+
+/// `user@host`, the publisher's default sender.
+pub fn user_at_host() -> String {
+    format!("{}@{}", login_name(), host_name())
+}

@@ -1,0 +1,27 @@
+//! The shared heart of `remote-message`: the NATS version of 4D Server's
+//! `SEND MESSAGE TO REMOTE USER ( message {; userSession} )`.
+//!
+//! Both binaries (`publisher`, run by ops, and `subscriber`, the agent on each
+//! user machine) depend on this crate, so the wire contract written down in
+//! `docs/protocol.md` lives in exactly one place.
+//!
+//! Layout:
+//! - [`session_id`]: what a session id may be, and the one validator for it.
+//! - [`subject`]: the subjects `broadcast` and `session.<id>`, and which target a subject names.
+//! - [`envelope`]: the message payload; building it (publisher) and decoding anything (agent).
+//! - [`connection`]: the NATS connection options both binaries take, and error text without secrets.
+//! - [`exit`]: the documented process exit codes.
+//! - [`identity`]: the login name and host name of this process.
+//! - [`logging`]: stderr logging set-up, so stdout stays free for output meant for pipes.
+
+pub mod connection;
+pub mod envelope;
+pub mod exit;
+pub mod identity;
+pub mod logging;
+pub mod session_id;
+pub mod subject;
+
+pub use envelope::{Envelope, Incoming, Rejection};
+pub use session_id::SessionId;
+pub use subject::Target;

@@ -1,0 +1,52 @@
+//! The `subscriber` command line, defined once.
+
+use clap::{Parser, ValueEnum};
+use remote_message::connection::ConnectionArgs;
+use remote_message::{exit, SessionId};
+
+/// The agent on a user machine: shows the messages sent to its session and to
+/// everyone (the receiving side of 4D Server's SEND MESSAGE TO REMOTE USER).
+///
+/// Logs go to stderr; stdout carries only the messages.
+#[derive(Debug, Parser)]
+#[command(name = "subscriber", version, after_help = exit::HELP)]
+pub struct Cli {
+    /// Session id to listen as, 1 to 64 characters of A-Z a-z 0-9 _ -
+    /// [default: a new random id]
+    #[arg(long, value_name = "ID")]
+    pub session_id: Option<SessionId>,
+
+    /// How to show each message
+    #[arg(long, value_enum, default_value_t = Output::Terminal)]
+    pub output: Output,
+
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Output {
+    /// A readable alert block per message
+    Terminal,
+    /// One JSON object per line, for scripts
+    Json,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn bad_session_ids_are_usage_errors() {
+        for bad in ["", "a.b", "*", ">", "a b", "é", &"a".repeat(65)] {
+            let err = Cli::try_parse_from(["subscriber", "--session-id", bad]).unwrap_err();
+            assert_eq!(err.exit_code(), 2, "{bad:?}");
+        }
+    }
+}

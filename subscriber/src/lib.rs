@@ -1,0 +1,32 @@
+//! `subscriber`: the agent on a user machine. It listens on `broadcast` and on
+//! its own `session.<id>` and shows every message it gets.
+//!
+//! Layout:
+//! - [`cli`]: the command line, defined once.
+//! - [`agent`]: connection life cycle (start before the network, reconnect
+//!   forever, drain on SIGINT/SIGTERM) and the receive loop.
+//! - [`render`]: how a message looks: a terminal alert block or one JSON line.
+
+pub mod agent;
+pub mod cli;
+pub mod render;
+
+use clap::Parser;
+use remote_message::exit;
+
+/// Runs the command line and returns the exit code.
+pub fn main() -> i32 {
+    let cli = cli::Cli::parse();
+    remote_message::logging::init();
+    // One thread: an idle agent on a laptop should cost next to nothing.
+    match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime.block_on(agent::run(cli)),
+        Err(e) => {
+            eprintln!("subscriber: cannot start the async runtime: {e}");
+            exit::FAILURE
+        }
+    }
+}

@@ -1,0 +1,211 @@
+//! How a received message is shown: an alert block for a person at a
+//! terminal, or one JSON object per line for scripts.
+
+use crate::cli::Output;
+use jiff::tz::TimeZone;
+use jiff::Timestamp;
+use remote_message::envelope::Format;
+use remote_message::{Incoming, Target};
+use serde::Serialize;
+use std::io::{self, Write};
+
+/// Longest text shown in a terminal block; the JSON output always has all of it.
+const TERMINAL_MAX_CHARS: usize = 10_000;
+
+/// One line of `--output json`.
+#[derive(Debug, Serialize)]
+pub struct JsonLine<'a> {
+    pub id: &'a str,
+    pub text: &'a str,
+    pub title: Option<&'a str>,
+    pub sent_at: Option<Timestamp>,
+    pub sender: Option<&'a str>,
+    pub subject: &'a str,
+    /// `"broadcast"` or `"session"`.
+    pub target: &'static str,
+    pub received_at: Timestamp,
+    /// `"json"` for an envelope, `"text"` for a plain-text payload.
+    pub format: Format,
+}
+
+/// Writes one message to `out` in the chosen format, and flushes it.
+pub fn show(
+    out: &mut impl Write,
+    output: Output,
+    message: &Incoming,
+    target: &Target,
+    received_at: Timestamp,
+) -> io::Result<()> {
+    match output {
+        Output::Json => {
+            let line = JsonLine {
+                id: &message.id,
+                text: &message.text,
+                title: message.title.as_deref(),
+                sent_at: message.sent_at,
+                sender: message.sender.as_deref(),
+                subject: &target.subject(),
+                target: target.kind(),
+                received_at,
+                format: message.format,
+            };
+            serde_json::to_writer(&mut *out, &line)?;
+            writeln!(out)?;
+        }
+        Output::Terminal => {
+            out.write_all(terminal_block(message, target, received_at).as_bytes())?
+        }
+    }
+    out.flush()
+}
+
+/// The alert block, e.g.
+///
+/// ```text
+/// ==== Message for everyone · 2026-11-22 22:01:05 CET ====
+/// Maintenance
+///
+/// The server restarts at 10pm. Please log out before.
+/// ---- from ops@srv1 · id 9bVZ0v
+/// ```
+pub fn terminal_block(message: &Incoming, target: &Target, received_at: Timestamp) -> String {
+    let audience = match target {
+        Target::Broadcast => "everyone".to_owned(),
+        Target::Session(id) => format!("you (session {id})"),
+    };
+    let when = message
+        .sent_at
+        .unwrap_or(received_at)
+        .to_zoned(TimeZone::system())
+        .strftime("%Y-%m-%d %H:%M:%S %Z");
+    let mut block = format!("\n==== Message for {audience} · {when} ====\n");
+    if let Some(title) = &message.title {
+        block.push_str(&printable(title, TERMINAL_MAX_CHARS));
+        block.push_str("\n\n");
+    }
+    block.push_str(&printable(&message.text, TERMINAL_MAX_CHARS));
+    let from = message.sender.as_deref().unwrap_or("unknown sender");
+    block.push_str(&format!(
+        "\n---- from {} · id {}\n",
+        printable(from, 200),
+        printable(&message.id, 200)
+    ));
+    block
+}
+
+/// Text safe for a terminal: control characters (escape sequences could
+/// rewrite the screen) are shown escaped, and overlong text is cut with a note.
+fn printable(text: &str, max_chars: usize) -> String {
+    let mut out = String::with_capacity(text.len().min(max_chars * 4));
+    let mut shown = 0;
+    for c in text.chars() {
+        if shown == max_chars {
+            let rest = text.chars().count() - shown;
+            out.push_str(&format!(
+                "… [{rest} more characters; run with --output json for the full text]"
+            ));
+            break;
+        }
+        if c == '\n' || c == '\t' || !c.is_control() {
+            out.push(c);
+        } else {
+            out.extend(c.escape_default());
+        }
+        shown += 1;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message(text: &str) -> Incoming {
+        Incoming {
+            id: "m1".into(),
+            text: text.into(),
+            title: Some("Maintenance".into()),
+            sent_at: Some("2026-11-22T21:00:00Z".parse().unwrap()),
+            sender: Some("ops@srv".into()),
+            format: Format::Json,
+        }
+    }
+
+    #[test]
+    fn block_names_audience_title_text_and_sender() {
+        let alice = Target::Session("alice".parse().unwrap());
+        let block = terminal_block(&message("Restart at 10pm"), &alice, Timestamp::now());
+        for part in [
+            "Message for you (session alice)",
+            "Maintenance",
+            "Restart at 10pm",
+            "from ops@srv",
+            "id m1",
+        ] {
+            assert!(block.contains(part), "{part} missing in {block}");
+        }
+        let block = terminal_block(&message("x"), &Target::Broadcast, Timestamp::now());
+        assert!(block.contains("Message for everyone"));
+    }
+
+    #[test]
+    fn escape_sequences_cannot_reach_the_terminal() {
+        let block = terminal_block(
+            &message("a\u{1b}[2Jb\r"),
+            &Target::Broadcast,
+            Timestamp::now(),
+        );
+        assert!(!block.contains('\u{1b}') && !block.contains('\r'));
+        assert!(block.contains("a\\u{1b}[2Jb\\r"));
+    }
+
+    #[test]
+    fn long_text_is_cut_in_the_terminal_only() {
+        let long = "x".repeat(TERMINAL_MAX_CHARS + 5);
+        let block = terminal_block(&message(&long), &Target::Broadcast, Timestamp::now());
+        assert!(block.contains("[5 more characters"));
+        let mut out = Vec::new();
+        show(
+            &mut out,
+            Output::Json,
+            &message(&long),
+            &Target::Broadcast,
+            Timestamp::now(),
+        )
+        .unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(v["text"].as_str().unwrap().len(), long.len());
+    }
+
+    #[test]
+    fn json_line_has_the_documented_fields() {
+        let mut out = Vec::new();
+        let bob = Target::Session("bob".parse().unwrap());
+        show(
+            &mut out,
+            Output::Json,
+            &message("hi"),
+            &bob,
+            Timestamp::now(),
+        )
+        .unwrap();
+        assert_eq!(out.iter().filter(|b| **b == b'\n').count(), 1);
+        let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        for key in [
+            "id",
+            "text",
+            "title",
+            "sent_at",
+            "sender",
+            "subject",
+            "target",
+            "received_at",
+        ] {
+            assert!(v.get(key).is_some(), "{key} missing in {v}");
+        }
+        assert_eq!(
+            (v["subject"].as_str(), v["target"].as_str()),
+            (Some("session.bob"), Some("session"))
+        );
+    }
+}

@@ -1,0 +1,21 @@
+//! Harness for the end-to-end tests in `tests/`: real processes only.
+//!
+//! - [`server`]: one helper owns each `nats-server` (free port, own temp dir,
+//!   killed on drop), started from the small configs in `tests/configs/`.
+//! - [`procs`]: the real `publisher` and `subscriber` binaries, with bounded
+//!   waits on the lines they print.
+//! - [`raw`]: a minimal NATS protocol client over a plain TCP socket, playing
+//!   "any other NATS client" and watching the wire.
+
+pub mod procs;
+pub mod raw;
+pub mod server;
+
+pub use procs::{publisher, publisher_with_stdin, Agent};
+pub use raw::RawClient;
+pub use server::NatsServer;
+
+use std::time::Duration;
+
+/// Upper bound for anything a test waits on that should take milliseconds.
+pub const WAIT: Duration = Duration::from_secs(10);

@@ -1,0 +1,214 @@
+//! The real binaries, run as child processes, with every wait bounded.
+
+use nix::sys::signal::{kill, Signal};
+use nix::unistd::Pid;
+use serde_json::Value;
+use std::io::{BufRead, BufReader, Write};
+use std::path::PathBuf;
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
+use std::sync::mpsc::{channel, Receiver};
+use std::time::{Duration, Instant};
+
+/// Path of a workspace binary, built next to the test executables.
+pub fn bin(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().expect("test executable path");
+    // target/<profile>/deps/<test> → target/<profile>/<name>
+    let path = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .expect("target dir")
+        .join(name);
+    assert!(
+        path.exists(),
+        "{} is not built: run `cargo build --workspace` first (scripts/test does)",
+        path.display()
+    );
+    path
+}
+
+/// Runs `publisher <args>` against `server_url` with no stdin.
+pub fn publisher(server_url: &str, args: &[&str]) -> Output {
+    publisher_with_stdin(server_url, args, None)
+}
+
+/// Runs `publisher <args>` against `server_url`, feeding `stdin` if given.
+/// Panics if it runs longer than 30 s.
+pub fn publisher_with_stdin(server_url: &str, args: &[&str], stdin: Option<&[u8]>) -> Output {
+    let mut child = Command::new(bin("publisher"))
+        .args(args)
+        .env("NATS_URL", server_url)
+        .env_remove("RUST_LOG")
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn publisher");
+    if let Some(input) = stdin {
+        let mut pipe = child.stdin.take().expect("stdin pipe");
+        pipe.write_all(input).expect("write stdin");
+    }
+    let pid = child.id();
+    let (done_tx, done_rx) = channel();
+    let waiter = std::thread::spawn(move || {
+        let out = child.wait_with_output();
+        let _ = done_tx.send(());
+        out
+    });
+    if done_rx.recv_timeout(Duration::from_secs(30)).is_err() {
+        let _ = kill(Pid::from_raw(pid as i32), Signal::SIGKILL);
+        panic!("publisher {args:?} ran for more than 30 s");
+    }
+    waiter.join().expect("waiter").expect("publisher output")
+}
+
+/// A running `subscriber --output json`, whose stdout lines (messages) and
+/// stderr lines (logs) are read by background threads.
+pub struct Agent {
+    child: Child,
+    messages: Receiver<String>,
+    logs: Receiver<String>,
+    /// Every stderr line read so far, for failure reports.
+    log_history: Vec<String>,
+}
+
+impl Agent {
+    /// Spawns `subscriber --output json --server <url> <args>` without waiting.
+    pub fn spawn(server_url: &str, args: &[&str]) -> Agent {
+        let mut child = Command::new(bin("subscriber"))
+            .args(["--output", "json", "--server", server_url])
+            .args(args)
+            .env_remove("RUST_LOG")
+            .env_remove("NATS_URL")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn subscriber");
+        let messages = lines(child.stdout.take().expect("stdout"));
+        let logs = lines(child.stderr.take().expect("stderr"));
+        Agent {
+            child,
+            messages,
+            logs,
+            log_history: Vec::new(),
+        }
+    }
+
+    /// Spawns an agent for `session` and waits until its subscriptions are confirmed.
+    pub fn start(server_url: &str, session: &str) -> Agent {
+        let mut agent = Agent::spawn(server_url, &["--session-id", session]);
+        agent.wait_subscribed();
+        agent
+    }
+
+    /// Waits for the next "subscribed to broadcast" line: the agent is
+    /// (re)connected and the server has its subscriptions.
+    pub fn wait_subscribed(&mut self) -> String {
+        self.wait_log("subscribed to broadcast")
+    }
+
+    /// Waits, at most [`crate::WAIT`], for a stderr line containing `needle`;
+    /// lines before it are consumed.
+    pub fn wait_log(&mut self, needle: &str) -> String {
+        let deadline = Instant::now() + crate::WAIT;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.logs.recv_timeout(left) {
+                Ok(line) => {
+                    self.log_history.push(line.clone());
+                    if line.contains(needle) {
+                        return line;
+                    }
+                }
+                Err(e) => panic!(
+                    "no log line with {needle:?} ({e:?}); agent stderr so far:\n{}",
+                    self.log_history.join("\n")
+                ),
+            }
+        }
+    }
+
+    /// The next message the agent printed, waiting at most [`crate::WAIT`].
+    pub fn next_message(&mut self) -> Value {
+        match self.messages.recv_timeout(crate::WAIT) {
+            Ok(line) => serde_json::from_str(&line)
+                .unwrap_or_else(|e| panic!("agent printed a non-JSON line ({e}): {line}")),
+            Err(e) => {
+                self.drain_logs();
+                panic!(
+                    "agent showed no message within {:?} ({e:?}); stderr:\n{}",
+                    crate::WAIT,
+                    self.log_history.join("\n")
+                )
+            }
+        }
+    }
+
+    /// The text of the next message.
+    pub fn next_text(&mut self) -> String {
+        let message = self.next_message();
+        message["text"].as_str().expect("text").to_owned()
+    }
+
+    /// Every stderr line so far (waiting for none).
+    pub fn logs(&mut self) -> Vec<String> {
+        self.drain_logs();
+        self.log_history.clone()
+    }
+
+    fn drain_logs(&mut self) {
+        while let Ok(line) = self.logs.try_recv() {
+            self.log_history.push(line);
+        }
+    }
+
+    pub fn pid(&self) -> Pid {
+        Pid::from_raw(self.child.id() as i32)
+    }
+
+    pub fn signal(&self, signal: Signal) {
+        kill(self.pid(), signal).expect("signal agent");
+    }
+
+    /// Waits for the agent to exit, at most [`crate::WAIT`].
+    pub fn wait_exit(&mut self) -> ExitStatus {
+        let deadline = Instant::now() + crate::WAIT;
+        while Instant::now() < deadline {
+            if let Some(status) = self.child.try_wait().expect("try_wait") {
+                return status;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        panic!("agent did not exit within {:?}", crate::WAIT);
+    }
+
+    /// Is the process still running?
+    pub fn is_running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+}
+
+impl Drop for Agent {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Lines of a pipe, delivered through a channel by a reader thread.
+fn lines(pipe: impl std::io::Read + Send + 'static) -> Receiver<String> {
+    let (tx, rx) = channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(pipe).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}

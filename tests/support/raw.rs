@@ -1,0 +1,142 @@
+//! A minimal NATS client speaking the text protocol over a plain TCP socket:
+//! "any other NATS client" for interop tests, and a wire tap for proving what
+//! was, or was not, published.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::time::{Duration, Instant};
+
+/// A message seen on the wire.
+#[derive(Debug, Clone)]
+pub struct RawMessage {
+    pub subject: String,
+    pub headers: Option<String>,
+    pub payload: Vec<u8>,
+}
+
+pub struct RawClient {
+    writer: TcpStream,
+    reader: BufReader<TcpStream>,
+    next_sid: u32,
+}
+
+impl RawClient {
+    /// Connects (with headers enabled) and waits for the server's PONG.
+    pub fn connect(port: u16) -> RawClient {
+        let stream = TcpStream::connect(("127.0.0.1", port)).expect("raw connect");
+        let mut client = RawClient {
+            writer: stream.try_clone().expect("clone socket"),
+            reader: BufReader::new(stream),
+            next_sid: 1,
+        };
+        let info = client.read_line(Instant::now() + crate::WAIT);
+        assert!(info.starts_with("INFO"), "unexpected greeting {info}");
+        client.send(
+            b"CONNECT {\"verbose\":false,\"pedantic\":false,\"headers\":true,\"name\":\"raw\"}\r\n",
+        );
+        client.ping();
+        client
+    }
+
+    /// PUB, then a PING round trip so the server has processed it.
+    pub fn publish(&mut self, subject: &str, payload: &[u8]) {
+        let mut frame = format!("PUB {subject} {}\r\n", payload.len()).into_bytes();
+        frame.extend_from_slice(payload);
+        frame.extend_from_slice(b"\r\n");
+        self.send(&frame);
+        self.ping();
+    }
+
+    /// SUB, confirmed by a PING round trip.
+    pub fn subscribe(&mut self, subject: &str) {
+        let sid = self.next_sid;
+        self.next_sid += 1;
+        self.send(format!("SUB {subject} {sid}\r\n").as_bytes());
+        self.ping();
+    }
+
+    /// The next MSG or HMSG, waiting at most `timeout`.
+    pub fn next_message(&mut self, timeout: Duration) -> Option<RawMessage> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if Instant::now() >= deadline {
+                return None;
+            }
+            let line = self.try_read_line(deadline)?;
+            let parts: Vec<&str> = line.split_whitespace().collect();
+            match parts.first().copied() {
+                Some("PING") => self.send(b"PONG\r\n"),
+                // MSG <subject> <sid> [reply] <size>
+                Some("MSG") => {
+                    let size: usize = parts.last().unwrap().parse().expect("size");
+                    let body = self.read_exact(size + 2);
+                    return Some(RawMessage {
+                        subject: parts[1].to_owned(),
+                        headers: None,
+                        payload: body[..size].to_vec(),
+                    });
+                }
+                // HMSG <subject> <sid> [reply] <header size> <total size>
+                Some("HMSG") => {
+                    let total: usize = parts[parts.len() - 1].parse().expect("total");
+                    let head: usize = parts[parts.len() - 2].parse().expect("head");
+                    let body = self.read_exact(total + 2);
+                    return Some(RawMessage {
+                        subject: parts[1].to_owned(),
+                        headers: Some(String::from_utf8_lossy(&body[..head]).into_owned()),
+                        payload: body[head..total].to_vec(),
+                    });
+                }
+                Some("-ERR") => panic!("server error: {line}"),
+                _ => {}
+            }
+        }
+    }
+
+    fn ping(&mut self) {
+        self.send(b"PING\r\n");
+        let deadline = Instant::now() + crate::WAIT;
+        loop {
+            let line = self.read_line(deadline);
+            match line.trim_end() {
+                "PONG" => return,
+                "PING" => self.send(b"PONG\r\n"),
+                other if other.starts_with("-ERR") => panic!("server error: {other}"),
+                _ => {}
+            }
+        }
+    }
+
+    fn send(&mut self, bytes: &[u8]) {
+        self.writer.write_all(bytes).expect("raw write");
+    }
+
+    fn read_line(&mut self, deadline: Instant) -> String {
+        self.try_read_line(deadline)
+            .expect("server answered nothing in time")
+    }
+
+    fn try_read_line(&mut self, deadline: Instant) -> Option<String> {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return None;
+        }
+        self.reader.get_ref().set_read_timeout(Some(left)).ok()?;
+        let mut line = String::new();
+        match self.reader.read_line(&mut line) {
+            Ok(0) => panic!("server closed the connection"),
+            Ok(_) => Some(line),
+            Err(_) => None,
+        }
+    }
+
+    fn read_exact(&mut self, n: usize) -> Vec<u8> {
+        self.reader
+            .get_ref()
+            .set_read_timeout(Some(crate::WAIT))
+            .expect("timeout");
+        let mut buf = vec![0; n];
+        self.reader.read_exact(&mut buf).expect("message body");
+        buf
+    }
+}

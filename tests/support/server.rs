@@ -1,0 +1,143 @@
+//! A real `nats-server` per test: free port, own store dir, JetStream on,
+//! stopped when dropped.
+
+use std::io::{BufRead, BufReader};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A running (or deliberately stopped) nats-server.
+pub struct NatsServer {
+    child: Option<Child>,
+    port: u16,
+    config: Option<PathBuf>,
+    dir: tempfile::TempDir,
+}
+
+impl NatsServer {
+    /// A server with JetStream on, on a free port.
+    pub fn start() -> NatsServer {
+        NatsServer::start_on(free_port(), None)
+    }
+
+    /// A server started from `tests/configs/<name>.conf`.
+    pub fn start_with_config(name: &str) -> NatsServer {
+        let config = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/configs")
+            .join(format!("{name}.conf"));
+        assert!(config.exists(), "no config {}", config.display());
+        NatsServer::start_on(free_port(), Some(config))
+    }
+
+    /// A server on a port chosen earlier, e.g. one an agent is already dialling.
+    pub fn start_on(port: u16, config: Option<PathBuf>) -> NatsServer {
+        let mut server = NatsServer {
+            child: None,
+            port,
+            config,
+            dir: tempfile::tempdir().expect("temp dir"),
+        };
+        server.launch();
+        server
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn url(&self) -> String {
+        format!("nats://127.0.0.1:{}", self.port)
+    }
+
+    /// SIGKILLs the server, as a crash would.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Starts the server again on the same port with the same store.
+    pub fn restart(&mut self) {
+        self.kill();
+        self.launch();
+    }
+
+    fn launch(&mut self) {
+        let store = self.dir.path().join("store");
+        let log = self.dir.path().join("server.log");
+        let mut cmd = Command::new(nats_server_bin());
+        if let Some(config) = &self.config {
+            cmd.arg("-c").arg(config);
+        }
+        cmd.args([
+            "-a",
+            "127.0.0.1",
+            "-p",
+            &self.port.to_string(),
+            "-js",
+            "-sd",
+        ])
+        .arg(&store)
+        .arg("-l")
+        .arg(&log)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+        let child = cmd.spawn().unwrap_or_else(|e| {
+            panic!(
+                "cannot start nats-server ({e}): install it (apt-get install nats-server) \
+                 or run scripts/test, which does"
+            )
+        });
+        self.child = Some(child);
+        self.wait_ready(&log);
+    }
+
+    /// Ready = it accepts a TCP connection and greets with INFO.
+    fn wait_ready(&mut self, log: &Path) {
+        let deadline = Instant::now() + crate::WAIT;
+        while Instant::now() < deadline {
+            if let Some(status) = self
+                .child
+                .as_mut()
+                .and_then(|c| c.try_wait().ok().flatten())
+            {
+                panic!(
+                    "nats-server exited with {status}:\n{}",
+                    std::fs::read_to_string(log).unwrap_or_default()
+                );
+            }
+            if let Ok(stream) = TcpStream::connect(("127.0.0.1", self.port)) {
+                let _ = stream.set_read_timeout(Some(Duration::from_secs(1)));
+                let mut line = String::new();
+                if BufReader::new(stream).read_line(&mut line).is_ok() && line.starts_with("INFO") {
+                    return;
+                }
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!("nats-server on port {} did not come up", self.port);
+    }
+}
+
+impl Drop for NatsServer {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// A port nobody listens on right now.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+fn nats_server_bin() -> PathBuf {
+    std::env::var_os("NATS_SERVER_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("nats-server"))
+}
