@@ -97,8 +97,7 @@ pub fn terminal_block(message: &Incoming, target: &Target, received_at: Timestam
 /// rewrite the screen) are shown escaped, and overlong text is cut with a note.
 fn printable(text: &str, max_chars: usize) -> String {
     let mut out = String::with_capacity(text.len().min(max_chars * 4));
-    let mut shown = 0;
-    for c in text.chars() {
+    for (shown, c) in text.chars().enumerate() {
         if shown == max_chars {
             let rest = text.chars().count() - shown;
             out.push_str(&format!(
@@ -111,7 +110,6 @@ fn printable(text: &str, max_chars: usize) -> String {
         } else {
             out.extend(c.escape_default());
         }
-        shown += 1;
     }
     out
 }
