@@ -11,7 +11,7 @@ pub mod procs;
 pub mod raw;
 pub mod server;
 
-pub use procs::{publisher, publisher_with_stdin, Agent};
+pub use procs::{expect_exit, publisher, publisher_with_stdin, Agent};
 pub use raw::RawClient;
 pub use server::NatsServer;
 

@@ -65,6 +65,19 @@ pub fn publisher_with_stdin(server_url: &str, args: &[&str], stdin: Option<&[u8]
     waiter.join().expect("waiter").expect("publisher output")
 }
 
+/// Asserts that a finished publisher exited with `code`; returns its stdout.
+pub fn expect_exit(out: &Output, code: i32) -> String {
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "publisher exited with {:?}, not {code}\nstdout:\n{stdout}\nstderr:\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
 /// A running `subscriber --output json`, whose stdout lines (messages) and
 /// stderr lines (logs) are read by background threads.
 pub struct Agent {
@@ -76,10 +89,15 @@ pub struct Agent {
 }
 
 impl Agent {
-    /// Spawns `subscriber --output json --server <url> <args>` without waiting.
+    /// Spawns `subscriber --server <url> <args>` without waiting, with
+    /// `--output json` unless `args` choose an output.
     pub fn spawn(server_url: &str, args: &[&str]) -> Agent {
-        let mut child = Command::new(bin("subscriber"))
-            .args(["--output", "json", "--server", server_url])
+        let mut cmd = Command::new(bin("subscriber"));
+        if !args.contains(&"--output") {
+            cmd.args(["--output", "json"]);
+        }
+        let mut child = cmd
+            .args(["--server", server_url])
             .args(args)
             .env_remove("RUST_LOG")
             .env_remove("NATS_URL")
@@ -134,9 +152,15 @@ impl Agent {
 
     /// The next message the agent printed, waiting at most [`crate::WAIT`].
     pub fn next_message(&mut self) -> Value {
+        let line = self.next_line();
+        serde_json::from_str(&line)
+            .unwrap_or_else(|e| panic!("agent printed a non-JSON line ({e}): {line}"))
+    }
+
+    /// The next stdout line, waiting at most [`crate::WAIT`].
+    pub fn next_line(&mut self) -> String {
         match self.messages.recv_timeout(crate::WAIT) {
-            Ok(line) => serde_json::from_str(&line)
-                .unwrap_or_else(|e| panic!("agent printed a non-JSON line ({e}): {line}")),
+            Ok(line) => line,
             Err(e) => {
                 self.drain_logs();
                 panic!(

@@ -1,0 +1,61 @@
+//! The agent's life on a real network: it starts before the server, survives
+//! a server crash, and stops cleanly on a signal.
+
+use e2e::server::free_port;
+use e2e::{expect_exit, publisher, Agent, NatsServer};
+use nix::sys::signal::Signal;
+
+/// Agents start at login, before the network: one dialling a port where no
+/// server runs yet keeps trying, and shows messages once the server is up.
+#[test]
+fn agent_started_before_its_server_shows_messages_once_it_is_up() {
+    let port = free_port();
+    let url = format!("nats://127.0.0.1:{port}");
+    let mut agent = Agent::spawn(&url, &["--session-id", "early"]);
+    agent.wait_log("listening as session early");
+    agent.wait_log("cannot reach NATS");
+    assert!(agent.is_running());
+
+    let server = NatsServer::start_on(port, None);
+    agent.wait_subscribed();
+    expect_exit(
+        &publisher(&server.url(), &["send", "--session", "early", "finally"]),
+        0,
+    );
+    assert_eq!(agent.next_text(), "finally");
+}
+
+/// The server crashes (SIGKILL) and comes back on the same port: the agent
+/// logs the outage, reconnects with its subscriptions, and shows what is sent
+/// afterwards, broadcast and personal.
+#[test]
+fn agent_shows_messages_after_the_server_restarts() {
+    let mut server = NatsServer::start();
+    let mut agent = Agent::start(&server.url(), "alice");
+
+    server.kill();
+    agent.wait_log("disconnected from NATS; reconnecting");
+    server.restart();
+    let line = agent.wait_subscribed();
+    assert!(line.contains("reconnected"), "{line}");
+
+    expect_exit(&publisher(&server.url(), &["send", "after restart"]), 0);
+    assert_eq!(agent.next_text(), "after restart");
+    expect_exit(
+        &publisher(&server.url(), &["send", "--session", "alice", "personal"]),
+        0,
+    );
+    assert_eq!(agent.next_text(), "personal");
+}
+
+/// SIGTERM (service stop) and SIGINT (Ctrl-C) drain the connection and exit 0.
+#[test]
+fn signals_drain_and_exit_zero() {
+    let server = NatsServer::start();
+    for signal in [Signal::SIGTERM, Signal::SIGINT] {
+        let mut agent = Agent::start(&server.url(), "alice");
+        agent.signal(signal);
+        assert_eq!(agent.wait_exit().code(), Some(0), "after {signal}");
+        assert!(agent.logs().iter().any(|l| l.contains("stopped")));
+    }
+}
