@@ -63,7 +63,10 @@ fn session_send_reaches_only_its_target() {
         ),
         0,
     );
-    assert!(stdout.ends_with(" to session.alice\n"), "{stdout}");
+    assert!(
+        stdout.contains(" to session.alice: delivered\n"),
+        "{stdout}"
+    );
     let m = alice.next_message();
     assert_eq!(
         (m["text"].as_str(), m["target"].as_str()),

@@ -1,8 +1,14 @@
-//! The `publisher` command line, defined once.
+//! The `publisher` command line, defined once: `main`, the compose check and
+//! the tests all parse through [`try_parse_from`].
 
 use clap::{Args, Parser, Subcommand};
 use remote_message::connection::ConnectionArgs;
 use remote_message::{exit, SessionId};
+use std::ffi::OsString;
+use std::time::Duration;
+
+/// How long a send waits for receipts when `--wait` has no duration.
+pub const DEFAULT_RECEIPT_WAIT: Duration = Duration::from_secs(5);
 
 /// Send a message to the screens of remote user sessions over NATS
 /// (4D Server's SEND MESSAGE TO REMOTE USER).
@@ -18,14 +24,30 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Send a message to every session, or to the sessions given with --session
+    /// Send a message to every session, or to the sessions given with --session / --user
+    ///
+    /// A send to sessions waits for each agent's receipt (--no-wait to skip);
+    /// a broadcast waits only with --wait.
     ///
     /// Examples:
     ///   publisher send "The server restarts at 10pm. Please log out before."
     ///   publisher send --session 7f3a --title Hello "Hello Vanessa"
+    ///   publisher send --user vanessa "Hello Vanessa"
+    ///   publisher send --wait 10s "Please save your work now"
     ///   echo "from a script" | publisher send -
     #[command(verbatim_doc_comment, after_help = exit::HELP)]
     Send(SendArgs),
+
+    /// List the live sessions (like 4D's Process activity (Sessions only))
+    ///
+    /// Every agent that answers within --timeout (default 1s) is listed;
+    /// one that stopped, froze or lost its network is not.
+    ///
+    /// Examples:
+    ///   publisher sessions
+    ///   publisher sessions --user vanessa --json
+    #[command(verbatim_doc_comment, after_help = exit::HELP)]
+    Sessions(SessionsArgs),
 }
 
 #[derive(Debug, Args)]
@@ -34,10 +56,14 @@ pub struct SendArgs {
     #[arg(value_name = "MESSAGE")]
     pub message: String,
 
-    /// Send to this session id instead of everyone; repeat for several
+    /// Send to this session id instead of everyone; repeatable
     /// (each session gets its own message)
     #[arg(long = "session", value_name = "ID")]
     pub sessions: Vec<SessionId>,
+
+    /// Send to every live session of this user; repeatable, combines with --session
+    #[arg(long = "user", value_name = "NAME")]
+    pub users: Vec<String>,
 
     /// Title shown above the text
     #[arg(long, value_name = "TEXT")]
@@ -47,15 +73,82 @@ pub struct SendArgs {
     #[arg(long, value_name = "NAME")]
     pub sender: Option<String>,
 
-    /// Print what was sent as one JSON object
+    /// Wait up to DUR for receipts (default for session sends: 5s); on a
+    /// broadcast, first lists the live sessions, then waits for each of them
+    #[arg(
+        long,
+        value_name = "DUR",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "5s",
+        value_parser = humantime::parse_duration
+    )]
+    pub wait: Option<Duration>,
+
+    /// Do not wait for receipts
+    #[arg(long, conflicts_with = "wait")]
+    pub no_wait: bool,
+
+    /// Print the result as one JSON object
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SessionsArgs {
+    /// Only the sessions of this user; repeatable
+    #[arg(long = "user", value_name = "NAME")]
+    pub users: Vec<String>,
+
+    /// Print a JSON array instead of a table
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Parses a command line. `--wait 10s` is read as `--wait=10s` when the word
+/// after `--wait` is a duration, so both `--wait MESSAGE` and `--wait 10s
+/// MESSAGE` mean what they say.
+pub fn try_parse_from<I, T>(args: I) -> Result<Cli, clap::Error>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString>,
+{
+    let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
+    let mut joined = Vec::with_capacity(args.len());
+    let mut rest = args.into_iter().peekable();
+    while let Some(arg) = rest.next() {
+        if arg == "--" {
+            joined.push(arg);
+            joined.extend(rest.by_ref());
+            break;
+        }
+        let duration_follows = rest
+            .peek()
+            .and_then(|next| next.to_str())
+            .is_some_and(|next| humantime::parse_duration(next).is_ok());
+        if arg == "--wait" && duration_follows {
+            let mut merged = OsString::from("--wait=");
+            merged.push(rest.next().expect("peeked"));
+            joined.push(merged);
+        } else {
+            joined.push(arg);
+        }
+    }
+    Cli::try_parse_from(joined)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use clap::CommandFactory;
+
+    fn send(args: &[&str]) -> SendArgs {
+        let argv = ["publisher", "send"].iter().chain(args);
+        match try_parse_from(argv).unwrap().command {
+            Command::Send(send) => send,
+            other => panic!("{other:?}"),
+        }
+    }
 
     #[test]
     fn definition_is_consistent() {
@@ -65,17 +158,37 @@ mod tests {
     #[test]
     fn bad_session_ids_are_usage_errors() {
         for bad in ["", "a.b", "*", ">", "a b", "é", &"a".repeat(65)] {
-            let err =
-                Cli::try_parse_from(["publisher", "send", "--session", bad, "hi"]).unwrap_err();
+            let err = try_parse_from(["publisher", "send", "--session", bad, "hi"]).unwrap_err();
             assert_eq!(err.exit_code(), 2, "{bad:?}");
         }
     }
 
     #[test]
     fn connection_flags_work_before_and_after_the_subcommand() {
-        let a = Cli::try_parse_from(["publisher", "-s", "nats://h:1", "send", "x"]).unwrap();
-        let b = Cli::try_parse_from(["publisher", "send", "x", "--server", "nats://h:1"]).unwrap();
+        let a = try_parse_from(["publisher", "-s", "nats://h:1", "send", "x"]).unwrap();
+        let b = try_parse_from(["publisher", "send", "x", "--server", "nats://h:1"]).unwrap();
         assert_eq!(a.connection.server, "nats://h:1");
         assert_eq!(b.connection.server, "nats://h:1");
+    }
+
+    #[test]
+    fn wait_takes_an_optional_duration() {
+        let s = send(&["--wait", "hello"]);
+        assert_eq!(
+            (s.wait, s.message.as_str()),
+            (Some(DEFAULT_RECEIPT_WAIT), "hello")
+        );
+        let s = send(&["--wait", "10s", "hello"]);
+        assert_eq!(
+            (s.wait, s.message.as_str()),
+            (Some(Duration::from_secs(10)), "hello")
+        );
+        let s = send(&["--wait=250ms", "hello"]);
+        assert_eq!(s.wait, Some(Duration::from_millis(250)));
+        let s = send(&["hello"]);
+        assert_eq!((s.wait, s.no_wait), (None, false));
+        let s = send(&["--", "--wait"]);
+        assert_eq!(s.message, "--wait");
+        assert!(try_parse_from(["publisher", "send", "--wait", "--no-wait", "x"]).is_err());
     }
 }

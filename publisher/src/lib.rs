@@ -4,12 +4,16 @@
 //! Layout:
 //! - [`cli`]: the command line, defined once (help, the compose check and the
 //!   tests all read this definition).
-//! - [`send`]: `publisher send`: validate everything, connect, publish, flush, report.
+//! - [`link`]: the connection, bounded, with the server's asynchronous errors.
+//! - [`send`]: `publisher send`: validate everything, resolve the targets,
+//!   publish, flush, collect receipts, report.
+//! - [`sessions`]: `publisher sessions`: the live session table.
 
 pub mod cli;
+pub mod link;
 pub mod send;
+pub mod sessions;
 
-use clap::Parser;
 use remote_message::exit;
 
 /// An error that ends the process with a documented exit code.
@@ -26,6 +30,12 @@ impl Failure {
             message: message.into(),
         }
     }
+    pub fn with_code(code: i32, message: impl Into<String>) -> Failure {
+        Failure {
+            code,
+            message: message.into(),
+        }
+    }
     pub fn server(message: impl Into<String>) -> Failure {
         Failure {
             code: exit::SERVER,
@@ -36,7 +46,7 @@ impl Failure {
 
 /// Runs the command line and returns the exit code.
 pub fn main() -> i32 {
-    let cli = cli::Cli::parse();
+    let cli = cli::try_parse_from(std::env::args_os()).unwrap_or_else(|e| e.exit());
     remote_message::logging::init();
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -51,6 +61,7 @@ pub fn main() -> i32 {
     let result = runtime.block_on(async {
         match cli.command {
             cli::Command::Send(args) => send::run(&cli.connection, args).await,
+            cli::Command::Sessions(args) => sessions::run(&cli.connection, args).await,
         }
     });
     match result {

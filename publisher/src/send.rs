@@ -1,26 +1,43 @@
-//! `publisher send`: one message per target, all validated before anything
-//! is sent, flushed before the process ends.
+//! `publisher send`: one message per target, everything validated before
+//! anything is sent, flushed before the process ends, and — when waiting —
+//! each target reported as delivered, not connected, or not confirmed.
 
-use crate::cli::SendArgs;
+use crate::cli::{SendArgs, DEFAULT_RECEIPT_WAIT};
+use crate::link::Link;
 use crate::Failure;
-use async_nats::{Event, HeaderMap, ServerError};
+use async_nats::{HeaderMap, RequestErrorKind};
+use futures::StreamExt;
 use remote_message::connection::ConnectionArgs;
 use remote_message::envelope::{Envelope, MSG_ID_HEADER};
-use remote_message::{identity, SessionId, Target};
+use remote_message::sessions::{self, Receipt};
+use remote_message::{exit, identity, SessionId, Target};
 use serde::Serialize;
+use std::collections::BTreeSet;
 use std::io::Read;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-/// How long to listen for a late `-ERR` (e.g. a permissions violation) after
-/// the flush, on servers that require authentication.
-const SERVER_ERROR_GRACE: Duration = Duration::from_millis(50);
+/// What became of one target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// Sent without waiting.
+    Sent,
+    /// The agent confirmed it showed the message.
+    Delivered,
+    /// Nobody holds that session id (NATS no-responders, known at once).
+    NotConnected,
+    /// Someone holds it, but no receipt came within the wait.
+    NoConfirmation,
+}
 
 /// One message on the wire.
 #[derive(Debug, Serialize)]
 pub struct Sent {
     pub id: String,
     pub subject: String,
+    /// For a session send: what became of it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<Outcome>,
 }
 
 /// What `send` reports, as text or `--json`.
@@ -30,114 +47,357 @@ pub struct Report {
     pub id: String,
     pub subjects: Vec<String>,
     pub messages: Vec<Sent>,
+    /// Whether receipts were awaited.
+    pub waited: bool,
+    /// Sessions a receipt was expected from.
+    pub expected: usize,
+    /// Of those, how many confirmed.
+    pub delivered: usize,
+    /// Expected sessions that did not confirm.
+    pub missing: Vec<SessionId>,
+    /// Of the missing, those nobody holds.
+    pub not_connected: Vec<SessionId>,
+    /// Broadcast only: sessions that confirmed but were not listed before
+    /// the send (they joined meanwhile).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub also_delivered: Vec<SessionId>,
 }
 
 pub async fn run(connection: &ConnectionArgs, args: SendArgs) -> Result<(), Failure> {
-    // 1. Everything the user gave is checked before any connection is made.
+    // 1. What the user typed is checked before any connection is made.
     let text = message_text(&args.message)?;
+    if let Some(user) = args.users.iter().find(|u| u.trim().is_empty()) {
+        return Err(Failure::usage(format!(
+            "--user {user:?} is empty: give a user name as `publisher sessions` lists it"
+        )));
+    }
     let sender = args.sender.clone().unwrap_or_else(identity::user_at_host);
+    // Validates text and title once, with the real values.
+    Envelope::new(text.clone(), args.title.clone(), Some(sender.clone()))
+        .map_err(|e| Failure::usage(e.to_string()))?;
+
+    let link = Link::open(connection).await?;
+    let list_wait = connection.timeout.unwrap_or(sessions::DEFAULT_LIST_WAIT);
+
+    // 2. Targets: named sessions, plus every live session of each --user.
+    let mut session_ids = args.sessions.clone();
+    if !args.users.is_empty() {
+        let live = sessions::discover(&link.client, list_wait)
+            .await
+            .map_err(|e| link.server_failure("listing sessions failed", e))?;
+        for user in &args.users {
+            let theirs: Vec<_> = live.iter().filter(|s| &s.user == user).collect();
+            if theirs.is_empty() {
+                let known: BTreeSet<&str> = live.iter().map(|s| s.user.as_str()).collect();
+                return Err(Failure::with_code(
+                    exit::NO_SESSION,
+                    format!(
+                        "no live session for user {user:?}; live users: {}; nothing was sent",
+                        if known.is_empty() {
+                            "none".to_owned()
+                        } else {
+                            known.into_iter().collect::<Vec<_>>().join(", ")
+                        }
+                    ),
+                ));
+            }
+            session_ids.extend(theirs.into_iter().map(|s| s.id.clone()));
+        }
+    }
+    let targets = targets(&session_ids);
+    let broadcast = targets == [Target::Broadcast];
+    let wait = match (args.no_wait, args.wait) {
+        (true, _) => None,
+        (false, Some(wait)) => Some(wait),
+        (false, None) if broadcast => None,
+        (false, None) => Some(DEFAULT_RECEIPT_WAIT),
+    };
+
+    // 3. Build every message, and refuse them all if one is over the
+    //    server's size limit (known only now).
     let send_id = nuid::next().to_string();
-    let targets = targets(&args.sessions);
-    let envelopes = targets
+    let messages = targets
         .iter()
         .map(|target| {
             let id = match target {
                 Target::Broadcast => send_id.clone(),
                 Target::Session(session) => format!("{send_id}-{session}"),
             };
-            Envelope::with_id(id, text.clone(), args.title.clone(), Some(sender.clone()))
-                .map(|envelope| (target.subject(), envelope))
+            let envelope =
+                Envelope::with_id(id, text.clone(), args.title.clone(), Some(sender.clone()))
+                    .map_err(|e| Failure::usage(e.to_string()))?;
+            Ok(Outgoing::new(target.clone(), envelope))
         })
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| Failure::usage(e.to_string()))?;
-    let options = connection
-        .options("publisher")
-        .await
-        .map_err(|e| Failure::usage(e.to_string()))?;
-
-    // 2. Connect, bounded by --timeout; remember any error the server reports.
-    let server_errors = Arc::new(Mutex::new(Vec::<String>::new()));
-    let sink = server_errors.clone();
-    let options = options.event_callback(move |event| {
-        let sink = sink.clone();
-        async move {
-            if let Event::ServerError(err) = event {
-                let text = match err {
-                    ServerError::Other(text) => text,
-                    other => other.to_string(),
-                };
-                sink.lock().expect("not poisoned").push(text);
-            }
-        }
-    });
-    let client = connection
-        .connect(options)
-        .await
-        .map_err(|e| Failure::server(e.0))?;
-
-    // 3. The server's size limit is known only now; refuse before sending any.
-    let max_payload = client.server_info().max_payload;
-    let payloads: Vec<_> = envelopes.iter().map(|(_, e)| e.to_payload()).collect();
-    for ((_, envelope), payload) in envelopes.iter().zip(&payloads) {
-        let size = envelope.wire_size(payload.len());
-        if size > max_payload {
-            return Err(Failure::usage(format!(
-                "the message is {size} bytes on the wire but the server accepts at most \
-                 {max_payload}: shorten the text (nothing was sent)"
-            )));
-        }
-    }
-
-    // 4. Publish, then flush so nothing is lost when the process ends.
-    for ((subject, envelope), payload) in envelopes.iter().zip(payloads) {
-        let mut headers = HeaderMap::new();
-        headers.insert(MSG_ID_HEADER, envelope.id.as_str());
-        client
-            .publish_with_headers(subject.clone(), headers, payload.into())
-            .await
-            .map_err(|e| Failure::server(connection.scrub(&format!("publishing failed: {e}"))))?;
-    }
-    tokio::time::timeout(connection.connect_timeout(), client.flush())
-        .await
-        .map_err(|_| {
-            Failure::server(format!(
-                "NATS at {} did not confirm the message in time: it may not have been sent",
-                connection.display_servers()
-            ))
-        })?
-        .map_err(|e| Failure::server(connection.scrub(&format!("flushing failed: {e}"))))?;
-    if client.server_info().auth_required {
-        tokio::time::sleep(SERVER_ERROR_GRACE).await;
-    }
-    let refused = server_errors.lock().expect("not poisoned").clone();
-    if !refused.is_empty() {
-        return Err(Failure::server(format!(
-            "NATS at {} refused the message: {}",
-            connection.display_servers(),
-            refused.join("; ")
+        .collect::<Result<Vec<_>, Failure>>()?;
+    let max_payload = link.client.server_info().max_payload;
+    if let Some(too_big) = messages.iter().find(|m| m.wire_size > max_payload) {
+        return Err(Failure::usage(format!(
+            "the message is {} bytes on the wire but the server accepts at most {max_payload}: \
+             shorten the text (nothing was sent)",
+            too_big.wire_size
         )));
     }
 
-    // 5. Report what went out.
-    let report = Report {
-        id: send_id,
-        subjects: envelopes.iter().map(|(s, _)| s.clone()).collect(),
-        messages: envelopes
-            .into_iter()
-            .map(|(subject, e)| Sent { id: e.id, subject })
-            .collect(),
+    // 4. Send, and collect receipts when waiting.
+    let report = match wait {
+        None => send_without_waiting(&link, &send_id, messages).await?,
+        Some(wait) if broadcast => {
+            let listed = sessions::discover(&link.client, list_wait)
+                .await
+                .map_err(|e| link.server_failure("listing sessions failed", e))?;
+            let listed = listed.into_iter().map(|s| s.id).collect();
+            broadcast_and_wait(&link, &send_id, messages, listed, wait).await?
+        }
+        Some(wait) => send_to_sessions_and_wait(&link, &send_id, messages, wait).await?,
     };
+    link.settle().await?;
+
+    // 5. Report.
     if args.json {
         println!(
             "{}",
-            serde_json::to_string(&report).expect("a report always serializes")
+            serde_json::to_string(&report).expect("a report serializes")
         );
     } else {
-        for sent in &report.messages {
-            println!("sent {} to {}", sent.id, sent.subject);
+        print!("{}", human_report(&report, wait));
+    }
+    if report.missing.is_empty() {
+        Ok(())
+    } else {
+        Err(Failure::with_code(
+            exit::NOT_CONFIRMED,
+            format!(
+                "{} of {} sessions did not confirm: {}",
+                report.missing.len(),
+                report.expected,
+                join(&report.missing)
+            ),
+        ))
+    }
+}
+
+/// A message ready for the wire.
+struct Outgoing {
+    target: Target,
+    id: String,
+    headers: HeaderMap,
+    payload: Vec<u8>,
+    wire_size: usize,
+}
+
+impl Outgoing {
+    fn new(target: Target, envelope: Envelope) -> Outgoing {
+        let payload = envelope.to_payload();
+        let mut headers = HeaderMap::new();
+        headers.insert(MSG_ID_HEADER, envelope.id.as_str());
+        Outgoing {
+            wire_size: envelope.wire_size(payload.len()),
+            target,
+            id: envelope.id,
+            headers,
+            payload,
         }
     }
-    Ok(())
+
+    fn sent(&self, outcome: Option<Outcome>) -> Sent {
+        Sent {
+            id: self.id.clone(),
+            subject: self.target.subject(),
+            outcome,
+        }
+    }
+}
+
+fn report(send_id: &str, messages: Vec<Sent>, waited: bool) -> Report {
+    Report {
+        id: send_id.to_owned(),
+        subjects: messages.iter().map(|m| m.subject.clone()).collect(),
+        messages,
+        waited,
+        expected: 0,
+        delivered: 0,
+        missing: Vec::new(),
+        not_connected: Vec::new(),
+        also_delivered: Vec::new(),
+    }
+}
+
+async fn send_without_waiting(
+    link: &Link<'_>,
+    send_id: &str,
+    messages: Vec<Outgoing>,
+) -> Result<Report, Failure> {
+    for m in &messages {
+        link.client
+            .publish_with_headers(
+                m.target.subject(),
+                m.headers.clone(),
+                m.payload.clone().into(),
+            )
+            .await
+            .map_err(|e| link.server_failure("publishing failed", e))?;
+    }
+    let sent = messages.iter().map(|m| m.sent(None)).collect();
+    Ok(report(send_id, sent, false))
+}
+
+/// Each session message is a NATS request: the agent's receipt is the
+/// reply, and "no responders" says at once that nobody holds the id.
+async fn send_to_sessions_and_wait(
+    link: &Link<'_>,
+    send_id: &str,
+    messages: Vec<Outgoing>,
+    wait: Duration,
+) -> Result<Report, Failure> {
+    let requests = messages.iter().map(|m| {
+        let request = async_nats::Request::new()
+            .headers(m.headers.clone())
+            .payload(m.payload.clone().into())
+            .timeout(Some(wait));
+        link.client.send_request(m.target.subject(), request)
+    });
+    let answers = futures::future::join_all(requests).await;
+    let mut outcomes = Vec::with_capacity(messages.len());
+    for (m, answer) in messages.iter().zip(answers) {
+        let outcome = match answer {
+            Ok(reply) => match serde_json::from_slice::<Receipt>(&reply.payload) {
+                Ok(receipt) if receipt.id == m.id => Outcome::Delivered,
+                _ => Outcome::NoConfirmation,
+            },
+            Err(e) if e.kind() == RequestErrorKind::NoResponders => Outcome::NotConnected,
+            Err(e) if e.kind() == RequestErrorKind::TimedOut => Outcome::NoConfirmation,
+            Err(e) => return Err(link.server_failure("sending failed", e)),
+        };
+        outcomes.push(outcome);
+    }
+    let mut report = report(
+        send_id,
+        messages
+            .iter()
+            .zip(&outcomes)
+            .map(|(m, o)| m.sent(Some(*o)))
+            .collect(),
+        true,
+    );
+    for (m, outcome) in messages.iter().zip(outcomes) {
+        let Target::Session(session) = &m.target else {
+            continue;
+        };
+        report.expected += 1;
+        match outcome {
+            Outcome::Delivered => report.delivered += 1,
+            Outcome::NotConnected => {
+                report.not_connected.push(session.clone());
+                report.missing.push(session.clone());
+            }
+            Outcome::NoConfirmation | Outcome::Sent => report.missing.push(session.clone()),
+        }
+    }
+    Ok(report)
+}
+
+/// The broadcast carries a reply inbox; every agent answers there. Waits
+/// until each listed session confirmed, or `wait` passed.
+async fn broadcast_and_wait(
+    link: &Link<'_>,
+    send_id: &str,
+    messages: Vec<Outgoing>,
+    listed: BTreeSet<SessionId>,
+    wait: Duration,
+) -> Result<Report, Failure> {
+    let inbox = link.client.new_inbox();
+    let mut receipts = link
+        .client
+        .subscribe(inbox.clone())
+        .await
+        .map_err(|e| link.server_failure("subscribing for receipts failed", e))?;
+    for m in &messages {
+        link.client
+            .publish_with_reply_and_headers(
+                m.target.subject(),
+                inbox.clone(),
+                m.headers.clone(),
+                m.payload.clone().into(),
+            )
+            .await
+            .map_err(|e| link.server_failure("publishing failed", e))?;
+    }
+    link.client
+        .flush()
+        .await
+        .map_err(|e| link.server_failure("flushing failed", e))?;
+
+    let mut confirmed = BTreeSet::new();
+    let mut also = BTreeSet::new();
+    let deadline = tokio::time::Instant::now() + wait;
+    while confirmed.len() < listed.len() {
+        let Ok(Some(reply)) = tokio::time::timeout_at(deadline, receipts.next()).await else {
+            break;
+        };
+        let Ok(receipt) = serde_json::from_slice::<Receipt>(&reply.payload) else {
+            continue; // e.g. a no-responders status when nobody listens
+        };
+        if receipt.id != send_id {
+            continue;
+        }
+        if listed.contains(&receipt.session) {
+            confirmed.insert(receipt.session);
+        } else {
+            also.insert(receipt.session);
+        }
+    }
+    let _ = receipts.unsubscribe().await;
+
+    let mut report = report(
+        send_id,
+        messages.iter().map(|m| m.sent(None)).collect(),
+        true,
+    );
+    report.expected = listed.len();
+    report.delivered = confirmed.len();
+    report.missing = listed.difference(&confirmed).cloned().collect();
+    report.also_delivered = also.into_iter().collect();
+    Ok(report)
+}
+
+fn human_report(report: &Report, wait: Option<Duration>) -> String {
+    let mut out = String::new();
+    for m in &report.messages {
+        let outcome = match m.outcome {
+            None | Some(Outcome::Sent) => String::new(),
+            Some(Outcome::Delivered) => ": delivered".to_owned(),
+            Some(Outcome::NotConnected) => ": not connected".to_owned(),
+            Some(Outcome::NoConfirmation) => format!(
+                ": no confirmation within {}",
+                humantime::format_duration(wait.unwrap_or_default())
+            ),
+        };
+        out.push_str(&format!("sent {} to {}{outcome}\n", m.id, m.subject));
+    }
+    if report.waited {
+        out.push_str(&format!(
+            "delivered to {} of {} sessions",
+            report.delivered, report.expected
+        ));
+        if !report.missing.is_empty() {
+            out.push_str(&format!("; missing: {}", join(&report.missing)));
+        }
+        out.push('\n');
+        if !report.also_delivered.is_empty() {
+            out.push_str(&format!(
+                "also delivered to sessions that joined meanwhile: {}\n",
+                join(&report.also_delivered)
+            ));
+        }
+    }
+    out
+}
+
+fn join(ids: &[SessionId]) -> String {
+    ids.iter()
+        .map(SessionId::as_str)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The message text: the argument, or all of stdin for `-` (without its final newline).

@@ -10,10 +10,18 @@ pub const USAGE: i32 = 2;
 /// The NATS server could not be reached, or it refused the connection or the message.
 pub const SERVER: i32 = 3;
 
+/// Some target did not confirm the message (not connected, or no receipt in
+/// time); the others got it.
+pub const NOT_CONFIRMED: i32 = 4;
+/// `--user` named a user with no live session. Nothing was sent.
+pub const NO_SESSION: i32 = 5;
+
 /// The table as printed at the end of `--help`.
 pub const HELP: &str = "\
 Exit codes:
   0  sent (publisher) / stopped by SIGINT or SIGTERM (subscriber)
   1  unexpected failure
   2  usage or invalid input; nothing was sent
-  3  cannot reach the NATS server, or it refused the connection or the message";
+  3  cannot reach the NATS server, or it refused the connection or the message
+  4  sent, but some target did not confirm (not connected, or no receipt in time)
+  5  --user named a user with no live session; nothing was sent";

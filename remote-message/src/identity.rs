@@ -1,5 +1,5 @@
 //! Who and where this process runs: the publisher's default `sender` and,
-//! later, an agent's session info. Never fails: unknown parts read "unknown".
+//! an agent's session info. Never fails: unknown parts read "unknown".
 
 /// The OS login name of the current user.
 pub fn login_name() -> String {
@@ -9,6 +9,11 @@ pub fn login_name() -> String {
 /// This machine's host name.
 pub fn host_name() -> String {
     whoami::hostname().unwrap_or_else(|_| "unknown".to_owned())
+}
+
+/// The operating system, e.g. "Debian GNU/Linux 12 (bookworm)", else "linux".
+pub fn os_name() -> String {
+    whoami::distro().unwrap_or_else(|_| std::env::consts::OS.to_owned())
 }
 
 /// `user@host`, the publisher's default sender.

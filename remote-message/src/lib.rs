@@ -9,7 +9,9 @@
 //! - [`session_id`]: what a session id may be, and the one validator for it.
 //! - [`subject`]: the subjects `broadcast` and `session.<id>`, and which target a subject names.
 //! - [`envelope`]: the message payload; building it (publisher) and decoding anything (agent).
+//! - [`sessions`]: session info, listing the live sessions, delivery receipts.
 //! - [`connection`]: the NATS connection options both binaries take, and error text without secrets.
+//! - [`terminal`]: untrusted text made safe to print on a terminal.
 //! - [`exit`]: the documented process exit codes.
 //! - [`identity`]: the login name and host name of this process.
 //! - [`logging`]: stderr logging set-up, so stdout stays free for output meant for pipes.
@@ -20,7 +22,9 @@ pub mod exit;
 pub mod identity;
 pub mod logging;
 pub mod session_id;
+pub mod sessions;
 pub mod subject;
+pub mod terminal;
 
 pub use envelope::{Envelope, Incoming, Rejection};
 pub use session_id::SessionId;

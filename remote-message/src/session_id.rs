@@ -14,7 +14,10 @@ pub const MAX_LEN: usize = 64;
 pub const RULE: &str = "1 to 64 characters of A-Z a-z 0-9 _ -";
 
 /// A validated session id: 1 to 64 characters of `A-Z a-z 0-9 _ -`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(try_from = "String", into = "String")]
 pub struct SessionId(String);
 
 /// Why a string is not a session id.
@@ -62,6 +65,19 @@ impl FromStr for SessionId {
     type Err = InvalidSessionId;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         SessionId::parse(s)
+    }
+}
+
+impl TryFrom<String> for SessionId {
+    type Error = InvalidSessionId;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        SessionId::parse(&s)
+    }
+}
+
+impl From<SessionId> for String {
+    fn from(id: SessionId) -> String {
+        id.0
     }
 }
 

@@ -1,5 +1,6 @@
 //! The agent's life: start even before the network is up, keep its two
-//! subscriptions across every reconnect, show each message, and drain on
+//! subscriptions (and its entry in the session list) across every reconnect,
+//! show each message and confirm it to a sender that waits, and drain on
 //! SIGINT/SIGTERM.
 //!
 //! stderr gets one line per state change, which operators (and the tests)
@@ -15,7 +16,8 @@ use async_nats::{Client, Event};
 use futures::StreamExt;
 use jiff::Timestamp;
 use remote_message::envelope::{self, MSG_ID_HEADER};
-use remote_message::{exit, SessionId, Target};
+use remote_message::sessions::{self, Receipt, SessionInfo};
+use remote_message::{exit, identity, SessionId, Target};
 use std::time::Duration;
 use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::mpsc;
@@ -32,7 +34,19 @@ const DRAIN_LIMIT: Duration = Duration::from_secs(2);
 pub async fn run(cli: Cli) -> i32 {
     let session = cli.session_id.clone().unwrap_or_else(SessionId::random);
     let personal = Target::Session(session.clone()).subject();
-    info!("listening as session {session}");
+    let info = SessionInfo {
+        id: session.clone(),
+        user: cli.user_name.clone().unwrap_or_else(identity::login_name),
+        host: identity::host_name(),
+        os: identity::os_name(),
+        version: env!("CARGO_PKG_VERSION").to_owned(),
+        since: Timestamp::now(),
+        labels: cli.labels.iter().cloned().collect(),
+    };
+    info!(
+        "listening as session {session} (user {}, host {})",
+        info.user, info.host
+    );
 
     let connection = &cli.connection;
     let (options, addrs) = match (
@@ -65,6 +79,8 @@ pub async fn run(cli: Cli) -> i32 {
             return exit::SERVER;
         }
     };
+    // All subscriptions are queued before the event loop runs, so the flush
+    // that follows the first Connected event confirms every one of them.
     let mut messages = match (
         client.subscribe(Target::Broadcast.subject()).await,
         client.subscribe(personal.clone()).await,
@@ -72,6 +88,13 @@ pub async fn run(cli: Cli) -> i32 {
         (Ok(broadcast), Ok(own)) => futures::stream::select(broadcast, own),
         (Err(e), _) | (_, Err(e)) => {
             error!("cannot subscribe: {e}");
+            return exit::FAILURE;
+        }
+    };
+    let _advertised = match sessions::advertise(&client, &info).await {
+        Ok(service) => service,
+        Err(e) => {
+            error!("cannot join the session list: {e}");
             return exit::FAILURE;
         }
     };
@@ -92,9 +115,13 @@ pub async fn run(cli: Cli) -> i32 {
         tokio::select! {
             message = messages.next() => {
                 let Some(message) = message else { break }; // drained
-                if let Err(e) = handle(&mut stdout, cli.output, &message) {
-                    error!("cannot write to stdout ({e}): stopping");
-                    return exit::FAILURE;
+                match handle(&mut stdout, cli.output, &message) {
+                    Ok(Some(shown_id)) => confirm(&client, &message, &shown_id, &session).await,
+                    Ok(None) => {}
+                    Err(e) => {
+                        error!("cannot write to stdout ({e}): stopping");
+                        return exit::FAILURE;
+                    }
                 }
             }
             Some(event) = events.recv() => link.on_event(event, &client, &servers, &personal),
@@ -129,17 +156,17 @@ async fn sleep_until(deadline: Option<tokio::time::Instant>) {
     }
 }
 
-/// Shows one message, or logs why not. Only a failing stdout is an error:
-/// no payload can stop the agent.
+/// Shows one message and returns its id, or logs why not and returns `None`.
+/// Only a failing stdout is an error: no payload can stop the agent.
 fn handle(
     out: &mut impl std::io::Write,
     output: Output,
     message: &async_nats::Message,
-) -> std::io::Result<()> {
+) -> std::io::Result<Option<String>> {
     let subject = message.subject.as_str();
     let Some(target) = Target::from_subject(subject) else {
         warn!("ignored a message on unexpected subject {subject:?}");
-        return Ok(());
+        return Ok(None);
     };
     let header_id = message
         .headers
@@ -147,11 +174,27 @@ fn handle(
         .and_then(|h| h.get(MSG_ID_HEADER))
         .map(|v| v.as_str());
     match envelope::decode(&message.payload, header_id) {
-        Ok(incoming) => render::show(out, output, &incoming, &target, Timestamp::now()),
+        Ok(incoming) => {
+            render::show(out, output, &incoming, &target, Timestamp::now())?;
+            Ok(Some(incoming.id))
+        }
         Err(rejection) => {
             warn!("ignored a message on {subject}: {rejection}");
-            Ok(())
+            Ok(None)
         }
+    }
+}
+
+/// Tells a sender that waits (the message has a reply subject) that the
+/// message is on the user's screen.
+async fn confirm(client: &Client, message: &async_nats::Message, id: &str, session: &SessionId) {
+    let Some(reply) = message.reply.clone() else {
+        return;
+    };
+    let receipt =
+        serde_json::to_vec(&Receipt::delivered(id, session)).expect("a receipt serializes");
+    if let Err(e) = client.publish(reply, receipt.into()).await {
+        debug!("receipt for {id} not sent: {e}");
     }
 }
 

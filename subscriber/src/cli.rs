@@ -2,7 +2,7 @@
 
 use clap::{Parser, ValueEnum};
 use remote_message::connection::ConnectionArgs;
-use remote_message::{exit, SessionId};
+use remote_message::{exit, sessions, SessionId};
 
 /// The agent on a user machine: shows the messages sent to its session and to
 /// everyone (the receiving side of 4D Server's SEND MESSAGE TO REMOTE USER).
@@ -15,6 +15,14 @@ pub struct Cli {
     /// [default: a new random id]
     #[arg(long, value_name = "ID")]
     pub session_id: Option<SessionId>,
+
+    /// User name shown in the session list [default: the OS login name]
+    #[arg(long, value_name = "NAME")]
+    pub user_name: Option<String>,
+
+    /// Label shown in the session list, e.g. --label dept=sales; repeatable
+    #[arg(long = "label", value_name = "KEY=VALUE", value_parser = sessions::parse_label)]
+    pub labels: Vec<(String, String)>,
 
     /// How to show each message
     #[arg(long, value_enum, default_value_t = Output::Terminal)]
@@ -40,6 +48,22 @@ mod tests {
     #[test]
     fn definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn labels_parse_and_bad_ones_are_usage_errors() {
+        let cli =
+            Cli::try_parse_from(["subscriber", "--label", "dept=sales", "--label", "floor=2"])
+                .unwrap();
+        assert_eq!(
+            cli.labels,
+            [
+                ("dept".into(), "sales".into()),
+                ("floor".into(), "2".into())
+            ]
+        );
+        let err = Cli::try_parse_from(["subscriber", "--label", "nodelim"]).unwrap_err();
+        assert_eq!(err.exit_code(), 2);
     }
 
     #[test]

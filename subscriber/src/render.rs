@@ -5,6 +5,7 @@ use crate::cli::Output;
 use jiff::tz::TimeZone;
 use jiff::Timestamp;
 use remote_message::envelope::Format;
+use remote_message::terminal::printable;
 use remote_message::{Incoming, Target};
 use serde::Serialize;
 use std::io::{self, Write};
@@ -91,27 +92,6 @@ pub fn terminal_block(message: &Incoming, target: &Target, received_at: Timestam
         printable(&message.id, 200)
     ));
     block
-}
-
-/// Text safe for a terminal: control characters (escape sequences could
-/// rewrite the screen) are shown escaped, and overlong text is cut with a note.
-fn printable(text: &str, max_chars: usize) -> String {
-    let mut out = String::with_capacity(text.len().min(max_chars * 4));
-    for (shown, c) in text.chars().enumerate() {
-        if shown == max_chars {
-            let rest = text.chars().count() - shown;
-            out.push_str(&format!(
-                "… [{rest} more characters; run with --output json for the full text]"
-            ));
-            break;
-        }
-        if c == '\n' || c == '\t' || !c.is_control() {
-            out.push(c);
-        } else {
-            out.extend(c.escape_default());
-        }
-    }
-    out
 }
 
 #[cfg(test)]

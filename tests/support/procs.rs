@@ -123,6 +123,15 @@ impl Agent {
         agent
     }
 
+    /// Like [`Agent::start`], with more arguments (e.g. `--user-name`).
+    pub fn start_with(server_url: &str, session: &str, args: &[&str]) -> Agent {
+        let mut all = vec!["--session-id", session];
+        all.extend_from_slice(args);
+        let mut agent = Agent::spawn(server_url, &all);
+        agent.wait_subscribed();
+        agent
+    }
+
     /// Waits for the next "subscribed to broadcast" line: the agent is
     /// (re)connected and the server has its subscriptions.
     pub fn wait_subscribed(&mut self) -> String {

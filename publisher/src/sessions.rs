@@ -1,0 +1,106 @@
+//! `publisher sessions`: the live sessions as a table or JSON.
+
+use crate::cli::SessionsArgs;
+use crate::link::Link;
+use crate::Failure;
+use jiff::tz::TimeZone;
+use remote_message::sessions::{self, SessionInfo};
+use remote_message::terminal::printable;
+
+pub async fn run(
+    connection: &remote_message::connection::ConnectionArgs,
+    args: SessionsArgs,
+) -> Result<(), Failure> {
+    let link = Link::open(connection).await?;
+    let wait = connection.timeout.unwrap_or(sessions::DEFAULT_LIST_WAIT);
+    let mut live = sessions::discover(&link.client, wait)
+        .await
+        .map_err(|e| link.server_failure("listing sessions failed", e))?;
+    link.settle().await?;
+    if !args.users.is_empty() {
+        live.retain(|s| args.users.contains(&s.user));
+    }
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string(&live).expect("sessions serialize")
+        );
+    } else {
+        print!("{}", table(&live));
+    }
+    Ok(())
+}
+
+/// `SESSION USER HOST SINCE VERSION` columns, then a count line.
+pub fn table(sessions: &[SessionInfo]) -> String {
+    let rows: Vec<[String; 5]> = sessions
+        .iter()
+        .map(|s| {
+            [
+                s.id.to_string(),
+                printable(&s.user, 64),
+                printable(&s.host, 64),
+                s.since
+                    .to_zoned(TimeZone::system())
+                    .strftime("%Y-%m-%d %H:%M:%S")
+                    .to_string(),
+                printable(&s.version, 32),
+            ]
+        })
+        .collect();
+    let header = ["SESSION", "USER", "HOST", "SINCE", "VERSION"].map(String::from);
+    let widths: Vec<usize> = (0..5)
+        .map(|col| {
+            std::iter::once(&header)
+                .chain(&rows)
+                .map(|row| row[col].chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut out = String::new();
+    for row in std::iter::once(&header).chain(&rows) {
+        let cells: Vec<String> = row
+            .iter()
+            .zip(&widths)
+            .map(|(cell, width)| format!("{cell:<width$}"))
+            .collect();
+        out.push_str(cells.join("  ").trim_end());
+        out.push('\n');
+    }
+    out.push_str(&match sessions.len() {
+        1 => "1 session\n".to_owned(),
+        n => format!("{n} sessions\n"),
+    });
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_has_the_columns_rows_and_a_count() {
+        let info = SessionInfo {
+            id: "s1".parse().unwrap(),
+            user: "vanessa".into(),
+            host: "pc-12".into(),
+            os: "linux".into(),
+            version: "0.1.0".into(),
+            since: "2026-11-22T08:00:00Z".parse().unwrap(),
+            labels: Default::default(),
+        };
+        let out = table(&[info]);
+        let lines: Vec<&str> = out.lines().collect();
+        assert!(
+            lines[0].starts_with("SESSION  USER     HOST   SINCE"),
+            "{out}"
+        );
+        assert!(lines[1].starts_with("s1       vanessa  pc-12  "), "{out}");
+        assert_eq!(lines[2], "1 session");
+        assert_eq!(
+            table(&[]),
+            "SESSION  USER  HOST  SINCE  VERSION\n0 sessions\n"
+        );
+    }
+}

@@ -1,0 +1,236 @@
+//! Who is connected, and who got a message: the companion of 4D's
+//! `Process activity (Sessions only)`.
+//!
+//! Each agent advertises itself as one instance of the NATS service
+//! [`SERVICE_NAME`] (the NATS services API), its [`SessionInfo`] carried in the
+//! service metadata. Listing sessions is then a scatter-gather on
+//! `$SRV.PING.remote-message-agent`: every live agent answers, a stopped,
+//! frozen or cut-off one does not. Standard tooling sees the same thing
+//! (`nats micro ls`, `nats micro info remote-message-agent`).
+//!
+//! A [`Receipt`] is what an agent sends back, to the reply subject of a
+//! message, once it has shown that message.
+
+use crate::session_id::SessionId;
+use async_nats::service::{PingResponse, Service, ServiceExt};
+use async_nats::{Client, StatusCode};
+use futures::StreamExt;
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::time::Duration;
+
+/// Name of the NATS service every agent registers.
+pub const SERVICE_NAME: &str = "remote-message-agent";
+
+/// Subject a listing is requested on.
+pub fn discovery_subject() -> String {
+    format!("$SRV.PING.{SERVICE_NAME}")
+}
+
+/// How long a listing waits for answers when `--timeout` is not given.
+pub const DEFAULT_LIST_WAIT: Duration = Duration::from_secs(1);
+
+/// Prefix of label keys in the service metadata: `label.dept` = `sales`.
+const LABEL_PREFIX: &str = "label.";
+
+/// One live session, as `publisher sessions --json` prints it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionInfo {
+    pub id: SessionId,
+    /// OS login name, or `--user-name`.
+    pub user: String,
+    pub host: String,
+    pub os: String,
+    /// Agent version.
+    pub version: String,
+    /// When the session started.
+    pub since: Timestamp,
+    pub labels: BTreeMap<String, String>,
+}
+
+impl SessionInfo {
+    /// The service metadata an agent advertises (the version travels as the
+    /// service version).
+    pub fn to_metadata(&self) -> HashMap<String, String> {
+        let mut meta = HashMap::from([
+            ("session_id".to_owned(), self.id.to_string()),
+            ("user".to_owned(), self.user.clone()),
+            ("host".to_owned(), self.host.clone()),
+            ("os".to_owned(), self.os.clone()),
+            ("since".to_owned(), self.since.to_string()),
+        ]);
+        for (key, value) in &self.labels {
+            meta.insert(format!("{LABEL_PREFIX}{key}"), value.clone());
+        }
+        meta
+    }
+
+    /// Reads an agent's answer; `None` for anything that is not one.
+    pub fn from_ping(ping: &PingResponse) -> Option<SessionInfo> {
+        let meta = &ping.metadata;
+        let text = |key: &str| meta.get(key).cloned().unwrap_or_default();
+        Some(SessionInfo {
+            id: SessionId::parse(meta.get("session_id")?).ok()?,
+            user: text("user"),
+            host: text("host"),
+            os: text("os"),
+            version: ping.version.clone(),
+            since: meta.get("since")?.parse().ok()?,
+            labels: meta
+                .iter()
+                .filter_map(|(k, v)| Some((k.strip_prefix(LABEL_PREFIX)?.to_owned(), v.clone())))
+                .collect(),
+        })
+    }
+}
+
+/// Parses a `--label key=value`.
+pub fn parse_label(raw: &str) -> Result<(String, String), String> {
+    let (key, value) = raw.split_once('=').ok_or_else(|| {
+        format!("label {raw:?} has no '=': write it as key=value, e.g. dept=sales")
+    })?;
+    if key.is_empty()
+        || !key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+    {
+        return Err(format!(
+            "label key {key:?} is not 1 or more characters of A-Z a-z 0-9 _ - ."
+        ));
+    }
+    Ok((key.to_owned(), value.to_owned()))
+}
+
+/// Agent side: registers this session with the services API. The returned
+/// service answers listings until it is dropped or the connection closes.
+pub async fn advertise(client: &Client, info: &SessionInfo) -> Result<Service, async_nats::Error> {
+    client
+        .service_builder()
+        .description("remote-message agent: shows messages on a user's screen")
+        .metadata(info.to_metadata())
+        .start(SERVICE_NAME, &info.version)
+        .await
+}
+
+/// Ops side: every session that answers within `wait`, sorted by user then
+/// id. Returns at once when no agent is subscribed at all.
+pub async fn discover(
+    client: &Client,
+    wait: Duration,
+) -> Result<Vec<SessionInfo>, async_nats::Error> {
+    let inbox = client.new_inbox();
+    let mut answers = client.subscribe(inbox.clone()).await?;
+    client
+        .publish_with_reply(discovery_subject(), inbox, Default::default())
+        .await?;
+    client.flush().await?;
+    let deadline = tokio::time::Instant::now() + wait;
+    let mut seen_instances = HashSet::new();
+    let mut sessions = Vec::new();
+    while let Ok(Some(answer)) = tokio::time::timeout_at(deadline, answers.next()).await {
+        if answer.status == Some(StatusCode::NO_RESPONDERS) {
+            break;
+        }
+        let Ok(ping) = serde_json::from_slice::<PingResponse>(&answer.payload) else {
+            continue;
+        };
+        if !seen_instances.insert(ping.id.clone()) {
+            continue;
+        }
+        if let Some(info) = SessionInfo::from_ping(&ping) {
+            sessions.push(info);
+        }
+    }
+    let _ = answers.unsubscribe().await;
+    sessions.sort_by(|a, b| (&a.user, &a.id).cmp(&(&b.user, &b.id)));
+    Ok(sessions)
+}
+
+/// An agent's acknowledgement that it showed a message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Receipt {
+    /// The message id.
+    pub id: String,
+    /// The session that showed it.
+    pub session: SessionId,
+    /// `"delivered"`: shown on the user's screen.
+    pub status: String,
+    pub at: Timestamp,
+}
+
+impl Receipt {
+    pub fn delivered(id: &str, session: &SessionId) -> Receipt {
+        Receipt {
+            id: id.to_owned(),
+            session: session.clone(),
+            status: "delivered".to_owned(),
+            at: Timestamp::now(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn info() -> SessionInfo {
+        SessionInfo {
+            id: SessionId::parse("s1").unwrap(),
+            user: "vanessa".into(),
+            host: "pc-12".into(),
+            os: "linux".into(),
+            version: "0.1.0".into(),
+            since: "2026-11-22T08:00:00Z".parse().unwrap(),
+            labels: BTreeMap::from([("dept".into(), "sales".into())]),
+        }
+    }
+
+    #[test]
+    fn session_info_round_trips_through_service_metadata() {
+        let ping = PingResponse {
+            kind: "io.nats.micro.v1.ping_response".into(),
+            name: SERVICE_NAME.into(),
+            id: "instance".into(),
+            version: "0.1.0".into(),
+            metadata: info().to_metadata(),
+        };
+        assert_eq!(SessionInfo::from_ping(&ping), Some(info()));
+    }
+
+    #[test]
+    fn foreign_or_broken_answers_are_skipped() {
+        let mut meta = info().to_metadata();
+        meta.insert("session_id".into(), "a.b".into());
+        let ping = PingResponse {
+            kind: String::new(),
+            name: SERVICE_NAME.into(),
+            id: "x".into(),
+            version: "1.0.0".into(),
+            metadata: meta,
+        };
+        assert_eq!(SessionInfo::from_ping(&ping), None);
+    }
+
+    #[test]
+    fn json_has_exactly_the_documented_fields() {
+        let v = serde_json::to_value(info()).unwrap();
+        let keys: Vec<_> = v.as_object().unwrap().keys().cloned().collect();
+        assert_eq!(
+            keys,
+            ["host", "id", "labels", "os", "since", "user", "version"]
+        );
+    }
+
+    #[test]
+    fn labels_are_key_equals_value() {
+        assert_eq!(
+            parse_label("dept=sales"),
+            Ok(("dept".into(), "sales".into()))
+        );
+        assert_eq!(parse_label("a=b=c"), Ok(("a".into(), "b=c".into())));
+        assert!(parse_label("nodelim").is_err());
+        assert!(parse_label("=x").is_err());
+        assert!(parse_label("sp ace=x").is_err());
+    }
+}

@@ -1,0 +1,246 @@
+//! Who is connected and who got it: `publisher sessions`, `send --user`, and
+//! delivery receipts, with real agents that are alive, killed or frozen.
+
+use e2e::{expect_exit, publisher, Agent, NatsServer};
+use nix::sys::signal::Signal;
+use serde_json::Value;
+use std::time::{Duration, Instant};
+
+const NOT_CONFIRMED: i32 = 4;
+const NO_SESSION: i32 = 5;
+
+/// Three agents for two users, as in the 4D example: vanessa twice, carl once.
+fn three_agents(server: &NatsServer) -> [Agent; 3] {
+    [
+        Agent::start_with(
+            &server.url(),
+            "alice",
+            &["--user-name", "vanessa", "--label", "dept=sales"],
+        ),
+        Agent::start_with(&server.url(), "bob", &["--user-name", "vanessa"]),
+        Agent::start_with(&server.url(), "carol", &["--user-name", "carl"]),
+    ]
+}
+
+fn sessions_json(server: &NatsServer, extra: &[&str]) -> Vec<Value> {
+    let mut args = vec!["sessions", "--json"];
+    args.extend_from_slice(extra);
+    let out = expect_exit(&publisher(&server.url(), &args), 0);
+    serde_json::from_str::<Value>(&out)
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+fn ids(sessions: &[Value]) -> Vec<String> {
+    sessions
+        .iter()
+        .map(|s| s["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// Polls the listing until it shows exactly `expected`, at most 10 s: the
+/// server notices a dead connection on its own schedule.
+fn wait_for_listing(server: &NatsServer, expected: &[&str]) {
+    let deadline = Instant::now() + e2e::WAIT;
+    loop {
+        let now = ids(&sessions_json(server, &["--timeout", "300ms"]));
+        if now == expected {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "listing stayed {now:?}, expected {expected:?}"
+        );
+    }
+}
+
+/// `sessions` lists exactly the three live agents, sorted by user then id,
+/// with exactly the documented fields; `--user` filters; the table has the
+/// documented columns and a count line.
+#[test]
+fn sessions_lists_exactly_the_live_agents() {
+    let server = NatsServer::start();
+    let _agents = three_agents(&server);
+
+    let all = sessions_json(&server, &[]);
+    assert_eq!(ids(&all), ["carol", "alice", "bob"]);
+    let users: Vec<_> = all.iter().map(|s| s["user"].as_str().unwrap()).collect();
+    assert_eq!(users, ["carl", "vanessa", "vanessa"]);
+    let mut keys: Vec<_> = all[1].as_object().unwrap().keys().cloned().collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        ["host", "id", "labels", "os", "since", "user", "version"]
+    );
+    assert_eq!(all[1]["labels"], serde_json::json!({"dept": "sales"}));
+    assert_eq!(all[1]["version"], env!("CARGO_PKG_VERSION"));
+    assert!(all[1]["since"].as_str().unwrap().ends_with('Z'));
+
+    assert_eq!(
+        ids(&sessions_json(&server, &["--user", "vanessa"])),
+        ["alice", "bob"]
+    );
+    assert!(sessions_json(&server, &["--user", "nobody"]).is_empty());
+
+    let table = expect_exit(&publisher(&server.url(), &["sessions"]), 0);
+    let lines: Vec<&str> = table.lines().collect();
+    let header: Vec<&str> = lines[0].split_whitespace().collect();
+    assert_eq!(header, ["SESSION", "USER", "HOST", "SINCE", "VERSION"]);
+    let first: Vec<&str> = lines[1].split_whitespace().collect();
+    assert_eq!(&first[..2], ["carol", "carl"]);
+    assert_eq!(lines.last(), Some(&"3 sessions"));
+}
+
+/// An agent that was killed (SIGKILL: no goodbye) drops out of the list.
+#[test]
+fn killed_agent_disappears_from_the_list() {
+    let server = NatsServer::start();
+    let [alice, bob, carol] = three_agents(&server);
+    bob.signal(Signal::SIGKILL);
+    wait_for_listing(&server, &["carol", "alice"]);
+    drop((alice, carol));
+}
+
+/// A frozen agent (SIGSTOP) is not listed, and a send to the three sessions
+/// by id reports `delivered to 2 of 3` with the frozen id missing and exit 4.
+#[test]
+fn frozen_agent_is_not_listed_and_is_reported_missing() {
+    let server = NatsServer::start();
+    let [mut alice, bob, mut carol] = three_agents(&server);
+    bob.signal(Signal::SIGSTOP);
+
+    assert_eq!(ids(&sessions_json(&server, &[])), ["carol", "alice"]);
+
+    let args = [
+        "send",
+        "--wait",
+        "1s",
+        "--session",
+        "alice",
+        "--session",
+        "bob",
+        "--session",
+        "carol",
+        "Hello",
+    ];
+    let stdout = expect_exit(&publisher(&server.url(), &args), NOT_CONFIRMED);
+    assert!(
+        stdout.contains("to session.bob: no confirmation within 1s"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("delivered to 2 of 3 sessions; missing: bob"),
+        "{stdout}"
+    );
+    assert_eq!(alice.next_text(), "Hello");
+    assert_eq!(carol.next_text(), "Hello");
+
+    let mut json_args = vec!["send", "--json"];
+    json_args.extend_from_slice(&args[1..]);
+    let report: Value = serde_json::from_str(&expect_exit(
+        &publisher(&server.url(), &json_args),
+        NOT_CONFIRMED,
+    ))
+    .unwrap();
+    assert_eq!(
+        (report["expected"].as_u64(), report["delivered"].as_u64()),
+        (Some(3), Some(2))
+    );
+    assert_eq!(report["missing"], serde_json::json!(["bob"]));
+    assert_eq!(report["not_connected"], serde_json::json!([]));
+    bob.signal(Signal::SIGCONT);
+}
+
+/// `send --user vanessa` reaches exactly vanessa's two sessions (carl's
+/// next message is a later marker); an unknown user is an error with exit 5
+/// and nothing sent.
+#[test]
+fn user_sends_reach_exactly_that_users_sessions() {
+    let server = NatsServer::start();
+    let [mut alice, mut bob, mut carol] = three_agents(&server);
+
+    let stdout = expect_exit(
+        &publisher(
+            &server.url(),
+            &["send", "--user", "vanessa", "Hello Vanessa"],
+        ),
+        0,
+    );
+    assert!(stdout.contains("delivered to 2 of 2 sessions"), "{stdout}");
+    assert_eq!(alice.next_text(), "Hello Vanessa");
+    assert_eq!(bob.next_text(), "Hello Vanessa");
+
+    let out = publisher(&server.url(), &["send", "--user", "nobody", "lost"]);
+    expect_exit(&out, NO_SESSION);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("no live session for user \"nobody\""),
+        "{stderr}"
+    );
+
+    expect_exit(&publisher(&server.url(), &["send", "marker"]), 0);
+    for agent in [&mut alice, &mut bob, &mut carol] {
+        assert_eq!(agent.next_text(), "marker");
+    }
+}
+
+/// A session id nobody holds is reported "not connected" at once (NATS
+/// no-responders), not after the 10 s wait; `--no-wait` just sends.
+#[test]
+fn unknown_session_is_reported_not_connected_at_once() {
+    let server = NatsServer::start();
+    let started = Instant::now();
+    let out = publisher(
+        &server.url(),
+        &["send", "--wait", "10s", "--session", "ghost", "anyone?"],
+    );
+    let stdout = expect_exit(&out, NOT_CONFIRMED);
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert!(
+        stdout.contains("to session.ghost: not connected"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("delivered to 0 of 1 sessions; missing: ghost"),
+        "{stdout}"
+    );
+
+    let stdout = expect_exit(
+        &publisher(
+            &server.url(),
+            &["send", "--no-wait", "--session", "ghost", "x"],
+        ),
+        0,
+    );
+    assert!(stdout.ends_with(" to session.ghost\n"), "{stdout}");
+}
+
+/// A broadcast with `--wait` lists the live sessions first and reports
+/// 3 of 3 once every agent confirmed.
+#[test]
+fn broadcast_wait_counts_every_live_session() {
+    let server = NatsServer::start();
+    let mut agents = three_agents(&server);
+    let stdout = expect_exit(
+        &publisher(&server.url(), &["send", "--wait", "5s", "Everyone"]),
+        0,
+    );
+    assert!(stdout.contains("delivered to 3 of 3 sessions"), "{stdout}");
+    for agent in &mut agents {
+        assert_eq!(agent.next_text(), "Everyone");
+    }
+    let out = publisher(&server.url(), &["send", "--wait", "--json", "Again"]);
+    let report: Value = serde_json::from_str(&expect_exit(&out, 0)).unwrap();
+    assert_eq!(
+        (report["expected"].as_u64(), report["delivered"].as_u64()),
+        (Some(3), Some(3))
+    );
+    assert_eq!(report["missing"], serde_json::json!([]));
+    assert_eq!(report["subjects"], serde_json::json!(["broadcast"]));
+}
