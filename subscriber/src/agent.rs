@@ -1,253 +1,118 @@
-//! The agent's life: start even before the network is up, keep its two
-//! subscriptions (and its entry in the session list) across every reconnect,
-//! show each message and confirm it to a sender that waits, and drain on
-//! SIGINT/SIGTERM.
-//!
-//! stderr gets one line per state change, which operators (and the tests)
-//! can wait on:
-//! - `listening as session <id>` once at start;
-//! - `connected to NATS …; subscribed to broadcast and session.<id>` and
-//!   `reconnected …` once the server has confirmed both subscriptions;
-//! - `disconnected from NATS; reconnecting` when the link drops.
+//! The reusable heart of an agent, free of process concerns (signals,
+//! stdout, exit codes): subscribe to `broadcast` and `session.<id>`, join the
+//! session list, turn each payload into a message to show, and confirm it.
+//! The `subscriber` binary and the benchmarks both run this code.
 
-use crate::cli::{Cli, Output};
-use crate::render;
-use async_nats::{Client, Event};
+use async_nats::service::Service;
+use async_nats::{Client, Subject, Subscriber};
+use futures::stream::Select;
 use futures::StreamExt;
 use jiff::Timestamp;
 use remote_message::envelope::{self, MSG_ID_HEADER};
 use remote_message::sessions::{self, Receipt, SessionInfo};
-use remote_message::{exit, identity, SessionId, Target};
-use std::time::Duration;
-use tokio::signal::unix::{signal, SignalKind};
-use tokio::sync::mpsc;
-use tracing::{debug, error, info, warn};
+use remote_message::{identity, Incoming, SessionId, Target};
+use tracing::{debug, warn};
 
-/// How often the agent pings the server: a link that died while a laptop
-/// slept is noticed within about twice this.
-const PING_INTERVAL: Duration = Duration::from_secs(20);
+/// A message to show.
+#[derive(Debug)]
+pub struct Delivery {
+    pub message: Incoming,
+    pub target: Target,
+    /// Where the sender waits for a receipt, if it does.
+    reply: Option<Subject>,
+}
 
-/// How long a drain on shutdown may take before the agent exits anyway.
-const DRAIN_LIMIT: Duration = Duration::from_secs(2);
+/// One session's subscriptions and its entry in the session list.
+pub struct Agent {
+    client: Client,
+    session: SessionId,
+    messages: Select<Subscriber, Subscriber>,
+    _listed: Service,
+}
 
-/// Runs the agent until SIGINT/SIGTERM; returns the exit code.
-pub async fn run(cli: Cli) -> i32 {
-    let session = cli.session_id.clone().unwrap_or_else(SessionId::random);
-    let personal = Target::Session(session.clone()).subject();
-    let info = SessionInfo {
-        id: session.clone(),
-        user: cli.user_name.clone().unwrap_or_else(identity::login_name),
+/// This session as the session list shows it: `user` defaults to the OS
+/// login name.
+pub fn session_info(
+    session: SessionId,
+    user_name: Option<String>,
+    labels: impl IntoIterator<Item = (String, String)>,
+) -> SessionInfo {
+    SessionInfo {
+        id: session,
+        user: user_name.unwrap_or_else(identity::login_name),
         host: identity::host_name(),
         os: identity::os_name(),
         version: env!("CARGO_PKG_VERSION").to_owned(),
         since: Timestamp::now(),
-        labels: cli.labels.iter().cloned().collect(),
-    };
-    info!(
-        "listening as session {session} (user {}, host {})",
-        info.user, info.host
-    );
-
-    let connection = &cli.connection;
-    let (options, addrs) = match (
-        connection.options(&format!("subscriber {session}")).await,
-        connection.server_addrs(),
-    ) {
-        (Ok(options), Ok(addrs)) => (options, addrs),
-        (Err(e), _) | (_, Err(e)) => {
-            error!("{e}");
-            return exit::USAGE;
-        }
-    };
-    let (events_tx, mut events) = mpsc::unbounded_channel();
-    let options = options
-        .retry_on_initial_connect()
-        .max_reconnects(None)
-        .ping_interval(PING_INTERVAL)
-        .event_callback(move |event| {
-            let events_tx = events_tx.clone();
-            async move {
-                let _ = events_tx.send(event);
-            }
-        });
-    // With retry_on_initial_connect this returns at once and connects in the
-    // background, so an agent started before the network still comes up.
-    let client = match options.connect(addrs).await {
-        Ok(client) => client,
-        Err(e) => {
-            error!("{}", connection.describe_connect_error(&e));
-            return exit::SERVER;
-        }
-    };
-    // All subscriptions are queued before the event loop runs, so the flush
-    // that follows the first Connected event confirms every one of them.
-    let mut messages = match (
-        client.subscribe(Target::Broadcast.subject()).await,
-        client.subscribe(personal.clone()).await,
-    ) {
-        (Ok(broadcast), Ok(own)) => futures::stream::select(broadcast, own),
-        (Err(e), _) | (_, Err(e)) => {
-            error!("cannot subscribe: {e}");
-            return exit::FAILURE;
-        }
-    };
-    let _advertised = match sessions::advertise(&client, &info).await {
-        Ok(service) => service,
-        Err(e) => {
-            error!("cannot join the session list: {e}");
-            return exit::FAILURE;
-        }
-    };
-
-    let (Ok(mut sigterm), Ok(mut sigint)) = (
-        signal(SignalKind::terminate()),
-        signal(SignalKind::interrupt()),
-    ) else {
-        error!("cannot install the SIGTERM/SIGINT handlers");
-        return exit::FAILURE;
-    };
-
-    let servers = connection.display_servers();
-    let mut link = LinkState::default();
-    let mut stdout = std::io::stdout();
-    let mut drain_deadline = None;
-    loop {
-        tokio::select! {
-            message = messages.next() => {
-                let Some(message) = message else { break }; // drained
-                match handle(&mut stdout, cli.output, &message) {
-                    Ok(Some(shown_id)) => confirm(&client, &message, &shown_id, &session).await,
-                    Ok(None) => {}
-                    Err(e) => {
-                        error!("cannot write to stdout ({e}): stopping");
-                        return exit::FAILURE;
-                    }
-                }
-            }
-            Some(event) = events.recv() => link.on_event(event, &client, &servers, &personal),
-            _ = sigterm.recv(), if drain_deadline.is_none() => {
-                drain_deadline = Some(start_drain(&client, "SIGTERM").await);
-            }
-            _ = sigint.recv(), if drain_deadline.is_none() => {
-                drain_deadline = Some(start_drain(&client, "SIGINT").await);
-            }
-            _ = sleep_until(drain_deadline) => {
-                warn!("drain did not finish within {DRAIN_LIMIT:?}; exiting anyway");
-                break;
-            }
-        }
-    }
-    info!("stopped");
-    exit::OK
-}
-
-async fn start_drain(client: &Client, why: &str) -> tokio::time::Instant {
-    info!("{why}: draining and stopping");
-    if let Err(e) = client.drain().await {
-        debug!("drain: {e}");
-    }
-    tokio::time::Instant::now() + DRAIN_LIMIT
-}
-
-async fn sleep_until(deadline: Option<tokio::time::Instant>) {
-    match deadline {
-        Some(deadline) => tokio::time::sleep_until(deadline).await,
-        None => std::future::pending().await,
+        labels: labels.into_iter().collect(),
     }
 }
 
-/// Shows one message and returns its id, or logs why not and returns `None`.
-/// Only a failing stdout is an error: no payload can stop the agent.
-fn handle(
-    out: &mut impl std::io::Write,
-    output: Output,
-    message: &async_nats::Message,
-) -> std::io::Result<Option<String>> {
-    let subject = message.subject.as_str();
+impl Agent {
+    /// Subscribes and joins the session list. With a client still
+    /// connecting, the subscriptions are sent once it is connected.
+    pub async fn start(client: Client, info: &SessionInfo) -> Result<Agent, async_nats::Error> {
+        let broadcast = client.subscribe(Target::Broadcast.subject()).await?;
+        let own = client
+            .subscribe(Target::Session(info.id.clone()).subject())
+            .await?;
+        let listed = sessions::advertise(&client, info).await?;
+        Ok(Agent {
+            client,
+            session: info.id.clone(),
+            messages: futures::stream::select(broadcast, own),
+            _listed: listed,
+        })
+    }
+
+    pub fn session(&self) -> &SessionId {
+        &self.session
+    }
+
+    /// The next message to show. Payloads that cannot be shown are logged
+    /// and skipped: no payload can stop an agent. `None` once drained.
+    pub async fn next(&mut self) -> Option<Delivery> {
+        loop {
+            let raw = self.messages.next().await?;
+            if let Some(delivery) = decode(&raw) {
+                return Some(delivery);
+            }
+        }
+    }
+
+    /// Tells a sender that waits that the message is on the user's screen.
+    pub async fn confirm(&self, delivery: &Delivery) {
+        let Some(reply) = delivery.reply.clone() else {
+            return;
+        };
+        let receipt = Receipt::delivered(&delivery.message.id, &self.session);
+        let receipt = serde_json::to_vec(&receipt).expect("a receipt serializes");
+        if let Err(e) = self.client.publish(reply, receipt.into()).await {
+            debug!("receipt for {} not sent: {e}", delivery.message.id);
+        }
+    }
+}
+
+fn decode(raw: &async_nats::Message) -> Option<Delivery> {
+    let subject = raw.subject.as_str();
     let Some(target) = Target::from_subject(subject) else {
         warn!("ignored a message on unexpected subject {subject:?}");
-        return Ok(None);
+        return None;
     };
-    let header_id = message
+    let header_id = raw
         .headers
         .as_ref()
         .and_then(|h| h.get(MSG_ID_HEADER))
         .map(|v| v.as_str());
-    match envelope::decode(&message.payload, header_id) {
-        Ok(incoming) => {
-            render::show(out, output, &incoming, &target, Timestamp::now())?;
-            Ok(Some(incoming.id))
-        }
+    match envelope::decode(&raw.payload, header_id) {
+        Ok(message) => Some(Delivery {
+            message,
+            target,
+            reply: raw.reply.clone(),
+        }),
         Err(rejection) => {
             warn!("ignored a message on {subject}: {rejection}");
-            Ok(None)
-        }
-    }
-}
-
-/// Tells a sender that waits (the message has a reply subject) that the
-/// message is on the user's screen.
-async fn confirm(client: &Client, message: &async_nats::Message, id: &str, session: &SessionId) {
-    let Some(reply) = message.reply.clone() else {
-        return;
-    };
-    let receipt =
-        serde_json::to_vec(&Receipt::delivered(id, session)).expect("a receipt serializes");
-    if let Err(e) = client.publish(reply, receipt.into()).await {
-        debug!("receipt for {id} not sent: {e}");
-    }
-}
-
-/// What the agent knows of its link to NATS, to log each change once.
-#[derive(Default)]
-struct LinkState {
-    /// Has the agent been connected at least once?
-    connected_before: bool,
-    /// Has the current outage been reported already?
-    outage_reported: bool,
-}
-
-impl LinkState {
-    fn on_event(&mut self, event: Event, client: &Client, servers: &str, personal: &str) {
-        match event {
-            Event::Connected => {
-                let verb = if self.connected_before {
-                    "reconnected"
-                } else {
-                    "connected"
-                };
-                self.connected_before = true;
-                self.outage_reported = false;
-                // The subscriptions are (re)sent on connect; a flush round trip
-                // proves the server has them before we say we are listening.
-                let client = client.clone();
-                let line =
-                    format!("{verb} to NATS at {servers}; subscribed to broadcast and {personal}");
-                tokio::spawn(async move {
-                    match client.flush().await {
-                        Ok(()) => info!("{line}"),
-                        Err(e) => debug!("subscription confirmation failed: {e}"),
-                    }
-                });
-            }
-            Event::Disconnected => {
-                self.outage_reported = true;
-                warn!("disconnected from NATS; reconnecting");
-            }
-            Event::ClientError(err) => {
-                if !self.outage_reported {
-                    self.outage_reported = true;
-                    warn!("cannot reach NATS at {servers} yet ({err}); retrying");
-                } else {
-                    debug!("connect attempt failed: {err}");
-                }
-            }
-            Event::ServerError(err) => warn!("NATS server error: {err}"),
-            Event::SlowConsumer(_) => {
-                warn!("messages were dropped: the agent could not keep up")
-            }
-            Event::LameDuckMode => info!("NATS server is shutting down; will move to another"),
-            Event::Draining | Event::Closed => debug!("connection {event}"),
+            None
         }
     }
 }

@@ -3,13 +3,16 @@
 //!
 //! Layout:
 //! - [`cli`]: the command line, defined once.
-//! - [`agent`]: connection life cycle (start before the network, reconnect
-//!   forever, drain on SIGINT/SIGTERM) and the receive loop.
+//! - [`agent`]: the reusable core: subscriptions, session list entry,
+//!   decoding, receipts (also run by the benchmarks).
+//! - [`runner`]: the process: connection life cycle (start before the
+//!   network, reconnect forever, drain on SIGINT/SIGTERM) and the output loop.
 //! - [`render`]: how a message looks: a terminal alert block or one JSON line.
 
 pub mod agent;
 pub mod cli;
 pub mod render;
+pub mod runner;
 
 use clap::Parser;
 use remote_message::exit;
@@ -23,7 +26,7 @@ pub fn main() -> i32 {
         .enable_all()
         .build()
     {
-        Ok(runtime) => runtime.block_on(agent::run(cli)),
+        Ok(runtime) => runtime.block_on(runner::run(cli)),
         Err(e) => {
             eprintln!("subscriber: cannot start the async runtime: {e}");
             exit::FAILURE

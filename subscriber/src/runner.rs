@@ -1,0 +1,188 @@
+//! The agent process: start even before the network is up, keep the
+//! subscriptions (and the entry in the session list) across every reconnect,
+//! show each message on stdout and confirm it, and drain on SIGINT/SIGTERM.
+//!
+//! stderr gets one line per state change, which operators (and the tests)
+//! can wait on:
+//! - `listening as session <id> (user <name>, host <host>)` once at start;
+//! - `connected to NATS …; subscribed to broadcast and session.<id>` and
+//!   `reconnected …` once the server has confirmed every subscription;
+//! - `disconnected from NATS; reconnecting` when the link drops.
+
+use crate::agent::{self, Agent};
+use crate::cli::Cli;
+use crate::render;
+use async_nats::{Client, Event};
+use jiff::Timestamp;
+use remote_message::{exit, SessionId, Target};
+use std::time::Duration;
+use tokio::signal::unix::{signal, SignalKind};
+use tokio::sync::mpsc;
+use tracing::{debug, error, info, warn};
+
+/// How often the agent pings the server: a link that died while a laptop
+/// slept is noticed within about twice this.
+const PING_INTERVAL: Duration = Duration::from_secs(20);
+
+/// How long a drain on shutdown may take before the agent exits anyway.
+const DRAIN_LIMIT: Duration = Duration::from_secs(2);
+
+/// Runs the agent until SIGINT/SIGTERM; returns the exit code.
+pub async fn run(cli: Cli) -> i32 {
+    let session = cli.session_id.clone().unwrap_or_else(SessionId::random);
+    let personal = Target::Session(session.clone()).subject();
+    let info = agent::session_info(session.clone(), cli.user_name.clone(), cli.labels.clone());
+    info!(
+        "listening as session {session} (user {}, host {})",
+        info.user, info.host
+    );
+
+    let connection = &cli.connection;
+    let (options, addrs) = match (
+        connection.options(&format!("subscriber {session}")).await,
+        connection.server_addrs(),
+    ) {
+        (Ok(options), Ok(addrs)) => (options, addrs),
+        (Err(e), _) | (_, Err(e)) => {
+            error!("{e}");
+            return exit::USAGE;
+        }
+    };
+    let (events_tx, mut events) = mpsc::unbounded_channel();
+    let options = options
+        .retry_on_initial_connect()
+        .max_reconnects(None)
+        .ping_interval(PING_INTERVAL)
+        .event_callback(move |event| {
+            let events_tx = events_tx.clone();
+            async move {
+                let _ = events_tx.send(event);
+            }
+        });
+    // With retry_on_initial_connect this returns at once and connects in the
+    // background, so an agent started before the network still comes up.
+    let client = match options.connect(addrs).await {
+        Ok(client) => client,
+        Err(e) => {
+            error!("{}", connection.describe_connect_error(&e));
+            return exit::SERVER;
+        }
+    };
+    // Every subscription is queued before the event loop runs, so the flush
+    // that follows the first Connected event confirms all of them.
+    let mut agent = match Agent::start(client.clone(), &info).await {
+        Ok(agent) => agent,
+        Err(e) => {
+            error!("cannot subscribe: {e}");
+            return exit::FAILURE;
+        }
+    };
+
+    let (Ok(mut sigterm), Ok(mut sigint)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) else {
+        error!("cannot install the SIGTERM/SIGINT handlers");
+        return exit::FAILURE;
+    };
+
+    let servers = connection.display_servers();
+    let mut link = LinkState::default();
+    let mut stdout = std::io::stdout();
+    let mut drain_deadline = None;
+    loop {
+        tokio::select! {
+            delivery = agent.next() => {
+                let Some(delivery) = delivery else { break }; // drained
+                let shown = render::show(&mut stdout, cli.output, &delivery.message, &delivery.target, Timestamp::now());
+                if let Err(e) = shown {
+                    error!("cannot write to stdout ({e}): stopping");
+                    return exit::FAILURE;
+                }
+                agent.confirm(&delivery).await;
+            }
+            Some(event) = events.recv() => link.on_event(event, &client, &servers, &personal),
+            _ = sigterm.recv(), if drain_deadline.is_none() => {
+                drain_deadline = Some(start_drain(&client, "SIGTERM").await);
+            }
+            _ = sigint.recv(), if drain_deadline.is_none() => {
+                drain_deadline = Some(start_drain(&client, "SIGINT").await);
+            }
+            _ = sleep_until(drain_deadline) => {
+                warn!("drain did not finish within {DRAIN_LIMIT:?}; exiting anyway");
+                break;
+            }
+        }
+    }
+    info!("stopped");
+    exit::OK
+}
+
+async fn start_drain(client: &Client, why: &str) -> tokio::time::Instant {
+    info!("{why}: draining and stopping");
+    if let Err(e) = client.drain().await {
+        debug!("drain: {e}");
+    }
+    tokio::time::Instant::now() + DRAIN_LIMIT
+}
+
+async fn sleep_until(deadline: Option<tokio::time::Instant>) {
+    match deadline {
+        Some(deadline) => tokio::time::sleep_until(deadline).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// What the agent knows of its link to NATS, to log each change once.
+#[derive(Default)]
+struct LinkState {
+    /// Has the agent been connected at least once?
+    connected_before: bool,
+    /// Has the current outage been reported already?
+    outage_reported: bool,
+}
+
+impl LinkState {
+    fn on_event(&mut self, event: Event, client: &Client, servers: &str, personal: &str) {
+        match event {
+            Event::Connected => {
+                let verb = if self.connected_before {
+                    "reconnected"
+                } else {
+                    "connected"
+                };
+                self.connected_before = true;
+                self.outage_reported = false;
+                // The subscriptions are (re)sent on connect; a flush round trip
+                // proves the server has them before we say we are listening.
+                let client = client.clone();
+                let line =
+                    format!("{verb} to NATS at {servers}; subscribed to broadcast and {personal}");
+                tokio::spawn(async move {
+                    match client.flush().await {
+                        Ok(()) => info!("{line}"),
+                        Err(e) => debug!("subscription confirmation failed: {e}"),
+                    }
+                });
+            }
+            Event::Disconnected => {
+                self.outage_reported = true;
+                warn!("disconnected from NATS; reconnecting");
+            }
+            Event::ClientError(err) => {
+                if !self.outage_reported {
+                    self.outage_reported = true;
+                    warn!("cannot reach NATS at {servers} yet ({err}); retrying");
+                } else {
+                    debug!("connect attempt failed: {err}");
+                }
+            }
+            Event::ServerError(err) => warn!("NATS server error: {err}"),
+            Event::SlowConsumer(_) => {
+                warn!("messages were dropped: the agent could not keep up")
+            }
+            Event::LameDuckMode => info!("NATS server is shutting down; will move to another"),
+            Event::Draining | Event::Closed => debug!("connection {event}"),
+        }
+    }
+}
