@@ -135,13 +135,13 @@ fn message_text_from_stdin() {
 }
 
 /// Every malformed session id (and an empty text) is refused with exit 2
-/// before anything reaches the wire: a tap subscribed to `>` sees only the
+/// before anything reaches the wire: a tap on the message subjects sees only the
 /// marker published afterwards. The agent refuses the same ids.
 #[test]
 fn bad_input_is_refused_with_nothing_on_the_wire() {
     let server = NatsServer::start();
     let mut tap = RawClient::connect(server.port());
-    tap.subscribe(">");
+    tap.subscribe_all(&["broadcast", "session.>", "marker"]);
     let long = "a".repeat(65);
     let bad_ids = ["", ".", "a.b", "*", ">", "a*", "a b", "é", long.as_str()];
 
@@ -188,7 +188,7 @@ fn bad_input_is_refused_with_nothing_on_the_wire() {
 fn oversized_message_is_refused_before_sending() {
     let server = NatsServer::start_with_config("small_payload");
     let mut tap = RawClient::connect(server.port());
-    tap.subscribe(">");
+    tap.subscribe_all(&["broadcast", "session.>", "marker"]);
 
     let out = publisher(&server.url(), &["send", &"x".repeat(2000)]);
     expect_exit(&out, USAGE);

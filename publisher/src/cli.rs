@@ -38,6 +38,15 @@ pub enum Command {
     #[command(verbatim_doc_comment, after_help = exit::HELP)]
     Send(SendArgs),
 
+    /// Create or update the stream that stores every message for agents
+    /// that were offline; idempotent (send creates it with defaults when missing)
+    ///
+    /// Examples:
+    ///   publisher setup
+    ///   publisher setup --retention 72h --replicas 3
+    #[command(verbatim_doc_comment, after_help = exit::HELP)]
+    Setup(SetupArgs),
+
     /// List the live sessions (like 4D's Process activity (Sessions only))
     ///
     /// Every agent that answers within --timeout (default 1s) is listed;
@@ -73,6 +82,16 @@ pub struct SendArgs {
     #[arg(long, value_name = "NAME")]
     pub sender: Option<String>,
 
+    /// Agents no longer show the message this long after it was sent
+    /// (e.g. 30s, 2h); an agent that comes online before then still shows it
+    #[arg(long, value_name = "DUR", value_parser = humantime::parse_duration)]
+    pub ttl: Option<Duration>,
+
+    /// Id of this send, instead of a random one: sending again with the
+    /// same id (e.g. a retry after an error) never shows the message twice
+    #[arg(long, value_name = "ID", value_parser = parse_send_id)]
+    pub id: Option<String>,
+
     /// Wait up to DUR for receipts (default for session sends: 5s); on a
     /// broadcast, first lists the live sessions, then waits for each of them
     #[arg(
@@ -95,6 +114,21 @@ pub struct SendArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct SetupArgs {
+    /// How long messages are kept for agents that were offline
+    #[arg(long, value_name = "DUR", value_parser = humantime::parse_duration, default_value = "24h")]
+    pub retention: Duration,
+
+    /// Copies of the stream in a NATS cluster (1 to 5)
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=5))]
+    pub replicas: u8,
+
+    /// Size bound of the stream in bytes; the oldest messages go first
+    #[arg(long, value_name = "BYTES", default_value_t = remote_message::stream::DEFAULT_MAX_BYTES)]
+    pub max_bytes: i64,
+}
+
+#[derive(Debug, Args)]
 pub struct SessionsArgs {
     /// Only the sessions of this user; repeatable
     #[arg(long = "user", value_name = "NAME")]
@@ -103,6 +137,13 @@ pub struct SessionsArgs {
     /// Print a JSON array instead of a table
     #[arg(long)]
     pub json: bool,
+}
+
+/// A send id: the session id alphabet, so derived message ids stay tokens.
+fn parse_send_id(raw: &str) -> Result<String, String> {
+    SessionId::parse(raw)
+        .map(|id| id.to_string())
+        .map_err(|_| format!("{raw:?} is not 1 to 64 characters of A-Z a-z 0-9 _ -"))
 }
 
 /// Parses a command line. `--wait 10s` is read as `--wait=10s` when the word
@@ -190,5 +231,19 @@ mod tests {
         let s = send(&["--", "--wait"]);
         assert_eq!(s.message, "--wait");
         assert!(try_parse_from(["publisher", "send", "--wait", "--no-wait", "x"]).is_err());
+    }
+
+    #[test]
+    fn send_ids_and_ttls_are_checked() {
+        assert_eq!(
+            send(&["--id", "batch-7", "x"]).id.as_deref(),
+            Some("batch-7")
+        );
+        assert!(try_parse_from(["publisher", "send", "--id", "a.b", "x"]).is_err());
+        assert_eq!(
+            send(&["--ttl", "2h", "x"]).ttl,
+            Some(Duration::from_secs(7200))
+        );
+        assert!(try_parse_from(["publisher", "send", "--ttl", "soon", "x"]).is_err());
     }
 }

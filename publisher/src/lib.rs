@@ -8,11 +8,13 @@
 //! - [`send`]: `publisher send`: validate everything, resolve the targets,
 //!   publish, flush, collect receipts, report.
 //! - [`sessions`]: `publisher sessions`: the live session table.
+//! - [`setup`]: `publisher setup`: the stream that stores every message.
 
 pub mod cli;
 pub mod link;
 pub mod send;
 pub mod sessions;
+pub mod setup;
 
 use remote_message::exit;
 
@@ -62,6 +64,7 @@ pub fn main() -> i32 {
         match cli.command {
             cli::Command::Send(args) => send::run(&cli.connection, args).await,
             cli::Command::Sessions(args) => sessions::run(&cli.connection, args).await,
+            cli::Command::Setup(args) => setup::run(&cli.connection, args).await,
         }
     });
     match result {

@@ -1,27 +1,31 @@
 //! `publisher send`: one message per target, everything validated before
-//! anything is sent, flushed before the process ends, and — when waiting —
-//! each target reported as delivered, not connected, or not confirmed.
+//! anything is sent; stored in the stream (when the server has JetStream)
+//! and acknowledged before success is reported; and — when waiting — each
+//! target reported as delivered, not connected, or not confirmed.
 
 use crate::cli::{SendArgs, DEFAULT_RECEIPT_WAIT};
 use crate::link::Link;
 use crate::Failure;
-use async_nats::{HeaderMap, RequestErrorKind};
+use async_nats::jetstream;
+use async_nats::{HeaderMap, RequestErrorKind, Subscriber};
+use futures::stream::FuturesUnordered;
 use futures::StreamExt;
 use remote_message::connection::ConnectionArgs;
-use remote_message::envelope::{Envelope, MSG_ID_HEADER};
+use remote_message::envelope::{Envelope, MSG_ID_HEADER, RECEIPT_TO_HEADER};
 use remote_message::sessions::{self, Receipt};
+use remote_message::stream::{self as log, StreamError};
+use remote_message::subject::presence_subject;
 use remote_message::{exit, identity, SessionId, Target};
 use serde::Serialize;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
 use std::time::Duration;
+use tracing::warn;
 
-/// What became of one target.
+/// What became of one target of a send that waits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
-    /// Sent without waiting.
-    Sent,
     /// The agent confirmed it showed the message.
     Delivered,
     /// Nobody holds that session id (NATS no-responders, known at once).
@@ -35,7 +39,7 @@ pub enum Outcome {
 pub struct Sent {
     pub id: String,
     pub subject: String,
-    /// For a session send: what became of it.
+    /// For a session send that waits: what became of it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub outcome: Option<Outcome>,
 }
@@ -47,6 +51,10 @@ pub struct Report {
     pub id: String,
     pub subjects: Vec<String>,
     pub messages: Vec<Sent>,
+    /// Whether the stream stored (and acknowledged) every message.
+    pub stored: bool,
+    /// Whether the stream had seen this id already (a repeated send).
+    pub duplicate: bool,
     /// Whether receipts were awaited.
     pub waited: bool,
     /// Sessions a receipt was expected from.
@@ -72,9 +80,17 @@ pub async fn run(connection: &ConnectionArgs, args: SendArgs) -> Result<(), Fail
         )));
     }
     let sender = args.sender.clone().unwrap_or_else(identity::user_at_host);
-    // Validates text and title once, with the real values.
-    Envelope::new(text.clone(), args.title.clone(), Some(sender.clone()))
-        .map_err(|e| Failure::usage(e.to_string()))?;
+    let send_id = args.id.clone().unwrap_or_else(|| nuid::next().to_string());
+    let envelope_for = |id: String| {
+        let envelope =
+            Envelope::with_id(id, text.clone(), args.title.clone(), Some(sender.clone()))
+                .map_err(|e| Failure::usage(e.to_string()))?;
+        Ok::<_, Failure>(match args.ttl {
+            Some(ttl) => envelope.expiring_after(ttl),
+            None => envelope,
+        })
+    };
+    envelope_for(send_id.clone())?;
 
     let link = Link::open(connection).await?;
     let list_wait = connection.timeout.unwrap_or(sessions::DEFAULT_LIST_WAIT);
@@ -89,15 +105,15 @@ pub async fn run(connection: &ConnectionArgs, args: SendArgs) -> Result<(), Fail
             let theirs: Vec<_> = live.iter().filter(|s| &s.user == user).collect();
             if theirs.is_empty() {
                 let known: BTreeSet<&str> = live.iter().map(|s| s.user.as_str()).collect();
+                let known = if known.is_empty() {
+                    "none".to_owned()
+                } else {
+                    known.into_iter().collect::<Vec<_>>().join(", ")
+                };
                 return Err(Failure::with_code(
                     exit::NO_SESSION,
                     format!(
-                        "no live session for user {user:?}; live users: {}; nothing was sent",
-                        if known.is_empty() {
-                            "none".to_owned()
-                        } else {
-                            known.into_iter().collect::<Vec<_>>().join(", ")
-                        }
+                        "no live session for user {user:?}; live users: {known}; nothing was sent"
                     ),
                 ));
             }
@@ -113,9 +129,9 @@ pub async fn run(connection: &ConnectionArgs, args: SendArgs) -> Result<(), Fail
         (false, None) => Some(DEFAULT_RECEIPT_WAIT),
     };
 
-    // 3. Build every message, and refuse them all if one is over the
-    //    server's size limit (known only now).
-    let send_id = nuid::next().to_string();
+    // 3. Build every message; refuse them all if one is over the server's
+    //    size limit (known only now). Nothing has been sent yet.
+    let receipt_inbox = wait.map(|_| link.client.new_inbox());
     let messages = targets
         .iter()
         .map(|target| {
@@ -123,10 +139,11 @@ pub async fn run(connection: &ConnectionArgs, args: SendArgs) -> Result<(), Fail
                 Target::Broadcast => send_id.clone(),
                 Target::Session(session) => format!("{send_id}-{session}"),
             };
-            let envelope =
-                Envelope::with_id(id, text.clone(), args.title.clone(), Some(sender.clone()))
-                    .map_err(|e| Failure::usage(e.to_string()))?;
-            Ok(Outgoing::new(target.clone(), envelope))
+            Ok(Outgoing::new(
+                target.clone(),
+                envelope_for(id)?,
+                receipt_inbox.as_deref(),
+            ))
         })
         .collect::<Result<Vec<_>, Failure>>()?;
     let max_payload = link.client.server_info().max_payload;
@@ -138,21 +155,81 @@ pub async fn run(connection: &ConnectionArgs, args: SendArgs) -> Result<(), Fail
         )));
     }
 
-    // 4. Send, and collect receipts when waiting.
-    let report = match wait {
-        None => send_without_waiting(&link, &send_id, messages).await?,
-        Some(wait) if broadcast => {
-            let listed = sessions::discover(&link.client, list_wait)
-                .await
-                .map_err(|e| link.server_failure("listing sessions failed", e))?;
-            let listed = listed.into_iter().map(|s| s.id).collect();
-            broadcast_and_wait(&link, &send_id, messages, listed, wait).await?
-        }
-        Some(wait) => send_to_sessions_and_wait(&link, &send_id, messages, wait).await?,
+    // 4. Who must confirm: the named sessions, or for a broadcast the
+    //    sessions live just before sending. Listen before publishing.
+    let expected: BTreeMap<SessionId, String> = match (wait, broadcast) {
+        (None, _) => BTreeMap::new(),
+        (Some(_), true) => sessions::discover(&link.client, list_wait)
+            .await
+            .map_err(|e| link.server_failure("listing sessions failed", e))?
+            .into_iter()
+            .map(|s| (s.id, send_id.clone()))
+            .collect(),
+        (Some(_), false) => messages
+            .iter()
+            .filter_map(|m| match &m.target {
+                Target::Session(id) => Some((id.clone(), m.id.clone())),
+                Target::Broadcast => None,
+            })
+            .collect(),
     };
+    let receipts = match &receipt_inbox {
+        Some(inbox) => Some(
+            link.client
+                .subscribe(inbox.clone())
+                .await
+                .map_err(|e| link.server_failure("subscribing for receipts failed", e))?,
+        ),
+        None => None,
+    };
+
+    // 5. Publish: through the stream when there is one, so success means stored.
+    let (stored, duplicate) = publish(&link, &messages).await?;
+
+    // 6. Collect receipts.
+    let mut report = Report {
+        id: send_id,
+        subjects: messages.iter().map(|m| m.target.subject()).collect(),
+        messages: Vec::new(),
+        stored,
+        duplicate,
+        waited: wait.is_some(),
+        expected: expected.len(),
+        delivered: 0,
+        missing: Vec::new(),
+        not_connected: Vec::new(),
+        also_delivered: Vec::new(),
+    };
+    let mut outcomes = BTreeMap::new();
+    if let (Some(wait), Some(receipts)) = (wait, receipts) {
+        let collected = collect(&link, receipts, &expected, !broadcast, wait).await;
+        outcomes = collected.outcomes;
+        report.also_delivered = collected.unexpected;
+    }
+    for (session, outcome) in &outcomes {
+        match outcome {
+            Outcome::Delivered => report.delivered += 1,
+            Outcome::NotConnected => {
+                report.not_connected.push(session.clone());
+                report.missing.push(session.clone());
+            }
+            Outcome::NoConfirmation => report.missing.push(session.clone()),
+        }
+    }
+    report.messages = messages
+        .iter()
+        .map(|m| Sent {
+            id: m.id.clone(),
+            subject: m.target.subject(),
+            outcome: match &m.target {
+                Target::Session(id) => outcomes.get(id).copied(),
+                Target::Broadcast => None,
+            },
+        })
+        .collect();
     link.settle().await?;
 
-    // 5. Report.
+    // 7. Report.
     if args.json {
         println!(
             "{}",
@@ -186,49 +263,56 @@ struct Outgoing {
 }
 
 impl Outgoing {
-    fn new(target: Target, envelope: Envelope) -> Outgoing {
+    fn new(target: Target, envelope: Envelope, receipt_to: Option<&str>) -> Outgoing {
         let payload = envelope.to_payload();
         let mut headers = HeaderMap::new();
         headers.insert(MSG_ID_HEADER, envelope.id.as_str());
+        let mut header_bytes = 0;
+        if let Some(inbox) = receipt_to {
+            headers.insert(RECEIPT_TO_HEADER, inbox);
+            header_bytes = RECEIPT_TO_HEADER.len() + 2 + inbox.len() + 2;
+        }
         Outgoing {
-            wire_size: envelope.wire_size(payload.len()),
+            wire_size: envelope.wire_size(payload.len()) + header_bytes,
             target,
             id: envelope.id,
             headers,
             payload,
         }
     }
+}
 
-    fn sent(&self, outcome: Option<Outcome>) -> Sent {
-        Sent {
-            id: self.id.clone(),
-            subject: self.target.subject(),
-            outcome,
+/// Publishes every message; through the stream when the server has
+/// JetStream (returns stored = true once each is acknowledged), else live
+/// only with one warning. Returns (stored, any duplicate).
+async fn publish(link: &Link<'_>, messages: &[Outgoing]) -> Result<(bool, bool), Failure> {
+    let js = jetstream::new(link.client.clone());
+    match log::get_or_create(&js).await {
+        Ok(_) => {}
+        Err(StreamError::NoJetStream) => {
+            warn!(
+                "this NATS server has no JetStream: the message is delivered live only, and \
+                 sessions offline now will not see it"
+            );
+            for m in messages {
+                link.client
+                    .publish_with_headers(
+                        m.target.subject(),
+                        m.headers.clone(),
+                        m.payload.clone().into(),
+                    )
+                    .await
+                    .map_err(|e| link.server_failure("publishing failed", e))?;
+            }
+            return Ok((false, false));
+        }
+        Err(StreamError::Other(e)) => {
+            return Err(link.server_failure("the message stream is not usable", e))
         }
     }
-}
-
-fn report(send_id: &str, messages: Vec<Sent>, waited: bool) -> Report {
-    Report {
-        id: send_id.to_owned(),
-        subjects: messages.iter().map(|m| m.subject.clone()).collect(),
-        messages,
-        waited,
-        expected: 0,
-        delivered: 0,
-        missing: Vec::new(),
-        not_connected: Vec::new(),
-        also_delivered: Vec::new(),
-    }
-}
-
-async fn send_without_waiting(
-    link: &Link<'_>,
-    send_id: &str,
-    messages: Vec<Outgoing>,
-) -> Result<Report, Failure> {
-    for m in &messages {
-        link.client
+    let mut acks = Vec::with_capacity(messages.len());
+    for m in messages {
+        let ack = js
             .publish_with_headers(
                 m.target.subject(),
                 m.headers.clone(),
@@ -236,136 +320,96 @@ async fn send_without_waiting(
             )
             .await
             .map_err(|e| link.server_failure("publishing failed", e))?;
+        acks.push(ack);
     }
-    let sent = messages.iter().map(|m| m.sent(None)).collect();
-    Ok(report(send_id, sent, false))
-}
-
-/// Each session message is a NATS request: the agent's receipt is the
-/// reply, and "no responders" says at once that nobody holds the id.
-async fn send_to_sessions_and_wait(
-    link: &Link<'_>,
-    send_id: &str,
-    messages: Vec<Outgoing>,
-    wait: Duration,
-) -> Result<Report, Failure> {
-    let requests = messages.iter().map(|m| {
-        let request = async_nats::Request::new()
-            .headers(m.headers.clone())
-            .payload(m.payload.clone().into())
-            .timeout(Some(wait));
-        link.client.send_request(m.target.subject(), request)
-    });
-    let answers = futures::future::join_all(requests).await;
-    let mut outcomes = Vec::with_capacity(messages.len());
-    for (m, answer) in messages.iter().zip(answers) {
-        let outcome = match answer {
-            Ok(reply) => match serde_json::from_slice::<Receipt>(&reply.payload) {
-                Ok(receipt) if receipt.id == m.id => Outcome::Delivered,
-                _ => Outcome::NoConfirmation,
-            },
-            Err(e) if e.kind() == RequestErrorKind::NoResponders => Outcome::NotConnected,
-            Err(e) if e.kind() == RequestErrorKind::TimedOut => Outcome::NoConfirmation,
-            Err(e) => return Err(link.server_failure("sending failed", e)),
-        };
-        outcomes.push(outcome);
-    }
-    let mut report = report(
-        send_id,
-        messages
-            .iter()
-            .zip(&outcomes)
-            .map(|(m, o)| m.sent(Some(*o)))
-            .collect(),
-        true,
-    );
-    for (m, outcome) in messages.iter().zip(outcomes) {
-        let Target::Session(session) = &m.target else {
-            continue;
-        };
-        report.expected += 1;
-        match outcome {
-            Outcome::Delivered => report.delivered += 1,
-            Outcome::NotConnected => {
-                report.not_connected.push(session.clone());
-                report.missing.push(session.clone());
-            }
-            Outcome::NoConfirmation | Outcome::Sent => report.missing.push(session.clone()),
-        }
-    }
-    Ok(report)
-}
-
-/// The broadcast carries a reply inbox; every agent answers there. Waits
-/// until each listed session confirmed, or `wait` passed.
-async fn broadcast_and_wait(
-    link: &Link<'_>,
-    send_id: &str,
-    messages: Vec<Outgoing>,
-    listed: BTreeSet<SessionId>,
-    wait: Duration,
-) -> Result<Report, Failure> {
-    let inbox = link.client.new_inbox();
-    let mut receipts = link
-        .client
-        .subscribe(inbox.clone())
-        .await
-        .map_err(|e| link.server_failure("subscribing for receipts failed", e))?;
-    for m in &messages {
-        link.client
-            .publish_with_reply_and_headers(
-                m.target.subject(),
-                inbox.clone(),
-                m.headers.clone(),
-                m.payload.clone().into(),
-            )
+    let mut duplicate = false;
+    for ack in acks {
+        let ack = tokio::time::timeout(link.args.connect_timeout(), ack)
             .await
-            .map_err(|e| link.server_failure("publishing failed", e))?;
+            .map_err(|_| Failure::server("the stream did not acknowledge the message in time: it may not be stored; send again with the same --id to be sure"))?
+            .map_err(|e| link.server_failure("the stream did not store the message (send again with the same --id)", e))?;
+        duplicate |= ack.duplicate;
     }
-    link.client
-        .flush()
-        .await
-        .map_err(|e| link.server_failure("flushing failed", e))?;
+    Ok((true, duplicate))
+}
 
-    let mut confirmed = BTreeSet::new();
-    let mut also = BTreeSet::new();
-    let deadline = tokio::time::Instant::now() + wait;
-    while confirmed.len() < listed.len() {
-        let Ok(Some(reply)) = tokio::time::timeout_at(deadline, receipts.next()).await else {
-            break;
-        };
-        let Ok(receipt) = serde_json::from_slice::<Receipt>(&reply.payload) else {
-            continue; // e.g. a no-responders status when nobody listens
-        };
-        if receipt.id != send_id {
-            continue;
+/// What receipt collection found.
+struct Collected {
+    outcomes: BTreeMap<SessionId, Outcome>,
+    /// Sessions that confirmed without being expected.
+    unexpected: Vec<SessionId>,
+}
+
+/// Waits until every expected session confirmed or is known not connected,
+/// or `wait` passed. With `check_presence`, asks each session's presence
+/// subject: "no responders" there means nobody holds the id, at once.
+async fn collect(
+    link: &Link<'_>,
+    mut receipts: Subscriber,
+    expected: &BTreeMap<SessionId, String>,
+    check_presence: bool,
+    wait: Duration,
+) -> Collected {
+    let mut outcomes: BTreeMap<SessionId, Outcome> = expected
+        .keys()
+        .map(|id| (id.clone(), Outcome::NoConfirmation))
+        .collect();
+    let mut open: BTreeSet<SessionId> = expected.keys().cloned().collect();
+    let mut unexpected = BTreeSet::new();
+    let mut presence: FuturesUnordered<_> = FuturesUnordered::new();
+    if check_presence {
+        for id in expected.keys() {
+            let request = async_nats::Request::new().timeout(Some(wait));
+            let client = link.client.clone();
+            let id = id.clone();
+            presence.push(async move {
+                let answer = client.send_request(presence_subject(&id), request).await;
+                (id, answer)
+            });
         }
-        if listed.contains(&receipt.session) {
-            confirmed.insert(receipt.session);
-        } else {
-            also.insert(receipt.session);
+    }
+    let deadline = tokio::time::Instant::now() + wait;
+    while !open.is_empty() {
+        tokio::select! {
+            receipt = receipts.next() => {
+                let Some(receipt) = receipt else { break };
+                let Ok(receipt) = serde_json::from_slice::<Receipt>(&receipt.payload) else { continue };
+                match expected.get(&receipt.session) {
+                    Some(id) if *id == receipt.id => {
+                        outcomes.insert(receipt.session.clone(), Outcome::Delivered);
+                        open.remove(&receipt.session);
+                    }
+                    Some(_) => {}
+                    None => { unexpected.insert(receipt.session); }
+                }
+            }
+            Some((id, answer)) = presence.next(), if !presence.is_empty() => {
+                if matches!(&answer, Err(e) if e.kind() == RequestErrorKind::NoResponders)
+                    && outcomes.get(&id) != Some(&Outcome::Delivered)
+                {
+                    outcomes.insert(id.clone(), Outcome::NotConnected);
+                    open.remove(&id);
+                }
+            }
+            _ = tokio::time::sleep_until(deadline) => break,
         }
     }
     let _ = receipts.unsubscribe().await;
-
-    let mut report = report(
-        send_id,
-        messages.iter().map(|m| m.sent(None)).collect(),
-        true,
-    );
-    report.expected = listed.len();
-    report.delivered = confirmed.len();
-    report.missing = listed.difference(&confirmed).cloned().collect();
-    report.also_delivered = also.into_iter().collect();
-    Ok(report)
+    Collected {
+        outcomes,
+        unexpected: unexpected.into_iter().collect(),
+    }
 }
 
 fn human_report(report: &Report, wait: Option<Duration>) -> String {
     let mut out = String::new();
     for m in &report.messages {
         let outcome = match m.outcome {
-            None | Some(Outcome::Sent) => String::new(),
+            None => String::new(),
             Some(Outcome::Delivered) => ": delivered".to_owned(),
+            Some(Outcome::NotConnected) if report.stored => {
+                ": not connected (stored: shown when that session comes back)".to_owned()
+            }
             Some(Outcome::NotConnected) => ": not connected".to_owned(),
             Some(Outcome::NoConfirmation) => format!(
                 ": no confirmation within {}",
@@ -373,6 +417,11 @@ fn human_report(report: &Report, wait: Option<Duration>) -> String {
             ),
         };
         out.push_str(&format!("sent {} to {}{outcome}\n", m.id, m.subject));
+    }
+    if report.duplicate {
+        out.push_str(
+            "the stream had this send id already: agents that showed it will not show it again\n",
+        );
     }
     if report.waited {
         out.push_str(&format!(

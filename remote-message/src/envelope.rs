@@ -13,6 +13,11 @@ use serde_json::{Map, Value};
 /// Header carrying the message id, which JetStream also uses for de-duplication.
 pub const MSG_ID_HEADER: &str = "Nats-Msg-Id";
 
+/// Header naming the subject a sender waits on for receipts. A header, not
+/// the NATS reply subject, so that the stream's own acknowledgement and the
+/// agents' receipts never share an inbox.
+pub const RECEIPT_TO_HEADER: &str = "Receipt-To";
+
 /// A message as the publisher sends it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Envelope {
@@ -27,6 +32,9 @@ pub struct Envelope {
     /// Who sent it, e.g. `ops@host`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sender: Option<String>,
+    /// After this instant agents no longer show it (RFC 3339, UTC).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<Timestamp>,
 }
 
 /// Why a text or title cannot be sent.
@@ -69,7 +77,15 @@ impl Envelope {
                 .round(Unit::Millisecond)
                 .unwrap_or_else(|_| Timestamp::now()),
             sender: sender.filter(|s| !s.trim().is_empty()),
+            expires_at: None,
         })
+    }
+
+    /// Sets `expires_at` to `ttl` after `sent_at`.
+    pub fn expiring_after(mut self, ttl: std::time::Duration) -> Envelope {
+        let ttl = jiff::SignedDuration::try_from(ttl).unwrap_or(jiff::SignedDuration::MAX);
+        self.expires_at = Some(self.sent_at.saturating_add(ttl).unwrap_or(Timestamp::MAX));
+        self
     }
 
     /// The JSON payload.
@@ -103,7 +119,16 @@ pub struct Incoming {
     /// `None` when absent or not RFC 3339.
     pub sent_at: Option<Timestamp>,
     pub sender: Option<String>,
+    /// `None` when absent or not RFC 3339: such a message never expires.
+    pub expires_at: Option<Timestamp>,
     pub format: Format,
+}
+
+impl Incoming {
+    /// Whether the message must no longer be shown at `now` (the agent's clock).
+    pub fn is_expired(&self, now: Timestamp) -> bool {
+        self.expires_at.is_some_and(|at| now >= at)
+    }
 }
 
 /// Why an agent did not show a payload.
@@ -144,6 +169,7 @@ pub fn decode(payload: &[u8], header_id: Option<&str>) -> Result<Incoming, Rejec
         title: None,
         sent_at: None,
         sender: None,
+        expires_at: None,
         format: Format::Text,
     })
 }
@@ -161,12 +187,14 @@ fn from_object(
     let title = take_string("title");
     let sender = take_string("sender");
     let sent_at = take_string("sent_at").and_then(|s| s.parse::<Timestamp>().ok());
+    let expires_at = take_string("expires_at").and_then(|s| s.parse::<Timestamp>().ok());
     Ok(Incoming {
         id: id.unwrap_or_else(fallback_id),
         text,
         title,
         sent_at,
         sender,
+        expires_at,
         format: Format::Json,
     })
 }
@@ -208,6 +236,23 @@ mod tests {
         let bare = Envelope::new("hi".into(), None, None).unwrap();
         let v: Value = serde_json::from_slice(&bare.to_payload()).unwrap();
         assert!(v.get("title").is_none() && v.get("sender").is_none());
+    }
+
+    #[test]
+    fn ttl_sets_expiry_and_expired_messages_are_known() {
+        let sent = Envelope::new("x".into(), None, None)
+            .unwrap()
+            .expiring_after(std::time::Duration::from_secs(30));
+        assert_eq!(
+            sent.expires_at,
+            Some(sent.sent_at + jiff::SignedDuration::from_secs(30))
+        );
+        let got = decode(&sent.to_payload(), None).unwrap();
+        assert_eq!(got.expires_at, sent.expires_at);
+        assert!(!got.is_expired(sent.sent_at));
+        assert!(got.is_expired(sent.expires_at.unwrap()));
+        let never = decode(b"plain", None).unwrap();
+        assert!(!never.is_expired(Timestamp::MAX));
     }
 
     #[test]

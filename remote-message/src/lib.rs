@@ -10,6 +10,7 @@
 //! - [`subject`]: the subjects `broadcast` and `session.<id>`, and which target a subject names.
 //! - [`envelope`]: the message payload; building it (publisher) and decoding anything (agent).
 //! - [`sessions`]: session info, listing the live sessions, delivery receipts.
+//! - [`stream`]: the JetStream stream that keeps a copy of every message for catch-up.
 //! - [`connection`]: the NATS connection options both binaries take, and error text without secrets.
 //! - [`terminal`]: untrusted text made safe to print on a terminal.
 //! - [`exit`]: the documented process exit codes.
@@ -23,6 +24,7 @@ pub mod identity;
 pub mod logging;
 pub mod session_id;
 pub mod sessions;
+pub mod stream;
 pub mod subject;
 pub mod terminal;
 

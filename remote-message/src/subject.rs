@@ -12,6 +12,12 @@ pub const BROADCAST: &str = "broadcast";
 /// Prefix of the per-session subject `session.<id>`.
 pub const SESSION_PREFIX: &str = "session.";
 
+/// Subject an agent answers on while it runs: `session.<id>.presence`. A
+/// request there gets "no responders" at once when nobody holds the id.
+pub fn presence_subject(id: &SessionId) -> String {
+    format!("{SESSION_PREFIX}{id}.presence")
+}
+
 /// Who a message is for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Target {

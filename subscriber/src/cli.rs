@@ -24,6 +24,15 @@ pub struct Cli {
     #[arg(long = "label", value_name = "KEY=VALUE", value_parser = sessions::parse_label)]
     pub labels: Vec<(String, String)>,
 
+    /// Directory keeping the session id and what was shown, so a restarted
+    /// agent shows what it missed [default: ~/.local/state/remote-message]
+    #[arg(long, value_name = "DIR")]
+    pub state_dir: Option<std::path::PathBuf>,
+
+    /// How far back a restarted or reconnected agent catches up (e.g. 2h)
+    #[arg(long, value_name = "DUR", value_parser = humantime::parse_duration, default_value = "24h")]
+    pub catch_up_window: std::time::Duration,
+
     /// How to show each message
     #[arg(long, value_enum, default_value_t = Output::Terminal)]
     pub output: Output,

@@ -5,14 +5,18 @@
 //! - [`cli`]: the command line, defined once.
 //! - [`agent`]: the reusable core: subscriptions, session list entry,
 //!   decoding, receipts (also run by the benchmarks).
+//! - [`catchup`]: reading back from the stream what the agent missed.
+//! - [`state`]: the state directory: session id, what was shown, locking.
 //! - [`runner`]: the process: connection life cycle (start before the
 //!   network, reconnect forever, drain on SIGINT/SIGTERM) and the output loop.
 //! - [`render`]: how a message looks: a terminal alert block or one JSON line.
 
 pub mod agent;
+pub mod catchup;
 pub mod cli;
 pub mod render;
 pub mod runner;
+pub mod state;
 
 use clap::Parser;
 use remote_message::exit;

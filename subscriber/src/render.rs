@@ -105,6 +105,7 @@ mod tests {
             title: Some("Maintenance".into()),
             sent_at: Some("2026-11-22T21:00:00Z".parse().unwrap()),
             sender: Some("ops@srv".into()),
+            expires_at: None,
             format: Format::Json,
         }
     }

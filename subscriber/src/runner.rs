@@ -9,9 +9,10 @@
 //!   `reconnected …` once the server has confirmed every subscription;
 //! - `disconnected from NATS; reconnecting` when the link drops.
 
-use crate::agent::{self, Agent};
-use crate::cli::Cli;
+use crate::agent::{self, Agent, Delivery};
+use crate::cli::{Cli, Output};
 use crate::render;
+use crate::state::{self, StateFile};
 use async_nats::{Client, Event};
 use jiff::Timestamp;
 use remote_message::{exit, SessionId, Target};
@@ -29,7 +30,24 @@ const DRAIN_LIMIT: Duration = Duration::from_secs(2);
 
 /// Runs the agent until SIGINT/SIGTERM; returns the exit code.
 pub async fn run(cli: Cli) -> i32 {
-    let session = cli.session_id.clone().unwrap_or_else(SessionId::random);
+    let state = match cli.state_dir.clone().or_else(state::default_dir) {
+        Some(dir) => match StateFile::open(&dir, cli.session_id.clone()) {
+            Ok(state) => Some(state),
+            Err(e) => {
+                error!("{e}");
+                return exit::USAGE;
+            }
+        },
+        None => {
+            warn!("no state directory (set --state-dir): a restarted agent will not catch up");
+            None
+        }
+    };
+    let session = match (&state, &cli.session_id) {
+        (Some(state), _) => state.session_id().clone(),
+        (None, Some(id)) => id.clone(),
+        (None, None) => SessionId::random(),
+    };
     let personal = Target::Session(session.clone()).subject();
     let info = agent::session_info(session.clone(), cli.user_name.clone(), cli.labels.clone());
     info!(
@@ -71,12 +89,16 @@ pub async fn run(cli: Cli) -> i32 {
     // Every subscription is queued before the event loop runs, so the flush
     // that follows the first Connected event confirms all of them.
     let mut agent = match Agent::start(client.clone(), &info).await {
-        Ok(agent) => agent,
+        Ok(agent) => agent.with_catch_up_window(cli.catch_up_window),
         Err(e) => {
             error!("cannot subscribe: {e}");
             return exit::FAILURE;
         }
     };
+    if let Some(state) = state {
+        let fresh = state.fresh;
+        agent = agent.with_state(state, fresh);
+    }
 
     let (Ok(mut sigterm), Ok(mut sigint)) = (
         signal(SignalKind::terminate()),
@@ -86,22 +108,34 @@ pub async fn run(cli: Cli) -> i32 {
         return exit::FAILURE;
     };
 
+    // Link events are logged by their own task, so that a catch-up in the
+    // main loop never delays them.
+    let (live_tx, mut live) = mpsc::unbounded_channel();
+    let mut link = LinkState::new(live_tx);
     let servers = connection.display_servers();
-    let mut link = LinkState::default();
+    let events_client = client.clone();
+    tokio::spawn(async move {
+        while let Some(event) = events.recv().await {
+            link.on_event(event, &events_client, &servers, &personal);
+        }
+    });
     let mut stdout = std::io::stdout();
     let mut drain_deadline = None;
     loop {
         tokio::select! {
             delivery = agent.next() => {
                 let Some(delivery) = delivery else { break }; // drained
-                let shown = render::show(&mut stdout, cli.output, &delivery.message, &delivery.target, Timestamp::now());
-                if let Err(e) = shown {
-                    error!("cannot write to stdout ({e}): stopping");
-                    return exit::FAILURE;
+                if let Err(code) = show(&mut agent, &mut stdout, cli.output, delivery).await {
+                    return code;
                 }
-                agent.confirm(&delivery).await;
             }
-            Some(event) = events.recv() => link.on_event(event, &client, &servers, &personal),
+            Some(live_since) = live.recv(), if drain_deadline.is_none() => {
+                for delivery in agent.catch_up(live_since).await {
+                    if let Err(code) = show(&mut agent, &mut stdout, cli.output, delivery).await {
+                        return code;
+                    }
+                }
+            }
             _ = sigterm.recv(), if drain_deadline.is_none() => {
                 drain_deadline = Some(start_drain(&client, "SIGTERM").await);
             }
@@ -116,6 +150,28 @@ pub async fn run(cli: Cli) -> i32 {
     }
     info!("stopped");
     exit::OK
+}
+
+/// Shows one message and confirms it; only a failing stdout stops the agent.
+async fn show(
+    agent: &mut Agent,
+    out: &mut impl std::io::Write,
+    output: Output,
+    delivery: Delivery,
+) -> Result<(), i32> {
+    let shown = render::show(
+        out,
+        output,
+        &delivery.message,
+        &delivery.target,
+        Timestamp::now(),
+    );
+    if let Err(e) = shown {
+        error!("cannot write to stdout ({e}): stopping");
+        return Err(exit::FAILURE);
+    }
+    agent.confirm(&delivery).await;
+    Ok(())
 }
 
 async fn start_drain(client: &Client, why: &str) -> tokio::time::Instant {
@@ -134,8 +190,10 @@ async fn sleep_until(deadline: Option<tokio::time::Instant>) {
 }
 
 /// What the agent knows of its link to NATS, to log each change once.
-#[derive(Default)]
 struct LinkState {
+    /// Gets the time the subscriptions were confirmed live, after each
+    /// (re)connect, to catch up from.
+    live_tx: mpsc::UnboundedSender<Timestamp>,
     /// Has the agent been connected at least once?
     connected_before: bool,
     /// Has the current outage been reported already?
@@ -143,6 +201,14 @@ struct LinkState {
 }
 
 impl LinkState {
+    fn new(live_tx: mpsc::UnboundedSender<Timestamp>) -> LinkState {
+        LinkState {
+            live_tx,
+            connected_before: false,
+            outage_reported: false,
+        }
+    }
+
     fn on_event(&mut self, event: Event, client: &Client, servers: &str, personal: &str) {
         match event {
             Event::Connected => {
@@ -156,11 +222,16 @@ impl LinkState {
                 // The subscriptions are (re)sent on connect; a flush round trip
                 // proves the server has them before we say we are listening.
                 let client = client.clone();
+                let live_tx = self.live_tx.clone();
                 let line =
                     format!("{verb} to NATS at {servers}; subscribed to broadcast and {personal}");
                 tokio::spawn(async move {
+                    let live_since = Timestamp::now();
                     match client.flush().await {
-                        Ok(()) => info!("{line}"),
+                        Ok(()) => {
+                            info!("{line}");
+                            let _ = live_tx.send(live_since);
+                        }
                         Err(e) => debug!("subscription confirmation failed: {e}"),
                     }
                 });

@@ -86,15 +86,23 @@ pub struct Agent {
     logs: Receiver<String>,
     /// Every stderr line read so far, for failure reports.
     log_history: Vec<String>,
+    /// The agent's own `--state-dir`, unless the test gave one.
+    _state_dir: Option<tempfile::TempDir>,
 }
 
 impl Agent {
     /// Spawns `subscriber --server <url> <args>` without waiting, with
-    /// `--output json` unless `args` choose an output.
+    /// `--output json` unless `args` choose an output, and a fresh
+    /// `--state-dir` unless `args` give one.
     pub fn spawn(server_url: &str, args: &[&str]) -> Agent {
         let mut cmd = Command::new(bin("subscriber"));
         if !args.contains(&"--output") {
             cmd.args(["--output", "json"]);
+        }
+        let state_dir =
+            (!args.contains(&"--state-dir")).then(|| tempfile::tempdir().expect("state dir"));
+        if let Some(dir) = &state_dir {
+            cmd.arg("--state-dir").arg(dir.path());
         }
         let mut child = cmd
             .args(["--server", server_url])
@@ -113,6 +121,7 @@ impl Agent {
             messages,
             logs,
             log_history: Vec::new(),
+            _state_dir: state_dir,
         }
     }
 

@@ -55,6 +55,13 @@ impl RawClient {
         self.ping();
     }
 
+    /// Subscribes to each subject in turn.
+    pub fn subscribe_all(&mut self, subjects: &[&str]) {
+        for subject in subjects {
+            self.subscribe(subject);
+        }
+    }
+
     /// The next MSG or HMSG, waiting at most `timeout`.
     pub fn next_message(&mut self, timeout: Duration) -> Option<RawMessage> {
         let deadline = Instant::now() + timeout;

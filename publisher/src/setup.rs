@@ -1,0 +1,35 @@
+//! `publisher setup`: create or update the stream, idempotently.
+
+use crate::cli::SetupArgs;
+use crate::link::Link;
+use crate::Failure;
+use remote_message::connection::ConnectionArgs;
+use remote_message::stream::{self, StreamError, StreamSettings, STREAM_NAME};
+
+pub async fn run(connection: &ConnectionArgs, args: SetupArgs) -> Result<(), Failure> {
+    let settings = StreamSettings {
+        retention: args.retention,
+        replicas: args.replicas.into(),
+        max_bytes: args.max_bytes,
+    };
+    let link = Link::open(connection).await?;
+    let js = async_nats::jetstream::new(link.client.clone());
+    match stream::create_or_update(&js, &settings).await {
+        Ok(()) => {
+            println!(
+                "stream {STREAM_NAME} ready: subjects broadcast, session.*; retention {}; \
+                 replicas {}; max {} bytes",
+                humantime::format_duration(settings.retention),
+                settings.replicas,
+                settings.max_bytes
+            );
+            Ok(())
+        }
+        Err(StreamError::NoJetStream) => Err(Failure::server(format!(
+            "NATS at {} has no JetStream: start nats-server with -js (or jetstream {{}} in its \
+             config) to keep messages for offline agents",
+            connection.display_servers()
+        ))),
+        Err(StreamError::Other(e)) => Err(link.server_failure("creating the stream failed", e)),
+    }
+}

@@ -1,0 +1,117 @@
+//! The durable log: one JetStream stream that also stores every message, so
+//! an agent that was offline (asleep, restarting, cut off) can catch up on
+//! what it missed. Live delivery stays on the plain subjects; the stream
+//! only keeps a copy.
+
+use crate::subject::{BROADCAST, SESSION_PREFIX};
+use async_nats::jetstream::context::{CreateStreamErrorKind, GetStreamErrorKind};
+use async_nats::jetstream::stream::{Config, DiscardPolicy, StorageType, Stream};
+use async_nats::jetstream::Context;
+use std::time::Duration;
+
+/// Name of the stream.
+pub const STREAM_NAME: &str = "REMOTE_MESSAGES";
+
+/// How long messages are kept when `--retention` is not given.
+pub const DEFAULT_RETENTION: Duration = Duration::from_secs(24 * 3600);
+
+/// Size bound of the stream when `--max-bytes` is not given: 1 GiB.
+pub const DEFAULT_MAX_BYTES: i64 = 1 << 30;
+
+/// Window in which a repeated `Nats-Msg-Id` is dropped as a duplicate.
+pub const DUPLICATE_WINDOW: Duration = Duration::from_secs(120);
+
+/// The stream's settings that ops choose with `publisher setup`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StreamSettings {
+    pub retention: Duration,
+    pub replicas: usize,
+    pub max_bytes: i64,
+}
+
+impl Default for StreamSettings {
+    fn default() -> Self {
+        StreamSettings {
+            retention: DEFAULT_RETENTION,
+            replicas: 1,
+            max_bytes: DEFAULT_MAX_BYTES,
+        }
+    }
+}
+
+impl StreamSettings {
+    /// The full stream configuration.
+    pub fn config(&self) -> Config {
+        Config {
+            name: STREAM_NAME.to_owned(),
+            description: Some("remote-message: every message, for agents catching up".into()),
+            subjects: vec![BROADCAST.to_owned(), format!("{SESSION_PREFIX}*")],
+            max_age: self.retention,
+            max_bytes: self.max_bytes,
+            num_replicas: self.replicas,
+            storage: StorageType::File,
+            discard: DiscardPolicy::Old,
+            duplicate_window: DUPLICATE_WINDOW,
+            ..Default::default()
+        }
+    }
+}
+
+/// Why the stream is not there.
+#[derive(Debug, thiserror::Error)]
+pub enum StreamError {
+    /// The server runs without JetStream: messages are live only.
+    #[error("this NATS server has no JetStream")]
+    NoJetStream,
+    #[error("{0}")]
+    Other(String),
+}
+
+/// The stream, created with default settings if it does not exist yet.
+pub async fn get_or_create(js: &Context) -> Result<Stream, StreamError> {
+    match js.get_stream(STREAM_NAME).await {
+        Ok(stream) => Ok(stream),
+        Err(e) => match e.kind() {
+            GetStreamErrorKind::JetStream(api) if api.code() == 404 => js
+                .create_stream(StreamSettings::default().config())
+                .await
+                .map_err(|e| classify_create(e.kind(), e.to_string())),
+            GetStreamErrorKind::Request => Err(StreamError::NoJetStream),
+            GetStreamErrorKind::JetStream(api) if api.code() == 503 => {
+                Err(StreamError::NoJetStream)
+            }
+            _ => Err(StreamError::Other(e.to_string())),
+        },
+    }
+}
+
+/// Creates the stream, or updates it to `settings`; idempotent.
+pub async fn create_or_update(js: &Context, settings: &StreamSettings) -> Result<(), StreamError> {
+    js.create_or_update_stream(settings.config())
+        .await
+        .map(|_| ())
+        .map_err(|e| classify_create(e.kind(), e.to_string()))
+}
+
+fn classify_create(kind: CreateStreamErrorKind, text: String) -> StreamError {
+    match kind {
+        CreateStreamErrorKind::JetStreamUnavailable | CreateStreamErrorKind::TimedOut => {
+            StreamError::NoJetStream
+        }
+        _ => StreamError::Other(text),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stream_stores_both_subjects_bounded_by_age_and_size() {
+        let config = StreamSettings::default().config();
+        assert_eq!(config.subjects, ["broadcast", "session.*"]);
+        assert_eq!(config.max_age, Duration::from_secs(86_400));
+        assert_eq!(config.max_bytes, 1 << 30);
+        assert_eq!(config.discard, DiscardPolicy::Old);
+    }
+}

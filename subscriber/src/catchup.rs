@@ -1,0 +1,105 @@
+//! Catch-up: what was stored in the stream on this agent's two subjects
+//! since a given time, in stream order.
+//!
+//! One ephemeral pull consumer per subject (nats-server 2.9 has no
+//! multi-filter consumers), merged by stream sequence; each consumer starts
+//! at a time and reads exactly the messages pending when it was created.
+
+use async_nats::jetstream::consumer::{pull, AckPolicy, DeliverPolicy};
+use async_nats::jetstream::context::GetStreamErrorKind;
+use async_nats::jetstream::Context;
+use futures::StreamExt;
+use jiff::Timestamp;
+use remote_message::stream::{StreamError, STREAM_NAME};
+use std::time::Duration;
+
+/// Longest a catch-up may take before it is abandoned (and retried at the
+/// next reconnect).
+const FETCH_LIMIT: Duration = Duration::from_secs(10);
+
+/// A message read back from the stream.
+pub struct Stored {
+    pub sequence: u64,
+    pub stored_at: Timestamp,
+    pub message: async_nats::Message,
+}
+
+/// Everything stored on `subjects` from `start` on, oldest first.
+pub async fn since(
+    js: &Context,
+    subjects: &[String],
+    start: Timestamp,
+) -> Result<Vec<Stored>, StreamError> {
+    tokio::time::timeout(FETCH_LIMIT, read_all(js, subjects, start))
+        .await
+        .map_err(|_| StreamError::Other(format!("catch-up took longer than {FETCH_LIMIT:?}")))?
+}
+
+async fn read_all(
+    js: &Context,
+    subjects: &[String],
+    start: Timestamp,
+) -> Result<Vec<Stored>, StreamError> {
+    let other = |e: &dyn std::fmt::Display| StreamError::Other(e.to_string());
+    let stream = match js.get_stream(STREAM_NAME).await {
+        Ok(stream) => stream,
+        Err(e) => {
+            return match e.kind() {
+                // No stream yet: nothing was ever stored, nothing was missed.
+                GetStreamErrorKind::JetStream(api) if api.code() == 404 => Ok(Vec::new()),
+                GetStreamErrorKind::JetStream(api) if api.code() == 503 => {
+                    Err(StreamError::NoJetStream)
+                }
+                GetStreamErrorKind::Request => Err(StreamError::NoJetStream),
+                _ => Err(other(&e)),
+            };
+        }
+    };
+    let start_time = time::OffsetDateTime::from_unix_timestamp_nanos(start.as_nanosecond())
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    let mut all = Vec::new();
+    for subject in subjects {
+        let mut consumer = stream
+            .create_consumer(pull::Config {
+                filter_subject: subject.clone(),
+                deliver_policy: DeliverPolicy::ByStartTime { start_time },
+                ack_policy: AckPolicy::None,
+                inactive_threshold: Duration::from_secs(60),
+                ..Default::default()
+            })
+            .await
+            .map_err(|e| other(&e))?;
+        let mut pending = consumer.info().await.map_err(|e| other(&e))?.num_pending;
+        while pending > 0 {
+            let mut batch = consumer
+                .fetch()
+                .max_messages(pending.min(256) as usize)
+                .expires(Duration::from_secs(2))
+                .messages()
+                .await
+                .map_err(|e| other(&e))?;
+            let mut got = 0;
+            while let Some(message) = batch.next().await {
+                let message = message.map_err(|e| other(&e))?;
+                let info = message.info().map_err(|e| other(&e))?;
+                let stored_at = Timestamp::from_nanosecond(info.published.unix_timestamp_nanos())
+                    .unwrap_or(Timestamp::UNIX_EPOCH);
+                let sequence = info.stream_sequence;
+                all.push(Stored {
+                    sequence,
+                    stored_at,
+                    message: message.message,
+                });
+                got += 1;
+            }
+            if got == 0 {
+                break; // the rest aged out meanwhile
+            }
+            pending = pending.saturating_sub(got);
+        }
+        let name = consumer.cached_info().name.clone();
+        let _ = stream.delete_consumer(&name).await;
+    }
+    all.sort_by_key(|s| s.sequence);
+    Ok(all)
+}

@@ -1,0 +1,290 @@
+//! What an agent remembers across restarts, in its state directory: its
+//! session id and where it stopped reading, so a restarted agent shows what
+//! it missed, each message once.
+//!
+//! Layout of `--state-dir` (default: the user's state directory):
+//! - `default-session`: the id of the agent started without `--session-id`;
+//! - `<id>.json`: that session's state, rewritten atomically (temp + rename);
+//! - `<id>.lock`: held (flock) while an agent runs as `<id>`, so two agents
+//!   never share or corrupt one state.
+
+use jiff::Timestamp;
+use remote_message::SessionId;
+use serde::{Deserialize, Serialize};
+use std::collections::{HashMap, VecDeque};
+use std::fs::{self, File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use tracing::warn;
+
+/// How many recently shown message ids are kept for de-duplication.
+const RECENT_CAPACITY: usize = 10_000;
+
+/// The persisted part of a session.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct State {
+    pub session_id: SessionId,
+    /// When this state was first created: older messages without a ttl are
+    /// history this session never had to see.
+    pub created_at: Timestamp,
+    /// Up to when messages were read: the last message shown, or the last
+    /// moment the live subscriptions were known good.
+    pub last_seen: Timestamp,
+    /// Ids of recently shown messages, oldest first.
+    pub recent: VecDeque<String>,
+}
+
+impl State {
+    pub fn new(session_id: SessionId) -> State {
+        let now = Timestamp::now();
+        State {
+            session_id,
+            created_at: now,
+            last_seen: now,
+            recent: VecDeque::new(),
+        }
+    }
+}
+
+/// Ids already shown, for exactly-once display across the live path,
+/// catch-up and restarts. Bounded: the oldest ids fall out first.
+#[derive(Debug, Default)]
+pub struct Seen {
+    ids: HashMap<String, ()>,
+    order: VecDeque<String>,
+}
+
+impl Seen {
+    pub fn from_recent(recent: &VecDeque<String>) -> Seen {
+        let mut seen = Seen::default();
+        for id in recent {
+            seen.insert(id.clone());
+        }
+        seen
+    }
+
+    pub fn contains(&self, id: &str) -> bool {
+        self.ids.contains_key(id)
+    }
+
+    /// Records `id`; false when it was already there.
+    pub fn insert(&mut self, id: String) -> bool {
+        if self.ids.contains_key(&id) {
+            return false;
+        }
+        if self.order.len() == RECENT_CAPACITY {
+            if let Some(oldest) = self.order.pop_front() {
+                self.ids.remove(&oldest);
+            }
+        }
+        self.ids.insert(id.clone(), ());
+        self.order.push_back(id);
+        true
+    }
+
+    pub fn recent(&self) -> &VecDeque<String> {
+        &self.order
+    }
+}
+
+/// Why the state directory cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    #[error(
+        "state dir {0}: {1}: check the path and its permissions, or choose another --state-dir"
+    )]
+    Io(PathBuf, std::io::Error),
+    #[error(
+        "another agent already runs as session {0} with state dir {1}: stop it, or give this \
+         one another --session-id or --state-dir"
+    )]
+    InUse(SessionId, PathBuf),
+}
+
+/// A session's state file, locked for this process.
+pub struct StateFile {
+    path: PathBuf,
+    _lock: File,
+    pub state: State,
+    /// True when there was no usable state: a brand-new session.
+    pub fresh: bool,
+}
+
+/// The default state directory: `$XDG_STATE_HOME/remote-message`, else
+/// `~/.local/state/remote-message` (the platform's local data dir elsewhere).
+pub fn default_dir() -> Option<PathBuf> {
+    dirs::state_dir()
+        .or_else(dirs::data_local_dir)
+        .map(|d| d.join("remote-message"))
+}
+
+impl StateFile {
+    /// Opens (or creates) the state of `explicit`, or of this directory's
+    /// default session. A corrupt state file is reported and replaced.
+    pub fn open(dir: &Path, explicit: Option<SessionId>) -> Result<StateFile, StateError> {
+        let io = |e| StateError::Io(dir.to_owned(), e);
+        fs::create_dir_all(dir).map_err(io)?;
+        let default_file = dir.join("default-session");
+        let (id, lock) = match explicit {
+            Some(id) => {
+                let lock = try_lock(dir, &id)?
+                    .ok_or_else(|| StateError::InUse(id.clone(), dir.to_owned()))?;
+                (id, lock)
+            }
+            None => {
+                let remembered = fs::read_to_string(&default_file)
+                    .ok()
+                    .and_then(|s| SessionId::parse(s.trim()).ok());
+                match remembered {
+                    Some(id) => match try_lock(dir, &id)? {
+                        Some(lock) => (id, lock),
+                        // The default session is running already: this is a second agent.
+                        None => fresh_session(dir)?,
+                    },
+                    None => {
+                        let (id, lock) = fresh_session(dir)?;
+                        write_atomically(&default_file, id.as_str().as_bytes()).map_err(io)?;
+                        (id, lock)
+                    }
+                }
+            }
+        };
+        let path = dir.join(format!("{id}.json"));
+        let loaded = match fs::read(&path) {
+            Ok(bytes) => match serde_json::from_slice::<State>(&bytes) {
+                Ok(state) if state.session_id == id => Some(state),
+                Ok(_) | Err(_) => {
+                    warn!(
+                        "state file {} is corrupt or not this session's: replacing it",
+                        path.display()
+                    );
+                    None
+                }
+            },
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => {
+                warn!(
+                    "cannot read state file {} ({e}): replacing it",
+                    path.display()
+                );
+                None
+            }
+        };
+        let file = StateFile {
+            path,
+            _lock: lock,
+            fresh: loaded.is_none(),
+            state: loaded.unwrap_or_else(|| State::new(id)),
+        };
+        file.save();
+        Ok(file)
+    }
+
+    pub fn session_id(&self) -> &SessionId {
+        &self.state.session_id
+    }
+
+    /// Writes the state; a failure is logged, never fatal.
+    pub fn save(&self) {
+        let bytes = serde_json::to_vec(&self.state).expect("state serializes");
+        if let Err(e) = write_atomically(&self.path, &bytes) {
+            warn!("cannot save state to {} ({e})", self.path.display());
+        }
+    }
+}
+
+fn fresh_session(dir: &Path) -> Result<(SessionId, File), StateError> {
+    loop {
+        let id = SessionId::random();
+        if let Some(lock) = try_lock(dir, &id)? {
+            return Ok((id, lock));
+        }
+    }
+}
+
+/// The lock of session `id`, or `None` when another process holds it.
+fn try_lock(dir: &Path, id: &SessionId) -> Result<Option<File>, StateError> {
+    let path = dir.join(format!("{id}.lock"));
+    let file = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| StateError::Io(path.clone(), e))?;
+    match file.try_lock() {
+        Ok(()) => Ok(Some(file)),
+        Err(fs::TryLockError::WouldBlock) => Ok(None),
+        Err(fs::TryLockError::Error(e)) => Err(StateError::Io(path, e)),
+    }
+}
+
+fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+    let mut file = File::create(&tmp)?;
+    file.write_all(bytes)?;
+    file.sync_data()?;
+    fs::rename(&tmp, path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_session_is_remembered_and_locked() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = StateFile::open(dir.path(), None).unwrap();
+        let id = first.session_id().clone();
+        // A second agent on the same dir gets its own session, not a shared one.
+        let second = StateFile::open(dir.path(), None).unwrap();
+        assert_ne!(second.session_id(), &id);
+        drop((first, second));
+        // Restarted, the default session comes back.
+        assert_eq!(StateFile::open(dir.path(), None).unwrap().session_id(), &id);
+    }
+
+    #[test]
+    fn explicit_session_in_use_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let alice: SessionId = "alice".parse().unwrap();
+        let _held = StateFile::open(dir.path(), Some(alice.clone())).unwrap();
+        assert!(matches!(
+            StateFile::open(dir.path(), Some(alice)),
+            Err(StateError::InUse(..))
+        ));
+    }
+
+    #[test]
+    fn state_survives_a_restart_and_corruption_is_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let bob: SessionId = "bob".parse().unwrap();
+        let mut file = StateFile::open(dir.path(), Some(bob.clone())).unwrap();
+        file.state.recent.push_back("m1".into());
+        file.save();
+        let saved = file.state.clone();
+        drop(file);
+        assert_eq!(
+            StateFile::open(dir.path(), Some(bob.clone()))
+                .unwrap()
+                .state,
+            saved
+        );
+
+        fs::write(dir.path().join("bob.json"), b"{not json").unwrap();
+        let file = StateFile::open(dir.path(), Some(bob)).unwrap();
+        assert!(file.state.recent.is_empty());
+    }
+
+    #[test]
+    fn seen_is_bounded_and_keeps_the_newest() {
+        let mut seen = Seen::default();
+        assert!(seen.insert("a".into()));
+        assert!(!seen.insert("a".into()));
+        for i in 0..RECENT_CAPACITY {
+            seen.insert(i.to_string());
+        }
+        assert!(!seen.contains("a"));
+        assert!(seen.contains(&(RECENT_CAPACITY - 1).to_string()));
+        assert_eq!(seen.recent().len(), RECENT_CAPACITY);
+    }
+}
