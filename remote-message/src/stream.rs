@@ -4,7 +4,9 @@
 //! only keeps a copy.
 
 use crate::subject::{BROADCAST, SESSION_PREFIX};
-use async_nats::jetstream::context::{CreateStreamErrorKind, GetStreamErrorKind};
+use async_nats::jetstream::context::{
+    CreateStreamErrorKind, GetStreamErrorKind, RequestError, RequestErrorKind,
+};
 use async_nats::jetstream::stream::{Config, DiscardPolicy, StorageType, Stream};
 use async_nats::jetstream::Context;
 use std::time::Duration;
@@ -67,22 +69,43 @@ pub enum StreamError {
     Other(String),
 }
 
-/// The stream, created with default settings if it does not exist yet.
-pub async fn get_or_create(js: &Context) -> Result<Stream, StreamError> {
+/// The stream, or `None` when it was never created.
+pub async fn get(js: &Context) -> Result<Option<Stream>, StreamError> {
     match js.get_stream(STREAM_NAME).await {
-        Ok(stream) => Ok(stream),
+        Ok(stream) => Ok(Some(stream)),
         Err(e) => match e.kind() {
-            GetStreamErrorKind::JetStream(api) if api.code() == 404 => js
-                .create_stream(StreamSettings::default().config())
-                .await
-                .map_err(|e| classify_create(e.kind(), e.to_string())),
-            GetStreamErrorKind::Request => Err(StreamError::NoJetStream),
+            GetStreamErrorKind::JetStream(api) if api.code() == 404 => Ok(None),
             GetStreamErrorKind::JetStream(api) if api.code() == 503 => {
                 Err(StreamError::NoJetStream)
             }
+            // Nobody answers the JetStream API: the server runs without it. A
+            // timeout is not that: it may pass (e.g. during a leader election).
+            GetStreamErrorKind::Request if no_responders(&e) => Err(StreamError::NoJetStream),
             _ => Err(StreamError::Other(e.to_string())),
         },
     }
+}
+
+/// The stream, created with default settings if it does not exist yet.
+pub async fn get_or_create(js: &Context) -> Result<Stream, StreamError> {
+    match get(js).await? {
+        Some(stream) => Ok(stream),
+        None => js
+            .create_stream(StreamSettings::default().config())
+            .await
+            .map_err(|e| classify_create(e.kind(), e.to_string())),
+    }
+}
+
+fn no_responders(err: &(dyn std::error::Error + 'static)) -> bool {
+    let mut source = err.source();
+    while let Some(e) = source {
+        if let Some(request) = e.downcast_ref::<RequestError>() {
+            return request.kind() == RequestErrorKind::NoResponders;
+        }
+        source = e.source();
+    }
+    false
 }
 
 /// Creates the stream, or updates it to `settings`; idempotent.
@@ -95,9 +118,7 @@ pub async fn create_or_update(js: &Context, settings: &StreamSettings) -> Result
 
 fn classify_create(kind: CreateStreamErrorKind, text: String) -> StreamError {
     match kind {
-        CreateStreamErrorKind::JetStreamUnavailable | CreateStreamErrorKind::TimedOut => {
-            StreamError::NoJetStream
-        }
+        CreateStreamErrorKind::JetStreamUnavailable => StreamError::NoJetStream,
         _ => StreamError::Other(text),
     }
 }

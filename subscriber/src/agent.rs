@@ -57,7 +57,24 @@ pub struct Agent {
     /// True until the first catch-up of a session that had no state.
     brand_new: bool,
     catch_up_window: Duration,
+    /// Start of a catch-up that has not succeeded yet.
+    catch_up_from: Option<Timestamp>,
     warned_no_jetstream: bool,
+}
+
+/// A catch-up to run: owns what it needs, so the agent stays free to
+/// answer presence checks meanwhile.
+pub struct CatchUp {
+    js: jetstream::Context,
+    subjects: [String; 2],
+    start: Timestamp,
+}
+
+impl CatchUp {
+    /// Reads everything stored on the agent's subjects since the start.
+    pub async fn run(self) -> Result<Vec<catchup::Stored>, StreamError> {
+        catchup::since(&self.js, &self.subjects, self.start).await
+    }
 }
 
 /// This session as the session list shows it: `user` defaults to the OS
@@ -104,6 +121,7 @@ impl Agent {
             last_seen: now,
             brand_new: true,
             catch_up_window: DEFAULT_CATCH_UP_WINDOW,
+            catch_up_from: None,
             warned_no_jetstream: false,
         })
     }
@@ -147,24 +165,39 @@ impl Agent {
         }
     }
 
-    /// What was stored while this agent was not listening, oldest first,
-    /// without what it already showed or what expired. Call it once the
-    /// live subscriptions are confirmed, with the time they were; after it,
-    /// reading continues from that time.
-    pub async fn catch_up(&mut self, live_since: Timestamp) -> Vec<Delivery> {
-        let now = Timestamp::now();
-        let window_start = now - signed(self.catch_up_window);
-        let start = if self.brand_new {
-            window_start
-        } else {
-            (self.last_seen - signed(CATCH_UP_REWIND)).max(window_start)
-        };
-        let subjects = [
-            Target::Broadcast.subject(),
-            Target::Session(self.session.clone()).subject(),
-        ];
-        let js = jetstream::new(self.client.clone());
-        let stored = match catchup::since(&js, &subjects, start).await {
+    /// Starts a catch-up: what to read back from the stream. Call it once
+    /// the live subscriptions are confirmed. Until [`Agent::finish_catch_up`]
+    /// succeeds, every attempt reads from the same start, and the saved
+    /// position does not move past it.
+    pub fn catch_up(&mut self) -> CatchUp {
+        let start = *self.catch_up_from.get_or_insert_with(|| {
+            let window_start = Timestamp::now() - signed(self.catch_up_window);
+            if self.brand_new {
+                window_start
+            } else {
+                (self.last_seen - signed(CATCH_UP_REWIND)).max(window_start)
+            }
+        });
+        CatchUp {
+            js: jetstream::new(self.client.clone()),
+            subjects: [
+                Target::Broadcast.subject(),
+                Target::Session(self.session.clone()).subject(),
+            ],
+            start,
+        }
+    }
+
+    /// Takes what a catch-up read: the missed messages to show, oldest
+    /// first, without what was already shown or expired; `Err` when it must
+    /// be tried again. `live_since` is when the live subscriptions were
+    /// confirmed: reading continues from there.
+    pub fn finish_catch_up(
+        &mut self,
+        live_since: Timestamp,
+        read: Result<Vec<catchup::Stored>, StreamError>,
+    ) -> Result<Vec<Delivery>, StreamError> {
+        let stored = match read {
             Ok(stored) => stored,
             Err(StreamError::NoJetStream) => {
                 if !self.warned_no_jetstream {
@@ -174,13 +207,11 @@ impl Agent {
                          offline cannot be caught up"
                     );
                 }
-                return Vec::new();
+                Vec::new()
             }
-            Err(e) => {
-                warn!("catch-up failed ({e}); will retry at the next reconnect");
-                return Vec::new();
-            }
+            Err(e) => return Err(e),
         };
+        let start = self.catch_up_from.take().unwrap_or(live_since);
         let read = stored.len();
         let missed: Vec<Delivery> = stored
             .into_iter()
@@ -198,19 +229,27 @@ impl Agent {
                 missed.len()
             );
         }
-        missed
+        Ok(missed)
     }
 
-    /// Records a shown message (so it is never shown again) and tells a
-    /// sender that waits that it is on the user's screen.
+    /// Records a message as shown, before it is shown: a crash right after
+    /// loses that one message rather than showing it twice on restart.
+    pub fn mark_shown(&mut self, delivery: &Delivery) {
+        if self.seen.insert(delivery.message.id.clone()) {
+            self.last_seen = self.last_seen.max(Timestamp::now());
+            self.save();
+        }
+    }
+
+    /// Marks the message shown and tells a sender that waits that it is on
+    /// the user's screen.
     pub async fn confirm(&mut self, delivery: &Delivery) {
-        self.seen.insert(delivery.message.id.clone());
-        self.last_seen = self.last_seen.max(Timestamp::now());
-        self.save();
+        self.mark_shown(delivery);
         self.send_receipt(delivery).await;
     }
 
-    async fn send_receipt(&self, delivery: &Delivery) {
+    /// Tells a sender that waits that the message is on the user's screen.
+    pub async fn send_receipt(&self, delivery: &Delivery) {
         let Some(receipt_to) = delivery.receipt_to.clone() else {
             return;
         };
@@ -276,8 +315,13 @@ impl Agent {
     }
 
     fn save(&mut self) {
+        // While a catch-up is pending, a restart must still start from it.
+        let last_seen = match self.catch_up_from {
+            Some(from) => self.last_seen.min(from + signed(CATCH_UP_REWIND)),
+            None => self.last_seen,
+        };
         if let Some(file) = &mut self.state {
-            file.state.last_seen = self.last_seen;
+            file.state.last_seen = last_seen;
             file.state.recent = self.seen.recent().clone();
             file.save();
         }

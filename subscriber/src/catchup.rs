@@ -6,11 +6,10 @@
 //! at a time and reads exactly the messages pending when it was created.
 
 use async_nats::jetstream::consumer::{pull, AckPolicy, DeliverPolicy};
-use async_nats::jetstream::context::GetStreamErrorKind;
 use async_nats::jetstream::Context;
 use futures::StreamExt;
 use jiff::Timestamp;
-use remote_message::stream::{StreamError, STREAM_NAME};
+use remote_message::stream::{self, StreamError};
 use std::time::Duration;
 
 /// Longest a catch-up may take before it is abandoned (and retried at the
@@ -41,19 +40,8 @@ async fn read_all(
     start: Timestamp,
 ) -> Result<Vec<Stored>, StreamError> {
     let other = |e: &dyn std::fmt::Display| StreamError::Other(e.to_string());
-    let stream = match js.get_stream(STREAM_NAME).await {
-        Ok(stream) => stream,
-        Err(e) => {
-            return match e.kind() {
-                // No stream yet: nothing was ever stored, nothing was missed.
-                GetStreamErrorKind::JetStream(api) if api.code() == 404 => Ok(Vec::new()),
-                GetStreamErrorKind::JetStream(api) if api.code() == 503 => {
-                    Err(StreamError::NoJetStream)
-                }
-                GetStreamErrorKind::Request => Err(StreamError::NoJetStream),
-                _ => Err(other(&e)),
-            };
-        }
+    let Some(stream) = stream::get(js).await? else {
+        return Ok(Vec::new()); // never created: nothing was ever stored
     };
     let start_time = time::OffsetDateTime::from_unix_timestamp_nanos(start.as_nanosecond())
         .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
@@ -65,6 +53,10 @@ async fn read_all(
                 deliver_policy: DeliverPolicy::ByStartTime { start_time },
                 ack_policy: AckPolicy::None,
                 inactive_threshold: Duration::from_secs(60),
+                // One replica in memory: placed on a live node at once, even
+                // while a node of the stream's cluster is down.
+                num_replicas: 1,
+                memory_storage: true,
                 ..Default::default()
             })
             .await

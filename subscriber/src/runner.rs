@@ -10,12 +10,16 @@
 //! - `disconnected from NATS; reconnecting` when the link drops.
 
 use crate::agent::{self, Agent, Delivery};
+use crate::catchup::Stored;
 use crate::cli::{Cli, Output};
 use crate::render;
 use crate::state::{self, StateFile};
 use async_nats::{Client, Event};
 use jiff::Timestamp;
+use remote_message::stream::StreamError;
 use remote_message::{exit, SessionId, Target};
+use std::future::Future;
+use std::pin::Pin;
 use std::time::Duration;
 use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::mpsc;
@@ -24,6 +28,13 @@ use tracing::{debug, error, info, warn};
 /// How often the agent pings the server: a link that died while a laptop
 /// slept is noticed within about twice this.
 const PING_INTERVAL: Duration = Duration::from_secs(20);
+
+/// Longest pause between two attempts of a failing catch-up.
+const CATCH_UP_RETRY_MAX: Duration = Duration::from_secs(5);
+
+/// How long live messages wait for a failing catch-up before they are shown
+/// anyway (out of order with the missed ones).
+const HOLD_LIVE_LIMIT: Duration = Duration::from_secs(30);
 
 /// How long a drain on shutdown may take before the agent exits anyway.
 const DRAIN_LIMIT: Duration = Duration::from_secs(2);
@@ -121,20 +132,31 @@ pub async fn run(cli: Cli) -> i32 {
     });
     let mut stdout = std::io::stdout();
     let mut drain_deadline = None;
+    let mut catching_up = CatchUpState::default();
     loop {
+        let retry_at = catching_up.retry_at;
         tokio::select! {
-            delivery = agent.next() => {
+            // Live messages wait while a catch-up runs, so that missed ones
+            // are shown first, in order.
+            delivery = agent.next(), if !catching_up.holds_live() => {
                 let Some(delivery) = delivery else { break }; // drained
                 if let Err(code) = show(&mut agent, &mut stdout, cli.output, delivery).await {
                     return code;
                 }
             }
             Some(live_since) = live.recv(), if drain_deadline.is_none() => {
-                for delivery in agent.catch_up(live_since).await {
+                catching_up.start(live_since, &mut agent);
+            }
+            read = catching_up.job(), if catching_up.running() => {
+                // None: it failed and a retry is scheduled.
+                for delivery in catching_up.finish(&mut agent, read).unwrap_or_default() {
                     if let Err(code) = show(&mut agent, &mut stdout, cli.output, delivery).await {
                         return code;
                     }
                 }
+            }
+            _ = sleep_until(retry_at), if retry_at.is_some() => {
+                catching_up.retry(&mut agent);
             }
             _ = sigterm.recv(), if drain_deadline.is_none() => {
                 drain_deadline = Some(start_drain(&client, "SIGTERM").await);
@@ -152,13 +174,96 @@ pub async fn run(cli: Cli) -> i32 {
     exit::OK
 }
 
+/// A running read of the stream.
+type CatchUpJob = Pin<Box<dyn Future<Output = Result<Vec<Stored>, StreamError>> + Send>>;
+
+/// A catch-up in progress: the running read, or the retry after a failed one.
+#[derive(Default)]
+struct CatchUpState {
+    /// When the live subscriptions were confirmed; set while a catch-up is owed.
+    live_since: Option<Timestamp>,
+    job: Option<CatchUpJob>,
+    retry_at: Option<tokio::time::Instant>,
+    failures: u32,
+    /// When the first failure of this catch-up happened.
+    failing_since: Option<tokio::time::Instant>,
+}
+
+impl CatchUpState {
+    /// After a (re)connect: read what was missed (again, if a catch-up was
+    /// still owed: the agent keeps its original start).
+    fn start(&mut self, live_since: Timestamp, agent: &mut Agent) {
+        self.live_since = Some(live_since);
+        self.retry_at = None;
+        self.job = Some(Box::pin(agent.catch_up().run()));
+    }
+
+    fn retry(&mut self, agent: &mut Agent) {
+        self.retry_at = None;
+        self.job = Some(Box::pin(agent.catch_up().run()));
+    }
+
+    fn running(&self) -> bool {
+        self.job.is_some()
+    }
+
+    async fn job(&mut self) -> Result<Vec<Stored>, StreamError> {
+        match &mut self.job {
+            Some(job) => job.await,
+            None => std::future::pending().await,
+        }
+    }
+
+    /// Live messages are held while a catch-up is owed, unless it has been
+    /// failing for too long: then live messages go on, missed ones follow.
+    fn holds_live(&self) -> bool {
+        self.live_since.is_some()
+            && self
+                .failing_since
+                .is_none_or(|since| since.elapsed() < HOLD_LIVE_LIMIT)
+    }
+
+    /// The missed messages to show, or `None` when a retry was scheduled.
+    fn finish(
+        &mut self,
+        agent: &mut Agent,
+        read: Result<Vec<Stored>, StreamError>,
+    ) -> Option<Vec<Delivery>> {
+        self.job = None;
+        let live_since = self.live_since.unwrap_or_else(Timestamp::now);
+        match agent.finish_catch_up(live_since, read) {
+            Ok(missed) => {
+                *self = CatchUpState::default();
+                Some(missed)
+            }
+            Err(e) => {
+                self.failures += 1;
+                let delay = CATCH_UP_RETRY_MAX
+                    .min(Duration::from_millis(250) * 2u32.pow(self.failures.min(6)));
+                let since = *self
+                    .failing_since
+                    .get_or_insert_with(tokio::time::Instant::now);
+                warn!("catch-up failed ({e}); retrying in {delay:?}");
+                if since.elapsed() >= HOLD_LIVE_LIMIT {
+                    warn!("catch-up keeps failing: showing live messages meanwhile; missed ones follow");
+                }
+                self.retry_at = Some(tokio::time::Instant::now() + delay);
+                None
+            }
+        }
+    }
+}
+
 /// Shows one message and confirms it; only a failing stdout stops the agent.
+/// It is recorded as shown first: a crash in between loses that message
+/// rather than showing it twice after a restart.
 async fn show(
     agent: &mut Agent,
     out: &mut impl std::io::Write,
     output: Output,
     delivery: Delivery,
 ) -> Result<(), i32> {
+    agent.mark_shown(&delivery);
     let shown = render::show(
         out,
         output,
@@ -170,7 +275,7 @@ async fn show(
         error!("cannot write to stdout ({e}): stopping");
         return Err(exit::FAILURE);
     }
-    agent.confirm(&delivery).await;
+    agent.send_receipt(&delivery).await;
     Ok(())
 }
 

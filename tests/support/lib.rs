@@ -6,8 +6,10 @@
 //!   waits on the lines they print.
 //! - [`raw`]: a minimal NATS protocol client over a plain TCP socket, playing
 //!   "any other NATS client" and watching the wire.
+//! - [`proxy`]: a TCP proxy that cuts connections on demand.
 
 pub mod procs;
+pub mod proxy;
 pub mod raw;
 pub mod server;
 

@@ -177,13 +177,25 @@ impl Agent {
 
     /// The next stdout line, waiting at most [`crate::WAIT`].
     pub fn next_line(&mut self) -> String {
-        match self.messages.recv_timeout(crate::WAIT) {
+        self.next_line_within(crate::WAIT)
+    }
+
+    /// The text of the next message, waiting at most `limit` (for what takes
+    /// longer than usual, like a cluster electing new leaders).
+    pub fn next_text_within(&mut self, limit: Duration) -> String {
+        let line = self.next_line_within(limit);
+        let message: Value = serde_json::from_str(&line)
+            .unwrap_or_else(|e| panic!("agent printed a non-JSON line ({e}): {line}"));
+        message["text"].as_str().expect("text").to_owned()
+    }
+
+    fn next_line_within(&mut self, limit: Duration) -> String {
+        match self.messages.recv_timeout(limit) {
             Ok(line) => line,
             Err(e) => {
                 self.drain_logs();
                 panic!(
-                    "agent showed no message within {:?} ({e:?}); stderr:\n{}",
-                    crate::WAIT,
+                    "agent showed no message within {limit:?} ({e:?}); stderr:\n{}",
                     self.log_history.join("\n")
                 )
             }

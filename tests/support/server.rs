@@ -12,6 +12,9 @@ pub struct NatsServer {
     child: Option<Child>,
     port: u16,
     config: Option<PathBuf>,
+    jetstream: bool,
+    /// More command-line arguments, e.g. cluster settings.
+    extra: Vec<String>,
     dir: tempfile::TempDir,
 }
 
@@ -32,10 +35,52 @@ impl NatsServer {
 
     /// A server on a port chosen earlier, e.g. one an agent is already dialling.
     pub fn start_on(port: u16, config: Option<PathBuf>) -> NatsServer {
+        NatsServer::launch_new(port, config, true, Vec::new())
+    }
+
+    /// A server without JetStream: messages are live only.
+    pub fn start_without_jetstream() -> NatsServer {
+        NatsServer::launch_new(free_port(), None, false, Vec::new())
+    }
+
+    /// `n` servers clustered on loopback, JetStream on; ready when each
+    /// accepts clients (the JetStream meta leader may take a moment more).
+    pub fn start_cluster(n: usize) -> Vec<NatsServer> {
+        let client_ports: Vec<u16> = (0..n).map(|_| free_port()).collect();
+        let route_ports: Vec<u16> = (0..n).map(|_| free_port()).collect();
+        (0..n)
+            .map(|i| {
+                let routes: Vec<String> = (0..n)
+                    .filter(|j| *j != i)
+                    .map(|j| format!("nats://127.0.0.1:{}", route_ports[j]))
+                    .collect();
+                let extra = vec![
+                    "--server_name".into(),
+                    format!("node-{i}"),
+                    "--cluster_name".into(),
+                    "rm-test".into(),
+                    "--cluster".into(),
+                    format!("nats://127.0.0.1:{}", route_ports[i]),
+                    "--routes".into(),
+                    routes.join(","),
+                ];
+                NatsServer::launch_new(client_ports[i], None, true, extra)
+            })
+            .collect()
+    }
+
+    fn launch_new(
+        port: u16,
+        config: Option<PathBuf>,
+        jetstream: bool,
+        extra: Vec<String>,
+    ) -> NatsServer {
         let mut server = NatsServer {
             child: None,
             port,
             config,
+            jetstream,
+            extra,
             dir: tempfile::tempdir().expect("temp dir"),
         };
         server.launch();
@@ -71,20 +116,18 @@ impl NatsServer {
         if let Some(config) = &self.config {
             cmd.arg("-c").arg(config);
         }
-        cmd.args([
-            "-a",
-            "127.0.0.1",
-            "-p",
-            &self.port.to_string(),
-            "-js",
-            "-sd",
-        ])
-        .arg(&store)
-        .arg("-l")
-        .arg(&log)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
+        cmd.args(["-a", "127.0.0.1", "-p", &self.port.to_string()]);
+        if self.jetstream {
+            cmd.arg("-js");
+        }
+        cmd.arg("-sd")
+            .arg(&store)
+            .args(&self.extra)
+            .arg("-l")
+            .arg(&log)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
         let child = cmd.spawn().unwrap_or_else(|e| {
             panic!(
                 "cannot start nats-server ({e}): install it (apt-get install nats-server) \
