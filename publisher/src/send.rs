@@ -129,7 +129,18 @@ pub async fn run(connection: &ConnectionArgs, args: SendArgs) -> Result<(), Fail
         (false, None) => Some(DEFAULT_RECEIPT_WAIT),
     };
 
-    // 3. Build every message; refuse them all if one is over the server's
+    // 3. Who must confirm: the named sessions, or for a broadcast the
+    //    sessions live just before sending.
+    let listed = match (wait, broadcast) {
+        (Some(_), true) => Some(
+            sessions::discover(&link.client, list_wait)
+                .await
+                .map_err(|e| link.server_failure("listing sessions failed", e))?,
+        ),
+        _ => None,
+    };
+
+    // 4. Build every message (stamped now); refuse them all if one is over the server's
     //    size limit (known only now). Nothing has been sent yet.
     let receipt_inbox = wait.map(|_| link.client.new_inbox());
     let messages = targets
@@ -154,25 +165,22 @@ pub async fn run(connection: &ConnectionArgs, args: SendArgs) -> Result<(), Fail
             too_big.wire_size
         )));
     }
-
-    // 4. Who must confirm: the named sessions, or for a broadcast the
-    //    sessions live just before sending. Listen before publishing.
-    let expected: BTreeMap<SessionId, String> = match (wait, broadcast) {
-        (None, _) => BTreeMap::new(),
-        (Some(_), true) => sessions::discover(&link.client, list_wait)
-            .await
-            .map_err(|e| link.server_failure("listing sessions failed", e))?
+    let expected: BTreeMap<SessionId, String> = match listed {
+        Some(listed) => listed
             .into_iter()
             .map(|s| (s.id, send_id.clone()))
             .collect(),
-        (Some(_), false) => messages
+        None if wait.is_some() => messages
             .iter()
             .filter_map(|m| match &m.target {
                 Target::Session(id) => Some((id.clone(), m.id.clone())),
                 Target::Broadcast => None,
             })
             .collect(),
+        None => BTreeMap::new(),
     };
+    // Listen for receipts before publishing.
+
     let receipts = match &receipt_inbox {
         Some(inbox) => Some(
             link.client

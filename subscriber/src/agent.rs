@@ -178,8 +178,10 @@ impl Agent {
                 (self.last_seen - signed(CATCH_UP_REWIND)).max(window_start)
             }
         });
+        let mut js = jetstream::new(self.client.clone());
+        js.set_timeout(catchup::REQUEST_TIMEOUT);
         CatchUp {
-            js: jetstream::new(self.client.clone()),
+            js,
             subjects: [
                 Target::Broadcast.subject(),
                 Target::Session(self.session.clone()).subject(),
@@ -298,8 +300,12 @@ impl Agent {
             debug!("message {} expired; not shown", message.id);
             return Admission::Skip;
         }
-        if stored_at.is_some_and(|at| at < self.created_at) && message.expires_at.is_none() {
-            return Admission::Skip; // history from before this session existed
+        // Broadcasts from before this session existed are history it never had
+        // to see, unless they still carry a ttl; what was sent to its id is
+        // for it whenever it comes.
+        let history = stored_at.is_some_and(|at| at < self.created_at);
+        if history && delivery.target == Target::Broadcast && message.expires_at.is_none() {
+            return Admission::Skip;
         }
         Admission::Show(delivery)
     }

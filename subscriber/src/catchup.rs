@@ -12,9 +12,12 @@ use jiff::Timestamp;
 use remote_message::stream::{self, StreamError};
 use std::time::Duration;
 
-/// Longest a catch-up may take before it is abandoned (and retried at the
-/// next reconnect).
-const FETCH_LIMIT: Duration = Duration::from_secs(10);
+/// Longest one catch-up attempt may take before it is abandoned and tried
+/// again (e.g. while a cluster elects a new leader).
+const FETCH_LIMIT: Duration = Duration::from_secs(5);
+
+/// Longest one JetStream API request of a catch-up may wait.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// A message read back from the stream.
 pub struct Stored {

@@ -12,7 +12,7 @@ use remote_message::{exit, sessions, SessionId};
 #[command(name = "subscriber", version, after_help = exit::HELP)]
 pub struct Cli {
     /// Session id to listen as, 1 to 64 characters of A-Z a-z 0-9 _ -
-    /// [default: a new random id]
+    /// [default: the one remembered in --state-dir, else a new random id]
     #[arg(long, value_name = "ID")]
     pub session_id: Option<SessionId>,
 
