@@ -21,6 +21,8 @@ pub struct JsonLine<'a> {
     pub title: Option<&'a str>,
     pub sent_at: Option<Timestamp>,
     pub sender: Option<&'a str>,
+    /// When it stops being shown, if it has a ttl.
+    pub expires_at: Option<Timestamp>,
     pub subject: &'a str,
     /// `"broadcast"` or `"session"`.
     pub target: &'static str,
@@ -45,6 +47,7 @@ pub fn show(
                 title: message.title.as_deref(),
                 sent_at: message.sent_at,
                 sender: message.sender.as_deref(),
+                expires_at: message.expires_at,
                 subject: &target.subject(),
                 target: target.kind(),
                 received_at,
