@@ -1,0 +1,363 @@
+//! Everything one run measured, checked against the issue's targets, and
+//! printed either as markdown tables (ready for BENCHMARKS.md) or as one
+//! JSON object (`--json`). Targets are reported, never enforced: timings on
+//! a shared machine must not fail a build.
+
+use crate::procs::Machine;
+use crate::scenarios::fanout::Fanout;
+use crate::scenarios::idle::Idle;
+use crate::scenarios::listing::Listing;
+use crate::scenarios::oneshot::Oneshot;
+use crate::scenarios::rtt::Rtt;
+use crate::scenarios::throughput::Throughput;
+use crate::scenarios::wait::BroadcastWait;
+use serde::Serialize;
+use std::fmt::Write;
+
+/// Idle resident memory allowed: 10 MiB.
+const IDLE_RSS_LIMIT_KIB: u64 = 10 * 1024;
+/// "No busy polling": under 0.1 % of one core, and at most one wake-up a second.
+const IDLE_CPU_SHARE_LIMIT: f64 = 0.001;
+const IDLE_WAKEUPS_PER_S_LIMIT: f64 = 1.0;
+
+#[derive(Debug, Default, Serialize)]
+pub struct Results {
+    pub machine: Option<Machine>,
+    pub command: String,
+    pub quick: bool,
+    pub sessions: Vec<usize>,
+    pub wall_s: f64,
+
+    // The figures the issue names, at the session counts it names.
+    /// Fan-out p99 ratio at 1,000 sessions (else the count nearest to it).
+    pub fanout_p99_ratio: Option<f64>,
+    pub fanout_p99_ratio_sessions: Option<usize>,
+    /// Throughput ratio with 256 B texts.
+    pub throughput_ratio: Option<f64>,
+    pub throughput_ratio_4k: Option<f64>,
+    pub session_rtt_p99_ratio: Option<f64>,
+    pub oneshot_ratio: Option<f64>,
+    /// Listing at the largest session count run.
+    pub sessions_listed: Option<usize>,
+    pub sessions_list_ms: Option<f64>,
+    pub agent_idle_rss_kib: Option<u64>,
+    pub agent_idle_cpu_ms: Option<f64>,
+    pub agent_idle_wakeups: Option<u64>,
+
+    // Everything.
+    pub oneshot: Option<Oneshot>,
+    pub throughput: Vec<Throughput>,
+    pub session_rtt: Option<Rtt>,
+    pub fanout: Vec<Fanout>,
+    pub listing: Vec<Listing>,
+    pub broadcast_wait: Vec<BroadcastWait>,
+    pub agent_idle: Option<Idle>,
+
+    pub targets: Vec<TargetCheck>,
+    /// Functional failures: what makes the bench exit non-zero.
+    pub failures: Vec<String>,
+    pub ok: bool,
+}
+
+/// One target of the issue and how this run did.
+#[derive(Debug, Serialize)]
+pub struct TargetCheck {
+    pub target: String,
+    pub figure: String,
+    /// `None`: not measured in this run.
+    pub met: Option<bool>,
+}
+
+impl Results {
+    /// Fills the headline figures and the target checks from the details.
+    pub fn conclude(&mut self) {
+        let near_1000 = self.fanout.iter().min_by_key(|f| f.sessions.abs_diff(1000));
+        self.fanout_p99_ratio = near_1000.map(|f| f.p99_ratio);
+        self.fanout_p99_ratio_sessions = near_1000.map(|f| f.sessions);
+        let tp = |bytes: usize| {
+            self.throughput
+                .iter()
+                .find(|t| t.text_bytes == bytes)
+                .map(|t| t.ratio)
+        };
+        self.throughput_ratio = tp(256);
+        self.throughput_ratio_4k = tp(4096);
+        self.session_rtt_p99_ratio = self.session_rtt.as_ref().map(|r| r.p99_ratio);
+        self.oneshot_ratio = self.oneshot.as_ref().map(|o| o.ratio);
+        let largest = self.listing.iter().max_by_key(|l| l.sessions);
+        self.sessions_listed = largest.map(|l| l.listed);
+        self.sessions_list_ms = largest.map(|l| l.list_ms);
+        self.agent_idle_rss_kib = self.agent_idle.as_ref().map(|i| i.agent.rss_kib);
+        self.agent_idle_cpu_ms = self.agent_idle.as_ref().map(|i| i.agent.cpu_ms);
+        self.agent_idle_wakeups = self.agent_idle.as_ref().map(|i| i.agent.wakeups);
+        self.targets = self.checks();
+        self.ok = self.failures.is_empty();
+    }
+
+    fn checks(&self) -> Vec<TargetCheck> {
+        let mut checks = Vec::new();
+        for f in &self.fanout {
+            checks.push(TargetCheck {
+                target: format!("fan-out p99 ≤ 1.5× raw ({} sessions)", f.sessions),
+                figure: format!(
+                    "{}× ({} vs {} µs)",
+                    f.p99_ratio, f.ours.p99_us, f.raw.p99_us
+                ),
+                met: Some(f.p99_ratio <= 1.5),
+            });
+        }
+        for t in &self.throughput {
+            checks.push(TargetCheck {
+                target: format!("throughput ≥ 0.8× raw ({} B)", t.text_bytes),
+                figure: format!(
+                    "{}× ({:.0} vs {:.0} msg/s)",
+                    t.ratio, t.ours_msgs_per_s, t.raw_msgs_per_s
+                ),
+                met: Some(t.ratio >= 0.8),
+            });
+        }
+        if let Some(o) = &self.oneshot {
+            checks.push(TargetCheck {
+                target: "one-shot publisher ≤ 1.2× raw".into(),
+                figure: format!("{}× ({} vs {} ms)", o.ratio, o.ours_ms, o.raw_ms),
+                met: Some(o.ratio <= 1.2),
+            });
+        }
+        let at_10k = self.listing.iter().find(|l| l.sessions >= 10_000);
+        let reached_10k = self.broadcast_wait.iter().find(|w| w.sessions >= 10_000);
+        checks.push(TargetCheck {
+            target: "10,000 sessions listed in one call and reached by one broadcast".into(),
+            figure: match (at_10k, reached_10k) {
+                (Some(l), Some(w)) => format!(
+                    "listed {} of {}; `send --wait` reached {} of {}",
+                    l.listed,
+                    l.sessions,
+                    w.publisher.delivered + w.publisher.also_delivered,
+                    w.sessions
+                ),
+                (Some(l), None) => format!(
+                    "listed {} of {}; broadcast not measured",
+                    l.listed, l.sessions
+                ),
+                _ => "not run at 10,000 sessions".into(),
+            },
+            met: at_10k.map(|l| {
+                l.listed == l.sessions
+                    && reached_10k.is_some_and(|w| {
+                        w.publisher.delivered + w.publisher.also_delivered == w.sessions as u64
+                    })
+            }),
+        });
+        if let Some(idle) = &self.agent_idle {
+            let a = &idle.agent;
+            checks.push(TargetCheck {
+                target: "idle agent RSS ≤ 10 MiB".into(),
+                figure: format!("{} KiB ({:.1} MiB)", a.rss_kib, a.rss_kib as f64 / 1024.0),
+                met: Some(a.rss_kib <= IDLE_RSS_LIMIT_KIB),
+            });
+            let share = a.cpu_ms / (idle.seconds * 1000.0);
+            let per_s = a.wakeups as f64 / idle.seconds;
+            checks.push(TargetCheck {
+                target: "idle agent: no busy polling (CPU < 0.1 %, ≤ 1 wake-up/s)".into(),
+                figure: format!(
+                    "{} ms CPU and {} wake-ups in {} s",
+                    a.cpu_ms, a.wakeups, idle.seconds
+                ),
+                met: Some(share < IDLE_CPU_SHARE_LIMIT && per_s <= IDLE_WAKEUPS_PER_S_LIMIT),
+            });
+        }
+        checks
+    }
+
+    /// The results as markdown.
+    pub fn markdown(&self) -> String {
+        let mut out = String::new();
+        let w = &mut out;
+        if let Some(m) = &self.machine {
+            let _ = writeln!(
+                w,
+                "Machine: {} cores ({}), {} GiB memory, Linux {}, {}.  ",
+                m.cores, m.cpu, m.memory_gib, m.kernel, m.nats_server
+            );
+        }
+        let _ = writeln!(w, "Command: `{}` ({:.0} s).\n", self.command, self.wall_s);
+
+        let _ = writeln!(w, "#### Targets\n");
+        let _ = writeln!(w, "| target | this run | met |\n|---|---|---|");
+        for c in &self.targets {
+            let met = match c.met {
+                Some(true) => "yes",
+                Some(false) => "**no**",
+                None => "n/a",
+            };
+            let _ = writeln!(w, "| {} | {} | {met} |", c.target, c.figure);
+        }
+
+        if !self.fanout.is_empty() {
+            let _ = writeln!(
+                w,
+                "\n#### Broadcast fan-out latency, publish → handled by every session \
+                 (256 B text, µs over all sessions × rounds)\n"
+            );
+            let _ = writeln!(
+                w,
+                "| sessions | rounds | raw p50 | raw p99 | raw max | ours p50 | ours p99 | ours max \
+                 | p99 ratio | last session, raw / ours (ms) |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+            );
+            for f in &self.fanout {
+                let _ = writeln!(
+                    w,
+                    "| {} | {} | {} | {} | {} | {} | {} | {} | **{}×** | {} / {} |",
+                    f.sessions,
+                    f.rounds,
+                    f.raw.p50_us,
+                    f.raw.p99_us,
+                    f.raw.max_us,
+                    f.ours.p50_us,
+                    f.ours.p99_us,
+                    f.ours.max_us,
+                    f.p99_ratio,
+                    f.raw_last_ms,
+                    f.ours_last_ms
+                );
+            }
+        }
+
+        if !self.throughput.is_empty() {
+            let _ = writeln!(
+                w,
+                "\n#### Sustained broadcast throughput to 10 sessions (messages handled per \
+                 second, all sessions; median of runs)\n"
+            );
+            let _ = writeln!(
+                w,
+                "| text | messages × runs | raw | ours (stored) | ratio | ours, live only | live ratio \
+                 | ours payload |\n|---:|---:|---:|---:|---:|---:|---:|---:|"
+            );
+            for t in &self.throughput {
+                let _ = writeln!(
+                    w,
+                    "| {} B | {} × {} | {:.0} | {:.0} | **{}×** | {:.0} | {}× | {} B |",
+                    t.text_bytes,
+                    t.messages,
+                    t.runs,
+                    t.raw_msgs_per_s,
+                    t.ours_msgs_per_s,
+                    t.ratio,
+                    t.ours_live_msgs_per_s,
+                    t.live_ratio,
+                    t.ours_payload_bytes
+                );
+            }
+        }
+
+        if let Some(r) = &self.session_rtt {
+            let _ = writeln!(w, "\n#### Session send with receipt, round trip (µs)\n");
+            let _ = writeln!(
+                w,
+                "| sessions | sends each | raw p50 | raw p99 | ours p50 | ours p99 | p50 ratio | p99 ratio \
+                 |\n|---:|---:|---:|---:|---:|---:|---:|---:|"
+            );
+            let _ = writeln!(
+                w,
+                "| {} | {} | {} | {} | {} | {} | {}× | {}× |",
+                r.sessions,
+                r.requests_each,
+                r.raw.p50_us,
+                r.raw.p99_us,
+                r.ours.p50_us,
+                r.ours.p99_us,
+                r.p50_ratio,
+                r.p99_ratio
+            );
+        }
+
+        if !self.listing.is_empty() {
+            let _ = writeln!(
+                w,
+                "\n#### `sessions` listing (`discover` with the default 1 s wait; then the time \
+                 until the N-th answer, median)\n"
+            );
+            let _ = writeln!(
+                w,
+                "| sessions | listed | `discover` wall ms | raw: all answers ms | ours: all answers ms \
+                 | ratio |\n|---:|---:|---:|---:|---:|---:|"
+            );
+            for l in &self.listing {
+                let _ = writeln!(
+                    w,
+                    "| {} | {} | {} | {} | {} | {}× |",
+                    l.sessions,
+                    l.listed,
+                    l.list_ms,
+                    l.raw_complete_ms,
+                    l.ours_complete_ms,
+                    l.complete_ratio
+                );
+            }
+        }
+
+        if !self.broadcast_wait.is_empty() {
+            let _ = writeln!(
+                w,
+                "\n#### Broadcast `--wait`: every receipt collected (ms, median), and the real \
+                 `publisher send --wait` end to end\n"
+            );
+            let _ = writeln!(
+                w,
+                "| sessions | raw | ours | ratio | `publisher send --wait` wall ms | listed | delivered \
+                 |\n|---:|---:|---:|---:|---:|---:|---:|"
+            );
+            for b in &self.broadcast_wait {
+                let _ = writeln!(
+                    w,
+                    "| {} | {} | {} | {}× | {} | {} | {} |",
+                    b.sessions,
+                    b.raw_ms,
+                    b.ours_ms,
+                    b.ratio,
+                    b.publisher.wall_ms,
+                    b.publisher.expected,
+                    b.publisher.delivered + b.publisher.also_delivered
+                );
+            }
+        }
+
+        if let Some(o) = &self.oneshot {
+            let _ = writeln!(w, "\n#### One-shot send process, start → exit (ms)\n");
+            let _ = writeln!(
+                w,
+                "| runs each | raw median | raw p90 | `publisher send` median | p90 | ratio \
+                 |\n|---:|---:|---:|---:|---:|---:|"
+            );
+            let _ = writeln!(
+                w,
+                "| {} | {} | {} | {} | {} | **{}×** |",
+                o.runs_each, o.raw_ms, o.raw_p90_ms, o.ours_ms, o.ours_p90_ms, o.ratio
+            );
+        }
+
+        if let Some(i) = &self.agent_idle {
+            let _ = writeln!(w, "\n#### Idle agent process over {} s\n", i.seconds);
+            let _ = writeln!(
+                w,
+                "| process | RSS KiB | peak RSS KiB | CPU ms | wake-ups | threads |\n|---|---:|---:|---:|---:|---:|"
+            );
+            for (name, p) in [("`subscriber`", &i.agent), ("`bench-raw idle`", &i.raw)] {
+                let _ = writeln!(
+                    w,
+                    "| {name} | {} | {} | {} | {} | {} |",
+                    p.rss_kib, p.hwm_kib, p.cpu_ms, p.wakeups, p.threads
+                );
+            }
+        }
+
+        if !self.failures.is_empty() {
+            let _ = writeln!(w, "\n#### Failures\n");
+            for f in &self.failures {
+                let _ = writeln!(w, "- {f}");
+            }
+        }
+        out
+    }
+}

@@ -1,0 +1,180 @@
+//! Sustained broadcast throughput to 10 sessions: one publisher sends as
+//! fast as the slowest session keeps up (at most [`WINDOW`] messages ahead,
+//! so no client ever drops one), and the figure is messages handled per
+//! second, summed over the sessions.
+//!
+//! Three variants, rotating which runs first:
+//! - raw: plain publish of the bare text on `raw.broadcast`;
+//! - ours: the publisher's path, a fresh envelope per message stored in the
+//!   stream, acknowledgements pipelined (at most [`ACK_WINDOW`] pending);
+//! - ours, live only: the same envelopes with the stream deleted (what a
+//!   server without JetStream does), to tell the stream's share of the cost
+//!   from the envelope's and the agent's.
+
+use super::Ctx;
+use crate::fleet::{self, Kind, Shared, RAW_BROADCAST, SUBSCRIPTION_CAPACITY};
+use crate::ours::{await_ack, Outgoing};
+use crate::stats::{median, ratio};
+use async_nats::jetstream;
+use bytes::Bytes;
+use remote_message::{stream, Target};
+use serde::Serialize;
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+/// Sessions receiving: the issue's figure.
+pub const SESSIONS: usize = 10;
+
+/// Most messages the publisher may be ahead of the slowest session.
+const WINDOW: u64 = 4096;
+const _: () = assert!(WINDOW < SUBSCRIPTION_CAPACITY as u64);
+
+/// Most stream acknowledgements pending at once.
+const ACK_WINDOW: usize = 1024;
+
+/// A run that makes no progress for this long lost messages.
+const STALL_LIMIT: Duration = Duration::from_secs(30);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Variant {
+    Raw,
+    Stored,
+    Live,
+}
+
+impl Variant {
+    /// All three, rotated by repetition.
+    fn order(rep: usize) -> [Variant; 3] {
+        let all = [Variant::Raw, Variant::Stored, Variant::Live];
+        std::array::from_fn(|i| all[(i + rep) % 3])
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct Throughput {
+    pub text_bytes: usize,
+    pub sessions: usize,
+    pub messages: usize,
+    pub runs: usize,
+    /// Messages handled per second, all sessions together (median of runs).
+    pub raw_msgs_per_s: f64,
+    pub ours_msgs_per_s: f64,
+    pub ours_live_msgs_per_s: f64,
+    /// Ours' wire payload per message (envelope JSON); raw sends the bare text.
+    pub ours_payload_bytes: usize,
+    /// ours / raw: the figure with a target.
+    pub ratio: f64,
+    /// ours live only / raw.
+    pub live_ratio: f64,
+}
+
+pub async fn run(ctx: &Ctx, text_bytes: usize, messages: usize) -> Result<Throughput, String> {
+    let n = SESSIONS;
+    if ctx.fleet.len() != n {
+        return Err(format!(
+            "throughput needs exactly {n} sessions connected, not {}",
+            ctx.fleet.len()
+        ));
+    }
+    let shared = &ctx.fleet.shared;
+    let text = fleet::text(Kind::Throughput, text_bytes);
+    let raw_payload = Bytes::from(text.clone());
+    let ours_payload_bytes = Outgoing::new(None, text.clone(), &ctx.sender, None)
+        .payload
+        .len();
+    let js = jetstream::new(ctx.ours.client.clone());
+    let mut rates: [Vec<f64>; 3] = Default::default();
+    for rep in 0..ctx.plan.throughput_reps {
+        for variant in Variant::order(rep) {
+            if variant == Variant::Live {
+                js.delete_stream(stream::STREAM_NAME)
+                    .await
+                    .map_err(|e| format!("cannot delete the stream: {e}"))?;
+            }
+            shared.reset_counts(n);
+            let mut acks = VecDeque::with_capacity(ACK_WINDOW);
+            let start = Instant::now();
+            for i in 0..messages as u64 {
+                if i % 256 == 0 && i > WINDOW {
+                    caught_up(shared, n, i - WINDOW).await.map_err(|got| {
+                        format!(
+                            "throughput ({variant:?}): sessions stalled at {got} of {i} messages"
+                        )
+                    })?;
+                }
+                let failed = |e: &dyn std::fmt::Display| format!("publish failed: {e}");
+                match variant {
+                    Variant::Raw => ctx
+                        .raw
+                        .publish(RAW_BROADCAST, raw_payload.clone())
+                        .await
+                        .map_err(|e| failed(&e))?,
+                    Variant::Stored => {
+                        if acks.len() == ACK_WINDOW {
+                            await_ack(acks.pop_front().expect("full")).await?;
+                        }
+                        let m = Outgoing::new(None, text.clone(), &ctx.sender, None);
+                        acks.push_back(ctx.ours.publish(&Target::Broadcast, m).await?);
+                    }
+                    Variant::Live => {
+                        let m = Outgoing::new(None, text.clone(), &ctx.sender, None);
+                        ctx.ours
+                            .client
+                            .publish_with_headers(Target::Broadcast.subject(), m.headers, m.payload)
+                            .await
+                            .map_err(|e| failed(&e))?;
+                    }
+                }
+            }
+            for ack in acks {
+                await_ack(ack).await?;
+            }
+            caught_up(shared, n, messages as u64).await.map_err(|got| {
+                format!(
+                    "throughput ({variant:?}, {text_bytes} B): a session got only {got} of \
+                     {messages} messages (lost)"
+                )
+            })?;
+            let secs = start.elapsed().as_secs_f64();
+            rates[variant as usize].push((messages * n) as f64 / secs);
+            if variant == Variant::Live {
+                stream::get_or_create(&js)
+                    .await
+                    .map_err(|e| format!("cannot recreate the stream: {e}"))?;
+            }
+        }
+    }
+    let [raw, ours, live] = rates.map(|r| median(&r).round());
+    Ok(Throughput {
+        text_bytes,
+        sessions: n,
+        messages,
+        runs: ctx.plan.throughput_reps,
+        raw_msgs_per_s: raw,
+        ours_msgs_per_s: ours,
+        ours_live_msgs_per_s: live,
+        ours_payload_bytes,
+        ratio: ratio(ours, raw),
+        live_ratio: ratio(live, raw),
+    })
+}
+
+/// Waits until each of the first `n` sessions handled `target` messages; on
+/// a stall, the lowest count reached.
+async fn caught_up(shared: &Shared, n: usize, target: u64) -> Result<(), u64> {
+    let mut last = shared.min_count(n);
+    let mut last_progress = Instant::now();
+    loop {
+        let min = shared.min_count(n);
+        if min >= target {
+            return Ok(());
+        }
+        if min != last {
+            last = min;
+            last_progress = Instant::now();
+        } else if last_progress.elapsed() > STALL_LIMIT {
+            return Err(min);
+        }
+        let _ = tokio::time::timeout(Duration::from_millis(2), shared.progress.notified()).await;
+    }
+}

@@ -1,0 +1,162 @@
+//! The bench's own nats-server: a free port (never 4222), a temp store dir,
+//! limits that let 10,000 sessions connect, and killed when dropped, even on
+//! a panic or if the bench itself is killed.
+
+use std::io::{BufRead, BufReader};
+use std::net::{TcpListener, TcpStream};
+use std::os::unix::process::CommandExt;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A running nats-server, stopped on drop.
+pub struct Server {
+    child: Child,
+    port: u16,
+    dir: tempfile::TempDir,
+}
+
+impl Server {
+    /// Starts a server with JetStream (for catch-up) and waits until it greets.
+    /// Call it from the main thread: the server is tied to the spawning
+    /// thread's life (PR_SET_PDEATHSIG).
+    pub fn start(label: &str) -> Result<Server, String> {
+        let dir = tempfile::Builder::new()
+            .prefix(&format!("bench-nats-{label}-"))
+            .tempdir()
+            .map_err(|e| format!("cannot create a temp dir: {e}"))?;
+        let port = free_port()?;
+        let config = dir.path().join("server.conf");
+        // Defaults that matter at 10,000 sessions: max_connections is 64K
+        // already; max_pending (64 MB per client) and write_deadline (10 s)
+        // are raised so the bench's own listing client, which takes 10,000
+        // answers at once, is never cut off as a slow consumer.
+        let text = format!(
+            "listen: \"127.0.0.1:{port}\"\n\
+             max_connections: 65536\n\
+             max_pending: 268435456\n\
+             write_deadline: \"30s\"\n\
+             jetstream {{\n  store_dir: \"{store}\"\n  max_memory_store: 268435456\n  max_file_store: 1073741824\n}}\n",
+            store = dir.path().join("store").display(),
+        );
+        std::fs::write(&config, text).map_err(|e| format!("cannot write {config:?}: {e}"))?;
+        let log = dir.path().join("server.log");
+        let mut cmd = Command::new(nats_server_bin());
+        cmd.arg("-c")
+            .arg(&config)
+            .arg("-l")
+            .arg(&log)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        // SAFETY: prctl is async-signal-safe; it makes the kernel kill the
+        // server if the bench dies without running its destructors.
+        unsafe {
+            cmd.pre_exec(|| {
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+                Ok(())
+            });
+        }
+        let child = cmd.spawn().map_err(|e| {
+            format!(
+                "cannot start nats-server ({e}): install it (scripts/ensure-nats-server) \
+                 or set NATS_SERVER_BIN"
+            )
+        })?;
+        let mut server = Server { child, port, dir };
+        server.wait_ready()?;
+        Ok(server)
+    }
+
+    pub fn url(&self) -> String {
+        format!("nats://127.0.0.1:{}", self.port)
+    }
+
+    /// The server log, for error reports.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("server.log")).unwrap_or_default()
+    }
+
+    fn wait_ready(&mut self) -> Result<(), String> {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Err(format!("nats-server exited with {status}:\n{}", self.log()));
+            }
+            if let Ok(stream) = TcpStream::connect(("127.0.0.1", self.port)) {
+                let _ = stream.set_read_timeout(Some(Duration::from_secs(1)));
+                let mut line = String::new();
+                if BufReader::new(stream).read_line(&mut line).is_ok() && line.starts_with("INFO") {
+                    return Ok(());
+                }
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Err(format!("nats-server on port {} did not come up", self.port))
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `nats-server`, or `$NATS_SERVER_BIN`.
+pub fn nats_server_bin() -> PathBuf {
+    std::env::var_os("NATS_SERVER_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("nats-server"))
+}
+
+/// `nats-server --version`, e.g. `nats-server: v2.9.10`.
+pub fn nats_server_version() -> String {
+    Command::new(nats_server_bin())
+        .arg("--version")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .unwrap_or_else(|e| format!("unknown ({e})"))
+}
+
+fn free_port() -> Result<u16, String> {
+    loop {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map_err(|e| format!("no free port: {e}"))?
+            .port();
+        if port != 4222 {
+            return Ok(port);
+        }
+    }
+}
+
+/// Raises the open-file limit to at least `wanted` (one descriptor per
+/// session connection, plus spares); the server inherits it. Fails, saying
+/// what to do, when the hard limit is lower.
+pub fn raise_nofile(wanted: u64) -> Result<u64, String> {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: plain syscalls on a stack value.
+    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } != 0 {
+        return Err(format!("getrlimit: {}", std::io::Error::last_os_error()));
+    }
+    if limit.rlim_cur >= wanted {
+        return Ok(limit.rlim_cur);
+    }
+    if limit.rlim_max < wanted {
+        return Err(format!(
+            "{wanted} open files are needed but the hard limit is {}: raise it \
+             (e.g. `ulimit -Hn {wanted}` as root, or LimitNOFILE) or run fewer --sessions",
+            limit.rlim_max
+        ));
+    }
+    limit.rlim_cur = limit.rlim_max;
+    // SAFETY: as above.
+    if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &limit) } != 0 {
+        return Err(format!("setrlimit: {}", std::io::Error::last_os_error()));
+    }
+    Ok(limit.rlim_cur)
+}
