@@ -2,8 +2,10 @@
 //! the tests all parse through [`try_parse_from`].
 
 use clap::{Args, Parser, Subcommand};
+use remote_message::config::ConfigArgs;
 use remote_message::connection::ConnectionArgs;
-use remote_message::{exit, SessionId};
+use remote_message::generate::GenerateArgs;
+use remote_message::{exit, Priority, SessionId};
 use std::ffi::OsString;
 use std::time::Duration;
 
@@ -17,6 +19,12 @@ pub const DEFAULT_RECEIPT_WAIT: Duration = Duration::from_secs(5);
 pub struct Cli {
     #[command(flatten)]
     pub connection: ConnectionArgs,
+
+    #[command(flatten)]
+    pub config: ConfigArgs,
+
+    #[command(flatten)]
+    pub generate: GenerateArgs,
 
     #[command(subcommand)]
     pub command: Command,
@@ -57,6 +65,21 @@ pub enum Command {
     ///   publisher sessions --user vanessa --json
     #[command(verbatim_doc_comment, after_help = exit::HELP)]
     Sessions(SessionsArgs),
+
+    /// Make a new signing key: writes its seed to FILE (mode 0600), prints
+    /// the public key to give agents as --trust
+    ///
+    /// Example:
+    ///   publisher keygen --out ~/.config/remote-message/ops.nk
+    #[command(verbatim_doc_comment, after_help = exit::HELP)]
+    Keygen(KeygenArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct KeygenArgs {
+    /// Where to write the seed; an existing file is never overwritten
+    #[arg(long, value_name = "FILE")]
+    pub out: std::path::PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -74,9 +97,14 @@ pub struct SendArgs {
     #[arg(long = "user", value_name = "NAME")]
     pub users: Vec<String>,
 
-    /// Title shown above the text
+    /// Title shown above the text (the notification's title on a desktop)
     #[arg(long, value_name = "TEXT")]
     pub title: Option<String>,
+
+    /// How strongly it asks for attention: the desktop notification's
+    /// urgency; urgent stays on screen until dismissed (e.g. --priority high)
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    pub priority: Option<Priority>,
 
     /// Who the message is from [default: user@host]
     #[arg(long, value_name = "NAME")]
@@ -92,8 +120,19 @@ pub struct SendArgs {
     #[arg(long, value_name = "ID", value_parser = parse_send_id)]
     pub id: Option<String>,
 
+    /// Sign the message with the seed in FILE (from `publisher keygen`), for
+    /// agents started with --trust
+    #[arg(long, value_name = "FILE")]
+    pub sign_key: Option<std::path::PathBuf>,
+
+    /// Encrypt each session message to the key its agent advertises, so only
+    /// that agent can read it (needs --session or --user)
+    #[arg(long)]
+    pub seal: bool,
+
     /// Wait up to DUR for receipts (default for session sends: 5s); on a
-    /// broadcast, first lists the live sessions, then waits for each of them
+    /// broadcast, first lists the live sessions, then waits for each of them.
+    /// Given explicitly, it also waits for read receipts from desktops with OK
     #[arg(
         long,
         value_name = "DUR",
@@ -146,10 +185,19 @@ fn parse_send_id(raw: &str) -> Result<String, String> {
         .map_err(|_| format!("{raw:?} is not 1 to 64 characters of A-Z a-z 0-9 _ -"))
 }
 
-/// Parses a command line. `--wait 10s` is read as `--wait=10s` when the word
-/// after `--wait` is a duration, so both `--wait MESSAGE` and `--wait 10s
-/// MESSAGE` mean what they say.
+/// Parses a command line, after [`join_wait_durations`].
 pub fn try_parse_from<I, T>(args: I) -> Result<Cli, clap::Error>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString>,
+{
+    Cli::try_parse_from(join_wait_durations(args))
+}
+
+/// `--wait 10s` is read as `--wait=10s` when the word after `--wait` is a
+/// duration, so both `--wait MESSAGE` and `--wait 10s MESSAGE` mean what
+/// they say.
+pub fn join_wait_durations<I, T>(args: I) -> Vec<OsString>
 where
     I: IntoIterator<Item = T>,
     T: Into<OsString>,
@@ -175,7 +223,7 @@ where
             joined.push(arg);
         }
     }
-    Cli::try_parse_from(joined)
+    joined
 }
 
 #[cfg(test)]

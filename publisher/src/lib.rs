@@ -7,16 +7,21 @@
 //! - [`link`]: the connection, bounded, with the server's asynchronous errors.
 //! - [`send`]: `publisher send`: validate everything, resolve the targets,
 //!   publish, flush, collect receipts, report.
+//! - [`reads`]: read receipts: who acknowledged a message, and whose display cannot tell.
 //! - [`sessions`]: `publisher sessions`: the live session table.
 //! - [`setup`]: `publisher setup`: the stream that stores every message.
+//! - [`keygen`]: `publisher keygen`: a signing key for `send --sign-key`.
 
 pub mod cli;
+pub mod keygen;
 pub mod link;
+pub mod reads;
 pub mod send;
 pub mod sessions;
 pub mod setup;
 
-use remote_message::exit;
+use clap::CommandFactory;
+use remote_message::{config, exit};
 
 /// An error that ends the process with a documented exit code.
 #[derive(Debug)]
@@ -48,7 +53,12 @@ impl Failure {
 
 /// Runs the command line and returns the exit code.
 pub fn main() -> i32 {
-    let cli = cli::try_parse_from(std::env::args_os()).unwrap_or_else(|e| e.exit());
+    let argv = cli::join_wait_durations(std::env::args_os());
+    let layered = match config::before_parse(&cli::Cli::command(), argv) {
+        Ok(layered) => layered,
+        Err(code) => return code,
+    };
+    let cli = cli::try_parse_from(&layered.argv).unwrap_or_else(|e| layered.exit(e));
     remote_message::logging::init();
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -65,6 +75,7 @@ pub fn main() -> i32 {
             cli::Command::Send(args) => send::run(&cli.connection, args).await,
             cli::Command::Sessions(args) => sessions::run(&cli.connection, args).await,
             cli::Command::Setup(args) => setup::run(&cli.connection, args).await,
+            cli::Command::Keygen(args) => keygen::run(args),
         }
     });
     match result {

@@ -65,15 +65,20 @@ impl<'a> Link<'a> {
         if self.client.server_info().auth_required {
             tokio::time::sleep(SERVER_ERROR_GRACE).await;
         }
+        self.refusal().map_or(Ok(()), Err)
+    }
+
+    /// A failure naming what the server refused (e.g. a permissions
+    /// violation), if it refused anything so far.
+    pub fn refusal(&self) -> Option<Failure> {
         let refused = self.server_errors.lock().expect("not poisoned").clone();
-        if refused.is_empty() {
-            return Ok(());
-        }
-        Err(Failure::server(format!(
-            "NATS at {} refused the request: {}",
-            self.args.display_servers(),
-            refused.join("; ")
-        )))
+        (!refused.is_empty()).then(|| {
+            Failure::server(format!(
+                "NATS at {} refused the request: {}",
+                self.args.display_servers(),
+                refused.join("; ")
+            ))
+        })
     }
 
     /// An exit-3 failure for a NATS error, with secrets scrubbed.

@@ -5,17 +5,19 @@
 
 use crate::cli::{SendArgs, DEFAULT_RECEIPT_WAIT};
 use crate::link::Link;
+use crate::reads::Reads;
 use crate::Failure;
 use async_nats::jetstream;
 use async_nats::{HeaderMap, RequestErrorKind, Subscriber};
 use futures::stream::FuturesUnordered;
 use futures::StreamExt;
 use remote_message::connection::ConnectionArgs;
-use remote_message::envelope::{Envelope, MSG_ID_HEADER, RECEIPT_TO_HEADER};
+use remote_message::envelope::{wire_size, Envelope, MSG_ID_HEADER, RECEIPT_TO_HEADER};
 use remote_message::sessions::{self, Receipt};
 use remote_message::stream::{self as log, StreamError};
 use remote_message::subject::presence_subject;
 use remote_message::{exit, identity, SessionId, Target};
+use remote_message::{sealing, signing};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
@@ -42,6 +44,9 @@ pub struct Sent {
     /// For a session send that waits: what became of it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub outcome: Option<Outcome>,
+    /// For a session send that waits: whether the user acknowledged it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub read: Option<bool>,
 }
 
 /// What `send` reports, as text or `--json`.
@@ -69,6 +74,10 @@ pub struct Report {
     /// the send (they joined meanwhile).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub also_delivered: Vec<SessionId>,
+    /// Expected sessions whose user acknowledged the message (clicked OK).
+    pub read: Vec<SessionId>,
+    /// Delivered sessions whose display cannot report read.
+    pub read_unsupported: Vec<SessionId>,
 }
 
 pub async fn run(connection: &ConnectionArgs, args: SendArgs) -> Result<(), Failure> {
@@ -79,12 +88,22 @@ pub async fn run(connection: &ConnectionArgs, args: SendArgs) -> Result<(), Fail
             "--user {user:?} is empty: give a user name as `publisher sessions` lists it"
         )));
     }
+    let sign_key = match &args.sign_key {
+        Some(path) => Some(signing::load_key(path).map_err(Failure::usage)?),
+        None => None,
+    };
+    if args.seal && args.sessions.is_empty() && args.users.is_empty() {
+        return Err(Failure::usage(
+            "--seal needs --session or --user: a broadcast is for everyone and cannot be sealed to one key",
+        ));
+    }
     let sender = args.sender.clone().unwrap_or_else(identity::user_at_host);
     let send_id = args.id.clone().unwrap_or_else(|| nuid::next().to_string());
     let envelope_for = |id: String| {
         let envelope =
             Envelope::with_id(id, text.clone(), args.title.clone(), Some(sender.clone()))
-                .map_err(|e| Failure::usage(e.to_string()))?;
+                .map_err(|e| Failure::usage(e.to_string()))?
+                .with_priority(args.priority);
         Ok::<_, Failure>(match args.ttl {
             Some(ttl) => envelope.expiring_after(ttl),
             None => envelope,
@@ -97,10 +116,15 @@ pub async fn run(connection: &ConnectionArgs, args: SendArgs) -> Result<(), Fail
 
     // 2. Targets: named sessions, plus every live session of each --user.
     let mut session_ids = args.sessions.clone();
-    if !args.users.is_empty() {
-        let live = sessions::discover(&link.client, list_wait)
-            .await
-            .map_err(|e| link.server_failure("listing sessions failed", e))?;
+    let mut live = None;
+    if !args.users.is_empty() || args.seal {
+        live = Some(
+            sessions::discover(&link.client, list_wait)
+                .await
+                .map_err(|e| link.server_failure("listing sessions failed", e))?,
+        );
+    }
+    if let Some(live) = live.as_ref().filter(|_| !args.users.is_empty()) {
         for user in &args.users {
             let theirs: Vec<_> = live.iter().filter(|s| &s.user == user).collect();
             if theirs.is_empty() {
@@ -122,6 +146,26 @@ pub async fn run(connection: &ConnectionArgs, args: SendArgs) -> Result<(), Fail
     }
     let targets = targets(&session_ids);
     let broadcast = targets == [Target::Broadcast];
+    // --seal: every target's key, or nothing is sent.
+    let mut seal_keys = BTreeMap::new();
+    for target in targets.iter().filter(|_| args.seal) {
+        let Target::Session(id) = target else {
+            continue;
+        };
+        let info = live.iter().flatten().find(|s| &s.id == id).ok_or_else(|| {
+            Failure::with_code(
+                exit::CANNOT_SEAL,
+                format!("session {id} is not live, so its key is unknown: cannot seal to it; nothing was sent"),
+            )
+        })?;
+        let key = info.xkey.clone().ok_or_else(|| {
+            Failure::with_code(
+                exit::CANNOT_SEAL,
+                format!("session {id} advertises no key to seal to (an older or foreign agent); nothing was sent"),
+            )
+        })?;
+        seal_keys.insert(id.clone(), key);
+    }
     let wait = match (args.no_wait, args.wait) {
         (true, _) => None,
         (false, Some(wait)) => Some(wait),
@@ -150,9 +194,26 @@ pub async fn run(connection: &ConnectionArgs, args: SendArgs) -> Result<(), Fail
                 Target::Broadcast => send_id.clone(),
                 Target::Session(session) => format!("{send_id}-{session}"),
             };
+            let subject = target.subject();
+            let mut envelope = envelope_for(id.clone())?;
+            if let Some(key) = &sign_key {
+                envelope.sign(key, &subject);
+            }
+            let mut payload = envelope.to_payload();
+            if let Target::Session(session) = target {
+                if let Some(key) = seal_keys.get(session) {
+                    payload = sealing::seal(&id, &payload, key).map_err(|e| {
+                        Failure::with_code(
+                            exit::CANNOT_SEAL,
+                            format!("cannot seal to session {session}: {e}"),
+                        )
+                    })?;
+                }
+            }
             Ok(Outgoing::new(
                 target.clone(),
-                envelope_for(id)?,
+                id,
+                payload,
                 receipt_inbox.as_deref(),
             ))
         })
@@ -207,13 +268,27 @@ pub async fn run(connection: &ConnectionArgs, args: SendArgs) -> Result<(), Fail
         missing: Vec::new(),
         not_connected: Vec::new(),
         also_delivered: Vec::new(),
+        read: Vec::new(),
+        read_unsupported: Vec::new(),
     };
     let mut outcomes = BTreeMap::new();
+    let mut reads = Reads::default();
+    // An explicit --wait also waits for read receipts; the default wait of a
+    // session send ends once every session is accounted for.
+    let wait_for_read = args.wait.is_some();
     if let (Some(wait), Some(receipts)) = (wait, receipts) {
-        let collected = collect(&link, receipts, &expected, !broadcast, wait).await;
+        let collected = collect(&link, receipts, &expected, !broadcast, wait, wait_for_read).await;
         outcomes = collected.outcomes;
+        reads = collected.reads;
         report.also_delivered = collected.unexpected;
     }
+    report.read = reads.read();
+    report.read_unsupported = reads.unsupported(
+        outcomes
+            .iter()
+            .filter(|(_, outcome)| **outcome == Outcome::Delivered)
+            .map(|(session, _)| session),
+    );
     for (session, outcome) in &outcomes {
         match outcome {
             Outcome::Delivered => report.delivered += 1,
@@ -233,6 +308,10 @@ pub async fn run(connection: &ConnectionArgs, args: SendArgs) -> Result<(), Fail
                 Target::Session(id) => outcomes.get(id).copied(),
                 Target::Broadcast => None,
             },
+            read: match &m.target {
+                Target::Session(id) if outcomes.contains_key(id) => Some(reads.is_read(id)),
+                _ => None,
+            },
         })
         .collect();
     link.settle().await?;
@@ -244,7 +323,7 @@ pub async fn run(connection: &ConnectionArgs, args: SendArgs) -> Result<(), Fail
             serde_json::to_string(&report).expect("a report serializes")
         );
     } else {
-        print!("{}", human_report(&report, wait));
+        print!("{}", human_report(&report, wait, wait_for_read));
     }
     if report.missing.is_empty() {
         Ok(())
@@ -271,19 +350,17 @@ struct Outgoing {
 }
 
 impl Outgoing {
-    fn new(target: Target, envelope: Envelope, receipt_to: Option<&str>) -> Outgoing {
-        let payload = envelope.to_payload();
+    fn new(target: Target, id: String, payload: Vec<u8>, receipt_to: Option<&str>) -> Outgoing {
+        let mut pairs = vec![(MSG_ID_HEADER, id.as_str())];
+        pairs.extend(receipt_to.map(|inbox| (RECEIPT_TO_HEADER, inbox)));
         let mut headers = HeaderMap::new();
-        headers.insert(MSG_ID_HEADER, envelope.id.as_str());
-        let mut header_bytes = 0;
-        if let Some(inbox) = receipt_to {
-            headers.insert(RECEIPT_TO_HEADER, inbox);
-            header_bytes = RECEIPT_TO_HEADER.len() + 2 + inbox.len() + 2;
+        for (name, value) in &pairs {
+            headers.insert(*name, *value);
         }
         Outgoing {
-            wire_size: envelope.wire_size(payload.len()) + header_bytes,
+            wire_size: wire_size(&pairs, payload.len()),
             target,
-            id: envelope.id,
+            id,
             headers,
             payload,
         }
@@ -315,7 +392,9 @@ async fn publish(link: &Link<'_>, messages: &[Outgoing]) -> Result<(bool, bool),
             return Ok((false, false));
         }
         Err(StreamError::Other(e)) => {
-            return Err(link.server_failure("the message stream is not usable", e))
+            return Err(link
+                .refusal()
+                .unwrap_or_else(|| link.server_failure("the message stream is not usable", e)))
         }
     }
     let mut acks = Vec::with_capacity(messages.len());
@@ -334,8 +413,22 @@ async fn publish(link: &Link<'_>, messages: &[Outgoing]) -> Result<(bool, bool),
     for ack in acks {
         let ack = tokio::time::timeout(link.args.connect_timeout(), ack)
             .await
-            .map_err(|_| Failure::server("the stream did not acknowledge the message in time: it may not be stored; send again with the same --id to be sure"))?
-            .map_err(|e| link.server_failure("the stream did not store the message (send again with the same --id)", e))?;
+            .map_err(|_| {
+                link.refusal().unwrap_or_else(|| {
+                    Failure::server(
+                        "the stream did not acknowledge the message in time: it may not be \
+                         stored; send again with the same --id to be sure",
+                    )
+                })
+            })?
+            .map_err(|e| {
+                link.refusal().unwrap_or_else(|| {
+                    link.server_failure(
+                        "the stream did not store the message (send again with the same --id)",
+                        e,
+                    )
+                })
+            })?;
         duplicate |= ack.duplicate;
     }
     Ok((true, duplicate))
@@ -346,10 +439,12 @@ struct Collected {
     outcomes: BTreeMap<SessionId, Outcome>,
     /// Sessions that confirmed without being expected.
     unexpected: Vec<SessionId>,
+    reads: Reads,
 }
 
-/// Waits until every expected session confirmed or is known not connected,
-/// or `wait` passed. With `check_presence`, asks each session's presence
+/// Waits until every expected session confirmed or is known not connected
+/// (and, with `wait_for_read`, until each that can report read did), or
+/// `wait` passed. With `check_presence`, asks each session's presence
 /// subject: "no responders" there means nobody holds the id, at once.
 async fn collect(
     link: &Link<'_>,
@@ -357,7 +452,9 @@ async fn collect(
     expected: &BTreeMap<SessionId, String>,
     check_presence: bool,
     wait: Duration,
+    wait_for_read: bool,
 ) -> Collected {
+    let mut reads = Reads::default();
     let mut outcomes: BTreeMap<SessionId, Outcome> = expected
         .keys()
         .map(|id| (id.clone(), Outcome::NoConfirmation))
@@ -377,13 +474,14 @@ async fn collect(
         }
     }
     let deadline = tokio::time::Instant::now() + wait;
-    while !open.is_empty() {
+    while !open.is_empty() || (wait_for_read && reads.awaited()) {
         tokio::select! {
             receipt = receipts.next() => {
                 let Some(receipt) = receipt else { break };
                 let Ok(receipt) = serde_json::from_slice::<Receipt>(&receipt.payload) else { continue };
                 match expected.get(&receipt.session) {
                     Some(id) if *id == receipt.id => {
+                        reads.record(&receipt);
                         outcomes.insert(receipt.session.clone(), Outcome::Delivered);
                         open.remove(&receipt.session);
                     }
@@ -406,14 +504,16 @@ async fn collect(
     Collected {
         outcomes,
         unexpected: unexpected.into_iter().collect(),
+        reads,
     }
 }
 
-fn human_report(report: &Report, wait: Option<Duration>) -> String {
+fn human_report(report: &Report, wait: Option<Duration>, wait_for_read: bool) -> String {
     let mut out = String::new();
     for m in &report.messages {
         let outcome = match m.outcome {
             None => String::new(),
+            Some(Outcome::Delivered) if m.read == Some(true) => ": delivered, read".to_owned(),
             Some(Outcome::Delivered) => ": delivered".to_owned(),
             Some(Outcome::NotConnected) if report.stored => {
                 ": not connected (stored: shown when that session comes back)".to_owned()
@@ -445,6 +545,20 @@ fn human_report(report: &Report, wait: Option<Duration>) -> String {
                 "also delivered to sessions that joined meanwhile: {}\n",
                 join(&report.also_delivered)
             ));
+        }
+        if wait_for_read || !report.read.is_empty() {
+            out.push_str(&format!(
+                "read by {} of {} delivered",
+                report.read.len(),
+                report.delivered
+            ));
+            if !report.read_unsupported.is_empty() {
+                out.push_str(&format!(
+                    "; cannot report read: {}",
+                    join(&report.read_unsupported)
+                ));
+            }
+            out.push('\n');
         }
     }
     out

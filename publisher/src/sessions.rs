@@ -89,6 +89,7 @@ mod tests {
             version: "0.1.0".into(),
             since: "2026-11-22T08:00:00Z".parse().unwrap(),
             labels: Default::default(),
+            xkey: None,
         };
         let out = table(&[info]);
         let lines: Vec<&str> = out.lines().collect();

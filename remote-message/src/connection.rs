@@ -144,6 +144,16 @@ impl ConnectionArgs {
         if let Some(token) = &self.token {
             options = options.token(token.clone());
         }
+        // async-nats does not read credentials from the URL itself.
+        let credentials = self.server_addrs()?.into_iter().find_map(|addr| {
+            let user = percent_decode(addr.username()?);
+            Some((user, addr.password().map(percent_decode)))
+        });
+        match credentials {
+            Some((user, Some(password))) => options = options.user_and_password(user, password),
+            Some((token, None)) if self.token.is_none() => options = options.token(token),
+            _ => {}
+        }
         if let Some(ca) = &self.tls_ca {
             readable("--tls-ca", ca)?;
             options = options.add_root_certificates(ca.clone()).require_tls(true);
@@ -184,8 +194,11 @@ impl ConnectionArgs {
                 _ => s.to_string(),
             })
             .unwrap_or_else(|| err.kind().to_string());
+        // rustls reports a bad certificate through an I/O error.
+        let tls_problem = cause.contains("certificate") || cause.contains("TLS");
         let text = match err.kind() {
             ConnectErrorKind::TimedOut => return self.timed_out(),
+            ConnectErrorKind::Io if tls_problem => self.tls_advice(&cause),
             ConnectErrorKind::Dns => format!(
                 "cannot resolve the NATS server in {servers} ({cause}): check --server or NATS_URL"
             ),
@@ -193,10 +206,7 @@ impl ConnectionArgs {
                 "NATS at {servers} refused the credentials ({cause}): check --creds, --nkey, \
                  --token or the user and password in the URL"
             ),
-            ConnectErrorKind::Tls => format!(
-                "TLS with NATS at {servers} failed ({cause}): check --tls-ca, --tls-cert and \
-                 --tls-key, and that the URL names the host in the server's certificate"
-            ),
+            ConnectErrorKind::Tls => self.tls_advice(&cause),
             ConnectErrorKind::ServerParse => {
                 format!("invalid NATS server URL {servers} ({cause}): check --server or NATS_URL")
             }
@@ -206,6 +216,14 @@ impl ConnectionArgs {
             ),
         };
         self.scrub(&text)
+    }
+
+    fn tls_advice(&self, cause: &str) -> String {
+        format!(
+            "TLS with NATS at {} failed ({cause}): check --tls-ca, --tls-cert and --tls-key, \
+             and that the URL names the host in the server's certificate",
+            self.display_servers()
+        )
     }
 
     fn timed_out(&self) -> String {
@@ -225,6 +243,7 @@ impl ConnectionArgs {
             .split(',')
             .filter_map(|s| s.trim().parse::<ServerAddr>().ok())
             .filter_map(|a| a.password().map(str::to_owned))
+            .flat_map(|raw| [percent_decode(&raw), raw])
             .collect();
         secrets.extend(self.token.clone());
         secrets
@@ -234,6 +253,29 @@ impl ConnectionArgs {
                 acc.replace(secret.as_str(), "***")
             })
     }
+}
+
+/// `%40` → `@`: user names and passwords in URLs are percent-encoded.
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok());
+        match (bytes[i], hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
+            (b'%', Some(byte)) => {
+                out.push(byte);
+                i += 3;
+            }
+            (byte, _) => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// `nats://user:secret@host:4222` → `nats://user:***@host:4222`.
@@ -299,6 +341,13 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(!err.contains("s3cret"), "{err}");
+    }
+
+    #[test]
+    fn url_credentials_are_percent_decoded() {
+        assert_eq!(percent_decode("p%40ss%3Aw0rd"), "p@ss:w0rd");
+        assert_eq!(percent_decode("100%"), "100%");
+        assert_eq!(percent_decode("%zz"), "%zz");
     }
 
     #[test]

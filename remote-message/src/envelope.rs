@@ -6,6 +6,7 @@
 //! unknown fields are ignored, and a known field of the wrong type is treated
 //! as absent, so that no payload can stop an agent.
 
+use crate::priority::Priority;
 use jiff::{Timestamp, Unit};
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -35,6 +36,15 @@ pub struct Envelope {
     /// After this instant agents no longer show it (RFC 3339, UTC).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<Timestamp>,
+    /// How strongly it asks for attention; absent means normal.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub priority: Option<Priority>,
+    /// Public key (`U…`) that signed it; see [`crate::signing`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signer: Option<String>,
+    /// Signature, unpadded base64url.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sig: Option<String>,
 }
 
 /// Why a text or title cannot be sent.
@@ -78,7 +88,32 @@ impl Envelope {
                 .unwrap_or_else(|_| Timestamp::now()),
             sender: sender.filter(|s| !s.trim().is_empty()),
             expires_at: None,
+            priority: None,
+            signer: None,
+            sig: None,
         })
+    }
+
+    /// Signs the message for `subject` (call it last: it covers the other fields).
+    pub fn sign(&mut self, key: &nkeys::KeyPair, subject: &str) {
+        let signed = crate::signing::Signed {
+            subject,
+            id: &self.id,
+            text: &self.text,
+            title: self.title.as_deref(),
+            sender: self.sender.as_deref(),
+            sent_at: Some(self.sent_at),
+            expires_at: self.expires_at,
+        };
+        let (signer, sig) = crate::signing::sign(key, &signed);
+        self.signer = Some(signer);
+        self.sig = Some(sig);
+    }
+
+    /// Sets the priority (`None`: left out, which agents read as normal).
+    pub fn with_priority(mut self, priority: Option<Priority>) -> Envelope {
+        self.priority = priority;
+        self
     }
 
     /// Sets `expires_at` to `ttl` after `sent_at`.
@@ -92,13 +127,17 @@ impl Envelope {
     pub fn to_payload(&self) -> Vec<u8> {
         serde_json::to_vec(self).expect("an envelope always serializes")
     }
+}
 
-    /// Bytes the server counts against its `max_payload` for this message:
-    /// the header block plus the payload.
-    pub fn wire_size(&self, payload_len: usize) -> usize {
-        // NATS/1.0\r\n<name>: <value>\r\n\r\n
-        "NATS/1.0\r\n".len() + MSG_ID_HEADER.len() + 2 + self.id.len() + 4 + payload_len
-    }
+/// Bytes the server counts against its `max_payload` for a message with these
+/// headers: the header block (`NATS/1.0\r\n`, `name: value\r\n` each, `\r\n`)
+/// plus the payload.
+pub fn wire_size(headers: &[(&str, &str)], payload_len: usize) -> usize {
+    let block: usize = headers
+        .iter()
+        .map(|(name, value)| name.len() + 2 + value.len() + 2)
+        .sum();
+    "NATS/1.0\r\n".len() + block + 2 + payload_len
 }
 
 /// Whether the payload was a JSON envelope or plain text.
@@ -121,6 +160,11 @@ pub struct Incoming {
     pub sender: Option<String>,
     /// `None` when absent or not RFC 3339: such a message never expires.
     pub expires_at: Option<Timestamp>,
+    /// Normal when absent or not one of the four words.
+    pub priority: Priority,
+    /// Who signed it and the signature, if it is signed.
+    pub signer: Option<String>,
+    pub sig: Option<String>,
     pub format: Format,
 }
 
@@ -170,6 +214,9 @@ pub fn decode(payload: &[u8], header_id: Option<&str>) -> Result<Incoming, Rejec
         sent_at: None,
         sender: None,
         expires_at: None,
+        priority: Priority::Normal,
+        signer: None,
+        sig: None,
         format: Format::Text,
     })
 }
@@ -188,6 +235,11 @@ fn from_object(
     let sender = take_string("sender");
     let sent_at = take_string("sent_at").and_then(|s| s.parse::<Timestamp>().ok());
     let expires_at = take_string("expires_at").and_then(|s| s.parse::<Timestamp>().ok());
+    let priority = take_string("priority")
+        .and_then(|s| Priority::from_wire(&s))
+        .unwrap_or_default();
+    let signer = take_string("signer");
+    let sig = take_string("sig");
     Ok(Incoming {
         id: id.unwrap_or_else(fallback_id),
         text,
@@ -195,6 +247,9 @@ fn from_object(
         sent_at,
         sender,
         expires_at,
+        priority,
+        signer,
+        sig,
         format: Format::Json,
     })
 }
@@ -274,9 +329,13 @@ mod tests {
 
     #[test]
     fn wire_size_counts_the_header_block() {
-        let e = envelope();
-        let header = format!("NATS/1.0\r\n{MSG_ID_HEADER}: {}\r\n\r\n", e.id);
-        assert_eq!(e.wire_size(10), header.len() + 10);
+        let id = envelope().id;
+        let block = format!("NATS/1.0\r\n{MSG_ID_HEADER}: {id}\r\nReceipt-To: _INBOX.x\r\n\r\n");
+        let headers = [
+            (MSG_ID_HEADER, id.as_str()),
+            (RECEIPT_TO_HEADER, "_INBOX.x"),
+        ];
+        assert_eq!(wire_size(&headers, 10), block.len() + 10);
     }
 
     #[test]
@@ -324,6 +383,33 @@ mod tests {
                 "{raw}"
             );
         }
+    }
+
+    #[test]
+    fn priority_travels_and_unknown_or_absent_is_normal() {
+        let sent = envelope().with_priority(Some(Priority::Urgent));
+        let v: Value = serde_json::from_slice(&sent.to_payload()).unwrap();
+        assert_eq!(v["priority"], "urgent");
+        assert_eq!(
+            decode(&sent.to_payload(), None).unwrap().priority,
+            Priority::Urgent
+        );
+        assert!(
+            serde_json::from_slice::<Value>(&envelope().to_payload()).unwrap()["priority"]
+                .is_null()
+        );
+        for raw in [
+            r#"{"text":"hi"}"#,
+            r#"{"text":"hi","priority":"critical"}"#,
+            r#"{"text":"hi","priority":3}"#,
+        ] {
+            assert_eq!(
+                decode(raw.as_bytes(), None).unwrap().priority,
+                Priority::Normal,
+                "{raw}"
+            );
+        }
+        assert_eq!(decode(b"plain", None).unwrap().priority, Priority::Normal);
     }
 
     #[test]

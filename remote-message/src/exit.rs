@@ -16,6 +16,10 @@ pub const NOT_CONFIRMED: i32 = 4;
 /// `--user` named a user with no live session. Nothing was sent.
 pub const NO_SESSION: i32 = 5;
 
+/// `--seal`: a target is not live, or its agent advertises no key. Nothing
+/// was sent.
+pub const CANNOT_SEAL: i32 = 6;
+
 /// The table as printed at the end of `--help`.
 pub const HELP: &str = "\
 Exit codes:
@@ -24,4 +28,5 @@ Exit codes:
   2  usage or invalid input; nothing was sent
   3  cannot reach the NATS server, or it refused the connection or the message
   4  sent, but some target did not confirm (not connected, or no receipt in time)
-  5  --user named a user with no live session; nothing was sent";
+  5  --user named a user with no live session; nothing was sent
+  6  --seal: a target session is not live or has no key; nothing was sent";

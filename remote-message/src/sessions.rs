@@ -9,7 +9,8 @@
 //! (`nats micro ls`, `nats micro info remote-message-agent`).
 //!
 //! A [`Receipt`] is what an agent sends back, to the reply subject of a
-//! message, once it has shown that message.
+//! message, once it has shown that message (`delivered`), and again when the
+//! user acknowledged it (`read`), where its display can tell.
 
 use crate::session_id::SessionId;
 use async_nats::service::{PingResponse, Service, ServiceExt};
@@ -47,6 +48,8 @@ pub struct SessionInfo {
     /// When the session started.
     pub since: Timestamp,
     pub labels: BTreeMap<String, String>,
+    /// Public curve25519 key (`X…`) messages to this session can be sealed to.
+    pub xkey: Option<String>,
 }
 
 impl SessionInfo {
@@ -62,6 +65,9 @@ impl SessionInfo {
         ]);
         for (key, value) in &self.labels {
             meta.insert(format!("{LABEL_PREFIX}{key}"), value.clone());
+        }
+        if let Some(xkey) = &self.xkey {
+            meta.insert("xkey".to_owned(), xkey.clone());
         }
         meta
     }
@@ -81,6 +87,7 @@ impl SessionInfo {
                 .iter()
                 .filter_map(|(k, v)| Some((k.strip_prefix(LABEL_PREFIX)?.to_owned(), v.clone())))
                 .collect(),
+            xkey: meta.get("xkey").filter(|k| k.starts_with('X')).cloned(),
         })
     }
 }
@@ -154,18 +161,49 @@ pub struct Receipt {
     pub id: String,
     /// The session that showed it.
     pub session: SessionId,
-    /// `"delivered"`: shown on the user's screen.
+    /// [`DELIVERED`]: shown on the user's screen; [`READ`]: the user
+    /// acknowledged it (clicked OK on the notification).
     pub status: String,
     pub at: Timestamp,
+    /// On a delivered receipt: whether a read receipt can follow (the
+    /// message is on a display with an OK action). Absent means no.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read_ack: Option<bool>,
 }
+
+/// [`Receipt::status`] of a message shown on the user's screen.
+pub const DELIVERED: &str = "delivered";
+/// [`Receipt::status`] of a message the user acknowledged.
+pub const READ: &str = "read";
 
 impl Receipt {
     pub fn delivered(id: &str, session: &SessionId) -> Receipt {
+        Receipt::with_status(id, session, DELIVERED)
+    }
+
+    /// The user acknowledged the message.
+    pub fn read(id: &str, session: &SessionId) -> Receipt {
+        Receipt::with_status(id, session, READ)
+    }
+
+    /// Says whether a read receipt can follow this delivered one.
+    pub fn with_read_ack(mut self, read_ack: bool) -> Receipt {
+        self.read_ack = Some(read_ack);
+        self
+    }
+
+    /// Whether this is a read receipt.
+    pub fn is_read(&self) -> bool {
+        self.status == READ
+    }
+
+    fn with_status(id: &str, session: &SessionId, status: &str) -> Receipt {
         Receipt {
             id: id.to_owned(),
             session: session.clone(),
-            status: "delivered".to_owned(),
+            status: status.to_owned(),
             at: Timestamp::now(),
+            read_ack: None,
         }
     }
 }
@@ -183,6 +221,7 @@ mod tests {
             version: "0.1.0".into(),
             since: "2026-11-22T08:00:00Z".parse().unwrap(),
             labels: BTreeMap::from([("dept".into(), "sales".into())]),
+            xkey: Some("XAJ3EXAMPLE".into()),
         }
     }
 
@@ -218,8 +257,27 @@ mod tests {
         let keys: Vec<_> = v.as_object().unwrap().keys().cloned().collect();
         assert_eq!(
             keys,
-            ["host", "id", "labels", "os", "since", "user", "version"]
+            ["host", "id", "labels", "os", "since", "user", "version", "xkey"]
         );
+    }
+
+    #[test]
+    fn receipts_say_delivered_or_read_and_read_ack_is_optional() {
+        let s1 = SessionId::parse("s1").unwrap();
+        let delivered = serde_json::to_value(Receipt::delivered("m", &s1)).unwrap();
+        assert_eq!(delivered["status"], "delivered");
+        assert!(delivered.get("read_ack").is_none());
+        let acked = serde_json::to_value(Receipt::delivered("m", &s1).with_read_ack(true)).unwrap();
+        assert_eq!(acked["read_ack"], true);
+        let read: Receipt =
+            serde_json::from_value(serde_json::to_value(Receipt::read("m", &s1)).unwrap()).unwrap();
+        assert!(read.is_read() && read.read_ack.is_none());
+        // Receipts from agents that predate read_ack still parse.
+        let old: Receipt = serde_json::from_str(
+            r#"{"id":"m","session":"s1","status":"delivered","at":"2026-11-22T21:00:00Z"}"#,
+        )
+        .unwrap();
+        assert_eq!(old.read_ack, None);
     }
 
     #[test]

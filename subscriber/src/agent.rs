@@ -13,8 +13,11 @@ use async_nats::{Client, Subscriber};
 use futures::stream::SelectAll;
 use futures::StreamExt;
 use jiff::{SignedDuration, Timestamp};
+use nkeys::XKey;
 use remote_message::envelope::{self, MSG_ID_HEADER, RECEIPT_TO_HEADER};
+use remote_message::sealing;
 use remote_message::sessions::{self, Receipt, SessionInfo};
+use remote_message::signing;
 use remote_message::stream::StreamError;
 use remote_message::subject::presence_subject;
 use remote_message::{identity, Incoming, SessionId, Target};
@@ -29,6 +32,9 @@ pub const CATCH_UP_REWIND: Duration = Duration::from_secs(120);
 /// How far back a catch-up may reach when `--catch-up-window` is not given.
 pub const DEFAULT_CATCH_UP_WINDOW: Duration = Duration::from_secs(24 * 3600);
 
+/// Most "not shown" warnings logged per minute.
+const WARNINGS_PER_MINUTE: u32 = 10;
+
 /// A message to show.
 #[derive(Debug)]
 pub struct Delivery {
@@ -36,6 +42,30 @@ pub struct Delivery {
     pub target: Target,
     /// Where the sender waits for a receipt, if it does.
     receipt_to: Option<String>,
+}
+
+impl Delivery {
+    /// What a read receipt needs, for a display that lets the user
+    /// acknowledge the message later; `None` when no sender waits.
+    pub fn read_ticket(&self) -> Option<ReadTicket> {
+        Some(ReadTicket {
+            message_id: self.message.id.clone(),
+            receipt_to: self.receipt_to.clone()?,
+        })
+    }
+}
+
+/// A message the user may still acknowledge, kept by the display until then.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadTicket {
+    message_id: String,
+    receipt_to: String,
+}
+
+impl ReadTicket {
+    pub fn message_id(&self) -> &str {
+        &self.message_id
+    }
 }
 
 /// One session's subscriptions, its entry in the session list, and what it
@@ -59,6 +89,12 @@ pub struct Agent {
     catch_up_window: Duration,
     /// Start of a catch-up that has not succeeded yet.
     catch_up_from: Option<Timestamp>,
+    /// Opens messages sealed to this session.
+    seal_key: Option<XKey>,
+    /// With keys here, only messages signed by one of them are shown.
+    trusted: Vec<String>,
+    /// Start of the current warning window, and warnings in it.
+    warnings: (std::time::Instant, u32),
     warned_no_jetstream: bool,
 }
 
@@ -92,6 +128,7 @@ pub fn session_info(
         version: env!("CARGO_PKG_VERSION").to_owned(),
         since: Timestamp::now(),
         labels: labels.into_iter().collect(),
+        xkey: None,
     }
 }
 
@@ -122,6 +159,9 @@ impl Agent {
             brand_new: true,
             catch_up_window: DEFAULT_CATCH_UP_WINDOW,
             catch_up_from: None,
+            seal_key: None,
+            trusted: Vec::new(),
+            warnings: (std::time::Instant::now(), 0),
             warned_no_jetstream: false,
         })
     }
@@ -133,6 +173,18 @@ impl Agent {
         self.last_seen = state.state.last_seen;
         self.brand_new = brand_new;
         self.state = Some(state);
+        self
+    }
+
+    /// Opens sealed messages with `key` (its public half is in the session info).
+    pub fn with_seal_key(mut self, key: XKey) -> Agent {
+        self.seal_key = Some(key);
+        self
+    }
+
+    /// Shows only messages signed by one of `keys` (none: every message).
+    pub fn with_trusted(mut self, keys: Vec<String>) -> Agent {
+        self.trusted = keys;
         self
     }
 
@@ -215,13 +267,12 @@ impl Agent {
         };
         let start = self.catch_up_from.take().unwrap_or(live_since);
         let read = stored.len();
-        let missed: Vec<Delivery> = stored
-            .into_iter()
-            .filter_map(|s| match self.admit(&s.message, Some(s.stored_at)) {
-                Admission::Show(delivery) => Some(delivery),
-                Admission::AlreadyShown(_) | Admission::Skip => None,
-            })
-            .collect();
+        let mut missed = Vec::new();
+        for s in stored {
+            if let Admission::Show(delivery) = self.admit(&s.message, Some(s.stored_at)) {
+                missed.push(delivery);
+            }
+        }
         self.brand_new = false;
         self.last_seen = self.last_seen.max(live_since);
         self.save();
@@ -252,19 +303,43 @@ impl Agent {
 
     /// Tells a sender that waits that the message is on the user's screen.
     pub async fn send_receipt(&self, delivery: &Delivery) {
-        let Some(receipt_to) = delivery.receipt_to.clone() else {
+        let receipt = Receipt::delivered(&delivery.message.id, &self.session);
+        self.publish_receipt(delivery.receipt_to.clone(), receipt)
+            .await;
+    }
+
+    /// Like [`Agent::send_receipt`], also saying whether a read receipt can
+    /// follow (`read_ack`: the message is on a display with an OK action).
+    pub async fn send_delivered(&self, delivery: &Delivery, read_ack: bool) {
+        let receipt =
+            Receipt::delivered(&delivery.message.id, &self.session).with_read_ack(read_ack);
+        self.publish_receipt(delivery.receipt_to.clone(), receipt)
+            .await;
+    }
+
+    /// Tells a sender that waits that the user acknowledged the message.
+    pub async fn send_read_receipt(&self, ticket: &ReadTicket) {
+        let receipt = Receipt::read(&ticket.message_id, &self.session);
+        self.publish_receipt(Some(ticket.receipt_to.clone()), receipt)
+            .await;
+    }
+
+    async fn publish_receipt(&self, receipt_to: Option<String>, receipt: Receipt) {
+        let Some(receipt_to) = receipt_to else {
             return;
         };
-        let receipt = Receipt::delivered(&delivery.message.id, &self.session);
-        let receipt = serde_json::to_vec(&receipt).expect("a receipt serializes");
-        if let Err(e) = self.client.publish(receipt_to, receipt.into()).await {
-            debug!("receipt for {} not sent: {e}", delivery.message.id);
+        let payload = serde_json::to_vec(&receipt).expect("a receipt serializes");
+        if let Err(e) = self.client.publish(receipt_to, payload.into()).await {
+            debug!(
+                "{} receipt for {} not sent: {e}",
+                receipt.status, receipt.id
+            );
         }
     }
 
     /// Decodes and filters one message; `stored_at` is set for one read
     /// back from the stream.
-    fn admit(&self, raw: &async_nats::Message, stored_at: Option<Timestamp>) -> Admission {
+    fn admit(&mut self, raw: &async_nats::Message, stored_at: Option<Timestamp>) -> Admission {
         let subject = raw.subject.as_str();
         let Some(target) = Target::from_subject(subject) else {
             warn!("ignored a message on unexpected subject {subject:?}");
@@ -276,16 +351,58 @@ impl Agent {
                 .and_then(|h| h.get(name))
                 .map(|v| v.as_str().to_owned())
         };
-        let message = match envelope::decode(&raw.payload, header(MSG_ID_HEADER).as_deref()) {
+        // A stored message was already warned about when it came live.
+        let live = stored_at.is_none();
+        let opened;
+        let payload = match sealing::as_sealed(&raw.payload) {
+            None => &raw.payload[..],
+            Some(sealed) => match self
+                .seal_key
+                .as_ref()
+                .map(|key| sealing::open(&sealed, key))
+            {
+                Some(Ok(inner)) => {
+                    opened = inner;
+                    &opened[..]
+                }
+                Some(Err(e)) => {
+                    self.refuse(
+                        live,
+                        format_args!("ignored sealed message {} on {subject}: {e}", sealed.id),
+                    );
+                    return Admission::Skip;
+                }
+                None => {
+                    self.refuse(
+                        live,
+                        format_args!(
+                            "ignored sealed message {} on {subject}: this agent has no key",
+                            sealed.id
+                        ),
+                    );
+                    return Admission::Skip;
+                }
+            },
+        };
+        let message = match envelope::decode(payload, header(MSG_ID_HEADER).as_deref()) {
             Ok(message) => message,
             Err(rejection) => {
-                // A stored message was already warned about when it came live.
-                if stored_at.is_none() {
-                    warn!("ignored a message on {subject}: {rejection}");
-                }
+                self.refuse(
+                    live,
+                    format_args!("ignored a message on {subject}: {rejection}"),
+                );
                 return Admission::Skip;
             }
         };
+        if !self.trusted.is_empty() {
+            if let Err(why) = signing::verify(&message, subject, &self.trusted) {
+                self.refuse(
+                    live,
+                    format_args!("not showing message {} on {subject}: {why}", message.id),
+                );
+                return Admission::Skip;
+            }
+        }
         let delivery = Delivery {
             message,
             target,
@@ -317,6 +434,30 @@ impl Agent {
         let answer = serde_json::json!({ "session": self.session });
         if let Err(e) = self.client.publish(reply, answer.to_string().into()).await {
             debug!("presence answer not sent: {e}");
+        }
+    }
+
+    /// Logs why a message is not shown: live ones only (stored ones were
+    /// reported when they came live), and at most [`WARNINGS_PER_MINUTE`] a
+    /// minute, so a flood cannot flood the log.
+    fn refuse(&mut self, live: bool, why: std::fmt::Arguments) {
+        if !live {
+            return;
+        }
+        let now = std::time::Instant::now();
+        let window = &mut self.warnings;
+        if now.duration_since(window.0) >= Duration::from_secs(60) {
+            if window.1 > WARNINGS_PER_MINUTE {
+                warn!(
+                    "{} more messages were not shown in the last minute",
+                    window.1 - WARNINGS_PER_MINUTE
+                );
+            }
+            *window = (now, 0);
+        }
+        window.1 += 1;
+        if window.1 <= WARNINGS_PER_MINUTE {
+            warn!("{why}");
         }
     }
 

@@ -1,8 +1,10 @@
 //! The `subscriber` command line, defined once.
 
 use clap::{Parser, ValueEnum};
+use remote_message::config::ConfigArgs;
 use remote_message::connection::ConnectionArgs;
-use remote_message::{exit, sessions, SessionId};
+use remote_message::generate::GenerateArgs;
+use remote_message::{exit, sessions, signing, SessionId};
 
 /// The agent on a user machine: shows the messages sent to its session and to
 /// everyone (the receiving side of 4D Server's SEND MESSAGE TO REMOTE USER).
@@ -33,16 +35,40 @@ pub struct Cli {
     #[arg(long, value_name = "DUR", value_parser = humantime::parse_duration, default_value = "24h")]
     pub catch_up_window: std::time::Duration,
 
-    /// How to show each message
-    #[arg(long, value_enum, default_value_t = Output::Terminal)]
+    /// Show only messages signed by this public key (U…, from `publisher
+    /// keygen`); repeatable
+    #[arg(long = "trust", value_name = "PUBLIC_KEY", value_parser = signing::parse_public_key)]
+    pub trust: Vec<String>,
+
+    /// How to show each message, e.g. --output desktop
+    #[arg(long, value_enum, default_value_t = Output::Auto)]
     pub output: Output,
+
+    /// Also run PROGRAM once per message, the message as one JSON object
+    /// on its stdin (never through a shell), e.g. --exec ~/bin/on-message
+    #[arg(long, value_name = "PROGRAM")]
+    pub exec: Option<std::path::PathBuf>,
+
+    /// Kill a --exec run that takes longer than this (e.g. 30s)
+    #[arg(long, value_name = "DUR", value_parser = humantime::parse_duration, default_value = "10s")]
+    pub exec_timeout: std::time::Duration,
 
     #[command(flatten)]
     pub connection: ConnectionArgs,
+
+    #[command(flatten)]
+    pub config: ConfigArgs,
+
+    #[command(flatten)]
+    pub generate: GenerateArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Output {
+    /// Desktop notifications when a notification service answers at start, else terminal
+    Auto,
+    /// A native desktop notification per message (freedesktop, over D-Bus)
+    Desktop,
     /// A readable alert block per message
     Terminal,
     /// One JSON object per line, for scripts

@@ -10,20 +10,31 @@
 //! - [`runner`]: the process: connection life cycle (start before the
 //!   network, reconnect forever, drain on SIGINT/SIGTERM) and the output loop.
 //! - [`render`]: how a message looks: a terminal alert block or one JSON line.
+//! - [`screen`]: where a shown message goes: the chosen output, then the --exec hook.
+//! - [`desktop`]: native desktop notifications (freedesktop, over D-Bus), with an OK
+//!   that sends a read receipt.
+//! - [`exec`]: the --exec hook: a program run once per message, the message on its stdin.
 
 pub mod agent;
 pub mod catchup;
 pub mod cli;
+pub mod desktop;
+pub mod exec;
 pub mod render;
 pub mod runner;
+pub mod screen;
 pub mod state;
 
-use clap::Parser;
-use remote_message::exit;
+use clap::{CommandFactory, Parser};
+use remote_message::{config, exit};
 
 /// Runs the command line and returns the exit code.
 pub fn main() -> i32 {
-    let cli = cli::Cli::parse();
+    let layered = match config::before_parse(&cli::Cli::command(), std::env::args_os().collect()) {
+        Ok(layered) => layered,
+        Err(code) => return code,
+    };
+    let cli = cli::Cli::try_parse_from(&layered.argv).unwrap_or_else(|e| layered.exit(e));
     remote_message::logging::init();
     // One thread: an idle agent on a laptop should cost next to nothing.
     match tokio::runtime::Builder::new_current_thread()

@@ -6,7 +6,7 @@ use jiff::tz::TimeZone;
 use jiff::Timestamp;
 use remote_message::envelope::Format;
 use remote_message::terminal::printable;
-use remote_message::{Incoming, Target};
+use remote_message::{Incoming, Priority, Target};
 use serde::Serialize;
 use std::io::{self, Write};
 
@@ -23,6 +23,8 @@ pub struct JsonLine<'a> {
     pub sender: Option<&'a str>,
     /// When it stops being shown, if it has a ttl.
     pub expires_at: Option<Timestamp>,
+    /// `"low"`, `"normal"`, `"high"` or `"urgent"`.
+    pub priority: Priority,
     pub subject: &'a str,
     /// `"broadcast"` or `"session"`.
     pub target: &'static str,
@@ -40,27 +42,31 @@ pub fn show(
     received_at: Timestamp,
 ) -> io::Result<()> {
     match output {
-        Output::Json => {
-            let line = JsonLine {
-                id: &message.id,
-                text: &message.text,
-                title: message.title.as_deref(),
-                sent_at: message.sent_at,
-                sender: message.sender.as_deref(),
-                expires_at: message.expires_at,
-                subject: &target.subject(),
-                target: target.kind(),
-                received_at,
-                format: message.format,
-            };
-            serde_json::to_writer(&mut *out, &line)?;
-            writeln!(out)?;
-        }
-        Output::Terminal => {
+        Output::Json => writeln!(out, "{}", json_line(message, target, received_at))?,
+        // The terminal block is also what the desktop falls back to.
+        Output::Terminal | Output::Auto | Output::Desktop => {
             out.write_all(terminal_block(message, target, received_at).as_bytes())?
         }
     }
     out.flush()
+}
+
+/// One `--output json` line, without its newline (also what `--exec` gets).
+pub fn json_line(message: &Incoming, target: &Target, received_at: Timestamp) -> String {
+    let line = JsonLine {
+        id: &message.id,
+        text: &message.text,
+        title: message.title.as_deref(),
+        sent_at: message.sent_at,
+        sender: message.sender.as_deref(),
+        expires_at: message.expires_at,
+        priority: message.priority,
+        subject: &target.subject(),
+        target: target.kind(),
+        received_at,
+        format: message.format,
+    };
+    serde_json::to_string(&line).expect("a JSON line serializes")
 }
 
 /// The alert block, e.g.
@@ -109,6 +115,9 @@ mod tests {
             sent_at: Some("2026-11-22T21:00:00Z".parse().unwrap()),
             sender: Some("ops@srv".into()),
             expires_at: None,
+            priority: Priority::Urgent,
+            signer: None,
+            sig: None,
             format: Format::Json,
         }
     }
@@ -182,6 +191,7 @@ mod tests {
             "subject",
             "target",
             "received_at",
+            "priority",
         ] {
             assert!(v.get(key).is_some(), "{key} missing in {v}");
         }

@@ -1,21 +1,26 @@
 //! The agent process: start even before the network is up, keep the
 //! subscriptions (and the entry in the session list) across every reconnect,
-//! show each message on stdout and confirm it, and drain on SIGINT/SIGTERM.
+//! show each message (on the chosen output, see [`crate::screen`]) and
+//! confirm it, send a read receipt when the user acknowledges one on the
+//! desktop, and drain on SIGINT/SIGTERM.
 //!
 //! stderr gets one line per state change, which operators (and the tests)
 //! can wait on:
 //! - `listening as session <id> (user <name>, host <host>)` once at start;
 //! - `connected to NATS …; subscribed to broadcast and session.<id>` and
 //!   `reconnected …` once the server has confirmed every subscription;
-//! - `disconnected from NATS; reconnecting` when the link drops.
+//! - `disconnected from NATS; reconnecting` when the link drops;
+//! - `output: …` once, saying where messages go (desktop or terminal).
 
 use crate::agent::{self, Agent, Delivery};
 use crate::catchup::Stored;
-use crate::cli::{Cli, Output};
-use crate::render;
+use crate::cli::Cli;
+use crate::exec::Hook;
+use crate::screen::Screen;
 use crate::state::{self, StateFile};
 use async_nats::{Client, Event};
 use jiff::Timestamp;
+use remote_message::connection::ConnectionArgs;
 use remote_message::stream::StreamError;
 use remote_message::{exit, SessionId, Target};
 use std::future::Future;
@@ -60,7 +65,13 @@ pub async fn run(cli: Cli) -> i32 {
         (None, None) => SessionId::random(),
     };
     let personal = Target::Session(session.clone()).subject();
-    let info = agent::session_info(session.clone(), cli.user_name.clone(), cli.labels.clone());
+    let mut info = agent::session_info(session.clone(), cli.user_name.clone(), cli.labels.clone());
+    // Without a state dir the key lasts as long as the process.
+    let seal_key = match &state {
+        Some(state) => state.seal_key(),
+        None => nkeys::XKey::new(),
+    };
+    info.xkey = Some(seal_key.public_key());
     info!(
         "listening as session {session} (user {}, host {})",
         info.user, info.host
@@ -100,7 +111,10 @@ pub async fn run(cli: Cli) -> i32 {
     // Every subscription is queued before the event loop runs, so the flush
     // that follows the first Connected event confirms all of them.
     let mut agent = match Agent::start(client.clone(), &info).await {
-        Ok(agent) => agent.with_catch_up_window(cli.catch_up_window),
+        Ok(agent) => agent
+            .with_catch_up_window(cli.catch_up_window)
+            .with_seal_key(seal_key)
+            .with_trusted(cli.trust.clone()),
         Err(e) => {
             error!("cannot subscribe: {e}");
             return exit::FAILURE;
@@ -124,13 +138,26 @@ pub async fn run(cli: Cli) -> i32 {
     let (live_tx, mut live) = mpsc::unbounded_channel();
     let mut link = LinkState::new(live_tx);
     let servers = connection.display_servers();
+    let scrubber = connection.clone();
     let events_client = client.clone();
     tokio::spawn(async move {
         while let Some(event) = events.recv().await {
-            link.on_event(event, &events_client, &servers, &personal);
+            link.on_event(event, &events_client, &servers, &personal, &scrubber);
         }
     });
-    let mut stdout = std::io::stdout();
+    let hook = match cli.exec.as_deref() {
+        Some(program) => match Hook::start(program, cli.exec_timeout) {
+            Ok(hook) => Some(hook),
+            Err(e) => {
+                error!("{e}");
+                return exit::USAGE;
+            }
+        },
+        None => None,
+    };
+    // Messages the user acknowledged on the desktop, to confirm as read.
+    let (acks_tx, mut acks) = mpsc::unbounded_channel();
+    let mut screen = Screen::open(cli.output, hook, acks_tx).await;
     let mut drain_deadline = None;
     let mut catching_up = CatchUpState::default();
     loop {
@@ -140,9 +167,12 @@ pub async fn run(cli: Cli) -> i32 {
             // are shown first, in order.
             delivery = agent.next(), if !catching_up.holds_live() => {
                 let Some(delivery) = delivery else { break }; // drained
-                if let Err(code) = show(&mut agent, &mut stdout, cli.output, delivery).await {
+                if let Err(code) = show(&mut agent, &mut screen, delivery).await {
                     return code;
                 }
+            }
+            Some(ticket) = acks.recv() => {
+                agent.send_read_receipt(&ticket).await;
             }
             Some(live_since) = live.recv(), if drain_deadline.is_none() => {
                 catching_up.start(live_since, &mut agent);
@@ -150,7 +180,7 @@ pub async fn run(cli: Cli) -> i32 {
             read = catching_up.job(), if catching_up.running() => {
                 // None: it failed and a retry is scheduled.
                 for delivery in catching_up.finish(&mut agent, read).unwrap_or_default() {
-                    if let Err(code) = show(&mut agent, &mut stdout, cli.output, delivery).await {
+                    if let Err(code) = show(&mut agent, &mut screen, delivery).await {
                         return code;
                     }
                 }
@@ -254,28 +284,28 @@ impl CatchUpState {
     }
 }
 
+/// Logs why NATS cannot be reached, from one bounded connection attempt.
+async fn diagnose(connection: ConnectionArgs) {
+    let Ok(options) = connection.options("subscriber (diagnosis)").await else {
+        return;
+    };
+    if let Err(failure) = connection.connect(options).await {
+        warn!("{failure}; retrying");
+    }
+}
+
 /// Shows one message and confirms it; only a failing stdout stops the agent.
 /// It is recorded as shown first: a crash in between loses that message
 /// rather than showing it twice after a restart.
-async fn show(
-    agent: &mut Agent,
-    out: &mut impl std::io::Write,
-    output: Output,
-    delivery: Delivery,
-) -> Result<(), i32> {
+async fn show(agent: &mut Agent, screen: &mut Screen, delivery: Delivery) -> Result<(), i32> {
     agent.mark_shown(&delivery);
-    let shown = render::show(
-        out,
-        output,
-        &delivery.message,
-        &delivery.target,
-        Timestamp::now(),
-    );
-    if let Err(e) = shown {
-        error!("cannot write to stdout ({e}): stopping");
-        return Err(exit::FAILURE);
+    match screen.show(&delivery).await {
+        Ok(read_ack) => agent.send_delivered(&delivery, read_ack).await,
+        Err(e) => {
+            error!("cannot write to stdout ({e}): stopping");
+            return Err(exit::FAILURE);
+        }
     }
-    agent.send_receipt(&delivery).await;
     Ok(())
 }
 
@@ -314,7 +344,14 @@ impl LinkState {
         }
     }
 
-    fn on_event(&mut self, event: Event, client: &Client, servers: &str, personal: &str) {
+    fn on_event(
+        &mut self,
+        event: Event,
+        client: &Client,
+        servers: &str,
+        personal: &str,
+        secrets: &ConnectionArgs,
+    ) {
         match event {
             Event::Connected => {
                 let verb = if self.connected_before {
@@ -346,11 +383,13 @@ impl LinkState {
                 warn!("disconnected from NATS; reconnecting");
             }
             Event::ClientError(err) => {
+                let err = secrets.scrub(&err.to_string());
+                debug!("connect attempt failed: {err}");
                 if !self.outage_reported {
                     self.outage_reported = true;
-                    warn!("cannot reach NATS at {servers} yet ({err}); retrying");
-                } else {
-                    debug!("connect attempt failed: {err}");
+                    // The client's own error says little ("IO error"): one
+                    // separate attempt tells the reason (refused, TLS, …).
+                    tokio::spawn(diagnose(secrets.clone()));
                 }
             }
             Event::ServerError(err) => warn!("NATS server error: {err}"),

@@ -5,11 +5,12 @@
 //! Layout of `--state-dir` (default: the user's state directory):
 //! - `default-session`: the id of the agent started without `--session-id`;
 //! - `<id>.json`: that session's state, rewritten atomically (temp + rename);
+//! - `<id>.xkey`: that session's sealing key (a secret: mode 0600);
 //! - `<id>.lock`: held (flock) while an agent runs as `<id>`, so two agents
 //!   never share or corrupt one state.
 
 use jiff::Timestamp;
-use remote_message::SessionId;
+use remote_message::{sealing, SessionId};
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, VecDeque};
 use std::fs::{self, File, OpenOptions};
@@ -184,6 +185,30 @@ impl StateFile {
         &self.state.session_id
     }
 
+    /// This session's sealing key, from `<id>.xkey` (mode 0600), made on first
+    /// use. An unreadable or damaged key file is reported and replaced:
+    /// messages sealed to the old key can no longer be opened.
+    pub fn seal_key(&self) -> nkeys::XKey {
+        let path = self.path.with_extension("xkey");
+        if let Ok(seed) = fs::read_to_string(&path) {
+            match sealing::key_from_seed(&seed) {
+                Some(key) => return key,
+                None => warn!(
+                    "sealing key {} is damaged: making a new one",
+                    path.display()
+                ),
+            }
+        }
+        let (seed, _) = sealing::generate();
+        if let Err(e) = write_private(&path, seed.as_bytes()) {
+            warn!(
+                "cannot save the sealing key to {} ({e}): it lasts until the agent stops",
+                path.display()
+            );
+        }
+        sealing::key_from_seed(&seed).expect("a new seed is valid")
+    }
+
     /// Writes the state; a failure is logged, never fatal.
     pub fn save(&self) {
         let bytes = serde_json::to_vec(&self.state).expect("state serializes");
@@ -216,6 +241,19 @@ fn try_lock(dir: &Path, id: &SessionId) -> Result<Option<File>, StateError> {
         Err(fs::TryLockError::WouldBlock) => Ok(None),
         Err(fs::TryLockError::Error(e)) => Err(StateError::Io(path, e)),
     }
+}
+
+/// Writes a secret readable by its owner only.
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?;
+    file.write_all(bytes)?;
+    file.sync_data()
 }
 
 fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {

@@ -7,11 +7,15 @@
 //! - [`raw`]: a minimal NATS protocol client over a plain TCP socket, playing
 //!   "any other NATS client" and watching the wire.
 //! - [`proxy`]: a TCP proxy that cuts connections on demand.
+//! - [`desktop`]: a private X display, D-Bus session bus and notification daemon.
+//! - [`tls`]: certificates made at test time.
 
+pub mod desktop;
 pub mod procs;
 pub mod proxy;
 pub mod raw;
 pub mod server;
+pub mod tls;
 
 pub use procs::{expect_exit, publisher, publisher_with_stdin, Agent};
 pub use raw::RawClient;

@@ -9,6 +9,10 @@ use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::sync::mpsc::{channel, Receiver};
 use std::time::{Duration, Instant};
 
+/// Where the binaries look for their settings files in tests: nowhere, so
+/// that the settings of whoever runs the tests never change them.
+pub const NO_USER_CONFIG: &str = "/nonexistent/remote-message-tests";
+
 /// Path of a workspace binary, built next to the test executables.
 pub fn bin(name: &str) -> PathBuf {
     let exe = std::env::current_exe().expect("test executable path");
@@ -37,6 +41,7 @@ pub fn publisher_with_stdin(server_url: &str, args: &[&str], stdin: Option<&[u8]
     let mut child = Command::new(bin("publisher"))
         .args(args)
         .env("NATS_URL", server_url)
+        .env("XDG_CONFIG_HOME", NO_USER_CONFIG)
         .env_remove("RUST_LOG")
         .stdin(if stdin.is_some() {
             Stdio::piped()
@@ -95,6 +100,12 @@ impl Agent {
     /// `--output json` unless `args` choose an output, and a fresh
     /// `--state-dir` unless `args` give one.
     pub fn spawn(server_url: &str, args: &[&str]) -> Agent {
+        Agent::spawn_with_env(server_url, args, &[])
+    }
+
+    /// Like [`Agent::spawn`], with more environment variables (e.g. the
+    /// `DISPLAY` and D-Bus address of a test desktop).
+    pub fn spawn_with_env(server_url: &str, args: &[&str], env: &[(&str, &str)]) -> Agent {
         let mut cmd = Command::new(bin("subscriber"));
         if !args.contains(&"--output") {
             cmd.args(["--output", "json"]);
@@ -104,11 +115,23 @@ impl Agent {
         if let Some(dir) = &state_dir {
             cmd.arg("--state-dir").arg(dir.path());
         }
-        let mut child = cmd
-            .args(["--server", server_url])
+        cmd.args(["--server", server_url])
             .args(args)
-            .env_remove("RUST_LOG")
             .env_remove("NATS_URL")
+            .env("XDG_CONFIG_HOME", NO_USER_CONFIG)
+            .envs(env.iter().copied());
+        Agent::launch(cmd, state_dir)
+    }
+
+    /// Spawns a `subscriber` command line the test built itself (its own
+    /// arguments and environment; see [`bin`]).
+    pub fn spawn_command(cmd: Command) -> Agent {
+        Agent::launch(cmd, None)
+    }
+
+    fn launch(mut cmd: Command, state_dir: Option<tempfile::TempDir>) -> Agent {
+        let mut child = cmd
+            .env_remove("RUST_LOG")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

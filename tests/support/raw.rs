@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 #[derive(Debug, Clone)]
 pub struct RawMessage {
     pub subject: String,
+    pub reply: Option<String>,
     pub headers: Option<String>,
     pub payload: Vec<u8>,
 }
@@ -23,6 +24,15 @@ pub struct RawClient {
 impl RawClient {
     /// Connects (with headers enabled) and waits for the server's PONG.
     pub fn connect(port: u16) -> RawClient {
+        RawClient::open(port, serde_json::json!({}))
+    }
+
+    /// Connects with a user and password.
+    pub fn connect_as(port: u16, user: &str, password: &str) -> RawClient {
+        RawClient::open(port, serde_json::json!({ "user": user, "pass": password }))
+    }
+
+    fn open(port: u16, credentials: serde_json::Value) -> RawClient {
         let stream = TcpStream::connect(("127.0.0.1", port)).expect("raw connect");
         let mut client = RawClient {
             writer: stream.try_clone().expect("clone socket"),
@@ -31,11 +41,35 @@ impl RawClient {
         };
         let info = client.read_line(Instant::now() + crate::WAIT);
         assert!(info.starts_with("INFO"), "unexpected greeting {info}");
-        client.send(
-            b"CONNECT {\"verbose\":false,\"pedantic\":false,\"headers\":true,\"name\":\"raw\"}\r\n",
-        );
+        let mut connect = serde_json::json!({
+            "verbose": false, "pedantic": false, "headers": true, "name": "raw",
+        });
+        connect
+            .as_object_mut()
+            .unwrap()
+            .extend(credentials.as_object().unwrap().clone());
+        client.send(format!("CONNECT {connect}\r\n").as_bytes());
         client.ping();
         client
+    }
+
+    /// PUB, then waits for the server's answer: `Err` with its `-ERR` line
+    /// (e.g. a permissions violation), `Ok` once a PING round trip passed.
+    pub fn try_publish(&mut self, subject: &str, payload: &[u8]) -> Result<(), String> {
+        let mut frame = format!("PUB {subject} {}\r\n", payload.len()).into_bytes();
+        frame.extend_from_slice(payload);
+        frame.extend_from_slice(b"\r\nPING\r\n");
+        self.send(&frame);
+        let deadline = Instant::now() + crate::WAIT;
+        loop {
+            let line = self.read_line(deadline);
+            match line.trim_end() {
+                "PONG" => return Ok(()),
+                "PING" => self.send(b"PONG\r\n"),
+                other if other.starts_with("-ERR") => return Err(other.to_owned()),
+                _ => {}
+            }
+        }
     }
 
     /// PUB, then a PING round trip so the server has processed it.
@@ -79,6 +113,7 @@ impl RawClient {
                     let body = self.read_exact(size + 2);
                     return Some(RawMessage {
                         subject: parts[1].to_owned(),
+                        reply: (parts.len() == 5).then(|| parts[3].to_owned()),
                         headers: None,
                         payload: body[..size].to_vec(),
                     });
@@ -90,6 +125,7 @@ impl RawClient {
                     let body = self.read_exact(total + 2);
                     return Some(RawMessage {
                         subject: parts[1].to_owned(),
+                        reply: (parts.len() == 6).then(|| parts[3].to_owned()),
                         headers: Some(String::from_utf8_lossy(&body[..head]).into_owned()),
                         payload: body[head..total].to_vec(),
                     });

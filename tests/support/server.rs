@@ -7,6 +7,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// Password of the `ops` role in [`NatsServer::start_with_roles`].
+pub const OPS_PASSWORD: &str = "ops-test-Pw-9f2";
+/// Password of the `agent` role in [`NatsServer::start_with_roles`].
+pub const AGENT_PASSWORD: &str = "agent-test-Pw-4c7";
+
 /// A running (or deliberately stopped) nats-server.
 pub struct NatsServer {
     child: Option<Child>,
@@ -22,6 +27,23 @@ impl NatsServer {
     /// A server with JetStream on, on a free port.
     pub fn start() -> NatsServer {
         NatsServer::start_on(free_port(), None)
+    }
+
+    /// A server with the two roles of `deploy/nats-server.conf`, ops and
+    /// agent, with the passwords [`OPS_PASSWORD`] and [`AGENT_PASSWORD`].
+    pub fn start_with_roles() -> NatsServer {
+        let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/nats-server.conf");
+        NatsServer::start_on(free_port(), Some(config))
+    }
+
+    /// The URL with a role's user and password.
+    pub fn url_as(&self, user: &str, password: &str) -> String {
+        format!("nats://{user}:{password}@127.0.0.1:{}", self.port)
+    }
+
+    /// A server started from a config file made by the test (e.g. TLS).
+    pub fn start_with_config_file(config: PathBuf) -> NatsServer {
+        NatsServer::start_on(free_port(), Some(config))
     }
 
     /// A server started from `tests/configs/<name>.conf`.
@@ -113,6 +135,9 @@ impl NatsServer {
         let store = self.dir.path().join("store");
         let log = self.dir.path().join("server.log");
         let mut cmd = Command::new(nats_server_bin());
+        // Only read by configs that name them (deploy/nats-server.conf).
+        cmd.env("OPS_PASSWORD", OPS_PASSWORD)
+            .env("AGENT_PASSWORD", AGENT_PASSWORD);
         if let Some(config) = &self.config {
             cmd.arg("-c").arg(config);
         }

@@ -1,0 +1,450 @@
+//! Settings files for both binaries, so an agent that runs as a user service
+//! (or an ops machine that always talks to one server) needs no long command
+//! line.
+//!
+//! A settings file is TOML whose keys are the long option names, e.g.
+//!
+//! ```toml
+//! server = "nats://nats.example:4222"
+//! output = "desktop"
+//! label = ["dept=sales", "floor=2"]
+//! ```
+//!
+//! It is read from `--config FILE`, else from the user's config directory
+//! (`~/.config/remote-message/<binary>.toml` on Linux; a missing default file
+//! is fine). Precedence is: command line, then environment, then file, then
+//! the built-in defaults. [`layer`] does that without a second definition of
+//! the options: it parses the command line once with the real clap
+//! [`Command`], and for every key whose option came neither from the command
+//! line nor from the environment it adds `--key=value` to the arguments (a
+//! list adds the option once per element, `true` adds a flag), which are then
+//! parsed as usual. So a value from the file is checked exactly like one
+//! typed by hand. Unknown keys are an error naming the key and the file.
+
+use clap::parser::ValueSource;
+use clap::{Arg, ArgAction, ArgMatches, Command};
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+
+/// The `--config` option, flattened into both command lines.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct ConfigArgs {
+    /// Settings file in TOML, keys named like the long options
+    /// (e.g. server = "nats://host:4222"); the command line and the
+    /// environment override it [default: ~/.config/remote-message/<binary>.toml]
+    #[arg(long, value_name = "FILE", global = true)]
+    pub config: Option<PathBuf>,
+}
+
+/// Id of the `--config` option in the clap definition.
+const CONFIG_ID: &str = "config";
+
+/// Options a file may not set: where the file is, and what only makes sense
+/// typed by hand.
+const NOT_SETTABLE: [&str; 4] = ["config", "generate", "help", "version"];
+
+/// Where `binary` looks for its settings when `--config` is not given:
+/// `<config dir>/remote-message/<binary>.toml`.
+pub fn default_path(binary: &str) -> Option<PathBuf> {
+    dirs::config_dir().map(|dir| dir.join("remote-message").join(format!("{binary}.toml")))
+}
+
+/// A settings file that cannot be used: the process exits 2.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfigError(String);
+
+/// The command line with the file's settings added.
+#[derive(Debug, Clone)]
+pub struct Layered {
+    pub argv: Vec<OsString>,
+    /// The file that was read, if any.
+    pub file: Option<PathBuf>,
+    /// The keys the file contributed (values are not kept: they may be secrets).
+    pub keys_used: Vec<String>,
+}
+
+impl Layered {
+    /// Ends the process for a parse error of [`Layered::argv`]; when the file
+    /// contributed options, says so, since the error may be about one of them.
+    pub fn exit(&self, err: clap::Error) -> ! {
+        if !err.use_stderr() || self.keys_used.is_empty() {
+            err.exit();
+        }
+        let _ = err.print();
+        if let Some(file) = &self.file {
+            eprintln!(
+                "note: these options came from {}: {}",
+                file.display(),
+                self.keys_used.join(", ")
+            );
+        }
+        std::process::exit(err.exit_code());
+    }
+}
+
+/// What both binaries do before parsing their command line: answer
+/// `--generate`, then add the settings file's options. `Err` is the exit
+/// code when the process is done (generated, or a bad settings file).
+pub fn before_parse(command: &Command, argv: Vec<OsString>) -> Result<Layered, i32> {
+    if let Some(code) = crate::generate::intercept(command.clone(), &argv) {
+        return Err(code);
+    }
+    layer(command, argv).map_err(|e| {
+        eprintln!("{}: {e}", command.get_name());
+        crate::exit::USAGE
+    })
+}
+
+/// Adds the settings file's options to `argv` (which must already be in the
+/// form the binary's parser takes) under the command line and environment.
+///
+/// Returns `argv` unchanged when it asks for help, a version or generated
+/// files, when it does not parse (the real parse will say why), or when
+/// there is no file.
+pub fn layer(command: &Command, argv: Vec<OsString>) -> Result<Layered, ConfigError> {
+    let unchanged = |argv| Layered {
+        argv,
+        file: None,
+        keys_used: Vec::new(),
+    };
+    if asks_for_something_else(&argv) {
+        return Ok(unchanged(argv));
+    }
+    let Ok(matches) = command.clone().try_get_matches_from(&argv) else {
+        return Ok(unchanged(argv));
+    };
+    let (path, explicit) = match matches.get_one::<PathBuf>(CONFIG_ID) {
+        Some(path) => (path.clone(), true),
+        None => match default_path(command.get_name()) {
+            Some(path) => (path, false),
+            None => return Ok(unchanged(argv)),
+        },
+    };
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(e) if !explicit && e.kind() == std::io::ErrorKind::NotFound => {
+            return Ok(unchanged(argv))
+        }
+        Err(e) => {
+            return Err(ConfigError(format!(
+                "cannot read the settings file {}: {e}",
+                path.display()
+            )))
+        }
+    };
+    let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
+        ConfigError(format!(
+            "the settings file {} is not valid TOML: {}",
+            path.display(),
+            e.message()
+        ))
+    })?;
+    let settings = Settings::read(command, &matches, &path, table)?;
+    Ok(settings.apply(argv, path))
+}
+
+/// `--help`, `--version` or `--generate` anywhere before `--`: the settings
+/// file must not get in the way of those.
+fn asks_for_something_else(argv: &[OsString]) -> bool {
+    argv.iter()
+        .skip(1)
+        .take_while(|a| *a != "--")
+        .filter_map(|a| a.to_str())
+        .any(|a| {
+            matches!(a, "-h" | "--help" | "-V" | "--version" | "--generate")
+                || a.starts_with("--generate=")
+        })
+}
+
+/// The file's options to add, split by where they go on the command line.
+struct Settings {
+    /// Options of the top-level command (including global ones): they go
+    /// right after the program name.
+    top: Vec<OsString>,
+    /// Options of the subcommand being run: they go at its end.
+    sub: Vec<OsString>,
+    keys_used: Vec<String>,
+}
+
+impl Settings {
+    fn read(
+        command: &Command,
+        matches: &ArgMatches,
+        path: &Path,
+        table: toml::Table,
+    ) -> Result<Settings, ConfigError> {
+        let active = matches
+            .subcommand()
+            .and_then(|(name, sub_matches)| Some((command.find_subcommand(name)?, sub_matches)));
+        let mut settings = Settings {
+            top: Vec::new(),
+            sub: Vec::new(),
+            keys_used: Vec::new(),
+        };
+        for (key, value) in table {
+            let in_file = |problem: &str| {
+                ConfigError(format!(
+                    "key `{key}` in the settings file {}: {problem}",
+                    path.display()
+                ))
+            };
+            if NOT_SETTABLE.contains(&key.as_str()) {
+                return Err(in_file("can only be given on the command line"));
+            }
+            let (arg, given, target) = if let Some(arg) = long_option(command, &key) {
+                (arg, matches, &mut settings.top)
+            } else if let Some((arg, sub_matches)) = active
+                .and_then(|(sub, sub_matches)| Some((long_option(sub, &key)?, sub_matches)))
+            {
+                (arg, sub_matches, &mut settings.sub)
+            } else if command
+                .get_subcommands()
+                .any(|sub| long_option(sub, &key).is_some())
+            {
+                continue; // an option of another subcommand
+            } else {
+                return Err(in_file(&format!(
+                    "unknown key; the keys are the long option names: {}",
+                    known_keys(command).join(", ")
+                )));
+            };
+            let from_user = matches!(
+                given.value_source(arg.get_id().as_str()),
+                Some(ValueSource::CommandLine | ValueSource::EnvVariable)
+            );
+            if from_user {
+                continue;
+            }
+            let words = option_words(arg, &key, value).map_err(|p| in_file(&p))?;
+            if !words.is_empty() {
+                target.extend(words);
+                settings.keys_used.push(key);
+            }
+        }
+        Ok(settings)
+    }
+
+    fn apply(self, mut argv: Vec<OsString>, path: PathBuf) -> Layered {
+        let end = argv.iter().position(|a| a == "--").unwrap_or(argv.len());
+        argv.splice(end..end, self.sub);
+        let start = 1.min(argv.len());
+        argv.splice(start..start, self.top);
+        Layered {
+            argv,
+            file: Some(path),
+            keys_used: self.keys_used,
+        }
+    }
+}
+
+/// The option of `command` whose long name is `key`, unless a file may not set it.
+fn long_option<'a>(command: &'a Command, key: &str) -> Option<&'a Arg> {
+    command
+        .get_arguments()
+        .find(|arg| arg.get_long() == Some(key) && !NOT_SETTABLE.contains(&key))
+}
+
+/// Every key a file may use: the long options of the command and of its subcommands.
+fn known_keys(command: &Command) -> Vec<String> {
+    let mut keys: Vec<String> = std::iter::once(command)
+        .chain(command.get_subcommands())
+        .flat_map(Command::get_arguments)
+        .filter_map(Arg::get_long)
+        .filter(|long| !NOT_SETTABLE.contains(long))
+        .map(str::to_owned)
+        .collect();
+    keys.sort();
+    keys.dedup();
+    keys
+}
+
+/// `--key=value` words for one setting: a list gives the option once per
+/// element; `true` gives a flag (or an option whose value is optional)
+/// without a value, and `false` gives nothing.
+fn option_words(arg: &Arg, key: &str, value: toml::Value) -> Result<Vec<OsString>, String> {
+    let takes_values = arg.get_action().takes_values();
+    let value_optional = arg.get_num_args().is_some_and(|n| n.min_values() == 0);
+    match value {
+        toml::Value::Boolean(on) if !takes_values || value_optional => {
+            Ok(if on { vec![format!("--{key}").into()] } else { vec![] })
+        }
+        _ if !takes_values => Err("is a flag: write true or false".into()),
+        toml::Value::Array(items) => {
+            if !matches!(arg.get_action(), ArgAction::Append) && items.len() != 1 {
+                return Err("takes one value, not a list".into());
+            }
+            items
+                .into_iter()
+                .map(|item| Ok(format!("--{key}={}", scalar(item)?).into()))
+                .collect()
+        }
+        value => Ok(vec![format!("--{key}={}", scalar(value)?).into()]),
+    }
+}
+
+/// A value as it would be typed on the command line.
+fn scalar(value: toml::Value) -> Result<String, String> {
+    match value {
+        toml::Value::String(s) => Ok(s),
+        toml::Value::Integer(i) => Ok(i.to_string()),
+        toml::Value::Float(f) => Ok(f.to_string()),
+        toml::Value::Boolean(b) => Ok(b.to_string()),
+        toml::Value::Datetime(d) => Ok(d.to_string()),
+        toml::Value::Array(_) | toml::Value::Table(_) => {
+            Err("must be a string, a number or a boolean (or a list of them)".into())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::{CommandFactory, Parser, Subcommand};
+    use std::io::Write;
+
+    /// A small command line shaped like the real ones.
+    #[derive(Debug, Parser)]
+    #[command(name = "toy")]
+    struct Toy {
+        #[arg(long, env = "RM_CONFIG_TEST_SERVER", default_value = "nats://default", global = true)]
+        server: String,
+        #[arg(long = "label")]
+        labels: Vec<String>,
+        #[arg(long, value_enum, default_value = "auto")]
+        output: ToyOutput,
+        #[command(flatten)]
+        config: ConfigArgs,
+        #[command(subcommand)]
+        command: Option<ToyCommand>,
+    }
+
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+    enum ToyOutput {
+        Auto,
+        Json,
+    }
+
+    #[derive(Debug, Subcommand)]
+    enum ToyCommand {
+        Send {
+            message: String,
+            #[arg(long)]
+            sender: Option<String>,
+            #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "5s")]
+            wait: Option<String>,
+            #[arg(long)]
+            json: bool,
+        },
+        Sessions {
+            #[arg(long)]
+            json: bool,
+            #[arg(long)]
+            user: Vec<String>,
+        },
+    }
+
+    fn file(toml: &str) -> tempfile::NamedTempFile {
+        let mut f = tempfile::NamedTempFile::new().unwrap();
+        f.write_all(toml.as_bytes()).unwrap();
+        f
+    }
+
+    fn parse(toml: &str, args: &[&str]) -> Result<Toy, String> {
+        let f = file(toml);
+        let mut argv: Vec<OsString> = vec!["toy".into(), "--config".into(), f.path().into()];
+        argv.extend(args.iter().map(OsString::from));
+        let layered = layer(&Toy::command(), argv).map_err(|e| e.to_string())?;
+        Toy::try_parse_from(layered.argv).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn command_line_beats_environment_beats_file_beats_default() {
+        // The environment variable is only ever set by this test.
+        let env = "RM_CONFIG_TEST_SERVER";
+        assert_eq!(parse("", &[]).unwrap().server, "nats://default");
+        assert_eq!(parse(r#"server = "nats://file""#, &[]).unwrap().server, "nats://file");
+        std::env::set_var(env, "nats://env");
+        let from_env = parse(r#"server = "nats://file""#, &[]).unwrap().server;
+        let from_cli = parse(r#"server = "nats://file""#, &["--server", "nats://cli"])
+            .unwrap()
+            .server;
+        std::env::remove_var(env);
+        assert_eq!((from_env.as_str(), from_cli.as_str()), ("nats://env", "nats://cli"));
+    }
+
+    #[test]
+    fn lists_repeat_the_option_and_the_command_line_replaces_them() {
+        let toml = r#"label = ["dept=sales", "floor=2"]"#;
+        assert_eq!(parse(toml, &[]).unwrap().labels, ["dept=sales", "floor=2"]);
+        assert_eq!(parse(toml, &["--label", "x=y"]).unwrap().labels, ["x=y"]);
+        assert_eq!(parse(r#"label = "solo=1""#, &[]).unwrap().labels, ["solo=1"]);
+    }
+
+    #[test]
+    fn subcommand_options_flags_and_optional_values() {
+        let toml = "sender = \"ops@file\"\nwait = \"10s\"\njson = true\n";
+        let Some(ToyCommand::Send { message, sender, wait, json }) =
+            parse(toml, &["send", "--", "--hi"]).unwrap().command
+        else {
+            panic!("not send")
+        };
+        assert_eq!(
+            (message.as_str(), sender.as_deref(), wait.as_deref(), json),
+            ("--hi", Some("ops@file"), Some("10s"), true)
+        );
+        let Some(ToyCommand::Send { wait, json, .. }) =
+            parse("wait = true\njson = false", &["send", "x"]).unwrap().command
+        else {
+            panic!("not send")
+        };
+        assert_eq!((wait.as_deref(), json), (Some("5s"), false));
+        // `sender` is an option of `send` only: another subcommand ignores it.
+        assert!(parse(toml, &["sessions"]).is_ok());
+    }
+
+    #[test]
+    fn unknown_keys_name_the_key_and_the_file() {
+        let f = file("servre = \"nats://typo\"\n");
+        let argv: Vec<OsString> = vec!["toy".into(), "--config".into(), f.path().into()];
+        let err = layer(&Toy::command(), argv).unwrap_err().to_string();
+        assert!(err.contains("`servre`"), "{err}");
+        assert!(err.contains(&f.path().display().to_string()), "{err}");
+        assert!(err.contains("server"), "lists the known keys: {err}");
+        for key in ["config = \"x\"", "help = true", "[table]\nx = 1"] {
+            assert!(parse(key, &[]).is_err(), "{key}");
+        }
+    }
+
+    #[test]
+    fn wrong_shapes_are_errors_and_bad_values_reach_the_real_parser() {
+        assert!(parse("output = [\"json\", \"auto\"]", &[]).unwrap_err().contains("one value"));
+        assert!(parse("output = \"json\"", &[]).unwrap().output == ToyOutput::Json);
+        let err = parse("output = \"bogus\"", &[]).unwrap_err();
+        assert!(err.contains("bogus"), "{err}");
+        assert!(parse("not toml at all", &[]).unwrap_err().contains("not valid TOML"));
+    }
+
+    #[test]
+    fn an_explicit_file_must_exist_a_default_one_need_not() {
+        let argv: Vec<OsString> = ["toy", "--config", "/nonexistent/x.toml"]
+            .iter()
+            .map(OsString::from)
+            .collect();
+        let err = layer(&Toy::command(), argv).unwrap_err().to_string();
+        assert!(err.contains("/nonexistent/x.toml"), "{err}");
+        let layered = layer(&Toy::command(), vec!["toy".into()]).unwrap();
+        assert_eq!(layered.argv, ["toy"]);
+    }
+
+    #[test]
+    fn help_and_generate_skip_the_file() {
+        for flag in ["--help", "--generate=man", "--version"] {
+            let argv: Vec<OsString> = ["toy", "--config", "/nonexistent", flag]
+                .iter()
+                .map(OsString::from)
+                .collect();
+            assert!(layer(&Toy::command(), argv).is_ok(), "{flag}");
+        }
+    }
+}

@@ -1,0 +1,144 @@
+//! Help that ships with the binaries: shell completions and man pages,
+//! generated from the very clap definitions that parse the command line, so
+//! they cannot drift from it (`publisher --generate man`,
+//! `subscriber --generate complete-bash`, …).
+
+use clap::{Command, ValueEnum};
+use std::ffi::OsString;
+use std::io::{self, Write};
+
+/// What `--generate` writes to stdout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Kind {
+    /// Bash completions, e.g. > ~/.local/share/bash-completion/completions/subscriber
+    CompleteBash,
+    /// Zsh completions, e.g. > ~/.zfunc/_subscriber
+    CompleteZsh,
+    /// Fish completions, e.g. > ~/.config/fish/completions/subscriber.fish
+    CompleteFish,
+    /// The man page (roff), e.g. > ~/.local/share/man/man1/subscriber.1
+    Man,
+}
+
+/// The `--generate` option, flattened into both command lines.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct GenerateArgs {
+    /// Print shell completions or the man page and exit,
+    /// e.g. --generate complete-bash, --generate man
+    #[arg(long, value_name = "KIND", value_enum)]
+    pub generate: Option<Kind>,
+}
+
+/// When `argv` asks for `--generate KIND` (before any `--`), writes it for
+/// `command` to stdout and returns the exit code; `None` otherwise. It runs
+/// before the real parse, so it works without the arguments a command
+/// otherwise requires (such as `publisher`'s subcommand).
+pub fn intercept(command: Command, argv: &[OsString]) -> Option<i32> {
+    let mut words = argv.iter().skip(1).take_while(|a| *a != "--");
+    let kind = loop {
+        let word = words.next()?.to_str().unwrap_or_default();
+        if word == "--generate" {
+            break words.next().and_then(|k| k.to_str()).unwrap_or_default();
+        }
+        if let Some(kind) = word.strip_prefix("--generate=") {
+            break kind;
+        }
+    };
+    let name = command.get_name().to_owned();
+    let Ok(kind) = Kind::from_str(kind, false) else {
+        let known: Vec<String> = Kind::value_variants()
+            .iter()
+            .filter_map(|k| Some(k.to_possible_value()?.get_name().to_owned()))
+            .collect();
+        eprintln!(
+            "{name}: --generate {kind:?} is not one of: {}",
+            known.join(", ")
+        );
+        return Some(crate::exit::USAGE);
+    };
+    let mut out = io::stdout().lock();
+    match write(command, kind, &mut out).and_then(|()| out.flush()) {
+        Ok(()) => Some(crate::exit::OK),
+        Err(e) => {
+            eprintln!("{name}: cannot write to stdout: {e}");
+            Some(crate::exit::FAILURE)
+        }
+    }
+}
+
+/// Writes `kind` for `command`.
+pub fn write(mut command: Command, kind: Kind, out: &mut dyn Write) -> io::Result<()> {
+    use clap_complete::Shell;
+    let name = command.get_name().to_owned();
+    let shell = match kind {
+        Kind::CompleteBash => Shell::Bash,
+        Kind::CompleteZsh => Shell::Zsh,
+        Kind::CompleteFish => Shell::Fish,
+        Kind::Man => return man(command, out),
+    };
+    clap_complete::generate(shell, &mut command, name, out);
+    Ok(())
+}
+
+/// The command's man page, then one page per subcommand (`publisher-send`,
+/// …) in the same stream, so one file documents every option.
+fn man(mut command: Command, out: &mut dyn Write) -> io::Result<()> {
+    command.build();
+    clap_mangen::Man::new(command.clone()).render(out)?;
+    let parent = command.get_name().to_owned();
+    for sub in command.get_subcommands().filter(|s| s.get_name() != "help") {
+        let name = format!("{parent}-{}", sub.get_name());
+        let page = sub.clone().name(name.clone()).bin_name(name);
+        clap_mangen::Man::new(page).render(out)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::{Arg, CommandFactory, Parser};
+
+    #[derive(Debug, Parser)]
+    #[command(name = "toy", about = "A toy")]
+    struct Toy {
+        /// Where to connect, e.g. nats://h:4222
+        #[arg(long)]
+        server: Option<String>,
+        #[command(flatten)]
+        generate: GenerateArgs,
+    }
+
+    fn generated(kind: Kind) -> String {
+        let mut out = Vec::new();
+        let command = Toy::command().subcommand(
+            Command::new("send")
+                .about("Send it")
+                .arg(Arg::new("title").long("title")),
+        );
+        write(command, kind, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn every_kind_names_the_options() {
+        for kind in [Kind::CompleteBash, Kind::CompleteZsh, Kind::CompleteFish, Kind::Man] {
+            let text = generated(kind);
+            assert!(text.contains("server"), "{kind:?}: {text}");
+            assert!(text.contains("title"), "{kind:?}: {text}");
+        }
+        let man = generated(Kind::Man);
+        assert!(man.contains(".TH toy") && man.contains(".TH toy-send"), "{man}");
+    }
+
+    #[test]
+    fn only_generate_requests_are_intercepted() {
+        let argv = |words: &[&str]| -> Vec<OsString> { words.iter().map(Into::into).collect() };
+        assert_eq!(intercept(Toy::command(), &argv(&["toy", "--server", "x"])), None);
+        assert_eq!(intercept(Toy::command(), &argv(&["toy", "--", "--generate", "man"])), None);
+        assert_eq!(
+            intercept(Toy::command(), &argv(&["toy", "--generate=bogus"])),
+            Some(crate::exit::USAGE)
+        );
+    }
+}

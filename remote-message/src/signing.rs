@@ -1,0 +1,202 @@
+//! Signed messages: an agent started with `--trust <PUBLIC_KEY>` shows only
+//! messages signed by a trusted key, so a broker whose permissions are too
+//! wide still cannot put someone else's words on a user's screen.
+//!
+//! Keys are NATS user nkeys (ed25519): the seed (`SU…`) stays with ops, the
+//! public key (`U…`) is given to agents. The signature covers the subject
+//! and every field a user sees or that decides where and how long it is
+//! shown, so a signed session message cannot be replayed onto `broadcast`,
+//! and no field can be changed.
+
+use crate::envelope::Incoming;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use jiff::Timestamp;
+use nkeys::KeyPair;
+use std::path::Path;
+
+/// What is signed: the subject and the message's fields, in a fixed order.
+/// `None` fields are JSON `null`; timestamps in RFC 3339 as the wire carries them.
+pub struct Signed<'a> {
+    pub subject: &'a str,
+    pub id: &'a str,
+    pub text: &'a str,
+    pub title: Option<&'a str>,
+    pub sender: Option<&'a str>,
+    pub sent_at: Option<Timestamp>,
+    pub expires_at: Option<Timestamp>,
+}
+
+impl Signed<'_> {
+    /// The exact bytes the signature is made over (documented in docs/protocol.md).
+    pub fn input(&self) -> Vec<u8> {
+        let stamp = |t: Option<Timestamp>| t.map(|t| t.to_string());
+        serde_json::to_vec(&serde_json::json!([
+            "remote-message-signature-v1",
+            self.subject,
+            self.id,
+            self.text,
+            self.title,
+            self.sender,
+            stamp(self.sent_at),
+            stamp(self.expires_at),
+        ]))
+        .expect("the signing input serializes")
+    }
+
+    /// The fields of a received message, signed over the subject it came on.
+    pub fn of<'a>(message: &'a Incoming, subject: &'a str) -> Signed<'a> {
+        Signed {
+            subject,
+            id: &message.id,
+            text: &message.text,
+            title: message.title.as_deref(),
+            sender: message.sender.as_deref(),
+            sent_at: message.sent_at,
+            expires_at: message.expires_at,
+        }
+    }
+}
+
+/// A new signing key: (seed, public key).
+pub fn generate() -> (String, String) {
+    let key = KeyPair::new_user();
+    (key.seed().expect("a new key has a seed"), key.public_key())
+}
+
+/// Reads a signing key from a seed file. Errors never contain the seed.
+pub fn load_key(path: &Path) -> Result<KeyPair, String> {
+    let content = std::fs::read_to_string(path)
+        .map_err(|e| format!("--sign-key {}: cannot read it ({e})", path.display()))?;
+    content
+        .lines()
+        .map(str::trim)
+        .find(|l| l.starts_with("SU"))
+        .and_then(|seed| KeyPair::from_seed(seed).ok())
+        .ok_or_else(|| {
+            format!(
+                "--sign-key {}: no user nkey seed in it: make one with `publisher keygen --out FILE`",
+                path.display()
+            )
+        })
+}
+
+/// Checks a public key given to `--trust`.
+pub fn parse_public_key(raw: &str) -> Result<String, String> {
+    match KeyPair::from_public_key(raw) {
+        Ok(key) if raw.starts_with('U') && key.public_key() == raw => Ok(raw.to_owned()),
+        _ => Err(format!(
+            "{raw:?} is not a user public key (U…, as `publisher keygen` prints it)"
+        )),
+    }
+}
+
+/// `(signer, signature)` for `signed`, the signature in unpadded base64url.
+pub fn sign(key: &KeyPair, signed: &Signed) -> (String, String) {
+    let signature = key.sign(&signed.input()).expect("a seed key signs");
+    (key.public_key(), URL_SAFE_NO_PAD.encode(signature))
+}
+
+/// Why a message is not trusted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Untrusted {
+    #[error("it is not signed")]
+    Unsigned,
+    #[error("it is signed by {0}, which is not trusted")]
+    UnknownSigner(String),
+    #[error("its signature does not match its content (tampered, or replayed on another subject)")]
+    BadSignature,
+}
+
+/// Accepts a message only if a trusted key signed exactly these fields on
+/// this subject.
+pub fn verify(message: &Incoming, subject: &str, trusted: &[String]) -> Result<(), Untrusted> {
+    let (Some(signer), Some(sig)) = (&message.signer, &message.sig) else {
+        return Err(Untrusted::Unsigned);
+    };
+    if !trusted.iter().any(|t| t == signer) {
+        return Err(Untrusted::UnknownSigner(signer.clone()));
+    }
+    let key = KeyPair::from_public_key(signer).map_err(|_| Untrusted::BadSignature)?;
+    let sig = URL_SAFE_NO_PAD
+        .decode(sig)
+        .map_err(|_| Untrusted::BadSignature)?;
+    key.verify(&Signed::of(message, subject).input(), &sig)
+        .map_err(|_| Untrusted::BadSignature)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::envelope::{decode, Envelope};
+
+    fn signed_payload(key: &KeyPair, subject: &str) -> Vec<u8> {
+        let mut e = Envelope::new(
+            "Restart at 10pm".into(),
+            Some("Ops".into()),
+            Some("ops@srv".into()),
+        )
+        .unwrap()
+        .expiring_after(std::time::Duration::from_secs(60));
+        e.sign(key, subject);
+        e.to_payload()
+    }
+
+    #[test]
+    fn a_signed_message_verifies_on_its_subject_only() {
+        let key = KeyPair::new_user();
+        let trusted = vec![key.public_key()];
+        let got = decode(&signed_payload(&key, "session.bob"), None).unwrap();
+        assert_eq!(verify(&got, "session.bob", &trusted), Ok(()));
+        assert_eq!(
+            verify(&got, "broadcast", &trusted),
+            Err(Untrusted::BadSignature)
+        );
+    }
+
+    #[test]
+    fn unsigned_foreign_and_tampered_messages_are_refused() {
+        let key = KeyPair::new_user();
+        let trusted = vec![key.public_key()];
+        let plain = decode(b"hello", None).unwrap();
+        assert_eq!(
+            verify(&plain, "broadcast", &trusted),
+            Err(Untrusted::Unsigned)
+        );
+
+        let other = KeyPair::new_user();
+        let foreign = decode(&signed_payload(&other, "broadcast"), None).unwrap();
+        assert!(matches!(
+            verify(&foreign, "broadcast", &trusted),
+            Err(Untrusted::UnknownSigner(_))
+        ));
+
+        let mut tampered = decode(&signed_payload(&key, "broadcast"), None).unwrap();
+        tampered.text.push('!');
+        assert_eq!(
+            verify(&tampered, "broadcast", &trusted),
+            Err(Untrusted::BadSignature)
+        );
+        let mut later = decode(&signed_payload(&key, "broadcast"), None).unwrap();
+        later.expires_at = None;
+        assert_eq!(
+            verify(&later, "broadcast", &trusted),
+            Err(Untrusted::BadSignature)
+        );
+    }
+
+    #[test]
+    fn keys_parse_and_errors_never_show_the_seed() {
+        let (seed, public) = generate();
+        assert!(seed.starts_with("SU") && public.starts_with('U'));
+        assert_eq!(parse_public_key(&public), Ok(public.clone()));
+        assert!(parse_public_key(&seed).is_err());
+        assert!(parse_public_key("Uxyz").is_err());
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("k");
+        std::fs::write(&path, format!("{seed}\n")).unwrap();
+        assert_eq!(load_key(&path).unwrap().public_key(), public);
+        std::fs::write(&path, "garbage").unwrap();
+        assert!(!load_key(&path).unwrap_err().contains("garbage"));
+    }
+}

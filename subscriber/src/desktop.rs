@@ -1,0 +1,445 @@
+//! Messages as native desktop notifications: what the seed means by "displayed
+//! as an alert or a notification on the screen of the session user".
+//!
+//! It speaks the freedesktop notification protocol
+//! (`org.freedesktop.Notifications` on the session D-Bus), which GNOME, KDE,
+//! Xfce, dunst, mako and others serve. One bus connection is kept; its signal
+//! stream is open before the first notification is sent, so an OK clicked at
+//! once is never missed. Where the server supports actions, each notification
+//! carries an OK action: clicking it (or the notification itself) closes the
+//! notification and hands a [`ReadTicket`] to the runner, which sends the
+//! read receipt. A bus failure drops the connection; the next message
+//! connects again.
+
+use crate::agent::ReadTicket;
+use remote_message::terminal::printable;
+use remote_message::{Incoming, Priority, Target};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::mpsc;
+use tracing::{debug, info, warn};
+use zbus::Variant;
+
+/// The application name notifications carry.
+pub const APP_NAME: &str = "remote-message";
+
+/// How long connecting to the bus and asking the server who it is may take.
+pub const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// How long one call to the notification server may take.
+const CALL_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Longest text put in a notification; the JSON output and the --exec hook
+/// always get all of it.
+const BODY_MAX_CHARS: usize = 2_000;
+
+/// How long a `high` notification stays, where the server lets the client say.
+const HIGH_PRIORITY_TIMEOUT_MS: i32 = 30_000;
+
+const BUS_NAME: &str = "org.freedesktop.Notifications";
+const OBJECT_PATH: &str = "/org/freedesktop/Notifications";
+const INTERFACE: &str = "org.freedesktop.Notifications";
+
+/// Action keys that acknowledge a message: the OK button, and a click on
+/// the notification itself (the spec's default action).
+const READ_ACTION: &str = "read";
+const DEFAULT_ACTION: &str = "default";
+
+/// Why the desktop could not show a message.
+#[derive(Debug, thiserror::Error)]
+pub enum DesktopError {
+    #[error("no D-Bus session bus ({0})")]
+    NoBus(String),
+    #[error("no notification service on the session bus ({0})")]
+    NoService(String),
+    #[error("the notification service did not answer within {0:?}")]
+    Timeout(Duration),
+    #[error("the notification service refused the notification ({0})")]
+    Refused(String),
+}
+
+/// Who serves notifications, as its `GetServerInformation` says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerInfo {
+    pub name: String,
+    pub vendor: String,
+    pub version: String,
+    /// Whether notifications can carry actions (the OK button).
+    pub actions: bool,
+    /// Whether the body may contain markup, so text must be escaped.
+    pub body_markup: bool,
+}
+
+impl std::fmt::Display for ServerInfo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {} ({})", self.name, self.version, self.vendor)?;
+        if !self.actions {
+            f.write_str(", without actions: read receipts are not possible")?;
+        }
+        Ok(())
+    }
+}
+
+/// A notification on screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shown {
+    /// The server's notification id.
+    pub notification: u32,
+    /// Whether clicking OK will send a read receipt.
+    pub read_ack: bool,
+}
+
+/// The desktop as an output: a bus connection made on demand.
+pub struct Desktop {
+    bus: Option<Bus>,
+    /// Where acknowledged messages go (the runner sends the read receipts).
+    acks: mpsc::UnboundedSender<ReadTicket>,
+}
+
+impl Desktop {
+    /// A desktop output that connects on the first [`Desktop::connect`] or message.
+    pub fn new(acks: mpsc::UnboundedSender<ReadTicket>) -> Desktop {
+        Desktop { bus: None, acks }
+    }
+
+    /// Connects (if not connected) and says who serves notifications.
+    pub async fn connect(&mut self) -> Result<&ServerInfo, DesktopError> {
+        if self.bus.is_none() {
+            self.bus = Some(Bus::connect(self.acks.clone()).await?);
+        }
+        Ok(&self.bus.as_ref().expect("just connected").server)
+    }
+
+    /// Shows `message` as a notification. `ticket` is set when a sender
+    /// waits for receipts: clicking OK then sends it back as read.
+    pub async fn show(
+        &mut self,
+        message: &Incoming,
+        target: &Target,
+        ticket: Option<ReadTicket>,
+    ) -> Result<Shown, DesktopError> {
+        self.connect().await?;
+        let bus = self.bus.as_ref().expect("connected");
+        let result = bus.notify(message, target, ticket).await;
+        if result.is_err() {
+            // The next message starts from a fresh connection.
+            self.bus = None;
+        }
+        result
+    }
+}
+
+/// Notifications shown with an OK action, until acknowledged or closed.
+type Pending = Arc<Mutex<HashMap<u32, Acknowledgeable>>>;
+
+struct Acknowledgeable {
+    message_id: String,
+    ticket: Option<ReadTicket>,
+}
+
+/// One connection to the session bus and the server behind it.
+struct Bus {
+    connection: zbus::Connection,
+    server: ServerInfo,
+    pending: Pending,
+    /// Turns the server's signals into read acknowledgements.
+    listener: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Bus {
+    fn drop(&mut self) {
+        self.listener.abort();
+    }
+}
+
+impl Bus {
+    async fn connect(acks: mpsc::UnboundedSender<ReadTicket>) -> Result<Bus, DesktopError> {
+        let connection = within(PROBE_TIMEOUT, zbus::Connection::session())
+            .await?
+            .map_err(|e| DesktopError::NoBus(e.to_string()))?;
+        // Listen before anything is shown, so no click can be missed.
+        let rule = zbus::MatchRule::builder()
+            .msg_type(zbus::message::Type::Signal)
+            .interface(INTERFACE)
+            .path(OBJECT_PATH)
+            .build()
+            .map_err(|e| DesktopError::NoBus(e.to_string()))?;
+        let signals = within(
+            PROBE_TIMEOUT,
+            zbus::MessageStream::for_match_rule(rule, &connection, None),
+        )
+        .await?
+        .map_err(|e| DesktopError::NoBus(e.to_string()))?;
+        let (name, vendor, version, _spec): (String, String, String, String) =
+            call(&connection, "GetServerInformation", &(), PROBE_TIMEOUT)
+                .await?;
+        let capabilities: Vec<String> = call(&connection, "GetCapabilities", &(), PROBE_TIMEOUT)
+            .await?;
+        let has = |cap: &str| capabilities.iter().any(|c| c == cap);
+        let server = ServerInfo {
+            name,
+            vendor,
+            version,
+            actions: has("actions"),
+            body_markup: has("body-markup"),
+        };
+        let pending = Pending::default();
+        let listener = tokio::spawn(listen(
+            signals,
+            connection.clone(),
+            pending.clone(),
+            acks,
+        ));
+        Ok(Bus {
+            connection,
+            server,
+            pending,
+            listener,
+        })
+    }
+
+    async fn notify(
+        &self,
+        message: &Incoming,
+        target: &Target,
+        ticket: Option<ReadTicket>,
+    ) -> Result<Shown, DesktopError> {
+        let look = Look::of(message, target, &self.server);
+        let actions: Vec<&str> = if self.server.actions {
+            vec![READ_ACTION, "OK", DEFAULT_ACTION, "Mark as read"]
+        } else {
+            Vec::new()
+        };
+        let hints = HashMap::from([("urgency", Variant::U8(look.urgency))]);
+        let body = (
+            APP_NAME,
+            0u32, // replaces no earlier notification
+            "",   // no icon
+            look.summary.as_str(),
+            look.body.as_str(),
+            actions,
+            hints,
+            look.expire_timeout_ms,
+        );
+        let read_ack = self.server.actions && ticket.is_some();
+        let notification: u32 = call(&self.connection, "Notify", &body, CALL_TIMEOUT)
+            .await
+            .map_err(|e| match e {
+                DesktopError::NoService(why) => DesktopError::Refused(why),
+                other => other,
+            })?;
+        // Registered as soon as the server names it: nobody can click a
+        // notification before the server has answered with its id.
+        if self.server.actions {
+            self.pending.lock().expect("pending lock").insert(
+                notification,
+                Acknowledgeable {
+                    message_id: message.id.clone(),
+                    ticket,
+                },
+            );
+        }
+        Ok(Shown {
+            notification,
+            read_ack,
+        })
+    }
+}
+
+/// What a message looks like as a notification.
+#[derive(Debug, PartialEq, Eq)]
+struct Look {
+    summary: String,
+    body: String,
+    /// Freedesktop urgency: 0 low, 1 normal, 2 critical.
+    urgency: u8,
+    /// -1: the server decides; 0: never expires.
+    expire_timeout_ms: i32,
+}
+
+impl Look {
+    fn of(message: &Incoming, target: &Target, server: &ServerInfo) -> Look {
+        let summary = match (&message.title, &message.sender) {
+            (Some(title), _) => title.clone(),
+            (None, Some(sender)) => format!("Message from {sender}"),
+            (None, None) => match target {
+                Target::Broadcast => "Message for everyone".to_owned(),
+                Target::Session(_) => "Message for you".to_owned(),
+            },
+        };
+        let mut body = printable(&message.text, BODY_MAX_CHARS);
+        if server.body_markup {
+            body = escape_markup(&body);
+        }
+        let (urgency, expire_timeout_ms) = match message.priority {
+            Priority::Low => (0, -1),
+            Priority::Normal => (1, -1),
+            Priority::High => (2, HIGH_PRIORITY_TIMEOUT_MS),
+            Priority::Urgent => (2, 0),
+        };
+        Look {
+            summary: printable(&summary, 200),
+            body,
+            urgency,
+            expire_timeout_ms,
+        }
+    }
+}
+
+/// Text as it must be sent to a server that reads the body as markup.
+fn escape_markup(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+/// Hands every acknowledged notification's ticket to the runner, and
+/// forgets notifications once closed.
+async fn listen(
+    mut signals: zbus::MessageStream,
+    connection: zbus::Connection,
+    pending: Pending,
+    acks: mpsc::UnboundedSender<ReadTicket>,
+) {
+    use futures::StreamExt;
+    while let Some(signal) = signals.next().await {
+        let Ok(signal) = signal else { continue };
+        let header = signal.header();
+        match header.member().map(|m| m.as_str()) {
+            Some("ActionInvoked") => {
+                let Ok((notification, action)) = signal.body().deserialize::<(u32, String)>()
+                else {
+                    continue;
+                };
+                if action != READ_ACTION && action != DEFAULT_ACTION {
+                    continue;
+                }
+                let acked = pending
+                    .lock()
+                    .expect("pending lock")
+                    .remove(&notification);
+                let Some(acked) = acked else { continue };
+                info!(
+                    "message {} acknowledged on the desktop (notification {notification})",
+                    acked.message_id
+                );
+                if let Some(ticket) = acked.ticket {
+                    let _ = acks.send(ticket);
+                }
+                // The server may keep it on screen after an action: OK closes it.
+                if let Err(e) = call::<_, ()>(
+                    &connection,
+                    "CloseNotification",
+                    &(notification,),
+                    CALL_TIMEOUT,
+                )
+                .await
+                {
+                    debug!("closing notification {notification}: {e}");
+                }
+            }
+            Some("NotificationClosed") => {
+                if let Ok((notification, _reason)) = signal.body().deserialize::<(u32, u32)>() {
+                    pending.lock().expect("pending lock").remove(&notification);
+                }
+            }
+            _ => {}
+        }
+    }
+    warn!("the desktop notification service went away; the next message reconnects");
+}
+
+/// Calls a method of the notification server, bounded by `limit`.
+async fn call<B, R>(
+    connection: &zbus::Connection,
+    method: &str,
+    body: &B,
+    limit: Duration,
+) -> Result<R, DesktopError>
+where
+    B: serde::Serialize + zbus::zvariant::DynamicType,
+    R: for<'d> zbus::zvariant::DynamicDeserialize<'d>,
+{
+    let reply = within(
+        limit,
+        connection.call_method(Some(BUS_NAME), OBJECT_PATH, Some(INTERFACE), method, body),
+    )
+    .await?
+    .map_err(|e| DesktopError::NoService(e.to_string()))?;
+    reply
+        .body()
+        .deserialize::<R>()
+        .map_err(|e| DesktopError::NoService(format!("unexpected answer to {method}: {e}")))
+}
+
+async fn within<F: std::future::Future>(limit: Duration, f: F) -> Result<F::Output, DesktopError> {
+    tokio::time::timeout(limit, f)
+        .await
+        .map_err(|_| DesktopError::Timeout(limit))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use remote_message::envelope::Format;
+
+    fn server(body_markup: bool) -> ServerInfo {
+        ServerInfo {
+            name: "dunst".into(),
+            vendor: "knopwob".into(),
+            version: "1.9.0".into(),
+            actions: true,
+            body_markup,
+        }
+    }
+
+    fn message(title: Option<&str>, sender: Option<&str>, priority: Priority) -> Incoming {
+        Incoming {
+            id: "m1".into(),
+            text: "Restart at 10pm <b>&</b>".into(),
+            title: title.map(Into::into),
+            sent_at: None,
+            sender: sender.map(Into::into),
+            expires_at: None,
+            priority,
+            signer: None,
+            sig: None,
+            format: Format::Json,
+        }
+    }
+
+    #[test]
+    fn summary_is_the_title_else_who_sent_it() {
+        let look = |title, sender| {
+            Look::of(&message(title, sender, Priority::Normal), &Target::Broadcast, &server(false))
+                .summary
+        };
+        assert_eq!(look(Some("Maintenance"), Some("ops@srv")), "Maintenance");
+        assert_eq!(look(None, Some("ops@srv")), "Message from ops@srv");
+        assert_eq!(look(None, None), "Message for everyone");
+    }
+
+    #[test]
+    fn priorities_map_to_urgency_and_urgent_never_expires() {
+        let look = |p| Look::of(&message(None, None, p), &Target::Broadcast, &server(false));
+        let got: Vec<(u8, i32)> = [Priority::Low, Priority::Normal, Priority::High, Priority::Urgent]
+            .into_iter()
+            .map(|p| {
+                let l = look(p);
+                (l.urgency, l.expire_timeout_ms)
+            })
+            .collect();
+        assert_eq!(got, [(0, -1), (1, -1), (2, HIGH_PRIORITY_TIMEOUT_MS), (2, 0)]);
+    }
+
+    #[test]
+    fn body_is_escaped_only_for_servers_that_read_markup() {
+        let m = message(None, None, Priority::Normal);
+        assert_eq!(Look::of(&m, &Target::Broadcast, &server(false)).body, m.text);
+        assert_eq!(
+            Look::of(&m, &Target::Broadcast, &server(true)).body,
+            "Restart at 10pm &lt;b&gt;&amp;&lt;/b&gt;"
+        );
+    }
+}

@@ -1,0 +1,110 @@
+//! Where a shown message goes: the output chosen with `--output` (a terminal
+//! block, a JSON line, or a desktop notification; `auto` picks the desktop
+//! when a notification service answers at start), then the `--exec` hook.
+//!
+//! The desktop never stops the agent: a notification that cannot be shown
+//! is logged and the message is printed as a terminal block instead.
+
+use crate::agent::{Delivery, ReadTicket};
+use crate::cli::Output;
+use crate::desktop::Desktop;
+use crate::exec::Hook;
+use crate::render;
+use jiff::Timestamp;
+use std::io;
+use tokio::sync::mpsc;
+use tracing::{info, warn};
+
+/// The chosen output and the hook.
+pub struct Screen {
+    output: Chosen,
+    hook: Option<Hook>,
+    stdout: io::Stdout,
+}
+
+enum Chosen {
+    Terminal,
+    Json,
+    Desktop(Desktop),
+}
+
+impl Screen {
+    /// Resolves `--output` (probing the desktop once for `auto` and
+    /// `desktop`) and says on stderr, once, what was chosen. Messages
+    /// acknowledged on the desktop are sent to `acks`.
+    pub async fn open(
+        output: Output,
+        hook: Option<Hook>,
+        acks: mpsc::UnboundedSender<ReadTicket>,
+    ) -> Screen {
+        let output = match output {
+            Output::Terminal => Chosen::Terminal,
+            Output::Json => Chosen::Json,
+            Output::Auto | Output::Desktop => {
+                let mut desktop = Desktop::new(acks);
+                match (desktop.connect().await, output) {
+                    (Ok(server), _) => {
+                        info!("output: desktop notifications through {server}");
+                        Chosen::Desktop(desktop)
+                    }
+                    (Err(e), Output::Desktop) => {
+                        warn!(
+                            "output: desktop notifications, but {e}: each message tries again, \
+                             and is printed here meanwhile"
+                        );
+                        Chosen::Desktop(desktop)
+                    }
+                    (Err(e), _) => {
+                        info!("output: terminal ({e}; --output desktop would keep trying)");
+                        Chosen::Terminal
+                    }
+                }
+            }
+        };
+        Screen {
+            output,
+            hook,
+            stdout: io::stdout(),
+        }
+    }
+
+    /// Shows one message, then runs the hook. Returns whether a read
+    /// receipt can follow; `Err` only when stdout is gone.
+    pub async fn show(&mut self, delivery: &Delivery) -> io::Result<bool> {
+        let now = Timestamp::now();
+        let (message, target) = (&delivery.message, &delivery.target);
+        let read_ack = match &mut self.output {
+            Chosen::Json => {
+                render::show(&mut self.stdout, Output::Json, message, target, now)?;
+                false
+            }
+            Chosen::Terminal => {
+                render::show(&mut self.stdout, Output::Terminal, message, target, now)?;
+                false
+            }
+            Chosen::Desktop(desktop) => {
+                match desktop.show(message, target, delivery.read_ticket()).await {
+                    Ok(shown) => {
+                        info!(
+                            "message {} shown as desktop notification {}",
+                            message.id, shown.notification
+                        );
+                        shown.read_ack
+                    }
+                    Err(e) => {
+                        warn!(
+                            "message {} could not be shown on the desktop ({e}); printed here",
+                            message.id
+                        );
+                        render::show(&mut self.stdout, Output::Terminal, message, target, now)?;
+                        false
+                    }
+                }
+            }
+        };
+        if let Some(hook) = &self.hook {
+            hook.run(&message.id, render::json_line(message, target, now));
+        }
+        Ok(read_ack)
+    }
+}
