@@ -90,7 +90,11 @@ fn urgent_message_pops_up_and_ok_reports_it_read() {
     let report = json(&expect_exit(&out, 0));
     assert_eq!(report["delivered"], 1, "{report}");
     assert_eq!(report["read"], serde_json::json!(["alice"]), "{report}");
-    assert_eq!(report["read_unsupported"], serde_json::json!([]), "{report}");
+    assert_eq!(
+        report["read_unsupported"],
+        serde_json::json!([]),
+        "{report}"
+    );
     assert_eq!(report["messages"][0]["read"], true, "{report}");
 
     // OK closed the notification, so dunst moved it to its history.
@@ -134,14 +138,25 @@ fn auto_output_uses_the_desktop_when_a_service_answers_else_the_terminal() {
     expect_exit(
         &publisher(
             &server.url(),
-            &["send", "--sender", "ops@srv1", "--priority", "low", "Coffee is ready"],
+            &[
+                "send",
+                "--sender",
+                "ops@srv1",
+                "--priority",
+                "low",
+                "Coffee is ready",
+            ],
         ),
         0,
     );
     let id = notification_id(&mut on_desktop);
     let received = desktop.wait_received(id);
     assert_eq!(
-        (received.summary.as_str(), received.body.as_str(), received.urgency.as_str()),
+        (
+            received.summary.as_str(),
+            received.body.as_str(),
+            received.urgency.as_str()
+        ),
         ("Message from ops@srv1", "Coffee is ready", "LOW")
     );
     let block: Vec<String> = (0..4).map(|_| headless.next_line()).collect();
@@ -167,17 +182,36 @@ fn a_notification_service_that_goes_away_falls_back_to_the_terminal() {
     agent.wait_subscribed();
 
     desktop.stop_dunst();
-    let out = publisher(&server.url(), &["send", "--session", "carol", "--json", "while dunst is down"]);
+    let out = publisher(
+        &server.url(),
+        &[
+            "send",
+            "--session",
+            "carol",
+            "--json",
+            "while dunst is down",
+        ],
+    );
     let report = json(&expect_exit(&out, 0));
     assert_eq!(report["delivered"], 1, "{report}");
-    assert_eq!(report["read_unsupported"], serde_json::json!(["carol"]), "{report}");
+    assert_eq!(
+        report["read_unsupported"],
+        serde_json::json!(["carol"]),
+        "{report}"
+    );
     agent.wait_log("could not be shown on the desktop");
     let block: Vec<String> = (0..4).map(|_| agent.next_line()).collect();
-    assert!(block.join("\n").contains("while dunst is down"), "{block:?}");
+    assert!(
+        block.join("\n").contains("while dunst is down"),
+        "{block:?}"
+    );
 
     desktop.start_dunst();
     expect_exit(
-        &publisher(&server.url(), &["send", "--session", "carol", "dunst is back"]),
+        &publisher(
+            &server.url(),
+            &["send", "--session", "carol", "dunst is back"],
+        ),
         0,
     );
     let id = notification_id(&mut agent);
@@ -204,12 +238,19 @@ fn displays_without_ok_are_reported_as_unable_to_report_read() {
         started.elapsed()
     );
     assert_eq!(report["read"], serde_json::json!([]), "{report}");
-    assert_eq!(report["read_unsupported"], serde_json::json!(["bob"]), "{report}");
+    assert_eq!(
+        report["read_unsupported"],
+        serde_json::json!(["bob"]),
+        "{report}"
+    );
     assert_eq!(report["messages"][0]["read"], false, "{report}");
     assert_eq!(bob.next_message()["priority"], "normal");
 
     let text = expect_exit(
-        &publisher(&server.url(), &["send", "--session", "bob", "--wait", "8s", "again"]),
+        &publisher(
+            &server.url(),
+            &["send", "--session", "bob", "--wait", "8s", "again"],
+        ),
         0,
     );
     assert!(

@@ -194,8 +194,8 @@ impl Settings {
             }
             let (arg, given, target) = if let Some(arg) = long_option(command, &key) {
                 (arg, matches, &mut settings.top)
-            } else if let Some((arg, sub_matches)) = active
-                .and_then(|(sub, sub_matches)| Some((long_option(sub, &key)?, sub_matches)))
+            } else if let Some((arg, sub_matches)) =
+                active.and_then(|(sub, sub_matches)| Some((long_option(sub, &key)?, sub_matches)))
             {
                 (arg, sub_matches, &mut settings.sub)
             } else if command
@@ -266,9 +266,11 @@ fn option_words(arg: &Arg, key: &str, value: toml::Value) -> Result<Vec<OsString
     let takes_values = arg.get_action().takes_values();
     let value_optional = arg.get_num_args().is_some_and(|n| n.min_values() == 0);
     match value {
-        toml::Value::Boolean(on) if !takes_values || value_optional => {
-            Ok(if on { vec![format!("--{key}").into()] } else { vec![] })
-        }
+        toml::Value::Boolean(on) if !takes_values || value_optional => Ok(if on {
+            vec![format!("--{key}").into()]
+        } else {
+            vec![]
+        }),
         _ if !takes_values => Err("is a flag: write true or false".into()),
         toml::Value::Array(items) => {
             if !matches!(arg.get_action(), ArgAction::Append) && items.len() != 1 {
@@ -307,7 +309,12 @@ mod tests {
     #[derive(Debug, Parser)]
     #[command(name = "toy")]
     struct Toy {
-        #[arg(long, env = "RM_CONFIG_TEST_SERVER", default_value = "nats://default", global = true)]
+        #[arg(
+            long,
+            env = "RM_CONFIG_TEST_SERVER",
+            default_value = "nats://default",
+            global = true
+        )]
         server: String,
         #[arg(long = "label")]
         labels: Vec<String>,
@@ -363,14 +370,20 @@ mod tests {
         // The environment variable is only ever set by this test.
         let env = "RM_CONFIG_TEST_SERVER";
         assert_eq!(parse("", &[]).unwrap().server, "nats://default");
-        assert_eq!(parse(r#"server = "nats://file""#, &[]).unwrap().server, "nats://file");
+        assert_eq!(
+            parse(r#"server = "nats://file""#, &[]).unwrap().server,
+            "nats://file"
+        );
         std::env::set_var(env, "nats://env");
         let from_env = parse(r#"server = "nats://file""#, &[]).unwrap().server;
         let from_cli = parse(r#"server = "nats://file""#, &["--server", "nats://cli"])
             .unwrap()
             .server;
         std::env::remove_var(env);
-        assert_eq!((from_env.as_str(), from_cli.as_str()), ("nats://env", "nats://cli"));
+        assert_eq!(
+            (from_env.as_str(), from_cli.as_str()),
+            ("nats://env", "nats://cli")
+        );
     }
 
     #[test]
@@ -378,14 +391,21 @@ mod tests {
         let toml = r#"label = ["dept=sales", "floor=2"]"#;
         assert_eq!(parse(toml, &[]).unwrap().labels, ["dept=sales", "floor=2"]);
         assert_eq!(parse(toml, &["--label", "x=y"]).unwrap().labels, ["x=y"]);
-        assert_eq!(parse(r#"label = "solo=1""#, &[]).unwrap().labels, ["solo=1"]);
+        assert_eq!(
+            parse(r#"label = "solo=1""#, &[]).unwrap().labels,
+            ["solo=1"]
+        );
     }
 
     #[test]
     fn subcommand_options_flags_and_optional_values() {
         let toml = "sender = \"ops@file\"\nwait = \"10s\"\njson = true\n";
-        let Some(ToyCommand::Send { message, sender, wait, json }) =
-            parse(toml, &["send", "--", "--hi"]).unwrap().command
+        let Some(ToyCommand::Send {
+            message,
+            sender,
+            wait,
+            json,
+        }) = parse(toml, &["send", "--", "--hi"]).unwrap().command
         else {
             panic!("not send")
         };
@@ -394,7 +414,9 @@ mod tests {
             ("--hi", Some("ops@file"), Some("10s"), true)
         );
         let Some(ToyCommand::Send { wait, json, .. }) =
-            parse("wait = true\njson = false", &["send", "x"]).unwrap().command
+            parse("wait = true\njson = false", &["send", "x"])
+                .unwrap()
+                .command
         else {
             panic!("not send")
         };
@@ -418,11 +440,15 @@ mod tests {
 
     #[test]
     fn wrong_shapes_are_errors_and_bad_values_reach_the_real_parser() {
-        assert!(parse("output = [\"json\", \"auto\"]", &[]).unwrap_err().contains("one value"));
+        assert!(parse("output = [\"json\", \"auto\"]", &[])
+            .unwrap_err()
+            .contains("one value"));
         assert!(parse("output = \"json\"", &[]).unwrap().output == ToyOutput::Json);
         let err = parse("output = \"bogus\"", &[]).unwrap_err();
         assert!(err.contains("bogus"), "{err}");
-        assert!(parse("not toml at all", &[]).unwrap_err().contains("not valid TOML"));
+        assert!(parse("not toml at all", &[])
+            .unwrap_err()
+            .contains("not valid TOML"));
     }
 
     #[test]

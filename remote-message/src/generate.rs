@@ -122,20 +122,34 @@ mod tests {
 
     #[test]
     fn every_kind_names_the_options() {
-        for kind in [Kind::CompleteBash, Kind::CompleteZsh, Kind::CompleteFish, Kind::Man] {
+        for kind in [
+            Kind::CompleteBash,
+            Kind::CompleteZsh,
+            Kind::CompleteFish,
+            Kind::Man,
+        ] {
             let text = generated(kind);
             assert!(text.contains("server"), "{kind:?}: {text}");
             assert!(text.contains("title"), "{kind:?}: {text}");
         }
         let man = generated(Kind::Man);
-        assert!(man.contains(".TH toy") && man.contains(".TH toy-send"), "{man}");
+        assert!(
+            man.contains(".TH toy") && man.contains(".TH toy-send"),
+            "{man}"
+        );
     }
 
     #[test]
     fn only_generate_requests_are_intercepted() {
         let argv = |words: &[&str]| -> Vec<OsString> { words.iter().map(Into::into).collect() };
-        assert_eq!(intercept(Toy::command(), &argv(&["toy", "--server", "x"])), None);
-        assert_eq!(intercept(Toy::command(), &argv(&["toy", "--", "--generate", "man"])), None);
+        assert_eq!(
+            intercept(Toy::command(), &argv(&["toy", "--server", "x"])),
+            None
+        );
+        assert_eq!(
+            intercept(Toy::command(), &argv(&["toy", "--", "--generate", "man"])),
+            None
+        );
         assert_eq!(
             intercept(Toy::command(), &argv(&["toy", "--generate=bogus"])),
             Some(crate::exit::USAGE)

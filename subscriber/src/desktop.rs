@@ -172,10 +172,9 @@ impl Bus {
         .await?
         .map_err(|e| DesktopError::NoBus(e.to_string()))?;
         let (name, vendor, version, _spec): (String, String, String, String) =
-            call(&connection, "GetServerInformation", &(), PROBE_TIMEOUT)
-                .await?;
-        let capabilities: Vec<String> = call(&connection, "GetCapabilities", &(), PROBE_TIMEOUT)
-            .await?;
+            call(&connection, "GetServerInformation", &(), PROBE_TIMEOUT).await?;
+        let capabilities: Vec<String> =
+            call(&connection, "GetCapabilities", &(), PROBE_TIMEOUT).await?;
         let has = |cap: &str| capabilities.iter().any(|c| c == cap);
         let server = ServerInfo {
             name,
@@ -185,12 +184,7 @@ impl Bus {
             body_markup: has("body-markup"),
         };
         let pending = Pending::default();
-        let listener = tokio::spawn(listen(
-            signals,
-            connection.clone(),
-            pending.clone(),
-            acks,
-        ));
+        let listener = tokio::spawn(listen(signals, connection.clone(), pending.clone(), acks));
         Ok(Bus {
             connection,
             server,
@@ -315,10 +309,7 @@ async fn listen(
                 if action != READ_ACTION && action != DEFAULT_ACTION {
                     continue;
                 }
-                let acked = pending
-                    .lock()
-                    .expect("pending lock")
-                    .remove(&notification);
+                let acked = pending.lock().expect("pending lock").remove(&notification);
                 let Some(acked) = acked else { continue };
                 info!(
                     "message {} acknowledged on the desktop (notification {notification})",
@@ -412,8 +403,12 @@ mod tests {
     #[test]
     fn summary_is_the_title_else_who_sent_it() {
         let look = |title, sender| {
-            Look::of(&message(title, sender, Priority::Normal), &Target::Broadcast, &server(false))
-                .summary
+            Look::of(
+                &message(title, sender, Priority::Normal),
+                &Target::Broadcast,
+                &server(false),
+            )
+            .summary
         };
         assert_eq!(look(Some("Maintenance"), Some("ops@srv")), "Maintenance");
         assert_eq!(look(None, Some("ops@srv")), "Message from ops@srv");
@@ -423,20 +418,31 @@ mod tests {
     #[test]
     fn priorities_map_to_urgency_and_urgent_never_expires() {
         let look = |p| Look::of(&message(None, None, p), &Target::Broadcast, &server(false));
-        let got: Vec<(u8, i32)> = [Priority::Low, Priority::Normal, Priority::High, Priority::Urgent]
-            .into_iter()
-            .map(|p| {
-                let l = look(p);
-                (l.urgency, l.expire_timeout_ms)
-            })
-            .collect();
-        assert_eq!(got, [(0, -1), (1, -1), (2, HIGH_PRIORITY_TIMEOUT_MS), (2, 0)]);
+        let got: Vec<(u8, i32)> = [
+            Priority::Low,
+            Priority::Normal,
+            Priority::High,
+            Priority::Urgent,
+        ]
+        .into_iter()
+        .map(|p| {
+            let l = look(p);
+            (l.urgency, l.expire_timeout_ms)
+        })
+        .collect();
+        assert_eq!(
+            got,
+            [(0, -1), (1, -1), (2, HIGH_PRIORITY_TIMEOUT_MS), (2, 0)]
+        );
     }
 
     #[test]
     fn body_is_escaped_only_for_servers_that_read_markup() {
         let m = message(None, None, Priority::Normal);
-        assert_eq!(Look::of(&m, &Target::Broadcast, &server(false)).body, m.text);
+        assert_eq!(
+            Look::of(&m, &Target::Broadcast, &server(false)).body,
+            m.text
+        );
         assert_eq!(
             Look::of(&m, &Target::Broadcast, &server(true)).body,
             "Restart at 10pm &lt;b&gt;&amp;&lt;/b&gt;"

@@ -77,6 +77,21 @@ pub async fn run(cli: Cli) -> i32 {
         info.user, info.host
     );
 
+    // Where messages go is settled (and said) before any can arrive.
+    let hook = match cli.exec.as_deref() {
+        Some(program) => match Hook::start(program, cli.exec_timeout) {
+            Ok(hook) => Some(hook),
+            Err(e) => {
+                error!("{e}");
+                return exit::USAGE;
+            }
+        },
+        None => None,
+    };
+    // Messages the user acknowledged on the desktop, to confirm as read.
+    let (acks_tx, mut acks) = mpsc::unbounded_channel();
+    let mut screen = Screen::open(cli.output, hook, acks_tx).await;
+
     let connection = &cli.connection;
     let (options, addrs) = match (
         connection.options(&format!("subscriber {session}")).await,
@@ -145,19 +160,6 @@ pub async fn run(cli: Cli) -> i32 {
             link.on_event(event, &events_client, &servers, &personal, &scrubber);
         }
     });
-    let hook = match cli.exec.as_deref() {
-        Some(program) => match Hook::start(program, cli.exec_timeout) {
-            Ok(hook) => Some(hook),
-            Err(e) => {
-                error!("{e}");
-                return exit::USAGE;
-            }
-        },
-        None => None,
-    };
-    // Messages the user acknowledged on the desktop, to confirm as read.
-    let (acks_tx, mut acks) = mpsc::unbounded_channel();
-    let mut screen = Screen::open(cli.output, hook, acks_tx).await;
     let mut drain_deadline = None;
     let mut catching_up = CatchUpState::default();
     loop {

@@ -7,8 +7,7 @@
 //! by a script as dunst runs it (it also carries the urgency, which the
 //! history leaves out).
 
-use nix::sys::signal::{kill, Signal};
-use nix::unistd::Pid;
+use crate::procs::finish_within;
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -240,9 +239,20 @@ impl Desktop {
         }
     }
 
-    /// Saves a PNG of the whole screen to `path` (needs ImageMagick's `import`).
+    /// Saves a PNG of the screen's top right corner, where dunst shows
+    /// notifications, to `path` (needs ImageMagick's `import`).
     pub fn screenshot(&self, path: &Path) {
-        let out = self.run("import", &["-window", "root", &path.display().to_string()]);
+        let out = self.run(
+            "import",
+            &[
+                "-window",
+                "root",
+                "-crop",
+                "480x136+322+0",
+                "+repage",
+                &path.display().to_string(),
+            ],
+        );
         assert!(
             out.status.success(),
             "screenshot failed (is imagemagick installed?): {}",
@@ -260,18 +270,7 @@ impl Desktop {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap_or_else(|e| panic!("cannot run {program}: {e}"));
-        let pid = child.id();
-        let (done, finished) = channel();
-        let waiter = std::thread::spawn(move || {
-            let out = child.wait_with_output();
-            let _ = done.send(());
-            out
-        });
-        if finished.recv_timeout(crate::WAIT).is_err() {
-            let _ = kill(Pid::from_raw(pid as i32), Signal::SIGKILL);
-            panic!("{program} {args:?} ran longer than {:?}", crate::WAIT);
-        }
-        waiter.join().expect("waiter").expect("output")
+        finish_within(child, crate::WAIT, &format!("{program} {args:?}"))
     }
 
     pub fn dir(&self) -> PathBuf {

@@ -56,6 +56,16 @@ pub fn publisher_with_stdin(server_url: &str, args: &[&str], stdin: Option<&[u8]
         let mut pipe = child.stdin.take().expect("stdin pipe");
         pipe.write_all(input).expect("write stdin");
     }
+    finish_within(
+        child,
+        Duration::from_secs(30),
+        &format!("publisher {args:?}"),
+    )
+}
+
+/// Collects the output of a child started with piped stdout and stderr;
+/// SIGKILLs it and panics if it runs longer than `limit`.
+pub fn finish_within(child: Child, limit: Duration, what: &str) -> Output {
     let pid = child.id();
     let (done_tx, done_rx) = channel();
     let waiter = std::thread::spawn(move || {
@@ -63,11 +73,11 @@ pub fn publisher_with_stdin(server_url: &str, args: &[&str], stdin: Option<&[u8]
         let _ = done_tx.send(());
         out
     });
-    if done_rx.recv_timeout(Duration::from_secs(30)).is_err() {
+    if done_rx.recv_timeout(limit).is_err() {
         let _ = kill(Pid::from_raw(pid as i32), Signal::SIGKILL);
-        panic!("publisher {args:?} ran for more than 30 s");
+        panic!("{what} ran for more than {limit:?}");
     }
-    waiter.join().expect("waiter").expect("publisher output")
+    waiter.join().expect("waiter").expect("child output")
 }
 
 /// Asserts that a finished publisher exited with `code`; returns its stdout.
