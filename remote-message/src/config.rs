@@ -28,6 +28,7 @@ use std::path::{Path, PathBuf};
 
 /// The `--config` option, flattened into both command lines.
 #[derive(clap::Args, Debug, Clone, Default)]
+#[command(next_help_heading = "Settings and help")]
 pub struct ConfigArgs {
     /// Settings file in TOML, keys named like the long options
     /// (e.g. server = "nats://host:4222"); the command line and the

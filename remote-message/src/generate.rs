@@ -10,18 +10,19 @@ use std::io::{self, Write};
 /// What `--generate` writes to stdout.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Kind {
-    /// Bash completions, e.g. > ~/.local/share/bash-completion/completions/subscriber
+    /// Bash completions, to save as ~/.local/share/bash-completion/completions/<binary>
     CompleteBash,
-    /// Zsh completions, e.g. > ~/.zfunc/_subscriber
+    /// Zsh completions, to save as _<binary> in a directory of $fpath
     CompleteZsh,
-    /// Fish completions, e.g. > ~/.config/fish/completions/subscriber.fish
+    /// Fish completions, to save as ~/.config/fish/completions/<binary>.fish
     CompleteFish,
-    /// The man page (roff), e.g. > ~/.local/share/man/man1/subscriber.1
+    /// The man page (roff), to save as ~/.local/share/man/man1/<binary>.1
     Man,
 }
 
 /// The `--generate` option, flattened into both command lines.
 #[derive(clap::Args, Debug, Clone, Default)]
+#[command(next_help_heading = "Settings and help")]
 pub struct GenerateArgs {
     /// Print shell completions or the man page and exit,
     /// e.g. --generate complete-bash, --generate man
