@@ -116,33 +116,29 @@ pub async fn run(connection: &ConnectionArgs, args: SendArgs) -> Result<(), Fail
 
     // 2. Targets: named sessions, plus every live session of each --user.
     let mut session_ids = args.sessions.clone();
-    let mut live = None;
-    if !args.users.is_empty() || args.seal {
-        live = Some(
-            sessions::discover(&link.client, list_wait)
-                .await
-                .map_err(|e| link.server_failure("listing sessions failed", e))?,
-        );
-    }
-    if let Some(live) = live.as_ref().filter(|_| !args.users.is_empty()) {
-        for user in &args.users {
-            let theirs: Vec<_> = live.iter().filter(|s| &s.user == user).collect();
-            if theirs.is_empty() {
-                let known: BTreeSet<&str> = live.iter().map(|s| s.user.as_str()).collect();
-                let known = if known.is_empty() {
-                    "none".to_owned()
-                } else {
-                    known.into_iter().collect::<Vec<_>>().join(", ")
-                };
-                return Err(Failure::with_code(
-                    exit::NO_SESSION,
-                    format!(
-                        "no live session for user {user:?}; live users: {known}; nothing was sent"
-                    ),
-                ));
-            }
-            session_ids.extend(theirs.into_iter().map(|s| s.id.clone()));
+    // The live sessions, when --user or --seal needs them.
+    let live = if args.users.is_empty() && !args.seal {
+        Vec::new()
+    } else {
+        sessions::discover(&link.client, list_wait)
+            .await
+            .map_err(|e| link.server_failure("listing sessions failed", e))?
+    };
+    for user in &args.users {
+        let theirs: Vec<_> = live.iter().filter(|s| &s.user == user).collect();
+        if theirs.is_empty() {
+            let known: BTreeSet<&str> = live.iter().map(|s| s.user.as_str()).collect();
+            let known = if known.is_empty() {
+                "none".to_owned()
+            } else {
+                known.into_iter().collect::<Vec<_>>().join(", ")
+            };
+            return Err(Failure::with_code(
+                exit::NO_SESSION,
+                format!("no live session for user {user:?}; live users: {known}; nothing was sent"),
+            ));
         }
+        session_ids.extend(theirs.into_iter().map(|s| s.id.clone()));
     }
     let targets = targets(&session_ids);
     let broadcast = targets == [Target::Broadcast];
@@ -152,7 +148,7 @@ pub async fn run(connection: &ConnectionArgs, args: SendArgs) -> Result<(), Fail
         let Target::Session(id) = target else {
             continue;
         };
-        let info = live.iter().flatten().find(|s| &s.id == id).ok_or_else(|| {
+        let info = live.iter().find(|s| &s.id == id).ok_or_else(|| {
             Failure::with_code(
                 exit::CANNOT_SEAL,
                 format!("session {id} is not live, so its key is unknown: cannot seal to it; nothing was sent"),
