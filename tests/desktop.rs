@@ -11,6 +11,9 @@ use e2e::{expect_exit, publisher, Agent, NatsServer};
 use serde_json::Value;
 use std::time::{Duration, Instant};
 
+/// Markup dunst would act on (bold, a link it would list as an action) if
+/// the agent did not escape it.
+const COFFEE: &str = "Coffee <b>now</b> & <a href=\"https://example.com\">cake</a>";
 const MAINTENANCE: &str = "The server restarts at 10pm. Please save your work and log out before.";
 
 /// The notification id in the agent's "… shown as desktop notification N" line.
@@ -109,7 +112,9 @@ fn urgent_message_pops_up_and_ok_reports_it_read() {
 
 /// `--output auto` (the default) shows notifications when a notification
 /// service answers at start, and says so; a low-priority message without a
-/// title is titled after its sender and has urgency low. An agent that
+/// title is titled after its sender and has urgency low, and markup in its
+/// text reaches dunst (which reads bodies as markup) escaped: shown as
+/// typed, never as bold text or a link. An agent that
 /// finds no session bus says once that it uses the terminal, and prints the
 /// same broadcast as a terminal block.
 #[test]
@@ -138,14 +143,7 @@ fn auto_output_uses_the_desktop_when_a_service_answers_else_the_terminal() {
     expect_exit(
         &publisher(
             &server.url(),
-            &[
-                "send",
-                "--sender",
-                "ops@srv1",
-                "--priority",
-                "low",
-                "Coffee is ready",
-            ],
+            &["send", "--sender", "ops@srv1", "--priority", "low", COFFEE],
         ),
         0,
     );
@@ -157,12 +155,16 @@ fn auto_output_uses_the_desktop_when_a_service_answers_else_the_terminal() {
             received.body.as_str(),
             received.urgency.as_str()
         ),
-        ("Message from ops@srv1", "Coffee is ready", "LOW")
+        (
+            "Message from ops@srv1",
+            "Coffee &lt;b&gt;now&lt;/b&gt; &amp; &lt;a href=\"https://example.com\"&gt;cake&lt;/a&gt;",
+            "LOW"
+        )
     );
     let block: Vec<String> = (0..4).map(|_| headless.next_line()).collect();
     let block = block.join("\n");
     assert!(block.contains("Message for everyone"), "{block}");
-    assert!(block.contains("Coffee is ready"), "{block}");
+    assert!(block.contains(COFFEE), "{block}");
 }
 
 /// With `--output desktop`, a notification service that went away costs no

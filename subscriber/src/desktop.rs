@@ -67,8 +67,8 @@ pub struct ServerInfo {
     pub version: String,
     /// Whether notifications can carry actions (the OK button).
     pub actions: bool,
-    /// Whether the body may contain markup, so text must be escaped.
-    pub body_markup: bool,
+    /// Whether the server reads the body as markup, so text must be escaped.
+    pub reads_markup: bool,
 }
 
 impl std::fmt::Display for ServerInfo {
@@ -176,12 +176,15 @@ impl Bus {
         let capabilities: Vec<String> =
             call(&connection, "GetCapabilities", &(), PROBE_TIMEOUT).await?;
         let has = |cap: &str| capabilities.iter().any(|c| c == cap);
+        // dunst, for one, advertises body-markup with `markup = full`, the
+        // setting its shipped dunstrc has.
+        let reads_markup = has("body-markup");
         let server = ServerInfo {
             name,
             vendor,
             version,
             actions: has("actions"),
-            body_markup: has("body-markup"),
+            reads_markup,
         };
         let pending = Pending::default();
         let listener = tokio::spawn(listen(signals, connection.clone(), pending.clone(), acks));
@@ -263,7 +266,7 @@ impl Look {
             },
         };
         let mut body = printable(&message.text, BODY_MAX_CHARS);
-        if server.body_markup {
+        if server.reads_markup {
             body = escape_markup(&body);
         }
         let (urgency, expire_timeout_ms) = match message.priority {
@@ -375,13 +378,13 @@ mod tests {
     use super::*;
     use remote_message::envelope::Format;
 
-    fn server(body_markup: bool) -> ServerInfo {
+    fn server(reads_markup: bool) -> ServerInfo {
         ServerInfo {
             name: "dunst".into(),
             vendor: "knopwob".into(),
             version: "1.9.0".into(),
             actions: true,
-            body_markup,
+            reads_markup,
         }
     }
 

@@ -272,10 +272,6 @@ impl Desktop {
             .unwrap_or_else(|e| panic!("cannot run {program}: {e}"));
         finish_within(child, crate::WAIT, &format!("{program} {args:?}"))
     }
-
-    pub fn dir(&self) -> PathBuf {
-        self.dir.path().to_owned()
-    }
 }
 
 impl Drop for Desktop {
@@ -306,7 +302,7 @@ fn dunstrc(record: &Path) -> String {
     frame_width = 2
     padding = 12
     horizontal_padding = 14
-    markup = no
+    markup = full
     format = "<b>%s</b>\n%b\n<small>%a</small>"
 [urgency_low]
     background = "#2b2b2b"
