@@ -51,12 +51,11 @@ const DEFAULT_ACTION: &str = "default";
 pub enum DesktopError {
     #[error("no D-Bus session bus ({0})")]
     NoBus(String),
-    #[error("no notification service on the session bus ({0})")]
+    /// No server owns the name, or it answered with an error.
+    #[error("no notification service on the session bus, or it failed ({0})")]
     NoService(String),
     #[error("the notification service did not answer within {0:?}")]
     Timeout(Duration),
-    #[error("the notification service refused the notification ({0})")]
-    Refused(String),
 }
 
 /// Who serves notifications, as its `GetServerInformation` says.
@@ -220,12 +219,7 @@ impl Bus {
             look.expire_timeout_ms,
         );
         let read_ack = self.server.actions && ticket.is_some();
-        let notification: u32 = call(&self.connection, "Notify", &body, CALL_TIMEOUT)
-            .await
-            .map_err(|e| match e {
-                DesktopError::NoService(why) => DesktopError::Refused(why),
-                other => other,
-            })?;
+        let notification: u32 = call(&self.connection, "Notify", &body, CALL_TIMEOUT).await?;
         // Registered as soon as the server names it: nobody can click a
         // notification before the server has answered with its id.
         if self.server.actions {
