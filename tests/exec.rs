@@ -158,7 +158,6 @@ fn an_exec_program_that_does_not_exist_is_refused_at_start() {
         &server.url(),
         &["--session-id", "frank", "--exec", "/nonexistent/on-message"],
     );
+    agent.wait_log("--exec /nonexistent/on-message: no executable file");
     assert_eq!(agent.wait_exit().code(), Some(2));
-    let logs = agent.logs().join("\n");
-    assert!(logs.contains("--exec /nonexistent/on-message"), "{logs}");
 }
