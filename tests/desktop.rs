@@ -80,9 +80,9 @@ fn urgent_message_pops_up_and_ok_reports_it_read() {
         }
     );
     println!("dunst received notification {id}: {received:?}");
+    desktop.wait_displayed(1);
     if let Some(path) = std::env::var_os("REMOTE_MESSAGE_SCREENSHOT") {
-        // dunst records a notification as it maps its window: give it a
-        // moment to draw before the picture is taken.
+        // On screen; give it a moment to draw before the picture is taken.
         std::thread::sleep(Duration::from_millis(500));
         desktop.screenshot(std::path::Path::new(&path));
     }

@@ -183,6 +183,22 @@ impl Desktop {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
+    /// Waits, at most [`crate::WAIT`], until dunst has `count` notifications on screen.
+    pub fn wait_displayed(&self, count: u32) {
+        let deadline = Instant::now() + crate::WAIT;
+        loop {
+            let shown = self.dunstctl(&["count", "displayed"]);
+            if shown.trim().parse::<u32>().is_ok_and(|n| n >= count) {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "dunst shows {shown} notifications, not {count}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
     /// dunst's history (closed notifications), as `dunstctl history` prints it.
     pub fn history(&self) -> Value {
         let text = self.dunstctl(&["history"]);
