@@ -38,9 +38,9 @@ pub fn raw_session_subject(id: &SessionId) -> String {
 /// Sessions connecting at once while the fleet grows.
 const CONNECT_PARALLEL: usize = 200;
 
-/// Messages a session may have queued before the client drops some; the
-/// throughput scenario keeps fewer than this in flight.
-pub const SUBSCRIPTION_CAPACITY: usize = 16 * 1024;
+/// Messages a session may have queued before the client drops some
+/// (async-nats' default); the throughput scenario keeps fewer in flight.
+pub const SUBSCRIPTION_CAPACITY: usize = 64 * 1024;
 
 /// Throughput handlers wake the publisher every this many messages.
 const PROGRESS_EVERY: u64 = 256;
@@ -159,13 +159,17 @@ impl Shared {
                     self.probe.hit(round, session, at);
                 }
             }
-            Some((b't', _)) => {
-                let n = self.counts[session].fetch_add(1, Ordering::Relaxed) + 1;
-                if n.is_multiple_of(PROGRESS_EVERY) {
-                    self.progress.notify_one();
-                }
-            }
+            Some((b't', _)) => self.count(session),
             _ => {}
+        }
+    }
+
+    /// Counts a throughput message.
+    #[inline]
+    fn count(&self, session: usize) {
+        let n = self.counts[session].fetch_add(1, Ordering::Relaxed) + 1;
+        if n.is_multiple_of(PROGRESS_EVERY) {
+            self.progress.notify_one();
         }
     }
 
@@ -293,12 +297,10 @@ async fn connect(
     shared: Arc<Shared>,
 ) -> Result<Session, String> {
     let failed = |what: &str, e: &dyn std::fmt::Display| format!("session {index}: {what}: {e}");
-    // Small buffers: 10,000 connections share one process.
+    // Buffers and capacities as the real agent has them (async-nats defaults).
     let client = ConnectOptions::new()
         .name(format!("bench {}", info.id))
         .connection_timeout(Duration::from_secs(30))
-        .read_buffer_capacity(16 * 1024)
-        .subscription_capacity(SUBSCRIPTION_CAPACITY)
         .connect(url.as_str())
         .await
         .map_err(|e| failed("connect", &e))?;
@@ -365,7 +367,16 @@ async fn run_raw(
             }
             continue;
         }
-        shared.handled(index, &message.payload, at);
+        // Raw messages with headers carry our envelope's bytes, to measure
+        // their transport: find the bench text inside, decode nothing.
+        let payload = &message.payload[..];
+        let text = match message.headers {
+            Some(_) => {
+                memchr::memmem::find(payload, b"bench|").map_or(&[][..], |at| &payload[at..])
+            }
+            None => payload,
+        };
+        shared.handled(index, text, at);
         if let Some(reply) = message.reply {
             let _ = client.publish(reply, shared.ack.clone()).await;
         }

@@ -55,6 +55,22 @@ struct Args {
     /// Use the binaries next to this one as they are; do not run cargo build
     #[arg(long)]
     no_build: bool,
+
+    /// Run only these scenarios, comma-separated (e.g. to profile one)
+    #[arg(long, value_delimiter = ',', value_name = "SCENARIO,...")]
+    only: Vec<Scenario>,
+}
+
+/// The scenarios, for --only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Scenario {
+    Oneshot,
+    Throughput,
+    Rtt,
+    Fanout,
+    Listing,
+    Wait,
+    Idle,
 }
 
 fn main() {
@@ -71,7 +87,6 @@ fn main() {
 
 /// Runs everything; `Ok(false)` when something is functionally broken.
 fn run(args: Args) -> Result<bool, String> {
-    let began = Instant::now();
     let plan = Plan::new(
         args.quick,
         args.sessions.clone(),
@@ -86,6 +101,7 @@ fn run(args: Args) -> Result<bool, String> {
     // One descriptor per session connection, plus spares.
     server::raise_nofile(largest as u64 + 512)?;
     let bins = Binaries::locate(!args.no_build)?;
+    let began = Instant::now();
     if cfg!(debug_assertions) {
         eprintln!("bench: warning: a debug build; run with --release for meaningful figures");
     }
@@ -103,9 +119,10 @@ fn run(args: Args) -> Result<bool, String> {
         .enable_all()
         .build()
         .map_err(|e| format!("runtime: {e}"))?;
+    let selected = |s: Scenario| args.only.is_empty() || args.only.contains(&s);
     let outcome = runtime.block_on(async {
         tokio::select! {
-            outcome = scenarios(&mut results, plan, &bins, &main_server, &idle_server) => outcome,
+            outcome = scenarios(&mut results, plan, &bins, &main_server, &idle_server, &selected) => outcome,
             _ = tokio::signal::ctrl_c() => Err("interrupted".to_owned()),
         }
     });
@@ -147,26 +164,27 @@ async fn scenarios(
     bins: &Binaries,
     main: &Server,
     idle_server: &Server,
+    selected: &dyn Fn(Scenario) -> bool,
 ) -> Result<(), String> {
     let url = main.url();
     let began = Instant::now();
     let progress = |what: &str| eprintln!("bench: [{:6.1}s] {what}", began.elapsed().as_secs_f64());
 
     // The idle agent runs meanwhile on its own server.
-    let idle_task = {
+    let idle_task = selected(Scenario::Idle).then(|| {
         let (bins, url, window) = (bins.clone(), idle_server.url(), plan.idle);
         tokio::task::spawn_blocking(move || idle::run(&bins, &url, window))
-    };
+    });
 
     // Process start-up first, before any session loads the machine.
-    progress(&format!("one-shot send, {} runs each", plan.oneshot_runs));
-    let oneshot = {
+    if selected(Scenario::Oneshot) {
+        progress(&format!("one-shot send, {} runs each", plan.oneshot_runs));
         let (bins, url, runs) = (bins.clone(), url.clone(), plan.oneshot_runs);
-        tokio::task::spawn_blocking(move || oneshot::run(&bins, &url, runs))
+        let oneshot = tokio::task::spawn_blocking(move || oneshot::run(&bins, &url, runs))
             .await
-            .map_err(|e| format!("one-shot task: {e}"))?
-    };
-    record(results, oneshot, |r, o| r.oneshot = Some(o));
+            .map_err(|e| format!("one-shot task: {e}"))?;
+        record(results, oneshot, |r, o| r.oneshot = Some(o));
+    }
 
     let connection = remote_message::connection::ConnectionArgs {
         server: url.clone(),
@@ -182,12 +200,18 @@ async fn scenarios(
         fleet: fleet::Fleet::new(url.clone(), plan.sessions.last().copied().unwrap_or(0)),
         ours: ours::Publisher::new(link.client.clone()).await?,
         raw,
+        server_pid: main.pid(),
         sender: remote_message::identity::user_at_host(),
         plan: plan.clone(),
     };
 
     ctx.fleet.grow_to(throughput::SESSIONS).await?;
-    for &(bytes, messages) in &plan.throughput {
+    let throughput_runs = if selected(Scenario::Throughput) {
+        plan.throughput.as_slice()
+    } else {
+        &[]
+    };
+    for &(bytes, messages) in throughput_runs {
         progress(&format!(
             "throughput, {bytes} B texts, {messages} messages to 10 sessions"
         ));
@@ -195,40 +219,59 @@ async fn scenarios(
         record(results, t, |r, t| r.throughput.push(t));
     }
 
-    for (i, &n) in plan.sessions.iter().enumerate() {
+    let per_n = [
+        Scenario::Rtt,
+        Scenario::Fanout,
+        Scenario::Listing,
+        Scenario::Wait,
+    ];
+    let sessions = if per_n.into_iter().any(selected) {
+        plan.sessions.as_slice()
+    } else {
+        &[]
+    };
+    for (i, &n) in sessions.iter().enumerate() {
         progress(&format!("connecting sessions up to {n}"));
         let took = ctx.fleet.grow_to(n).await?;
         progress(&format!(
             "{n} sessions connected ({:.1} s)",
             took.as_secs_f64()
         ));
-        if i == 0 {
+        if i == 0 && selected(Scenario::Rtt) {
             progress(&format!("session send with receipt, {n} sessions"));
             let r = rtt::run(&ctx).await;
             record(results, r, |r, x| r.session_rtt = Some(x));
         }
-        progress(&format!("fan-out, {n} sessions"));
-        let f = fanout::run(&ctx).await;
-        record(results, f, |r, f| r.fanout.push(f));
-        progress(&format!("listing, {n} sessions"));
-        let l = listing::run(&ctx).await;
-        if let Ok(l) = &l {
-            if l.listed != n {
-                results.failures.push(format!(
-                    "sessions listing at {n} sessions returned {} (must be {n})",
-                    l.listed
-                ));
-            }
+        if selected(Scenario::Fanout) {
+            progress(&format!("fan-out, {n} sessions"));
+            let f = fanout::run(&ctx).await;
+            record(results, f, |r, f| r.fanout.push(f));
         }
-        record(results, l, |r, l| r.listing.push(l));
-        progress(&format!("broadcast --wait, {n} sessions"));
-        let b = wait::run(&ctx, bins, &url).await;
-        record(results, b, |r, b| r.broadcast_wait.push(b));
+        if selected(Scenario::Listing) {
+            progress(&format!("listing, {n} sessions"));
+            let l = listing::run(&ctx).await;
+            if let Ok(l) = &l {
+                if l.listed != n {
+                    results.failures.push(format!(
+                        "sessions listing at {n} sessions returned {} (must be {n})",
+                        l.listed
+                    ));
+                }
+            }
+            record(results, l, |r, l| r.listing.push(l));
+        }
+        if selected(Scenario::Wait) {
+            progress(&format!("broadcast --wait, {n} sessions"));
+            let b = wait::run(&ctx, bins, &url).await;
+            record(results, b, |r, b| r.broadcast_wait.push(b));
+        }
     }
 
-    progress("waiting for the idle agent figure");
-    let idle = idle_task.await.map_err(|e| format!("idle task: {e}"))?;
-    record(results, idle, |r, i| r.agent_idle = Some(i));
+    if let Some(idle_task) = idle_task {
+        progress("waiting for the idle agent figure");
+        let idle = idle_task.await.map_err(|e| format!("idle task: {e}"))?;
+        record(results, idle, |r, i| r.agent_idle = Some(i));
+    }
     progress("done");
     Ok(())
 }

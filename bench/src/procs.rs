@@ -138,6 +138,29 @@ fn status_kib(status: &str, key: &str) -> u64 {
         .unwrap_or(0)
 }
 
+/// CPU time this process used so far (all threads, user + system), in ns.
+pub fn own_cpu_ns() -> u64 {
+    // SAFETY: getrusage fills the struct it is given.
+    let usage = unsafe {
+        let mut usage: libc::rusage = std::mem::zeroed();
+        libc::getrusage(libc::RUSAGE_SELF, &mut usage);
+        usage
+    };
+    let ns = |t: libc::timeval| t.tv_sec as u64 * 1_000_000_000 + t.tv_usec as u64 * 1000;
+    ns(usage.ru_utime) + ns(usage.ru_stime)
+}
+
+/// CPU time of another process so far, in ns (schedstat of its threads,
+/// else clock ticks).
+pub fn cpu_ns_of(pid: u32) -> u64 {
+    match ProcSample::of(pid) {
+        Ok(s) => s
+            .cpu_ns
+            .unwrap_or((s.cpu_ticks as f64 * ms_per_tick() * 1e6) as u64),
+        Err(_) => 0,
+    }
+}
+
 /// Milliseconds per clock tick of /proc/<pid>/stat.
 pub fn ms_per_tick() -> f64 {
     // SAFETY: sysconf has no preconditions.

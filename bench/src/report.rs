@@ -202,12 +202,13 @@ impl Results {
             let _ = writeln!(
                 w,
                 "| sessions | rounds | raw p50 | raw p99 | raw max | ours p50 | ours p99 | ours max \
-                 | p99 ratio | last session, raw / ours (ms) |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+                 | p99 ratio | last session, raw / ours (ms) | raw, our bytes: p99 | ratio \
+                 |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
             );
             for f in &self.fanout {
                 let _ = writeln!(
                     w,
-                    "| {} | {} | {} | {} | {} | {} | {} | {} | **{}×** | {} / {} |",
+                    "| {} | {} | {} | {} | {} | {} | {} | {} | **{}×** | {} / {} | {} | {}× |",
                     f.sessions,
                     f.rounds,
                     f.raw.p50_us,
@@ -218,7 +219,9 @@ impl Results {
                     f.ours.max_us,
                     f.p99_ratio,
                     f.raw_last_ms,
-                    f.ours_last_ms
+                    f.ours_last_ms,
+                    f.raw_same_bytes.p99_us,
+                    f.same_bytes_p99_ratio
                 );
             }
         }
@@ -232,12 +235,12 @@ impl Results {
             let _ = writeln!(
                 w,
                 "| text | messages × runs | raw | ours (stored) | ratio | ours, live only | live ratio \
-                 | ours payload |\n|---:|---:|---:|---:|---:|---:|---:|---:|"
+                 | raw, our bytes | ratio | ours payload |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
             );
             for t in &self.throughput {
                 let _ = writeln!(
                     w,
-                    "| {} B | {} × {} | {:.0} | {:.0} | **{}×** | {:.0} | {}× | {} B |",
+                    "| {} B | {} × {} | {:.0} | {:.0} | **{}×** | {:.0} | {}× | {:.0} | {}× | {} B |",
                     t.text_bytes,
                     t.messages,
                     t.runs,
@@ -246,7 +249,33 @@ impl Results {
                     t.ratio,
                     t.ours_live_msgs_per_s,
                     t.live_ratio,
+                    t.raw_same_bytes_msgs_per_s,
+                    t.same_bytes_ratio,
                     t.ours_payload_bytes
+                );
+            }
+            let _ = writeln!(
+                w,
+                "\nCPU per message handled by one session (µs; clients = the bench process: \
+                 publisher and sessions; server = nats-server):\n"
+            );
+            let _ = writeln!(
+                w,
+                "| text | raw: clients / server | raw, our bytes | ours, live only | ours (stored) \
+                 |\n|---:|---:|---:|---:|---:|"
+            );
+            for t in &self.throughput {
+                let c = |c: &crate::scenarios::throughput::CpuPerMessage| {
+                    format!("{} / {}", c.clients, c.server)
+                };
+                let _ = writeln!(
+                    w,
+                    "| {} B | {} | {} | {} | {} |",
+                    t.text_bytes,
+                    c(&t.raw_cpu_us),
+                    c(&t.raw_same_bytes_cpu_us),
+                    c(&t.ours_live_cpu_us),
+                    c(&t.ours_cpu_us)
                 );
             }
         }
@@ -327,13 +356,21 @@ impl Results {
             let _ = writeln!(w, "\n#### One-shot send process, start → exit (ms)\n");
             let _ = writeln!(
                 w,
-                "| runs each | raw median | raw p90 | `publisher send` median | p90 | ratio \
-                 |\n|---:|---:|---:|---:|---:|---:|"
+                "| runs each | raw median (p90) | raw stored median (p90) | `publisher send` median (p90) \
+                 | ratio | vs raw stored |\n|---:|---:|---:|---:|---:|---:|"
             );
             let _ = writeln!(
                 w,
-                "| {} | {} | {} | {} | {} | **{}×** |",
-                o.runs_each, o.raw_ms, o.raw_p90_ms, o.ours_ms, o.ours_p90_ms, o.ratio
+                "| {} | {} ({}) | {} ({}) | {} ({}) | **{}×** | {}× |",
+                o.runs_each,
+                o.raw_ms,
+                o.raw_p90_ms,
+                o.raw_stored_ms,
+                o.raw_stored_p90_ms,
+                o.ours_ms,
+                o.ours_p90_ms,
+                o.ratio,
+                o.stored_ratio
             );
         }
 

@@ -5,6 +5,9 @@
 //!
 //! - `bench-raw oneshot <url> <text>`: connect, publish `text` on
 //!   `broadcast`, flush, exit (vs `publisher send <text>`).
+//! - `bench-raw oneshot-stored <url> <text>`: the same through JetStream,
+//!   waiting for the stream's acknowledgement: the least a send that
+//!   reports "stored" can do (the stream must exist).
 //! - `bench-raw idle <url>`: connect, subscribe to `broadcast` and
 //!   `session.raw-idle`, say so on stderr, then wait (vs an idle `subscriber`).
 
@@ -25,9 +28,12 @@ fn main() -> ExitCode {
     };
     let outcome = match args.iter().map(String::as_str).collect::<Vec<_>>()[1..] {
         ["oneshot", url, text] => runtime.block_on(oneshot(url, text)),
+        ["oneshot-stored", url, text] => runtime.block_on(oneshot_stored(url, text)),
         ["idle", url] => runtime.block_on(idle(url)),
         _ => {
-            eprintln!("usage: bench-raw oneshot <url> <text> | bench-raw idle <url>");
+            eprintln!(
+                "usage: bench-raw oneshot|oneshot-stored <url> <text> | bench-raw idle <url>"
+            );
             return ExitCode::from(2);
         }
     };
@@ -44,6 +50,15 @@ async fn oneshot(url: &str, text: &str) -> Result<(), async_nats::Error> {
     let client = async_nats::connect(url).await?;
     client.publish("broadcast", text.to_owned().into()).await?;
     client.flush().await?;
+    Ok(())
+}
+
+async fn oneshot_stored(url: &str, text: &str) -> Result<(), async_nats::Error> {
+    let client = async_nats::connect(url).await?;
+    let js = async_nats::jetstream::new(client);
+    js.publish("broadcast", text.to_owned().into())
+        .await?
+        .await?;
     Ok(())
 }
 

@@ -110,6 +110,8 @@ pub struct Ctx {
     pub ours: Publisher,
     /// A plain async-nats connection.
     pub raw: Client,
+    /// The nats-server, for its CPU time.
+    pub server_pid: u32,
     /// The publisher's default sender, `user@host`.
     pub sender: String,
     pub plan: Plan,

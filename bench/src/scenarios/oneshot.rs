@@ -1,9 +1,13 @@
 //! One-shot send, as ops type it: the real `publisher send TEXT` process,
 //! start to exit, against `bench-raw oneshot`, which only connects,
-//! publishes the same text on `broadcast` and flushes. Runs alternate, after
-//! one untimed warm-up of each (page cache); the figure is the median.
+//! publishes the same text on `broadcast` and flushes. A third program,
+//! `bench-raw oneshot-stored`, publishes through the stream and waits for
+//! its acknowledgement, as `publisher send` must to report "stored": it
+//! splits the gap into what storing costs and what the publisher adds.
+//! Runs rotate, after one untimed warm-up of each (page cache; the first
+//! `publisher send` also creates the stream); the figure is the median.
 
-use super::{order, Side, TEXT_BYTES};
+use super::TEXT_BYTES;
 use crate::fleet::{self, Kind};
 use crate::procs::{die_with_parent, Binaries};
 use crate::stats::{median, percentile, ratio, round2};
@@ -15,23 +19,39 @@ use std::time::Instant;
 pub struct Oneshot {
     pub runs_each: usize,
     pub raw_ms: f64,
+    pub raw_stored_ms: f64,
     pub ours_ms: f64,
     pub raw_p90_ms: f64,
+    pub raw_stored_p90_ms: f64,
     pub ours_p90_ms: f64,
+    /// ours / raw: the figure with a target.
     pub ratio: f64,
+    /// ours / raw stored: what the publisher adds to a stored send.
+    pub stored_ratio: f64,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Program {
+    Raw,
+    RawStored,
+    Publisher,
 }
 
 /// Blocking: spawns processes one after the other.
 pub fn run(bins: &Binaries, url: &str, runs: usize) -> Result<Oneshot, String> {
     let text = fleet::text(Kind::Other, TEXT_BYTES);
-    let command = |side: Side| {
-        let mut cmd = match side {
-            Side::Raw => {
+    let command = |program: Program| {
+        let mut cmd = match program {
+            Program::Raw | Program::RawStored => {
                 let mut cmd = Command::new(bins.path("bench-raw"));
-                cmd.args(["oneshot", url]);
+                let verb = match program {
+                    Program::Raw => "oneshot",
+                    _ => "oneshot-stored",
+                };
+                cmd.args([verb, url]);
                 cmd
             }
-            Side::Ours => {
+            Program::Publisher => {
                 let mut cmd = Command::new(bins.path("publisher"));
                 cmd.args(["--server", url, "send"]);
                 cmd
@@ -46,27 +66,31 @@ pub fn run(bins: &Binaries, url: &str, runs: usize) -> Result<Oneshot, String> {
         die_with_parent(&mut cmd);
         cmd
     };
-    let once = |side: Side| -> Result<f64, String> {
+    let once = |program: Program| -> Result<f64, String> {
         let start = Instant::now();
-        let out = command(side)
+        let out = command(program)
             .output()
-            .map_err(|e| format!("cannot run the {side:?} one-shot: {e}"))?;
+            .map_err(|e| format!("cannot run the {program:?} one-shot: {e}"))?;
         let ms = start.elapsed().as_secs_f64() * 1e3;
         if !out.status.success() {
             return Err(format!(
-                "{side:?} one-shot failed ({}): {}",
+                "{program:?} one-shot failed ({}): {}",
                 out.status,
                 String::from_utf8_lossy(&out.stderr).trim()
             ));
         }
         Ok(ms)
     };
-    once(Side::Raw)?;
-    once(Side::Ours)?;
-    let mut times: [Vec<f64>; 2] = [Vec::new(), Vec::new()];
+    // The publisher first: it creates the stream the stored variant needs.
+    let all = [Program::Publisher, Program::Raw, Program::RawStored];
+    for program in all {
+        once(program)?;
+    }
+    let mut times: [Vec<f64>; 3] = Default::default();
     for rep in 0..runs {
-        for side in order(rep) {
-            times[side.index()].push(once(side)?);
+        for i in 0..3 {
+            let program = all[(i + rep) % 3];
+            times[program as usize].push(once(program)?);
         }
     }
     let p90 = |v: &[f64]| {
@@ -74,14 +98,16 @@ pub fn run(bins: &Binaries, url: &str, runs: usize) -> Result<Oneshot, String> {
         us.sort_unstable();
         round2(percentile(&us, 90.0) as f64 / 1000.0)
     };
-    let raw = round2(median(&times[0]));
-    let ours = round2(median(&times[1]));
+    let [raw, raw_stored, ours] = times.each_ref().map(|t| round2(median(t)));
     Ok(Oneshot {
         runs_each: runs,
         raw_ms: raw,
+        raw_stored_ms: raw_stored,
         ours_ms: ours,
         raw_p90_ms: p90(&times[0]),
-        ours_p90_ms: p90(&times[1]),
+        raw_stored_p90_ms: p90(&times[1]),
+        ours_p90_ms: p90(&times[2]),
         ratio: ratio(ours, raw),
+        stored_ratio: ratio(ours, raw_stored),
     })
 }

@@ -27,7 +27,8 @@ pub async fn run(ctx: &Ctx) -> Result<Rtt, String> {
     let sessions = &ctx.fleet.sessions;
     let requests = ctx.plan.rtt_requests;
     let mut samples: [Vec<u64>; 2] = [Vec::new(), Vec::new()];
-    for i in 0..requests {
+    // Request 0 of each side is a warm-up, not counted.
+    for i in 0..=requests {
         // Spread over the sessions, the same one for both sides.
         let session = &sessions[(i * 7919) % sessions.len()].id;
         for side in order(i) {
@@ -46,7 +47,9 @@ pub async fn run(ctx: &Ctx) -> Result<Rtt, String> {
                         .await?
                 }
             }
-            samples[side.index()].push(now_ns() - start);
+            if i > 0 {
+                samples[side.index()].push(now_ns() - start);
+            }
         }
     }
     let [raw, ours] = samples.map(Latency::of_ns);

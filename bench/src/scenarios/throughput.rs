@@ -3,18 +3,21 @@
 //! so no client ever drops one), and the figure is messages handled per
 //! second, summed over the sessions.
 //!
-//! Three variants, rotating which runs first:
+//! Four variants, rotating which runs first:
 //! - raw: plain publish of the bare text on `raw.broadcast`;
 //! - ours: the publisher's path, a fresh envelope per message stored in the
-//!   stream, acknowledgements pipelined (at most [`ACK_WINDOW`] pending);
-//! - ours, live only: the same envelopes with the stream deleted (what a
-//!   server without JetStream does), to tell the stream's share of the cost
-//!   from the envelope's and the agent's.
+//!   stream, acknowledgements pipelined (at most [`ACK_WINDOW`] pending),
+//!   handled by the agent core;
+//! - ours, live only: the same with the stream deleted (what a server
+//!   without JetStream does): the stream's share of the cost;
+//! - raw, same bytes: our envelope and headers sent on `raw.broadcast` and
+//!   only counted: what carrying our bytes costs, without the agent's work.
 
 use super::Ctx;
 use crate::fleet::{self, Kind, Shared, RAW_BROADCAST, SUBSCRIPTION_CAPACITY};
 use crate::ours::{await_ack, Outgoing};
-use crate::stats::{median, ratio};
+use crate::procs::{cpu_ns_of, own_cpu_ns};
+use crate::stats::{median, ratio, round2};
 use async_nats::jetstream;
 use bytes::Bytes;
 use remote_message::{stream, Target};
@@ -40,13 +43,20 @@ enum Variant {
     Raw,
     Stored,
     Live,
+    RawSameBytes,
 }
 
 impl Variant {
-    /// All three, rotated by repetition.
-    fn order(rep: usize) -> [Variant; 3] {
-        let all = [Variant::Raw, Variant::Stored, Variant::Live];
-        std::array::from_fn(|i| all[(i + rep) % 3])
+    const ALL: [Variant; 4] = [
+        Variant::Raw,
+        Variant::Stored,
+        Variant::Live,
+        Variant::RawSameBytes,
+    ];
+
+    /// All of them, rotated by repetition.
+    fn order(rep: usize) -> [Variant; 4] {
+        std::array::from_fn(|i| Self::ALL[(i + rep) % Self::ALL.len()])
     }
 }
 
@@ -60,12 +70,39 @@ pub struct Throughput {
     pub raw_msgs_per_s: f64,
     pub ours_msgs_per_s: f64,
     pub ours_live_msgs_per_s: f64,
+    pub raw_same_bytes_msgs_per_s: f64,
+    /// CPU per message handled by one session, µs (median of runs): the
+    /// bench process (publisher and the 10 sessions) and the nats-server.
+    pub raw_cpu_us: CpuPerMessage,
+    pub ours_cpu_us: CpuPerMessage,
+    pub ours_live_cpu_us: CpuPerMessage,
+    pub raw_same_bytes_cpu_us: CpuPerMessage,
     /// Ours' wire payload per message (envelope JSON); raw sends the bare text.
     pub ours_payload_bytes: usize,
     /// ours / raw: the figure with a target.
     pub ratio: f64,
     /// ours live only / raw.
     pub live_ratio: f64,
+    /// raw same bytes / raw.
+    pub same_bytes_ratio: f64,
+}
+
+/// CPU per message handled by one session, µs.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct CpuPerMessage {
+    pub clients: f64,
+    pub server: f64,
+}
+
+impl CpuPerMessage {
+    fn median(runs: &[CpuPerMessage]) -> CpuPerMessage {
+        let pick =
+            |f: fn(&CpuPerMessage) -> f64| round2(median(&runs.iter().map(f).collect::<Vec<_>>()));
+        CpuPerMessage {
+            clients: pick(|c| c.clients),
+            server: pick(|c| c.server),
+        }
+    }
 }
 
 pub async fn run(ctx: &Ctx, text_bytes: usize, messages: usize) -> Result<Throughput, String> {
@@ -83,7 +120,8 @@ pub async fn run(ctx: &Ctx, text_bytes: usize, messages: usize) -> Result<Throug
         .payload
         .len();
     let js = jetstream::new(ctx.ours.client.clone());
-    let mut rates: [Vec<f64>; 3] = Default::default();
+    let mut rates: [Vec<f64>; 4] = Default::default();
+    let mut cpu: [Vec<CpuPerMessage>; 4] = Default::default();
     for rep in 0..ctx.plan.throughput_reps {
         for variant in Variant::order(rep) {
             if variant == Variant::Live {
@@ -94,6 +132,7 @@ pub async fn run(ctx: &Ctx, text_bytes: usize, messages: usize) -> Result<Throug
             shared.reset_counts(n);
             let mut acks = VecDeque::with_capacity(ACK_WINDOW);
             let start = Instant::now();
+            let cpu_before = (own_cpu_ns(), cpu_ns_of(ctx.server_pid));
             for i in 0..messages as u64 {
                 if i % 256 == 0 && i > WINDOW {
                     caught_up(shared, n, i - WINDOW).await.map_err(|got| {
@@ -124,6 +163,13 @@ pub async fn run(ctx: &Ctx, text_bytes: usize, messages: usize) -> Result<Throug
                             .await
                             .map_err(|e| failed(&e))?;
                     }
+                    Variant::RawSameBytes => {
+                        let m = Outgoing::new(None, text.clone(), &ctx.sender, None);
+                        ctx.raw
+                            .publish_with_headers(RAW_BROADCAST, m.headers, m.payload)
+                            .await
+                            .map_err(|e| failed(&e))?;
+                    }
                 }
             }
             for ack in acks {
@@ -136,7 +182,13 @@ pub async fn run(ctx: &Ctx, text_bytes: usize, messages: usize) -> Result<Throug
                 )
             })?;
             let secs = start.elapsed().as_secs_f64();
-            rates[variant as usize].push((messages * n) as f64 / secs);
+            let handled = (messages * n) as f64;
+            rates[variant as usize].push(handled / secs);
+            let per_message = |ns: u64| ns as f64 / 1e3 / handled;
+            cpu[variant as usize].push(CpuPerMessage {
+                clients: per_message(own_cpu_ns().saturating_sub(cpu_before.0)),
+                server: per_message(cpu_ns_of(ctx.server_pid).saturating_sub(cpu_before.1)),
+            });
             if variant == Variant::Live {
                 stream::get_or_create(&js)
                     .await
@@ -144,7 +196,9 @@ pub async fn run(ctx: &Ctx, text_bytes: usize, messages: usize) -> Result<Throug
             }
         }
     }
-    let [raw, ours, live] = rates.map(|r| median(&r).round());
+    let [raw, ours, live, same_bytes] = rates.map(|r| median(&r).round());
+    let [raw_cpu_us, ours_cpu_us, ours_live_cpu_us, raw_same_bytes_cpu_us] =
+        cpu.map(|c| CpuPerMessage::median(&c));
     Ok(Throughput {
         text_bytes,
         sessions: n,
@@ -153,9 +207,15 @@ pub async fn run(ctx: &Ctx, text_bytes: usize, messages: usize) -> Result<Throug
         raw_msgs_per_s: raw,
         ours_msgs_per_s: ours,
         ours_live_msgs_per_s: live,
+        raw_same_bytes_msgs_per_s: same_bytes,
+        raw_cpu_us,
+        ours_cpu_us,
+        ours_live_cpu_us,
+        raw_same_bytes_cpu_us,
         ours_payload_bytes,
         ratio: ratio(ours, raw),
         live_ratio: ratio(live, raw),
+        same_bytes_ratio: ratio(same_bytes, raw),
     })
 }
 
