@@ -67,6 +67,17 @@ impl Latency {
             samples: samples.len(),
         }
     }
+
+    /// The median of each figure over several summaries (e.g. rounds).
+    pub fn median_of(all: &[Latency]) -> Latency {
+        let pick = |f: fn(&Latency) -> f64| round2(median(&all.iter().map(f).collect::<Vec<_>>()));
+        Latency {
+            p50_us: pick(|l| l.p50_us),
+            p99_us: pick(|l| l.p99_us),
+            max_us: pick(|l| l.max_us),
+            samples: all.iter().map(|l| l.samples).sum(),
+        }
+    }
 }
 
 #[cfg(test)]
