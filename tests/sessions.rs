@@ -70,7 +70,9 @@ fn sessions_lists_exactly_the_live_agents() {
     assert_eq!(users, ["carl", "vanessa", "vanessa"]);
     let mut keys: Vec<_> = all[1].as_object().unwrap().keys().cloned().collect();
     keys.sort();
-    let documented = ["host", "id", "labels", "os", "since", "user", "version", "xkey"];
+    let documented = [
+        "host", "id", "labels", "os", "since", "user", "version", "xkey",
+    ];
     assert_eq!(keys, documented);
     assert!(all[1]["xkey"].as_str().unwrap().starts_with('X'));
     assert_eq!(all[1]["labels"], serde_json::json!({"dept": "sales"}));
