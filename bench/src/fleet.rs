@@ -13,7 +13,7 @@
 
 use crate::stats::now_ns;
 use async_nats::service::PingResponse;
-use async_nats::{Client, ConnectOptions, RequestErrorKind, Subscriber};
+use async_nats::{Client, ConnectOptions, Subscriber};
 use bytes::Bytes;
 use futures::stream::SelectAll;
 use futures::StreamExt;
@@ -320,7 +320,7 @@ async fn connect(
                 .map_err(|e| failed("subscribe", &e))?,
         );
     }
-    round_trip(&client)
+    remote_message::connection::round_trip(&client)
         .await
         .map_err(|e| failed("round trip", &e))?;
     tokio::spawn(run_agent(agent, index, shared.clone()));
@@ -329,17 +329,6 @@ async fn connect(
         id: info.id,
         client,
     })
-}
-
-/// Returns once the server has processed everything `client` sent before,
-/// e.g. its subscriptions. `Client::flush` is not enough: in async-nats it
-/// only empties the socket buffer. A request nobody serves is answered
-/// "no responders" by the server itself, in order.
-pub async fn round_trip(client: &Client) -> Result<(), async_nats::RequestError> {
-    match client.request("bench.round-trip", Bytes::new()).await {
-        Err(e) if e.kind() == RequestErrorKind::NoResponders => Ok(()),
-        other => other.map(|_| ()),
-    }
 }
 
 /// Ours: the agent core's loop, as the `subscriber` runner drives it, with

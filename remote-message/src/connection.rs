@@ -1,7 +1,7 @@
 //! NATS connection options, defined once for both binaries and named like the
 //! `nats` CLI's, plus error text that says what to do and never shows a secret.
 
-use async_nats::{ConnectError, ConnectErrorKind, ConnectOptions, ServerAddr};
+use async_nats::{ConnectError, ConnectErrorKind, ConnectOptions, RequestErrorKind, ServerAddr};
 use std::error::Error as _;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -309,6 +309,18 @@ fn readable(flag: &str, path: &Path) -> Result<(), SetupError> {
     std::fs::metadata(path)
         .map(|_| ())
         .map_err(|e| file_error(flag, "a PEM file", path, e))
+}
+
+/// Returns once the server has processed everything `client` sent before
+/// it, e.g. the subscriptions (re)sent on connect. `Client::flush` is not
+/// enough: in async-nats it only empties the socket buffer. A request on a
+/// fresh inbox nobody serves is answered "no responders" by the server
+/// itself, in order; agents may publish on `_INBOX.>` in the broker roles.
+pub async fn round_trip(client: &async_nats::Client) -> Result<(), async_nats::RequestError> {
+    match client.request(client.new_inbox(), Default::default()).await {
+        Err(e) if e.kind() == RequestErrorKind::NoResponders => Ok(()),
+        other => other.map(|_| ()),
+    }
 }
 
 #[cfg(test)]

@@ -20,7 +20,7 @@ use crate::screen::Screen;
 use crate::state::{self, StateFile};
 use async_nats::{Client, Event};
 use jiff::Timestamp;
-use remote_message::connection::ConnectionArgs;
+use remote_message::connection::{self, ConnectionArgs};
 use remote_message::stream::StreamError;
 use remote_message::{exit, SessionId, Target};
 use std::future::Future;
@@ -123,8 +123,8 @@ pub async fn run(cli: Cli) -> i32 {
             return exit::SERVER;
         }
     };
-    // Every subscription is queued before the event loop runs, so the flush
-    // that follows the first Connected event confirms all of them.
+    // Every subscription is queued before the event loop runs, so the round
+    // trip that follows the first Connected event confirms all of them.
     let mut agent = match Agent::start(client.clone(), &info).await {
         Ok(agent) => agent
             .with_catch_up_window(cli.catch_up_window)
@@ -363,7 +363,7 @@ impl LinkState {
                 };
                 self.connected_before = true;
                 self.outage_reported = false;
-                // The subscriptions are (re)sent on connect; a flush round trip
+                // The subscriptions are (re)sent on connect; a round trip
                 // proves the server has them before we say we are listening.
                 let client = client.clone();
                 let live_tx = self.live_tx.clone();
@@ -371,7 +371,7 @@ impl LinkState {
                     format!("{verb} to NATS at {servers}; subscribed to broadcast and {personal}");
                 tokio::spawn(async move {
                     let live_since = Timestamp::now();
-                    match client.flush().await {
+                    match connection::round_trip(&client).await {
                         Ok(()) => {
                             info!("{line}");
                             let _ = live_tx.send(live_since);
