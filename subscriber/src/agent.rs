@@ -168,7 +168,7 @@ impl Agent {
 
     /// Remembers what was shown in `state` (and starts from what it holds).
     pub fn with_state(mut self, state: StateFile, brand_new: bool) -> Agent {
-        self.seen = Seen::from_recent(&state.state.recent);
+        self.seen = Seen::from_recent(state.state.recent.iter().map(String::as_str));
         self.created_at = state.state.created_at;
         self.last_seen = state.state.last_seen;
         self.brand_new = brand_new;
@@ -275,7 +275,7 @@ impl Agent {
         }
         self.brand_new = false;
         self.last_seen = self.last_seen.max(live_since);
-        self.save();
+        self.persist(None);
         if read > 0 {
             info!(
                 "caught up: {} missed message(s) to show, of {read} stored since {start}",
@@ -288,9 +288,9 @@ impl Agent {
     /// Records a message as shown, before it is shown: a crash right after
     /// loses that one message rather than showing it twice on restart.
     pub fn mark_shown(&mut self, delivery: &Delivery) {
-        if self.seen.insert(delivery.message.id.clone()) {
+        if self.seen.insert(&delivery.message.id) {
             self.last_seen = self.last_seen.max(Timestamp::now());
-            self.save();
+            self.persist(Some(&delivery.message.id));
         }
     }
 
@@ -461,16 +461,15 @@ impl Agent {
         }
     }
 
-    fn save(&mut self) {
+    /// Saves the position, and the message just shown, if any.
+    fn persist(&mut self, shown: Option<&str>) {
         // While a catch-up is pending, a restart must still start from it.
         let last_seen = match self.catch_up_from {
             Some(from) => self.last_seen.min(from + signed(CATCH_UP_REWIND)),
             None => self.last_seen,
         };
         if let Some(file) = &mut self.state {
-            file.state.last_seen = last_seen;
-            file.state.recent = self.seen.recent().clone();
-            file.save();
+            file.record(last_seen, shown, self.seen.recent());
         }
     }
 }

@@ -4,7 +4,13 @@
 //!
 //! Layout of `--state-dir` (default: the user's state directory):
 //! - `default-session`: the id of the agent started without `--session-id`;
-//! - `<id>.json`: that session's state, rewritten atomically (temp + rename);
+//! - `<id>.json`: that session's state, rewritten atomically (temp + rename)
+//!   at start and every [`RECENT_CAPACITY`] messages;
+//! - `<id>.journal`: one JSON line appended per message shown since then
+//!   (its id and the position), so showing a message costs one small write,
+//!   not a rewrite of 10,000 ids. A process killed at any instant loses no
+//!   line it wrote (the kernel keeps it); a machine that loses power may lose
+//!   the last few, which then show again;
 //! - `<id>.xkey`: that session's sealing key (a secret: mode 0600);
 //! - `<id>.lock`: held (flock) while an agent runs as `<id>`, so two agents
 //!   never share or corrupt one state.
@@ -12,10 +18,11 @@
 use jiff::Timestamp;
 use remote_message::{sealing, SessionId};
 use serde::{Deserialize, Serialize};
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashSet, VecDeque};
 use std::fs::{self, File, OpenOptions};
-use std::io::Write;
+use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use tracing::warn;
 
 /// How many recently shown message ids are kept for de-duplication.
@@ -48,29 +55,31 @@ impl State {
 }
 
 /// Ids already shown, for exactly-once display across the live path,
-/// catch-up and restarts. Bounded: the oldest ids fall out first.
+/// catch-up and restarts. Bounded: the oldest ids fall out first. Each id is
+/// stored once, shared by the set and the queue; the hasher is seeded per
+/// process (ids come from the wire), and faster than SipHash.
 #[derive(Debug, Default)]
 pub struct Seen {
-    ids: HashMap<String, ()>,
-    order: VecDeque<String>,
+    ids: HashSet<Arc<str>, foldhash::fast::RandomState>,
+    order: VecDeque<Arc<str>>,
 }
 
 impl Seen {
-    pub fn from_recent(recent: &VecDeque<String>) -> Seen {
+    pub fn from_recent<'a>(recent: impl IntoIterator<Item = &'a str>) -> Seen {
         let mut seen = Seen::default();
         for id in recent {
-            seen.insert(id.clone());
+            seen.insert(id);
         }
         seen
     }
 
     pub fn contains(&self, id: &str) -> bool {
-        self.ids.contains_key(id)
+        self.ids.contains(id)
     }
 
     /// Records `id`; false when it was already there.
-    pub fn insert(&mut self, id: String) -> bool {
-        if self.ids.contains_key(&id) {
+    pub fn insert(&mut self, id: &str) -> bool {
+        if self.ids.contains(id) {
             return false;
         }
         if self.order.len() == RECENT_CAPACITY {
@@ -78,14 +87,25 @@ impl Seen {
                 self.ids.remove(&oldest);
             }
         }
-        self.ids.insert(id.clone(), ());
+        let id: Arc<str> = Arc::from(id);
+        self.ids.insert(id.clone());
         self.order.push_back(id);
         true
     }
 
-    pub fn recent(&self) -> &VecDeque<String> {
-        &self.order
+    /// The ids, oldest first.
+    pub fn recent(&self) -> impl Iterator<Item = &str> {
+        self.order.iter().map(|id| &**id)
     }
+}
+
+/// One line of the journal: a message shown (or, without `id`, only the
+/// position moved) and the position to resume from.
+#[derive(Serialize, Deserialize)]
+struct Entry<'a> {
+    last_seen: Timestamp,
+    #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
+    id: Option<std::borrow::Cow<'a, str>>,
 }
 
 /// Why the state directory cannot be used.
@@ -102,13 +122,17 @@ pub enum StateError {
     InUse(SessionId, PathBuf),
 }
 
-/// A session's state file, locked for this process.
+/// A session's state file and journal, locked for this process.
 pub struct StateFile {
     path: PathBuf,
     _lock: File,
     pub state: State,
     /// True when there was no usable state: a brand-new session.
     pub fresh: bool,
+    /// Appended to after each message shown; `None` after a write failed.
+    journal: Option<File>,
+    /// Lines in the journal since the last snapshot.
+    journal_lines: usize,
 }
 
 /// The default state directory: `$XDG_STATE_HOME/remote-message`, else
@@ -171,14 +195,68 @@ impl StateFile {
                 None
             }
         };
-        let file = StateFile {
+        let fresh = loaded.is_none();
+        let mut state = loaded.unwrap_or_else(|| State::new(id));
+        let journal_path = path.with_extension("journal");
+        replay(&journal_path, &mut state);
+        let mut file = StateFile {
             path,
             _lock: lock,
-            fresh: loaded.is_none(),
-            state: loaded.unwrap_or_else(|| State::new(id)),
+            fresh,
+            state,
+            journal: None,
+            journal_lines: 0,
         };
+        // The journal is folded into a fresh snapshot, then starts empty.
         file.save();
+        file.journal = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&journal_path)
+            .and_then(|journal| journal.set_len(0).map(|()| journal))
+            .map_err(|e| {
+                warn!(
+                    "cannot open the journal {} ({e}): the state is saved whole after each message",
+                    journal_path.display()
+                )
+            })
+            .ok();
         Ok(file)
+    }
+
+    /// Remembers one message shown (`shown`) or only a new position: one
+    /// line appended to the journal; a new snapshot once it holds as many
+    /// lines as the snapshot keeps ids (`recent` is every id kept, oldest
+    /// first, for that snapshot).
+    pub fn record<'a>(
+        &mut self,
+        last_seen: Timestamp,
+        shown: Option<&str>,
+        recent: impl Iterator<Item = &'a str>,
+    ) {
+        self.state.last_seen = last_seen;
+        let journaled = self.journal_lines < RECENT_CAPACITY
+            && self.journal.as_mut().is_some_and(|journal| {
+                let entry = Entry {
+                    last_seen,
+                    id: shown.map(Into::into),
+                };
+                let mut line = serde_json::to_vec(&entry).expect("an entry serializes");
+                line.push(b'\n');
+                journal.write_all(&line).is_ok()
+            });
+        if journaled {
+            self.journal_lines += 1;
+            return;
+        }
+        self.state.recent = recent.map(str::to_owned).collect();
+        self.save();
+        if let Some(journal) = &self.journal {
+            if journal.set_len(0).is_err() {
+                self.journal = None; // appending to it could not be undone
+            }
+        }
+        self.journal_lines = 0;
     }
 
     pub fn session_id(&self) -> &SessionId {
@@ -209,12 +287,42 @@ impl StateFile {
         sealing::key_from_seed(&seed).expect("a new seed is valid")
     }
 
-    /// Writes the state; a failure is logged, never fatal.
-    pub fn save(&self) {
+    /// Writes the snapshot; a failure is logged, never fatal.
+    fn save(&self) {
         let bytes = serde_json::to_vec(&self.state).expect("state serializes");
         if let Err(e) = write_atomically(&self.path, &bytes) {
             warn!("cannot save state to {} ({e})", self.path.display());
         }
+    }
+}
+
+/// Applies the journal's lines to the snapshot it follows. A line cut short
+/// (the process died while writing it) or damaged is skipped.
+fn replay(path: &Path, state: &mut State) {
+    let Ok(file) = File::open(path) else {
+        return;
+    };
+    let mut damaged = 0;
+    for line in BufReader::new(file).split(b'\n') {
+        let Ok(line) = line else { break };
+        match serde_json::from_slice::<Entry>(&line) {
+            Ok(entry) => {
+                state.last_seen = entry.last_seen;
+                if let Some(id) = entry.id {
+                    if state.recent.len() == RECENT_CAPACITY {
+                        state.recent.pop_front();
+                    }
+                    state.recent.push_back(id.into_owned());
+                }
+            }
+            Err(_) => damaged += 1,
+        }
+    }
+    if damaged > 0 {
+        warn!(
+            "journal {}: skipped {damaged} damaged line(s)",
+            path.display()
+        );
     }
 }
 
@@ -313,16 +421,65 @@ mod tests {
         assert!(file.state.recent.is_empty());
     }
 
+    /// Messages recorded one line each come back after a restart, in order,
+    /// with the last position; a line cut short by a crash is skipped; past
+    /// the capacity the journal is folded into a snapshot.
+    #[test]
+    fn journal_replays_after_a_restart_and_compacts() {
+        let dir = tempfile::tempdir().unwrap();
+        let carl: SessionId = "carl".parse().unwrap();
+        let journal = dir.path().join("carl.journal");
+        let mut seen = Seen::default();
+        let mut file = StateFile::open(dir.path(), Some(carl.clone())).unwrap();
+        let t0 = file.state.last_seen;
+        for (i, id) in ["m1", "m2", "m3"].into_iter().enumerate() {
+            seen.insert(id);
+            let at = t0 + jiff::SignedDuration::from_secs(i as i64 + 1);
+            file.record(at, Some(id), seen.recent());
+        }
+        let t_end = t0 + jiff::SignedDuration::from_secs(10);
+        file.record(t_end, None, seen.recent());
+        assert_eq!(fs::read_to_string(&journal).unwrap().lines().count(), 4);
+        drop(file);
+        // A crash in the middle of a line.
+        let mut raw = OpenOptions::new().append(true).open(&journal).unwrap();
+        raw.write_all(br#"{"last_seen":"2026-"#).unwrap();
+        drop(raw);
+
+        let file = StateFile::open(dir.path(), Some(carl.clone())).unwrap();
+        assert_eq!(file.state.recent, ["m1", "m2", "m3"]);
+        assert_eq!(file.state.last_seen, t_end);
+        // Folded into the snapshot at start: the journal begins empty.
+        assert_eq!(fs::read(&journal).unwrap().len(), 0);
+
+        let mut file = file;
+        let mut seen = Seen::from_recent(file.state.recent.iter().map(String::as_str));
+        for i in 0..RECENT_CAPACITY + 5 {
+            let id = format!("n{i}");
+            seen.insert(&id);
+            file.record(t_end, Some(&id), seen.recent());
+        }
+        let lines = fs::read_to_string(&journal).unwrap().lines().count();
+        assert!(lines < 10, "journal not compacted: {lines} lines");
+        drop(file);
+        let file = StateFile::open(dir.path(), Some(carl)).unwrap();
+        assert_eq!(file.state.recent.len(), RECENT_CAPACITY);
+        assert_eq!(
+            file.state.recent.back().map(String::as_str),
+            Some(format!("n{}", RECENT_CAPACITY + 4).as_str())
+        );
+    }
+
     #[test]
     fn seen_is_bounded_and_keeps_the_newest() {
         let mut seen = Seen::default();
-        assert!(seen.insert("a".into()));
-        assert!(!seen.insert("a".into()));
+        assert!(seen.insert("a"));
+        assert!(!seen.insert("a"));
         for i in 0..RECENT_CAPACITY {
-            seen.insert(i.to_string());
+            seen.insert(&i.to_string());
         }
         assert!(!seen.contains("a"));
         assert!(seen.contains(&(RECENT_CAPACITY - 1).to_string()));
-        assert_eq!(seen.recent().len(), RECENT_CAPACITY);
+        assert_eq!(seen.recent().count(), RECENT_CAPACITY);
     }
 }
