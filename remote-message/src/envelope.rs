@@ -8,8 +8,10 @@
 
 use crate::priority::Priority;
 use jiff::{Timestamp, Unit};
-use serde::Serialize;
+use serde::de::{Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 
 /// Header carrying the message id, which JetStream also uses for de-duplication.
 pub const MSG_ID_HEADER: &str = "Nats-Msg-Id";
@@ -203,6 +205,11 @@ pub fn decode(payload: &[u8], header_id: Option<&str>) -> Result<Incoming, Rejec
     // Only something that looks like an object is tried as JSON: `"hi"`, `42`
     // or `[1]` are shown as the text they are.
     if raw.trim_start().starts_with('{') {
+        // One typed pass, borrowing the strings; the general `Value` pass
+        // only for what it refuses (a repeated key, for instance).
+        if let Ok(wire) = serde_json::from_str::<Wire>(raw) {
+            return wire.into_incoming(fallback_id);
+        }
         if let Ok(Value::Object(object)) = serde_json::from_str::<Value>(raw) {
             return from_object(object, fallback_id);
         }
@@ -219,6 +226,111 @@ pub fn decode(payload: &[u8], header_id: Option<&str>) -> Result<Incoming, Rejec
         sig: None,
         format: Format::Text,
     })
+}
+
+/// The known fields of a JSON payload, each kept only when it is a string:
+/// the same lenient rules as [`from_object`], without building a `Value`.
+#[derive(Deserialize)]
+struct Wire<'a> {
+    #[serde(borrow, default)]
+    text: Lenient<'a>,
+    #[serde(borrow, default)]
+    id: Lenient<'a>,
+    #[serde(borrow, default)]
+    title: Lenient<'a>,
+    #[serde(borrow, default)]
+    sender: Lenient<'a>,
+    #[serde(borrow, default)]
+    sent_at: Lenient<'a>,
+    #[serde(borrow, default)]
+    expires_at: Lenient<'a>,
+    #[serde(borrow, default)]
+    priority: Lenient<'a>,
+    #[serde(borrow, default)]
+    signer: Lenient<'a>,
+    #[serde(borrow, default)]
+    sig: Lenient<'a>,
+}
+
+impl Wire<'_> {
+    fn into_incoming(self, fallback_id: impl FnOnce() -> String) -> Result<Incoming, Rejection> {
+        let text = self.text.owned().ok_or(Rejection::NoText)?;
+        Ok(Incoming {
+            id: self.id.owned().unwrap_or_else(fallback_id),
+            text,
+            title: self.title.owned(),
+            sent_at: self.sent_at.get().and_then(|s| s.parse().ok()),
+            sender: self.sender.owned(),
+            expires_at: self.expires_at.get().and_then(|s| s.parse().ok()),
+            priority: self
+                .priority
+                .get()
+                .and_then(Priority::from_wire)
+                .unwrap_or_default(),
+            signer: self.signer.owned(),
+            sig: self.sig.owned(),
+            format: Format::Json,
+        })
+    }
+}
+
+/// Any JSON value, of which only a non-blank string is kept.
+#[derive(Default)]
+struct Lenient<'a>(Option<Cow<'a, str>>);
+
+impl Lenient<'_> {
+    fn get(&self) -> Option<&str> {
+        self.0.as_deref()
+    }
+
+    fn owned(self) -> Option<String> {
+        self.0.map(Cow::into_owned)
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Lenient<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> Visitor<'de> for Visit {
+            type Value = Lenient<'de>;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Lenient((!v.trim().is_empty()).then_some(Cow::Borrowed(v))))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Lenient(
+                    (!v.trim().is_empty()).then(|| Cow::Owned(v.to_owned())),
+                ))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+                Ok(Lenient(None))
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+                Ok(Lenient(None))
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+                Ok(Lenient(None))
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+                Ok(Lenient(None))
+            }
+            fn visit_unit<E>(self) -> Result<Self::Value, E> {
+                Ok(Lenient(None))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(Lenient(None))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(Lenient(None))
+            }
+        }
+        deserializer.deserialize_any(Visit)
+    }
 }
 
 fn from_object(
@@ -410,6 +522,34 @@ mod tests {
             );
         }
         assert_eq!(decode(b"plain", None).unwrap().priority, Priority::Normal);
+    }
+
+    /// The fast typed pass reads every payload exactly as the general one.
+    #[test]
+    fn typed_and_general_decoding_agree() {
+        let payloads = [
+            r#"{"text":"hi"}"#,
+            r#"{"text":"a \"quoted\" \u00e9 line\nbreak","title":"T","id":"x-1"}"#,
+            r#"{"text":"hi","title":7,"sent_at":"yesterday","sender":null,"future":{"x":[1,{"y":2}]}}"#,
+            r#"{"text":"hi","sent_at":"2026-11-22T21:00:00.123Z","expires_at":"2026-11-22T23:00:00Z"}"#,
+            r#"{"text":"hi","priority":"urgent","signer":"U1","sig":"s","list":[true,false,1.5,-3]}"#,
+            r#"{"text":"  ","title":"t"}"#,
+            r#"{"text":["no"]}"#,
+            r#"{"id":"only"}"#,
+        ];
+        for raw in payloads {
+            let general = match serde_json::from_str::<Value>(raw).unwrap() {
+                Value::Object(object) => from_object(object, || "fallback".into()),
+                other => panic!("{other}"),
+            };
+            let typed = serde_json::from_str::<Wire>(raw)
+                .unwrap()
+                .into_incoming(|| "fallback".into());
+            assert_eq!(typed, general, "{raw}");
+        }
+        // A repeated key: the general pass decides (the last one wins).
+        let got = decode(br#"{"text":"first","text":"second"}"#, None).unwrap();
+        assert_eq!(got.text, "second");
     }
 
     #[test]
