@@ -54,11 +54,11 @@ impl Failure {
 /// Runs the command line and returns the exit code.
 pub fn main() -> i32 {
     let argv = cli::join_wait_durations(std::env::args_os());
-    let layered = match config::before_parse(&cli::Cli::command(), argv) {
-        Ok(layered) => layered,
+    let mut command = cli::Cli::command();
+    let cli: cli::Cli = match config::before_parse(&mut command, argv) {
+        Ok(layered) => layered.parse(command),
         Err(code) => return code,
     };
-    let cli = cli::try_parse_from(&layered.argv).unwrap_or_else(|e| layered.exit(e));
     remote_message::logging::init();
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()

@@ -22,7 +22,7 @@
 //! typed by hand. Unknown keys are an error naming the key and the file.
 
 use clap::parser::ValueSource;
-use clap::{Arg, ArgAction, ArgMatches, Command};
+use clap::{Arg, ArgAction, ArgMatches, Command, FromArgMatches};
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
@@ -63,9 +63,25 @@ pub struct Layered {
     pub file: Option<PathBuf>,
     /// The keys the file contributed (values are not kept: they may be secrets).
     pub keys_used: Vec<String>,
+    /// The parse of `argv` already made, when the file added nothing to it.
+    matches: Option<ArgMatches>,
 }
 
 impl Layered {
+    /// The command line as `T`, parsed once when the file added nothing
+    /// (start-up time counts for a one-shot `publisher send`); exits on a
+    /// parse error as clap would.
+    pub fn parse<T: FromArgMatches>(mut self, mut command: Command) -> T {
+        let matches = match self.matches.take() {
+            Some(matches) => Ok(matches),
+            None => command.try_get_matches_from_mut(&self.argv),
+        };
+        matches
+            .and_then(|m| T::from_arg_matches(&m))
+            .map_err(|e| e.format(&mut command))
+            .unwrap_or_else(|e| self.exit(e))
+    }
+
     /// Ends the process for a parse error of [`Layered::argv`]; when the file
     /// contributed options, says so, since the error may be about one of them.
     pub fn exit(&self, err: clap::Error) -> ! {
@@ -87,8 +103,8 @@ impl Layered {
 /// What both binaries do before parsing their command line: answer
 /// `--generate`, then add the settings file's options. `Err` is the exit
 /// code when the process is done (generated, or a bad settings file).
-pub fn before_parse(command: &Command, argv: Vec<OsString>) -> Result<Layered, i32> {
-    if let Some(code) = crate::generate::intercept(command.clone(), &argv) {
+pub fn before_parse(command: &mut Command, argv: Vec<OsString>) -> Result<Layered, i32> {
+    if let Some(code) = crate::generate::intercept(command, &argv) {
         return Err(code);
     }
     layer(command, argv).map_err(|e| {
@@ -103,29 +119,30 @@ pub fn before_parse(command: &Command, argv: Vec<OsString>) -> Result<Layered, i
 /// Returns `argv` unchanged when it asks for help, a version or generated
 /// files, when it does not parse (the real parse will say why), or when
 /// there is no file.
-pub fn layer(command: &Command, argv: Vec<OsString>) -> Result<Layered, ConfigError> {
-    let unchanged = |argv| Layered {
+pub fn layer(command: &mut Command, argv: Vec<OsString>) -> Result<Layered, ConfigError> {
+    let unchanged = |argv, matches| Layered {
         argv,
         file: None,
         keys_used: Vec::new(),
+        matches,
     };
     if asks_for_something_else(&argv) {
-        return Ok(unchanged(argv));
+        return Ok(unchanged(argv, None));
     }
-    let Ok(matches) = command.clone().try_get_matches_from(&argv) else {
-        return Ok(unchanged(argv));
+    let Ok(matches) = command.try_get_matches_from_mut(&argv) else {
+        return Ok(unchanged(argv, None));
     };
     let (path, explicit) = match matches.get_one::<PathBuf>(CONFIG_ID) {
         Some(path) => (path.clone(), true),
         None => match default_path(command.get_name()) {
             Some(path) => (path, false),
-            None => return Ok(unchanged(argv)),
+            None => return Ok(unchanged(argv, Some(matches))),
         },
     };
     let text = match std::fs::read_to_string(&path) {
         Ok(text) => text,
         Err(e) if !explicit && e.kind() == std::io::ErrorKind::NotFound => {
-            return Ok(unchanged(argv))
+            return Ok(unchanged(argv, Some(matches)))
         }
         Err(e) => {
             return Err(ConfigError(format!(
@@ -142,6 +159,12 @@ pub fn layer(command: &Command, argv: Vec<OsString>) -> Result<Layered, ConfigEr
         ))
     })?;
     let settings = Settings::read(command, &matches, &path, table)?;
+    if settings.keys_used.is_empty() {
+        return Ok(Layered {
+            file: Some(path),
+            ..unchanged(argv, Some(matches))
+        });
+    }
     Ok(settings.apply(argv, path))
 }
 
@@ -235,6 +258,7 @@ impl Settings {
             argv,
             file: Some(path),
             keys_used: self.keys_used,
+            matches: None,
         }
     }
 }
@@ -362,7 +386,7 @@ mod tests {
         let f = file(toml);
         let mut argv: Vec<OsString> = vec!["toy".into(), "--config".into(), f.path().into()];
         argv.extend(args.iter().map(OsString::from));
-        let layered = layer(&Toy::command(), argv).map_err(|e| e.to_string())?;
+        let layered = layer(&mut Toy::command(), argv).map_err(|e| e.to_string())?;
         Toy::try_parse_from(layered.argv).map_err(|e| e.to_string())
     }
 
@@ -430,7 +454,7 @@ mod tests {
     fn unknown_keys_name_the_key_and_the_file() {
         let f = file("servre = \"nats://typo\"\n");
         let argv: Vec<OsString> = vec!["toy".into(), "--config".into(), f.path().into()];
-        let err = layer(&Toy::command(), argv).unwrap_err().to_string();
+        let err = layer(&mut Toy::command(), argv).unwrap_err().to_string();
         assert!(err.contains("`servre`"), "{err}");
         assert!(err.contains(&f.path().display().to_string()), "{err}");
         assert!(err.contains("server"), "lists the known keys: {err}");
@@ -458,9 +482,9 @@ mod tests {
             .iter()
             .map(OsString::from)
             .collect();
-        let err = layer(&Toy::command(), argv).unwrap_err().to_string();
+        let err = layer(&mut Toy::command(), argv).unwrap_err().to_string();
         assert!(err.contains("/nonexistent/x.toml"), "{err}");
-        let layered = layer(&Toy::command(), vec!["toy".into()]).unwrap();
+        let layered = layer(&mut Toy::command(), vec!["toy".into()]).unwrap();
         assert_eq!(layered.argv, ["toy"]);
     }
 
@@ -471,7 +495,7 @@ mod tests {
                 .iter()
                 .map(OsString::from)
                 .collect();
-            assert!(layer(&Toy::command(), argv).is_ok(), "{flag}");
+            assert!(layer(&mut Toy::command(), argv).is_ok(), "{flag}");
         }
     }
 }

@@ -34,7 +34,7 @@ pub struct GenerateArgs {
 /// `command` to stdout and returns the exit code; `None` otherwise. It runs
 /// before the real parse, so it works without the arguments a command
 /// otherwise requires (such as `publisher`'s subcommand).
-pub fn intercept(command: Command, argv: &[OsString]) -> Option<i32> {
+pub fn intercept(command: &Command, argv: &[OsString]) -> Option<i32> {
     let mut words = argv.iter().skip(1).take_while(|a| *a != "--");
     let kind = loop {
         let word = words.next()?.to_str().unwrap_or_default();
@@ -58,7 +58,7 @@ pub fn intercept(command: Command, argv: &[OsString]) -> Option<i32> {
         return Some(crate::exit::USAGE);
     };
     let mut out = io::stdout().lock();
-    match write(command, kind, &mut out).and_then(|()| out.flush()) {
+    match write(command.clone(), kind, &mut out).and_then(|()| out.flush()) {
         Ok(()) => Some(crate::exit::OK),
         Err(e) => {
             eprintln!("{name}: cannot write to stdout: {e}");
@@ -144,15 +144,15 @@ mod tests {
     fn only_generate_requests_are_intercepted() {
         let argv = |words: &[&str]| -> Vec<OsString> { words.iter().map(Into::into).collect() };
         assert_eq!(
-            intercept(Toy::command(), &argv(&["toy", "--server", "x"])),
+            intercept(&Toy::command(), &argv(&["toy", "--server", "x"])),
             None
         );
         assert_eq!(
-            intercept(Toy::command(), &argv(&["toy", "--", "--generate", "man"])),
+            intercept(&Toy::command(), &argv(&["toy", "--", "--generate", "man"])),
             None
         );
         assert_eq!(
-            intercept(Toy::command(), &argv(&["toy", "--generate=bogus"])),
+            intercept(&Toy::command(), &argv(&["toy", "--generate=bogus"])),
             Some(crate::exit::USAGE)
         );
     }

@@ -25,16 +25,16 @@ pub mod runner;
 pub mod screen;
 pub mod state;
 
-use clap::{CommandFactory, Parser};
+use clap::CommandFactory;
 use remote_message::{config, exit};
 
 /// Runs the command line and returns the exit code.
 pub fn main() -> i32 {
-    let layered = match config::before_parse(&cli::Cli::command(), std::env::args_os().collect()) {
-        Ok(layered) => layered,
+    let mut command = cli::Cli::command();
+    let cli: cli::Cli = match config::before_parse(&mut command, std::env::args_os().collect()) {
+        Ok(layered) => layered.parse(command),
         Err(code) => return code,
     };
-    let cli = cli::Cli::try_parse_from(&layered.argv).unwrap_or_else(|e| layered.exit(e));
     remote_message::logging::init();
     // One thread: an idle agent on a laptop should cost next to nothing.
     match tokio::runtime::Builder::new_current_thread()
