@@ -4,6 +4,10 @@
 //! One ephemeral pull consumer per subject (nats-server 2.9 has no
 //! multi-filter consumers), merged by stream sequence; each consumer starts
 //! at a time and reads exactly the messages pending when it was created.
+//! At most [`MOST_PER_SUBJECT`] messages per subject are kept, the newest:
+//! memory stays bounded whatever was stored (a flood of junk on
+//! `broadcast`), and more could not be told apart from what was shown
+//! anyway (the agent remembers that many ids).
 
 use async_nats::jetstream::consumer::{pull, AckPolicy, DeliverPolicy};
 use async_nats::jetstream::Context;
@@ -12,12 +16,20 @@ use jiff::Timestamp;
 use remote_message::stream::{self, StreamError};
 use std::time::Duration;
 
-/// Longest one catch-up attempt may take before it is abandoned and tried
-/// again (e.g. while a cluster elects a new leader).
-const FETCH_LIMIT: Duration = Duration::from_secs(5);
+/// Longest one catch-up may go without progress (a batch, an API answer)
+/// before it is abandoned and tried again (e.g. while a cluster elects a new
+/// leader). A limit on progress, not on the whole: a long backlog (a flood
+/// of junk on `broadcast`) is read to the end, never retried forever.
+const STALL_LIMIT: Duration = Duration::from_secs(5);
+
+/// Messages asked for per fetch (under the client's per-subscription buffer).
+const BATCH: usize = 1000;
 
 /// Longest one JetStream API request of a catch-up may wait.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Most messages one catch-up keeps per subject.
+pub const MOST_PER_SUBJECT: usize = crate::state::RECENT_CAPACITY;
 
 /// A message read back from the stream.
 pub struct Stored {
@@ -32,9 +44,19 @@ pub async fn since(
     subjects: &[String],
     start: Timestamp,
 ) -> Result<Vec<Stored>, StreamError> {
-    tokio::time::timeout(FETCH_LIMIT, read_all(js, subjects, start))
-        .await
-        .map_err(|_| StreamError::Other(format!("catch-up took longer than {FETCH_LIMIT:?}")))?
+    read_all(js, subjects, start).await
+}
+
+/// `step`, or an error once it made no progress for [`STALL_LIMIT`].
+async fn progress<T, E: std::fmt::Display>(
+    step: impl std::future::Future<Output = Result<T, E>>,
+) -> Result<T, StreamError> {
+    match tokio::time::timeout(STALL_LIMIT, step).await {
+        Ok(done) => done.map_err(|e| StreamError::Other(e.to_string())),
+        Err(_) => Err(StreamError::Other(format!(
+            "catch-up made no progress for {STALL_LIMIT:?}"
+        ))),
+    }
 }
 
 async fn read_all(
@@ -43,44 +65,54 @@ async fn read_all(
     start: Timestamp,
 ) -> Result<Vec<Stored>, StreamError> {
     let other = |e: &dyn std::fmt::Display| StreamError::Other(e.to_string());
-    let Some(stream) = stream::get(js).await? else {
+    let found = tokio::time::timeout(STALL_LIMIT, stream::get(js))
+        .await
+        .map_err(|_| other(&format!("no stream answer within {STALL_LIMIT:?}")))?;
+    let Some(stream) = found? else {
         return Ok(Vec::new()); // never created: nothing was ever stored
     };
     let start_time = time::OffsetDateTime::from_unix_timestamp_nanos(start.as_nanosecond())
         .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
     let mut all = Vec::new();
     for subject in subjects {
-        let mut consumer = stream
-            .create_consumer(pull::Config {
-                filter_subject: subject.clone(),
-                deliver_policy: DeliverPolicy::ByStartTime { start_time },
-                ack_policy: AckPolicy::None,
-                inactive_threshold: Duration::from_secs(60),
-                // One replica in memory: placed on a live node at once, even
-                // while a node of the stream's cluster is down.
-                num_replicas: 1,
-                memory_storage: true,
-                ..Default::default()
-            })
-            .await
-            .map_err(|e| other(&e))?;
-        let mut pending = consumer.info().await.map_err(|e| other(&e))?.num_pending;
+        let mut kept = std::collections::VecDeque::new();
+        let mut skipped = 0u64;
+        let mut consumer = progress(stream.create_consumer(pull::Config {
+            filter_subject: subject.clone(),
+            deliver_policy: DeliverPolicy::ByStartTime { start_time },
+            ack_policy: AckPolicy::None,
+            inactive_threshold: Duration::from_secs(60),
+            // One replica in memory: placed on a live node at once, even
+            // while a node of the stream's cluster is down.
+            num_replicas: 1,
+            memory_storage: true,
+            ..Default::default()
+        }))
+        .await?;
+        let mut pending = progress(consumer.info()).await?.num_pending;
         while pending > 0 {
-            let mut batch = consumer
-                .fetch()
-                .max_messages(pending.min(256) as usize)
-                .expires(Duration::from_secs(2))
-                .messages()
-                .await
-                .map_err(|e| other(&e))?;
+            let mut batch = progress(
+                consumer
+                    .fetch()
+                    .max_messages(pending.min(BATCH as u64) as usize)
+                    .expires(Duration::from_secs(2))
+                    .messages(),
+            )
+            .await?;
             let mut got = 0;
-            while let Some(message) = batch.next().await {
+            while let Some(message) =
+                progress(async { Ok::<_, StreamError>(batch.next().await) }).await?
+            {
                 let message = message.map_err(|e| other(&e))?;
                 let info = message.info().map_err(|e| other(&e))?;
                 let stored_at = Timestamp::from_nanosecond(info.published.unix_timestamp_nanos())
                     .unwrap_or(Timestamp::UNIX_EPOCH);
                 let sequence = info.stream_sequence;
-                all.push(Stored {
+                if kept.len() == MOST_PER_SUBJECT {
+                    kept.pop_front();
+                    skipped += 1;
+                }
+                kept.push_back(Stored {
                     sequence,
                     stored_at,
                     message: message.message,
@@ -94,6 +126,13 @@ async fn read_all(
         }
         let name = consumer.cached_info().name.clone();
         let _ = stream.delete_consumer(&name).await;
+        if skipped > 0 {
+            tracing::warn!(
+                "catch-up: {skipped} older message(s) on {subject} skipped; only the newest \
+                 {MOST_PER_SUBJECT} are read back"
+            );
+        }
+        all.extend(kept);
     }
     all.sort_by_key(|s| s.sequence);
     Ok(all)

@@ -41,7 +41,13 @@ pub fn main() -> i32 {
         .enable_all()
         .build()
     {
-        Ok(runtime) => runtime.block_on(runner::run(cli)),
+        Ok(runtime) => {
+            let code = runtime.block_on(runner::run(cli));
+            // A write to a stdout nobody reads may still be pending on a
+            // blocking thread: exit without waiting for it.
+            runtime.shutdown_background();
+            code
+        }
         Err(e) => {
             eprintln!("subscriber: cannot start the async runtime: {e}");
             exit::FAILURE

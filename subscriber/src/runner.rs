@@ -25,9 +25,10 @@ use remote_message::stream::StreamError;
 use remote_message::{exit, SessionId, Target};
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::signal::unix::{signal, SignalKind};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, Notify};
 use tracing::{debug, error, info, warn};
 
 /// How often the agent pings the server: a link that died while a laptop
@@ -43,6 +44,14 @@ const HOLD_LIVE_LIMIT: Duration = Duration::from_secs(30);
 
 /// How long a drain on shutdown may take before the agent exits anyway.
 const DRAIN_LIMIT: Duration = Duration::from_secs(2);
+
+/// Messages that may wait per subscription while the agent is busy (e.g. its
+/// stdout is blocked): memory stays bounded; past it the client drops them
+/// and the agent reads them back from the stream once it keeps up.
+pub const LIVE_BUFFER: usize = 1024;
+
+/// At most one "could not keep up" warning per this long.
+const DROP_WARNING_INTERVAL: Duration = Duration::from_secs(60);
 
 /// Runs the agent until SIGINT/SIGTERM; returns the exit code.
 pub async fn run(cli: Cli) -> i32 {
@@ -108,6 +117,7 @@ pub async fn run(cli: Cli) -> i32 {
         .retry_on_initial_connect()
         .max_reconnects(None)
         .ping_interval(PING_INTERVAL)
+        .subscription_capacity(LIVE_BUFFER)
         .event_callback(move |event| {
             let events_tx = events_tx.clone();
             async move {
@@ -147,11 +157,27 @@ pub async fn run(cli: Cli) -> i32 {
         error!("cannot install the SIGTERM/SIGINT handlers");
         return exit::FAILURE;
     };
+    // Signals are taken by their own task: showing a message may wait on a
+    // stdout nobody reads, and that must not keep the agent from stopping.
+    let (stop_tx, mut stop) = mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        let why = tokio::select! {
+            _ = sigterm.recv() => "SIGTERM",
+            _ = sigint.recv() => "SIGINT",
+        };
+        let _ = stop_tx.send(why);
+        let limit = DRAIN_LIMIT + Duration::from_secs(1);
+        tokio::time::sleep(limit).await;
+        warn!("{why}: not stopped within {limit:?} (is the output blocked?); exiting now");
+        std::process::exit(exit::OK);
+    });
 
     // Link events are logged by their own task, so that a catch-up in the
     // main loop never delays them.
     let (live_tx, mut live) = mpsc::unbounded_channel();
-    let mut link = LinkState::new(live_tx);
+    // Live messages were dropped: one permit however many drops.
+    let dropped = Arc::new(Notify::new());
+    let mut link = LinkState::new(live_tx, dropped.clone());
     let servers = connection.display_servers();
     let scrubber = connection.clone();
     let events_client = client.clone();
@@ -179,6 +205,9 @@ pub async fn run(cli: Cli) -> i32 {
             Some(live_since) = live.recv(), if drain_deadline.is_none() => {
                 catching_up.start(live_since, &mut agent);
             }
+            _ = dropped.notified(), if drain_deadline.is_none() => {
+                catching_up.after_drops(&mut agent);
+            }
             read = catching_up.job(), if catching_up.running() => {
                 // None: it failed and a retry is scheduled.
                 for delivery in catching_up.finish(&mut agent, read).unwrap_or_default() {
@@ -190,11 +219,8 @@ pub async fn run(cli: Cli) -> i32 {
             _ = sleep_until(retry_at), if retry_at.is_some() => {
                 catching_up.retry(&mut agent);
             }
-            _ = sigterm.recv(), if drain_deadline.is_none() => {
-                drain_deadline = Some(start_drain(&client, "SIGTERM").await);
-            }
-            _ = sigint.recv(), if drain_deadline.is_none() => {
-                drain_deadline = Some(start_drain(&client, "SIGINT").await);
+            Some(why) = stop.recv(), if drain_deadline.is_none() => {
+                drain_deadline = Some(start_drain(&client, why).await);
             }
             _ = sleep_until(drain_deadline) => {
                 warn!("drain did not finish within {DRAIN_LIMIT:?}; exiting anyway");
@@ -219,6 +245,9 @@ struct CatchUpState {
     failures: u32,
     /// When the first failure of this catch-up happened.
     failing_since: Option<tokio::time::Instant>,
+    /// Live messages were dropped while this catch-up was owed: another
+    /// one follows it.
+    owed_again: bool,
 }
 
 impl CatchUpState {
@@ -228,6 +257,16 @@ impl CatchUpState {
         self.live_since = Some(live_since);
         self.retry_at = None;
         self.job = Some(Box::pin(agent.catch_up().run()));
+    }
+
+    /// After live messages were dropped: read them back from the stream,
+    /// now or right after the catch-up under way.
+    fn after_drops(&mut self, agent: &mut Agent) {
+        if self.live_since.is_some() {
+            self.owed_again = true;
+        } else {
+            self.start(Timestamp::now(), agent);
+        }
     }
 
     fn retry(&mut self, agent: &mut Agent) {
@@ -265,7 +304,11 @@ impl CatchUpState {
         let live_since = self.live_since.unwrap_or_else(Timestamp::now);
         match agent.finish_catch_up(live_since, read) {
             Ok(missed) => {
+                let again = self.owed_again;
                 *self = CatchUpState::default();
+                if again {
+                    self.start(Timestamp::now(), agent);
+                }
                 Some(missed)
             }
             Err(e) => {
@@ -335,14 +378,20 @@ struct LinkState {
     connected_before: bool,
     /// Has the current outage been reported already?
     outage_reported: bool,
+    /// Told when live messages were dropped.
+    dropped: Arc<Notify>,
+    /// When dropped messages were last reported.
+    drops_reported: Option<std::time::Instant>,
 }
 
 impl LinkState {
-    fn new(live_tx: mpsc::UnboundedSender<Timestamp>) -> LinkState {
+    fn new(live_tx: mpsc::UnboundedSender<Timestamp>, dropped: Arc<Notify>) -> LinkState {
         LinkState {
             live_tx,
             connected_before: false,
             outage_reported: false,
+            dropped,
+            drops_reported: None,
         }
     }
 
@@ -396,7 +445,18 @@ impl LinkState {
             }
             Event::ServerError(err) => warn!("NATS server error: {err}"),
             Event::SlowConsumer(_) => {
-                warn!("messages were dropped: the agent could not keep up")
+                let now = std::time::Instant::now();
+                if self
+                    .drops_reported
+                    .is_none_or(|at| now.duration_since(at) >= DROP_WARNING_INTERVAL)
+                {
+                    self.drops_reported = Some(now);
+                    warn!(
+                        "the agent could not keep up: live messages were dropped (over \
+                         {LIVE_BUFFER} waiting); reading them back from the stream"
+                    );
+                }
+                self.dropped.notify_one();
             }
             Event::LameDuckMode => info!("NATS server is shutting down; will move to another"),
             Event::Draining | Event::Closed => debug!("connection {event}"),

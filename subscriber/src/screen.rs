@@ -4,6 +4,11 @@
 //!
 //! The desktop never stops the agent: a notification that cannot be shown
 //! is logged and the message is printed as a terminal block instead.
+//!
+//! stdout is written without blocking the agent's thread: when whoever
+//! reads it stops (a pipe that is full, a terminal on hold), showing waits,
+//! but the connection, the session list and the signals go on, and the live
+//! messages that pile up meanwhile stay bounded (see `runner::LIVE_BUFFER`).
 
 use crate::agent::{Delivery, ReadTicket};
 use crate::cli::Output;
@@ -12,6 +17,7 @@ use crate::exec::Hook;
 use crate::render;
 use jiff::Timestamp;
 use std::io;
+use tokio::io::AsyncWriteExt;
 use tokio::sync::mpsc;
 use tracing::{info, warn};
 
@@ -19,7 +25,9 @@ use tracing::{info, warn};
 pub struct Screen {
     output: Chosen,
     hook: Option<Hook>,
-    stdout: io::Stdout,
+    stdout: tokio::io::Stdout,
+    /// One message, rendered before it is written.
+    buffer: Vec<u8>,
 }
 
 enum Chosen {
@@ -64,7 +72,8 @@ impl Screen {
         Screen {
             output,
             hook,
-            stdout: io::stdout(),
+            stdout: tokio::io::stdout(),
+            buffer: Vec::new(),
         }
     }
 
@@ -75,11 +84,11 @@ impl Screen {
         let (message, target) = (&delivery.message, &delivery.target);
         let read_ack = match &mut self.output {
             Chosen::Json => {
-                render::show(&mut self.stdout, Output::Json, message, target, now)?;
+                render::show(&mut self.buffer, Output::Json, message, target, now)?;
                 false
             }
             Chosen::Terminal => {
-                render::show(&mut self.stdout, Output::Terminal, message, target, now)?;
+                render::show(&mut self.buffer, Output::Terminal, message, target, now)?;
                 false
             }
             Chosen::Desktop(desktop) => {
@@ -96,12 +105,17 @@ impl Screen {
                             "message {} could not be shown on the desktop ({e}); printed here",
                             message.id
                         );
-                        render::show(&mut self.stdout, Output::Terminal, message, target, now)?;
+                        render::show(&mut self.buffer, Output::Terminal, message, target, now)?;
                         false
                     }
                 }
             }
         };
+        if !self.buffer.is_empty() {
+            self.stdout.write_all(&self.buffer).await?;
+            self.stdout.flush().await?;
+            self.buffer.clear();
+        }
         if let Some(hook) = &self.hook {
             hook.run(&message.id, render::json_line(message, target, now));
         }

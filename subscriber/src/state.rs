@@ -26,7 +26,7 @@ use std::sync::Arc;
 use tracing::warn;
 
 /// How many recently shown message ids are kept for de-duplication.
-const RECENT_CAPACITY: usize = 10_000;
+pub const RECENT_CAPACITY: usize = 10_000;
 
 /// The persisted part of a session.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

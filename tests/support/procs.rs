@@ -116,30 +116,33 @@ impl Agent {
     /// Like [`Agent::spawn`], with more environment variables (e.g. the
     /// `DISPLAY` and D-Bus address of a test desktop).
     pub fn spawn_with_env(server_url: &str, args: &[&str], env: &[(&str, &str)]) -> Agent {
-        let mut cmd = Command::new(bin("subscriber"));
-        if !args.contains(&"--output") {
-            cmd.args(["--output", "json"]);
-        }
-        let state_dir =
-            (!args.contains(&"--state-dir")).then(|| tempfile::tempdir().expect("state dir"));
-        if let Some(dir) = &state_dir {
-            cmd.arg("--state-dir").arg(dir.path());
-        }
-        cmd.args(["--server", server_url])
-            .args(args)
-            .env_remove("NATS_URL")
-            .env("XDG_CONFIG_HOME", NO_USER_CONFIG)
-            .envs(env.iter().copied());
-        Agent::launch(cmd, state_dir)
+        let (cmd, state_dir) = agent_command(server_url, args, env);
+        Agent::launch(cmd, state_dir, None)
     }
 
     /// Spawns a `subscriber` command line the test built itself (its own
     /// arguments and environment; see [`bin`]).
     pub fn spawn_command(cmd: Command) -> Agent {
-        Agent::launch(cmd, None)
+        Agent::launch(cmd, None, None)
     }
 
-    fn launch(mut cmd: Command, state_dir: Option<tempfile::TempDir>) -> Agent {
+    /// Like [`Agent::spawn`], but nobody reads the agent's stdout until the
+    /// returned [`StdoutGate`] is opened: once the pipe is full (64 KiB) the
+    /// agent's display blocks, like a terminal that stopped scrolling.
+    pub fn spawn_with_stdout_held(server_url: &str, args: &[&str]) -> (Agent, StdoutGate) {
+        let (cmd, state_dir) = agent_command(server_url, args, &[]);
+        let (open_tx, open_rx) = channel();
+        (
+            Agent::launch(cmd, state_dir, Some(open_rx)),
+            StdoutGate(open_tx),
+        )
+    }
+
+    fn launch(
+        mut cmd: Command,
+        state_dir: Option<tempfile::TempDir>,
+        stdout_gate: Option<Receiver<()>>,
+    ) -> Agent {
         let mut child = cmd
             .env_remove("RUST_LOG")
             .stdin(Stdio::null())
@@ -147,8 +150,8 @@ impl Agent {
             .stderr(Stdio::piped())
             .spawn()
             .expect("spawn subscriber");
-        let messages = lines(child.stdout.take().expect("stdout"));
-        let logs = lines(child.stderr.take().expect("stderr"));
+        let messages = lines(child.stdout.take().expect("stdout"), stdout_gate);
+        let logs = lines(child.stderr.take().expect("stderr"), None);
         Agent {
             child,
             messages,
@@ -273,6 +276,17 @@ impl Agent {
         panic!("agent did not exit within {:?}", crate::WAIT);
     }
 
+    /// The agent's resident memory now, in KiB (VmRSS).
+    pub fn rss_kib(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .expect("agent's /proc status");
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .expect("VmRSS line")
+    }
+
     /// Is the process still running?
     pub fn is_running(&mut self) -> bool {
         matches!(self.child.try_wait(), Ok(None))
@@ -286,10 +300,51 @@ impl Drop for Agent {
     }
 }
 
-/// Lines of a pipe, delivered through a channel by a reader thread.
-fn lines(pipe: impl std::io::Read + Send + 'static) -> Receiver<String> {
+/// `subscriber --server <url> <args>`, with `--output json` unless `args`
+/// choose an output, and a fresh `--state-dir` (returned, removed on drop)
+/// unless `args` give one.
+fn agent_command(
+    server_url: &str,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> (Command, Option<tempfile::TempDir>) {
+    let mut cmd = Command::new(bin("subscriber"));
+    if !args.contains(&"--output") {
+        cmd.args(["--output", "json"]);
+    }
+    let state_dir =
+        (!args.contains(&"--state-dir")).then(|| tempfile::tempdir().expect("state dir"));
+    if let Some(dir) = &state_dir {
+        cmd.arg("--state-dir").arg(dir.path());
+    }
+    cmd.args(["--server", server_url])
+        .args(args)
+        .env_remove("NATS_URL")
+        .env("XDG_CONFIG_HOME", NO_USER_CONFIG)
+        .envs(env.iter().copied());
+    (cmd, state_dir)
+}
+
+/// Lets a held stdout be read (see [`Agent::spawn_with_stdout_held`]).
+pub struct StdoutGate(std::sync::mpsc::Sender<()>);
+
+impl StdoutGate {
+    pub fn open(self) {
+        let _ = self.0.send(());
+    }
+}
+
+/// Lines of a pipe, delivered through a channel by a reader thread that
+/// starts reading once `gate` (if any) opens.
+fn lines(
+    pipe: impl std::io::Read + Send + 'static,
+    gate: Option<Receiver<()>>,
+) -> Receiver<String> {
     let (tx, rx) = channel();
     std::thread::spawn(move || {
+        if let Some(gate) = gate {
+            let _ = gate.recv();
+        }
         for line in BufReader::new(pipe).lines() {
             let Ok(line) = line else { break };
             if tx.send(line).is_err() {

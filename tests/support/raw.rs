@@ -81,6 +81,27 @@ impl RawClient {
         self.ping();
     }
 
+    /// Publishes every payload in one stream of PUB frames, as fast as the
+    /// socket takes them, then one PING round trip: a flood.
+    pub fn publish_many<'a>(
+        &mut self,
+        subject: &str,
+        payloads: impl IntoIterator<Item = &'a [u8]>,
+    ) {
+        let mut frames = Vec::with_capacity(1 << 20);
+        for payload in payloads {
+            frames.extend_from_slice(format!("PUB {subject} {}\r\n", payload.len()).as_bytes());
+            frames.extend_from_slice(payload);
+            frames.extend_from_slice(b"\r\n");
+            if frames.len() >= 1 << 20 {
+                self.send(&frames);
+                frames.clear();
+            }
+        }
+        self.send(&frames);
+        self.ping();
+    }
+
     /// SUB, confirmed by a PING round trip.
     pub fn subscribe(&mut self, subject: &str) {
         let sid = self.next_sid;

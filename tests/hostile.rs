@@ -1,0 +1,164 @@
+//! Hostile and heavy traffic: a flood of junk, and an agent whose display
+//! is blocked. Memory stays bounded, nothing stops the agent, and what it
+//! could not take live is read back from the stream.
+
+use e2e::raw::RawClient;
+use e2e::{expect_exit, publisher, Agent, NatsServer};
+use std::collections::HashSet;
+use std::time::{Duration, Instant};
+
+/// Malformed payloads of every kind an agent refuses.
+fn junk(i: usize) -> Vec<u8> {
+    match i % 4 {
+        0 => vec![0xff, 0xfe, (i % 251) as u8],
+        1 => format!(r#"{{"title":"no text {i}"}}"#).into_bytes(),
+        2 => b"   ".to_vec(),
+        _ => format!(r#"{{"text":{i}}}"#).into_bytes(),
+    }
+}
+
+/// Tens of thousands of malformed messages a second, on both of the
+/// agent's subjects: its memory stays bounded, its log gets at most the
+/// rate-limited warnings, and the next good message is shown.
+#[test]
+fn a_flood_of_malformed_messages_leaves_memory_bounded() {
+    const ROUNDS: usize = 6;
+    const PER_ROUND: usize = 20_000;
+    let server = NatsServer::start();
+    expect_exit(&publisher(&server.url(), &["setup"]), 0);
+    let mut agent = Agent::start(&server.url(), "alice");
+    let before = agent.rss_kib();
+    let mut raw = RawClient::connect(server.port());
+
+    let started = Instant::now();
+    let mut peak = before;
+    for round in 0..ROUNDS {
+        let subject = if round % 2 == 0 {
+            "broadcast"
+        } else {
+            "session.alice"
+        };
+        let payloads: Vec<Vec<u8>> = (0..PER_ROUND)
+            .map(|i| junk(round * PER_ROUND + i))
+            .collect();
+        raw.publish_many(subject, payloads.iter().map(Vec::as_slice));
+        peak = peak.max(agent.rss_kib());
+    }
+    let elapsed = started.elapsed();
+    let rate = (ROUNDS * PER_ROUND) as f64 / elapsed.as_secs_f64();
+    eprintln!(
+        "flood: {} messages in {elapsed:?} ({rate:.0}/s); agent RSS {before} KiB before, \
+         peak {peak} KiB",
+        ROUNDS * PER_ROUND
+    );
+    assert!(
+        rate > 10_000.0,
+        "the flood was too slow to prove anything: {rate:.0}/s"
+    );
+
+    expect_exit(&publisher(&server.url(), &["send", "still here"]), 0);
+    assert_eq!(
+        agent.next_text_within(Duration::from_secs(30)),
+        "still here"
+    );
+    let after = agent.rss_kib();
+    peak = peak.max(after);
+    eprintln!("flood: agent RSS {after} KiB once the good message was shown");
+    assert!(
+        peak < before + 32 * 1024,
+        "agent memory grew from {before} KiB to {peak} KiB under the flood"
+    );
+    assert!(agent.is_running());
+    let warnings = agent
+        .logs()
+        .iter()
+        .filter(|l| l.contains("ignored a message"))
+        .count();
+    assert!(
+        warnings <= 10,
+        "{warnings} warnings for the junk: the log was flooded too"
+    );
+}
+
+/// An agent whose stdout nobody reads stops taking messages once the pipe is
+/// full. Its live buffer holds at most `LIVE_BUFFER` messages per subject,
+/// the rest are dropped (one warning), so its memory stays far below what
+/// was sent; once stdout flows again it reads the dropped ones back from the
+/// stream: every message shown exactly once.
+#[test]
+fn a_blocked_display_keeps_memory_bounded_and_loses_nothing() {
+    const MESSAGES: usize = 5_000;
+    const TEXT_BYTES: usize = 8 * 1024;
+    let server = NatsServer::start();
+    expect_exit(&publisher(&server.url(), &["setup"]), 0);
+    let (mut agent, stdout) =
+        Agent::spawn_with_stdout_held(&server.url(), &["--session-id", "alice"]);
+    agent.wait_subscribed();
+    let before = agent.rss_kib();
+
+    let mut raw = RawClient::connect(server.port());
+    let payloads: Vec<Vec<u8>> = (0..MESSAGES)
+        .map(|i| {
+            let text = format!("n{i} {}", "x".repeat(TEXT_BYTES));
+            serde_json::json!({ "id": format!("m{i}"), "text": text })
+                .to_string()
+                .into_bytes()
+        })
+        .collect();
+    raw.publish_many("broadcast", payloads.iter().map(Vec::as_slice));
+    agent.wait_log("could not keep up");
+    let blocked = agent.rss_kib();
+    let sent_kib = (MESSAGES * TEXT_BYTES / 1024) as u64;
+    eprintln!(
+        "blocked display: {MESSAGES} messages ({sent_kib} KiB) sent; agent RSS {before} KiB \
+         before, {blocked} KiB while blocked"
+    );
+    assert!(
+        blocked < before + sent_kib / 2,
+        "a blocked agent grew from {before} KiB to {blocked} KiB for {sent_kib} KiB sent"
+    );
+
+    stdout.open();
+    let mut shown = Vec::with_capacity(MESSAGES);
+    let mut distinct = HashSet::new();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while distinct.len() < MESSAGES {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let text = agent.next_text_within(left.max(Duration::from_millis(1)));
+        let n: usize = text[1..text.find(' ').unwrap()].parse().unwrap();
+        assert!(distinct.insert(n), "message {n} shown twice");
+        shown.push(n);
+    }
+    // Anything shown twice would come before this one.
+    expect_exit(&publisher(&server.url(), &["send", "the end"]), 0);
+    assert_eq!(agent.next_text(), "the end");
+    let out_of_order = shown.windows(2).filter(|w| w[0] > w[1]).count();
+    eprintln!(
+        "blocked display: {} shown, 0 twice, {out_of_order} out of order; RSS after {} KiB",
+        shown.len(),
+        agent.rss_kib()
+    );
+}
+
+/// SIGTERM reaches an agent whose display is blocked: it exits 0 within a
+/// few seconds instead of hanging on its stdout.
+#[test]
+fn a_blocked_display_does_not_keep_the_agent_from_stopping() {
+    let server = NatsServer::start();
+    let (mut agent, _stdout) =
+        Agent::spawn_with_stdout_held(&server.url(), &["--session-id", "bob"]);
+    agent.wait_subscribed();
+    let text = "y".repeat(16 * 1024);
+    let payloads: Vec<&[u8]> = vec![text.as_bytes(); 64];
+    RawClient::connect(server.port()).publish_many("session.bob", payloads);
+    // Once 64 KiB are in the pipe, the agent waits on its stdout.
+    std::thread::sleep(Duration::from_millis(300));
+    agent.signal(nix::sys::signal::Signal::SIGTERM);
+    let status = agent.wait_exit();
+    let logs = agent.logs();
+    assert_eq!(status.code(), Some(0), "{logs:?}");
+    assert!(
+        logs.iter().any(|l| l.contains("is the output blocked?")),
+        "the agent was not blocked on its stdout: {logs:?}"
+    );
+}
