@@ -115,7 +115,9 @@ fn a_blocked_display_keeps_memory_bounded_and_loses_nothing() {
     );
     assert!(
         blocked < before + sent_kib / 2,
-        "a blocked agent grew from {before} KiB to {blocked} KiB for {sent_kib} KiB sent"
+        "a blocked agent grew from {before} KiB to {blocked} KiB for {sent_kib} KiB sent; \
+         stderr: {:?}",
+        agent.logs()
     );
 
     stdout.open();
@@ -126,7 +128,11 @@ fn a_blocked_display_keeps_memory_bounded_and_loses_nothing() {
         let left = deadline.saturating_duration_since(Instant::now());
         let text = agent.next_text_within(left.max(Duration::from_millis(1)));
         let n: usize = text[1..text.find(' ').unwrap()].parse().unwrap();
-        assert!(distinct.insert(n), "message {n} shown twice");
+        assert!(
+            distinct.insert(n),
+            "message {n} shown twice; stderr: {:?}",
+            agent.logs()
+        );
         shown.push(n);
     }
     // Anything shown twice would come before this one.
