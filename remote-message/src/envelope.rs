@@ -106,6 +106,7 @@ impl Envelope {
             sender: self.sender.as_deref(),
             sent_at: Some(self.sent_at),
             expires_at: self.expires_at,
+            priority: self.priority.unwrap_or_default(),
         };
         let (signer, sig) = crate::signing::sign(key, &signed);
         self.signer = Some(signer);

@@ -9,6 +9,7 @@
 //! and no field can be changed.
 
 use crate::envelope::Incoming;
+use crate::priority::Priority;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use jiff::Timestamp;
@@ -25,6 +26,9 @@ pub struct Signed<'a> {
     pub sender: Option<&'a str>,
     pub sent_at: Option<Timestamp>,
     pub expires_at: Option<Timestamp>,
+    /// As agents read it: absent (or unknown) is normal. An `urgent`
+    /// message stays on screen until dismissed, so it is signed too.
+    pub priority: Priority,
 }
 
 impl Signed<'_> {
@@ -32,7 +36,7 @@ impl Signed<'_> {
     pub fn input(&self) -> Vec<u8> {
         let stamp = |t: Option<Timestamp>| t.map(|t| t.to_string());
         serde_json::to_vec(&serde_json::json!([
-            "remote-message-signature-v1",
+            "remote-message-signature-v2",
             self.subject,
             self.id,
             self.text,
@@ -40,6 +44,7 @@ impl Signed<'_> {
             self.sender,
             stamp(self.sent_at),
             stamp(self.expires_at),
+            self.priority.as_str(),
         ]))
         .expect("the signing input serializes")
     }
@@ -54,6 +59,7 @@ impl Signed<'_> {
             sender: message.sender.as_deref(),
             sent_at: message.sent_at,
             expires_at: message.expires_at,
+            priority: message.priority,
         }
     }
 }
@@ -181,6 +187,12 @@ mod tests {
         later.expires_at = None;
         assert_eq!(
             verify(&later, "broadcast", &trusted),
+            Err(Untrusted::BadSignature)
+        );
+        let mut louder = decode(&signed_payload(&key, "broadcast"), None).unwrap();
+        louder.priority = Priority::Urgent;
+        assert_eq!(
+            verify(&louder, "broadcast", &trusted),
             Err(Untrusted::BadSignature)
         );
     }
