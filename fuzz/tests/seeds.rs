@@ -35,25 +35,19 @@ fn every_seed_passes_its_checks() {
     }
 }
 
+/// The bytes of the payload seed named `name`.
+fn payload_seed(name: &str) -> Vec<u8> {
+    let path = seeds("payload").into_iter().find(|p| p.ends_with(name));
+    std::fs::read(path.unwrap_or_else(|| panic!("no payload seed {name}"))).unwrap()
+}
+
 #[test]
 fn signed_and_sealed_seeds_use_the_fuzzers_keys() {
-    let signed = std::fs::read(
-        seeds("payload")
-            .iter()
-            .find(|p| p.ends_with("signed.json"))
-            .unwrap(),
-    )
-    .unwrap();
+    let signed = payload_seed("signed.json");
     let message = remote_message::envelope::decode(&signed, None).unwrap();
     assert!(
         remote_message::signing::verify(&message, "session.alice", &[SIGNER.public_key()]).is_ok()
     );
-    let sealed = std::fs::read(
-        seeds("payload")
-            .iter()
-            .find(|p| p.ends_with("sealed.json"))
-            .unwrap(),
-    )
-    .unwrap();
+    let sealed = payload_seed("sealed.json");
     assert!(sealing::open(&sealing::as_sealed(&sealed).unwrap(), &AGENT_XKEY).is_ok());
 }

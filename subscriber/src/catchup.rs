@@ -38,15 +38,6 @@ pub struct Stored {
     pub message: async_nats::Message,
 }
 
-/// Everything stored on `subjects` from `start` on, oldest first.
-pub async fn since(
-    js: &Context,
-    subjects: &[String],
-    start: Timestamp,
-) -> Result<Vec<Stored>, StreamError> {
-    read_all(js, subjects, start).await
-}
-
 /// `step`, or an error once it made no progress for [`STALL_LIMIT`].
 async fn progress<T, E: std::fmt::Display>(
     step: impl std::future::Future<Output = Result<T, E>>,
@@ -59,7 +50,8 @@ async fn progress<T, E: std::fmt::Display>(
     }
 }
 
-async fn read_all(
+/// Everything stored on `subjects` from `start` on, oldest first.
+pub async fn since(
     js: &Context,
     subjects: &[String],
     start: Timestamp,
