@@ -145,9 +145,15 @@ fn a_blocked_display_keeps_memory_bounded_and_loses_nothing() {
     assert_eq!(agent.next_text(), "the end");
     let out_of_order = shown.windows(2).filter(|w| w[0] > w[1]).count();
     eprintln!(
-        "blocked display: {} shown, 0 twice, {out_of_order} out of order; RSS after {} KiB",
+        "blocked display: {} shown, 0 twice, {out_of_order} out of order; RSS after {} KiB; \
+         read back: {:?}",
         shown.len(),
-        agent.rss_kib()
+        agent.rss_kib(),
+        agent
+            .logs()
+            .iter()
+            .filter(|l| l.contains("caught up"))
+            .collect::<Vec<_>>()
     );
 }
 

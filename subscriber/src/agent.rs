@@ -29,6 +29,11 @@ use tracing::{debug, info, warn};
 /// (what is read twice is dropped by id).
 pub const CATCH_UP_REWIND: Duration = Duration::from_secs(120);
 
+/// How far before the newest message a catch-up read back the next one
+/// starts (in the server's clock, which may step back a little when a
+/// cluster elects another stream leader).
+const READ_BACK_OVERLAP: Duration = Duration::from_secs(2);
+
 /// How far back a catch-up may reach when `--catch-up-window` is not given.
 pub const DEFAULT_CATCH_UP_WINDOW: Duration = Duration::from_secs(24 * 3600);
 
@@ -89,6 +94,8 @@ pub struct Agent {
     catch_up_window: Duration,
     /// Start of a catch-up that has not succeeded yet.
     catch_up_from: Option<Timestamp>,
+    /// Where a read that goes on from the last successful one starts.
+    resume_from: Option<Timestamp>,
     /// Opens messages sealed to this session.
     seal_key: Option<XKey>,
     /// With keys here, only messages signed by one of them are shown.
@@ -159,6 +166,7 @@ impl Agent {
             brand_new: true,
             catch_up_window: DEFAULT_CATCH_UP_WINDOW,
             catch_up_from: None,
+            resume_from: None,
             seal_key: None,
             trusted: Vec::new(),
             warnings: (std::time::Instant::now(), 0),
@@ -222,8 +230,8 @@ impl Agent {
     /// succeeds, every attempt reads from the same start, and the saved
     /// position does not move past it.
     pub fn catch_up(&mut self) -> CatchUp {
+        let window_start = self.window_start();
         let start = *self.catch_up_from.get_or_insert_with(|| {
-            let window_start = Timestamp::now() - signed(self.catch_up_window);
             if self.brand_new {
                 window_start
             } else {
@@ -240,6 +248,34 @@ impl Agent {
             ],
             start,
         }
+    }
+
+    /// A catch-up for live messages the client dropped, the first of them
+    /// at `first_drop`: however long the agent was busy since (a blocked
+    /// display), it reads from there.
+    pub fn catch_up_after_drop(&mut self, first_drop: Timestamp) -> CatchUp {
+        self.owe_catch_up_from(first_drop - signed(CATCH_UP_REWIND));
+        self.catch_up()
+    }
+
+    /// A catch-up that goes on from the newest message the last one read:
+    /// what reached the stream since.
+    pub fn catch_up_after_last_read(&mut self) -> CatchUp {
+        if let Some(from) = self.resume_from {
+            self.owe_catch_up_from(from);
+        }
+        self.catch_up()
+    }
+
+    /// The next catch-up starts at `from` or earlier.
+    fn owe_catch_up_from(&mut self, from: Timestamp) {
+        let from = self.catch_up_from.map_or(from, |owed| owed.min(from));
+        self.catch_up_from = Some(from.max(self.window_start()));
+    }
+
+    /// The oldest a catch-up may reach.
+    fn window_start(&self) -> Timestamp {
+        Timestamp::now() - signed(self.catch_up_window)
     }
 
     /// Takes what a catch-up read: the missed messages to show, oldest
@@ -267,6 +303,10 @@ impl Agent {
         };
         let start = self.catch_up_from.take().unwrap_or(live_since);
         let read = stored.len();
+        self.resume_from = Some(match stored.iter().map(|s| s.stored_at).max() {
+            Some(newest) => newest - signed(READ_BACK_OVERLAP),
+            None => start,
+        });
         let mut missed = Vec::new();
         for s in stored {
             if let Admission::Show(delivery) = self.admit(&s.message, Some(s.stored_at)) {

@@ -29,6 +29,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::{mpsc, Notify};
+use tokio::time::Instant;
 use tracing::{debug, error, info, warn};
 
 /// How often the agent pings the server: a link that died while a laptop
@@ -49,6 +50,11 @@ const DRAIN_LIMIT: Duration = Duration::from_secs(2);
 /// stdout is blocked): memory stays bounded; past it the client drops them
 /// and the agent reads them back from the stream once it keeps up.
 pub const LIVE_BUFFER: usize = 1024;
+
+/// How long after live messages were dropped they may still be on their
+/// way into the stream (its writes lag behind live delivery under load): a
+/// read started this long after the last drop finds every dropped one.
+const STORE_LAG_ALLOWANCE: Duration = Duration::from_secs(5);
 
 /// At most one "could not keep up" warning per this long.
 const DROP_WARNING_INTERVAL: Duration = Duration::from_secs(60);
@@ -175,9 +181,8 @@ pub async fn run(cli: Cli) -> i32 {
     // Link events are logged by their own task, so that a catch-up in the
     // main loop never delays them.
     let (live_tx, mut live) = mpsc::unbounded_channel();
-    // Live messages were dropped: one permit however many drops.
-    let dropped = Arc::new(Notify::new());
-    let mut link = LinkState::new(live_tx, dropped.clone());
+    let drops = Arc::new(Drops::default());
+    let mut link = LinkState::new(live_tx, drops.clone());
     let servers = connection.display_servers();
     let scrubber = connection.clone();
     let events_client = client.clone();
@@ -205,8 +210,8 @@ pub async fn run(cli: Cli) -> i32 {
             Some(live_since) = live.recv(), if drain_deadline.is_none() => {
                 catching_up.start(live_since, &mut agent);
             }
-            _ = dropped.notified(), if drain_deadline.is_none() => {
-                catching_up.after_drops(&mut agent);
+            first_drop = drops.next(), if drain_deadline.is_none() => {
+                catching_up.after_drops(first_drop, &mut agent);
             }
             read = catching_up.job(), if catching_up.running() => {
                 // None: it failed and a retry is scheduled.
@@ -217,7 +222,7 @@ pub async fn run(cli: Cli) -> i32 {
                 }
             }
             _ = sleep_until(retry_at), if retry_at.is_some() => {
-                catching_up.retry(&mut agent);
+                catching_up.on_timer(&mut agent);
             }
             Some(why) = stop.recv(), if drain_deadline.is_none() => {
                 drain_deadline = Some(start_drain(&client, why).await);
@@ -235,43 +240,66 @@ pub async fn run(cli: Cli) -> i32 {
 /// A running read of the stream.
 type CatchUpJob = Pin<Box<dyn Future<Output = Result<Vec<Stored>, StreamError>> + Send>>;
 
-/// A catch-up in progress: the running read, or the retry after a failed one.
+/// A catch-up in progress: the running read, or the retry after a failed one
+/// (or the follow-up after dropped live messages).
 #[derive(Default)]
 struct CatchUpState {
     /// When the live subscriptions were confirmed; set while a catch-up is owed.
     live_since: Option<Timestamp>,
     job: Option<CatchUpJob>,
-    retry_at: Option<tokio::time::Instant>,
+    /// When the running read was started: it sees what was stored by then.
+    job_started: Option<Instant>,
+    /// When to retry a failed read, or start a follow-up one.
+    retry_at: Option<Instant>,
     failures: u32,
     /// When the first failure of this catch-up happened.
-    failing_since: Option<tokio::time::Instant>,
+    failing_since: Option<Instant>,
     /// Live messages were dropped while this catch-up was owed: another
-    /// one follows it.
+    /// one follows it at once.
     owed_again: bool,
+    /// When live messages were last dropped, until a read started at least
+    /// [`STORE_LAG_ALLOWANCE`] later has succeeded.
+    dropped_at: Option<Instant>,
 }
 
 impl CatchUpState {
     /// After a (re)connect: read what was missed (again, if a catch-up was
     /// still owed: the agent keeps its original start).
     fn start(&mut self, live_since: Timestamp, agent: &mut Agent) {
-        self.live_since = Some(live_since);
-        self.retry_at = None;
-        self.job = Some(Box::pin(agent.catch_up().run()));
+        let catch_up = agent.catch_up();
+        self.run(live_since, catch_up);
     }
 
-    /// After live messages were dropped: read them back from the stream,
-    /// now or right after the catch-up under way.
-    fn after_drops(&mut self, agent: &mut Agent) {
+    fn run(&mut self, live_since: Timestamp, catch_up: agent::CatchUp) {
+        self.live_since = Some(live_since);
+        self.retry_at = None;
+        self.job_started = Some(Instant::now());
+        self.job = Some(Box::pin(catch_up.run()));
+    }
+
+    /// After live messages were dropped (the first of them at `first_drop`):
+    /// read them back from the stream, now or right after the catch-up
+    /// under way.
+    fn after_drops(&mut self, first_drop: Timestamp, agent: &mut Agent) {
+        self.dropped_at = Some(Instant::now());
         if self.live_since.is_some() {
             self.owed_again = true;
         } else {
-            self.start(Timestamp::now(), agent);
+            let catch_up = agent.catch_up_after_drop(first_drop);
+            self.run(Timestamp::now(), catch_up);
         }
     }
 
-    fn retry(&mut self, agent: &mut Agent) {
-        self.retry_at = None;
-        self.job = Some(Box::pin(agent.catch_up().run()));
+    /// A failed read is tried again; with none owed, a follow-up read starts.
+    fn on_timer(&mut self, agent: &mut Agent) {
+        if self.live_since.is_some() {
+            self.retry_at = None;
+            self.job_started = Some(Instant::now());
+            self.job = Some(Box::pin(agent.catch_up().run()));
+        } else {
+            let catch_up = agent.catch_up_after_last_read();
+            self.run(Timestamp::now(), catch_up);
+        }
     }
 
     fn running(&self) -> bool {
@@ -304,10 +332,19 @@ impl CatchUpState {
         let live_since = self.live_since.unwrap_or_else(Timestamp::now);
         match agent.finish_catch_up(live_since, read) {
             Ok(missed) => {
+                let started = self.job_started.unwrap_or_else(Instant::now);
                 let again = self.owed_again;
+                let dropped_at = self.dropped_at;
                 *self = CatchUpState::default();
-                if again {
-                    self.start(Timestamp::now(), agent);
+                let now = Instant::now();
+                if let Some(at) = dropped_at.and_then(|d| read_again_at(started, d, again, now)) {
+                    self.dropped_at = dropped_at;
+                    if at <= now {
+                        let catch_up = agent.catch_up_after_last_read();
+                        self.run(Timestamp::now(), catch_up);
+                    } else {
+                        self.retry_at = Some(at);
+                    }
                 }
                 Some(missed)
             }
@@ -315,15 +352,62 @@ impl CatchUpState {
                 self.failures += 1;
                 let delay = CATCH_UP_RETRY_MAX
                     .min(Duration::from_millis(250) * 2u32.pow(self.failures.min(6)));
-                let since = *self
-                    .failing_since
-                    .get_or_insert_with(tokio::time::Instant::now);
+                let since = *self.failing_since.get_or_insert_with(Instant::now);
                 warn!("catch-up failed ({e}); retrying in {delay:?}");
                 if since.elapsed() >= HOLD_LIVE_LIMIT {
                     warn!("catch-up keeps failing: showing live messages meanwhile; missed ones follow");
                 }
-                self.retry_at = Some(tokio::time::Instant::now() + delay);
+                self.retry_at = Some(Instant::now() + delay);
                 None
+            }
+        }
+    }
+}
+
+/// After a successful read that started at `started`, with live messages
+/// last dropped at `dropped_at` (`again`: some during the read): when to
+/// read again, from where it ended, or `None` when every dropped message
+/// has been read back. Dropped messages may reach the stream after a read
+/// looked (its writes lag behind live delivery under load), so the last
+/// read must start [`STORE_LAG_ALLOWANCE`] after the last drop.
+fn read_again_at(
+    started: Instant,
+    dropped_at: Instant,
+    again: bool,
+    now: Instant,
+) -> Option<Instant> {
+    let settled = dropped_at + STORE_LAG_ALLOWANCE;
+    if again {
+        Some(now)
+    } else if started < settled {
+        Some(settled.max(now))
+    } else {
+        None
+    }
+}
+
+/// Live messages the client dropped since the main loop last looked (it
+/// may be busy showing one): when the first of them was, and a wake-up.
+#[derive(Default)]
+struct Drops {
+    first: std::sync::Mutex<Option<Timestamp>>,
+    notify: Notify,
+}
+
+impl Drops {
+    fn record(&self) {
+        let mut first = self.first.lock().unwrap_or_else(|e| e.into_inner());
+        first.get_or_insert_with(Timestamp::now);
+        self.notify.notify_one();
+    }
+
+    /// When the first of the drops not taken yet happened.
+    async fn next(&self) -> Timestamp {
+        loop {
+            self.notify.notified().await;
+            let taken = self.first.lock().unwrap_or_else(|e| e.into_inner()).take();
+            if let Some(first) = taken {
+                return first;
             }
         }
     }
@@ -354,15 +438,15 @@ async fn show(agent: &mut Agent, screen: &mut Screen, delivery: Delivery) -> Res
     Ok(())
 }
 
-async fn start_drain(client: &Client, why: &str) -> tokio::time::Instant {
+async fn start_drain(client: &Client, why: &str) -> Instant {
     info!("{why}: draining and stopping");
     if let Err(e) = client.drain().await {
         debug!("drain: {e}");
     }
-    tokio::time::Instant::now() + DRAIN_LIMIT
+    Instant::now() + DRAIN_LIMIT
 }
 
-async fn sleep_until(deadline: Option<tokio::time::Instant>) {
+async fn sleep_until(deadline: Option<Instant>) {
     match deadline {
         Some(deadline) => tokio::time::sleep_until(deadline).await,
         None => std::future::pending().await,
@@ -379,18 +463,18 @@ struct LinkState {
     /// Has the current outage been reported already?
     outage_reported: bool,
     /// Told when live messages were dropped.
-    dropped: Arc<Notify>,
+    drops: Arc<Drops>,
     /// When dropped messages were last reported.
     drops_reported: Option<std::time::Instant>,
 }
 
 impl LinkState {
-    fn new(live_tx: mpsc::UnboundedSender<Timestamp>, dropped: Arc<Notify>) -> LinkState {
+    fn new(live_tx: mpsc::UnboundedSender<Timestamp>, drops: Arc<Drops>) -> LinkState {
         LinkState {
             live_tx,
             connected_before: false,
             outage_reported: false,
-            dropped,
+            drops,
             drops_reported: None,
         }
     }
@@ -456,10 +540,55 @@ impl LinkState {
                          {LIVE_BUFFER} waiting); reading them back from the stream"
                     );
                 }
-                self.dropped.notify_one();
+                self.drops.record();
             }
             Event::LameDuckMode => info!("NATS server is shutting down; will move to another"),
             Event::Draining | Event::Closed => debug!("connection {event}"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SECOND: Duration = Duration::from_secs(1);
+
+    /// Messages dropped while a read ran may not be in what it saw: read
+    /// again at once.
+    #[test]
+    fn drops_during_a_read_are_read_back_at_once() {
+        let t = Instant::now();
+        let now = t + 20 * SECOND;
+        assert_eq!(read_again_at(t, t - SECOND, true, now), Some(now));
+    }
+
+    /// The CI failure: the read started right after the drops, while the
+    /// stream still lacked the last dropped messages, and showing what it
+    /// found took longer than the allowance: read again at once.
+    #[test]
+    fn a_read_started_soon_after_the_drops_is_followed_by_another() {
+        let dropped = Instant::now();
+        let started = dropped + SECOND / 2;
+        let now = dropped + 13 * SECOND;
+        assert_eq!(read_again_at(started, dropped, false, now), Some(now));
+        // Done quickly: the next read waits until the stream has settled.
+        let now = started + SECOND;
+        assert_eq!(
+            read_again_at(started, dropped, false, now),
+            Some(dropped + STORE_LAG_ALLOWANCE)
+        );
+    }
+
+    /// A read that started the allowance after the last drop saw every
+    /// dropped message: no more reads.
+    #[test]
+    fn a_read_started_after_the_allowance_ends_the_recovery() {
+        let dropped = Instant::now();
+        let started = dropped + STORE_LAG_ALLOWANCE;
+        assert_eq!(
+            read_again_at(started, dropped, false, started + SECOND),
+            None
+        );
     }
 }
