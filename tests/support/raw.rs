@@ -19,6 +19,8 @@ pub struct RawClient {
     writer: TcpStream,
     reader: BufReader<TcpStream>,
     next_sid: u32,
+    /// The server's INFO greeting.
+    info: serde_json::Value,
 }
 
 impl RawClient {
@@ -38,9 +40,13 @@ impl RawClient {
             writer: stream.try_clone().expect("clone socket"),
             reader: BufReader::new(stream),
             next_sid: 1,
+            info: serde_json::Value::Null,
         };
         let info = client.read_line(Instant::now() + crate::WAIT);
-        assert!(info.starts_with("INFO"), "unexpected greeting {info}");
+        let greeting = info.strip_prefix("INFO ");
+        client.info = greeting
+            .and_then(|json| serde_json::from_str(json).ok())
+            .unwrap_or_else(|| panic!("unexpected greeting {info}"));
         let mut connect = serde_json::json!({
             "verbose": false, "pedantic": false, "headers": true, "name": "raw",
         });
@@ -51,6 +57,27 @@ impl RawClient {
         client.send(format!("CONNECT {connect}\r\n").as_bytes());
         client.ping();
         client
+    }
+
+    /// The server's version as (major, minor), from its greeting.
+    pub fn server_version(&self) -> (u32, u32) {
+        let version = self.info["version"].as_str().expect("a version in INFO");
+        let mut parts = version
+            .split('.')
+            .map(|p| p.parse().expect("a numeric version"));
+        (parts.next().unwrap(), parts.next().unwrap())
+    }
+
+    /// A request: the one answer on a fresh inbox, within the test wait.
+    pub fn request(&mut self, subject: &str, payload: &[u8]) -> RawMessage {
+        let inbox = format!("_INBOX.raw{}", self.next_sid);
+        self.subscribe(&inbox);
+        let mut frame = format!("PUB {subject} {inbox} {}\r\n", payload.len()).into_bytes();
+        frame.extend_from_slice(payload);
+        frame.extend_from_slice(b"\r\n");
+        self.send(&frame);
+        self.next_message(crate::WAIT)
+            .unwrap_or_else(|| panic!("no answer to {subject}"))
     }
 
     /// PUB, then waits for the server's answer: `Err` with its `-ERR` line
