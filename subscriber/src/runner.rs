@@ -292,14 +292,11 @@ impl CatchUpState {
 
     /// A failed read is tried again; with none owed, a follow-up read starts.
     fn on_timer(&mut self, agent: &mut Agent) {
-        if self.live_since.is_some() {
-            self.retry_at = None;
-            self.job_started = Some(Instant::now());
-            self.job = Some(Box::pin(agent.catch_up().run()));
-        } else {
-            let catch_up = agent.catch_up_after_last_read();
-            self.run(Timestamp::now(), catch_up);
-        }
+        let catch_up = match self.live_since {
+            Some(_) => agent.catch_up(),
+            None => agent.catch_up_after_last_read(),
+        };
+        self.run(self.live_since.unwrap_or_else(Timestamp::now), catch_up);
     }
 
     fn running(&self) -> bool {
