@@ -7,20 +7,24 @@ use e2e::{expect_exit, publisher, Agent, NatsServer};
 use nix::sys::signal::Signal;
 use std::time::{Duration, Instant};
 
-/// Sends "msg NNN" with `--id seq-NNN`, retrying while the send fails (the
-/// server may be down), bounded: a retry with the same id is harmless.
+/// Sends "msg NNN" with `--id seq-NNN`, retrying while the send fails.
 fn send_numbered(server_url: &str, n: usize) {
+    send_retrying(server_url, &format!("seq-{n:03}"), &format!("msg {n:03}"));
+}
+
+/// Sends a broadcast, retrying while the send fails (the server may be
+/// down, a cluster may be electing leaders: the publisher exits 3), as ops
+/// are told to: a retry with the same id is harmless. Bounded.
+fn send_retrying(server_url: &str, id: &str, text: &str) {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        let id = format!("seq-{n:03}");
-        let text = format!("msg {n:03}");
-        let out = publisher(server_url, &["send", "--timeout", "2s", "--id", &id, &text]);
+        let out = publisher(server_url, &["send", "--timeout", "2s", "--id", id, text]);
         if out.status.success() {
             return;
         }
         assert!(
             Instant::now() < deadline,
-            "send {n} kept failing: {}",
+            "send {id} kept failing: {}",
             String::from_utf8_lossy(&out.stderr)
         );
         std::thread::sleep(Duration::from_millis(20));
@@ -54,7 +58,7 @@ fn expect_sequence(agent: &mut Agent, range: std::ops::RangeInclusive<usize>) {
 
 /// Proves nothing more arrived: the next message is a fresh marker.
 fn expect_nothing_more(server_url: &str, agents: &mut [&mut Agent]) {
-    expect_exit(&publisher(server_url, &["send", "--no-wait", "marker"]), 0);
+    send_retrying(server_url, "marker", "marker");
     for agent in agents {
         assert_eq!(agent.next_text(), "marker", "something was shown twice");
     }
