@@ -336,6 +336,8 @@ impl CatchUpState {
                 let now = Instant::now();
                 if let Some(at) = dropped_at.and_then(|d| read_again_at(started, d, again, now)) {
                     self.dropped_at = dropped_at;
+                    // Due now: start it here, so that live messages keep
+                    // waiting behind the dropped ones.
                     if at <= now {
                         let catch_up = agent.catch_up_after_last_read();
                         self.run(Timestamp::now(), catch_up);

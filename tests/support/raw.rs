@@ -23,6 +23,14 @@ pub struct RawClient {
     info: serde_json::Value,
 }
 
+/// Appends one PUB frame (with a reply subject, if any) to `frame`.
+fn push_pub(frame: &mut Vec<u8>, subject: &str, reply: Option<&str>, payload: &[u8]) {
+    let reply = reply.map(|r| format!(" {r}")).unwrap_or_default();
+    frame.extend_from_slice(format!("PUB {subject}{reply} {}\r\n", payload.len()).as_bytes());
+    frame.extend_from_slice(payload);
+    frame.extend_from_slice(b"\r\n");
+}
+
 impl RawClient {
     /// Connects (with headers enabled) and waits for the server's PONG.
     pub fn connect(port: u16) -> RawClient {
@@ -72,9 +80,8 @@ impl RawClient {
     pub fn request(&mut self, subject: &str, payload: &[u8]) -> RawMessage {
         let inbox = format!("_INBOX.raw{}", self.next_sid);
         self.subscribe(&inbox);
-        let mut frame = format!("PUB {subject} {inbox} {}\r\n", payload.len()).into_bytes();
-        frame.extend_from_slice(payload);
-        frame.extend_from_slice(b"\r\n");
+        let mut frame = Vec::new();
+        push_pub(&mut frame, subject, Some(&inbox), payload);
         self.send(&frame);
         self.next_message(crate::WAIT)
             .unwrap_or_else(|| panic!("no answer to {subject}"))
@@ -83,9 +90,9 @@ impl RawClient {
     /// PUB, then waits for the server's answer: `Err` with its `-ERR` line
     /// (e.g. a permissions violation), `Ok` once a PING round trip passed.
     pub fn try_publish(&mut self, subject: &str, payload: &[u8]) -> Result<(), String> {
-        let mut frame = format!("PUB {subject} {}\r\n", payload.len()).into_bytes();
-        frame.extend_from_slice(payload);
-        frame.extend_from_slice(b"\r\nPING\r\n");
+        let mut frame = Vec::new();
+        push_pub(&mut frame, subject, None, payload);
+        frame.extend_from_slice(b"PING\r\n");
         self.send(&frame);
         let deadline = Instant::now() + crate::WAIT;
         loop {
@@ -101,9 +108,8 @@ impl RawClient {
 
     /// PUB, then a PING round trip so the server has processed it.
     pub fn publish(&mut self, subject: &str, payload: &[u8]) {
-        let mut frame = format!("PUB {subject} {}\r\n", payload.len()).into_bytes();
-        frame.extend_from_slice(payload);
-        frame.extend_from_slice(b"\r\n");
+        let mut frame = Vec::new();
+        push_pub(&mut frame, subject, None, payload);
         self.send(&frame);
         self.ping();
     }
@@ -117,9 +123,7 @@ impl RawClient {
     ) {
         let mut frames = Vec::with_capacity(1 << 20);
         for payload in payloads {
-            frames.extend_from_slice(format!("PUB {subject} {}\r\n", payload.len()).as_bytes());
-            frames.extend_from_slice(payload);
-            frames.extend_from_slice(b"\r\n");
+            push_pub(&mut frames, subject, None, payload);
             if frames.len() >= 1 << 20 {
                 self.send(&frames);
                 frames.clear();
