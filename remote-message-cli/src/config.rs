@@ -390,6 +390,8 @@ mod tests {
         Toy::try_parse_from(layered.argv).map_err(|e| e.to_string())
     }
 
+    /// A setting comes from the command line, else the environment, else the file, else
+    /// the default.
     #[test]
     fn command_line_beats_environment_beats_file_beats_default() {
         // The environment variable is only ever set by this test.
@@ -411,6 +413,7 @@ mod tests {
         );
     }
 
+    /// A list in the file repeats the option; a list on the command line replaces it.
     #[test]
     fn lists_repeat_the_option_and_the_command_line_replaces_them() {
         let toml = r#"label = ["dept=sales", "floor=2"]"#;
@@ -422,6 +425,8 @@ mod tests {
         );
     }
 
+    /// The file sets the running subcommand's options, flags (`true`/`false`) and options
+    /// whose value is optional; another subcommand's options are skipped.
     #[test]
     fn subcommand_options_flags_and_optional_values() {
         let toml = "sender = \"ops@file\"\nwait = \"10s\"\njson = true\n";
@@ -450,6 +455,8 @@ mod tests {
         assert!(parse(toml, &["sessions"]).is_ok());
     }
 
+    /// An unknown key is an error naming it, the file and the known keys; keys only the
+    /// command line may set, and tables, are refused.
     #[test]
     fn unknown_keys_name_the_key_and_the_file() {
         let f = file("servre = \"nats://typo\"\n");
@@ -463,6 +470,8 @@ mod tests {
         }
     }
 
+    /// A list for a single option and a file that is not TOML are errors; a bad value
+    /// reaches clap, which names it.
     #[test]
     fn wrong_shapes_are_errors_and_bad_values_reach_the_real_parser() {
         assert!(parse("output = [\"json\", \"auto\"]", &[])
@@ -476,6 +485,7 @@ mod tests {
             .contains("not valid TOML"));
     }
 
+    /// A `--config` file that does not exist is an error; a missing default file is not.
     #[test]
     fn an_explicit_file_must_exist_a_default_one_need_not() {
         let argv: Vec<OsString> = ["toy", "--config", "/nonexistent/x.toml"]
@@ -488,6 +498,33 @@ mod tests {
         assert_eq!(layered.argv, ["toy"]);
     }
 
+    /// A command that parses `--generate` itself (no subcommand required)
+    /// does not read the settings file for it either.
+    #[test]
+    fn a_parsed_generate_request_skips_the_file() {
+        #[derive(Debug, Parser)]
+        #[command(name = "gen")]
+        struct Gen {
+            #[command(flatten)]
+            config: ConfigArgs,
+            #[command(flatten)]
+            generate: crate::generate::GenerateArgs,
+        }
+        let broken = file("not toml");
+        let argv: Vec<OsString> = vec![
+            "gen".into(),
+            "--config".into(),
+            broken.path().into(),
+            "--generate".into(),
+            "man".into(),
+        ];
+        let layered = layer(&mut Gen::command(), argv.clone()).unwrap();
+        assert_eq!((layered.argv, layered.file), (argv, None));
+        let argv: Vec<OsString> = vec!["gen".into(), "--config".into(), broken.path().into()];
+        assert!(layer(&mut Gen::command(), argv).is_err());
+    }
+
+    /// Help, version and `--generate` are answered without reading the settings file.
     #[test]
     fn help_and_generate_skip_the_file() {
         for flag in ["--help", "--generate=man", "--version"] {

@@ -340,6 +340,7 @@ mod tests {
         .unwrap()
     }
 
+    /// What the publisher builds, an agent decodes to the same id, text, title, sender and time, as JSON.
     #[test]
     fn envelope_round_trips_through_decode() {
         let sent = envelope();
@@ -352,6 +353,8 @@ mod tests {
         assert_eq!(got.format, Format::Json);
     }
 
+    /// The payload has exactly the keys `docs/protocol.md` lists, `sent_at` in UTC, and
+    /// leaves absent optional fields out rather than writing `null`.
     #[test]
     fn payload_is_the_documented_json_object() {
         let sent = envelope();
@@ -366,6 +369,8 @@ mod tests {
         assert!(v.get("title").is_none() && v.get("sender").is_none());
     }
 
+    /// `--ttl` sets `expires_at` after `sent_at`; it travels, and a message is expired from
+    /// that instant on; a message without one never expires.
     #[test]
     fn ttl_sets_expiry_and_expired_messages_are_known() {
         let sent = Envelope::new("x".into(), None, None)
@@ -383,6 +388,7 @@ mod tests {
         assert!(!never.is_expired(Timestamp::MAX));
     }
 
+    /// A blank text or a blank title cannot be sent.
     #[test]
     fn blank_text_or_title_is_refused() {
         assert_eq!(
@@ -395,11 +401,13 @@ mod tests {
         );
     }
 
+    /// Two new envelopes never share an id.
     #[test]
     fn ids_are_unique() {
         assert_ne!(envelope().id, envelope().id);
     }
 
+    /// The size checked against the server's limit counts the header block as NATS does.
     #[test]
     fn wire_size_counts_the_header_block() {
         let id = envelope().id;
@@ -411,6 +419,8 @@ mod tests {
         assert_eq!(wire_size(&headers, 10), block.len() + 10);
     }
 
+    /// Plain text and JSON that is not an object (a string, a number, a list) are shown as
+    /// the text they are.
     #[test]
     fn plain_text_and_non_objects_are_shown_as_text() {
         for raw in ["hello", "\"quoted\"", "42", "[1,2]", "{not json", "null"] {
@@ -419,6 +429,7 @@ mod tests {
         }
     }
 
+    /// An object with only a text, from a foreign client, gets the header's id, else a fresh one.
     #[test]
     fn minimal_foreign_object_gets_an_id() {
         let got = decode(br#"{"text":"hi"}"#, None).unwrap();
@@ -428,6 +439,8 @@ mod tests {
         assert_eq!(got.id, "from-header");
     }
 
+    /// Unknown fields are ignored and a known field of the wrong type counts as absent:
+    /// no payload stops an agent.
     #[test]
     fn unknown_fields_are_ignored_and_wrong_types_are_absent() {
         let got = decode(
@@ -439,6 +452,8 @@ mod tests {
         assert_eq!((got.title, got.sent_at, got.sender), (None, None, None));
     }
 
+    /// Bytes that are not UTF-8, empty payloads and objects without a usable text are
+    /// rejected with their reason.
     #[test]
     fn unusable_payloads_are_rejected_not_panicked_on() {
         assert_eq!(decode(b"\xff\xfe", None), Err(Rejection::NotUtf8(2)));
@@ -458,6 +473,7 @@ mod tests {
         }
     }
 
+    /// The priority travels as its word; absent, unknown or not a string reads as normal.
     #[test]
     fn priority_travels_and_unknown_or_absent_is_normal() {
         let sent = envelope().with_priority(Some(Priority::Urgent));
@@ -513,6 +529,7 @@ mod tests {
         assert_eq!(got.text, "second");
     }
 
+    /// JSON nested past serde_json's limit does not overflow the stack: it is shown as text.
     #[test]
     fn deeply_nested_json_does_not_overflow() {
         let deep = format!("{}{}", "{\"a\":".repeat(100_000), "}".repeat(100_000));

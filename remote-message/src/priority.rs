@@ -93,6 +93,8 @@ impl std::fmt::Display for Priority {
 mod tests {
     use super::*;
 
+    /// Each priority's word reads back (leniently on the wire, exactly from a command
+    /// line) and serialises as itself; other words are no priority.
     #[test]
     fn wire_words_round_trip_and_unknown_ones_are_none() {
         for p in Priority::ALL {

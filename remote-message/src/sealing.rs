@@ -96,6 +96,8 @@ pub fn load_key(path: &Path) -> Result<XKey, SeedError> {
 mod tests {
     use super::*;
 
+    /// A sealed message shows no plaintext on the wire, keeps its id in clear, and only
+    /// the recipient's key opens it.
     #[test]
     fn only_the_recipient_opens_it() {
         let (seed, public) = generate();
@@ -109,6 +111,8 @@ mod tests {
         assert_eq!(open(&sealed, &stranger), Err(SealError::CannotOpen));
     }
 
+    /// Plain and JSON messages are not taken for sealed ones, and a bad recipient key
+    /// cannot seal.
     #[test]
     fn plain_messages_are_not_sealed_ones() {
         assert!(as_sealed(b"hello").is_none());

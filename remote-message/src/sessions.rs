@@ -253,6 +253,7 @@ mod tests {
         }
     }
 
+    /// What an agent advertises in its service metadata, a listing reads back unchanged.
     #[test]
     fn session_info_round_trips_through_service_metadata() {
         let ping = PingResponse {
@@ -265,6 +266,7 @@ mod tests {
         assert_eq!(SessionInfo::from_ping(&ping), Some(info()));
     }
 
+    /// A service answer whose session id is invalid is no session.
     #[test]
     fn foreign_or_broken_answers_are_skipped() {
         let mut meta = info().to_metadata();
@@ -279,6 +281,7 @@ mod tests {
         assert_eq!(SessionInfo::from_ping(&ping), None);
     }
 
+    /// `publisher sessions --json` has exactly the documented fields.
     #[test]
     fn json_has_exactly_the_documented_fields() {
         let v = serde_json::to_value(info()).unwrap();
@@ -289,6 +292,8 @@ mod tests {
         );
     }
 
+    /// Receipts say delivered or read with the documented words, `read_ack` only when set;
+    /// older receipts parse, receipts with an unknown status do not (senders ignore them).
     #[test]
     fn receipts_say_delivered_or_read_and_read_ack_is_optional() {
         let s1 = SessionId::parse("s1").unwrap();
@@ -318,6 +323,7 @@ mod tests {
         }
     }
 
+    /// `--label` splits at the first `=`, and the key is 1 or more of the allowed characters.
     #[test]
     fn labels_are_key_equals_value() {
         assert_eq!(

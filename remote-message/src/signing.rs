@@ -178,6 +178,7 @@ mod tests {
         e.to_payload()
     }
 
+    /// A signed session message verifies on its subject and not when replayed on `broadcast`.
     #[test]
     fn a_signed_message_verifies_on_its_subject_only() {
         let key = KeyPair::new_user();
@@ -190,6 +191,8 @@ mod tests {
         );
     }
 
+    /// Unsigned messages, other keys' messages and any change to a signed field
+    /// (text, expiry, priority) are refused.
     #[test]
     fn unsigned_foreign_and_tampered_messages_are_refused() {
         let key = KeyPair::new_user();
@@ -227,6 +230,8 @@ mod tests {
         );
     }
 
+    /// New keys have the user prefixes, public keys parse and seeds do not, a key file
+    /// loads back, and a bad one's error never shows its content.
     #[test]
     fn keys_parse_and_errors_never_show_the_seed() {
         let (seed, public) = generate();
