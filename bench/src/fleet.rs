@@ -320,7 +320,7 @@ async fn connect(
                 .map_err(|e| failed("subscribe", &e))?,
         );
     }
-    remote_message::connection::round_trip(&client)
+    remote_message_cli::connection::round_trip(&client)
         .await
         .map_err(|e| failed("round trip", &e))?;
     tokio::spawn(run_agent(agent, index, shared.clone()));

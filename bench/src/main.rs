@@ -186,7 +186,7 @@ async fn scenarios(
         record(results, oneshot, |r, o| r.oneshot = Some(o));
     }
 
-    let connection = remote_message::connection::ConnectionArgs {
+    let connection = remote_message_cli::connection::ConnectionArgs {
         server: url.clone(),
         ..Default::default()
     };
@@ -201,7 +201,7 @@ async fn scenarios(
         ours: ours::Publisher::new(link.client.clone()).await?,
         raw,
         server_pid: main.pid(),
-        sender: remote_message::identity::user_at_host(),
+        sender: remote_message_cli::identity::user_at_host(),
         plan: plan.clone(),
     };
 

@@ -25,7 +25,7 @@ use std::time::Duration;
 
 /// How long the publisher waits for the stream's acknowledgement (its
 /// connect timeout, 5 s by default).
-const ACK_WAIT: Duration = remote_message::connection::DEFAULT_CONNECT_TIMEOUT;
+const ACK_WAIT: Duration = remote_message_cli::connection::DEFAULT_CONNECT_TIMEOUT;
 
 /// One message ready for the wire (`send.rs`: `Outgoing::new`).
 pub struct Outgoing {

@@ -21,7 +21,7 @@ use jiff::Timestamp;
 use nkeys::{KeyPair, KeyPairType, XKey};
 use remote_message::envelope::{self, Envelope, Format, Incoming, InvalidText, Rejection};
 use remote_message::session_id::InvalidSessionId;
-use remote_message::sessions::{self, Receipt, SessionInfo};
+use remote_message::sessions::{self, Receipt, ReceiptStatus, SessionInfo};
 use remote_message::signing::{self, Signed, Untrusted};
 use remote_message::subject::{self, Target};
 use remote_message::{sealing, terminal, Priority, SessionId};
@@ -339,7 +339,7 @@ pub fn check_answers(data: &[u8]) {
     // A receipt's session is always a valid id, and it re-serializes as is.
     if let Ok(receipt) = serde_json::from_slice::<Receipt>(data) {
         assert!(is_valid_session_id(receipt.session.as_str()));
-        assert_eq!(receipt.is_read(), receipt.status == sessions::READ);
+        assert_eq!(receipt.is_read(), receipt.status == ReceiptStatus::Read);
         let again = serde_json::to_vec(&receipt).unwrap();
         assert_eq!(serde_json::from_slice::<Receipt>(&again).unwrap(), receipt);
     }

@@ -2,10 +2,11 @@
 //! the tests all parse through [`try_parse_from`].
 
 use clap::{Args, Parser, Subcommand};
-use remote_message::config::ConfigArgs;
-use remote_message::connection::ConnectionArgs;
-use remote_message::generate::GenerateArgs;
-use remote_message::{exit, Priority, SessionId};
+use remote_message::{Priority, SessionId};
+use remote_message_cli::config::ConfigArgs;
+use remote_message_cli::connection::ConnectionArgs;
+use remote_message_cli::generate::GenerateArgs;
+use remote_message_cli::{exit, values};
 use std::ffi::OsString;
 use std::time::Duration;
 
@@ -103,7 +104,7 @@ pub struct SendArgs {
 
     /// How strongly it asks for attention: the desktop notification's
     /// urgency; urgent stays on screen until dismissed (e.g. --priority high)
-    #[arg(long, value_enum, value_name = "LEVEL")]
+    #[arg(long, value_parser = values::priority(), value_name = "LEVEL")]
     pub priority: Option<Priority>,
 
     /// Who the message is from [default: user@host]

@@ -4,25 +4,16 @@
 use crate::cli::KeygenArgs;
 use crate::Failure;
 use remote_message::signing;
-use std::io::Write;
-use std::os::unix::fs::OpenOptionsExt;
+use remote_message_cli::files;
 
 pub fn run(args: KeygenArgs) -> Result<(), Failure> {
     let (seed, public) = signing::generate();
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(&args.out)
-        .map_err(|e| {
-            Failure::usage(format!(
-                "cannot create {} ({e}): give a new file to --out (an existing key is never overwritten)",
-                args.out.display()
-            ))
-        })?;
-    file.write_all(format!("{seed}\n").as_bytes())
-        .and_then(|()| file.sync_all())
-        .map_err(|e| Failure::usage(format!("cannot write {} ({e})", args.out.display())))?;
+    files::create_private(&args.out, format!("{seed}\n").as_bytes()).map_err(|e| {
+        Failure::usage(format!(
+            "cannot create {} ({e}): give a new file to --out (an existing key is never overwritten)",
+            args.out.display()
+        ))
+    })?;
     println!("{public}");
     Ok(())
 }

@@ -21,7 +21,7 @@ pub mod sessions;
 pub mod setup;
 
 use clap::CommandFactory;
-use remote_message::{config, exit};
+use remote_message_cli::{exit, startup};
 
 /// An error that ends the process with a documented exit code.
 #[derive(Debug)]
@@ -54,12 +54,11 @@ impl Failure {
 /// Runs the command line and returns the exit code.
 pub fn main() -> i32 {
     let argv = cli::join_wait_durations(std::env::args_os());
-    let mut command = cli::Cli::command();
-    let cli: cli::Cli = match config::before_parse(&mut command, argv) {
-        Ok(layered) => layered.parse(command),
-        Err(code) => return code,
+    let cli: cli::Cli = match startup::parse(cli::Cli::command(), argv) {
+        Ok(cli) => cli,
+        Err(exit) => return exit.report(),
     };
-    remote_message::logging::init();
+    remote_message_cli::logging::init(remote_message_cli::logging::LogFormat::Text);
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

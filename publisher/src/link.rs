@@ -4,7 +4,7 @@
 
 use crate::Failure;
 use async_nats::{Client, Event, ServerError};
-use remote_message::connection::ConnectionArgs;
+use remote_message_cli::connection::ConnectionArgs;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -42,7 +42,7 @@ impl<'a> Link<'a> {
         let client = args
             .connect(options)
             .await
-            .map_err(|e| Failure::server(e.0))?;
+            .map_err(|e| Failure::server(e.to_string()))?;
         Ok(Link {
             client,
             args,

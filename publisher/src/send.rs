@@ -11,13 +11,14 @@ use async_nats::jetstream;
 use async_nats::{HeaderMap, RequestErrorKind, Subscriber};
 use futures::stream::FuturesUnordered;
 use futures::StreamExt;
-use remote_message::connection::ConnectionArgs;
 use remote_message::envelope::{wire_size, Envelope, MSG_ID_HEADER, RECEIPT_TO_HEADER};
 use remote_message::sessions::{self, Receipt};
-use remote_message::stream::{self as log, StreamError};
+use remote_message::stream::{self as log, StreamErrorKind};
 use remote_message::subject::presence_subject;
-use remote_message::{exit, identity, SessionId, Target};
 use remote_message::{sealing, signing};
+use remote_message::{SessionId, Target};
+use remote_message_cli::connection::ConnectionArgs;
+use remote_message_cli::{exit, identity};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
@@ -89,7 +90,7 @@ pub async fn run(connection: &ConnectionArgs, args: SendArgs) -> Result<(), Fail
         )));
     }
     let sign_key = match &args.sign_key {
-        Some(path) => Some(signing::load_key(path).map_err(Failure::usage)?),
+        Some(path) => Some(signing::load_key(path).map_err(|e| Failure::usage(e.to_string()))?),
         None => None,
     };
     if args.seal && args.sessions.is_empty() && args.users.is_empty() {
@@ -370,7 +371,7 @@ async fn publish(link: &Link<'_>, messages: &[Outgoing]) -> Result<(bool, bool),
     let js = jetstream::new(link.client.clone());
     match log::get_or_create(&js).await {
         Ok(_) => {}
-        Err(StreamError::NoJetStream) => {
+        Err(e) if e.kind() == StreamErrorKind::NoJetStream => {
             warn!(
                 "this NATS server has no JetStream: the message is delivered live only, and \
                  sessions offline now will not see it"
@@ -387,7 +388,7 @@ async fn publish(link: &Link<'_>, messages: &[Outgoing]) -> Result<(bool, bool),
             }
             return Ok((false, false));
         }
-        Err(StreamError::Other(e)) => {
+        Err(e) => {
             return Err(link
                 .refusal()
                 .unwrap_or_else(|| link.server_failure("the message stream is not usable", e)))

@@ -8,7 +8,7 @@ use remote_message::sessions::{self, SessionInfo};
 use remote_message::terminal::printable;
 
 pub async fn run(
-    connection: &remote_message::connection::ConnectionArgs,
+    connection: &remote_message_cli::connection::ConnectionArgs,
     args: SessionsArgs,
 ) -> Result<(), Failure> {
     let link = Link::open(connection).await?;

@@ -3,8 +3,8 @@
 use crate::cli::SetupArgs;
 use crate::link::Link;
 use crate::Failure;
-use remote_message::connection::ConnectionArgs;
-use remote_message::stream::{self, StreamError, StreamSettings, STREAM_NAME};
+use remote_message::stream::{self, StreamErrorKind, StreamSettings, STREAM_NAME};
+use remote_message_cli::connection::ConnectionArgs;
 
 pub async fn run(connection: &ConnectionArgs, args: SetupArgs) -> Result<(), Failure> {
     let settings = StreamSettings {
@@ -25,11 +25,11 @@ pub async fn run(connection: &ConnectionArgs, args: SetupArgs) -> Result<(), Fai
             );
             Ok(())
         }
-        Err(StreamError::NoJetStream) => Err(Failure::server(format!(
+        Err(e) if e.kind() == StreamErrorKind::NoJetStream => Err(Failure::server(format!(
             "NATS at {} has no JetStream: start nats-server with -js (or jetstream {{}} in its \
              config) to keep messages for offline agents",
             connection.display_servers()
         ))),
-        Err(StreamError::Other(e)) => Err(link.server_failure("creating the stream failed", e)),
+        Err(e) => Err(link.server_failure("creating the stream failed", e)),
     }
 }

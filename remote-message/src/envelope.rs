@@ -10,7 +10,7 @@ use crate::priority::Priority;
 use jiff::{Timestamp, Unit};
 use serde::de::{Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use serde_json::Value;
 use std::borrow::Cow;
 
 /// Header carrying the message id, which JetStream also uses for de-duplication.
@@ -41,7 +41,7 @@ pub struct Envelope {
     /// How strongly it asks for attention; absent means normal.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub priority: Option<Priority>,
-    /// Public key (`U…`) that signed it; see [`crate::signing`].
+    /// Public key (`U…`) that signed it (`Envelope::sign`, in `signing`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub signer: Option<String>,
     /// Signature, unpadded base64url.
@@ -94,23 +94,6 @@ impl Envelope {
             signer: None,
             sig: None,
         })
-    }
-
-    /// Signs the message for `subject` (call it last: it covers the other fields).
-    pub fn sign(&mut self, key: &nkeys::KeyPair, subject: &str) {
-        let signed = crate::signing::Signed {
-            subject,
-            id: &self.id,
-            text: &self.text,
-            title: self.title.as_deref(),
-            sender: self.sender.as_deref(),
-            sent_at: Some(self.sent_at),
-            expires_at: self.expires_at,
-            priority: self.priority.unwrap_or_default(),
-        };
-        let (signer, sig) = crate::signing::sign(key, &signed);
-        self.signer = Some(signer);
-        self.sig = Some(sig);
     }
 
     /// Sets the priority (`None`: left out, which agents read as normal).
@@ -206,13 +189,16 @@ pub fn decode(payload: &[u8], header_id: Option<&str>) -> Result<Incoming, Rejec
     // Only something that looks like an object is tried as JSON: `"hi"`, `42`
     // or `[1]` are shown as the text they are.
     if raw.trim_start().starts_with('{') {
-        // One typed pass, borrowing the strings; the general `Value` pass
-        // only for what it refuses (a repeated key, for instance).
+        // One typed pass, borrowing the strings. What it refuses (a repeated
+        // key, for instance) is read into a `Value` first, where the last of
+        // repeated keys wins, and then into the same `Wire`: one set of rules.
         if let Ok(wire) = serde_json::from_str::<Wire>(raw) {
             return wire.into_incoming(fallback_id);
         }
-        if let Ok(Value::Object(object)) = serde_json::from_str::<Value>(raw) {
-            return from_object(object, fallback_id);
+        if let Ok(object @ Value::Object(_)) = serde_json::from_str::<Value>(raw) {
+            if let Ok(wire) = Wire::deserialize(object) {
+                return wire.into_incoming(fallback_id);
+            }
         }
     }
     Ok(Incoming {
@@ -229,8 +215,9 @@ pub fn decode(payload: &[u8], header_id: Option<&str>) -> Result<Incoming, Rejec
     })
 }
 
-/// The known fields of a JSON payload, each kept only when it is a string:
-/// the same lenient rules as [`from_object`], without building a `Value`.
+/// The known fields of a JSON payload, each kept only when it is a
+/// non-blank string: the one place the lenient rules live, read from the
+/// payload text (borrowing) or from a parsed `Value` alike.
 #[derive(Deserialize)]
 struct Wire<'a> {
     #[serde(borrow, default)]
@@ -279,7 +266,12 @@ impl Wire<'_> {
 #[derive(Default)]
 struct Lenient<'a>(Option<Cow<'a, str>>);
 
-impl Lenient<'_> {
+impl<'a> Lenient<'a> {
+    /// The rule: a string is kept unless it is blank.
+    fn keep(v: Cow<'a, str>) -> Lenient<'a> {
+        Lenient((!v.trim().is_empty()).then_some(v))
+    }
+
     fn get(&self) -> Option<&str> {
         self.0.as_deref()
     }
@@ -299,12 +291,13 @@ impl<'de: 'a, 'a> Deserialize<'de> for Lenient<'a> {
                 f.write_str("any JSON value")
             }
             fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
-                Ok(Lenient((!v.trim().is_empty()).then_some(Cow::Borrowed(v))))
+                Ok(Lenient::keep(Cow::Borrowed(v)))
             }
             fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
-                Ok(Lenient(
-                    (!v.trim().is_empty()).then(|| Cow::Owned(v.to_owned())),
-                ))
+                Ok(Lenient::keep(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+                Ok(Lenient::keep(Cow::Owned(v)))
             }
             fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
                 Ok(Lenient(None))
@@ -334,39 +327,6 @@ impl<'de: 'a, 'a> Deserialize<'de> for Lenient<'a> {
     }
 }
 
-fn from_object(
-    mut object: Map<String, Value>,
-    fallback_id: impl FnOnce() -> String,
-) -> Result<Incoming, Rejection> {
-    let mut take_string = |key: &str| match object.remove(key) {
-        Some(Value::String(s)) if !s.trim().is_empty() => Some(s),
-        _ => None,
-    };
-    let text = take_string("text").ok_or(Rejection::NoText)?;
-    let id = take_string("id");
-    let title = take_string("title");
-    let sender = take_string("sender");
-    let sent_at = take_string("sent_at").and_then(|s| s.parse::<Timestamp>().ok());
-    let expires_at = take_string("expires_at").and_then(|s| s.parse::<Timestamp>().ok());
-    let priority = take_string("priority")
-        .and_then(|s| Priority::from_wire(&s))
-        .unwrap_or_default();
-    let signer = take_string("signer");
-    let sig = take_string("sig");
-    Ok(Incoming {
-        id: id.unwrap_or_else(fallback_id),
-        text,
-        title,
-        sent_at,
-        sender,
-        expires_at,
-        priority,
-        signer,
-        sig,
-        format: Format::Json,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -380,6 +340,7 @@ mod tests {
         .unwrap()
     }
 
+    /// What the publisher builds, an agent decodes to the same id, text, title, sender and time, as JSON.
     #[test]
     fn envelope_round_trips_through_decode() {
         let sent = envelope();
@@ -392,6 +353,8 @@ mod tests {
         assert_eq!(got.format, Format::Json);
     }
 
+    /// The payload has exactly the keys `docs/protocol.md` lists, `sent_at` in UTC, and
+    /// leaves absent optional fields out rather than writing `null`.
     #[test]
     fn payload_is_the_documented_json_object() {
         let sent = envelope();
@@ -406,6 +369,8 @@ mod tests {
         assert!(v.get("title").is_none() && v.get("sender").is_none());
     }
 
+    /// `--ttl` sets `expires_at` after `sent_at`; it travels, and a message is expired from
+    /// that instant on; a message without one never expires.
     #[test]
     fn ttl_sets_expiry_and_expired_messages_are_known() {
         let sent = Envelope::new("x".into(), None, None)
@@ -423,6 +388,7 @@ mod tests {
         assert!(!never.is_expired(Timestamp::MAX));
     }
 
+    /// A blank text or a blank title cannot be sent.
     #[test]
     fn blank_text_or_title_is_refused() {
         assert_eq!(
@@ -435,11 +401,13 @@ mod tests {
         );
     }
 
+    /// Two new envelopes never share an id.
     #[test]
     fn ids_are_unique() {
         assert_ne!(envelope().id, envelope().id);
     }
 
+    /// The size checked against the server's limit counts the header block as NATS does.
     #[test]
     fn wire_size_counts_the_header_block() {
         let id = envelope().id;
@@ -451,6 +419,8 @@ mod tests {
         assert_eq!(wire_size(&headers, 10), block.len() + 10);
     }
 
+    /// Plain text and JSON that is not an object (a string, a number, a list) are shown as
+    /// the text they are.
     #[test]
     fn plain_text_and_non_objects_are_shown_as_text() {
         for raw in ["hello", "\"quoted\"", "42", "[1,2]", "{not json", "null"] {
@@ -459,6 +429,7 @@ mod tests {
         }
     }
 
+    /// An object with only a text, from a foreign client, gets the header's id, else a fresh one.
     #[test]
     fn minimal_foreign_object_gets_an_id() {
         let got = decode(br#"{"text":"hi"}"#, None).unwrap();
@@ -468,6 +439,8 @@ mod tests {
         assert_eq!(got.id, "from-header");
     }
 
+    /// Unknown fields are ignored and a known field of the wrong type counts as absent:
+    /// no payload stops an agent.
     #[test]
     fn unknown_fields_are_ignored_and_wrong_types_are_absent() {
         let got = decode(
@@ -479,6 +452,8 @@ mod tests {
         assert_eq!((got.title, got.sent_at, got.sender), (None, None, None));
     }
 
+    /// Bytes that are not UTF-8, empty payloads and objects without a usable text are
+    /// rejected with their reason.
     #[test]
     fn unusable_payloads_are_rejected_not_panicked_on() {
         assert_eq!(decode(b"\xff\xfe", None), Err(Rejection::NotUtf8(2)));
@@ -498,6 +473,7 @@ mod tests {
         }
     }
 
+    /// The priority travels as its word; absent, unknown or not a string reads as normal.
     #[test]
     fn priority_travels_and_unknown_or_absent_is_normal() {
         let sent = envelope().with_priority(Some(Priority::Urgent));
@@ -539,10 +515,10 @@ mod tests {
             r#"{"id":"only"}"#,
         ];
         for raw in payloads {
-            let general = match serde_json::from_str::<Value>(raw).unwrap() {
-                Value::Object(object) => from_object(object, || "fallback".into()),
-                other => panic!("{other}"),
-            };
+            let value = serde_json::from_str::<Value>(raw).unwrap();
+            let general = Wire::deserialize(value)
+                .unwrap()
+                .into_incoming(|| "fallback".into());
             let typed = serde_json::from_str::<Wire>(raw)
                 .unwrap()
                 .into_incoming(|| "fallback".into());
@@ -553,6 +529,7 @@ mod tests {
         assert_eq!(got.text, "second");
     }
 
+    /// JSON nested past serde_json's limit does not overflow the stack: it is shown as text.
     #[test]
     fn deeply_nested_json_does_not_overflow() {
         let deep = format!("{}{}", "{\"a\":".repeat(100_000), "}".repeat(100_000));

@@ -6,36 +6,46 @@
 //! older or foreign client never makes a message unshowable.
 
 use serde::{Deserialize, Serialize};
+use std::str::FromStr;
 
 /// The priority of a message, lowest first.
 #[derive(
-    Debug,
-    Clone,
-    Copy,
-    Default,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    Serialize,
-    Deserialize,
-    clap::ValueEnum,
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
 )]
 #[serde(rename_all = "lowercase")]
 pub enum Priority {
-    /// Shown quietly (desktop urgency low)
+    /// Shown quietly (desktop urgency low).
     Low,
-    /// The default (desktop urgency normal)
+    /// The default (desktop urgency normal).
     #[default]
     Normal,
-    /// Stands out (desktop urgency critical; goes away by itself)
+    /// Stands out (desktop urgency critical; goes away by itself).
     High,
-    /// Stays on screen until the user dismisses it (desktop urgency critical)
+    /// Stays on screen until the user dismisses it (desktop urgency critical).
     Urgent,
 }
 
 impl Priority {
+    /// Every priority, lowest first (the order `--priority` lists them in).
+    pub const ALL: [Priority; 4] = [
+        Priority::Low,
+        Priority::Normal,
+        Priority::High,
+        Priority::Urgent,
+    ];
+
+    /// What the priority does on a user's screen (the help of each value).
+    pub fn describe(self) -> &'static str {
+        match self {
+            Priority::Low => "Shown quietly (desktop urgency low)",
+            Priority::Normal => "The default (desktop urgency normal)",
+            Priority::High => "Stands out (desktop urgency critical; goes away by itself)",
+            Priority::Urgent => {
+                "Stays on screen until the user dismisses it (desktop urgency critical)"
+            }
+        }
+    }
+
     /// The word on the wire: `low`, `normal`, `high` or `urgent`.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -50,14 +60,26 @@ impl Priority {
     /// the four words (case and surrounding blanks do not matter).
     pub fn from_wire(raw: &str) -> Option<Priority> {
         let raw = raw.trim();
-        [
-            Priority::Low,
-            Priority::Normal,
-            Priority::High,
-            Priority::Urgent,
-        ]
-        .into_iter()
-        .find(|p| p.as_str().eq_ignore_ascii_case(raw))
+        Priority::ALL
+            .into_iter()
+            .find(|p| p.as_str().eq_ignore_ascii_case(raw))
+    }
+}
+
+/// A word that is not exactly one of `low`, `normal`, `high`, `urgent`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0:?} is not a priority: one of low, normal, high, urgent")]
+pub struct UnknownPriority(pub String);
+
+/// Exactly the wire word, as typed on a command line (unlike the lenient
+/// [`Priority::from_wire`], which reads what any client sent).
+impl FromStr for Priority {
+    type Err = UnknownPriority;
+    fn from_str(s: &str) -> Result<Priority, UnknownPriority> {
+        Priority::ALL
+            .into_iter()
+            .find(|p| p.as_str() == s)
+            .ok_or_else(|| UnknownPriority(s.to_owned()))
     }
 }
 
@@ -71,15 +93,13 @@ impl std::fmt::Display for Priority {
 mod tests {
     use super::*;
 
+    /// Each priority's word reads back (leniently on the wire, exactly from a command
+    /// line) and serialises as itself; other words are no priority.
     #[test]
     fn wire_words_round_trip_and_unknown_ones_are_none() {
-        for p in [
-            Priority::Low,
-            Priority::Normal,
-            Priority::High,
-            Priority::Urgent,
-        ] {
+        for p in Priority::ALL {
             assert_eq!(Priority::from_wire(p.as_str()), Some(p));
+            assert_eq!(p.as_str().parse(), Ok(p));
             assert_eq!(
                 serde_json::to_string(&p).unwrap(),
                 format!("\"{}\"", p.as_str())
@@ -88,5 +108,7 @@ mod tests {
         assert_eq!(Priority::from_wire(" URGENT "), Some(Priority::Urgent));
         assert_eq!(Priority::from_wire("critical"), None);
         assert_eq!(Priority::default(), Priority::Normal);
+        assert!("URGENT".parse::<Priority>().is_err());
+        assert!(" low".parse::<Priority>().is_err());
     }
 }

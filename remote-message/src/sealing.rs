@@ -11,10 +11,12 @@
 //! {"id":"…","sealed":"<base64url ciphertext>","sealed_by":"X…"}
 //! ```
 
+use crate::keys::{self, SeedError, SeedErrorKind, SeedKind};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use nkeys::XKey;
 use serde::{Deserialize, Serialize};
+use std::path::Path;
 
 /// The outer, clear part of a sealed message.
 #[derive(Debug, Serialize, Deserialize)]
@@ -78,15 +80,24 @@ pub fn generate() -> (String, String) {
     (key.seed().expect("a new key has a seed"), key.public_key())
 }
 
-/// The agent key from its seed.
+/// The agent key from the text of its key file (the seed, on a line of its own).
 pub fn key_from_seed(seed: &str) -> Option<XKey> {
-    XKey::from_seed(seed.trim()).ok()
+    XKey::from_seed(keys::find_seed(seed, SeedKind::Curve)?).ok()
+}
+
+/// The agent key from its key file; a file whose seed is no key is
+/// [`SeedErrorKind::NoSeed`].
+pub fn load_key(path: &Path) -> Result<XKey, SeedError> {
+    let seed = keys::read_seed(path, SeedKind::Curve)?;
+    XKey::from_seed(&seed).map_err(|_| SeedErrorKind::NoSeed.into())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// A sealed message shows no plaintext on the wire, keeps its id in clear, and only
+    /// the recipient's key opens it.
     #[test]
     fn only_the_recipient_opens_it() {
         let (seed, public) = generate();
@@ -100,10 +111,30 @@ mod tests {
         assert_eq!(open(&sealed, &stranger), Err(SealError::CannotOpen));
     }
 
+    /// Plain and JSON messages are not taken for sealed ones, and a bad recipient key
+    /// cannot seal.
     #[test]
     fn plain_messages_are_not_sealed_ones() {
         assert!(as_sealed(b"hello").is_none());
         assert!(as_sealed(br#"{"text":"hi"}"#).is_none());
         assert!(seal("m", b"x", "not-a-key").is_err());
+    }
+
+    /// The key file an agent writes loads back, through the one seed
+    /// reader; a damaged one is refused.
+    #[test]
+    fn key_files_load_back_and_damaged_ones_are_refused() {
+        let (seed, public) = generate();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.xkey");
+        std::fs::write(&path, &seed).unwrap();
+        assert_eq!(load_key(&path).unwrap().public_key(), public);
+        assert_eq!(
+            key_from_seed(&format!(" {seed}\n")).unwrap().public_key(),
+            public
+        );
+        std::fs::write(&path, "SXnot-a-seed").unwrap();
+        assert_eq!(load_key(&path).unwrap_err().kind(), SeedErrorKind::NoSeed);
+        assert!(key_from_seed("garbage").is_none());
     }
 }

@@ -91,6 +91,7 @@ impl fmt::Display for SessionId {
 mod tests {
     use super::*;
 
+    /// Ids of the documented alphabet, 1 to 64 characters, are accepted as they are.
     #[test]
     fn accepts_the_documented_alphabet_up_to_64_chars() {
         for ok in ["a", "alice", "Bob_2", "x-y-z", "0", &"a".repeat(64)] {
@@ -98,6 +99,7 @@ mod tests {
         }
     }
 
+    /// NATS syntax, white space, non-ASCII, empty and overlong ids are all refused.
     #[test]
     fn refuses_everything_else() {
         let long = "a".repeat(65);
@@ -123,6 +125,7 @@ mod tests {
         }
     }
 
+    /// A refusal names the bad character or the length, and the rule.
     #[test]
     fn errors_say_what_a_valid_id_is() {
         let err = SessionId::parse("a.b").unwrap_err().to_string();
@@ -131,6 +134,7 @@ mod tests {
         assert!(err.contains("65 characters"), "{err}");
     }
 
+    /// An agent's random id is valid and different each time.
     #[test]
     fn random_ids_are_valid_and_distinct() {
         let a = SessionId::random();

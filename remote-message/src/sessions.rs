@@ -92,19 +92,26 @@ impl SessionInfo {
     }
 }
 
+/// Why a `--label` is not `key=value`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InvalidLabel {
+    #[error("label {0:?} has no '=': write it as key=value, e.g. dept=sales")]
+    NoEquals(String),
+    #[error("label key {0:?} is not 1 or more characters of A-Z a-z 0-9 _ - .")]
+    BadKey(String),
+}
+
 /// Parses a `--label key=value`.
-pub fn parse_label(raw: &str) -> Result<(String, String), String> {
-    let (key, value) = raw.split_once('=').ok_or_else(|| {
-        format!("label {raw:?} has no '=': write it as key=value, e.g. dept=sales")
-    })?;
+pub fn parse_label(raw: &str) -> Result<(String, String), InvalidLabel> {
+    let (key, value) = raw
+        .split_once('=')
+        .ok_or_else(|| InvalidLabel::NoEquals(raw.to_owned()))?;
     if key.is_empty()
         || !key
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
     {
-        return Err(format!(
-            "label key {key:?} is not 1 or more characters of A-Z a-z 0-9 _ - ."
-        ));
+        return Err(InvalidLabel::BadKey(key.to_owned()));
     }
     Ok((key.to_owned(), value.to_owned()))
 }
@@ -161,9 +168,8 @@ pub struct Receipt {
     pub id: String,
     /// The session that showed it.
     pub session: SessionId,
-    /// [`DELIVERED`]: shown on the user's screen; [`READ`]: the user
-    /// acknowledged it (clicked OK on the notification).
-    pub status: String,
+    /// Shown, or acknowledged by the user.
+    pub status: ReceiptStatus,
     pub at: Timestamp,
     /// On a delivered receipt: whether a read receipt can follow (the
     /// message is on a display with an OK action). Absent means no.
@@ -171,19 +177,41 @@ pub struct Receipt {
     pub read_ack: Option<bool>,
 }
 
-/// [`Receipt::status`] of a message shown on the user's screen.
-pub const DELIVERED: &str = "delivered";
-/// [`Receipt::status`] of a message the user acknowledged.
-pub const READ: &str = "read";
+/// What a [`Receipt`] says. A receipt with any other status does not parse,
+/// so a sender ignores it (as `docs/protocol.md` asks of senders).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ReceiptStatus {
+    /// `delivered`: shown on the user's screen.
+    Delivered,
+    /// `read`: the user acknowledged it (clicked OK on the notification).
+    Read,
+}
+
+impl ReceiptStatus {
+    /// The word on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReceiptStatus::Delivered => "delivered",
+            ReceiptStatus::Read => "read",
+        }
+    }
+}
+
+impl std::fmt::Display for ReceiptStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
 
 impl Receipt {
     pub fn delivered(id: &str, session: &SessionId) -> Receipt {
-        Receipt::with_status(id, session, DELIVERED)
+        Receipt::with_status(id, session, ReceiptStatus::Delivered)
     }
 
     /// The user acknowledged the message.
     pub fn read(id: &str, session: &SessionId) -> Receipt {
-        Receipt::with_status(id, session, READ)
+        Receipt::with_status(id, session, ReceiptStatus::Read)
     }
 
     /// Says whether a read receipt can follow this delivered one.
@@ -194,14 +222,14 @@ impl Receipt {
 
     /// Whether this is a read receipt.
     pub fn is_read(&self) -> bool {
-        self.status == READ
+        self.status == ReceiptStatus::Read
     }
 
-    fn with_status(id: &str, session: &SessionId, status: &str) -> Receipt {
+    fn with_status(id: &str, session: &SessionId, status: ReceiptStatus) -> Receipt {
         Receipt {
             id: id.to_owned(),
             session: session.clone(),
-            status: status.to_owned(),
+            status,
             at: Timestamp::now(),
             read_ack: None,
         }
@@ -225,6 +253,7 @@ mod tests {
         }
     }
 
+    /// What an agent advertises in its service metadata, a listing reads back unchanged.
     #[test]
     fn session_info_round_trips_through_service_metadata() {
         let ping = PingResponse {
@@ -237,6 +266,7 @@ mod tests {
         assert_eq!(SessionInfo::from_ping(&ping), Some(info()));
     }
 
+    /// A service answer whose session id is invalid is no session.
     #[test]
     fn foreign_or_broken_answers_are_skipped() {
         let mut meta = info().to_metadata();
@@ -251,6 +281,7 @@ mod tests {
         assert_eq!(SessionInfo::from_ping(&ping), None);
     }
 
+    /// `publisher sessions --json` has exactly the documented fields.
     #[test]
     fn json_has_exactly_the_documented_fields() {
         let v = serde_json::to_value(info()).unwrap();
@@ -261,6 +292,8 @@ mod tests {
         );
     }
 
+    /// Receipts say delivered or read with the documented words, `read_ack` only when set;
+    /// older receipts parse, receipts with an unknown status do not (senders ignore them).
     #[test]
     fn receipts_say_delivered_or_read_and_read_ack_is_optional() {
         let s1 = SessionId::parse("s1").unwrap();
@@ -278,8 +311,19 @@ mod tests {
         )
         .unwrap();
         assert_eq!(old.read_ack, None);
+        // A status this version does not know is not a receipt at all.
+        let future = r#"{"id":"m","session":"s1","status":"seen","at":"2026-11-22T21:00:00Z"}"#;
+        assert!(serde_json::from_str::<Receipt>(future).is_err());
+        for status in [ReceiptStatus::Delivered, ReceiptStatus::Read] {
+            assert_eq!(
+                serde_json::to_value(status).unwrap(),
+                status.as_str(),
+                "{status}"
+            );
+        }
     }
 
+    /// `--label` splits at the first `=`, and the key is 1 or more of the allowed characters.
     #[test]
     fn labels_are_key_equals_value() {
         assert_eq!(

@@ -8,7 +8,8 @@
 //! shown, so a signed session message cannot be replayed onto `broadcast`,
 //! and no field can be changed.
 
-use crate::envelope::Incoming;
+use crate::envelope::{Envelope, Incoming};
+use crate::keys::{self, SeedError, SeedErrorKind, SeedKind};
 use crate::priority::Priority;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -64,36 +65,65 @@ impl Signed<'_> {
     }
 }
 
+impl Envelope {
+    /// Signs the message for `subject` (call it last: it covers the other
+    /// fields). Defined here, not in `envelope`, so that signing depends on
+    /// the envelope and never the other way round.
+    pub fn sign(&mut self, key: &KeyPair, subject: &str) {
+        let signed = Signed {
+            subject,
+            id: &self.id,
+            text: &self.text,
+            title: self.title.as_deref(),
+            sender: self.sender.as_deref(),
+            sent_at: Some(self.sent_at),
+            expires_at: self.expires_at,
+            priority: self.priority.unwrap_or_default(),
+        };
+        let (signer, sig) = sign(key, &signed);
+        self.signer = Some(signer);
+        self.sig = Some(sig);
+    }
+}
+
 /// A new signing key: (seed, public key).
 pub fn generate() -> (String, String) {
     let key = KeyPair::new_user();
     (key.seed().expect("a new key has a seed"), key.public_key())
 }
 
-/// Reads a signing key from a seed file. Errors never contain the seed.
-pub fn load_key(path: &Path) -> Result<KeyPair, String> {
-    let content = std::fs::read_to_string(path)
-        .map_err(|e| format!("--sign-key {}: cannot read it ({e})", path.display()))?;
-    content
-        .lines()
-        .map(str::trim)
-        .find(|l| l.starts_with("SU"))
-        .and_then(|seed| KeyPair::from_seed(seed).ok())
-        .ok_or_else(|| {
+/// Reads a signing key from a seed file (`--sign-key`). Errors never
+/// contain the seed.
+pub fn load_key(path: &Path) -> Result<KeyPair, SeedError> {
+    let no_seed = || {
+        SeedError::with_context(
+            SeedErrorKind::NoSeed,
             format!(
                 "--sign-key {}: no user nkey seed in it: make one with `publisher keygen --out FILE`",
                 path.display()
-            )
-        })
+            ),
+        )
+    };
+    let seed = keys::read_seed(path, SeedKind::User).map_err(|e| match e.kind() {
+        SeedErrorKind::Unreadable => {
+            let context = format!("--sign-key {}: cannot read it ({e})", path.display());
+            e.context(context)
+        }
+        SeedErrorKind::NoSeed => no_seed(),
+    })?;
+    KeyPair::from_seed(&seed).map_err(|_| no_seed())
 }
 
+/// A `--trust` value that is not a user public key.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0:?} is not a user public key (U…, as `publisher keygen` prints it)")]
+pub struct NotAPublicKey(pub String);
+
 /// Checks a public key given to `--trust`.
-pub fn parse_public_key(raw: &str) -> Result<String, String> {
+pub fn parse_public_key(raw: &str) -> Result<String, NotAPublicKey> {
     match KeyPair::from_public_key(raw) {
         Ok(key) if raw.starts_with('U') && key.public_key() == raw => Ok(raw.to_owned()),
-        _ => Err(format!(
-            "{raw:?} is not a user public key (U…, as `publisher keygen` prints it)"
-        )),
+        _ => Err(NotAPublicKey(raw.to_owned())),
     }
 }
 
@@ -148,6 +178,7 @@ mod tests {
         e.to_payload()
     }
 
+    /// A signed session message verifies on its subject and not when replayed on `broadcast`.
     #[test]
     fn a_signed_message_verifies_on_its_subject_only() {
         let key = KeyPair::new_user();
@@ -160,6 +191,8 @@ mod tests {
         );
     }
 
+    /// Unsigned messages, other keys' messages and any change to a signed field
+    /// (text, expiry, priority) are refused.
     #[test]
     fn unsigned_foreign_and_tampered_messages_are_refused() {
         let key = KeyPair::new_user();
@@ -197,6 +230,8 @@ mod tests {
         );
     }
 
+    /// New keys have the user prefixes, public keys parse and seeds do not, a key file
+    /// loads back, and a bad one's error never shows its content.
     #[test]
     fn keys_parse_and_errors_never_show_the_seed() {
         let (seed, public) = generate();
@@ -209,6 +244,6 @@ mod tests {
         std::fs::write(&path, format!("{seed}\n")).unwrap();
         assert_eq!(load_key(&path).unwrap().public_key(), public);
         std::fs::write(&path, "garbage").unwrap();
-        assert!(!load_key(&path).unwrap_err().contains("garbage"));
+        assert!(!load_key(&path).unwrap_err().to_string().contains("garbage"));
     }
 }

@@ -3,9 +3,10 @@
 //! what it missed. Live delivery stays on the plain subjects; the stream
 //! only keeps a copy.
 
+use crate::error::{Error, ErrorKind};
 use crate::subject::{BROADCAST, SESSION_PREFIX};
 use async_nats::jetstream::context::{
-    CreateStreamErrorKind, GetStreamErrorKind, RequestError, RequestErrorKind,
+    CreateStreamError, CreateStreamErrorKind, GetStreamErrorKind, RequestError, RequestErrorKind,
 };
 use async_nats::jetstream::stream::{Config, DiscardPolicy, StorageType, Stream};
 use async_nats::jetstream::Context;
@@ -59,15 +60,33 @@ impl StreamSettings {
     }
 }
 
-/// Why the stream is not there.
-#[derive(Debug, thiserror::Error)]
-pub enum StreamError {
+/// What went wrong with the stream: the agent falls back to live only on
+/// [`StreamErrorKind::NoJetStream`], and retries the others.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StreamErrorKind {
     /// The server runs without JetStream: messages are live only.
-    #[error("this NATS server has no JetStream")]
     NoJetStream,
-    #[error("{0}")]
-    Other(String),
+    /// The JetStream API failed or refused a request (the source says how).
+    Request,
+    /// No answer in time; it may pass (e.g. during a leader election).
+    Timeout,
+    /// A read-back made no progress for too long.
+    Stalled,
 }
+
+impl ErrorKind for StreamErrorKind {
+    fn describe(self) -> &'static str {
+        match self {
+            StreamErrorKind::NoJetStream => "this NATS server has no JetStream",
+            StreamErrorKind::Request => "",
+            StreamErrorKind::Timeout => "no answer from JetStream in time",
+            StreamErrorKind::Stalled => "reading the stream made no progress",
+        }
+    }
+}
+
+/// Why the stream is not there, or cannot be read.
+pub type StreamError = Error<StreamErrorKind>;
 
 /// The stream, or `None` when it was never created.
 pub async fn get(js: &Context) -> Result<Option<Stream>, StreamError> {
@@ -76,12 +95,14 @@ pub async fn get(js: &Context) -> Result<Option<Stream>, StreamError> {
         Err(e) => match e.kind() {
             GetStreamErrorKind::JetStream(api) if api.code() == 404 => Ok(None),
             GetStreamErrorKind::JetStream(api) if api.code() == 503 => {
-                Err(StreamError::NoJetStream)
+                Err(StreamErrorKind::NoJetStream.into())
             }
             // Nobody answers the JetStream API: the server runs without it. A
             // timeout is not that: it may pass (e.g. during a leader election).
-            GetStreamErrorKind::Request if no_responders(&e) => Err(StreamError::NoJetStream),
-            _ => Err(StreamError::Other(e.to_string())),
+            GetStreamErrorKind::Request if no_responders(&e) => {
+                Err(StreamErrorKind::NoJetStream.into())
+            }
+            _ => Err(StreamError::with_source(StreamErrorKind::Request, e)),
         },
     }
 }
@@ -93,7 +114,7 @@ pub async fn get_or_create(js: &Context) -> Result<Stream, StreamError> {
         None => js
             .create_stream(StreamSettings::default().config())
             .await
-            .map_err(|e| classify_create(e.kind(), e.to_string())),
+            .map_err(classify_create),
     }
 }
 
@@ -113,13 +134,13 @@ pub async fn create_or_update(js: &Context, settings: &StreamSettings) -> Result
     js.create_or_update_stream(settings.config())
         .await
         .map(|_| ())
-        .map_err(|e| classify_create(e.kind(), e.to_string()))
+        .map_err(classify_create)
 }
 
-fn classify_create(kind: CreateStreamErrorKind, text: String) -> StreamError {
-    match kind {
-        CreateStreamErrorKind::JetStreamUnavailable => StreamError::NoJetStream,
-        _ => StreamError::Other(text),
+fn classify_create(err: CreateStreamError) -> StreamError {
+    match err.kind() {
+        CreateStreamErrorKind::JetStreamUnavailable => StreamErrorKind::NoJetStream.into(),
+        _ => StreamError::with_source(StreamErrorKind::Request, err),
     }
 }
 
@@ -127,6 +148,8 @@ fn classify_create(kind: CreateStreamErrorKind, text: String) -> StreamError {
 mod tests {
     use super::*;
 
+    /// The stream `publisher setup` and `send` create keeps both subjects,
+    /// a day of messages and at most 1 GiB, dropping the oldest first.
     #[test]
     fn stream_stores_both_subjects_bounded_by_age_and_size() {
         let config = StreamSettings::default().config();

@@ -64,6 +64,7 @@ impl fmt::Display for Target {
 mod tests {
     use super::*;
 
+    /// A session's subject names that session, and `broadcast` names every session.
     #[test]
     fn subjects_round_trip() {
         let alice = Target::Session(SessionId::parse("alice").unwrap());
@@ -72,6 +73,7 @@ mod tests {
         assert_eq!(Target::from_subject("broadcast"), Some(Target::Broadcast));
     }
 
+    /// Wildcards, extra tokens and other subjects name no target.
     #[test]
     fn foreign_subjects_name_no_target() {
         for s in [

@@ -24,11 +24,13 @@ pub fn printable(text: &str, max_chars: usize) -> String {
 mod tests {
     use super::*;
 
+    /// Escape sequences and carriage returns are shown escaped; newlines and tabs stay.
     #[test]
     fn control_characters_are_escaped_newlines_and_tabs_kept() {
         assert_eq!(printable("a\u{1b}[2J\r\n\tb", 100), "a\\u{1b}[2J\\r\n\tb");
     }
 
+    /// Text over the limit is cut, with a note of how much was left out.
     #[test]
     fn overlong_text_is_cut_with_a_note() {
         assert_eq!(

@@ -18,9 +18,10 @@ use remote_message::envelope::{self, MSG_ID_HEADER, RECEIPT_TO_HEADER};
 use remote_message::sealing;
 use remote_message::sessions::{self, Receipt, SessionInfo};
 use remote_message::signing;
-use remote_message::stream::StreamError;
+use remote_message::stream::{StreamError, StreamErrorKind};
 use remote_message::subject::presence_subject;
-use remote_message::{identity, Incoming, SessionId, Target};
+use remote_message::{Incoming, SessionId, Target};
+use remote_message_cli::identity;
 use std::time::Duration;
 use tracing::{debug, info, warn};
 
@@ -289,7 +290,7 @@ impl Agent {
     ) -> Result<Vec<Delivery>, StreamError> {
         let stored = match read {
             Ok(stored) => stored,
-            Err(StreamError::NoJetStream) => {
+            Err(e) if e.kind() == StreamErrorKind::NoJetStream => {
                 if !self.warned_no_jetstream {
                     self.warned_no_jetstream = true;
                     warn!(

@@ -13,7 +13,7 @@ use async_nats::jetstream::consumer::{pull, AckPolicy, DeliverPolicy};
 use async_nats::jetstream::Context;
 use futures::StreamExt;
 use jiff::Timestamp;
-use remote_message::stream::{self, StreamError};
+use remote_message::stream::{self, StreamError, StreamErrorKind};
 use std::time::Duration;
 
 /// Longest one catch-up may go without progress (a batch, an API answer)
@@ -43,10 +43,13 @@ async fn progress<T, E: std::fmt::Display>(
     step: impl std::future::Future<Output = Result<T, E>>,
 ) -> Result<T, StreamError> {
     match tokio::time::timeout(STALL_LIMIT, step).await {
-        Ok(done) => done.map_err(|e| StreamError::Other(e.to_string())),
-        Err(_) => Err(StreamError::Other(format!(
-            "catch-up made no progress for {STALL_LIMIT:?}"
-        ))),
+        Ok(done) => {
+            done.map_err(|e| StreamError::with_context(StreamErrorKind::Request, e.to_string()))
+        }
+        Err(_) => Err(StreamError::with_context(
+            StreamErrorKind::Stalled,
+            format!("catch-up made no progress for {STALL_LIMIT:?}"),
+        )),
     }
 }
 
@@ -56,10 +59,17 @@ pub async fn since(
     subjects: &[String],
     start: Timestamp,
 ) -> Result<Vec<Stored>, StreamError> {
-    let other = |e: &dyn std::fmt::Display| StreamError::Other(e.to_string());
+    let other = |e: &dyn std::fmt::Display| {
+        StreamError::with_context(StreamErrorKind::Request, e.to_string())
+    };
     let found = tokio::time::timeout(STALL_LIMIT, stream::get(js))
         .await
-        .map_err(|_| other(&format!("no stream answer within {STALL_LIMIT:?}")))?;
+        .map_err(|_| {
+            StreamError::with_context(
+                StreamErrorKind::Timeout,
+                format!("no stream answer within {STALL_LIMIT:?}"),
+            )
+        })?;
     let Some(stream) = found? else {
         return Ok(Vec::new()); // never created: nothing was ever stored
     };

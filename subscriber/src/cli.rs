@@ -1,10 +1,11 @@
 //! The `subscriber` command line, defined once.
 
 use clap::{Parser, ValueEnum};
-use remote_message::config::ConfigArgs;
-use remote_message::connection::ConnectionArgs;
-use remote_message::generate::GenerateArgs;
-use remote_message::{exit, sessions, signing, SessionId};
+use remote_message::{sessions, signing, SessionId};
+use remote_message_cli::config::ConfigArgs;
+use remote_message_cli::connection::ConnectionArgs;
+use remote_message_cli::exit;
+use remote_message_cli::generate::GenerateArgs;
 
 /// The agent on a user machine: shows the messages sent to its session and to
 /// everyone (the receiving side of 4D Server's SEND MESSAGE TO REMOTE USER).

@@ -26,16 +26,15 @@ pub mod screen;
 pub mod state;
 
 use clap::CommandFactory;
-use remote_message::{config, exit};
+use remote_message_cli::{exit, startup};
 
 /// Runs the command line and returns the exit code.
 pub fn main() -> i32 {
-    let mut command = cli::Cli::command();
-    let cli: cli::Cli = match config::before_parse(&mut command, std::env::args_os().collect()) {
-        Ok(layered) => layered.parse(command),
-        Err(code) => return code,
+    let cli: cli::Cli = match startup::parse(cli::Cli::command(), std::env::args_os().collect()) {
+        Ok(cli) => cli,
+        Err(exit) => return exit.report(),
     };
-    remote_message::logging::init();
+    remote_message_cli::logging::init(remote_message_cli::logging::LogFormat::Text);
     // One thread: an idle agent on a laptop should cost next to nothing.
     match tokio::runtime::Builder::new_current_thread()
         .enable_all()

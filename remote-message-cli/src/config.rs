@@ -23,6 +23,7 @@
 
 use clap::parser::ValueSource;
 use clap::{Arg, ArgAction, ArgMatches, Command, FromArgMatches};
+use remote_message::error::{Error, ErrorKind};
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
@@ -40,6 +41,9 @@ pub struct ConfigArgs {
 /// Id of the `--config` option in the clap definition.
 const CONFIG_ID: &str = "config";
 
+/// Id of the `--generate` option ([`crate::generate::GenerateArgs`]).
+const GENERATE_ID: &str = "generate";
+
 /// Options a file may not set: where the file is, and what only makes sense
 /// typed by hand.
 const NOT_SETTABLE: [&str; 4] = ["config", "generate", "help", "version"];
@@ -50,10 +54,31 @@ pub fn default_path(binary: &str) -> Option<PathBuf> {
     dirs::config_dir().map(|dir| dir.join("remote-message").join(format!("{binary}.toml")))
 }
 
-/// A settings file that cannot be used: the process exits 2.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct ConfigError(String);
+/// Why a settings file cannot be used (the process then exits 2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConfigErrorKind {
+    /// The file cannot be read (an explicit `--config`, or a default file
+    /// that exists but cannot be read).
+    Unreadable,
+    /// The file is not TOML.
+    NotToml,
+    /// A key names no option, or its value has the wrong shape.
+    BadKey,
+}
+
+impl ErrorKind for ConfigErrorKind {
+    fn describe(self) -> &'static str {
+        match self {
+            ConfigErrorKind::Unreadable => "cannot read the settings file",
+            ConfigErrorKind::NotToml => "the settings file is not valid TOML",
+            ConfigErrorKind::BadKey => "the settings file has a bad key",
+        }
+    }
+}
+
+/// A settings file that cannot be used; the message names the file (and
+/// the key).
+pub type ConfigError = Error<ConfigErrorKind>;
 
 /// The command line with the file's settings added.
 #[derive(Debug, Clone)]
@@ -69,9 +94,9 @@ pub struct Layered {
 
 impl Layered {
     /// The command line as `T`, parsed once when the file added nothing
-    /// (start-up time counts for a one-shot `publisher send`); exits on a
-    /// parse error as clap would.
-    pub fn parse<T: FromArgMatches>(mut self, mut command: Command) -> T {
+    /// (start-up time counts for a one-shot `publisher send`). The error is
+    /// clap's, formatted for `command`, to print with [`Layered::note`].
+    pub fn parse<T: FromArgMatches>(&mut self, mut command: Command) -> Result<T, clap::Error> {
         let matches = match self.matches.take() {
             Some(matches) => Ok(matches),
             None => command.try_get_matches_from_mut(&self.argv),
@@ -79,46 +104,30 @@ impl Layered {
         matches
             .and_then(|m| T::from_arg_matches(&m))
             .map_err(|e| e.format(&mut command))
-            .unwrap_or_else(|e| self.exit(e))
     }
 
-    /// Ends the process for a parse error of [`Layered::argv`]; when the file
-    /// contributed options, says so, since the error may be about one of them.
-    pub fn exit(&self, err: clap::Error) -> ! {
+    /// What to print after a parse error of [`Layered::argv`]: when the file
+    /// contributed options, that it did, since the error may be about one
+    /// of them. `None` for help and version output, or without a file.
+    pub fn note(&self, err: &clap::Error) -> Option<String> {
         if !err.use_stderr() || self.keys_used.is_empty() {
-            err.exit();
+            return None;
         }
-        let _ = err.print();
-        if let Some(file) = &self.file {
-            eprintln!(
-                "note: these options came from {}: {}",
-                file.display(),
-                self.keys_used.join(", ")
-            );
-        }
-        std::process::exit(err.exit_code());
+        let file = self.file.as_ref()?;
+        Some(format!(
+            "note: these options came from {}: {}",
+            file.display(),
+            self.keys_used.join(", ")
+        ))
     }
-}
-
-/// What both binaries do before parsing their command line: answer
-/// `--generate`, then add the settings file's options. `Err` is the exit
-/// code when the process is done (generated, or a bad settings file).
-pub fn before_parse(command: &mut Command, argv: Vec<OsString>) -> Result<Layered, i32> {
-    if let Some(code) = crate::generate::intercept(command, &argv) {
-        return Err(code);
-    }
-    layer(command, argv).map_err(|e| {
-        eprintln!("{}: {e}", command.get_name());
-        crate::exit::USAGE
-    })
 }
 
 /// Adds the settings file's options to `argv` (which must already be in the
 /// form the binary's parser takes) under the command line and environment.
 ///
-/// Returns `argv` unchanged when it asks for help, a version or generated
-/// files, when it does not parse (the real parse will say why), or when
-/// there is no file.
+/// Returns `argv` unchanged when it does not parse (the real parse will say
+/// why; asking for help or a version ends clap's parse the same way), when
+/// it asks for generated files, or when there is no file.
 pub fn layer(command: &mut Command, argv: Vec<OsString>) -> Result<Layered, ConfigError> {
     let unchanged = |argv, matches| Layered {
         argv,
@@ -126,12 +135,12 @@ pub fn layer(command: &mut Command, argv: Vec<OsString>) -> Result<Layered, Conf
         keys_used: Vec::new(),
         matches,
     };
-    if asks_for_something_else(&argv) {
-        return Ok(unchanged(argv, None));
-    }
     let Ok(matches) = command.try_get_matches_from_mut(&argv) else {
         return Ok(unchanged(argv, None));
     };
+    if matches.ids().any(|id| id == GENERATE_ID) {
+        return Ok(unchanged(argv, Some(matches)));
+    }
     let (path, explicit) = match matches.get_one::<PathBuf>(CONFIG_ID) {
         Some(path) => (path.clone(), true),
         None => match default_path(command.get_name()) {
@@ -145,18 +154,19 @@ pub fn layer(command: &mut Command, argv: Vec<OsString>) -> Result<Layered, Conf
             return Ok(unchanged(argv, Some(matches)))
         }
         Err(e) => {
-            return Err(ConfigError(format!(
-                "cannot read the settings file {}: {e}",
-                path.display()
-            )))
+            let context = format!("cannot read the settings file {}: {e}", path.display());
+            return Err(
+                ConfigError::with_context(ConfigErrorKind::Unreadable, context).caused_by(e),
+            );
         }
     };
     let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
-        ConfigError(format!(
+        let context = format!(
             "the settings file {} is not valid TOML: {}",
             path.display(),
             e.message()
-        ))
+        );
+        ConfigError::with_context(ConfigErrorKind::NotToml, context).caused_by(e)
     })?;
     let settings = Settings::read(command, &matches, &path, table)?;
     if settings.keys_used.is_empty() {
@@ -166,19 +176,6 @@ pub fn layer(command: &mut Command, argv: Vec<OsString>) -> Result<Layered, Conf
         });
     }
     Ok(settings.apply(argv, path))
-}
-
-/// `--help`, `--version` or `--generate` anywhere before `--`: the settings
-/// file must not get in the way of those.
-fn asks_for_something_else(argv: &[OsString]) -> bool {
-    argv.iter()
-        .skip(1)
-        .take_while(|a| *a != "--")
-        .filter_map(|a| a.to_str())
-        .any(|a| {
-            matches!(a, "-h" | "--help" | "-V" | "--version" | "--generate")
-                || a.starts_with("--generate=")
-        })
 }
 
 /// The file's options to add, split by where they go on the command line.
@@ -208,10 +205,13 @@ impl Settings {
         };
         for (key, value) in table {
             let in_file = |problem: &str| {
-                ConfigError(format!(
-                    "key `{key}` in the settings file {}: {problem}",
-                    path.display()
-                ))
+                ConfigError::with_context(
+                    ConfigErrorKind::BadKey,
+                    format!(
+                        "key `{key}` in the settings file {}: {problem}",
+                        path.display()
+                    ),
+                )
             };
             if NOT_SETTABLE.contains(&key.as_str()) {
                 return Err(in_file("can only be given on the command line"));
@@ -240,7 +240,7 @@ impl Settings {
             if from_user {
                 continue;
             }
-            let words = option_words(arg, &key, value).map_err(|p| in_file(&p))?;
+            let words = option_words(arg, &key, value).map_err(in_file)?;
             if !words.is_empty() {
                 target.extend(words);
                 settings.keys_used.push(key);
@@ -287,7 +287,7 @@ fn known_keys(command: &Command) -> Vec<String> {
 /// `--key=value` words for one setting: a list gives the option once per
 /// element; `true` gives a flag (or an option whose value is optional)
 /// without a value, and `false` gives nothing.
-fn option_words(arg: &Arg, key: &str, value: toml::Value) -> Result<Vec<OsString>, String> {
+fn option_words(arg: &Arg, key: &str, value: toml::Value) -> Result<Vec<OsString>, &'static str> {
     let takes_values = arg.get_action().takes_values();
     let value_optional = arg.get_num_args().is_some_and(|n| n.min_values() == 0);
     match value {
@@ -296,10 +296,10 @@ fn option_words(arg: &Arg, key: &str, value: toml::Value) -> Result<Vec<OsString
         } else {
             vec![]
         }),
-        _ if !takes_values => Err("is a flag: write true or false".into()),
+        _ if !takes_values => Err("is a flag: write true or false"),
         toml::Value::Array(items) => {
             if !matches!(arg.get_action(), ArgAction::Append) && items.len() != 1 {
-                return Err("takes one value, not a list".into());
+                return Err("takes one value, not a list");
             }
             items
                 .into_iter()
@@ -311,7 +311,7 @@ fn option_words(arg: &Arg, key: &str, value: toml::Value) -> Result<Vec<OsString
 }
 
 /// A value as it would be typed on the command line.
-fn scalar(value: toml::Value) -> Result<String, String> {
+fn scalar(value: toml::Value) -> Result<String, &'static str> {
     match value {
         toml::Value::String(s) => Ok(s),
         toml::Value::Integer(i) => Ok(i.to_string()),
@@ -319,7 +319,7 @@ fn scalar(value: toml::Value) -> Result<String, String> {
         toml::Value::Boolean(b) => Ok(b.to_string()),
         toml::Value::Datetime(d) => Ok(d.to_string()),
         toml::Value::Array(_) | toml::Value::Table(_) => {
-            Err("must be a string, a number or a boolean (or a list of them)".into())
+            Err("must be a string, a number or a boolean (or a list of them)")
         }
     }
 }
@@ -390,6 +390,8 @@ mod tests {
         Toy::try_parse_from(layered.argv).map_err(|e| e.to_string())
     }
 
+    /// A setting comes from the command line, else the environment, else the file, else
+    /// the default.
     #[test]
     fn command_line_beats_environment_beats_file_beats_default() {
         // The environment variable is only ever set by this test.
@@ -411,6 +413,7 @@ mod tests {
         );
     }
 
+    /// A list in the file repeats the option; a list on the command line replaces it.
     #[test]
     fn lists_repeat_the_option_and_the_command_line_replaces_them() {
         let toml = r#"label = ["dept=sales", "floor=2"]"#;
@@ -422,6 +425,8 @@ mod tests {
         );
     }
 
+    /// The file sets the running subcommand's options, flags (`true`/`false`) and options
+    /// whose value is optional; another subcommand's options are skipped.
     #[test]
     fn subcommand_options_flags_and_optional_values() {
         let toml = "sender = \"ops@file\"\nwait = \"10s\"\njson = true\n";
@@ -450,6 +455,8 @@ mod tests {
         assert!(parse(toml, &["sessions"]).is_ok());
     }
 
+    /// An unknown key is an error naming it, the file and the known keys; keys only the
+    /// command line may set, and tables, are refused.
     #[test]
     fn unknown_keys_name_the_key_and_the_file() {
         let f = file("servre = \"nats://typo\"\n");
@@ -463,6 +470,8 @@ mod tests {
         }
     }
 
+    /// A list for a single option and a file that is not TOML are errors; a bad value
+    /// reaches clap, which names it.
     #[test]
     fn wrong_shapes_are_errors_and_bad_values_reach_the_real_parser() {
         assert!(parse("output = [\"json\", \"auto\"]", &[])
@@ -476,6 +485,7 @@ mod tests {
             .contains("not valid TOML"));
     }
 
+    /// A `--config` file that does not exist is an error; a missing default file is not.
     #[test]
     fn an_explicit_file_must_exist_a_default_one_need_not() {
         let argv: Vec<OsString> = ["toy", "--config", "/nonexistent/x.toml"]
@@ -488,6 +498,33 @@ mod tests {
         assert_eq!(layered.argv, ["toy"]);
     }
 
+    /// A command that parses `--generate` itself (no subcommand required)
+    /// does not read the settings file for it either.
+    #[test]
+    fn a_parsed_generate_request_skips_the_file() {
+        #[derive(Debug, Parser)]
+        #[command(name = "gen")]
+        struct Gen {
+            #[command(flatten)]
+            config: ConfigArgs,
+            #[command(flatten)]
+            generate: crate::generate::GenerateArgs,
+        }
+        let broken = file("not toml");
+        let argv: Vec<OsString> = vec![
+            "gen".into(),
+            "--config".into(),
+            broken.path().into(),
+            "--generate".into(),
+            "man".into(),
+        ];
+        let layered = layer(&mut Gen::command(), argv.clone()).unwrap();
+        assert_eq!((layered.argv, layered.file), (argv, None));
+        let argv: Vec<OsString> = vec!["gen".into(), "--config".into(), broken.path().into()];
+        assert!(layer(&mut Gen::command(), argv).is_err());
+    }
+
+    /// Help, version and `--generate` are answered without reading the settings file.
     #[test]
     fn help_and_generate_skip_the_file() {
         for flag in ["--help", "--generate=man", "--version"] {

@@ -2,6 +2,8 @@
 //! `nats` CLI's, plus error text that says what to do and never shows a secret.
 
 use async_nats::{ConnectError, ConnectErrorKind, ConnectOptions, RequestErrorKind, ServerAddr};
+use remote_message::error::{Error, ErrorKind};
+use remote_message::keys::{self, SeedErrorKind, SeedKind};
 use std::error::Error as _;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -64,14 +66,71 @@ pub struct ConnectionArgs {
 }
 
 /// A local problem with the connection options: nothing was attempted (exit 2).
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct SetupError(String);
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SetupErrorKind {
+    /// A `--server` URL does not parse.
+    InvalidServer,
+    /// `--server` names no server at all.
+    NoServer,
+    /// A file named by an option cannot be read.
+    UnreadableFile,
+    /// The `--nkey` file holds no user nkey seed.
+    NoSeed,
+}
 
-/// The server could not be reached or refused us (exit 3).
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct ConnectFailure(pub String);
+impl ErrorKind for SetupErrorKind {
+    fn describe(self) -> &'static str {
+        match self {
+            SetupErrorKind::InvalidServer => "invalid --server URL",
+            SetupErrorKind::NoServer => {
+                "--server is empty: give a NATS URL such as nats://127.0.0.1:4222"
+            }
+            SetupErrorKind::UnreadableFile => "a file given as an option cannot be read",
+            SetupErrorKind::NoSeed => "no user nkey seed in the --nkey file",
+        }
+    }
+}
+
+/// A local problem with the connection options; the message names the
+/// option and what to do, never a secret.
+pub type SetupError = Error<SetupErrorKind>;
+
+/// Why the server could not be reached or refused us (exit 3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConnectFailureKind {
+    /// The options were unusable (see [`SetupError`]).
+    Setup,
+    /// No answer within `--timeout`.
+    TimedOut,
+    /// Nothing listens there, or the network is down.
+    Unreachable,
+    /// The host name does not resolve.
+    Dns,
+    /// The server refused the credentials.
+    Refused,
+    /// TLS failed (certificate, or TLS required on one side only).
+    Tls,
+    /// The server list is not a NATS URL.
+    InvalidUrl,
+}
+
+impl ErrorKind for ConnectFailureKind {
+    fn describe(self) -> &'static str {
+        match self {
+            ConnectFailureKind::Setup => "",
+            ConnectFailureKind::TimedOut => "no answer from NATS in time",
+            ConnectFailureKind::Unreachable => "cannot reach NATS",
+            ConnectFailureKind::Dns => "cannot resolve the NATS server",
+            ConnectFailureKind::Refused => "NATS refused the credentials",
+            ConnectFailureKind::Tls => "TLS with NATS failed",
+            ConnectFailureKind::InvalidUrl => "invalid NATS server URL",
+        }
+    }
+}
+
+/// The server could not be reached or refused us; the message says what
+/// to do, never shows a secret.
+pub type ConnectFailure = Error<ConnectFailureKind>;
 
 impl ConnectionArgs {
     /// How long connecting may take.
@@ -88,17 +147,17 @@ impl ConnectionArgs {
             .filter(|s| !s.is_empty())
             .map(|s| {
                 s.parse::<ServerAddr>().map_err(|e| {
-                    SetupError(self.scrub(&format!(
+                    let context = self.scrub(&format!(
                         "invalid --server URL {}: {e}; expected e.g. nats://host:4222",
                         redact_url(s)
-                    )))
+                    ));
+                    // The parse error may repeat the password: not kept.
+                    SetupError::with_context(SetupErrorKind::InvalidServer, context)
                 })
             })
             .collect::<Result<Vec<_>, _>>()?;
         if addrs.is_empty() {
-            return Err(SetupError(
-                "--server is empty: give a NATS URL such as nats://127.0.0.1:4222".into(),
-            ));
+            return Err(SetupErrorKind::NoServer.into());
         }
         Ok(addrs)
     }
@@ -127,19 +186,17 @@ impl ConnectionArgs {
                 .map_err(|e| file_error("--creds", "a credentials file", path, e))?;
         }
         if let Some(path) = &self.nkey {
-            let seed = std::fs::read_to_string(path)
-                .map_err(|e| file_error("--nkey", "an nkey seed file", path, e))?;
-            let seed = seed
-                .lines()
-                .map(str::trim)
-                .find(|l| l.starts_with("SU"))
-                .ok_or_else(|| {
-                    SetupError(format!(
+            let seed = keys::read_seed(path, SeedKind::User).map_err(|e| match e.kind() {
+                SeedErrorKind::Unreadable => file_error("--nkey", "an nkey seed file", path, e),
+                SeedErrorKind::NoSeed => SetupError::with_context(
+                    SetupErrorKind::NoSeed,
+                    format!(
                         "--nkey {}: no user nkey seed (a line starting with SU) in the file",
                         path.display()
-                    ))
-                })?;
-            options = options.nkey(seed.to_owned());
+                    ),
+                ),
+            })?;
+            options = options.nkey(seed);
         }
         if let Some(token) = &self.token {
             options = options.token(token.clone());
@@ -173,13 +230,25 @@ impl ConnectionArgs {
         &self,
         options: ConnectOptions,
     ) -> Result<async_nats::Client, ConnectFailure> {
-        let addrs = self.server_addrs().map_err(|e| ConnectFailure(e.0))?;
+        let addrs = self
+            .server_addrs()
+            .map_err(|e| ConnectFailure::with_source(ConnectFailureKind::Setup, e))?;
         let timeout = self.connect_timeout();
         match tokio::time::timeout(timeout, options.connect(addrs)).await {
             Ok(Ok(client)) => Ok(client),
-            Ok(Err(err)) => Err(ConnectFailure(self.describe_connect_error(&err))),
-            Err(_) => Err(ConnectFailure(self.timed_out())),
+            Ok(Err(err)) => Err(self.connect_failure(err)),
+            Err(_) => Err(ConnectFailure::with_context(
+                ConnectFailureKind::TimedOut,
+                self.timed_out(),
+            )),
         }
+    }
+
+    /// A failed connection attempt as a typed error: its kind, the advice
+    /// of [`ConnectionArgs::describe_connect_error`], and the cause.
+    pub fn connect_failure(&self, err: ConnectError) -> ConnectFailure {
+        let context = self.describe_connect_error(&err);
+        ConnectFailure::with_context(failure_kind(&err), context).caused_by(err)
     }
 
     /// What went wrong connecting, and what to do about it.
@@ -255,30 +324,39 @@ impl ConnectionArgs {
     }
 }
 
-/// `%40` → `@`: user names and passwords in URLs are percent-encoded.
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = bytes
-            .get(i + 1..i + 3)
-            .and_then(|h| std::str::from_utf8(h).ok());
-        match (bytes[i], hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
-            (b'%', Some(byte)) => {
-                out.push(byte);
-                i += 3;
-            }
-            (byte, _) => {
-                out.push(byte);
-                i += 1;
-            }
+/// The kind of a failed connection attempt, as [`ConnectionArgs::describe_connect_error`]
+/// tells them apart.
+fn failure_kind(err: &ConnectError) -> ConnectFailureKind {
+    let cause = err.source().map(|s| s.to_string()).unwrap_or_default();
+    match err.kind() {
+        ConnectErrorKind::TimedOut => ConnectFailureKind::TimedOut,
+        // rustls reports a bad certificate through an I/O error.
+        ConnectErrorKind::Io if cause.contains("certificate") || cause.contains("TLS") => {
+            ConnectFailureKind::Tls
         }
+        ConnectErrorKind::Tls => ConnectFailureKind::Tls,
+        ConnectErrorKind::Dns => ConnectFailureKind::Dns,
+        ConnectErrorKind::Authentication | ConnectErrorKind::AuthorizationViolation => {
+            ConnectFailureKind::Refused
+        }
+        ConnectErrorKind::ServerParse => ConnectFailureKind::InvalidUrl,
+        ConnectErrorKind::Io | ConnectErrorKind::MaxReconnects => ConnectFailureKind::Unreachable,
     }
-    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// `%40` → `@`: user names and passwords in URLs are percent-encoded. A `%`
+/// not followed by two hex digits stays as it is.
+fn percent_decode(text: &str) -> String {
+    percent_encoding::percent_decode_str(text)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 /// `nats://user:secret@host:4222` → `nats://user:***@host:4222`.
+///
+/// By hand, not with the `url` crate: it must also hide the secret of a
+/// URL that does not parse (`nats://u:pw@[bad`), which is exactly the one an
+/// "invalid --server URL" error shows, and of one without a scheme.
 pub fn redact_url(url: &str) -> String {
     let (scheme, rest) = match url.split_once("://") {
         Some((scheme, rest)) => (Some(scheme), rest),
@@ -298,11 +376,17 @@ pub fn redact_url(url: &str) -> String {
     }
 }
 
-fn file_error(flag: &str, what: &str, path: &Path, err: std::io::Error) -> SetupError {
-    SetupError(format!(
+fn file_error(
+    flag: &str,
+    what: &str,
+    path: &Path,
+    err: impl Into<remote_message::error::BoxError> + std::fmt::Display,
+) -> SetupError {
+    let context = format!(
         "{flag} {}: cannot read it as {what} ({err}): check the path and its permissions",
         path.display()
-    ))
+    );
+    SetupError::with_context(SetupErrorKind::UnreadableFile, context).caused_by(err)
 }
 
 fn readable(flag: &str, path: &Path) -> Result<(), SetupError> {
@@ -334,34 +418,103 @@ mod tests {
         }
     }
 
+    /// Passwords and tokens in URLs become `***`, in parseable URLs,
+    /// unparseable ones and ones without a scheme alike, and `scrub`
+    /// removes them from any text.
     #[test]
     fn passwords_and_tokens_are_redacted() {
         assert_eq!(redact_url("nats://u:s3cret@h:4222"), "nats://u:***@h:4222");
         assert_eq!(redact_url("tls://tok3n@h"), "tls://***@h");
         assert_eq!(redact_url("h:4222"), "h:4222");
+        assert_eq!(redact_url("u:pw@h:4222"), "u:***@h:4222");
+        assert_eq!(redact_url("nats://u:pw@[bad"), "nats://u:***@[bad");
+        assert_eq!(redact_url("nats://u:p@ss@h"), "nats://u:***@h");
         let a = args("nats://u:s3cret@h:1, nats://other:4222");
         assert_eq!(a.display_servers(), "nats://u:***@h:1,nats://other:4222");
         assert_eq!(a.scrub("oops s3cret leaked"), "oops *** leaked");
     }
 
+    /// A list of servers parses; an empty one and a bad URL are setup
+    /// errors of their own kinds, the bad URL's without its password.
     #[test]
     fn server_lists_parse_and_bad_urls_are_setup_errors() {
         assert_eq!(args("a:1,b:2").server_addrs().unwrap().len(), 2);
-        assert!(args(" , ").server_addrs().is_err());
-        let err = args("nats://u:s3cret@[bad")
-            .server_addrs()
-            .unwrap_err()
-            .to_string();
+        let empty = args(" , ").server_addrs().unwrap_err();
+        assert_eq!(empty.kind(), SetupErrorKind::NoServer);
+        assert_eq!(
+            empty.to_string(),
+            "--server is empty: give a NATS URL such as nats://127.0.0.1:4222"
+        );
+        let err = args("nats://u:s3cret@[bad").server_addrs().unwrap_err();
+        assert_eq!(err.kind(), SetupErrorKind::InvalidServer);
+        let err = err.to_string();
         assert!(!err.contains("s3cret"), "{err}");
+        assert!(
+            err.starts_with("invalid --server URL nats://u:***@[bad: "),
+            "{err}"
+        );
     }
 
+    /// An unreadable `--nkey` file and one without a seed stop before any
+    /// connection, each with its own kind and message.
+    #[tokio::test]
+    async fn nkey_files_are_read_through_the_one_seed_reader() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("user.nk");
+        let with_nkey = |path: &Path| ConnectionArgs {
+            nkey: Some(path.to_owned()),
+            ..args("nats://h:4222")
+        };
+        let err = with_nkey(&path).options("t").await.unwrap_err();
+        assert_eq!(err.kind(), SetupErrorKind::UnreadableFile);
+        assert!(err.to_string().starts_with(&format!(
+            "--nkey {}: cannot read it as an nkey seed file (",
+            path.display()
+        )));
+        std::fs::write(&path, "garbage\n").unwrap();
+        let err = with_nkey(&path).options("t").await.unwrap_err();
+        assert_eq!(err.kind(), SetupErrorKind::NoSeed);
+        assert!(!err.to_string().contains("garbage"));
+        let (seed, _) = remote_message::signing::generate();
+        std::fs::write(&path, format!("# a user\n{seed}\n")).unwrap();
+        assert!(with_nkey(&path).options("t").await.is_ok());
+    }
+
+    /// Nothing listens on the port: the failure is of kind Unreachable and
+    /// its message is the advice, without the password.
+    #[tokio::test]
+    async fn a_refused_connection_is_unreachable_with_advice() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        drop(listener);
+        let a = args(&format!("nats://u:s3cret@127.0.0.1:{port}"));
+        let options = a.options("t").await.unwrap();
+        let err = a.connect(options).await.unwrap_err();
+        assert_eq!(err.kind(), ConnectFailureKind::Unreachable, "{err}");
+        let text = err.to_string();
+        assert!(
+            text.starts_with("cannot reach NATS at nats://u:***@127.0.0.1:"),
+            "{text}"
+        );
+        assert!(!text.contains("s3cret"), "{text}");
+    }
+
+    /// Credentials in URLs are percent-decoded; a lone or malformed `%`
+    /// stays, and bytes that are not UTF-8 become U+FFFD.
     #[test]
     fn url_credentials_are_percent_decoded() {
         assert_eq!(percent_decode("p%40ss%3Aw0rd"), "p@ss:w0rd");
         assert_eq!(percent_decode("100%"), "100%");
         assert_eq!(percent_decode("%zz"), "%zz");
+        assert_eq!(percent_decode("%4"), "%4");
+        assert_eq!(percent_decode("caf%C3%A9"), "café");
+        assert_eq!(percent_decode("%FF"), "\u{fffd}");
+        // Scrubbing hides both the encoded and the decoded password.
+        let a = args("nats://u:p%40ss@h:1");
+        assert_eq!(a.scrub("p%40ss and p@ss"), "*** and ***");
     }
 
+    /// Without `--timeout`, connecting may take five seconds.
     #[test]
     fn timeout_defaults_to_five_seconds() {
         assert_eq!(args("x").connect_timeout(), Duration::from_secs(5));

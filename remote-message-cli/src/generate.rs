@@ -30,11 +30,23 @@ pub struct GenerateArgs {
     pub generate: Option<Kind>,
 }
 
-/// When `argv` asks for `--generate KIND` (before any `--`), writes it for
-/// `command` to stdout and returns the exit code; `None` otherwise. It runs
-/// before the real parse, so it works without the arguments a command
-/// otherwise requires (such as `publisher`'s subcommand).
-pub fn intercept(command: &Command, argv: &[OsString]) -> Option<i32> {
+/// `--generate` given with a word that is not a [`Kind`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("--generate {0:?} is not one of: {known}", known = known_kinds().join(", "))]
+pub struct UnknownKind(pub String);
+
+fn known_kinds() -> Vec<String> {
+    Kind::value_variants()
+        .iter()
+        .filter_map(|k| Some(k.to_possible_value()?.get_name().to_owned()))
+        .collect()
+}
+
+/// What `argv` asks `--generate` for (before any `--`): `None` when it does
+/// not ask. This is the one look at the raw arguments before clap parses
+/// them: a generated file must not need what a command otherwise requires
+/// (such as `publisher`'s subcommand), nor a usable settings file.
+pub fn requested(argv: &[OsString]) -> Option<Result<Kind, UnknownKind>> {
     let mut words = argv.iter().skip(1).take_while(|a| *a != "--");
     let kind = loop {
         let word = words.next()?.to_str().unwrap_or_default();
@@ -45,26 +57,7 @@ pub fn intercept(command: &Command, argv: &[OsString]) -> Option<i32> {
             break kind;
         }
     };
-    let name = command.get_name().to_owned();
-    let Ok(kind) = Kind::from_str(kind, false) else {
-        let known: Vec<String> = Kind::value_variants()
-            .iter()
-            .filter_map(|k| Some(k.to_possible_value()?.get_name().to_owned()))
-            .collect();
-        eprintln!(
-            "{name}: --generate {kind:?} is not one of: {}",
-            known.join(", ")
-        );
-        return Some(crate::exit::USAGE);
-    };
-    let mut out = io::stdout().lock();
-    match write(command.clone(), kind, &mut out).and_then(|()| out.flush()) {
-        Ok(()) => Some(crate::exit::OK),
-        Err(e) => {
-            eprintln!("{name}: cannot write to stdout: {e}");
-            Some(crate::exit::FAILURE)
-        }
-    }
+    Some(Kind::from_str(kind, false).map_err(|_| UnknownKind(kind.to_owned())))
 }
 
 /// Writes `kind` for `command`.
@@ -121,6 +114,8 @@ mod tests {
         String::from_utf8(out).unwrap()
     }
 
+    /// Completions for each shell and the man page all name the options of
+    /// the command and of its subcommands; the man page has one part each.
     #[test]
     fn every_kind_names_the_options() {
         for kind in [
@@ -140,20 +135,28 @@ mod tests {
         );
     }
 
+    /// `--generate KIND` and `--generate=KIND` anywhere before `--` are
+    /// requests; after `--` it is a message text; an unknown kind is named
+    /// with the known ones.
     #[test]
-    fn only_generate_requests_are_intercepted() {
+    fn only_generate_requests_are_seen() {
         let argv = |words: &[&str]| -> Vec<OsString> { words.iter().map(Into::into).collect() };
+        assert_eq!(requested(&argv(&["toy", "--server", "x"])), None);
+        assert_eq!(requested(&argv(&["toy", "--", "--generate", "man"])), None);
         assert_eq!(
-            intercept(&Toy::command(), &argv(&["toy", "--server", "x"])),
-            None
+            requested(&argv(&["toy", "send", "--generate", "man"])),
+            Some(Ok(Kind::Man))
         );
         assert_eq!(
-            intercept(&Toy::command(), &argv(&["toy", "--", "--generate", "man"])),
-            None
+            requested(&argv(&["toy", "--generate=complete-zsh"])),
+            Some(Ok(Kind::CompleteZsh))
         );
+        let bogus = requested(&argv(&["toy", "--generate=bogus"])).unwrap();
         assert_eq!(
-            intercept(&Toy::command(), &argv(&["toy", "--generate=bogus"])),
-            Some(crate::exit::USAGE)
+            bogus.unwrap_err().to_string(),
+            "--generate \"bogus\" is not one of: complete-bash, complete-zsh, complete-fish, man"
         );
+        let missing = requested(&argv(&["toy", "--generate"])).unwrap();
+        assert_eq!(missing, Err(UnknownKind(String::new())));
     }
 }

@@ -27,3 +27,19 @@ pub fn os_name() -> String {
 pub fn user_at_host() -> String {
     format!("{}@{}", login_name(), host_name())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The default sender is the login name and the host name joined by
+    /// `@`, neither of them empty (unknown parts read "unknown").
+    #[test]
+    fn the_default_sender_is_login_at_host() {
+        let sender = user_at_host();
+        let (user, host) = sender.split_once('@').expect("an @");
+        assert!(!user.trim().is_empty() && !host.is_empty(), "{sender}");
+        assert_eq!(user, login_name());
+        assert!(!os_name().is_empty());
+    }
+}

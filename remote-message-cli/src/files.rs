@@ -1,0 +1,120 @@
+//! Files only their owner may read (signing keys, the agent's state and
+//! sealing key), written atomically: a crash leaves the old file or the new
+//! one, never half of one, and the new one has mode 0600 from its first byte.
+//!
+//! The OS-specific steps (the mode, the directory sync) are in `unix.rs` and
+//! `other.rs`; this module is the same everywhere.
+
+use std::io::{self, Write};
+use std::path::Path;
+use tempfile::NamedTempFile;
+
+#[cfg(not(unix))]
+mod other;
+#[cfg(unix)]
+mod unix;
+#[cfg(not(unix))]
+use other as os;
+#[cfg(unix)]
+use unix as os;
+
+/// Writes `contents` to `path`, replacing any file there, readable by its
+/// owner only: a temporary file in the same directory (mode 0600 before the
+/// first byte), synced, renamed over `path`, and the directory synced so the
+/// rename survives a power cut.
+pub fn write_private(path: &Path, contents: &[u8]) -> io::Result<()> {
+    let file = private_temp(path, contents)?;
+    file.persist(path).map_err(|e| e.error)?;
+    os::sync_dir(parent(path))
+}
+
+/// [`write_private`] for a file that must not exist yet (a new key): fails
+/// with [`io::ErrorKind::AlreadyExists`] and leaves an existing file as it is.
+pub fn create_private(path: &Path, contents: &[u8]) -> io::Result<()> {
+    let file = private_temp(path, contents)?;
+    file.persist_noclobber(path).map_err(|e| e.error)?;
+    os::sync_dir(parent(path))
+}
+
+/// The directory `path` is in (`.` for a bare file name).
+fn parent(path: &Path) -> &Path {
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    }
+}
+
+/// A synced temporary file next to `path`, holding `contents`.
+fn private_temp(path: &Path, contents: &[u8]) -> io::Result<NamedTempFile> {
+    let mut file = NamedTempFile::new_in(parent(path))?;
+    os::make_private(file.as_file())?;
+    file.write_all(contents)?;
+    file.as_file().sync_all()?;
+    Ok(file)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A new file holds exactly the bytes, and on unix only its owner may
+    /// read or write it; no temporary file is left beside it.
+    #[test]
+    fn a_private_file_has_the_bytes_and_mode_0600() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("key");
+        write_private(&path, b"SUSECRET\n").unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"SUSECRET\n");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600, "{mode:o}");
+        }
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, ["key"]);
+    }
+
+    /// Writing again replaces the content (the agent's state is rewritten);
+    /// a file that was world-readable comes out private.
+    #[test]
+    fn write_private_replaces_an_existing_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.json");
+        std::fs::write(&path, "old and longer").unwrap();
+        write_private(&path, b"new").unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"new");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600, "{mode:o}");
+        }
+    }
+
+    /// A new key never overwrites an existing file: the error says it
+    /// exists and the old content is intact.
+    #[test]
+    fn create_private_never_overwrites() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ops.nk");
+        create_private(&path, b"first").unwrap();
+        let err = create_private(&path, b"second").unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::AlreadyExists);
+        assert_eq!(std::fs::read(&path).unwrap(), b"first");
+    }
+
+    /// A directory that does not exist is an error, not a panic, and
+    /// nothing is created.
+    #[test]
+    fn a_missing_directory_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("no").join("such").join("file");
+        let err = write_private(&path, b"x").unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::NotFound);
+        assert!(!dir.path().join("no").exists());
+    }
+}

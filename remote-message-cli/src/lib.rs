@@ -1,0 +1,28 @@
+//! What both binaries share that is not the wire contract: the command-line
+//! plumbing around `remote-message`. The contract crate stays free of clap,
+//! settings files, logging set-up and process exits; this crate holds them,
+//! and still never ends the process itself: `main` does, with the code it
+//! is handed.
+//!
+//! Layout (a module only uses modules listed before it):
+//! - [`exit`]: the documented exit codes, one table for the enum, the constants and `--help`.
+//! - [`identity`]: the login name and host name of this process.
+//! - [`files`]: private files (mode 0600) written atomically.
+//! - [`values`]: clap parsers for contract values (`--priority`).
+//! - [`logging`]: stderr logging, `--log-format text|json`, records named by an `event` field.
+//! - [`connection`]: the NATS connection options both binaries take, connecting, and error
+//!   text without secrets.
+//! - [`generate`]: shell completions and man pages, generated from the clap definitions.
+//! - [`config`]: settings files for both binaries, layered under the command line and environment.
+//! - [`startup`]: raw arguments to a parsed command line (generate, settings, parse), or the
+//!   [`startup::Exit`] to report.
+
+pub mod config;
+pub mod connection;
+pub mod exit;
+pub mod files;
+pub mod generate;
+pub mod identity;
+pub mod logging;
+pub mod startup;
+pub mod values;

@@ -1,0 +1,261 @@
+//! Logging to stderr for both binaries: stdout carries only output meant for
+//! pipes (the agent's messages, the publisher's report).
+//!
+//! Two formats. `text` (the default) is for people: one line per record, as
+//! it always read. `json` is for programs and tests: one object per line
+//! with top-level `timestamp`, `level`, `target`, `message`, the stable
+//! `event` name when the record has one, and its other fields (no span
+//! list). `target` is kept so that a reader can tell our records from a
+//! library's. A field named `event` is the machine-readable name of a
+//! state change (e.g. `event = "subscribed"`): shown in `json`, never in
+//! `text`.
+
+use std::fmt;
+use tracing::field::{Field, Visit};
+use tracing::Subscriber;
+use tracing_subscriber::field::{MakeVisitor, VisitFmt, VisitOutput};
+use tracing_subscriber::filter::Targets;
+use tracing_subscriber::fmt::format::{DefaultVisitor, Writer};
+use tracing_subscriber::fmt::MakeWriter;
+use tracing_subscriber::prelude::*;
+
+/// Name of the field that carries a record's stable event name.
+pub const EVENT_FIELD: &str = "event";
+
+/// How log records are written to stderr.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// One line per record, for people
+    #[default]
+    Text,
+    /// One JSON object per line, for programs
+    Json,
+}
+
+/// The `--log-format` option, flattened into both command lines.
+#[derive(clap::Args, Debug, Clone, Default)]
+#[command(next_help_heading = "Settings and help")]
+pub struct LogArgs {
+    /// Format of the log on stderr: text, or json for one object per line
+    #[arg(
+        long,
+        value_enum,
+        value_name = "FORMAT",
+        env = "REMOTE_MESSAGE_LOG_FORMAT",
+        default_value_t = LogFormat::Text,
+        global = true
+    )]
+    pub log_format: LogFormat,
+}
+
+/// Installs the stderr logger in `format`. `RUST_LOG` (e.g. `debug`,
+/// `async_nats=debug`) overrides the default of `info` for our own crates
+/// and `warn` for the rest.
+pub fn init(format: LogFormat) {
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    subscriber(format, std::io::stderr, ansi).init();
+}
+
+/// The logger `init` installs, writing to `writer`: also what the tests
+/// capture into a buffer.
+pub fn subscriber<W>(format: LogFormat, writer: W, ansi: bool) -> impl Subscriber + Send + Sync
+where
+    W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
+{
+    let layer = match format {
+        LogFormat::Text => tracing_subscriber::fmt::layer()
+            .with_writer(writer)
+            .with_ansi(ansi)
+            .with_target(false)
+            .fmt_fields(TextFields)
+            .boxed(),
+        LogFormat::Json => tracing_subscriber::fmt::layer()
+            .json()
+            .flatten_event(true)
+            .with_current_span(false)
+            .with_span_list(false)
+            .with_writer(writer)
+            .boxed(),
+    };
+    tracing_subscriber::registry().with(layer).with(filter())
+}
+
+/// `RUST_LOG`, else `info` for our crates and `warn` for the others.
+fn filter() -> Targets {
+    std::env::var("RUST_LOG")
+        .ok()
+        .and_then(|v| v.parse::<Targets>().ok())
+        .unwrap_or_else(|| {
+            Targets::new()
+                .with_default(tracing::Level::WARN)
+                .with_target("remote_message", tracing::Level::INFO)
+                .with_target("remote_message_cli", tracing::Level::INFO)
+                .with_target("publisher", tracing::Level::INFO)
+                .with_target("subscriber", tracing::Level::INFO)
+        })
+}
+
+/// The text format's fields: tracing-subscriber's own, less `event`.
+struct TextFields;
+
+impl<'a> MakeVisitor<Writer<'a>> for TextFields {
+    type Visitor = WithoutEvent<DefaultVisitor<'a>>;
+
+    fn make_visitor(&self, target: Writer<'a>) -> Self::Visitor {
+        WithoutEvent(DefaultVisitor::new(target, true))
+    }
+}
+
+/// Passes every field but `event` on to the default visitor, so the line
+/// reads exactly as without it (styling and spacing included).
+struct WithoutEvent<V>(V);
+
+impl<V: Visit> Visit for WithoutEvent<V> {
+    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
+        if field.name() != EVENT_FIELD {
+            self.0.record_debug(field, value);
+        }
+    }
+    fn record_str(&mut self, field: &Field, value: &str) {
+        if field.name() != EVENT_FIELD {
+            self.0.record_str(field, value);
+        }
+    }
+    fn record_bool(&mut self, field: &Field, value: bool) {
+        if field.name() != EVENT_FIELD {
+            self.0.record_bool(field, value);
+        }
+    }
+    fn record_i64(&mut self, field: &Field, value: i64) {
+        if field.name() != EVENT_FIELD {
+            self.0.record_i64(field, value);
+        }
+    }
+    fn record_u64(&mut self, field: &Field, value: u64) {
+        if field.name() != EVENT_FIELD {
+            self.0.record_u64(field, value);
+        }
+    }
+    fn record_error(&mut self, field: &Field, value: &(dyn std::error::Error + 'static)) {
+        if field.name() != EVENT_FIELD {
+            self.0.record_error(field, value);
+        }
+    }
+}
+
+impl<V: VisitOutput<fmt::Result>> VisitOutput<fmt::Result> for WithoutEvent<V> {
+    fn finish(self) -> fmt::Result {
+        self.0.finish()
+    }
+}
+
+impl<V: VisitFmt> VisitFmt for WithoutEvent<V> {
+    fn writer(&mut self) -> &mut dyn fmt::Write {
+        self.0.writer()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io;
+    use std::sync::{Arc, Mutex};
+    use tracing::{info, warn};
+
+    /// A writer into a shared buffer, to read what the logger wrote.
+    #[derive(Clone, Default)]
+    struct Buffer(Arc<Mutex<Vec<u8>>>);
+
+    impl io::Write for Buffer {
+        fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl<'w> MakeWriter<'w> for Buffer {
+        type Writer = Buffer;
+        fn make_writer(&'w self) -> Buffer {
+            self.clone()
+        }
+    }
+
+    /// Logs two records in `format` and returns the lines written.
+    fn logged(format: LogFormat) -> Vec<String> {
+        let buffer = Buffer::default();
+        let subscriber = subscriber(format, buffer.clone(), false);
+        tracing::subscriber::with_default(subscriber, || {
+            info!(
+                event = "subscribed",
+                reconnect = false,
+                "connected to NATS at nats://h:4222; subscribed to broadcast and session.s1"
+            );
+            warn!("no event here");
+        });
+        let text = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
+        text.lines().map(str::to_owned).collect()
+    }
+
+    /// The text format reads as before: level, message, the other fields;
+    /// the `event` field is never printed.
+    #[test]
+    fn text_lines_read_as_before_without_the_event() {
+        let lines = logged(LogFormat::Text);
+        assert_eq!(lines.len(), 2, "{lines:?}");
+        assert!(
+            lines[0].ends_with(
+                " INFO connected to NATS at nats://h:4222; subscribed to broadcast and \
+                 session.s1 reconnect=false"
+            ),
+            "{}",
+            lines[0]
+        );
+        assert!(!lines[0].contains("event"), "{}", lines[0]);
+        assert!(lines[1].ends_with(" WARN no event here"), "{}", lines[1]);
+    }
+
+    /// The JSON format writes one object per line with the documented
+    /// top-level keys, the event name and the other fields beside them.
+    #[test]
+    fn json_lines_are_objects_with_the_event_at_top_level() {
+        let lines = logged(LogFormat::Json);
+        assert_eq!(lines.len(), 2, "{lines:?}");
+        let first: serde_json::Value = serde_json::from_str(&lines[0]).unwrap();
+        assert_eq!(first["level"], "INFO");
+        assert_eq!(first["event"], "subscribed");
+        assert_eq!(first["reconnect"], false);
+        assert_eq!(
+            first["message"],
+            "connected to NATS at nats://h:4222; subscribed to broadcast and session.s1"
+        );
+        assert_eq!(first["target"], "remote_message_cli::logging::tests");
+        let stamp = first["timestamp"].as_str().unwrap();
+        assert!(stamp.parse::<jiff::Timestamp>().is_ok(), "{stamp}");
+        assert!(first.get("fields").is_none() && first.get("spans").is_none());
+        let second: serde_json::Value = serde_json::from_str(&lines[1]).unwrap();
+        assert_eq!(second["level"], "WARN");
+        assert!(second.get("event").is_none(), "{second}");
+    }
+
+    /// `--log-format` takes text or json, defaults to text, and may come
+    /// from `REMOTE_MESSAGE_LOG_FORMAT`.
+    #[test]
+    fn the_option_parses_text_and_json() {
+        use clap::Parser;
+        #[derive(Parser)]
+        struct Toy {
+            #[command(flatten)]
+            log: LogArgs,
+        }
+        let parse = |args: &[&str]| Toy::try_parse_from(args).map(|t| t.log.log_format);
+        assert_eq!(parse(&["toy"]).unwrap(), LogFormat::Text);
+        assert_eq!(
+            parse(&["toy", "--log-format", "json"]).unwrap(),
+            LogFormat::Json
+        );
+        assert!(parse(&["toy", "--log-format", "xml"]).is_err());
+    }
+}

@@ -1,0 +1,232 @@
+//! From the raw arguments to a parsed command line, the same way for both
+//! binaries: answer `--generate`, add the settings file's options, parse.
+//! Nothing here ends the process: what would end it before the command runs
+//! (help, a version, generated files, a usage or settings error) comes back
+//! as an [`Exit`], which the binary's `main` reports and returns.
+
+use crate::config::{self, Layered};
+use crate::exit::ExitCode;
+use crate::generate::{self, Kind};
+use clap::{Command, FromArgMatches};
+use std::ffi::OsString;
+use std::io::Write;
+
+/// The process is done before its command runs: what to print, and the
+/// exit code.
+#[derive(Debug)]
+pub struct Exit(Outcome);
+
+#[derive(Debug)]
+enum Outcome {
+    /// clap's own output: help and version on stdout (exit 0), a usage
+    /// error on stderr (exit 2), with a note when the settings file added
+    /// options.
+    Clap {
+        error: clap::Error,
+        note: Option<String>,
+    },
+    /// `<binary>: <error>` on stderr, exit 2: a bad settings file, or an
+    /// unknown `--generate` kind.
+    Usage {
+        binary: String,
+        error: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// Completions or the man page for `command`, on stdout.
+    Generate { command: Box<Command>, kind: Kind },
+}
+
+impl Exit {
+    /// Prints what this exit has to say and returns the process exit code:
+    /// for `main` to return.
+    pub fn report(self) -> i32 {
+        self.report_to(&mut std::io::stdout().lock())
+    }
+
+    /// [`Exit::report`], generated files written to `out` (clap's output
+    /// and errors still go where clap sends them).
+    fn report_to(self, out: &mut dyn Write) -> i32 {
+        match self.0 {
+            Outcome::Clap { error, note } => {
+                let _ = error.print();
+                if let Some(note) = note {
+                    eprintln!("{note}");
+                }
+                error.exit_code()
+            }
+            Outcome::Usage { binary, error } => {
+                eprintln!("{binary}: {error}");
+                ExitCode::Usage.code()
+            }
+            Outcome::Generate { command, kind } => {
+                let name = command.get_name().to_owned();
+                match generate::write(*command, kind, out).and_then(|()| out.flush()) {
+                    Ok(()) => ExitCode::Ok.code(),
+                    Err(e) => {
+                        eprintln!("{name}: cannot write to stdout: {e}");
+                        ExitCode::Failure.code()
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Parses `argv` (already in the form the binary's parser takes) with
+/// `command`, the settings file's options added under the command line and
+/// the environment.
+pub fn parse<T: FromArgMatches>(mut command: Command, argv: Vec<OsString>) -> Result<T, Exit> {
+    let usage = |command: &Command, error: Box<dyn std::error::Error + Send + Sync>| {
+        Exit(Outcome::Usage {
+            binary: command.get_name().to_owned(),
+            error,
+        })
+    };
+    match generate::requested(&argv) {
+        Some(Ok(kind)) => {
+            return Err(Exit(Outcome::Generate {
+                command: Box::new(command),
+                kind,
+            }))
+        }
+        Some(Err(unknown)) => return Err(usage(&command, unknown.into())),
+        None => {}
+    }
+    let mut layered: Layered =
+        config::layer(&mut command, argv).map_err(|e| usage(&command, e.into()))?;
+    layered.parse(command).map_err(|error| {
+        Exit(Outcome::Clap {
+            note: layered.note(&error),
+            error,
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::ConfigArgs;
+    use crate::generate::GenerateArgs;
+    use clap::{CommandFactory, Parser, Subcommand};
+
+    /// Shaped like `publisher`: a required subcommand, settings and generate.
+    #[derive(Debug, Parser)]
+    #[command(name = "toy")]
+    struct Toy {
+        #[arg(long, global = true, default_value = "nats://default")]
+        server: String,
+        #[command(flatten)]
+        config: ConfigArgs,
+        #[command(flatten)]
+        generate: GenerateArgs,
+        #[command(subcommand)]
+        command: ToyCommand,
+    }
+
+    #[derive(Debug, Subcommand)]
+    enum ToyCommand {
+        /// Send it
+        Send {
+            message: String,
+            #[arg(long, value_parser = crate::values::priority())]
+            priority: Option<remote_message::Priority>,
+        },
+    }
+
+    fn parse_toy(words: &[&str]) -> Result<Toy, Exit> {
+        parse(Toy::command(), words.iter().map(OsString::from).collect())
+    }
+
+    fn settings(toml: &str) -> tempfile::NamedTempFile {
+        let file = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(file.path(), toml).unwrap();
+        file
+    }
+
+    /// A plain command line parses, the settings file's options under it.
+    #[test]
+    fn a_command_line_parses_with_its_settings() {
+        let file = settings("server = \"nats://file\"\n");
+        let path = file.path().to_str().unwrap();
+        let toy = parse_toy(&["toy", "--config", path, "send", "hi"]).unwrap();
+        assert_eq!(toy.server, "nats://file");
+        let toy = parse_toy(&[
+            "toy",
+            "--config",
+            path,
+            "--server",
+            "nats://cli",
+            "send",
+            "hi",
+        ])
+        .unwrap();
+        assert_eq!(toy.server, "nats://cli");
+    }
+
+    /// `--generate` needs no subcommand and ignores a broken settings file:
+    /// reporting it writes the man page and returns 0.
+    #[test]
+    fn generate_needs_no_subcommand_and_writes_on_report() {
+        let file = settings("not toml");
+        let path = file.path().to_str().unwrap();
+        let exit = parse_toy(&["toy", "--config", path, "--generate", "man"]).unwrap_err();
+        assert!(matches!(
+            exit.0,
+            Outcome::Generate {
+                kind: Kind::Man,
+                ..
+            }
+        ));
+        let mut out = Vec::new();
+        assert_eq!(exit.report_to(&mut out), 0);
+        let man = String::from_utf8(out).unwrap();
+        assert!(
+            man.contains(".TH toy") && man.contains(".TH toy-send"),
+            "{man}"
+        );
+    }
+
+    /// An unknown `--generate` kind and a bad settings file are usage
+    /// errors (exit 2) whose message names what is wrong.
+    #[test]
+    fn bad_generate_kinds_and_settings_files_are_usage_errors() {
+        let exit = parse_toy(&["toy", "--generate", "complete-tcsh"]).unwrap_err();
+        let Outcome::Usage { binary, error } = &exit.0 else {
+            panic!("{exit:?}")
+        };
+        assert_eq!(binary, "toy");
+        assert!(error.to_string().contains("\"complete-tcsh\""), "{error}");
+        let file = settings("sevrer = \"x\"\n");
+        let path = file.path().to_str().unwrap();
+        let exit = parse_toy(&["toy", "--config", path, "send", "hi"]).unwrap_err();
+        let Outcome::Usage { error, .. } = &exit.0 else {
+            panic!("{exit:?}")
+        };
+        assert!(error.to_string().contains("`sevrer`"), "{error}");
+        let mut out = Vec::new();
+        assert_eq!(exit.report_to(&mut out), 2);
+        assert!(out.is_empty(), "nothing on stdout");
+    }
+
+    /// A value from the settings file that clap refuses is clap's usage
+    /// error (exit 2) plus a note naming the file and its keys; help is
+    /// clap's output with exit 0 and no note.
+    #[test]
+    fn parse_errors_note_the_settings_files_keys() {
+        let file = settings("priority = \"loud\"\n");
+        let path = file.path().to_str().unwrap();
+        let exit = parse_toy(&["toy", "--config", path, "send", "hi"]).unwrap_err();
+        let Outcome::Clap { error, note } = &exit.0 else {
+            panic!("{exit:?}")
+        };
+        assert_eq!(error.exit_code(), 2);
+        assert_eq!(
+            note.as_deref(),
+            Some(format!("note: these options came from {path}: priority").as_str())
+        );
+        let exit = parse_toy(&["toy", "--config", path, "send", "--help"]).unwrap_err();
+        let Outcome::Clap { error, note } = &exit.0 else {
+            panic!("{exit:?}")
+        };
+        assert_eq!((error.exit_code(), note), (0, &None));
+    }
+}
