@@ -63,6 +63,25 @@ pub struct Cli {
     pub generate: GenerateArgs,
 }
 
+impl Cli {
+    /// What the agent runs with: this command line, resolved (the default
+    /// state directory looked up), without the clap-only parts.
+    pub fn into_config(self) -> crate::runner::AgentConfig {
+        crate::runner::AgentConfig {
+            session_id: self.session_id,
+            user_name: self.user_name,
+            labels: self.labels,
+            state_dir: self.state_dir.or_else(crate::state::default_dir),
+            catch_up_window: self.catch_up_window,
+            trust: self.trust,
+            output: self.output,
+            exec: self.exec,
+            exec_timeout: self.exec_timeout,
+            connection: self.connection,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Output {
     /// Desktop notifications when a notification service answers at start, else terminal
@@ -80,11 +99,13 @@ mod tests {
     use super::*;
     use clap::CommandFactory;
 
+    /// clap's own consistency checks on the definition.
     #[test]
     fn definition_is_consistent() {
         Cli::command().debug_assert();
     }
 
+    /// Repeated labels are kept in order; one without `=` is a usage error.
     #[test]
     fn labels_parse_and_bad_ones_are_usage_errors() {
         let cli =
@@ -101,6 +122,7 @@ mod tests {
         assert_eq!(err.exit_code(), 2);
     }
 
+    /// Session ids that are not 1 to 64 of A-Z a-z 0-9 _ - are usage errors.
     #[test]
     fn bad_session_ids_are_usage_errors() {
         for bad in ["", "a.b", "*", ">", "a b", "é", &"a".repeat(65)] {

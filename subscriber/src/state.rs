@@ -180,6 +180,7 @@ impl StateFile {
                 Ok(state) if state.session_id == id => Some(state),
                 Ok(_) | Err(_) => {
                     warn!(
+                        event = "state_corrupt",
                         "state file {} is corrupt or not this session's: replacing it",
                         path.display()
                     );
@@ -189,6 +190,7 @@ impl StateFile {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
             Err(e) => {
                 warn!(
+                    event = "state_corrupt",
                     "cannot read state file {} ({e}): replacing it",
                     path.display()
                 );
