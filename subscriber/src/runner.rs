@@ -287,3 +287,86 @@ async fn start_drain(client: &Client, why: StopReason) -> Instant {
     }
     Instant::now() + DRAIN_LIMIT
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A config that needs no server to start: terminal output, no state.
+    fn config(server: &str) -> AgentConfig {
+        AgentConfig {
+            session_id: Some("alice".parse().unwrap()),
+            user_name: Some("tester".into()),
+            labels: Vec::new(),
+            state_dir: None,
+            catch_up_window: crate::catchup::DEFAULT_WINDOW,
+            trust: Vec::new(),
+            output: Output::Json,
+            exec: None,
+            exec_timeout: Duration::from_secs(1),
+            connection: ConnectionArgs {
+                server: server.into(),
+                ..ConnectionArgs::default()
+            },
+        }
+    }
+
+    async fn run_with_stop_after(config: AgentConfig, after: Duration) -> Result<(), Error> {
+        let shutdown = async move {
+            tokio::time::sleep(after).await;
+            StopReason::Requested
+        };
+        tokio::time::timeout(Duration::from_secs(20), run(config, shutdown))
+            .await
+            .expect("run returned")
+    }
+
+    /// `--exec` naming no program stops the agent before it connects, as a
+    /// usage error.
+    #[tokio::test]
+    async fn a_missing_exec_program_is_an_exec_error() {
+        let mut config = config("nats://127.0.0.1:1");
+        config.exec = Some("/nonexistent/on-message".into());
+        let e = run_with_stop_after(config, Duration::from_secs(60))
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind(), Kind::Exec);
+        assert_eq!(e.kind().exit_code(), 2);
+    }
+
+    /// A second agent on a session whose state another one holds stops at
+    /// once with `state_locked`.
+    #[tokio::test]
+    async fn a_session_in_use_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let _held = StateFile::open(dir.path(), Some("alice".parse().unwrap())).unwrap();
+        let mut config = config("nats://127.0.0.1:1");
+        config.state_dir = Some(dir.path().to_owned());
+        let e = run_with_stop_after(config, Duration::from_secs(60))
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind(), Kind::StateLocked);
+        assert_eq!(e.kind().event(), Some("state_locked"));
+    }
+
+    /// An empty server list is a settings error (exit 2), found before any
+    /// connection attempt.
+    #[tokio::test]
+    async fn an_empty_server_list_is_a_settings_error() {
+        let e = run_with_stop_after(config(" , "), Duration::from_secs(60))
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind(), Kind::Settings);
+    }
+
+    /// Driven in-process against a server that never answers: once the
+    /// shutdown future resolves, `run` drains, joins its tasks and returns.
+    #[tokio::test]
+    async fn run_returns_once_shutdown_resolves() {
+        let started = Instant::now();
+        run_with_stop_after(config("nats://127.0.0.1:1"), Duration::from_millis(300))
+            .await
+            .unwrap();
+        assert!(started.elapsed() < DRAIN_LIMIT + JOIN_LIMIT + Duration::from_secs(2));
+    }
+}

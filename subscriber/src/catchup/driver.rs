@@ -1,4 +1,4 @@
-//! Runs the catch-up machine: reads the clocks, starts the replays it asks
+//! Runs the catch-up machine: takes the time, starts the replays it asks
 //! for (through a [`ReplaySource`], so tests can fake the stream), keeps its
 //! one timer on `tokio::time` (so tests can pause time), and logs what an
 //! operator needs to know. What replays find is handed to the caller.
@@ -58,13 +58,13 @@ impl<S: ReplaySource> Driver<S> {
     /// The live subscriptions were confirmed at `live_since`; the agent last
     /// showed a message (or was known live) at `last_seen`.
     pub fn on_live(&mut self, live_since: Timestamp, last_seen: Timestamp) {
-        let commands = self.machine.on_live(Now::read(), live_since, last_seen);
+        let commands = self.machine.on_live(Now::now(), live_since, last_seen);
         self.execute(commands, None);
     }
 
     /// The client dropped live messages, the first of them at `first_drop`.
     pub fn on_drops(&mut self, first_drop: Timestamp) {
-        let commands = self.machine.on_drops(Now::read(), first_drop);
+        let commands = self.machine.on_drops(Now::now(), first_drop);
         self.execute(commands, None);
     }
 
@@ -100,7 +100,7 @@ impl<S: ReplaySource> Driver<S> {
             match woke {
                 Woke::Timer => {
                     self.timer = None;
-                    let commands = self.machine.on_timer(Now::read());
+                    let commands = self.machine.on_timer(Now::now());
                     self.execute(commands, None);
                 }
                 Woke::Replay(result) => {
@@ -113,7 +113,7 @@ impl<S: ReplaySource> Driver<S> {
                         }
                         Err(e) => (Outcome::Failed, Vec::new(), Some(e)),
                     };
-                    let commands = self.machine.on_replay_done(Now::read(), outcome);
+                    let commands = self.machine.on_replay_done(Now::now(), outcome);
                     if let Some((from, seen_until)) = self.execute(commands, error.as_ref()) {
                         return Replayed {
                             stored,

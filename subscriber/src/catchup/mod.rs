@@ -19,7 +19,7 @@
 //!   (from [`OVERLAP`] before the newest message replayed) go on until one has
 //!   started [`STORE_LAG_ALLOWANCE`] after the last drop.
 //!
-//! [`CatchUp`] is pure: no I/O, no clock reads. Every input carries the time
+//! [`CatchUp`] is pure: no I/O, no clock. Every input carries the time
 //! ([`Now`]) and every output is a [`Command`]; [`driver::Driver`] executes
 //! them (starts replays, arms the timer, holds live messages).
 
@@ -67,8 +67,9 @@ pub struct Now {
 }
 
 impl Now {
-    /// Reads both clocks; the only clock read of catch-up, in the driver.
-    pub fn read() -> Now {
+    /// Both clocks now: the only place catch-up looks at a clock (called by
+    /// the driver, never by the machine).
+    pub fn now() -> Now {
         Now {
             at: Instant::now(),
             wall: Timestamp::now(),

@@ -21,7 +21,7 @@ use std::time::Duration;
 /// Longest one replay may go without progress (a batch, an API answer)
 /// before it is abandoned and tried again (e.g. while a cluster elects a new
 /// leader). A limit on progress, not on the whole: a long backlog (a flood
-/// of junk on `broadcast`) is read to the end, never retried forever.
+/// of junk on `broadcast`) is fetched to the end, never retried forever.
 const STALL_LIMIT: Duration = Duration::from_secs(5);
 
 /// Messages asked for per fetch (under the client's per-subscription buffer).
