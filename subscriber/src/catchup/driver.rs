@@ -58,13 +58,13 @@ impl<S: ReplaySource> Driver<S> {
     /// The live subscriptions were confirmed at `live_since`; the agent last
     /// showed a message (or was known live) at `last_seen`.
     pub fn on_live(&mut self, live_since: Timestamp, last_seen: Timestamp) {
-        let commands = self.machine.on_live(Now::now(), live_since, last_seen);
+        let commands = self.machine.on_live(Now::current(), live_since, last_seen);
         self.execute(commands, None);
     }
 
     /// The client dropped live messages, the first of them at `first_drop`.
     pub fn on_drops(&mut self, first_drop: Timestamp) {
-        let commands = self.machine.on_drops(Now::now(), first_drop);
+        let commands = self.machine.on_drops(Now::current(), first_drop);
         self.execute(commands, None);
     }
 
@@ -100,7 +100,7 @@ impl<S: ReplaySource> Driver<S> {
             match woke {
                 Woke::Timer => {
                     self.timer = None;
-                    let commands = self.machine.on_timer(Now::now());
+                    let commands = self.machine.on_timer(Now::current());
                     self.execute(commands, None);
                 }
                 Woke::Replay(result) => {
@@ -113,7 +113,7 @@ impl<S: ReplaySource> Driver<S> {
                         }
                         Err(e) => (Outcome::Failed, Vec::new(), Some(e)),
                     };
-                    let commands = self.machine.on_replay_done(Now::now(), outcome);
+                    let commands = self.machine.on_replay_done(Now::current(), outcome);
                     if let Some((from, seen_until)) = self.execute(commands, error.as_ref()) {
                         return Replayed {
                             stored,

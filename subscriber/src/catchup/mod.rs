@@ -69,7 +69,7 @@ pub struct Now {
 impl Now {
     /// Both clocks now: the only place catch-up looks at a clock (called by
     /// the driver, never by the machine).
-    pub fn now() -> Now {
+    pub fn current() -> Now {
         Now {
             at: Instant::now(),
             wall: Timestamp::now(),
