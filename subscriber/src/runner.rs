@@ -99,59 +99,15 @@ async fn serve(
     tasks: &TaskTracker,
     cancel: &CancellationToken,
 ) -> Result<(), Error> {
-    let state = open_state(&config)?;
-    let session = match (&state, &config.session_id) {
-        (Some(state), _) => state.session_id().clone(),
-        (None, Some(id)) => id.clone(),
-        (None, None) => SessionId::random(),
-    };
-    let personal = Target::Session(session.clone()).subject();
-    let mut info = agent::session_info(
-        session.clone(),
-        config.user_name.clone(),
-        config.labels.clone(),
-    );
-    // Without a state dir the key lasts as long as the process.
-    let seal_key = match &state {
-        Some(state) => state.seal_key(),
-        None => nkeys::XKey::new(),
-    };
-    info.xkey = Some(seal_key.public_key());
-    info!(
-        event = "listening",
-        session = %session,
-        user = %info.user,
-        host = %info.host,
-        "listening as session {session} (user {}, host {})",
-        info.user,
-        info.host
-    );
-
-    // Where messages go is settled (and said) before any can arrive.
-    let hook = match config.exec.as_deref() {
-        Some(program) => Some(
-            Hook::start(program, config.exec_timeout)
-                .map_err(|e| Error::new(Kind::Exec, e.to_string()))?,
-        ),
-        None => None,
-    };
-    // Messages the user acknowledged on the desktop, to confirm as read.
-    let (acks_tx, mut acks) = mpsc::unbounded_channel();
-    let mut screen = Screen::open(config.output, hook, acks_tx).await;
-
-    let (events_tx, events) = mpsc::unbounded_channel();
-    let client = connect(&config.connection, &session, events_tx).await?;
-    // Every subscription is queued before the link's events are taken, so
-    // the round trip that follows the first Connected event confirms all.
-    let brand_new = state.as_ref().is_none_or(|state| state.fresh);
-    let mut agent = Agent::start(client.clone(), &info)
-        .await
-        .map_err(|e| Error::new(Kind::Subscribe, format!("cannot subscribe: {e}")).with_source(e))?
-        .with_seal_key(seal_key)
-        .with_trusted(config.trust.clone());
-    if let Some(state) = state {
-        agent = agent.with_state(state);
-    }
+    let Started {
+        personal,
+        client,
+        mut agent,
+        mut screen,
+        mut acks,
+        events,
+        brand_new,
+    } = start(&config).await?;
     let mut catch_up = Driver::new(
         CatchUp::new(config.catch_up_window, brand_new),
         agent.replays(),
@@ -207,6 +163,89 @@ async fn serve(
         }
     }
     Ok(())
+}
+
+/// An agent set up and subscribed, its client connecting, before its
+/// main loop.
+struct Started {
+    /// The session's own subject.
+    personal: String,
+    client: Client,
+    agent: Agent,
+    screen: Screen,
+    /// Messages the user acknowledged on the desktop.
+    acks: mpsc::UnboundedReceiver<crate::agent::ReadTicket>,
+    /// The client's connection events.
+    events: mpsc::UnboundedReceiver<async_nats::Event>,
+    /// The session never ran before.
+    brand_new: bool,
+}
+
+/// Opens the state, says who the agent is, settles where messages go,
+/// connects and subscribes.
+async fn start(config: &AgentConfig) -> Result<Started, Error> {
+    let state = open_state(config)?;
+    let session = match (&state, &config.session_id) {
+        (Some(state), _) => state.session_id().clone(),
+        (None, Some(id)) => id.clone(),
+        (None, None) => SessionId::random(),
+    };
+    let personal = Target::Session(session.clone()).subject();
+    let mut info = agent::session_info(
+        session.clone(),
+        config.user_name.clone(),
+        config.labels.clone(),
+    );
+    // Without a state dir the key lasts as long as the process.
+    let seal_key = match &state {
+        Some(state) => state.seal_key(),
+        None => nkeys::XKey::new(),
+    };
+    info.xkey = Some(seal_key.public_key());
+    info!(
+        event = "listening",
+        session = %session,
+        user = %info.user,
+        host = %info.host,
+        "listening as session {session} (user {}, host {})",
+        info.user,
+        info.host
+    );
+
+    // Where messages go is settled (and said) before any can arrive.
+    let hook = match config.exec.as_deref() {
+        Some(program) => Some(
+            Hook::start(program, config.exec_timeout)
+                .map_err(|e| Error::new(Kind::Exec, e.to_string()))?,
+        ),
+        None => None,
+    };
+    // Messages the user acknowledged on the desktop, to confirm as read.
+    let (acks_tx, acks) = mpsc::unbounded_channel();
+    let screen = Screen::open(config.output, hook, acks_tx).await;
+
+    let (events_tx, events) = mpsc::unbounded_channel();
+    let client = connect(&config.connection, &session, events_tx).await?;
+    // Every subscription is queued before the link's events are taken, so
+    // the round trip that follows the first Connected event confirms all.
+    let brand_new = state.as_ref().is_none_or(|state| state.fresh);
+    let mut agent = Agent::start(client.clone(), &info)
+        .await
+        .map_err(|e| Error::new(Kind::Subscribe, format!("cannot subscribe: {e}")).with_source(e))?
+        .with_seal_key(seal_key)
+        .with_trusted(config.trust.clone());
+    if let Some(state) = state {
+        agent = agent.with_state(state);
+    }
+    Ok(Started {
+        personal,
+        client,
+        agent,
+        screen,
+        acks,
+        events,
+        brand_new,
+    })
 }
 
 /// The state directory, locked for this session; `None` without one.
