@@ -6,6 +6,7 @@ use remote_message::{Priority, SessionId};
 use remote_message_cli::config::ConfigArgs;
 use remote_message_cli::connection::ConnectionArgs;
 use remote_message_cli::generate::GenerateArgs;
+use remote_message_cli::logging::LogArgs;
 use remote_message_cli::{exit, values};
 use std::ffi::OsString;
 use std::time::Duration;
@@ -26,6 +27,9 @@ pub struct Cli {
 
     #[command(flatten)]
     pub generate: GenerateArgs,
+
+    #[command(flatten)]
+    pub log: LogArgs,
 
     #[command(subcommand)]
     pub command: Command,

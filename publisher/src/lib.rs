@@ -58,7 +58,7 @@ pub fn main() -> i32 {
         Ok(cli) => cli,
         Err(exit) => return exit.report(),
     };
-    remote_message_cli::logging::init(remote_message_cli::logging::LogFormat::Text);
+    remote_message_cli::logging::init(cli.log.log_format);
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -8,7 +8,9 @@
 //! list). `target` is kept so that a reader can tell our records from a
 //! library's. A field named `event` is the machine-readable name of a
 //! state change (e.g. `event = "subscribed"`): shown in `json`, never in
-//! `text`.
+//! `text`. In `text` a record with an `event` shows its message alone (its
+//! other fields repeat what the message says, for programs); records
+//! without one (a library's) keep their fields.
 
 use std::fmt;
 use tracing::field::{Field, Visit};
@@ -95,63 +97,83 @@ fn filter() -> Targets {
         })
 }
 
-/// The text format's fields: tracing-subscriber's own, less `event`.
+/// The text format's fields: tracing-subscriber's own, less `event` and,
+/// on a record that has one, less every field but the message.
 struct TextFields;
 
 impl<'a> MakeVisitor<Writer<'a>> for TextFields {
     type Visitor = WithoutEvent<DefaultVisitor<'a>>;
 
     fn make_visitor(&self, target: Writer<'a>) -> Self::Visitor {
-        WithoutEvent(DefaultVisitor::new(target, true))
+        WithoutEvent {
+            inner: DefaultVisitor::new(target, true),
+            has_event: false,
+        }
     }
 }
 
-/// Passes every field but `event` on to the default visitor, so the line
-/// reads exactly as without it (styling and spacing included).
-struct WithoutEvent<V>(V);
+/// Passes the fields a person reads on to the default visitor, so the line
+/// reads exactly as without the structured ones (styling and spacing
+/// included). `event` comes first in our records, so it is known before
+/// the others arrive.
+struct WithoutEvent<V> {
+    inner: V,
+    has_event: bool,
+}
+
+impl<V> WithoutEvent<V> {
+    /// Whether `field` is shown; notes the `event` field.
+    fn shows(&mut self, field: &Field) -> bool {
+        if field.name() == EVENT_FIELD {
+            self.has_event = true;
+            return false;
+        }
+        !self.has_event || field.name() == "message"
+    }
+}
 
 impl<V: Visit> Visit for WithoutEvent<V> {
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
-        if field.name() != EVENT_FIELD {
-            self.0.record_debug(field, value);
+        if self.shows(field) {
+            self.inner.record_debug(field, value);
         }
     }
     fn record_str(&mut self, field: &Field, value: &str) {
-        if field.name() != EVENT_FIELD {
-            self.0.record_str(field, value);
+        if self.shows(field) {
+            self.inner.record_str(field, value);
         }
     }
     fn record_bool(&mut self, field: &Field, value: bool) {
-        if field.name() != EVENT_FIELD {
-            self.0.record_bool(field, value);
+        if self.shows(field) {
+            self.inner.record_bool(field, value);
         }
     }
     fn record_i64(&mut self, field: &Field, value: i64) {
-        if field.name() != EVENT_FIELD {
-            self.0.record_i64(field, value);
+        if self.shows(field) {
+            self.inner.record_i64(field, value);
         }
     }
     fn record_u64(&mut self, field: &Field, value: u64) {
-        if field.name() != EVENT_FIELD {
-            self.0.record_u64(field, value);
+        if self.shows(field) {
+            self.inner.record_u64(field, value);
         }
     }
     fn record_error(&mut self, field: &Field, value: &(dyn std::error::Error + 'static)) {
-        if field.name() != EVENT_FIELD {
-            self.0.record_error(field, value);
+        if self.shows(field) {
+            self.inner.record_error(field, value);
         }
     }
 }
 
 impl<V: VisitOutput<fmt::Result>> VisitOutput<fmt::Result> for WithoutEvent<V> {
     fn finish(self) -> fmt::Result {
-        self.0.finish()
+        self.inner.finish()
     }
 }
 
 impl<V: VisitFmt> VisitFmt for WithoutEvent<V> {
     fn writer(&mut self) -> &mut dyn fmt::Write {
-        self.0.writer()
+        self.inner.writer()
     }
 }
 
@@ -193,14 +215,15 @@ mod tests {
                 reconnect = false,
                 "connected to NATS at nats://h:4222; subscribed to broadcast and session.s1"
             );
-            warn!("no event here");
+            warn!(answer = 42, "no event here");
         });
         let text = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
         text.lines().map(str::to_owned).collect()
     }
 
-    /// The text format reads as before: level, message, the other fields;
-    /// the `event` field is never printed.
+    /// The text format reads as before: a record with an event shows its
+    /// message alone (the event and its fields are for programs); a record
+    /// without one keeps its fields.
     #[test]
     fn text_lines_read_as_before_without_the_event() {
         let lines = logged(LogFormat::Text);
@@ -208,13 +231,17 @@ mod tests {
         assert!(
             lines[0].ends_with(
                 " INFO connected to NATS at nats://h:4222; subscribed to broadcast and \
-                 session.s1 reconnect=false"
+                 session.s1"
             ),
             "{}",
             lines[0]
         );
         assert!(!lines[0].contains("event"), "{}", lines[0]);
-        assert!(lines[1].ends_with(" WARN no event here"), "{}", lines[1]);
+        assert!(
+            lines[1].ends_with(" WARN no event here answer=42"),
+            "{}",
+            lines[1]
+        );
     }
 
     /// The JSON format writes one object per line with the documented

@@ -1,45 +1,27 @@
 //! The reusable heart of an agent, free of process concerns (signals,
 //! stdout, exit codes): subscribe to `broadcast`, `session.<id>` and the
 //! session's presence subject, join the session list, turn each payload
-//! into a message to show — each message once, never after it expired —
-//! catch up from the stream on what was missed, and confirm what was shown.
+//! into a message to show (the rules are in [`crate::admission`]: each
+//! message once, never after it expired), take what catch-up replayed from
+//! the stream, remember the position, and confirm what was shown.
 //! The `subscriber` binary and the benchmarks both run this code.
 
-use crate::catchup;
+use crate::admission::{Admission, Gate, Refusals};
+use crate::catchup::driver::Replayed;
+use crate::catchup::replay::StreamReplays;
+use crate::catchup::{self, signed};
 use crate::state::{Seen, StateFile};
-use async_nats::jetstream;
 use async_nats::service::Service;
 use async_nats::{Client, Subscriber};
 use futures::stream::SelectAll;
 use futures::StreamExt;
-use jiff::{SignedDuration, Timestamp};
+use jiff::Timestamp;
 use nkeys::XKey;
-use remote_message::envelope::{self, MSG_ID_HEADER, RECEIPT_TO_HEADER};
-use remote_message::sealing;
 use remote_message::sessions::{self, Receipt, SessionInfo};
-use remote_message::signing;
-use remote_message::stream::{StreamError, StreamErrorKind};
 use remote_message::subject::presence_subject;
 use remote_message::{Incoming, SessionId, Target};
 use remote_message_cli::identity;
-use std::time::Duration;
-use tracing::{debug, info, warn};
-
-/// How far before the last message shown a catch-up starts reading: clock
-/// skew between this machine and the server up to this much loses nothing
-/// (what is read twice is dropped by id).
-pub const CATCH_UP_REWIND: Duration = Duration::from_secs(120);
-
-/// How far before the newest message a catch-up read back the next one
-/// starts (in the server's clock, which may step back a little when a
-/// cluster elects another stream leader).
-const READ_BACK_OVERLAP: Duration = Duration::from_secs(2);
-
-/// How far back a catch-up may reach when `--catch-up-window` is not given.
-pub const DEFAULT_CATCH_UP_WINDOW: Duration = Duration::from_secs(24 * 3600);
-
-/// Most "not shown" warnings logged per minute.
-const WARNINGS_PER_MINUTE: u32 = 10;
+use tracing::{debug, info};
 
 /// A message to show.
 #[derive(Debug)]
@@ -47,7 +29,7 @@ pub struct Delivery {
     pub message: Incoming,
     pub target: Target,
     /// Where the sender waits for a receipt, if it does.
-    receipt_to: Option<String>,
+    pub(crate) receipt_to: Option<String>,
 }
 
 impl Delivery {
@@ -82,43 +64,17 @@ pub struct Agent {
     presence: String,
     subscriptions: SelectAll<Subscriber>,
     _listed: Service,
-    seen: Seen,
+    /// The admission rules and the ids shown.
+    gate: Gate,
+    refusals: Refusals,
     /// Persisted memory; without it the agent remembers in memory only.
     state: Option<StateFile>,
-    /// Messages stored before this, without a ttl, are history this
-    /// session never had to see.
-    created_at: Timestamp,
-    /// Up to when messages were read.
+    /// Up to when messages were seen: the last one shown, or the last moment
+    /// the live subscriptions were known good.
     last_seen: Timestamp,
-    /// True until the first catch-up of a session that had no state.
-    brand_new: bool,
-    catch_up_window: Duration,
-    /// Start of a catch-up that has not succeeded yet.
-    catch_up_from: Option<Timestamp>,
-    /// Where a read that goes on from the last successful one starts.
-    resume_from: Option<Timestamp>,
-    /// Opens messages sealed to this session.
-    seal_key: Option<XKey>,
-    /// With keys here, only messages signed by one of them are shown.
-    trusted: Vec<String>,
-    /// Start of the current warning window, and warnings in it.
-    warnings: (std::time::Instant, u32),
-    warned_no_jetstream: bool,
-}
-
-/// A catch-up to run: owns what it needs, so the agent stays free to
-/// answer presence checks meanwhile.
-pub struct CatchUp {
-    js: jetstream::Context,
-    subjects: [String; 2],
-    start: Timestamp,
-}
-
-impl CatchUp {
-    /// Reads everything stored on the agent's subjects since the start.
-    pub async fn run(self) -> Result<Vec<catchup::Stored>, StreamError> {
-        catchup::since(&self.js, &self.subjects, self.start).await
-    }
+    /// Start of a catch-up that has not succeeded yet: the saved position
+    /// never passes it, so a restart still replays it.
+    owed_from: Option<Timestamp>,
 }
 
 /// This session as the session list shows it: `user` defaults to the OS
@@ -160,46 +116,35 @@ impl Agent {
             presence: presence_subject(&info.id),
             subscriptions,
             _listed: listed,
-            seen: Seen::default(),
+            gate: Gate {
+                created_at: now,
+                ..Gate::default()
+            },
+            refusals: Refusals::default(),
             state: None,
-            created_at: now,
             last_seen: now,
-            brand_new: true,
-            catch_up_window: DEFAULT_CATCH_UP_WINDOW,
-            catch_up_from: None,
-            resume_from: None,
-            seal_key: None,
-            trusted: Vec::new(),
-            warnings: (std::time::Instant::now(), 0),
-            warned_no_jetstream: false,
+            owed_from: None,
         })
     }
 
     /// Remembers what was shown in `state` (and starts from what it holds).
-    pub fn with_state(mut self, state: StateFile, brand_new: bool) -> Agent {
-        self.seen = Seen::from_recent(state.state.recent.iter().map(String::as_str));
-        self.created_at = state.state.created_at;
+    pub fn with_state(mut self, state: StateFile) -> Agent {
+        self.gate.seen = Seen::from_recent(state.state.recent.iter().map(String::as_str));
+        self.gate.created_at = state.state.created_at;
         self.last_seen = state.state.last_seen;
-        self.brand_new = brand_new;
         self.state = Some(state);
         self
     }
 
     /// Opens sealed messages with `key` (its public half is in the session info).
     pub fn with_seal_key(mut self, key: XKey) -> Agent {
-        self.seal_key = Some(key);
+        self.gate.seal_key = Some(key);
         self
     }
 
     /// Shows only messages signed by one of `keys` (none: every message).
     pub fn with_trusted(mut self, keys: Vec<String>) -> Agent {
-        self.trusted = keys;
-        self
-    }
-
-    /// How far back catch-up may reach.
-    pub fn with_catch_up_window(mut self, window: Duration) -> Agent {
-        self.catch_up_window = window;
+        self.gate.trusted = keys;
         self
     }
 
@@ -217,119 +162,70 @@ impl Agent {
                 self.answer_presence(&raw).await;
                 continue;
             }
-            match self.admit(&raw, None) {
+            match self.gate.admit(&raw, None, Timestamp::now()) {
                 Admission::Show(delivery) => return Some(delivery),
                 // A retried send: confirm again, show nothing.
                 Admission::AlreadyShown(delivery) => self.send_receipt(&delivery).await,
                 Admission::Skip => {}
-            }
-        }
-    }
-
-    /// Starts a catch-up: what to read back from the stream. Call it once
-    /// the live subscriptions are confirmed. Until [`Agent::finish_catch_up`]
-    /// succeeds, every attempt reads from the same start, and the saved
-    /// position does not move past it.
-    pub fn catch_up(&mut self) -> CatchUp {
-        let window_start = self.window_start();
-        let start = *self.catch_up_from.get_or_insert_with(|| {
-            if self.brand_new {
-                window_start
-            } else {
-                (self.last_seen - signed(CATCH_UP_REWIND)).max(window_start)
-            }
-        });
-        let mut js = jetstream::new(self.client.clone());
-        js.set_timeout(catchup::REQUEST_TIMEOUT);
-        CatchUp {
-            js,
-            subjects: [
-                Target::Broadcast.subject(),
-                Target::Session(self.session.clone()).subject(),
-            ],
-            start,
-        }
-    }
-
-    /// A catch-up for live messages the client dropped, the first of them
-    /// at `first_drop`: however long the agent was busy since (a blocked
-    /// display), it reads from there.
-    pub fn catch_up_after_drop(&mut self, first_drop: Timestamp) -> CatchUp {
-        self.owe_catch_up_from(first_drop - signed(CATCH_UP_REWIND));
-        self.catch_up()
-    }
-
-    /// A catch-up that goes on from the newest message the last one read:
-    /// what reached the stream since.
-    pub fn catch_up_after_last_read(&mut self) -> CatchUp {
-        if let Some(from) = self.resume_from {
-            self.owe_catch_up_from(from);
-        }
-        self.catch_up()
-    }
-
-    /// The next catch-up starts at `from` or earlier.
-    fn owe_catch_up_from(&mut self, from: Timestamp) {
-        let from = self.catch_up_from.map_or(from, |owed| owed.min(from));
-        self.catch_up_from = Some(from.max(self.window_start()));
-    }
-
-    /// The oldest a catch-up may reach.
-    fn window_start(&self) -> Timestamp {
-        Timestamp::now() - signed(self.catch_up_window)
-    }
-
-    /// Takes what a catch-up read: the missed messages to show, oldest
-    /// first, without what was already shown or expired; `Err` when it must
-    /// be tried again. `live_since` is when the live subscriptions were
-    /// confirmed: reading continues from there.
-    pub fn finish_catch_up(
-        &mut self,
-        live_since: Timestamp,
-        read: Result<Vec<catchup::Stored>, StreamError>,
-    ) -> Result<Vec<Delivery>, StreamError> {
-        let stored = match read {
-            Ok(stored) => stored,
-            Err(e) if e.kind() == StreamErrorKind::NoJetStream => {
-                if !self.warned_no_jetstream {
-                    self.warned_no_jetstream = true;
-                    warn!(
-                        "this NATS server has no JetStream: messages sent while this agent is \
-                         offline cannot be caught up"
-                    );
+                Admission::Refused(refusal) => {
+                    self.refusals.log(&refusal, tokio::time::Instant::now());
                 }
-                Vec::new()
-            }
-            Err(e) => return Err(e),
-        };
-        let start = self.catch_up_from.take().unwrap_or(live_since);
-        let read = stored.len();
-        self.resume_from = Some(match stored.iter().map(|s| s.stored_at).max() {
-            Some(newest) => newest - signed(READ_BACK_OVERLAP),
-            None => start,
-        });
-        let mut missed = Vec::new();
-        for s in stored {
-            if let Admission::Show(delivery) = self.admit(&s.message, Some(s.stored_at)) {
-                missed.push(delivery);
             }
         }
-        self.brand_new = false;
-        self.last_seen = self.last_seen.max(live_since);
+    }
+
+    /// Replays of this session's subjects, for the catch-up driver.
+    pub fn replays(&self) -> StreamReplays {
+        StreamReplays::new(self.client.clone(), &self.session)
+    }
+
+    /// Up to when messages were seen (for where a catch-up starts).
+    pub fn last_seen(&self) -> Timestamp {
+        self.last_seen
+    }
+
+    /// The start of the catch-up owed, if any: the saved position will not
+    /// pass it.
+    pub fn owe_catch_up_from(&mut self, from: Option<Timestamp>) {
+        self.owed_from = from;
+    }
+
+    /// Takes what a replay found: the missed messages to show, oldest
+    /// first, without what was already shown or expired. Everything up to
+    /// `seen_until` now counts as seen.
+    pub fn take_replayed(&mut self, replayed: Replayed) -> Vec<Delivery> {
+        let stored = replayed.stored.len();
+        let now = Timestamp::now();
+        let missed: Vec<Delivery> = replayed
+            .stored
+            .into_iter()
+            .filter_map(
+                |s| match self.gate.admit(&s.message, Some(s.stored_at), now) {
+                    Admission::Show(delivery) => Some(delivery),
+                    // Stored ones were reported when they came live.
+                    _ => None,
+                },
+            )
+            .collect();
+        self.last_seen = self.last_seen.max(replayed.seen_until);
         self.persist(None);
-        if read > 0 {
+        if stored > 0 {
             info!(
-                "caught up: {} missed message(s) to show, of {read} stored since {start}",
-                missed.len()
+                event = "caught_up",
+                missed = missed.len(),
+                stored,
+                "caught up: {} missed message(s) to show, of {stored} stored since {}",
+                missed.len(),
+                replayed.from
             );
         }
-        Ok(missed)
+        missed
     }
 
     /// Records a message as shown, before it is shown: a crash right after
     /// loses that one message rather than showing it twice on restart.
     pub fn mark_shown(&mut self, delivery: &Delivery) {
-        if self.seen.insert(&delivery.message.id) {
+        if self.gate.seen.insert(&delivery.message.id) {
             self.last_seen = self.last_seen.max(Timestamp::now());
             self.persist(Some(&delivery.message.id));
         }
@@ -378,96 +274,6 @@ impl Agent {
         }
     }
 
-    /// Decodes and filters one message; `stored_at` is set for one read
-    /// back from the stream.
-    fn admit(&mut self, raw: &async_nats::Message, stored_at: Option<Timestamp>) -> Admission {
-        let subject = raw.subject.as_str();
-        let Some(target) = Target::from_subject(subject) else {
-            warn!("ignored a message on unexpected subject {subject:?}");
-            return Admission::Skip;
-        };
-        let header = |name: &str| {
-            raw.headers
-                .as_ref()
-                .and_then(|h| h.get(name))
-                .map(|v| v.as_str().to_owned())
-        };
-        // A stored message was already warned about when it came live.
-        let live = stored_at.is_none();
-        let opened;
-        let payload = match sealing::as_sealed(&raw.payload) {
-            None => &raw.payload[..],
-            Some(sealed) => match self
-                .seal_key
-                .as_ref()
-                .map(|key| sealing::open(&sealed, key))
-            {
-                Some(Ok(inner)) => {
-                    opened = inner;
-                    &opened[..]
-                }
-                Some(Err(e)) => {
-                    self.refuse(
-                        live,
-                        format_args!("ignored sealed message {} on {subject}: {e}", sealed.id),
-                    );
-                    return Admission::Skip;
-                }
-                None => {
-                    self.refuse(
-                        live,
-                        format_args!(
-                            "ignored sealed message {} on {subject}: this agent has no key",
-                            sealed.id
-                        ),
-                    );
-                    return Admission::Skip;
-                }
-            },
-        };
-        let message = match envelope::decode(payload, header(MSG_ID_HEADER).as_deref()) {
-            Ok(message) => message,
-            Err(rejection) => {
-                self.refuse(
-                    live,
-                    format_args!("ignored a message on {subject}: {rejection}"),
-                );
-                return Admission::Skip;
-            }
-        };
-        if !self.trusted.is_empty() {
-            if let Err(why) = signing::verify(&message, subject, &self.trusted) {
-                self.refuse(
-                    live,
-                    format_args!("not showing message {} on {subject}: {why}", message.id),
-                );
-                return Admission::Skip;
-            }
-        }
-        let delivery = Delivery {
-            message,
-            target,
-            receipt_to: header(RECEIPT_TO_HEADER).filter(|s| !s.is_empty()),
-        };
-        let message = &delivery.message;
-        if self.seen.contains(&message.id) {
-            debug!("message {} was shown already", message.id);
-            return Admission::AlreadyShown(delivery);
-        }
-        if message.is_expired(Timestamp::now()) {
-            debug!("message {} expired; not shown", message.id);
-            return Admission::Skip;
-        }
-        // Broadcasts from before this session existed are history it never had
-        // to see, unless they still carry a ttl; what was sent to its id is
-        // for it whenever it comes.
-        let history = stored_at.is_some_and(|at| at < self.created_at);
-        if history && delivery.target == Target::Broadcast && message.expires_at.is_none() {
-            return Admission::Skip;
-        }
-        Admission::Show(delivery)
-    }
-
     async fn answer_presence(&self, raw: &async_nats::Message) {
         let Some(reply) = raw.reply.clone() else {
             return;
@@ -478,50 +284,15 @@ impl Agent {
         }
     }
 
-    /// Logs why a message is not shown: live ones only (stored ones were
-    /// reported when they came live), and at most [`WARNINGS_PER_MINUTE`] a
-    /// minute, so a flood cannot flood the log.
-    fn refuse(&mut self, live: bool, why: std::fmt::Arguments) {
-        if !live {
-            return;
-        }
-        let now = std::time::Instant::now();
-        let window = &mut self.warnings;
-        if now.duration_since(window.0) >= Duration::from_secs(60) {
-            if window.1 > WARNINGS_PER_MINUTE {
-                warn!(
-                    "{} more messages were not shown in the last minute",
-                    window.1 - WARNINGS_PER_MINUTE
-                );
-            }
-            *window = (now, 0);
-        }
-        window.1 += 1;
-        if window.1 <= WARNINGS_PER_MINUTE {
-            warn!("{why}");
-        }
-    }
-
     /// Saves the position, and the message just shown, if any.
     fn persist(&mut self, shown: Option<&str>) {
         // While a catch-up is pending, a restart must still start from it.
-        let last_seen = match self.catch_up_from {
-            Some(from) => self.last_seen.min(from + signed(CATCH_UP_REWIND)),
+        let last_seen = match self.owed_from {
+            Some(from) => self.last_seen.min(from + signed(catchup::REWIND)),
             None => self.last_seen,
         };
         if let Some(file) = &mut self.state {
-            file.record(last_seen, shown, self.seen.recent());
+            file.record(last_seen, shown, self.gate.seen.recent());
         }
     }
-}
-
-/// What to do with a received message.
-enum Admission {
-    Show(Delivery),
-    AlreadyShown(Delivery),
-    Skip,
-}
-
-fn signed(d: Duration) -> SignedDuration {
-    SignedDuration::try_from(d).unwrap_or(SignedDuration::MAX)
 }

@@ -6,6 +6,7 @@ use remote_message_cli::config::ConfigArgs;
 use remote_message_cli::connection::ConnectionArgs;
 use remote_message_cli::exit;
 use remote_message_cli::generate::GenerateArgs;
+use remote_message_cli::logging::LogArgs;
 
 /// The agent on a user machine: shows the messages sent to its session and to
 /// everyone (the receiving side of 4D Server's SEND MESSAGE TO REMOTE USER).
@@ -62,6 +63,28 @@ pub struct Cli {
 
     #[command(flatten)]
     pub generate: GenerateArgs,
+
+    #[command(flatten)]
+    pub log: LogArgs,
+}
+
+impl Cli {
+    /// What the agent runs with: this command line, resolved (the default
+    /// state directory looked up), without the clap-only parts.
+    pub fn into_config(self) -> crate::runner::AgentConfig {
+        crate::runner::AgentConfig {
+            session_id: self.session_id,
+            user_name: self.user_name,
+            labels: self.labels,
+            state_dir: self.state_dir.or_else(crate::state::default_dir),
+            catch_up_window: self.catch_up_window,
+            trust: self.trust,
+            output: self.output,
+            exec: self.exec,
+            exec_timeout: self.exec_timeout,
+            connection: self.connection,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -81,11 +104,13 @@ mod tests {
     use super::*;
     use clap::CommandFactory;
 
+    /// clap's own consistency checks on the definition.
     #[test]
     fn definition_is_consistent() {
         Cli::command().debug_assert();
     }
 
+    /// Repeated labels are kept in order; one without `=` is a usage error.
     #[test]
     fn labels_parse_and_bad_ones_are_usage_errors() {
         let cli =
@@ -102,6 +127,7 @@ mod tests {
         assert_eq!(err.exit_code(), 2);
     }
 
+    /// Session ids that are not 1 to 64 of A-Z a-z 0-9 _ - are usage errors.
     #[test]
     fn bad_session_ids_are_usage_errors() {
         for bad in ["", "a.b", "*", ">", "a b", "é", &"a".repeat(65)] {

@@ -2,31 +2,56 @@
 //! its own `session.<id>` and shows every message it gets.
 //!
 //! Layout:
-//! - [`cli`]: the command line, defined once.
-//! - [`agent`]: the reusable core: subscriptions, session list entry,
-//!   decoding, receipts (also run by the benchmarks).
-//! - [`catchup`]: reading back from the stream what the agent missed.
+//! - [`cli`]: the command line, defined once, and its conversion to an [`AgentConfig`].
+//! - [`runner`]: the process, runnable in-process: `run(config, shutdown)`; connection
+//!   life cycle, the main loop, owned tasks, drain.
+//! - [`signals`]: the OS signals that stop the agent, one file per OS (installed by [`main`]).
+//! - [`clock`]: the one monotonic clock (tokio's) and its timer helper.
+//! - [`error`]: the typed [`Error`] that stops the agent; kind → exit code in one place.
+//! - [`link`]: the link to NATS: its changes logged once, subscriptions confirmed, drops.
+//! - [`agent`]: the reusable core: subscriptions, session list entry, position,
+//!   receipts (also run by the benchmarks).
+//! - [`admission`]: which received messages are shown (pure rules, tested alone).
+//! - [`catchup`]: showing what was missed: one pure state machine, its driver, and
+//!   the replay (a fetch of stored messages from the stream).
 //! - [`state`]: the state directory: session id, what was shown, locking.
-//! - [`runner`]: the process: connection life cycle (start before the
-//!   network, reconnect forever, drain on SIGINT/SIGTERM) and the output loop.
 //! - [`render`]: how a message looks: a terminal alert block or one JSON line.
 //! - [`screen`]: where a shown message goes: the chosen output, then the --exec hook.
 //! - [`desktop`]: native desktop notifications (freedesktop, over D-Bus), with an OK
 //!   that sends a read receipt.
 //! - [`exec`]: the --exec hook: a program run once per message, the message on its stdin.
 
+pub mod admission;
 pub mod agent;
 pub mod catchup;
 pub mod cli;
+pub mod clock;
 pub mod desktop;
+pub mod error;
 pub mod exec;
+pub mod link;
 pub mod render;
 pub mod runner;
 pub mod screen;
+pub mod signals;
 pub mod state;
 
+pub use error::{Error, Kind};
+pub use runner::{run, AgentConfig};
+
 use clap::CommandFactory;
+use clock::sleep_until;
 use remote_message_cli::{exit, startup};
+use signals::{Signals, StopReason};
+use std::pin::pin;
+use std::time::Duration;
+use tokio::sync::oneshot;
+use tokio::time::Instant;
+use tracing::{error, warn};
+
+/// How long after a stop signal `main` gives up on a clean stop (a write to
+/// a stdout nobody reads cannot be interrupted) and exits anyway.
+const STOP_LIMIT: Duration = runner::DRAIN_LIMIT.saturating_add(Duration::from_secs(1));
 
 /// Runs the command line and returns the exit code.
 pub fn main() -> i32 {
@@ -34,14 +59,14 @@ pub fn main() -> i32 {
         Ok(cli) => cli,
         Err(exit) => return exit.report(),
     };
-    remote_message_cli::logging::init(remote_message_cli::logging::LogFormat::Text);
+    remote_message_cli::logging::init(cli.log.log_format);
     // One thread: an idle agent on a laptop should cost next to nothing.
     match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
     {
         Ok(runtime) => {
-            let code = runtime.block_on(runner::run(cli));
+            let code = runtime.block_on(run_until_signalled(cli.into_config()));
             // A write to a stdout nobody reads may still be pending on a
             // blocking thread: exit without waiting for it.
             runtime.shutdown_background();
@@ -52,4 +77,49 @@ pub fn main() -> i32 {
             exit::FAILURE
         }
     }
+}
+
+/// Runs the agent until a stop signal; returns the exit code. The signal
+/// is watched here, beside [`run`] rather than inside it: a display blocked
+/// on its stdout may keep `run` from returning, and then the process exits
+/// [`STOP_LIMIT`] after the signal anyway.
+async fn run_until_signalled(config: AgentConfig) -> i32 {
+    let mut signals = match Signals::install() {
+        Ok(signals) => signals,
+        Err(e) => {
+            let e = Error::new(Kind::Signals, "cannot install the SIGTERM/SIGINT handlers")
+                .with_source(e);
+            return report(e);
+        }
+    };
+    let (stop_tx, stop_rx) = oneshot::channel();
+    let mut stop_tx = Some(stop_tx);
+    let shutdown = async move { stop_rx.await.unwrap_or(StopReason::Requested) };
+    let mut run = pin!(run(config, shutdown));
+    let mut overdue: Option<(StopReason, Instant)> = None;
+    loop {
+        tokio::select! {
+            result = &mut run => return result.map_or_else(report, |()| exit::OK),
+            why = signals.recv(), if stop_tx.is_some() => {
+                if let Some(stop_tx) = stop_tx.take() {
+                    let _ = stop_tx.send(why);
+                }
+                overdue = Some((why, Instant::now() + STOP_LIMIT));
+            }
+            () = sleep_until(overdue.map(|(_, at)| at)) => {
+                let why = overdue.map_or(StopReason::Requested, |(why, _)| why);
+                warn!(
+                    event = "stop_overdue",
+                    "{why}: not stopped within {STOP_LIMIT:?} (is the output blocked?); exiting now"
+                );
+                return exit::OK;
+            }
+        }
+    }
+}
+
+/// Logs why the agent stopped and returns its exit code.
+fn report(e: Error) -> i32 {
+    error!(event = e.kind().event(), "{e}");
+    e.kind().exit_code()
 }

@@ -1,87 +1,201 @@
-//! The agent process: start even before the network is up, keep the
-//! subscriptions (and the entry in the session list) across every reconnect,
-//! show each message (on the chosen output, see [`crate::screen`]) and
-//! confirm it, send a read receipt when the user acknowledges one on the
-//! desktop, and drain on SIGINT/SIGTERM.
+//! The agent process, runnable in-process: [`run`] starts even before the
+//! network is up, keeps the subscriptions (and the entry in the session
+//! list) across every reconnect, catches up on what was missed, shows each
+//! message (on the chosen output, see [`crate::screen`]) and confirms it,
+//! sends a read receipt when the user acknowledges one on the desktop, and
+//! drains when the `shutdown` future resolves.
 //!
-//! stderr gets one line per state change, which operators (and the tests)
-//! can wait on:
-//! - `listening as session <id> (user <name>, host <host>)` once at start;
-//! - `connected to NATS …; subscribed to broadcast and session.<id>` and
-//!   `reconnected …` once the server has confirmed every subscription;
-//! - `disconnected from NATS; reconnecting` when the link drops;
-//! - `output: …` once, saying where messages go (desktop or terminal).
+//! Every task it spawns is held by one tracker, cancelled by one token and
+//! joined (with a bound) before it returns. Signals, the exit code and the
+//! last-resort exit when stopping takes too long belong to `main`
+//! ([`crate::main`]).
+//!
+//! stderr gets one record per state change (`event` names in
+//! docs/notes: `listening`, `output`, `subscribed`, `disconnected`,
+//! `stopping`, `stopped`, …), which operators and the tests wait on.
 
 use crate::agent::{self, Agent, Delivery};
-use crate::catchup::Stored;
-use crate::cli::Cli;
+use crate::catchup::driver::Driver;
+use crate::catchup::CatchUp;
+use crate::cli::Output;
+use crate::clock::sleep_until;
+use crate::error::{Error, Kind};
 use crate::exec::Hook;
+use crate::link::{Drops, Link};
 use crate::screen::Screen;
+use crate::signals::StopReason;
 use crate::state::{self, StateFile};
-use async_nats::{Client, Event};
-use jiff::Timestamp;
-use remote_message::stream::StreamError;
+use async_nats::Client;
 use remote_message::{SessionId, Target};
-use remote_message_cli::connection::{self, ConnectionArgs};
-use remote_message_cli::exit;
+use remote_message_cli::connection::ConnectionArgs;
 use std::future::Future;
-use std::pin::Pin;
+use std::path::PathBuf;
+use std::pin::pin;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::signal::unix::{signal, SignalKind};
-use tokio::sync::{mpsc, Notify};
+use tokio::sync::mpsc;
 use tokio::time::Instant;
-use tracing::{debug, error, info, warn};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use tracing::{debug, info, warn};
 
 /// How often the agent pings the server: a link that died while a laptop
 /// slept is noticed within about twice this.
 const PING_INTERVAL: Duration = Duration::from_secs(20);
 
-/// Longest pause between two attempts of a failing catch-up.
-const CATCH_UP_RETRY_MAX: Duration = Duration::from_secs(5);
+/// How long a drain on shutdown may take before the agent stops anyway.
+pub const DRAIN_LIMIT: Duration = Duration::from_secs(2);
 
-/// How long live messages wait for a failing catch-up before they are shown
-/// anyway (out of order with the missed ones).
-const HOLD_LIVE_LIMIT: Duration = Duration::from_secs(30);
-
-/// How long a drain on shutdown may take before the agent exits anyway.
-const DRAIN_LIMIT: Duration = Duration::from_secs(2);
+/// How long the agent's own tasks may take to end once cancelled.
+const JOIN_LIMIT: Duration = Duration::from_millis(500);
 
 /// Messages that may wait per subscription while the agent is busy (e.g. its
 /// stdout is blocked): memory stays bounded; past it the client drops them
-/// and the agent reads them back from the stream once it keeps up.
+/// and the agent replays them from the stream once it keeps up.
 pub const LIVE_BUFFER: usize = 1024;
 
-/// How long after live messages were dropped they may still be on their
-/// way into the stream (its writes lag behind live delivery under load): a
-/// read started this long after the last drop finds every dropped one.
-const STORE_LAG_ALLOWANCE: Duration = Duration::from_secs(5);
+/// What the agent runs with: the command line, resolved, free of clap.
+#[derive(Debug, Clone)]
+pub struct AgentConfig {
+    pub session_id: Option<SessionId>,
+    pub user_name: Option<String>,
+    pub labels: Vec<(String, String)>,
+    /// Where the state lives; `None`: nowhere (a restart does not catch up).
+    pub state_dir: Option<PathBuf>,
+    pub catch_up_window: Duration,
+    pub trust: Vec<String>,
+    pub output: Output,
+    pub exec: Option<PathBuf>,
+    pub exec_timeout: Duration,
+    pub connection: ConnectionArgs,
+}
 
-/// At most one "could not keep up" warning per this long.
-const DROP_WARNING_INTERVAL: Duration = Duration::from_secs(60);
+/// Runs the agent until `shutdown` resolves (then drains) or it fails.
+pub async fn run(
+    config: AgentConfig,
+    shutdown: impl Future<Output = StopReason>,
+) -> Result<(), Error> {
+    let tasks = TaskTracker::new();
+    let cancel = CancellationToken::new();
+    let result = serve(config, shutdown, &tasks, &cancel).await;
+    cancel.cancel();
+    tasks.close();
+    if tokio::time::timeout(JOIN_LIMIT, tasks.wait())
+        .await
+        .is_err()
+    {
+        debug!("{} task(s) did not end in time", tasks.len());
+    }
+    if result.is_ok() {
+        info!(event = "stopped", "stopped");
+    }
+    result
+}
 
-/// Runs the agent until SIGINT/SIGTERM; returns the exit code.
-pub async fn run(cli: Cli) -> i32 {
-    let state = match cli.state_dir.clone().or_else(state::default_dir) {
-        Some(dir) => match StateFile::open(&dir, cli.session_id.clone()) {
-            Ok(state) => Some(state),
-            Err(e) => {
-                error!("{e}");
-                return exit::USAGE;
+/// The agent from start to drained.
+async fn serve(
+    config: AgentConfig,
+    shutdown: impl Future<Output = StopReason>,
+    tasks: &TaskTracker,
+    cancel: &CancellationToken,
+) -> Result<(), Error> {
+    let Started {
+        personal,
+        client,
+        mut agent,
+        mut screen,
+        mut acks,
+        events,
+        brand_new,
+    } = start(&config).await?;
+    let mut catch_up = Driver::new(
+        CatchUp::new(config.catch_up_window, brand_new),
+        agent.replays(),
+    );
+
+    let (live_tx, mut live) = mpsc::unbounded_channel();
+    let drops = Arc::new(Drops::default());
+    let link = Link::new(
+        client.clone(),
+        config.connection.clone(),
+        personal,
+        live_tx,
+        drops.clone(),
+        tasks.clone(),
+        cancel.clone(),
+    );
+    tasks.spawn(link.run(events));
+
+    let mut shutdown = pin!(shutdown);
+    let mut drain_deadline = None;
+    loop {
+        agent.owe_catch_up_from(catch_up.owed_from());
+        tokio::select! {
+            // Live messages wait while a catch-up is owed, so that missed
+            // ones are shown first, in order.
+            delivery = agent.next(), if !catch_up.holds_live() => {
+                let Some(delivery) = delivery else { break }; // drained
+                show(&mut agent, &mut screen, delivery).await?;
             }
-        },
-        None => {
-            warn!("no state directory (set --state-dir): a restarted agent will not catch up");
-            None
+            Some(ticket) = acks.recv() => agent.send_read_receipt(&ticket).await,
+            Some(live_since) = live.recv(), if drain_deadline.is_none() => {
+                catch_up.on_live(live_since, agent.last_seen());
+            }
+            first_drop = drops.next(), if drain_deadline.is_none() => {
+                catch_up.on_drops(first_drop);
+            }
+            replayed = catch_up.next() => {
+                agent.owe_catch_up_from(catch_up.owed_from());
+                for delivery in agent.take_replayed(replayed) {
+                    show(&mut agent, &mut screen, delivery).await?;
+                }
+            }
+            why = &mut shutdown, if drain_deadline.is_none() => {
+                drain_deadline = Some(start_drain(&client, why).await);
+            }
+            () = sleep_until(drain_deadline) => {
+                warn!(
+                    event = "drain_overdue",
+                    "drain did not finish within {DRAIN_LIMIT:?}; exiting anyway"
+                );
+                break;
+            }
         }
-    };
-    let session = match (&state, &cli.session_id) {
+    }
+    Ok(())
+}
+
+/// An agent set up and subscribed, its client connecting, before its
+/// main loop.
+struct Started {
+    /// The session's own subject.
+    personal: String,
+    client: Client,
+    agent: Agent,
+    screen: Screen,
+    /// Messages the user acknowledged on the desktop.
+    acks: mpsc::UnboundedReceiver<crate::agent::ReadTicket>,
+    /// The client's connection events.
+    events: mpsc::UnboundedReceiver<async_nats::Event>,
+    /// The session never ran before.
+    brand_new: bool,
+}
+
+/// Opens the state, says who the agent is, settles where messages go,
+/// connects and subscribes.
+async fn start(config: &AgentConfig) -> Result<Started, Error> {
+    let state = open_state(config)?;
+    let session = match (&state, &config.session_id) {
         (Some(state), _) => state.session_id().clone(),
         (None, Some(id)) => id.clone(),
         (None, None) => SessionId::random(),
     };
     let personal = Target::Session(session.clone()).subject();
-    let mut info = agent::session_info(session.clone(), cli.user_name.clone(), cli.labels.clone());
+    let mut info = agent::session_info(
+        session.clone(),
+        config.user_name.clone(),
+        config.labels.clone(),
+    );
     // Without a state dir the key lasts as long as the process.
     let seal_key = match &state {
         Some(state) => state.seal_key(),
@@ -89,506 +203,209 @@ pub async fn run(cli: Cli) -> i32 {
     };
     info.xkey = Some(seal_key.public_key());
     info!(
+        event = "listening",
+        session = %session,
+        user = %info.user,
+        host = %info.host,
         "listening as session {session} (user {}, host {})",
-        info.user, info.host
+        info.user,
+        info.host
     );
 
     // Where messages go is settled (and said) before any can arrive.
-    let hook = match cli.exec.as_deref() {
-        Some(program) => match Hook::start(program, cli.exec_timeout) {
-            Ok(hook) => Some(hook),
-            Err(e) => {
-                error!("{e}");
-                return exit::USAGE;
-            }
-        },
+    let hook = match config.exec.as_deref() {
+        Some(program) => Some(
+            Hook::start(program, config.exec_timeout)
+                .map_err(|e| Error::new(Kind::Exec, e.to_string()))?,
+        ),
         None => None,
     };
     // Messages the user acknowledged on the desktop, to confirm as read.
-    let (acks_tx, mut acks) = mpsc::unbounded_channel();
-    let mut screen = Screen::open(cli.output, hook, acks_tx).await;
+    let (acks_tx, acks) = mpsc::unbounded_channel();
+    let screen = Screen::open(config.output, hook, acks_tx).await;
 
-    let connection = &cli.connection;
-    let (options, addrs) = match (
-        connection.options(&format!("subscriber {session}")).await,
-        connection.server_addrs(),
-    ) {
-        (Ok(options), Ok(addrs)) => (options, addrs),
-        (Err(e), _) | (_, Err(e)) => {
-            error!("{e}");
-            return exit::USAGE;
-        }
+    let (events_tx, events) = mpsc::unbounded_channel();
+    let client = connect(&config.connection, &session, events_tx).await?;
+    // Every subscription is queued before the link's events are taken, so
+    // the round trip that follows the first Connected event confirms all.
+    let brand_new = state.as_ref().is_none_or(|state| state.fresh);
+    let mut agent = Agent::start(client.clone(), &info)
+        .await
+        .map_err(|e| Error::new(Kind::Subscribe, format!("cannot subscribe: {e}")).with_source(e))?
+        .with_seal_key(seal_key)
+        .with_trusted(config.trust.clone());
+    if let Some(state) = state {
+        agent = agent.with_state(state);
+    }
+    Ok(Started {
+        personal,
+        client,
+        agent,
+        screen,
+        acks,
+        events,
+        brand_new,
+    })
+}
+
+/// The state directory, locked for this session; `None` without one.
+fn open_state(config: &AgentConfig) -> Result<Option<StateFile>, Error> {
+    let Some(dir) = &config.state_dir else {
+        warn!("no state directory (set --state-dir): a restarted agent will not catch up");
+        return Ok(None);
     };
-    let (events_tx, mut events) = mpsc::unbounded_channel();
-    let options = options
+    StateFile::open(dir, config.session_id.clone())
+        .map(Some)
+        .map_err(|e| {
+            let kind = match e {
+                state::StateError::InUse(..) => Kind::StateLocked,
+                state::StateError::Io(..) => Kind::State,
+            };
+            Error::new(kind, e.to_string()).with_source(e)
+        })
+}
+
+/// A client that connects (and reconnects) in the background for ever,
+/// reporting its events to `events`: with `retry_on_initial_connect` this
+/// returns at once, so an agent started before the network still comes up.
+async fn connect(
+    connection: &ConnectionArgs,
+    session: &SessionId,
+    events: mpsc::UnboundedSender<async_nats::Event>,
+) -> Result<Client, Error> {
+    let settings = |e: remote_message_cli::connection::SetupError| {
+        Error::new(Kind::Settings, e.to_string()).with_source(e)
+    };
+    let options = connection
+        .options(&format!("subscriber {session}"))
+        .await
+        .map_err(settings)?;
+    let addrs = connection.server_addrs().map_err(settings)?;
+    options
         .retry_on_initial_connect()
         .max_reconnects(None)
         .ping_interval(PING_INTERVAL)
         .subscription_capacity(LIVE_BUFFER)
         .event_callback(move |event| {
-            let events_tx = events_tx.clone();
+            let events = events.clone();
             async move {
-                let _ = events_tx.send(event);
+                let _ = events.send(event);
             }
-        });
-    // With retry_on_initial_connect this returns at once and connects in the
-    // background, so an agent started before the network still comes up.
-    let client = match options.connect(addrs).await {
-        Ok(client) => client,
-        Err(e) => {
-            error!("{}", connection.describe_connect_error(&e));
-            return exit::SERVER;
-        }
-    };
-    // Every subscription is queued before the event loop runs, so the round
-    // trip that follows the first Connected event confirms all of them.
-    let mut agent = match Agent::start(client.clone(), &info).await {
-        Ok(agent) => agent
-            .with_catch_up_window(cli.catch_up_window)
-            .with_seal_key(seal_key)
-            .with_trusted(cli.trust.clone()),
-        Err(e) => {
-            error!("cannot subscribe: {e}");
-            return exit::FAILURE;
-        }
-    };
-    if let Some(state) = state {
-        let fresh = state.fresh;
-        agent = agent.with_state(state, fresh);
-    }
-
-    let (Ok(mut sigterm), Ok(mut sigint)) = (
-        signal(SignalKind::terminate()),
-        signal(SignalKind::interrupt()),
-    ) else {
-        error!("cannot install the SIGTERM/SIGINT handlers");
-        return exit::FAILURE;
-    };
-    // Signals are taken by their own task: showing a message may wait on a
-    // stdout nobody reads, and that must not keep the agent from stopping.
-    let (stop_tx, mut stop) = mpsc::unbounded_channel();
-    tokio::spawn(async move {
-        let why = tokio::select! {
-            _ = sigterm.recv() => "SIGTERM",
-            _ = sigint.recv() => "SIGINT",
-        };
-        let _ = stop_tx.send(why);
-        let limit = DRAIN_LIMIT + Duration::from_secs(1);
-        tokio::time::sleep(limit).await;
-        warn!("{why}: not stopped within {limit:?} (is the output blocked?); exiting now");
-        std::process::exit(exit::OK);
-    });
-
-    // Link events are logged by their own task, so that a catch-up in the
-    // main loop never delays them.
-    let (live_tx, mut live) = mpsc::unbounded_channel();
-    let drops = Arc::new(Drops::default());
-    let mut link = LinkState::new(live_tx, drops.clone());
-    let servers = connection.display_servers();
-    let scrubber = connection.clone();
-    let events_client = client.clone();
-    tokio::spawn(async move {
-        while let Some(event) = events.recv().await {
-            link.on_event(event, &events_client, &servers, &personal, &scrubber);
-        }
-    });
-    let mut drain_deadline = None;
-    let mut catching_up = CatchUpState::default();
-    loop {
-        let retry_at = catching_up.retry_at;
-        tokio::select! {
-            // Live messages wait while a catch-up runs, so that missed ones
-            // are shown first, in order.
-            delivery = agent.next(), if !catching_up.holds_live() => {
-                let Some(delivery) = delivery else { break }; // drained
-                if let Err(code) = show(&mut agent, &mut screen, delivery).await {
-                    return code;
-                }
-            }
-            Some(ticket) = acks.recv() => {
-                agent.send_read_receipt(&ticket).await;
-            }
-            Some(live_since) = live.recv(), if drain_deadline.is_none() => {
-                catching_up.start(live_since, &mut agent);
-            }
-            first_drop = drops.next(), if drain_deadline.is_none() => {
-                catching_up.after_drops(first_drop, &mut agent);
-            }
-            read = catching_up.job(), if catching_up.running() => {
-                // None: it failed and a retry is scheduled.
-                for delivery in catching_up.finish(&mut agent, read).unwrap_or_default() {
-                    if let Err(code) = show(&mut agent, &mut screen, delivery).await {
-                        return code;
-                    }
-                }
-            }
-            _ = sleep_until(retry_at), if retry_at.is_some() => {
-                catching_up.on_timer(&mut agent);
-            }
-            Some(why) = stop.recv(), if drain_deadline.is_none() => {
-                drain_deadline = Some(start_drain(&client, why).await);
-            }
-            _ = sleep_until(drain_deadline) => {
-                warn!("drain did not finish within {DRAIN_LIMIT:?}; exiting anyway");
-                break;
-            }
-        }
-    }
-    info!("stopped");
-    exit::OK
-}
-
-/// A running read of the stream.
-type CatchUpJob = Pin<Box<dyn Future<Output = Result<Vec<Stored>, StreamError>> + Send>>;
-
-/// A catch-up in progress: the running read, or the retry after a failed one
-/// (or the follow-up after dropped live messages).
-#[derive(Default)]
-struct CatchUpState {
-    /// When the live subscriptions were confirmed; set while a catch-up is owed.
-    live_since: Option<Timestamp>,
-    job: Option<CatchUpJob>,
-    /// When the running read was started: it sees what was stored by then.
-    job_started: Option<Instant>,
-    /// When to retry a failed read, or start a follow-up one.
-    retry_at: Option<Instant>,
-    failures: u32,
-    /// When the first failure of this catch-up happened.
-    failing_since: Option<Instant>,
-    /// Live messages were dropped while this catch-up was owed: another
-    /// one follows it at once.
-    owed_again: bool,
-    /// When live messages were last dropped, until a read started at least
-    /// [`STORE_LAG_ALLOWANCE`] later has succeeded.
-    dropped_at: Option<Instant>,
-}
-
-impl CatchUpState {
-    /// After a (re)connect: read what was missed (again, if a catch-up was
-    /// still owed: the agent keeps its original start).
-    fn start(&mut self, live_since: Timestamp, agent: &mut Agent) {
-        let catch_up = agent.catch_up();
-        self.run(live_since, catch_up);
-    }
-
-    fn run(&mut self, live_since: Timestamp, catch_up: agent::CatchUp) {
-        self.live_since = Some(live_since);
-        self.retry_at = None;
-        self.job_started = Some(Instant::now());
-        self.job = Some(Box::pin(catch_up.run()));
-    }
-
-    /// After live messages were dropped (the first of them at `first_drop`):
-    /// read them back from the stream, now or right after the catch-up
-    /// under way.
-    fn after_drops(&mut self, first_drop: Timestamp, agent: &mut Agent) {
-        self.dropped_at = Some(Instant::now());
-        if self.live_since.is_some() {
-            self.owed_again = true;
-        } else {
-            let catch_up = agent.catch_up_after_drop(first_drop);
-            self.run(Timestamp::now(), catch_up);
-        }
-    }
-
-    /// A failed read is tried again; with none owed, a follow-up read starts.
-    fn on_timer(&mut self, agent: &mut Agent) {
-        let catch_up = match self.live_since {
-            Some(_) => agent.catch_up(),
-            None => agent.catch_up_after_last_read(),
-        };
-        self.run(self.live_since.unwrap_or_else(Timestamp::now), catch_up);
-    }
-
-    fn running(&self) -> bool {
-        self.job.is_some()
-    }
-
-    async fn job(&mut self) -> Result<Vec<Stored>, StreamError> {
-        match &mut self.job {
-            Some(job) => job.await,
-            None => std::future::pending().await,
-        }
-    }
-
-    /// Live messages are held while a catch-up is owed, unless it has been
-    /// failing for too long: then live messages go on, missed ones follow.
-    fn holds_live(&self) -> bool {
-        self.live_since.is_some()
-            && self
-                .failing_since
-                .is_none_or(|since| since.elapsed() < HOLD_LIVE_LIMIT)
-    }
-
-    /// The missed messages to show, or `None` when a retry was scheduled.
-    fn finish(
-        &mut self,
-        agent: &mut Agent,
-        read: Result<Vec<Stored>, StreamError>,
-    ) -> Option<Vec<Delivery>> {
-        self.job = None;
-        let live_since = self.live_since.unwrap_or_else(Timestamp::now);
-        match agent.finish_catch_up(live_since, read) {
-            Ok(missed) => {
-                let started = self.job_started.unwrap_or_else(Instant::now);
-                let again = self.owed_again;
-                let dropped_at = self.dropped_at;
-                *self = CatchUpState::default();
-                let now = Instant::now();
-                if let Some(at) = dropped_at.and_then(|d| read_again_at(started, d, again, now)) {
-                    self.dropped_at = dropped_at;
-                    // Due now: start it here, so that live messages keep
-                    // waiting behind the dropped ones.
-                    if at <= now {
-                        let catch_up = agent.catch_up_after_last_read();
-                        self.run(Timestamp::now(), catch_up);
-                    } else {
-                        self.retry_at = Some(at);
-                    }
-                }
-                Some(missed)
-            }
-            Err(e) => {
-                self.failures += 1;
-                let delay = CATCH_UP_RETRY_MAX
-                    .min(Duration::from_millis(250) * 2u32.pow(self.failures.min(6)));
-                let since = *self.failing_since.get_or_insert_with(Instant::now);
-                warn!("catch-up failed ({e}); retrying in {delay:?}");
-                if since.elapsed() >= HOLD_LIVE_LIMIT {
-                    warn!("catch-up keeps failing: showing live messages meanwhile; missed ones follow");
-                }
-                self.retry_at = Some(Instant::now() + delay);
-                None
-            }
-        }
-    }
-}
-
-/// After a successful read that started at `started`, with live messages
-/// last dropped at `dropped_at` (`again`: some during the read): when to
-/// read again, from where it ended, or `None` when every dropped message
-/// has been read back. Dropped messages may reach the stream after a read
-/// looked (its writes lag behind live delivery under load), so the last
-/// read must start [`STORE_LAG_ALLOWANCE`] after the last drop.
-fn read_again_at(
-    started: Instant,
-    dropped_at: Instant,
-    again: bool,
-    now: Instant,
-) -> Option<Instant> {
-    let settled = dropped_at + STORE_LAG_ALLOWANCE;
-    if again {
-        Some(now)
-    } else if started < settled {
-        Some(settled.max(now))
-    } else {
-        None
-    }
-}
-
-/// Live messages the client dropped since the main loop last looked (it
-/// may be busy showing one): when the first of them was, and a wake-up.
-#[derive(Default)]
-struct Drops {
-    first: std::sync::Mutex<Option<Timestamp>>,
-    notify: Notify,
-}
-
-impl Drops {
-    fn record(&self) {
-        let mut first = self.first.lock().unwrap_or_else(|e| e.into_inner());
-        first.get_or_insert_with(Timestamp::now);
-        self.notify.notify_one();
-    }
-
-    /// When the first of the drops not taken yet happened.
-    async fn next(&self) -> Timestamp {
-        loop {
-            self.notify.notified().await;
-            let taken = self.first.lock().unwrap_or_else(|e| e.into_inner()).take();
-            if let Some(first) = taken {
-                return first;
-            }
-        }
-    }
-}
-
-/// Logs why NATS cannot be reached, from one bounded connection attempt.
-async fn diagnose(connection: ConnectionArgs) {
-    let Ok(options) = connection.options("subscriber (diagnosis)").await else {
-        return;
-    };
-    if let Err(failure) = connection.connect(options).await {
-        warn!("{failure}; retrying");
-    }
+        })
+        .connect(addrs)
+        .await
+        .map_err(|e| Error::new(Kind::Server, connection.describe_connect_error(&e)).with_source(e))
 }
 
 /// Shows one message and confirms it; only a failing stdout stops the agent.
 /// It is recorded as shown first: a crash in between loses that message
 /// rather than showing it twice after a restart.
-async fn show(agent: &mut Agent, screen: &mut Screen, delivery: Delivery) -> Result<(), i32> {
+async fn show(agent: &mut Agent, screen: &mut Screen, delivery: Delivery) -> Result<(), Error> {
     agent.mark_shown(&delivery);
-    match screen.show(&delivery).await {
-        Ok(read_ack) => agent.send_delivered(&delivery, read_ack).await,
-        Err(e) => {
-            error!("cannot write to stdout ({e}): stopping");
-            return Err(exit::FAILURE);
-        }
-    }
+    let read_ack = screen.show(&delivery).await.map_err(|e| {
+        Error::new(
+            Kind::Output,
+            format!("cannot write to stdout ({e}): stopping"),
+        )
+        .with_source(e)
+    })?;
+    agent.send_delivered(&delivery, read_ack).await;
     Ok(())
 }
 
-async fn start_drain(client: &Client, why: &str) -> Instant {
-    info!("{why}: draining and stopping");
+/// Stops taking messages; those already received are still shown, until
+/// the returned deadline.
+async fn start_drain(client: &Client, why: StopReason) -> Instant {
+    info!(
+        event = "stopping",
+        signal = why.name(),
+        "{why}: draining and stopping"
+    );
     if let Err(e) = client.drain().await {
         debug!("drain: {e}");
     }
     Instant::now() + DRAIN_LIMIT
 }
 
-async fn sleep_until(deadline: Option<Instant>) {
-    match deadline {
-        Some(deadline) => tokio::time::sleep_until(deadline).await,
-        None => std::future::pending().await,
-    }
-}
-
-/// What the agent knows of its link to NATS, to log each change once.
-struct LinkState {
-    /// Gets the time the subscriptions were confirmed live, after each
-    /// (re)connect, to catch up from.
-    live_tx: mpsc::UnboundedSender<Timestamp>,
-    /// Has the agent been connected at least once?
-    connected_before: bool,
-    /// Has the current outage been reported already?
-    outage_reported: bool,
-    /// Told when live messages were dropped.
-    drops: Arc<Drops>,
-    /// When dropped messages were last reported.
-    drops_reported: Option<std::time::Instant>,
-}
-
-impl LinkState {
-    fn new(live_tx: mpsc::UnboundedSender<Timestamp>, drops: Arc<Drops>) -> LinkState {
-        LinkState {
-            live_tx,
-            connected_before: false,
-            outage_reported: false,
-            drops,
-            drops_reported: None,
-        }
-    }
-
-    fn on_event(
-        &mut self,
-        event: Event,
-        client: &Client,
-        servers: &str,
-        personal: &str,
-        secrets: &ConnectionArgs,
-    ) {
-        match event {
-            Event::Connected => {
-                let verb = if self.connected_before {
-                    "reconnected"
-                } else {
-                    "connected"
-                };
-                self.connected_before = true;
-                self.outage_reported = false;
-                // The subscriptions are (re)sent on connect; a round trip
-                // proves the server has them before we say we are listening.
-                let client = client.clone();
-                let live_tx = self.live_tx.clone();
-                let line =
-                    format!("{verb} to NATS at {servers}; subscribed to broadcast and {personal}");
-                tokio::spawn(async move {
-                    let live_since = Timestamp::now();
-                    match connection::round_trip(&client).await {
-                        Ok(()) => {
-                            info!("{line}");
-                            let _ = live_tx.send(live_since);
-                        }
-                        Err(e) => debug!("subscription confirmation failed: {e}"),
-                    }
-                });
-            }
-            Event::Disconnected => {
-                self.outage_reported = true;
-                warn!("disconnected from NATS; reconnecting");
-            }
-            Event::ClientError(err) => {
-                let err = secrets.scrub(&err.to_string());
-                debug!("connect attempt failed: {err}");
-                if !self.outage_reported {
-                    self.outage_reported = true;
-                    // The client's own error says little ("IO error"): one
-                    // separate attempt tells the reason (refused, TLS, …).
-                    tokio::spawn(diagnose(secrets.clone()));
-                }
-            }
-            Event::ServerError(err) => warn!("NATS server error: {err}"),
-            Event::SlowConsumer(_) => {
-                let now = std::time::Instant::now();
-                if self
-                    .drops_reported
-                    .is_none_or(|at| now.duration_since(at) >= DROP_WARNING_INTERVAL)
-                {
-                    self.drops_reported = Some(now);
-                    warn!(
-                        "the agent could not keep up: live messages were dropped (over \
-                         {LIVE_BUFFER} waiting); reading them back from the stream"
-                    );
-                }
-                self.drops.record();
-            }
-            Event::LameDuckMode => info!("NATS server is shutting down; will move to another"),
-            Event::Draining | Event::Closed => debug!("connection {event}"),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    const SECOND: Duration = Duration::from_secs(1);
-
-    /// Messages dropped while a read ran may not be in what it saw: read
-    /// again at once.
-    #[test]
-    fn drops_during_a_read_are_read_back_at_once() {
-        let t = Instant::now();
-        let now = t + 20 * SECOND;
-        assert_eq!(read_again_at(t, t - SECOND, true, now), Some(now));
+    /// A config that needs no server to start: terminal output, no state.
+    fn config(server: &str) -> AgentConfig {
+        AgentConfig {
+            session_id: Some("alice".parse().unwrap()),
+            user_name: Some("tester".into()),
+            labels: Vec::new(),
+            state_dir: None,
+            catch_up_window: crate::catchup::DEFAULT_WINDOW,
+            trust: Vec::new(),
+            output: Output::Json,
+            exec: None,
+            exec_timeout: Duration::from_secs(1),
+            connection: ConnectionArgs {
+                server: server.into(),
+                ..ConnectionArgs::default()
+            },
+        }
     }
 
-    /// The CI failure: the read started right after the drops, while the
-    /// stream still lacked the last dropped messages, and showing what it
-    /// found took longer than the allowance: read again at once.
-    #[test]
-    fn a_read_started_soon_after_the_drops_is_followed_by_another() {
-        let dropped = Instant::now();
-        let started = dropped + SECOND / 2;
-        let now = dropped + 13 * SECOND;
-        assert_eq!(read_again_at(started, dropped, false, now), Some(now));
-        // Done quickly: the next read waits until the stream has settled.
-        let now = started + SECOND;
-        assert_eq!(
-            read_again_at(started, dropped, false, now),
-            Some(dropped + STORE_LAG_ALLOWANCE)
-        );
+    async fn run_with_stop_after(config: AgentConfig, after: Duration) -> Result<(), Error> {
+        let shutdown = async move {
+            tokio::time::sleep(after).await;
+            StopReason::Requested
+        };
+        tokio::time::timeout(Duration::from_secs(20), run(config, shutdown))
+            .await
+            .expect("run returned")
     }
 
-    /// A read that started the allowance after the last drop saw every
-    /// dropped message: no more reads.
-    #[test]
-    fn a_read_started_after_the_allowance_ends_the_recovery() {
-        let dropped = Instant::now();
-        let started = dropped + STORE_LAG_ALLOWANCE;
-        assert_eq!(
-            read_again_at(started, dropped, false, started + SECOND),
-            None
-        );
+    /// `--exec` naming no program stops the agent before it connects, as a
+    /// usage error.
+    #[tokio::test]
+    async fn a_missing_exec_program_is_an_exec_error() {
+        let mut config = config("nats://127.0.0.1:1");
+        config.exec = Some("/nonexistent/on-message".into());
+        let e = run_with_stop_after(config, Duration::from_secs(60))
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind(), Kind::Exec);
+        assert_eq!(e.kind().exit_code(), 2);
+    }
+
+    /// A second agent on a session whose state another one holds stops at
+    /// once with `state_locked`.
+    #[tokio::test]
+    async fn a_session_in_use_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let _held = StateFile::open(dir.path(), Some("alice".parse().unwrap())).unwrap();
+        let mut config = config("nats://127.0.0.1:1");
+        config.state_dir = Some(dir.path().to_owned());
+        let e = run_with_stop_after(config, Duration::from_secs(60))
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind(), Kind::StateLocked);
+        assert_eq!(e.kind().event(), Some("state_locked"));
+    }
+
+    /// An empty server list is a settings error (exit 2), found before any
+    /// connection attempt.
+    #[tokio::test]
+    async fn an_empty_server_list_is_a_settings_error() {
+        let e = run_with_stop_after(config(" , "), Duration::from_secs(60))
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind(), Kind::Settings);
+    }
+
+    /// Driven in-process against a server that never answers: once the
+    /// shutdown future resolves, `run` drains, joins its tasks and returns.
+    #[tokio::test]
+    async fn run_returns_once_shutdown_resolves() {
+        let started = Instant::now();
+        run_with_stop_after(config("nats://127.0.0.1:1"), Duration::from_millis(300))
+            .await
+            .unwrap();
+        assert!(started.elapsed() < DRAIN_LIMIT + JOIN_LIMIT + Duration::from_secs(2));
     }
 }

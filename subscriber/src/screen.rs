@@ -8,7 +8,7 @@
 //! stdout is written without blocking the agent's thread: when whoever
 //! reads it stops (a pipe that is full, a terminal on hold), showing waits,
 //! but the connection, the session list and the signals go on, and the live
-//! messages that pile up meanwhile stay bounded (see `runner::LIVE_BUFFER`).
+//! messages that pile up meanwhile stay bounded (see [`crate::runner::LIVE_BUFFER`]).
 
 use crate::agent::{Delivery, ReadTicket};
 use crate::cli::Output;
@@ -52,18 +52,28 @@ impl Screen {
                 let mut desktop = Desktop::new(acks);
                 match (desktop.connect().await, output) {
                     (Ok(server), _) => {
-                        info!("output: desktop notifications through {server}");
+                        info!(
+                            event = "output",
+                            kind = "desktop",
+                            "output: desktop notifications through {server}"
+                        );
                         Chosen::Desktop(desktop)
                     }
                     (Err(e), Output::Desktop) => {
                         warn!(
+                            event = "output",
+                            kind = "desktop",
                             "output: desktop notifications, but {e}: each message tries again, \
                              and is printed here meanwhile"
                         );
                         Chosen::Desktop(desktop)
                     }
                     (Err(e), _) => {
-                        info!("output: terminal ({e}; --output desktop would keep trying)");
+                        info!(
+                            event = "output",
+                            kind = "terminal",
+                            "output: terminal ({e}; --output desktop would keep trying)"
+                        );
                         Chosen::Terminal
                     }
                 }

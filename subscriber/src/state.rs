@@ -1,5 +1,5 @@
 //! What an agent remembers across restarts, in its state directory: its
-//! session id and where it stopped reading, so a restarted agent shows what
+//! session id and up to when it has seen messages, so a restarted agent shows what
 //! it missed, each message once.
 //!
 //! Layout of `--state-dir` (default: the user's state directory):
@@ -35,7 +35,7 @@ pub struct State {
     /// When this state was first created: older messages without a ttl are
     /// history this session never had to see.
     pub created_at: Timestamp,
-    /// Up to when messages were read: the last message shown, or the last
+    /// Up to when messages were seen: the last message shown, or the last
     /// moment the live subscriptions were known good.
     pub last_seen: Timestamp,
     /// Ids of recently shown messages, oldest first.
@@ -180,6 +180,7 @@ impl StateFile {
                 Ok(state) if state.session_id == id => Some(state),
                 Ok(_) | Err(_) => {
                     warn!(
+                        event = "state_corrupt",
                         "state file {} is corrupt or not this session's: replacing it",
                         path.display()
                     );
@@ -189,6 +190,7 @@ impl StateFile {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
             Err(e) => {
                 warn!(
+                    event = "state_corrupt",
                     "cannot read state file {} ({e}): replacing it",
                     path.display()
                 );

@@ -1,0 +1,362 @@
+//! Which received messages are shown: the agent's admission rules, pure so
+//! they are tested without a server. A payload is opened (sealed ones),
+//! decoded and checked (signatures, with `--trust`); then a message already
+//! shown is not shown again, an expired one never, and a broadcast stored
+//! before this session existed is history it never had to see, unless it
+//! still carries a ttl. What was sent to the session's own id is for it
+//! whenever it comes.
+//!
+//! Refusals of live messages are logged at most [`WARNINGS_PER_MINUTE`] a
+//! minute ([`Refusals`]): a flood of junk cannot flood the log.
+
+use crate::agent::Delivery;
+use crate::state::Seen;
+use jiff::Timestamp;
+use nkeys::XKey;
+use remote_message::envelope::{self, Rejection, MSG_ID_HEADER, RECEIPT_TO_HEADER};
+use remote_message::signing::{self, Untrusted};
+use remote_message::{sealing, Target};
+use std::time::Duration;
+use tokio::time::Instant;
+use tracing::{debug, warn};
+
+/// Most "not shown" warnings logged per minute.
+pub const WARNINGS_PER_MINUTE: u32 = 10;
+
+/// What to do with a received message.
+#[derive(Debug)]
+pub enum Admission {
+    Show(Delivery),
+    /// Shown before (a retried send): confirm again, show nothing.
+    AlreadyShown(Delivery),
+    /// Not shown, nothing to say (expired, history).
+    Skip,
+    /// Not shown, and an operator should know why (when it came live).
+    Refused(Refusal),
+}
+
+/// Why a payload is not shown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    /// Stable name, the `reason` field of the `message_refused` event.
+    pub reason: &'static str,
+    /// The log line.
+    pub text: String,
+}
+
+/// The rules and what they need: the ids shown, the keys, the session's age.
+#[derive(Default)]
+pub struct Gate {
+    pub seen: Seen,
+    /// Broadcasts stored before this, without a ttl, are history this
+    /// session never had to see.
+    pub created_at: Timestamp,
+    /// Opens messages sealed to this session.
+    pub seal_key: Option<XKey>,
+    /// With keys here, only messages signed by one of them are shown.
+    pub trusted: Vec<String>,
+}
+
+impl Gate {
+    /// Decodes and judges one message at `now`; `stored_at` is set for one
+    /// replayed from the stream.
+    pub fn admit(
+        &self,
+        raw: &async_nats::Message,
+        stored_at: Option<Timestamp>,
+        now: Timestamp,
+    ) -> Admission {
+        let subject = raw.subject.as_str();
+        let Some(target) = Target::from_subject(subject) else {
+            return refused(
+                "unexpected_subject",
+                format!("ignored a message on unexpected subject {subject:?}"),
+            );
+        };
+        let header = |name: &str| {
+            raw.headers
+                .as_ref()
+                .and_then(|h| h.get(name))
+                .map(|v| v.as_str().to_owned())
+        };
+        let opened;
+        let payload = match sealing::as_sealed(&raw.payload) {
+            None => &raw.payload[..],
+            Some(sealed) => match self
+                .seal_key
+                .as_ref()
+                .map(|key| sealing::open(&sealed, key))
+            {
+                Some(Ok(inner)) => {
+                    opened = inner;
+                    &opened[..]
+                }
+                Some(Err(e)) => {
+                    return refused(
+                        "sealed_cannot_open",
+                        format!("ignored sealed message {} on {subject}: {e}", sealed.id),
+                    )
+                }
+                None => {
+                    return refused(
+                        "sealed_no_key",
+                        format!(
+                            "ignored sealed message {} on {subject}: this agent has no key",
+                            sealed.id
+                        ),
+                    )
+                }
+            },
+        };
+        let message = match envelope::decode(payload, header(MSG_ID_HEADER).as_deref()) {
+            Ok(message) => message,
+            Err(rejection) => {
+                return refused(
+                    rejection_reason(&rejection),
+                    format!("ignored a message on {subject}: {rejection}"),
+                )
+            }
+        };
+        if !self.trusted.is_empty() {
+            if let Err(why) = signing::verify(&message, subject, &self.trusted) {
+                return refused(
+                    untrusted_reason(&why),
+                    format!("not showing message {} on {subject}: {why}", message.id),
+                );
+            }
+        }
+        let delivery = Delivery {
+            message,
+            target,
+            receipt_to: header(RECEIPT_TO_HEADER).filter(|s| !s.is_empty()),
+        };
+        let message = &delivery.message;
+        if self.seen.contains(&message.id) {
+            debug!("message {} was shown already", message.id);
+            return Admission::AlreadyShown(delivery);
+        }
+        if message.is_expired(now) {
+            debug!("message {} expired; not shown", message.id);
+            return Admission::Skip;
+        }
+        let history = stored_at.is_some_and(|at| at < self.created_at);
+        if history && delivery.target == Target::Broadcast && message.expires_at.is_none() {
+            return Admission::Skip;
+        }
+        Admission::Show(delivery)
+    }
+}
+
+fn refused(reason: &'static str, text: String) -> Admission {
+    Admission::Refused(Refusal { reason, text })
+}
+
+/// The `reason` of an undecodable payload.
+fn rejection_reason(rejection: &Rejection) -> &'static str {
+    match rejection {
+        Rejection::NotUtf8(_) => "not_utf8",
+        Rejection::Empty => "empty",
+        Rejection::NoText => "no_text",
+    }
+}
+
+/// The `reason` of a message `--trust` refuses.
+fn untrusted_reason(why: &Untrusted) -> &'static str {
+    match why {
+        Untrusted::Unsigned => "unsigned",
+        Untrusted::UnknownSigner(_) => "unknown_signer",
+        Untrusted::BadSignature => "bad_signature",
+    }
+}
+
+/// The refusals logged in the current minute.
+#[derive(Debug)]
+pub struct Refusals {
+    window_start: Instant,
+    count: u32,
+}
+
+impl Default for Refusals {
+    fn default() -> Refusals {
+        Refusals {
+            window_start: Instant::now(),
+            count: 0,
+        }
+    }
+}
+
+impl Refusals {
+    /// Logs a refusal of a live message at `now`, unless this minute has had
+    /// its share; the first one of a new minute says how many the last one
+    /// left out.
+    pub fn log(&mut self, refusal: &Refusal, now: Instant) {
+        if let Some(count) = self.count(now) {
+            warn!(
+                event = "refusals_summarised",
+                count, "{count} more messages were not shown in the last minute"
+            );
+        }
+        if self.count <= WARNINGS_PER_MINUTE {
+            warn!(
+                event = "message_refused",
+                reason = refusal.reason,
+                "{}",
+                refusal.text
+            );
+        }
+    }
+
+    /// Counts one refusal at `now`; returns how many the minute that just
+    /// ended left unlogged, when it ended with some.
+    fn count(&mut self, now: Instant) -> Option<u32> {
+        let mut left_out = None;
+        if now.duration_since(self.window_start) >= Duration::from_secs(60) {
+            if self.count > WARNINGS_PER_MINUTE {
+                left_out = Some(self.count - WARNINGS_PER_MINUTE);
+            }
+            self.window_start = now;
+            self.count = 0;
+        }
+        self.count += 1;
+        left_out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use async_nats::HeaderMap;
+
+    fn raw(subject: &str, payload: &[u8], id: Option<&str>) -> async_nats::Message {
+        let headers = id.map(|id| {
+            let mut h = HeaderMap::new();
+            h.insert(MSG_ID_HEADER, id);
+            h
+        });
+        async_nats::Message {
+            subject: subject.into(),
+            reply: None,
+            payload: payload.to_vec().into(),
+            headers,
+            status: None,
+            description: None,
+            length: payload.len(),
+        }
+    }
+
+    fn json(text: &str, extra: &str) -> Vec<u8> {
+        format!(r#"{{"text":"{text}"{extra}}}"#).into_bytes()
+    }
+
+    fn gate(created_at: Timestamp) -> Gate {
+        Gate {
+            created_at,
+            ..Gate::default()
+        }
+    }
+
+    fn now() -> Timestamp {
+        "2026-01-01T12:00:00Z".parse().unwrap()
+    }
+
+    fn shown(admission: Admission) -> Delivery {
+        match admission {
+            Admission::Show(delivery) => delivery,
+            other => panic!("not shown: {other:?}"),
+        }
+    }
+
+    /// A live text message is shown, with its `Nats-Msg-Id` as id.
+    #[test]
+    fn a_live_message_is_shown() {
+        let g = gate(now());
+        let d = shown(g.admit(&raw("broadcast", b"hello", Some("m1")), None, now()));
+        assert_eq!(d.message.id, "m1");
+        assert_eq!(d.target, Target::Broadcast);
+    }
+
+    /// The same id twice (live and replayed, or a retried send) is shown
+    /// once: the second time it only gets its receipt again.
+    #[test]
+    fn an_id_already_shown_is_not_shown_again() {
+        let mut g = gate(now());
+        g.seen.insert("m1");
+        let again = g.admit(&raw("session.alice", b"hello", Some("m1")), None, now());
+        assert!(matches!(again, Admission::AlreadyShown(_)), "{again:?}");
+    }
+
+    /// A message whose expiry the agent's clock has reached is never shown.
+    #[test]
+    fn an_expired_message_is_skipped() {
+        let g = gate(now());
+        let expired = json("old news", r#","expires_at":"2026-01-01T11:00:00Z""#);
+        let admission = g.admit(&raw("broadcast", &expired, Some("m2")), None, now());
+        assert!(matches!(admission, Admission::Skip), "{admission:?}");
+        let fresh = json("news", r#","expires_at":"2026-01-01T13:00:00Z""#);
+        shown(g.admit(&raw("broadcast", &fresh, Some("m3")), None, now()));
+    }
+
+    /// Broadcasts stored before the session existed are history it never
+    /// had to see, unless they still carry a ttl; the same age on its own
+    /// subject is for it, and so is a broadcast stored after it started.
+    #[test]
+    fn stored_history_broadcasts_are_skipped_but_session_messages_kept() {
+        let created = now() - jiff::SignedDuration::from_hours(1);
+        let g = gate(created);
+        let before = Some(created - jiff::SignedDuration::from_mins(10));
+        let history = g.admit(&raw("broadcast", b"old", Some("h1")), before, now());
+        assert!(matches!(history, Admission::Skip), "{history:?}");
+        let with_ttl = json(
+            "9 pm maintenance",
+            r#","expires_at":"2026-01-01T13:00:00Z""#,
+        );
+        shown(g.admit(&raw("broadcast", &with_ttl, Some("h2")), before, now()));
+        shown(g.admit(&raw("session.alice", b"for you", Some("h3")), before, now()));
+        let after = Some(created + jiff::SignedDuration::from_mins(10));
+        shown(g.admit(&raw("broadcast", b"recent", Some("h4")), after, now()));
+    }
+
+    /// Payloads that cannot be shown are refused with a stable reason.
+    #[test]
+    fn refusals_carry_their_reason() {
+        let g = gate(now());
+        let reason = |subject: &str, payload: &[u8]| match g.admit(
+            &raw(subject, payload, None),
+            None,
+            now(),
+        ) {
+            Admission::Refused(r) => r.reason,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(reason("broadcast", b""), "empty");
+        assert_eq!(reason("broadcast", &[0xff, 0xfe]), "not_utf8");
+        assert_eq!(reason("broadcast", br#"{"text":""}"#), "no_text");
+        assert_eq!(reason("elsewhere", b"hello"), "unexpected_subject");
+        let trusting = Gate {
+            trusted: vec!["UAXXX".into()],
+            ..gate(now())
+        };
+        match trusting.admit(&raw("broadcast", b"hello", None), None, now()) {
+            Admission::Refused(r) => assert_eq!(r.reason, "unsigned"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    /// Ten refusals a minute are logged; the first of the next minute says
+    /// how many more there were.
+    #[test]
+    fn refusals_are_counted_per_minute() {
+        let t0 = Instant::now();
+        let mut r = Refusals {
+            window_start: t0,
+            count: 0,
+        };
+        for _ in 0..15 {
+            assert_eq!(r.count(t0 + Duration::from_secs(1)), None);
+        }
+        assert_eq!(r.count, 15);
+        assert_eq!(r.count(t0 + Duration::from_secs(61)), Some(5));
+        assert_eq!(r.count, 1);
+        assert_eq!(r.count(t0 + Duration::from_secs(200)), None);
+    }
+}

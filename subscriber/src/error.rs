@@ -1,0 +1,119 @@
+//! The agent's errors: what stopped it, typed, with the exit code each kind
+//! means decided in one place ([`Kind::exit_code`]).
+
+use remote_message_cli::exit;
+use std::fmt;
+
+/// What kind of failure stopped the agent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Another agent already runs as this session.
+    StateLocked,
+    /// The state directory cannot be used.
+    State,
+    /// `--exec` names no program that can run.
+    Exec,
+    /// The connection settings are wrong (a file, a URL).
+    Settings,
+    /// The connection to NATS could not even be set up.
+    Server,
+    /// The subscriptions could not be made.
+    Subscribe,
+    /// The OS signal handlers could not be installed.
+    Signals,
+    /// stdout is closed or failing.
+    Output,
+}
+
+impl Kind {
+    /// The process exit code for this kind: the one mapping.
+    pub fn exit_code(self) -> i32 {
+        match self {
+            Kind::StateLocked | Kind::State | Kind::Exec | Kind::Settings => exit::USAGE,
+            Kind::Server => exit::SERVER,
+            Kind::Subscribe | Kind::Signals | Kind::Output => exit::FAILURE,
+        }
+    }
+
+    /// The stable `event` name of the log record that reports it, if any.
+    pub fn event(self) -> Option<&'static str> {
+        match self {
+            Kind::StateLocked => Some("state_locked"),
+            Kind::Exec => Some("exec_missing"),
+            Kind::Output => Some("output_failed"),
+            _ => None,
+        }
+    }
+}
+
+/// Why the agent stopped: a kind, the message for the log, and the cause.
+#[derive(Debug)]
+pub struct Error {
+    kind: Kind,
+    message: String,
+    source: Option<Box<dyn std::error::Error + Send + Sync>>,
+}
+
+impl Error {
+    pub fn new(kind: Kind, message: impl Into<String>) -> Error {
+        Error {
+            kind,
+            message: message.into(),
+            source: None,
+        }
+    }
+
+    /// The same, caused by `source`.
+    pub fn with_source(
+        mut self,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Error {
+        self.source = Some(source.into());
+        self
+    }
+
+    pub fn kind(&self) -> Kind {
+        self.kind
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each kind maps to the exit code `--help` documents: usage problems 2,
+    /// the server 3, anything else 1.
+    #[test]
+    fn kinds_map_to_the_documented_exit_codes() {
+        assert_eq!(Kind::StateLocked.exit_code(), 2);
+        assert_eq!(Kind::Exec.exit_code(), 2);
+        assert_eq!(Kind::Settings.exit_code(), 2);
+        assert_eq!(Kind::Server.exit_code(), 3);
+        assert_eq!(Kind::Subscribe.exit_code(), 1);
+        assert_eq!(Kind::Output.exit_code(), 1);
+    }
+
+    /// The message is what the log shows; the cause stays reachable.
+    #[test]
+    fn an_error_shows_its_message_and_keeps_its_source() {
+        let io = std::io::Error::new(std::io::ErrorKind::BrokenPipe, "pipe");
+        let e = Error::new(Kind::Output, "cannot write to stdout (pipe): stopping").with_source(io);
+        assert_eq!(e.to_string(), "cannot write to stdout (pipe): stopping");
+        assert_eq!(e.kind(), Kind::Output);
+        assert_eq!(std::error::Error::source(&e).unwrap().to_string(), "pipe");
+    }
+}

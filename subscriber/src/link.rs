@@ -1,0 +1,199 @@
+//! The link to NATS as the agent sees it: each change logged once
+//! (connected, disconnected, why the server cannot be reached), the moment
+//! the subscriptions are confirmed live after each (re)connect (catch-up
+//! starts from there), and the live messages the client dropped (replayed
+//! from the stream).
+//!
+//! The client reports its events through a channel; [`Link::run`] takes them
+//! in a task of its own, so that a catch-up or a blocked display in the main
+//! loop never delays them. What it spawns is held by the runner's tracker
+//! and ends with its cancellation token.
+
+use async_nats::{Client, Event};
+use jiff::Timestamp;
+use remote_message_cli::connection::{self, ConnectionArgs};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::{mpsc, Notify};
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use tracing::{debug, info, warn};
+
+/// At most one "could not keep up" warning per this long.
+const DROP_WARNING_INTERVAL: Duration = Duration::from_secs(60);
+
+/// Live messages the client dropped since the main loop last looked (it may
+/// be busy showing one): when the first of them was, and a wake-up.
+#[derive(Default)]
+pub struct Drops {
+    first: Mutex<Option<Timestamp>>,
+    notify: Notify,
+}
+
+impl Drops {
+    fn record(&self) {
+        let mut first = self.first.lock().unwrap_or_else(|e| e.into_inner());
+        first.get_or_insert_with(Timestamp::now);
+        self.notify.notify_one();
+    }
+
+    /// When the first of the drops not taken yet happened.
+    pub async fn next(&self) -> Timestamp {
+        loop {
+            self.notify.notified().await;
+            let taken = self.first.lock().unwrap_or_else(|e| e.into_inner()).take();
+            if let Some(first) = taken {
+                return first;
+            }
+        }
+    }
+}
+
+/// What the agent knows of its link, to log each change once.
+pub struct Link {
+    client: Client,
+    connection: ConnectionArgs,
+    /// The servers, with secrets scrubbed, for the log.
+    servers: String,
+    /// The session's own subject, for the log.
+    personal: String,
+    /// Gets the time the subscriptions were confirmed, after each
+    /// (re)connect, to catch up from.
+    live_tx: mpsc::UnboundedSender<Timestamp>,
+    /// Told when live messages were dropped.
+    drops: Arc<Drops>,
+    /// Has the agent been connected at least once?
+    connected_before: bool,
+    /// Has the current outage been reported already?
+    outage_reported: bool,
+    /// When dropped messages were last reported.
+    drops_reported: Option<Instant>,
+    tasks: TaskTracker,
+    cancel: CancellationToken,
+}
+
+impl Link {
+    pub fn new(
+        client: Client,
+        connection: ConnectionArgs,
+        personal: String,
+        live_tx: mpsc::UnboundedSender<Timestamp>,
+        drops: Arc<Drops>,
+        tasks: TaskTracker,
+        cancel: CancellationToken,
+    ) -> Link {
+        Link {
+            servers: connection.display_servers(),
+            client,
+            connection,
+            personal,
+            live_tx,
+            drops,
+            connected_before: false,
+            outage_reported: false,
+            drops_reported: None,
+            tasks,
+            cancel,
+        }
+    }
+
+    /// Takes the client's events until they end or the agent stops.
+    pub async fn run(mut self, mut events: mpsc::UnboundedReceiver<Event>) {
+        let cancel = self.cancel.clone();
+        while let Some(Some(event)) = cancel.run_until_cancelled(events.recv()).await {
+            self.on_event(event);
+        }
+    }
+
+    fn on_event(&mut self, event: Event) {
+        match event {
+            Event::Connected => {
+                let reconnect = self.connected_before;
+                self.connected_before = true;
+                self.outage_reported = false;
+                self.confirm_subscriptions(reconnect);
+            }
+            Event::Disconnected => {
+                self.outage_reported = true;
+                warn!(
+                    event = "disconnected",
+                    "disconnected from NATS; reconnecting"
+                );
+            }
+            Event::ClientError(err) => {
+                let err = self.connection.scrub(&err.to_string());
+                debug!("connect attempt failed: {err}");
+                if !self.outage_reported {
+                    self.outage_reported = true;
+                    // The client's own error says little ("IO error"): one
+                    // separate attempt tells the reason (refused, TLS, …).
+                    self.spawn(diagnose(self.connection.clone()));
+                }
+            }
+            Event::ServerError(err) => warn!(event = "server_error", "NATS server error: {err}"),
+            Event::SlowConsumer(_) => {
+                let now = Instant::now();
+                if self
+                    .drops_reported
+                    .is_none_or(|at| now.duration_since(at) >= DROP_WARNING_INTERVAL)
+                {
+                    self.drops_reported = Some(now);
+                    warn!(
+                        event = "live_dropped",
+                        "the agent could not keep up: live messages were dropped (over {} \
+                         waiting); reading them back from the stream",
+                        crate::runner::LIVE_BUFFER
+                    );
+                }
+                self.drops.record();
+            }
+            Event::LameDuckMode => info!("NATS server is shutting down; will move to another"),
+            Event::Draining | Event::Closed => debug!("connection {event}"),
+        }
+    }
+
+    /// The subscriptions are (re)sent on connect; a round trip proves the
+    /// server has them before the agent says it is listening.
+    fn confirm_subscriptions(&self, reconnect: bool) {
+        let verb = if reconnect {
+            "reconnected"
+        } else {
+            "connected"
+        };
+        let line = format!(
+            "{verb} to NATS at {}; subscribed to broadcast and {}",
+            self.servers, self.personal
+        );
+        let client = self.client.clone();
+        let live_tx = self.live_tx.clone();
+        self.spawn(async move {
+            let live_since = Timestamp::now();
+            match connection::round_trip(&client).await {
+                Ok(()) => {
+                    info!(event = "subscribed", reconnect, "{line}");
+                    let _ = live_tx.send(live_since);
+                }
+                Err(e) => debug!("subscription confirmation failed: {e}"),
+            }
+        });
+    }
+
+    /// Runs `task` on the tracker, until it ends or the agent stops.
+    fn spawn(&self, task: impl std::future::Future<Output = ()> + Send + 'static) {
+        let cancel = self.cancel.clone();
+        self.tasks.spawn(async move {
+            cancel.run_until_cancelled(task).await;
+        });
+    }
+}
+
+/// Logs why NATS cannot be reached, from one bounded connection attempt.
+async fn diagnose(connection: ConnectionArgs) {
+    let Ok(options) = connection.options("subscriber (diagnosis)").await else {
+        return;
+    };
+    if let Err(failure) = connection.connect(options).await {
+        warn!(event = "unreachable", "{failure}; retrying");
+    }
+}
