@@ -363,6 +363,7 @@ async fn listen(
                 let Some(acked) = acked else { continue };
                 info!(
                     event = "acknowledged",
+                    notification,
                     "message {} acknowledged on the desktop (notification {notification})",
                     acked.message_id
                 );

@@ -1,9 +1,17 @@
 //! The real binaries, run as child processes, with every wait bounded.
+//!
+//! Agents log with `--log-format json`: one JSON object per stderr line, its
+//! `event` field a stable name (see docs on the agent's events). Tests wait
+//! on those names and assert on their fields, never on the wording of a log
+//! line, so rewording a message cannot break a test and a test cannot pass
+//! on a line that merely looks alike. A stderr line that is not JSON (a
+//! panic, a line a `--exec` hook wrote) is kept as text for failure reports.
 
 use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Write};
+use std::os::fd::{AsFd, OwnedFd};
 use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::sync::mpsc::{channel, Receiver};
@@ -93,22 +101,27 @@ pub fn expect_exit(out: &Output, code: i32) -> String {
     stdout
 }
 
-/// A running `subscriber --output json`, whose stdout lines (messages) and
-/// stderr lines (logs) are read by background threads.
+/// A running `subscriber --output json --log-format json`, whose stdout
+/// lines (messages) and stderr lines (log records) are read by background
+/// threads.
 pub struct Agent {
     child: Child,
     messages: Receiver<String>,
     logs: Receiver<String>,
     /// Every stderr line read so far, for failure reports.
     log_history: Vec<String>,
+    /// How many lines of `log_history` the waits have passed: a wait
+    /// looks only at lines after the last one it returned.
+    waited: usize,
     /// The agent's own `--state-dir`, unless the test gave one.
     _state_dir: Option<tempfile::TempDir>,
 }
 
 impl Agent {
     /// Spawns `subscriber --server <url> <args>` without waiting, with
-    /// `--output json` unless `args` choose an output, and a fresh
-    /// `--state-dir` unless `args` give one.
+    /// `--output json` unless `args` choose an output, `--log-format json`
+    /// unless `args` choose a log format, and a fresh `--state-dir` unless
+    /// `args` give one.
     pub fn spawn(server_url: &str, args: &[&str]) -> Agent {
         Agent::spawn_with_env(server_url, args, &[])
     }
@@ -121,7 +134,9 @@ impl Agent {
     }
 
     /// Spawns a `subscriber` command line the test built itself (its own
-    /// arguments and environment; see [`bin`]).
+    /// arguments and environment; see [`bin`]), exactly as built: for the
+    /// waits on events it must choose `--log-format json` itself (on its
+    /// command line or in a settings file).
     pub fn spawn_command(cmd: Command) -> Agent {
         Agent::launch(cmd, None, None)
     }
@@ -132,17 +147,31 @@ impl Agent {
     pub fn spawn_with_stdout_held(server_url: &str, args: &[&str]) -> (Agent, StdoutGate) {
         let (cmd, state_dir) = agent_command(server_url, args, &[]);
         let (open_tx, open_rx) = channel();
+        let (agent, pipe) = Agent::start_process(cmd, state_dir, Some(open_rx));
         (
-            Agent::launch(cmd, state_dir, Some(open_rx)),
-            StdoutGate(open_tx),
+            agent,
+            StdoutGate {
+                open: open_tx,
+                pipe,
+            },
         )
     }
 
     fn launch(
-        mut cmd: Command,
+        cmd: Command,
         state_dir: Option<tempfile::TempDir>,
         stdout_gate: Option<Receiver<()>>,
     ) -> Agent {
+        Agent::start_process(cmd, state_dir, stdout_gate).0
+    }
+
+    /// Starts the agent; also returns a handle on the read end of its stdout
+    /// pipe (the reader thread keeps its own).
+    fn start_process(
+        mut cmd: Command,
+        state_dir: Option<tempfile::TempDir>,
+        stdout_gate: Option<Receiver<()>>,
+    ) -> (Agent, OwnedFd) {
         let mut child = cmd
             .env_remove("RUST_LOG")
             .stdin(Stdio::null())
@@ -150,15 +179,22 @@ impl Agent {
             .stderr(Stdio::piped())
             .spawn()
             .expect("spawn subscriber");
-        let messages = lines(child.stdout.take().expect("stdout"), stdout_gate);
+        let stdout = child.stdout.take().expect("stdout");
+        let pipe = stdout
+            .as_fd()
+            .try_clone_to_owned()
+            .expect("dup stdout pipe");
+        let messages = lines(stdout, stdout_gate);
         let logs = lines(child.stderr.take().expect("stderr"), None);
-        Agent {
+        let agent = Agent {
             child,
             messages,
             logs,
             log_history: Vec::new(),
+            waited: 0,
             _state_dir: state_dir,
-        }
+        };
+        (agent, pipe)
     }
 
     /// Spawns an agent for `session` and waits until its subscriptions are confirmed.
@@ -177,31 +213,68 @@ impl Agent {
         agent
     }
 
-    /// Waits for the next "subscribed to broadcast" line: the agent is
-    /// (re)connected and the server has its subscriptions.
-    pub fn wait_subscribed(&mut self) -> String {
-        self.wait_log("subscribed to broadcast")
+    /// Waits for the next `subscribed` event: the agent is (re)connected and
+    /// the server has confirmed its subscriptions. Returns the record (its
+    /// `reconnect` field says which).
+    pub fn wait_subscribed(&mut self) -> Value {
+        self.wait_event("subscribed")
     }
 
-    /// Waits, at most [`crate::WAIT`], for a stderr line containing `needle`;
-    /// lines before it are consumed.
-    pub fn wait_log(&mut self, needle: &str) -> String {
+    /// Waits, at most [`crate::WAIT`], for the next log record whose
+    /// `event` is `name`, and returns it; records before it are passed.
+    pub fn wait_event(&mut self, name: &str) -> Value {
+        self.wait_event_where(name, |_| true)
+    }
+
+    /// Waits, at most [`crate::WAIT`], for the next log record whose `event`
+    /// is `name` and for which `matches` holds; returns it. Records before
+    /// it are passed. Panics with all stderr so far if none comes.
+    pub fn wait_event_where(&mut self, name: &str, matches: impl Fn(&Value) -> bool) -> Value {
         let deadline = Instant::now() + crate::WAIT;
+        // Records of that name that did not match, for the failure report.
+        let mut others = 0;
         loop {
+            while self.waited < self.log_history.len() {
+                let line = &self.log_history[self.waited];
+                self.waited += 1;
+                if let Some(record) = record(line).filter(|r| r["event"] == name) {
+                    if matches(&record) {
+                        return record;
+                    }
+                    others += 1;
+                }
+            }
             let left = deadline.saturating_duration_since(Instant::now());
             match self.logs.recv_timeout(left) {
-                Ok(line) => {
-                    self.log_history.push(line.clone());
-                    if line.contains(needle) {
-                        return line;
-                    }
-                }
+                Ok(line) => self.log_history.push(line),
                 Err(e) => panic!(
-                    "no log line with {needle:?} ({e:?}); agent stderr so far:\n{}",
+                    "no matching `{name}` event within {:?} ({others} others; {e:?}); \
+                     agent stderr so far:\n{}",
+                    crate::WAIT,
                     self.log_history.join("\n")
                 ),
             }
         }
+    }
+
+    /// Waits for the next payload the agent refuses (its `message_refused`
+    /// event) and checks it was refused for `reason` (e.g. `not_utf8`,
+    /// `unsigned`): a refusal for another reason first fails the test.
+    pub fn wait_refused(&mut self, reason: &str) -> Value {
+        let refused = self.wait_event("message_refused");
+        assert_eq!(refused["reason"], reason, "{refused}");
+        refused
+    }
+
+    /// Every log record with event `name` so far, waits or not (waiting for
+    /// none): for counting, and for asserting that something never happened.
+    pub fn events(&mut self, name: &str) -> Vec<Value> {
+        self.drain_logs();
+        self.log_history
+            .iter()
+            .filter_map(|line| record(line))
+            .filter(|r| r["event"] == name)
+            .collect()
     }
 
     /// The next message the agent printed, waiting at most [`crate::WAIT`].
@@ -244,7 +317,8 @@ impl Agent {
         message["text"].as_str().expect("text").to_owned()
     }
 
-    /// Every stderr line so far (waiting for none).
+    /// Every stderr line so far, as written (waiting for none): for failure
+    /// reports, and for checks on everything the agent wrote (no secret).
     pub fn logs(&mut self) -> Vec<String> {
         self.drain_logs();
         self.log_history.clone()
@@ -301,8 +375,9 @@ impl Drop for Agent {
 }
 
 /// `subscriber --server <url> <args>`, with `--output json` unless `args`
-/// choose an output, and a fresh `--state-dir` (returned, removed on drop)
-/// unless `args` give one.
+/// choose an output, `--log-format json` unless they choose a log format,
+/// and a fresh `--state-dir` (returned, removed on drop) unless `args` give
+/// one.
 fn agent_command(
     server_url: &str,
     args: &[&str],
@@ -311,6 +386,9 @@ fn agent_command(
     let mut cmd = Command::new(bin("subscriber"));
     if !args.contains(&"--output") {
         cmd.args(["--output", "json"]);
+    }
+    if !args.contains(&"--log-format") {
+        cmd.args(["--log-format", "json"]);
     }
     let state_dir =
         (!args.contains(&"--state-dir")).then(|| tempfile::tempdir().expect("state dir"));
@@ -325,12 +403,84 @@ fn agent_command(
     (cmd, state_dir)
 }
 
-/// Lets a held stdout be read (see [`Agent::spawn_with_stdout_held`]).
-pub struct StdoutGate(std::sync::mpsc::Sender<()>);
+/// The size of a memory page, the unit a pipe buffers in.
+fn page_size() -> usize {
+    // SAFETY: sysconf reads a constant of the system; no memory of ours.
+    let size = unsafe { nix::libc::sysconf(nix::libc::_SC_PAGESIZE) };
+    usize::try_from(size).expect("page size")
+}
+
+/// A log line as a JSON record, if it is one (an object); a panic or a
+/// line a hook wrote is not.
+fn record(line: &str) -> Option<Value> {
+    serde_json::from_str::<Value>(line)
+        .ok()
+        .filter(Value::is_object)
+}
+
+/// Lets a held stdout be read (see [`Agent::spawn_with_stdout_held`]), and
+/// tells meanwhile how full the held pipe is.
+pub struct StdoutGate {
+    open: std::sync::mpsc::Sender<()>,
+    /// The read end of the agent's stdout pipe (a duplicate: reading stays
+    /// with the reader thread; this one only measures).
+    pipe: OwnedFd,
+}
 
 impl StdoutGate {
     pub fn open(self) {
-        let _ = self.0.send(());
+        let _ = self.open.send(());
+    }
+
+    /// Waits, at most [`crate::WAIT`], until the held pipe is full, and
+    /// returns how many bytes it holds. A Linux pipe is a ring of page-sized
+    /// buffers (`F_GETPIPE_SZ` bytes in all, 16 pages by default), and a
+    /// write that does not fit the last one takes a fresh one, so a full pipe
+    /// may hold a little less than its size: it is full once every buffer
+    /// is taken, i.e. it holds more than its size less one page. From then
+    /// on an agent with more to show than a page is blocked writing to its
+    /// stdout, and nobody reads. What is measured is the pipe itself
+    /// (`FIONREAD`), not a guess of how long the agent takes to fill it.
+    pub fn wait_full(&self) -> usize {
+        let full_above = self.capacity() - page_size();
+        let deadline = Instant::now() + crate::WAIT;
+        loop {
+            let held = self.held();
+            if held > full_above {
+                return held;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the agent's stdout pipe holds {held} bytes after {:?}; full is more than \
+                 {full_above}",
+                crate::WAIT
+            );
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    /// How many bytes the pipe can hold.
+    fn capacity(&self) -> usize {
+        use std::os::fd::AsRawFd;
+        // SAFETY: fcntl(F_GETPIPE_SZ) on a pipe fd we own; it reads no memory of ours.
+        let size = unsafe { nix::libc::fcntl(self.pipe.as_raw_fd(), nix::libc::F_GETPIPE_SZ) };
+        assert!(
+            size > 0,
+            "F_GETPIPE_SZ: {}",
+            std::io::Error::last_os_error()
+        );
+        size as usize
+    }
+
+    /// How many bytes wait in the pipe unread.
+    fn held(&self) -> usize {
+        use std::os::fd::AsRawFd;
+        let mut held: nix::libc::c_int = 0;
+        // SAFETY: FIONREAD writes one c_int, to `held`, which outlives the call.
+        let result =
+            unsafe { nix::libc::ioctl(self.pipe.as_raw_fd(), nix::libc::FIONREAD, &mut held) };
+        assert_eq!(result, 0, "FIONREAD: {}", std::io::Error::last_os_error());
+        held as usize
     }
 }
 
@@ -353,4 +503,46 @@ fn lines(
         }
     });
     rx
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A JSON log record is read as one; a panic message, a hook's line or
+    /// a JSON value that is no object (a bare string) is text.
+    #[test]
+    fn only_json_objects_are_records() {
+        let line = r#"{"timestamp":"t","level":"INFO","event":"subscribed","reconnect":true,"message":"m"}"#;
+        let parsed = record(line).expect("a record");
+        assert_eq!(parsed["event"], "subscribed");
+        assert_eq!(parsed["reconnect"], true);
+        assert!(record("thread 'main' panicked at src/main.rs:3:5").is_none());
+        assert!(record(r#""subscribed""#).is_none());
+        assert!(record("").is_none());
+    }
+
+    /// `wait_full` returns once a writer nobody reads has filled the pipe
+    /// (the writer is then blocked), though the pipe then holds less than its
+    /// size (its first page holds only a short line); a pipe with a line in
+    /// it is not full.
+    #[test]
+    fn a_full_pipe_is_seen_as_full() {
+        let (reader, mut writer) = std::io::pipe().expect("pipe");
+        let (open, _opened) = channel();
+        let gate = StdoutGate {
+            open,
+            pipe: OwnedFd::from(reader),
+        };
+        writer.write_all(b"one line\n").expect("write");
+        assert_eq!(gate.held(), 9);
+        assert!(gate.held() <= gate.capacity() - page_size());
+        // More than any pipe holds: the writer blocks once it is full.
+        let blocked = std::thread::spawn(move || writer.write_all(&vec![b'y'; 4 << 20]));
+        let held = gate.wait_full();
+        assert!(held > gate.capacity() - page_size() && held <= gate.capacity());
+        assert!(!blocked.is_finished(), "the writer was not blocked");
+        drop(gate); // The last read end: the writer fails instead of blocking.
+        assert!(blocked.join().expect("writer").is_err());
+    }
 }
