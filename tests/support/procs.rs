@@ -11,7 +11,7 @@ use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Write};
-use std::os::fd::{AsFd, OwnedFd};
+use std::os::fd::AsFd;
 use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::sync::mpsc::{channel, Receiver};
@@ -147,54 +147,56 @@ impl Agent {
     pub fn spawn_with_stdout_held(server_url: &str, args: &[&str]) -> (Agent, StdoutGate) {
         let (cmd, state_dir) = agent_command(server_url, args, &[]);
         let (open_tx, open_rx) = channel();
-        let (agent, pipe) = Agent::start_process(cmd, state_dir, Some(open_rx));
+        // The harness makes the pipe, to keep a probe on its write end.
+        let (reader, writer) = std::io::pipe().expect("stdout pipe");
+        let probe = writer.try_clone().expect("dup stdout pipe");
+        let held = Held {
+            gate: open_rx,
+            reader,
+            writer,
+        };
+        let agent = Agent::launch(cmd, state_dir, Some(held));
         (
             agent,
             StdoutGate {
                 open: open_tx,
-                pipe,
+                probe: Some(probe),
             },
         )
     }
 
-    fn launch(
-        cmd: Command,
-        state_dir: Option<tempfile::TempDir>,
-        stdout_gate: Option<Receiver<()>>,
-    ) -> Agent {
-        Agent::start_process(cmd, state_dir, stdout_gate).0
-    }
-
-    /// Starts the agent; also returns a handle on the read end of its stdout
-    /// pipe (the reader thread keeps its own).
-    fn start_process(
-        mut cmd: Command,
-        state_dir: Option<tempfile::TempDir>,
-        stdout_gate: Option<Receiver<()>>,
-    ) -> (Agent, OwnedFd) {
+    fn launch(mut cmd: Command, state_dir: Option<tempfile::TempDir>, held: Option<Held>) -> Agent {
+        let (stdout, held) = match held {
+            Some(Held {
+                gate,
+                reader,
+                writer,
+            }) => (Stdio::from(writer), Some((gate, reader))),
+            None => (Stdio::piped(), None),
+        };
         let mut child = cmd
             .env_remove("RUST_LOG")
             .stdin(Stdio::null())
-            .stdout(Stdio::piped())
+            .stdout(stdout)
             .stderr(Stdio::piped())
             .spawn()
             .expect("spawn subscriber");
-        let stdout = child.stdout.take().expect("stdout");
-        let pipe = stdout
-            .as_fd()
-            .try_clone_to_owned()
-            .expect("dup stdout pipe");
-        let messages = lines(stdout, stdout_gate);
+        // The command holds the parent's copy of a held pipe's write end:
+        // without it, the reader sees the end of stdout when the agent exits.
+        drop(cmd);
+        let messages = match held {
+            Some((gate, reader)) => lines(reader, Some(gate)),
+            None => lines(child.stdout.take().expect("stdout"), None),
+        };
         let logs = lines(child.stderr.take().expect("stderr"), None);
-        let agent = Agent {
+        Agent {
             child,
             messages,
             logs,
             log_history: Vec::new(),
             waited: 0,
             _state_dir: state_dir,
-        };
-        (agent, pipe)
+        }
     }
 
     /// Spawns an agent for `session` and waits until its subscriptions are confirmed.
@@ -403,13 +405,6 @@ fn agent_command(
     (cmd, state_dir)
 }
 
-/// The size of a memory page, the unit a pipe buffers in.
-fn page_size() -> usize {
-    // SAFETY: sysconf reads a constant of the system; no memory of ours.
-    let size = unsafe { nix::libc::sysconf(nix::libc::_SC_PAGESIZE) };
-    usize::try_from(size).expect("page size")
-}
-
 /// A log line as a JSON record, if it is one (an object); a panic or a
 /// line a hook wrote is not.
 fn record(line: &str) -> Option<Value> {
@@ -418,70 +413,77 @@ fn record(line: &str) -> Option<Value> {
         .filter(Value::is_object)
 }
 
+/// An agent's stdout pipe that nobody reads until `gate` opens.
+struct Held {
+    gate: Receiver<()>,
+    reader: std::io::PipeReader,
+    /// Becomes the agent's stdout.
+    writer: std::io::PipeWriter,
+}
+
 /// Lets a held stdout be read (see [`Agent::spawn_with_stdout_held`]), and
-/// tells meanwhile how full the held pipe is.
+/// tells meanwhile whether the held pipe is full.
 pub struct StdoutGate {
     open: std::sync::mpsc::Sender<()>,
-    /// The read end of the agent's stdout pipe (a duplicate: reading stays
-    /// with the reader thread; this one only measures).
-    pipe: OwnedFd,
+    /// A second write end of the agent's stdout pipe, never written: it
+    /// only asks the kernel whether a write could go in. Dropped on open,
+    /// so the reader sees the end of stdout once the agent exits.
+    probe: Option<std::io::PipeWriter>,
 }
 
 impl StdoutGate {
-    pub fn open(self) {
+    pub fn open(mut self) {
+        self.probe = None;
         let _ = self.open.send(());
     }
 
-    /// Waits, at most [`crate::WAIT`], until the held pipe is full, and
-    /// returns how many bytes it holds. A Linux pipe is a ring of page-sized
-    /// buffers (`F_GETPIPE_SZ` bytes in all, 16 pages by default), and a
-    /// write that does not fit the last one takes a fresh one, so a full pipe
-    /// may hold a little less than its size: it is full once every buffer
-    /// is taken, i.e. it holds more than its size less one page. From then
-    /// on an agent with more to show than a page is blocked writing to its
-    /// stdout, and nobody reads. What is measured is the pipe itself
-    /// (`FIONREAD`), not a guess of how long the agent takes to fill it.
+    /// Waits, at most [`crate::WAIT`], until the held pipe is full: the
+    /// kernel says no write can go in (`poll` on a write end reports it
+    /// not writable once every buffer of the pipe is taken). From then on
+    /// an agent with more to show is blocked writing to its stdout, and
+    /// nobody reads. Returns how many bytes the pipe holds then (`FIONREAD`;
+    /// less than its 64 KiB when writes left buffers part-filled, which is
+    /// why the byte count alone cannot tell). What is measured is the pipe
+    /// itself, not a guess of how long the agent takes to fill it.
     pub fn wait_full(&self) -> usize {
-        let full_above = self.capacity() - page_size();
+        let probe = self.probe.as_ref().expect("the gate is held");
         let deadline = Instant::now() + crate::WAIT;
-        loop {
-            let held = self.held();
-            if held > full_above {
-                return held;
-            }
+        while writable(probe) {
             assert!(
                 Instant::now() < deadline,
-                "the agent's stdout pipe holds {held} bytes after {:?}; full is more than \
-                 {full_above}",
-                crate::WAIT
+                "the agent's stdout pipe still takes writes after {:?} ({} bytes in it)",
+                crate::WAIT,
+                held(probe)
             );
             std::thread::sleep(Duration::from_millis(5));
         }
+        held(probe)
     }
+}
 
-    /// How many bytes the pipe can hold.
-    fn capacity(&self) -> usize {
-        use std::os::fd::AsRawFd;
-        // SAFETY: fcntl(F_GETPIPE_SZ) on a pipe fd we own; it reads no memory of ours.
-        let size = unsafe { nix::libc::fcntl(self.pipe.as_raw_fd(), nix::libc::F_GETPIPE_SZ) };
-        assert!(
-            size > 0,
-            "F_GETPIPE_SZ: {}",
-            std::io::Error::last_os_error()
-        );
-        size as usize
-    }
+/// Whether a write to `pipe` could put anything in it now.
+fn writable(pipe: &impl AsFd) -> bool {
+    use std::os::fd::AsRawFd;
+    let mut poll = nix::libc::pollfd {
+        fd: pipe.as_fd().as_raw_fd(),
+        events: nix::libc::POLLOUT,
+        revents: 0,
+    };
+    // SAFETY: poll(2) reads and writes the one pollfd, which outlives the call.
+    let ready = unsafe { nix::libc::poll(&mut poll, 1, 0) };
+    assert!(ready >= 0, "poll: {}", std::io::Error::last_os_error());
+    poll.revents & nix::libc::POLLOUT != 0
+}
 
-    /// How many bytes wait in the pipe unread.
-    fn held(&self) -> usize {
-        use std::os::fd::AsRawFd;
-        let mut held: nix::libc::c_int = 0;
-        // SAFETY: FIONREAD writes one c_int, to `held`, which outlives the call.
-        let result =
-            unsafe { nix::libc::ioctl(self.pipe.as_raw_fd(), nix::libc::FIONREAD, &mut held) };
-        assert_eq!(result, 0, "FIONREAD: {}", std::io::Error::last_os_error());
-        held as usize
-    }
+/// How many bytes wait unread in `pipe`.
+fn held(pipe: &impl AsFd) -> usize {
+    use std::os::fd::AsRawFd;
+    let mut held: nix::libc::c_int = 0;
+    // SAFETY: FIONREAD writes one c_int, to `held`, which outlives the call.
+    let result =
+        unsafe { nix::libc::ioctl(pipe.as_fd().as_raw_fd(), nix::libc::FIONREAD, &mut held) };
+    assert_eq!(result, 0, "FIONREAD: {}", std::io::Error::last_os_error());
+    usize::try_from(held).expect("FIONREAD")
 }
 
 /// Lines of a pipe, delivered through a channel by a reader thread that
@@ -523,26 +525,30 @@ mod tests {
     }
 
     /// `wait_full` returns once a writer nobody reads has filled the pipe
-    /// (the writer is then blocked), though the pipe then holds less than its
-    /// size (its first page holds only a short line); a pipe with a line in
-    /// it is not full.
+    /// (the writer is then blocked), though the pipe holds less than its
+    /// size: the writes left buffers part-filled, as an agent's lines do. A
+    /// pipe with a line in it takes more writes: not full.
     #[test]
     fn a_full_pipe_is_seen_as_full() {
         let (reader, mut writer) = std::io::pipe().expect("pipe");
         let (open, _opened) = channel();
         let gate = StdoutGate {
             open,
-            pipe: OwnedFd::from(reader),
+            probe: Some(writer.try_clone().expect("dup")),
         };
         writer.write_all(b"one line\n").expect("write");
-        assert_eq!(gate.held(), 9);
-        assert!(gate.held() <= gate.capacity() - page_size());
-        // More than any pipe holds: the writer blocks once it is full.
-        let blocked = std::thread::spawn(move || writer.write_all(&vec![b'y'; 4 << 20]));
-        let held = gate.wait_full();
-        assert!(held > gate.capacity() - page_size() && held <= gate.capacity());
+        assert!(writable(&writer));
+        assert_eq!(held(&writer), 9);
+        // Lines of 16 KiB and a bit, far more than any pipe holds: the
+        // writer blocks once it is full.
+        let blocked = std::thread::spawn(move || {
+            let line = [vec![b'y'; 16 * 1024 + 200], b"\n".to_vec()].concat();
+            (0..256).try_for_each(|_| writer.write_all(&line))
+        });
+        let in_pipe = gate.wait_full();
+        assert!(in_pipe > 9, "{in_pipe}");
         assert!(!blocked.is_finished(), "the writer was not blocked");
-        drop(gate); // The last read end: the writer fails instead of blocking.
+        drop(reader); // The last read end: the writer fails instead of blocking.
         assert!(blocked.join().expect("writer").is_err());
     }
 }
