@@ -33,7 +33,7 @@ fn sessions(server_url: &str) -> Value {
 
 /// An agent started with no arguments at all takes everything from the
 /// file in the user's config directory: server, session id, user name,
-/// labels (a list), output and state directory. A `--user-name` on the
+/// labels (a list), output, state directory and log format. A `--user-name` on the
 /// command line beats the file's.
 #[test]
 fn an_agent_runs_from_its_default_settings_file_and_the_command_line_wins() {
@@ -44,7 +44,8 @@ fn an_agent_runs_from_its_default_settings_file_and_the_command_line_wins() {
         &config_home.join("remote-message/subscriber.toml"),
         &format!(
             "server = \"{}\"\nsession-id = \"gina\"\nuser-name = \"gina-file\"\n\
-             label = [\"dept=sales\", \"floor=2\"]\noutput = \"json\"\nstate-dir = \"{}\"\n",
+             label = [\"dept=sales\", \"floor=2\"]\noutput = \"json\"\nstate-dir = \"{}\"\n\
+             log-format = \"json\"\n",
             server.url(),
             home.path().join("state").display()
         ),
@@ -87,7 +88,7 @@ fn the_environment_beats_the_file_and_the_command_line_beats_both() {
     let dead = "nats://127.0.0.1:1";
     let file = write(
         &dir.path().join("agent.toml"),
-        &format!("server = \"{dead}\"\noutput = \"json\"\n"),
+        &format!("server = \"{dead}\"\noutput = \"json\"\nlog-format = \"json\"\n"),
     );
     let file = file.to_str().unwrap();
     let state = dir.path().join("s1");

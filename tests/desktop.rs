@@ -16,13 +16,34 @@ use std::time::{Duration, Instant};
 const COFFEE: &str = "Coffee <b>now</b> & <a href=\"https://example.com\">cake</a>";
 const MAINTENANCE: &str = "The server restarts at 10pm. Please save your work and log out before.";
 
-/// The notification id in the agent's "… shown as desktop notification N" line.
+/// The server's id of the next notification the agent shows (its
+/// `shown_on_desktop` event).
 fn notification_id(agent: &mut Agent) -> u32 {
-    let line = agent.wait_log("shown as desktop notification");
-    line.rsplit(' ')
-        .next()
-        .and_then(|n| n.trim().parse().ok())
-        .unwrap_or_else(|| panic!("no notification id in {line:?}"))
+    let shown = agent.wait_event("shown_on_desktop");
+    shown["notification"]
+        .as_u64()
+        .and_then(|n| u32::try_from(n).ok())
+        .unwrap_or_else(|| panic!("no notification id in {shown}"))
+}
+
+/// Waits for the agent's `output` event and checks it chose `kind`
+/// (`desktop` or `terminal`); returns the record.
+fn wait_output(agent: &mut Agent, kind: &str) -> Value {
+    let output = agent.wait_event("output");
+    assert_eq!(output["kind"], kind, "{output}");
+    output
+}
+
+/// Waits until the agent says it shows notifications through dunst.
+fn wait_output_through_dunst(agent: &mut Agent) {
+    let output = wait_output(agent, "desktop");
+    // Which server answered: the one the test started.
+    assert!(
+        output["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("dunst")),
+        "{output}"
+    );
 }
 
 fn json(stdout: &str) -> Value {
@@ -43,7 +64,7 @@ fn urgent_message_pops_up_and_ok_reports_it_read() {
         &["--session-id", "alice", "--output", "desktop"],
         &desktop.env(),
     );
-    agent.wait_log("output: desktop notifications through dunst");
+    wait_output_through_dunst(&mut agent);
     agent.wait_subscribed();
 
     let url = server.url();
@@ -88,7 +109,7 @@ fn urgent_message_pops_up_and_ok_reports_it_read() {
     }
 
     desktop.dunstctl(&["action", "0"]);
-    agent.wait_log("acknowledged on the desktop");
+    agent.wait_event_where("acknowledged", |r| r["notification"] == id);
     let out = sending.join().expect("publisher thread");
     let report = json(&expect_exit(&out, 0));
     assert_eq!(report["delivered"], 1, "{report}");
@@ -107,7 +128,8 @@ fn urgent_message_pops_up_and_ok_reports_it_read() {
     assert_eq!(entry["body"]["data"], MAINTENANCE);
     assert_eq!(entry["appname"]["data"], "remote-message");
     // Nothing went to the terminal.
-    assert!(agent.logs().iter().all(|l| !l.contains("printed here")));
+    let failed = agent.events("desktop_failed");
+    assert!(failed.is_empty(), "{failed:?}");
 }
 
 /// `--output auto` (the default) shows notifications when a notification
@@ -135,9 +157,9 @@ fn auto_output_uses_the_desktop_when_a_service_answers_else_the_terminal() {
             ("DISPLAY", ""),
         ],
     );
-    on_desktop.wait_log("output: desktop notifications through dunst");
+    wait_output_through_dunst(&mut on_desktop);
     on_desktop.wait_subscribed();
-    headless.wait_log("output: terminal");
+    wait_output(&mut headless, "terminal");
     headless.wait_subscribed();
 
     expect_exit(
@@ -180,7 +202,7 @@ fn a_notification_service_that_goes_away_falls_back_to_the_terminal() {
         &["--session-id", "carol", "--output", "desktop"],
         &desktop.env(),
     );
-    agent.wait_log("output: desktop notifications");
+    wait_output(&mut agent, "desktop");
     agent.wait_subscribed();
 
     desktop.stop_dunst();
@@ -201,7 +223,7 @@ fn a_notification_service_that_goes_away_falls_back_to_the_terminal() {
         serde_json::json!(["carol"]),
         "{report}"
     );
-    agent.wait_log("could not be shown on the desktop");
+    agent.wait_event("desktop_failed");
     let block: Vec<String> = (0..4).map(|_| agent.next_line()).collect();
     assert!(
         block.join("\n").contains("while dunst is down"),

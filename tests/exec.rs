@@ -118,10 +118,9 @@ fn failing_and_hanging_programs_are_logged_and_the_agent_goes_on() {
             "the agent stopped showing messages"
         );
     }
-    let failed = agent.wait_log("failed for message");
-    assert!(failed.contains("exit status: 3"), "{failed}");
-    let killed = agent.wait_log("still running after 1s");
-    assert!(killed.contains("killed"), "{killed}");
+    let failed = agent.wait_event("exec_failed");
+    assert_eq!(failed["status"], 3, "{failed}");
+    agent.wait_event("exec_killed");
     let lines = wait_lines(&received, 1);
     assert_eq!(lines[0]["text"], "fine");
     assert!(agent.is_running());
@@ -158,6 +157,13 @@ fn an_exec_program_that_does_not_exist_is_refused_at_start() {
         &server.url(),
         &["--session-id", "frank", "--exec", "/nonexistent/on-message"],
     );
-    agent.wait_log("--exec /nonexistent/on-message: no executable file");
+    let missing = agent.wait_event("exec_missing");
+    // It names the program the user gave.
+    assert!(
+        missing["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("/nonexistent/on-message")),
+        "{missing}"
+    );
     assert_eq!(agent.wait_exit().code(), Some(2));
 }

@@ -96,11 +96,7 @@ fn a_flood_of_malformed_messages_leaves_memory_bounded() {
         "agent memory grew from {before} KiB to {peak} KiB under the flood"
     );
     assert!(agent.is_running());
-    let warnings = agent
-        .logs()
-        .iter()
-        .filter(|l| l.contains("ignored a message"))
-        .count();
+    let warnings = agent.events("message_refused").len();
     assert!(
         warnings <= 10,
         "{warnings} warnings for the junk: the log was flooded too"
@@ -128,7 +124,7 @@ fn a_blocked_display_keeps_memory_bounded_and_loses_nothing() {
     let filler = "x".repeat(TEXT_BYTES);
     let payloads: Vec<Vec<u8>> = (0..MESSAGES).map(|i| numbered(i, &filler)).collect();
     raw.publish_many("broadcast", payloads.iter().map(Vec::as_slice));
-    agent.wait_log("could not keep up");
+    agent.wait_event("live_dropped");
     let blocked = agent.rss_kib();
     let sent_kib = (MESSAGES * TEXT_BYTES / 1024) as u64;
     eprintln!(
@@ -157,11 +153,7 @@ fn a_blocked_display_keeps_memory_bounded_and_loses_nothing() {
          read back: {:?}",
         shown.len(),
         agent.rss_kib(),
-        agent
-            .logs()
-            .iter()
-            .filter(|l| l.contains("caught up"))
-            .collect::<Vec<_>>()
+        agent.events("caught_up")
     );
 }
 
@@ -202,13 +194,13 @@ fn a_message_stored_after_the_read_back_looked_is_still_shown() {
     agent.wait_subscribed();
     let payloads: Vec<Vec<u8>> = (0..MESSAGES).map(|i| numbered(i, "live")).collect();
     raw.publish_many("broadcast", payloads.iter().map(Vec::as_slice));
-    agent.wait_log("could not keep up");
+    agent.wait_event("live_dropped");
     // The agent answers the listing on the same connection, after reading
     // every message before it: all drops are over before the read-back.
     let listed = expect_exit(&publisher(&server.url(), &["sessions"]), 0);
     assert!(listed.contains("alice"), "{listed}");
     stdout.open();
-    agent.wait_log("caught up");
+    agent.wait_event("caught_up");
     raw.publish("late.broadcast", &numbered(MESSAGES, "stored late"));
 
     let shown = numbered_texts(&mut agent, MESSAGES + 1, Duration::from_secs(30));
@@ -218,24 +210,29 @@ fn a_message_stored_after_the_read_back_looked_is_still_shown() {
 }
 
 /// SIGTERM reaches an agent whose display is blocked: it exits 0 within a
-/// few seconds instead of hanging on its stdout.
+/// few seconds instead of hanging on its stdout. "Blocked" is measured, not
+/// assumed after a pause: the test waits until the agent's stdout pipe is
+/// full (the agent has far more to show), then signals it.
 #[test]
 fn a_blocked_display_does_not_keep_the_agent_from_stopping() {
     let server = NatsServer::start();
-    let (mut agent, _stdout) =
+    let (mut agent, stdout) =
         Agent::spawn_with_stdout_held(&server.url(), &["--session-id", "bob"]);
     agent.wait_subscribed();
     let text = "y".repeat(16 * 1024);
     let payloads: Vec<&[u8]> = vec![text.as_bytes(); 64];
     RawClient::connect(server.port()).publish_many("session.bob", payloads);
-    // Once 64 KiB are in the pipe, the agent waits on its stdout.
-    std::thread::sleep(Duration::from_millis(300));
+    // 64 messages of 16 KiB against a 64 KiB pipe: once it is full, the
+    // agent is stuck writing the next one.
+    stdout.wait_full();
     agent.signal(nix::sys::signal::Signal::SIGTERM);
     let status = agent.wait_exit();
-    let logs = agent.logs();
-    assert_eq!(status.code(), Some(0), "{logs:?}");
-    assert!(
-        logs.iter().any(|l| l.contains("is the output blocked?")),
-        "the agent was not blocked on its stdout: {logs:?}"
+    assert_eq!(status.code(), Some(0), "{:?}", agent.logs());
+    let overdue = agent.events("stop_overdue");
+    assert_eq!(
+        overdue.len(),
+        1,
+        "the agent was not blocked on its stdout: {:?}",
+        agent.logs()
     );
 }

@@ -127,12 +127,12 @@ fn cut_connection_is_caught_up_after_reconnecting() {
     }
     expect_sequence(&mut agent, 1..=50);
     proxy.cut();
-    agent.wait_log("disconnected from NATS");
+    agent.wait_event("disconnected");
     for n in 51..=100 {
         send_numbered(&url, n);
     }
     proxy.resume();
-    agent.wait_log("reconnected to NATS");
+    agent.wait_event_where("subscribed", |r| r["reconnect"] == true);
     for n in 101..=150 {
         send_numbered(&url, n);
     }
@@ -187,14 +187,10 @@ fn restarted_agent_keeps_its_session_id_and_catches_up() {
     let state = tempfile::tempdir().unwrap();
     let dir = state.path().to_str().unwrap();
     let mut agent = Agent::spawn(&url, &["--state-dir", dir]);
-    let line = agent.wait_log("listening as session ");
-    let id = line
-        .split("listening as session ")
-        .nth(1)
-        .unwrap()
-        .split(' ')
-        .next()
-        .unwrap()
+    let listening = agent.wait_event("listening");
+    let id = listening["session"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no session id in {listening}"))
         .to_owned();
     agent.wait_subscribed();
     expect_exit(&publisher(&url, &["send", "before"]), 0);
@@ -208,7 +204,8 @@ fn restarted_agent_keeps_its_session_id_and_catches_up() {
     assert!(stdout.contains("not connected (stored"), "{stdout}");
 
     let mut agent = Agent::spawn(&url, &["--state-dir", dir]);
-    agent.wait_log(&format!("listening as session {id} "));
+    let listening = agent.wait_event("listening");
+    assert_eq!(listening["session"], id.as_str(), "{listening}");
     assert_eq!(agent.next_text(), "while down: everyone");
     let personal = agent.next_message();
     assert_eq!(
@@ -294,7 +291,7 @@ fn without_jetstream_messages_are_live_with_one_warning_each() {
     let server = NatsServer::start_without_jetstream();
     let url = server.url();
     let mut agent = Agent::start(&url, "alice");
-    agent.wait_log("has no JetStream");
+    agent.wait_event("no_jetstream");
 
     let out = publisher(&url, &["send", "--json", "live only"]);
     let report: serde_json::Value = serde_json::from_str(&expect_exit(&out, 0)).unwrap();
@@ -309,14 +306,7 @@ fn without_jetstream_messages_are_live_with_one_warning_each() {
     );
     assert!(stdout.contains("delivered"), "{stdout}");
     assert_eq!(agent.next_text(), "personal");
-    assert_eq!(
-        agent
-            .logs()
-            .iter()
-            .filter(|l| l.contains("has no JetStream"))
-            .count(),
-        1
-    );
+    assert_eq!(agent.events("no_jetstream").len(), 1, "{:?}", agent.logs());
 }
 
 /// Two agents with different ids share one state dir without trouble; a
@@ -332,11 +322,11 @@ fn agents_never_share_or_corrupt_state() {
 
     let mut alice = Agent::start_with(&url, "alice", &["--state-dir", dir]);
     let mut bob = Agent::spawn(&url, &["--session-id", "bob", "--state-dir", dir]);
-    bob.wait_log("corrupt");
+    bob.wait_event("state_corrupt");
     bob.wait_subscribed();
 
     let mut twin = Agent::spawn(&url, &["--session-id", "alice", "--state-dir", dir]);
-    twin.wait_log("another agent already runs as session alice");
+    twin.wait_event("state_locked");
     assert_eq!(twin.wait_exit().code(), Some(2));
 
     expect_exit(&publisher(&url, &["send", "both"]), 0);

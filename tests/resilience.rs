@@ -12,8 +12,9 @@ fn agent_started_before_its_server_shows_messages_once_it_is_up() {
     let port = free_port();
     let url = format!("nats://127.0.0.1:{port}");
     let mut agent = Agent::spawn(&url, &["--session-id", "early"]);
-    agent.wait_log("listening as session early");
-    agent.wait_log("cannot reach NATS");
+    let listening = agent.wait_event("listening");
+    assert_eq!(listening["session"], "early", "{listening}");
+    agent.wait_event("unreachable");
     assert!(agent.is_running());
 
     let server = NatsServer::start_on(port, None);
@@ -34,10 +35,10 @@ fn agent_shows_messages_after_the_server_restarts() {
     let mut agent = Agent::start(&server.url(), "alice");
 
     server.kill();
-    agent.wait_log("disconnected from NATS; reconnecting");
+    agent.wait_event("disconnected");
     server.restart();
-    let line = agent.wait_subscribed();
-    assert!(line.contains("reconnected"), "{line}");
+    let subscribed = agent.wait_subscribed();
+    assert_eq!(subscribed["reconnect"], true, "{subscribed}");
 
     expect_exit(&publisher(&server.url(), &["send", "after restart"]), 0);
     assert_eq!(agent.next_text(), "after restart");
@@ -55,7 +56,7 @@ fn signals_drain_and_exit_zero() {
     for signal in [Signal::SIGTERM, Signal::SIGINT] {
         let mut agent = Agent::start(&server.url(), "alice");
         agent.signal(signal);
-        agent.wait_log("stopped");
+        agent.wait_event("stopped");
         assert_eq!(agent.wait_exit().code(), Some(0), "after {signal}");
     }
 }

@@ -96,14 +96,9 @@ fn every_flow_works_with_the_two_roles() {
     expect_exit(&publisher(&ops_url, &["send", "while you were away"]), 0);
     let mut alice = Agent::start_with(&agent_url, "alice", &["--state-dir", dir]);
     assert_eq!(alice.next_text(), "while you were away");
-    assert!(
-        !alice
-            .logs()
-            .iter()
-            .any(|l| l.contains("Permissions Violation")),
-        "{:?}",
-        alice.logs()
-    );
+    // No permissions violation, nor any other error from the server.
+    let errors = alice.events("server_error");
+    assert!(errors.is_empty(), "{errors:?}");
 }
 
 /// `keygen` writes a 0600 seed and prints only the public key; an agent
@@ -158,7 +153,7 @@ fn trusting_agents_show_only_messages_signed_by_ops() {
         .payload;
 
     expect_exit(&publisher(&url, &["send", "unsigned"]), 0);
-    bob.wait_log("it is not signed");
+    bob.wait_refused("unsigned");
     let other = [
         "send",
         "--sign-key",
@@ -166,16 +161,16 @@ fn trusting_agents_show_only_messages_signed_by_ops() {
         "signed by someone else",
     ];
     expect_exit(&publisher(&url, &other), 0);
-    bob.wait_log("which is not trusted");
+    bob.wait_refused("unknown_signer");
 
     let mut raw = RawClient::connect(server.port());
     let tampered = String::from_utf8(signed_payload.clone())
         .unwrap()
         .replace("signed for bob", "send me your password");
     raw.publish("session.bob", tampered.as_bytes());
-    bob.wait_log("does not match its content");
+    bob.wait_refused("bad_signature");
     raw.publish("broadcast", &signed_payload);
-    bob.wait_log("does not match its content");
+    bob.wait_refused("bad_signature");
 
     expect_exit(&signed(&["signed marker"]), 0);
     assert_eq!(
@@ -339,10 +334,14 @@ fn tls_with_the_wrong_ca_names_the_certificate_problem() {
             pki.path("other-ca.pem").to_str().unwrap(),
         ],
     );
-    let line = agent.wait_log("TLS with NATS at");
+    let unreachable = agent.wait_event("unreachable");
+    // The diagnosis is the TLS advice, with the cause, and the agent goes on.
+    let line = unreachable["message"].as_str().unwrap_or_default();
     assert!(
-        line.contains("UnknownIssuer") && line.contains("retrying"),
-        "{line}"
+        line.contains("TLS with NATS at")
+            && line.contains("UnknownIssuer")
+            && line.contains("retrying"),
+        "{unreachable}"
     );
 }
 
@@ -370,7 +369,7 @@ fn no_secret_leaks() {
     }
 
     let mut agent = Agent::spawn(&down, &["--session-id", "alice"]);
-    agent.wait_log("cannot reach NATS");
+    agent.wait_event("unreachable");
     assert!(
         !agent.logs().join("\n").contains(secret),
         "{:?}",

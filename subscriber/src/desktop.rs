@@ -37,9 +37,43 @@ const BODY_MAX_CHARS: usize = 2_000;
 /// How long a `high` notification stays, where the server lets the client say.
 const HIGH_PRIORITY_TIMEOUT_MS: i32 = 30_000;
 
-const BUS_NAME: &str = "org.freedesktop.Notifications";
-const OBJECT_PATH: &str = "/org/freedesktop/Notifications";
-const INTERFACE: &str = "org.freedesktop.Notifications";
+/// The freedesktop notification service, as the methods and signals this
+/// file uses (Desktop Notifications Specification 1.2). zbus writes the
+/// calls from these signatures, so a method name or an argument type is
+/// stated once, here.
+#[zbus::proxy(
+    interface = "org.freedesktop.Notifications",
+    default_service = "org.freedesktop.Notifications",
+    default_path = "/org/freedesktop/Notifications"
+)]
+trait Notifications {
+    /// Shows a notification; the answer is its id.
+    #[allow(clippy::too_many_arguments)]
+    fn notify(
+        &self,
+        app_name: &str,
+        replaces_id: u32,
+        app_icon: &str,
+        summary: &str,
+        body: &str,
+        actions: &[&str],
+        hints: HashMap<&str, Variant<'_>>,
+        expire_timeout: i32,
+    ) -> zbus::Result<u32>;
+
+    fn close_notification(&self, notification: u32) -> zbus::Result<()>;
+
+    fn get_capabilities(&self) -> zbus::Result<Vec<String>>;
+
+    /// Name, vendor, version and spec version.
+    fn get_server_information(&self) -> zbus::Result<(String, String, String, String)>;
+
+    #[zbus(signal)]
+    fn action_invoked(&self, notification: u32, action_key: String) -> zbus::Result<()>;
+
+    #[zbus(signal)]
+    fn notification_closed(&self, notification: u32, reason: u32) -> zbus::Result<()>;
+}
 
 /// Action keys that acknowledge a message: the OK button, and a click on
 /// the notification itself (the spec's default action).
@@ -139,7 +173,7 @@ struct Acknowledgeable {
 
 /// One connection to the session bus and the server behind it.
 struct Bus {
-    connection: zbus::Connection,
+    service: NotificationsProxy<'static>,
     server: ServerInfo,
     pending: Pending,
     /// Turns the server's signals into read acknowledgements.
@@ -157,23 +191,21 @@ impl Bus {
         let connection = within(PROBE_TIMEOUT, zbus::Connection::session())
             .await?
             .map_err(|e| DesktopError::NoBus(e.to_string()))?;
-        // Listen before anything is shown, so no click can be missed.
-        let rule = zbus::MatchRule::builder()
-            .msg_type(zbus::message::Type::Signal)
-            .interface(INTERFACE)
-            .path(OBJECT_PATH)
-            .build()
+        let service = within(PROBE_TIMEOUT, NotificationsProxy::new(&connection))
+            .await?
             .map_err(|e| DesktopError::NoBus(e.to_string()))?;
-        let signals = within(
-            PROBE_TIMEOUT,
-            zbus::MessageStream::for_match_rule(rule, &connection, None),
-        )
-        .await?
-        .map_err(|e| DesktopError::NoBus(e.to_string()))?;
-        let (name, vendor, version, _spec): (String, String, String, String) =
-            call(&connection, "GetServerInformation", &(), PROBE_TIMEOUT).await?;
-        let capabilities: Vec<String> =
-            call(&connection, "GetCapabilities", &(), PROBE_TIMEOUT).await?;
+        let (name, vendor, version, _spec) = answer(
+            "GetServerInformation",
+            within(PROBE_TIMEOUT, service.get_server_information()).await?,
+        )?;
+        let capabilities = answer(
+            "GetCapabilities",
+            within(PROBE_TIMEOUT, service.get_capabilities()).await?,
+        )?;
+        // Listen before anything is shown, so no click can be missed.
+        let signals = within(PROBE_TIMEOUT, Signal::open(&service))
+            .await?
+            .map_err(|e| DesktopError::NoBus(e.to_string()))?;
         let has = |cap: &str| capabilities.iter().any(|c| c == cap);
         // dunst, for one, advertises body-markup with `markup = full`, the
         // setting its shipped dunstrc has.
@@ -186,9 +218,9 @@ impl Bus {
             reads_markup,
         };
         let pending = Pending::default();
-        let listener = tokio::spawn(listen(signals, connection.clone(), pending.clone(), acks));
+        let listener = tokio::spawn(listen(signals, service.clone(), pending.clone(), acks));
         Ok(Bus {
-            connection,
+            service,
             server,
             pending,
             listener,
@@ -202,24 +234,24 @@ impl Bus {
         ticket: Option<ReadTicket>,
     ) -> Result<Shown, DesktopError> {
         let look = Look::of(message, target, &self.server);
-        let actions: Vec<&str> = if self.server.actions {
-            vec![READ_ACTION, "OK", DEFAULT_ACTION, "Mark as read"]
+        let actions: &[&str] = if self.server.actions {
+            &[READ_ACTION, "OK", DEFAULT_ACTION, "Mark as read"]
         } else {
-            Vec::new()
+            &[]
         };
         let hints = HashMap::from([("urgency", Variant::U8(look.urgency))]);
-        let body = (
+        let read_ack = self.server.actions && ticket.is_some();
+        let sent = self.service.notify(
             APP_NAME,
-            0u32, // replaces no earlier notification
-            "",   // no icon
-            look.summary.as_str(),
-            look.body.as_str(),
+            0,  // replaces no earlier notification
+            "", // no icon
+            &look.summary,
+            &look.body,
             actions,
             hints,
             look.expire_timeout_ms,
         );
-        let read_ack = self.server.actions && ticket.is_some();
-        let notification: u32 = call(&self.connection, "Notify", &body, CALL_TIMEOUT).await?;
+        let notification = answer("Notify", within(CALL_TIMEOUT, sent).await?)?;
         // Registered as soon as the server names it: nobody can click a
         // notification before the server has answered with its id.
         if self.server.actions {
@@ -235,6 +267,31 @@ impl Bus {
             notification,
             read_ack,
         })
+    }
+}
+
+/// The two signals the agent follows, as one stream.
+type Signals = futures::stream::Select<
+    futures::stream::Map<ActionInvokedStream, fn(ActionInvoked) -> Signal>,
+    futures::stream::Map<NotificationClosedStream, fn(NotificationClosed) -> Signal>,
+>;
+
+/// One signal of the notification server.
+enum Signal {
+    Action(ActionInvoked),
+    Closed(NotificationClosed),
+}
+
+impl Signal {
+    /// Subscribes to both signals (the bus has the match rules on return).
+    async fn open(service: &NotificationsProxy<'static>) -> zbus::Result<Signals> {
+        use futures::StreamExt;
+        let actions = service.receive_action_invoked().await?;
+        let closed = service.receive_notification_closed().await?;
+        Ok(futures::stream::select(
+            actions.map(Signal::Action as fn(ActionInvoked) -> Signal),
+            closed.map(Signal::Closed as fn(NotificationClosed) -> Signal),
+        ))
     }
 }
 
@@ -288,27 +345,25 @@ fn escape_markup(text: &str) -> String {
 /// Hands every acknowledged notification's ticket to the runner, and
 /// forgets notifications once closed.
 async fn listen(
-    mut signals: zbus::MessageStream,
-    connection: zbus::Connection,
+    mut signals: Signals,
+    service: NotificationsProxy<'static>,
     pending: Pending,
     acks: mpsc::UnboundedSender<ReadTicket>,
 ) {
     use futures::StreamExt;
     while let Some(signal) = signals.next().await {
-        let Ok(signal) = signal else { continue };
-        let header = signal.header();
-        match header.member().map(|m| m.as_str()) {
-            Some("ActionInvoked") => {
-                let Ok((notification, action)) = signal.body().deserialize::<(u32, String)>()
-                else {
-                    continue;
-                };
-                if action != READ_ACTION && action != DEFAULT_ACTION {
+        match signal {
+            Signal::Action(signal) => {
+                let Ok(args) = signal.args() else { continue };
+                let notification = args.notification;
+                if !acknowledges(&args.action_key) {
                     continue;
                 }
                 let acked = pending.lock().expect("pending lock").remove(&notification);
                 let Some(acked) = acked else { continue };
                 info!(
+                    event = "acknowledged",
+                    notification,
                     "message {} acknowledged on the desktop (notification {notification})",
                     acked.message_id
                 );
@@ -316,49 +371,42 @@ async fn listen(
                     let _ = acks.send(ticket);
                 }
                 // The server may keep it on screen after an action: OK closes it.
-                if let Err(e) = call::<_, ()>(
-                    &connection,
-                    "CloseNotification",
-                    &(notification,),
-                    CALL_TIMEOUT,
-                )
-                .await
-                {
+                let closing = within(CALL_TIMEOUT, service.close_notification(notification)).await;
+                if let Err(e) = closing.and_then(|r| answer("CloseNotification", r)) {
                     debug!("closing notification {notification}: {e}");
                 }
             }
-            Some("NotificationClosed") => {
-                if let Ok((notification, _reason)) = signal.body().deserialize::<(u32, u32)>() {
-                    pending.lock().expect("pending lock").remove(&notification);
+            Signal::Closed(signal) => {
+                if let Ok(args) = signal.args() {
+                    pending
+                        .lock()
+                        .expect("pending lock")
+                        .remove(&args.notification);
                 }
             }
-            _ => {}
         }
     }
     warn!("the desktop notification service went away; the next message reconnects");
 }
 
-/// Calls a method of the notification server, bounded by `limit`.
-async fn call<B, R>(
-    connection: &zbus::Connection,
-    method: &str,
-    body: &B,
-    limit: Duration,
-) -> Result<R, DesktopError>
-where
-    B: serde::Serialize + zbus::zvariant::DynamicType,
-    R: for<'d> zbus::zvariant::DynamicDeserialize<'d>,
-{
-    let reply = within(
-        limit,
-        connection.call_method(Some(BUS_NAME), OBJECT_PATH, Some(INTERFACE), method, body),
-    )
-    .await?
-    .map_err(|e| DesktopError::NoService(e.to_string()))?;
-    reply
-        .body()
-        .deserialize::<R>()
-        .map_err(|e| DesktopError::NoService(format!("unexpected answer to {method}: {e}")))
+/// Whether an action key the server reports is the OK button or a click
+/// on the notification.
+fn acknowledges(action: &str) -> bool {
+    action == READ_ACTION || action == DEFAULT_ACTION
+}
+
+/// The server's answer to `method`, its failure said as a [`DesktopError`].
+fn answer<R>(method: &str, reply: zbus::Result<R>) -> Result<R, DesktopError> {
+    reply.map_err(|e| match e {
+        // The server answered, but not with what the specification says.
+        zbus::Error::SignatureMismatch(..)
+        | zbus::Error::IncorrectType
+        | zbus::Error::InvalidReply
+        | zbus::Error::Failure(_) => {
+            DesktopError::NoService(format!("unexpected answer to {method}: {e}"))
+        }
+        e => DesktopError::NoService(e.to_string()),
+    })
 }
 
 async fn within<F: std::future::Future>(limit: Duration, f: F) -> Result<F::Output, DesktopError> {
@@ -397,6 +445,8 @@ mod tests {
         }
     }
 
+    /// The notification's summary is the title; without one, who sent it;
+    /// without that, whom it is for.
     #[test]
     fn summary_is_the_title_else_who_sent_it() {
         let look = |title, sender| {
@@ -412,6 +462,8 @@ mod tests {
         assert_eq!(look(None, None), "Message for everyone");
     }
 
+    /// low/normal/high/urgent map to freedesktop urgencies; high stays
+    /// 30 s, urgent until dismissed.
     #[test]
     fn priorities_map_to_urgency_and_urgent_never_expires() {
         let look = |p| Look::of(&message(None, None, p), &Target::Broadcast, &server(false));
@@ -433,6 +485,8 @@ mod tests {
         );
     }
 
+    /// `<`, `>` and `&` are escaped for a server that reads markup, and
+    /// left alone for one that does not.
     #[test]
     fn body_is_escaped_only_for_servers_that_read_markup() {
         let m = message(None, None, Priority::Normal);
@@ -444,5 +498,36 @@ mod tests {
             Look::of(&m, &Target::Broadcast, &server(true)).body,
             "Restart at 10pm &lt;b&gt;&amp;&lt;/b&gt;"
         );
+    }
+
+    /// The OK button and a click on the notification acknowledge it; any
+    /// other action key (a server's own buttons) does not.
+    #[test]
+    fn only_ok_and_a_click_acknowledge() {
+        assert!(acknowledges(READ_ACTION));
+        assert!(acknowledges(DEFAULT_ACTION));
+        assert!(!acknowledges("dismiss"));
+        assert!(!acknowledges(""));
+    }
+
+    /// A server that answers with the wrong types is named with the method
+    /// it got wrong; a server that is not there is said as such.
+    #[test]
+    fn failed_calls_say_what_went_wrong() {
+        let wrong = answer::<u32>("Notify", Err(zbus::Error::IncorrectType)).unwrap_err();
+        assert!(
+            matches!(&wrong, DesktopError::NoService(m) if m.starts_with("unexpected answer to Notify: ")),
+            "{wrong}"
+        );
+        let absent = answer::<u32>(
+            "GetServerInformation",
+            Err(zbus::fdo::Error::ServiceUnknown("no owner".into()).into()),
+        )
+        .unwrap_err();
+        assert!(
+            matches!(&absent, DesktopError::NoService(m) if m.contains("no owner")),
+            "{absent}"
+        );
+        assert_eq!(answer("Notify", Ok(7u32)).unwrap(), 7);
     }
 }

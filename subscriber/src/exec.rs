@@ -8,14 +8,41 @@
 //! outlives `--exec-timeout` is logged (and killed, with everything it
 //! started) and the agent goes on. The program's stdout and stderr go to the
 //! agent's stderr, so stdout keeps carrying only messages.
+//!
+//! What differs by platform (a process group of its own, killed as a whole)
+//! lives in one module, `unix` or `other`; the logic here is the same
+//! everywhere.
 
-use std::os::fd::AsFd;
+#[cfg(not(unix))]
+mod other;
+#[cfg(unix)]
+mod unix;
+#[cfg(not(unix))]
+use other as platform;
+#[cfg(unix)]
+use unix as platform;
+
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 use tokio::io::AsyncWriteExt;
 use tokio::sync::mpsc;
 use tracing::{debug, warn};
+
+/// Why the hook cannot start. Shown as the agent's error at start (a usage
+/// error: the command line names no program that can run).
+#[derive(Debug, thiserror::Error)]
+pub enum ExecError {
+    #[error(
+        "--exec {}: no executable file of that name (give a path, or a program on PATH)",
+        .program.display()
+    )]
+    Missing {
+        program: PathBuf,
+        #[source]
+        source: which::Error,
+    },
+}
 
 /// How long one run may take when `--exec-timeout` is not given.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -37,7 +64,7 @@ pub struct Hook {
 
 impl Hook {
     /// Checks that `program` can be run and starts the worker that runs it.
-    pub fn start(program: &Path, timeout: Duration) -> Result<Hook, String> {
+    pub fn start(program: &Path, timeout: Duration) -> Result<Hook, ExecError> {
         let program = resolve(program)?;
         let (queue, runs) = mpsc::channel(QUEUE_LIMIT);
         tokio::spawn(work(program.clone(), timeout, runs));
@@ -61,30 +88,23 @@ impl Hook {
 
 /// The program to run: a path with a `/` as given, else the first
 /// executable of that name on `PATH`.
-fn resolve(program: &Path) -> Result<PathBuf, String> {
-    let shown = program.display();
-    let candidates: Vec<PathBuf> = if program.components().count() > 1 || program.is_absolute() {
-        vec![program.to_owned()]
+fn resolve(program: &Path) -> Result<PathBuf, ExecError> {
+    let found = which::which(program).map_err(|source| ExecError::Missing {
+        program: program.to_owned(),
+        source,
+    })?;
+    // A path is run (and named in the logs) as the user wrote it; `which`
+    // would make a relative one absolute.
+    Ok(if is_path(program) {
+        program.to_owned()
     } else {
-        std::env::var_os("PATH")
-            .map(|path| {
-                std::env::split_paths(&path)
-                    .map(|dir| dir.join(program))
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
-    candidates
-        .into_iter()
-        .find(|c| is_executable(c))
-        .ok_or_else(|| {
-            format!("--exec {shown}: no executable file of that name (give a path, or a program on PATH)")
-        })
+        found
+    })
 }
 
-fn is_executable(path: &Path) -> bool {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+/// Whether `program` names a file rather than a name to look up on `PATH`.
+fn is_path(program: &Path) -> bool {
+    program.components().count() > 1 || program.is_absolute()
 }
 
 /// Runs each queued message in turn until the agent stops.
@@ -96,6 +116,8 @@ async fn work(program: PathBuf, timeout: Duration, mut runs: mpsc::Receiver<Run>
                 debug!("--exec {shown} done for message {}", run.message_id)
             }
             Ok(status) => warn!(
+                event = "exec_failed",
+                status = status.code(),
                 "--exec {shown} failed for message {} ({status}); going on",
                 run.message_id
             ),
@@ -104,6 +126,7 @@ async fn work(program: PathBuf, timeout: Duration, mut runs: mpsc::Receiver<Run>
                 run.message_id
             ),
             Err(RunError::TimedOut) => warn!(
+                event = "exec_killed",
                 "--exec {shown} still running after {} for message {}: killed; going on",
                 humantime::format_duration(timeout),
                 run.message_id
@@ -124,22 +147,14 @@ async fn run_once(
     json: &str,
     timeout: Duration,
 ) -> Result<std::process::ExitStatus, RunError> {
-    let to_stderr = || {
-        std::io::stderr()
-            .as_fd()
-            .try_clone_to_owned()
-            .map(Stdio::from)
-            .unwrap_or_else(|_| Stdio::null())
-    };
-    let mut child = tokio::process::Command::new(program)
+    let mut command = tokio::process::Command::new(program);
+    command
         .stdin(Stdio::piped())
-        .stdout(to_stderr())
-        .stderr(to_stderr())
-        .process_group(0)
-        .kill_on_drop(true)
-        .spawn()
-        .map_err(RunError::Start)?;
-    let group = child.id();
+        .stdout(std::io::stderr())
+        .stderr(std::io::stderr())
+        .kill_on_drop(true);
+    platform::own_group(&mut command);
+    let mut child = command.spawn().map_err(RunError::Start)?;
     let mut stdin = child.stdin.take();
     let finished = tokio::time::timeout(timeout, async {
         if let Some(stdin) = stdin.as_mut() {
@@ -154,12 +169,7 @@ async fn run_once(
     match finished {
         Ok(status) => status.map_err(RunError::Start),
         Err(_) => {
-            if let Some(group) = group.and_then(|g| i32::try_from(g).ok()) {
-                // SAFETY: kill(2) on the process group we created; no memory is involved.
-                unsafe {
-                    libc::kill(-group, libc::SIGKILL);
-                }
-            }
+            platform::kill_group(&child);
             let _ = child.kill().await;
             Err(RunError::TimedOut)
         }
@@ -170,13 +180,91 @@ async fn run_once(
 mod tests {
     use super::*;
 
+    /// An executable `/bin/sh` script in `dir`.
+    fn script(dir: &Path, body: &str) -> PathBuf {
+        use std::os::unix::fs::PermissionsExt;
+        let path = dir.join("hook");
+        std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        path
+    }
+
+    /// `--exec sh` is found on PATH, `--exec /bin/sh` is taken as given;
+    /// a name on no PATH entry, a directory and a file without the x bit
+    /// are refused, with the name in the error.
     #[test]
     fn programs_resolve_on_path_or_by_path_and_others_are_refused() {
-        assert!(resolve(Path::new("sh")).is_ok());
-        assert!(resolve(Path::new("/bin/sh")).is_ok());
+        let on_path = resolve(Path::new("sh")).unwrap();
+        assert!(on_path.is_absolute(), "{}", on_path.display());
+        assert_eq!(resolve(Path::new("/bin/sh")).unwrap(), Path::new("/bin/sh"));
         let err = resolve(Path::new("no-such-program-here")).unwrap_err();
-        assert!(err.contains("no-such-program-here"), "{err}");
+        assert!(err.to_string().contains("no-such-program-here"), "{err}");
         // A directory or a file without the x bit is not a program.
         assert!(resolve(Path::new("/tmp")).is_err());
+        let dir = tempfile::tempdir().unwrap();
+        let plain = dir.path().join("plain");
+        std::fs::write(&plain, "#!/bin/sh\n").unwrap();
+        assert!(resolve(&plain).is_err());
+    }
+
+    /// A relative path with a `/` is kept as the user wrote it (the logs
+    /// name it so), not made absolute.
+    #[test]
+    fn a_relative_path_is_kept_as_written() {
+        let dir = tempfile::tempdir_in(".").unwrap();
+        script(dir.path(), "exit 0");
+        let name = dir.path().file_name().unwrap();
+        let relative = Path::new(".").join(name).join("hook");
+        assert_eq!(resolve(&relative).unwrap(), relative);
+    }
+
+    /// A run gets the JSON on its stdin and its exit status back.
+    #[tokio::test]
+    async fn a_run_reads_its_stdin_and_reports_its_status() {
+        let dir = tempfile::tempdir().unwrap();
+        let got = dir.path().join("got");
+        let hook = script(dir.path(), &format!("cat > '{}'; exit 3", got.display()));
+        let status = run_once(&hook, "{\"id\":\"m1\"}", Duration::from_secs(10))
+            .await
+            .ok()
+            .expect("the hook ran");
+        assert_eq!(status.code(), Some(3));
+        assert_eq!(std::fs::read_to_string(got).unwrap(), "{\"id\":\"m1\"}\n");
+    }
+
+    /// A run that overstays is killed with what it started: the script's
+    /// background child, in the same process group, is gone too.
+    #[tokio::test]
+    async fn an_overstaying_run_is_killed_with_its_group() {
+        let dir = tempfile::tempdir().unwrap();
+        let pid_file = dir.path().join("pid");
+        let hook = script(
+            dir.path(),
+            &format!("sleep 60 & echo $! > '{}'; wait", pid_file.display()),
+        );
+        let outcome = run_once(&hook, "{}", Duration::from_millis(500)).await;
+        assert!(matches!(outcome, Err(RunError::TimedOut)));
+        let pid: i32 = std::fs::read_to_string(pid_file)
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
+        // The killed sleep is a zombie until init reaps it: gone or `Z`.
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+            let state = stat
+                .rsplit(") ")
+                .next()
+                .and_then(|rest| rest.chars().next());
+            if matches!(state, None | Some('Z')) {
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the hook's sleep outlived it: {stat}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
 }

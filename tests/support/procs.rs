@@ -1,9 +1,17 @@
 //! The real binaries, run as child processes, with every wait bounded.
+//!
+//! Agents log with `--log-format json`: one JSON object per stderr line, its
+//! `event` field a stable name (see docs on the agent's events). Tests wait
+//! on those names and assert on their fields, never on the wording of a log
+//! line, so rewording a message cannot break a test and a test cannot pass
+//! on a line that merely looks alike. A stderr line that is not JSON (a
+//! panic, a line a `--exec` hook wrote) is kept as text for failure reports.
 
 use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Write};
+use std::os::fd::AsFd;
 use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::sync::mpsc::{channel, Receiver};
@@ -93,22 +101,27 @@ pub fn expect_exit(out: &Output, code: i32) -> String {
     stdout
 }
 
-/// A running `subscriber --output json`, whose stdout lines (messages) and
-/// stderr lines (logs) are read by background threads.
+/// A running `subscriber --output json --log-format json`, whose stdout
+/// lines (messages) and stderr lines (log records) are read by background
+/// threads.
 pub struct Agent {
     child: Child,
     messages: Receiver<String>,
     logs: Receiver<String>,
     /// Every stderr line read so far, for failure reports.
     log_history: Vec<String>,
+    /// How many lines of `log_history` the waits have passed: a wait
+    /// looks only at lines after the last one it returned.
+    waited: usize,
     /// The agent's own `--state-dir`, unless the test gave one.
     _state_dir: Option<tempfile::TempDir>,
 }
 
 impl Agent {
     /// Spawns `subscriber --server <url> <args>` without waiting, with
-    /// `--output json` unless `args` choose an output, and a fresh
-    /// `--state-dir` unless `args` give one.
+    /// `--output json` unless `args` choose an output, `--log-format json`
+    /// unless `args` choose a log format, and a fresh `--state-dir` unless
+    /// `args` give one.
     pub fn spawn(server_url: &str, args: &[&str]) -> Agent {
         Agent::spawn_with_env(server_url, args, &[])
     }
@@ -121,7 +134,9 @@ impl Agent {
     }
 
     /// Spawns a `subscriber` command line the test built itself (its own
-    /// arguments and environment; see [`bin`]).
+    /// arguments and environment; see [`bin`]), exactly as built: for the
+    /// waits on events it must choose `--log-format json` itself (on its
+    /// command line or in a settings file).
     pub fn spawn_command(cmd: Command) -> Agent {
         Agent::launch(cmd, None, None)
     }
@@ -132,31 +147,54 @@ impl Agent {
     pub fn spawn_with_stdout_held(server_url: &str, args: &[&str]) -> (Agent, StdoutGate) {
         let (cmd, state_dir) = agent_command(server_url, args, &[]);
         let (open_tx, open_rx) = channel();
+        // The harness makes the pipe, to keep a probe on its write end.
+        let (reader, writer) = std::io::pipe().expect("stdout pipe");
+        let probe = writer.try_clone().expect("dup stdout pipe");
+        let held = Held {
+            gate: open_rx,
+            reader,
+            writer,
+        };
+        let agent = Agent::launch(cmd, state_dir, Some(held));
         (
-            Agent::launch(cmd, state_dir, Some(open_rx)),
-            StdoutGate(open_tx),
+            agent,
+            StdoutGate {
+                open: open_tx,
+                probe: Some(probe),
+            },
         )
     }
 
-    fn launch(
-        mut cmd: Command,
-        state_dir: Option<tempfile::TempDir>,
-        stdout_gate: Option<Receiver<()>>,
-    ) -> Agent {
+    fn launch(mut cmd: Command, state_dir: Option<tempfile::TempDir>, held: Option<Held>) -> Agent {
+        let (stdout, held) = match held {
+            Some(Held {
+                gate,
+                reader,
+                writer,
+            }) => (Stdio::from(writer), Some((gate, reader))),
+            None => (Stdio::piped(), None),
+        };
         let mut child = cmd
             .env_remove("RUST_LOG")
             .stdin(Stdio::null())
-            .stdout(Stdio::piped())
+            .stdout(stdout)
             .stderr(Stdio::piped())
             .spawn()
             .expect("spawn subscriber");
-        let messages = lines(child.stdout.take().expect("stdout"), stdout_gate);
+        // The command holds the parent's copy of a held pipe's write end:
+        // without it, the reader sees the end of stdout when the agent exits.
+        drop(cmd);
+        let messages = match held {
+            Some((gate, reader)) => lines(reader, Some(gate)),
+            None => lines(child.stdout.take().expect("stdout"), None),
+        };
         let logs = lines(child.stderr.take().expect("stderr"), None);
         Agent {
             child,
             messages,
             logs,
             log_history: Vec::new(),
+            waited: 0,
             _state_dir: state_dir,
         }
     }
@@ -177,31 +215,68 @@ impl Agent {
         agent
     }
 
-    /// Waits for the next "subscribed to broadcast" line: the agent is
-    /// (re)connected and the server has its subscriptions.
-    pub fn wait_subscribed(&mut self) -> String {
-        self.wait_log("subscribed to broadcast")
+    /// Waits for the next `subscribed` event: the agent is (re)connected and
+    /// the server has confirmed its subscriptions. Returns the record (its
+    /// `reconnect` field says which).
+    pub fn wait_subscribed(&mut self) -> Value {
+        self.wait_event("subscribed")
     }
 
-    /// Waits, at most [`crate::WAIT`], for a stderr line containing `needle`;
-    /// lines before it are consumed.
-    pub fn wait_log(&mut self, needle: &str) -> String {
+    /// Waits, at most [`crate::WAIT`], for the next log record whose
+    /// `event` is `name`, and returns it; records before it are passed.
+    pub fn wait_event(&mut self, name: &str) -> Value {
+        self.wait_event_where(name, |_| true)
+    }
+
+    /// Waits, at most [`crate::WAIT`], for the next log record whose `event`
+    /// is `name` and for which `matches` holds; returns it. Records before
+    /// it are passed. Panics with all stderr so far if none comes.
+    pub fn wait_event_where(&mut self, name: &str, matches: impl Fn(&Value) -> bool) -> Value {
         let deadline = Instant::now() + crate::WAIT;
+        // Records of that name that did not match, for the failure report.
+        let mut others = 0;
         loop {
+            while self.waited < self.log_history.len() {
+                let line = &self.log_history[self.waited];
+                self.waited += 1;
+                if let Some(record) = record(line).filter(|r| r["event"] == name) {
+                    if matches(&record) {
+                        return record;
+                    }
+                    others += 1;
+                }
+            }
             let left = deadline.saturating_duration_since(Instant::now());
             match self.logs.recv_timeout(left) {
-                Ok(line) => {
-                    self.log_history.push(line.clone());
-                    if line.contains(needle) {
-                        return line;
-                    }
-                }
+                Ok(line) => self.log_history.push(line),
                 Err(e) => panic!(
-                    "no log line with {needle:?} ({e:?}); agent stderr so far:\n{}",
+                    "no matching `{name}` event within {:?} ({others} others; {e:?}); \
+                     agent stderr so far:\n{}",
+                    crate::WAIT,
                     self.log_history.join("\n")
                 ),
             }
         }
+    }
+
+    /// Waits for the next payload the agent refuses (its `message_refused`
+    /// event) and checks it was refused for `reason` (e.g. `not_utf8`,
+    /// `unsigned`): a refusal for another reason first fails the test.
+    pub fn wait_refused(&mut self, reason: &str) -> Value {
+        let refused = self.wait_event("message_refused");
+        assert_eq!(refused["reason"], reason, "{refused}");
+        refused
+    }
+
+    /// Every log record with event `name` so far, waits or not (waiting for
+    /// none): for counting, and for asserting that something never happened.
+    pub fn events(&mut self, name: &str) -> Vec<Value> {
+        self.drain_logs();
+        self.log_history
+            .iter()
+            .filter_map(|line| record(line))
+            .filter(|r| r["event"] == name)
+            .collect()
     }
 
     /// The next message the agent printed, waiting at most [`crate::WAIT`].
@@ -244,7 +319,8 @@ impl Agent {
         message["text"].as_str().expect("text").to_owned()
     }
 
-    /// Every stderr line so far (waiting for none).
+    /// Every stderr line so far, as written (waiting for none): for failure
+    /// reports, and for checks on everything the agent wrote (no secret).
     pub fn logs(&mut self) -> Vec<String> {
         self.drain_logs();
         self.log_history.clone()
@@ -301,8 +377,9 @@ impl Drop for Agent {
 }
 
 /// `subscriber --server <url> <args>`, with `--output json` unless `args`
-/// choose an output, and a fresh `--state-dir` (returned, removed on drop)
-/// unless `args` give one.
+/// choose an output, `--log-format json` unless they choose a log format,
+/// and a fresh `--state-dir` (returned, removed on drop) unless `args` give
+/// one.
 fn agent_command(
     server_url: &str,
     args: &[&str],
@@ -311,6 +388,9 @@ fn agent_command(
     let mut cmd = Command::new(bin("subscriber"));
     if !args.contains(&"--output") {
         cmd.args(["--output", "json"]);
+    }
+    if !args.contains(&"--log-format") {
+        cmd.args(["--log-format", "json"]);
     }
     let state_dir =
         (!args.contains(&"--state-dir")).then(|| tempfile::tempdir().expect("state dir"));
@@ -325,13 +405,85 @@ fn agent_command(
     (cmd, state_dir)
 }
 
-/// Lets a held stdout be read (see [`Agent::spawn_with_stdout_held`]).
-pub struct StdoutGate(std::sync::mpsc::Sender<()>);
+/// A log line as a JSON record, if it is one (an object); a panic or a
+/// line a hook wrote is not.
+fn record(line: &str) -> Option<Value> {
+    serde_json::from_str::<Value>(line)
+        .ok()
+        .filter(Value::is_object)
+}
+
+/// An agent's stdout pipe that nobody reads until `gate` opens.
+struct Held {
+    gate: Receiver<()>,
+    reader: std::io::PipeReader,
+    /// Becomes the agent's stdout.
+    writer: std::io::PipeWriter,
+}
+
+/// Lets a held stdout be read (see [`Agent::spawn_with_stdout_held`]), and
+/// tells meanwhile whether the held pipe is full.
+pub struct StdoutGate {
+    open: std::sync::mpsc::Sender<()>,
+    /// A second write end of the agent's stdout pipe, never written: it
+    /// only asks the kernel whether a write could go in. Dropped on open,
+    /// so the reader sees the end of stdout once the agent exits.
+    probe: Option<std::io::PipeWriter>,
+}
 
 impl StdoutGate {
-    pub fn open(self) {
-        let _ = self.0.send(());
+    pub fn open(mut self) {
+        self.probe = None;
+        let _ = self.open.send(());
     }
+
+    /// Waits, at most [`crate::WAIT`], until the held pipe is full: the
+    /// kernel says no write can go in (`poll` on a write end reports it
+    /// not writable once every buffer of the pipe is taken). From then on
+    /// an agent with more to show is blocked writing to its stdout, and
+    /// nobody reads. Returns how many bytes the pipe holds then (`FIONREAD`;
+    /// less than its 64 KiB when writes left buffers part-filled, which is
+    /// why the byte count alone cannot tell). What is measured is the pipe
+    /// itself, not a guess of how long the agent takes to fill it.
+    pub fn wait_full(&self) -> usize {
+        let probe = self.probe.as_ref().expect("the gate is held");
+        let deadline = Instant::now() + crate::WAIT;
+        while writable(probe) {
+            assert!(
+                Instant::now() < deadline,
+                "the agent's stdout pipe still takes writes after {:?} ({} bytes in it)",
+                crate::WAIT,
+                held(probe)
+            );
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        held(probe)
+    }
+}
+
+/// Whether a write to `pipe` could put anything in it now.
+fn writable(pipe: &impl AsFd) -> bool {
+    use std::os::fd::AsRawFd;
+    let mut poll = nix::libc::pollfd {
+        fd: pipe.as_fd().as_raw_fd(),
+        events: nix::libc::POLLOUT,
+        revents: 0,
+    };
+    // SAFETY: poll(2) reads and writes the one pollfd, which outlives the call.
+    let ready = unsafe { nix::libc::poll(&mut poll, 1, 0) };
+    assert!(ready >= 0, "poll: {}", std::io::Error::last_os_error());
+    poll.revents & nix::libc::POLLOUT != 0
+}
+
+/// How many bytes wait unread in `pipe`.
+fn held(pipe: &impl AsFd) -> usize {
+    use std::os::fd::AsRawFd;
+    let mut held: nix::libc::c_int = 0;
+    // SAFETY: FIONREAD writes one c_int, to `held`, which outlives the call.
+    let result =
+        unsafe { nix::libc::ioctl(pipe.as_fd().as_raw_fd(), nix::libc::FIONREAD, &mut held) };
+    assert_eq!(result, 0, "FIONREAD: {}", std::io::Error::last_os_error());
+    usize::try_from(held).expect("FIONREAD")
 }
 
 /// Lines of a pipe, delivered through a channel by a reader thread that
@@ -353,4 +505,50 @@ fn lines(
         }
     });
     rx
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A JSON log record is read as one; a panic message, a hook's line or
+    /// a JSON value that is no object (a bare string) is text.
+    #[test]
+    fn only_json_objects_are_records() {
+        let line = r#"{"timestamp":"t","level":"INFO","event":"subscribed","reconnect":true,"message":"m"}"#;
+        let parsed = record(line).expect("a record");
+        assert_eq!(parsed["event"], "subscribed");
+        assert_eq!(parsed["reconnect"], true);
+        assert!(record("thread 'main' panicked at src/main.rs:3:5").is_none());
+        assert!(record(r#""subscribed""#).is_none());
+        assert!(record("").is_none());
+    }
+
+    /// `wait_full` returns once a writer nobody reads has filled the pipe
+    /// (the writer is then blocked), though the pipe holds less than its
+    /// size: the writes left buffers part-filled, as an agent's lines do. A
+    /// pipe with a line in it takes more writes: not full.
+    #[test]
+    fn a_full_pipe_is_seen_as_full() {
+        let (reader, mut writer) = std::io::pipe().expect("pipe");
+        let (open, _opened) = channel();
+        let gate = StdoutGate {
+            open,
+            probe: Some(writer.try_clone().expect("dup")),
+        };
+        writer.write_all(b"one line\n").expect("write");
+        assert!(writable(&writer));
+        assert_eq!(held(&writer), 9);
+        // Lines of 16 KiB and a bit, far more than any pipe holds: the
+        // writer blocks once it is full.
+        let blocked = std::thread::spawn(move || {
+            let line = [vec![b'y'; 16 * 1024 + 200], b"\n".to_vec()].concat();
+            (0..256).try_for_each(|_| writer.write_all(&line))
+        });
+        let in_pipe = gate.wait_full();
+        assert!(in_pipe > 9, "{in_pipe}");
+        assert!(!blocked.is_finished(), "the writer was not blocked");
+        drop(reader); // The last read end: the writer fails instead of blocking.
+        assert!(blocked.join().expect("writer").is_err());
+    }
 }
