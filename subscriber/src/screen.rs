@@ -105,6 +105,9 @@ impl Screen {
                 match desktop.show(message, target, delivery.read_ticket()).await {
                     Ok(shown) => {
                         info!(
+                            event = "shown_on_desktop",
+                            message_id = message.id,
+                            notification = shown.notification,
                             "message {} shown as desktop notification {}",
                             message.id, shown.notification
                         );
@@ -112,6 +115,8 @@ impl Screen {
                     }
                     Err(e) => {
                         warn!(
+                            event = "desktop_failed",
+                            message_id = message.id,
                             "message {} could not be shown on the desktop ({e}); printed here",
                             message.id
                         );
