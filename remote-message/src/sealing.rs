@@ -80,11 +80,6 @@ pub fn generate() -> (String, String) {
     (key.seed().expect("a new key has a seed"), key.public_key())
 }
 
-/// The agent key from the text of its key file (the seed, on a line of its own).
-pub fn key_from_seed(seed: &str) -> Option<XKey> {
-    XKey::from_seed(keys::find_seed(seed, SeedKind::Curve)?).ok()
-}
-
 /// The agent key from its key file; a file whose seed is no key is
 /// [`SeedErrorKind::NoSeed`].
 pub fn load_key(path: &Path) -> Result<XKey, SeedError> {
@@ -101,7 +96,7 @@ mod tests {
     #[test]
     fn only_the_recipient_opens_it() {
         let (seed, public) = generate();
-        let own = key_from_seed(&seed).unwrap();
+        let own = XKey::from_seed(&seed).unwrap();
         let wire = seal("m1", b"{\"text\":\"secret\"}", &public).unwrap();
         assert!(!String::from_utf8_lossy(&wire).contains("secret"));
         let sealed = as_sealed(&wire).unwrap();
@@ -129,12 +124,11 @@ mod tests {
         let path = dir.path().join("s.xkey");
         std::fs::write(&path, &seed).unwrap();
         assert_eq!(load_key(&path).unwrap().public_key(), public);
-        assert_eq!(
-            key_from_seed(&format!(" {seed}\n")).unwrap().public_key(),
-            public
-        );
+        std::fs::write(&path, format!("# agent key\n {seed}\n")).unwrap();
+        assert_eq!(load_key(&path).unwrap().public_key(), public);
         std::fs::write(&path, "SXnot-a-seed").unwrap();
         assert_eq!(load_key(&path).unwrap_err().kind(), SeedErrorKind::NoSeed);
-        assert!(key_from_seed("garbage").is_none());
+        std::fs::write(&path, "garbage").unwrap();
+        assert_eq!(load_key(&path).unwrap_err().kind(), SeedErrorKind::NoSeed);
     }
 }

@@ -16,7 +16,9 @@
 //!   never share or corrupt one state.
 
 use jiff::Timestamp;
+use remote_message::keys::SeedErrorKind;
 use remote_message::{sealing, SessionId};
+use remote_message_cli::files;
 use serde::{Deserialize, Serialize};
 use std::collections::{HashSet, VecDeque};
 use std::fs::{self, File, OpenOptions};
@@ -168,7 +170,7 @@ impl StateFile {
                     },
                     None => {
                         let (id, lock) = fresh_session(dir)?;
-                        write_atomically(&default_file, id.as_str().as_bytes()).map_err(io)?;
+                        files::write_private(&default_file, id.as_str().as_bytes()).map_err(io)?;
                         (id, lock)
                     }
                 }
@@ -270,29 +272,29 @@ impl StateFile {
     /// messages sealed to the old key can no longer be opened.
     pub fn seal_key(&self) -> nkeys::XKey {
         let path = self.path.with_extension("xkey");
-        if let Ok(seed) = fs::read_to_string(&path) {
-            match sealing::key_from_seed(&seed) {
-                Some(key) => return key,
-                None => warn!(
-                    "sealing key {} is damaged: making a new one",
-                    path.display()
-                ),
-            }
+        match sealing::load_key(&path) {
+            Ok(key) => return key,
+            Err(e) if e.kind() == SeedErrorKind::NoSeed => warn!(
+                "sealing key {} is damaged: making a new one",
+                path.display()
+            ),
+            Err(_) => {} // none yet: made below
         }
-        let (seed, _) = sealing::generate();
-        if let Err(e) = write_private(&path, seed.as_bytes()) {
+        let key = nkeys::XKey::new();
+        let seed = key.seed().expect("a new key has a seed");
+        if let Err(e) = files::write_private(&path, seed.as_bytes()) {
             warn!(
                 "cannot save the sealing key to {} ({e}): it lasts until the agent stops",
                 path.display()
             );
         }
-        sealing::key_from_seed(&seed).expect("a new seed is valid")
+        key
     }
 
     /// Writes the snapshot; a failure is logged, never fatal.
     fn save(&self) {
         let bytes = serde_json::to_vec(&self.state).expect("state serializes");
-        if let Err(e) = write_atomically(&self.path, &bytes) {
+        if let Err(e) = files::write_private(&self.path, &bytes) {
             warn!("cannot save state to {} ({e})", self.path.display());
         }
     }
@@ -351,27 +353,6 @@ fn try_lock(dir: &Path, id: &SessionId) -> Result<Option<File>, StateError> {
         Err(fs::TryLockError::WouldBlock) => Ok(None),
         Err(fs::TryLockError::Error(e)) => Err(StateError::Io(path, e)),
     }
-}
-
-/// Writes a secret readable by its owner only.
-fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut file = OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(path)?;
-    file.write_all(bytes)?;
-    file.sync_data()
-}
-
-fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
-    let mut file = File::create(&tmp)?;
-    file.write_all(bytes)?;
-    file.sync_data()?;
-    fs::rename(&tmp, path)
 }
 
 #[cfg(test)]
