@@ -18,6 +18,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::mpsc;
+use tokio_util::task::TaskTracker;
 use tracing::{debug, info, warn};
 use zbus::Variant;
 
@@ -128,18 +129,24 @@ pub struct Desktop {
     bus: Option<Bus>,
     /// Where acknowledged messages go (the runner sends the read receipts).
     acks: mpsc::UnboundedSender<ReadTicket>,
+    /// The agent's tasks: the click listener is one of them.
+    tasks: TaskTracker,
 }
 
 impl Desktop {
     /// A desktop output that connects on the first [`Desktop::connect`] or message.
-    pub fn new(acks: mpsc::UnboundedSender<ReadTicket>) -> Desktop {
-        Desktop { bus: None, acks }
+    pub fn new(acks: mpsc::UnboundedSender<ReadTicket>, tasks: TaskTracker) -> Desktop {
+        Desktop {
+            bus: None,
+            acks,
+            tasks,
+        }
     }
 
     /// Connects (if not connected) and says who serves notifications.
     pub async fn connect(&mut self) -> Result<&ServerInfo, DesktopError> {
         if self.bus.is_none() {
-            self.bus = Some(Bus::connect(self.acks.clone()).await?);
+            self.bus = Some(Bus::connect(self.acks.clone(), &self.tasks).await?);
         }
         Ok(&self.bus.as_ref().expect("just connected").server)
     }
@@ -187,7 +194,10 @@ impl Drop for Bus {
 }
 
 impl Bus {
-    async fn connect(acks: mpsc::UnboundedSender<ReadTicket>) -> Result<Bus, DesktopError> {
+    async fn connect(
+        acks: mpsc::UnboundedSender<ReadTicket>,
+        tasks: &TaskTracker,
+    ) -> Result<Bus, DesktopError> {
         let connection = within(PROBE_TIMEOUT, zbus::Connection::session())
             .await?
             .map_err(|e| DesktopError::NoBus(e.to_string()))?;
@@ -218,7 +228,7 @@ impl Bus {
             reads_markup,
         };
         let pending = Pending::default();
-        let listener = tokio::spawn(listen(signals, service.clone(), pending.clone(), acks));
+        let listener = tasks.spawn(listen(signals, service.clone(), pending.clone(), acks));
         Ok(Bus {
             service,
             server,

@@ -27,6 +27,7 @@ use std::process::Stdio;
 use std::time::Duration;
 use tokio::io::AsyncWriteExt;
 use tokio::sync::mpsc;
+use tokio_util::task::TaskTracker;
 use tracing::{debug, warn};
 
 /// Why the hook cannot start. Shown as the agent's error at start (a usage
@@ -64,10 +65,16 @@ pub struct Hook {
 
 impl Hook {
     /// Checks that `program` can be run and starts the worker that runs it.
-    pub fn start(program: &Path, timeout: Duration) -> Result<Hook, ExecError> {
+    /// The worker is one of the agent's `tasks`; it ends once the hook is
+    /// dropped and the queued runs are done.
+    pub fn start(
+        program: &Path,
+        timeout: Duration,
+        tasks: &TaskTracker,
+    ) -> Result<Hook, ExecError> {
         let program = resolve(program)?;
         let (queue, runs) = mpsc::channel(QUEUE_LIMIT);
-        tokio::spawn(work(program.clone(), timeout, runs));
+        tasks.spawn(work(program.clone(), timeout, runs));
         Ok(Hook { queue, program })
     }
 

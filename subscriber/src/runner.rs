@@ -107,7 +107,7 @@ async fn serve(
         mut acks,
         events,
         brand_new,
-    } = start(&config).await?;
+    } = start(&config, tasks).await?;
     let mut catch_up = Driver::new(
         CatchUp::new(config.catch_up_window, brand_new),
         agent.replays(),
@@ -183,7 +183,7 @@ struct Started {
 
 /// Opens the state, says who the agent is, settles where messages go,
 /// connects and subscribes.
-async fn start(config: &AgentConfig) -> Result<Started, Error> {
+async fn start(config: &AgentConfig, tasks: &TaskTracker) -> Result<Started, Error> {
     let state = open_state(config)?;
     let session = match (&state, &config.session_id) {
         (Some(state), _) => state.session_id().clone(),
@@ -215,14 +215,14 @@ async fn start(config: &AgentConfig) -> Result<Started, Error> {
     // Where messages go is settled (and said) before any can arrive.
     let hook = match config.exec.as_deref() {
         Some(program) => Some(
-            Hook::start(program, config.exec_timeout)
+            Hook::start(program, config.exec_timeout, tasks)
                 .map_err(|e| Error::new(Kind::Exec, e.to_string()))?,
         ),
         None => None,
     };
     // Messages the user acknowledged on the desktop, to confirm as read.
     let (acks_tx, acks) = mpsc::unbounded_channel();
-    let screen = Screen::open(config.output, hook, acks_tx).await;
+    let screen = Screen::open(config.output, hook, acks_tx, tasks).await;
 
     let (events_tx, events) = mpsc::unbounded_channel();
     let client = connect(&config.connection, &session, events_tx).await?;

@@ -19,6 +19,7 @@ use jiff::Timestamp;
 use std::io;
 use tokio::io::AsyncWriteExt;
 use tokio::sync::mpsc;
+use tokio_util::task::TaskTracker;
 use tracing::{info, warn};
 
 /// The chosen output and the hook.
@@ -44,12 +45,13 @@ impl Screen {
         output: Output,
         hook: Option<Hook>,
         acks: mpsc::UnboundedSender<ReadTicket>,
+        tasks: &TaskTracker,
     ) -> Screen {
         let output = match output {
             Output::Terminal => Chosen::Terminal,
             Output::Json => Chosen::Json,
             Output::Auto | Output::Desktop => {
-                let mut desktop = Desktop::new(acks);
+                let mut desktop = Desktop::new(acks, tasks.clone());
                 match (desktop.connect().await, output) {
                     (Ok(server), _) => {
                         info!(
@@ -109,7 +111,8 @@ impl Screen {
                             message_id = message.id,
                             notification = shown.notification,
                             "message {} shown as desktop notification {}",
-                            message.id, shown.notification
+                            message.id,
+                            shown.notification
                         );
                         shown.read_ack
                     }
