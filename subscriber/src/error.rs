@@ -35,13 +35,17 @@ impl Kind {
         }
     }
 
-    /// The stable `event` name of the log record that reports it, if any.
-    pub fn event(self) -> Option<&'static str> {
+    /// The stable `event` name of the log record that reports it.
+    pub fn event(self) -> &'static str {
         match self {
-            Kind::StateLocked => Some("state_locked"),
-            Kind::Exec => Some("exec_missing"),
-            Kind::Output => Some("output_failed"),
-            _ => None,
+            Kind::StateLocked => "state_locked",
+            Kind::State => "state_unusable",
+            Kind::Exec => "exec_missing",
+            Kind::Settings => "settings_invalid",
+            Kind::Server => "connect_failed",
+            Kind::Subscribe => "subscribe_failed",
+            Kind::Signals => "signals_failed",
+            Kind::Output => "output_failed",
         }
     }
 }

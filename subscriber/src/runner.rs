@@ -385,7 +385,7 @@ mod tests {
             .await
             .unwrap_err();
         assert_eq!(e.kind(), Kind::StateLocked);
-        assert_eq!(e.kind().event(), Some("state_locked"));
+        assert_eq!(e.kind().event(), "state_locked");
     }
 
     /// An empty server list is a settings error (exit 2), found before any

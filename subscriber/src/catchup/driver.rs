@@ -248,7 +248,7 @@ mod tests {
         }
     }
 
-    /// Failing replays are retried on tokio's clock, 250 ms then doubling,
+    /// Failing replays are retried on tokio's clock, 500 ms then doubling,
     /// from the same start, holding live messages all along; the success
     /// hands over what was found and releases them.
     #[tokio::test(start_paused = true)]
@@ -272,7 +272,7 @@ mod tests {
         let started = stream.started();
         let offsets: Vec<Duration> = started.iter().map(|(at, _)| *at - t0).collect();
         let ms = Duration::from_millis;
-        assert_eq!(offsets, [ms(0), RETRY_FIRST, ms(750), ms(1750)]);
+        assert_eq!(offsets, [ms(0), RETRY_FIRST, ms(1500), ms(3500)]);
         let from = last_seen - signed(REWIND);
         assert!(started.iter().all(|(_, f)| *f == from), "{started:?}");
         assert_eq!(replayed.from, from);

@@ -44,7 +44,7 @@ pub const OVERLAP: Duration = Duration::from_secs(2);
 pub const DEFAULT_WINDOW: Duration = Duration::from_secs(24 * 3600);
 
 /// Pause after the first failed replay; it doubles with each failure.
-pub const RETRY_FIRST: Duration = Duration::from_millis(250);
+pub const RETRY_FIRST: Duration = Duration::from_millis(500);
 
 /// Longest pause between two attempts of a failing replay.
 pub const RETRY_MAX: Duration = Duration::from_secs(5);

@@ -117,7 +117,7 @@ fn a_successful_replay_shows_the_missed_ones_then_releases_live() {
     assert_eq!(m.owed_from(), None);
 }
 
-/// Failing replays are retried after 250 ms, doubling up to 5 s, each from
+/// Failing replays are retried after 500 ms, doubling up to 5 s, each from
 /// the same start; a timer that is not due yet does nothing.
 #[test]
 fn failing_replays_back_off_and_keep_their_start() {
@@ -126,7 +126,7 @@ fn failing_replays_back_off_and_keep_their_start() {
     let from = c.wall(MINUTE) - signed(REWIND);
     let mut t = HOUR;
     m.on_live(c.at(t), c.wall(t), c.wall(MINUTE));
-    let expected_ms = [250, 500, 1000, 2000, 4000, 5000, 5000];
+    let expected_ms = [500, 1000, 2000, 4000, 5000, 5000, 5000];
     for ms in expected_ms {
         let retry_in = Duration::from_millis(ms);
         let commands = m.on_replay_done(c.at(t), Outcome::Failed);
