@@ -2,12 +2,12 @@
 //! owner can read; only the public key is printed.
 
 use crate::cli::KeygenArgs;
-use crate::Failure;
+use crate::error::Error;
 use remote_message::signing;
 use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
 
-pub fn run(args: KeygenArgs) -> Result<(), Failure> {
+pub fn run(args: KeygenArgs) -> Result<(), Error> {
     let (seed, public) = signing::generate();
     let mut file = std::fs::OpenOptions::new()
         .write(true)
@@ -15,14 +15,17 @@ pub fn run(args: KeygenArgs) -> Result<(), Failure> {
         .mode(0o600)
         .open(&args.out)
         .map_err(|e| {
-            Failure::usage(format!(
+            Error::usage(format!(
                 "cannot create {} ({e}): give a new file to --out (an existing key is never overwritten)",
                 args.out.display()
             ))
+            .with_source(e)
         })?;
     file.write_all(format!("{seed}\n").as_bytes())
         .and_then(|()| file.sync_all())
-        .map_err(|e| Failure::usage(format!("cannot write {} ({e})", args.out.display())))?;
+        .map_err(|e| {
+            Error::usage(format!("cannot write {} ({e})", args.out.display())).with_source(e)
+        })?;
     println!("{public}");
     Ok(())
 }
