@@ -5,6 +5,7 @@
 use crate::error::{BoxError, Error};
 use async_nats::{Client, Event, ServerError};
 use remote_message::connection::ConnectionArgs;
+use remote_message::sessions;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -50,6 +51,12 @@ impl Link {
             args: args.clone(),
             server_errors,
         })
+    }
+
+    /// How long a session listing waits for answers: `--timeout`, else the
+    /// listing's default.
+    pub fn list_wait(&self) -> Duration {
+        self.args.timeout.unwrap_or(sessions::DEFAULT_LIST_WAIT)
     }
 
     /// Flushes everything published so far and fails with a server error if

@@ -12,8 +12,7 @@ pub async fn run(
     args: SessionsArgs,
 ) -> Result<(), Error> {
     let link = Link::open(connection).await?;
-    let wait = connection.timeout.unwrap_or(sessions::DEFAULT_LIST_WAIT);
-    let mut live = sessions::discover(&link.client, wait)
+    let mut live = sessions::discover(&link.client, link.list_wait())
         .await
         .map_err(|e| link.server_failure("listing sessions failed", e))?;
     link.settle().await?;

@@ -24,8 +24,7 @@ use tracing::warn;
 /// receipt inbox name.
 pub async fn look_up(link: &Link, needs: Needs) -> Result<Lookups, Error> {
     let live = if needs.live_sessions {
-        let list_wait = link.args.timeout.unwrap_or(sessions::DEFAULT_LIST_WAIT);
-        sessions::discover(&link.client, list_wait)
+        sessions::discover(&link.client, link.list_wait())
             .await
             .map_err(|e| link.server_failure("listing sessions failed", e))?
     } else {
@@ -58,6 +57,7 @@ impl Route {
             Ok(_) => Ok(Route::Stored(Box::new(js))),
             Err(StreamError::NoJetStream) => {
                 warn!(
+                    event = "no_jetstream",
                     "this NATS server has no JetStream: the message is delivered live only, and \
                      sessions offline now will not see it"
                 );
