@@ -198,7 +198,8 @@ fn parse_round(rest: &[u8]) -> Option<u64> {
 
 /// One connected session.
 pub struct Session {
-    pub id: SessionId,
+    /// What it advertises in the session list.
+    pub info: SessionInfo,
     /// Kept so the connection lives as long as the fleet.
     client: Client,
 }
@@ -209,7 +210,7 @@ impl Session {
         let stats = self.client.statistics();
         format!(
             "{} ({:?}, {} messages in, {} out, {} connects)",
-            self.id,
+            self.info.id,
             self.client.connection_state(),
             stats.in_messages.load(Ordering::Relaxed),
             stats.out_messages.load(Ordering::Relaxed),
@@ -325,10 +326,7 @@ async fn connect(
         .map_err(|e| failed("round trip", &e))?;
     tokio::spawn(run_agent(agent, index, shared.clone()));
     tokio::spawn(run_raw(client.clone(), raw, index, shared));
-    Ok(Session {
-        id: info.id,
-        client,
-    })
+    Ok(Session { info, client })
 }
 
 /// Ours: the agent core's loop, as the `subscriber` runner drives it, with

@@ -192,13 +192,13 @@ async fn scenarios(
     };
     let link = publisher::link::Link::open(&connection)
         .await
-        .map_err(|f| format!("publisher connection: {}", f.message))?;
+        .map_err(|e| format!("publisher connection: {e}"))?;
     let raw = async_nats::connect(url.as_str())
         .await
         .map_err(|e| format!("raw connection: {e}"))?;
     let mut ctx = Ctx {
         fleet: fleet::Fleet::new(url.clone(), plan.sessions.last().copied().unwrap_or(0)),
-        ours: ours::Publisher::new(link.client.clone()).await?,
+        ours: ours::Publisher::new(link).await?,
         raw,
         server_pid: main.pid(),
         sender: remote_message_cli::identity::user_at_host(),

@@ -1,6 +1,7 @@
 //! The `publisher` command line, defined once: `main`, the compose check and
 //! the tests all parse through [`try_parse_from`].
 
+use crate::send::DEFAULT_RECEIPT_WAIT;
 use clap::{Args, Parser, Subcommand};
 use remote_message::{Priority, SessionId};
 use remote_message_cli::config::ConfigArgs;
@@ -9,10 +10,23 @@ use remote_message_cli::generate::GenerateArgs;
 use remote_message_cli::logging::LogArgs;
 use remote_message_cli::{exit, values};
 use std::ffi::OsString;
+use std::sync::LazyLock;
 use std::time::Duration;
 
-/// How long a send waits for receipts when `--wait` has no duration.
-pub const DEFAULT_RECEIPT_WAIT: Duration = Duration::from_secs(5);
+/// [`DEFAULT_RECEIPT_WAIT`] as `--wait` without a value reads it, and as
+/// `--help` shows it: written from the constant, so the two cannot differ.
+static DEFAULT_WAIT_TEXT: LazyLock<String> =
+    LazyLock::new(|| humantime::format_duration(DEFAULT_RECEIPT_WAIT).to_string());
+
+/// `--wait`'s help, naming the default from the constant.
+static WAIT_HELP: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "Wait up to DUR for receipts (default for session sends: {}); on a broadcast, first \
+         lists the live sessions, then waits for each of them. Given explicitly, it also waits \
+         for read receipts from desktops with OK",
+        DEFAULT_WAIT_TEXT.as_str()
+    )
+});
 
 /// Send a message to the screens of remote user sessions over NATS
 /// (4D Server's SEND MESSAGE TO REMOTE USER).
@@ -135,15 +149,14 @@ pub struct SendArgs {
     #[arg(long)]
     pub seal: bool,
 
-    /// Wait up to DUR for receipts (default for session sends: 5s); on a
-    /// broadcast, first lists the live sessions, then waits for each of them.
-    /// Given explicitly, it also waits for read receipts from desktops with OK
+    // The help is `WAIT_HELP`, written from `DEFAULT_RECEIPT_WAIT`.
     #[arg(
         long,
+        help = WAIT_HELP.as_str(),
         value_name = "DUR",
         num_args = 0..=1,
         require_equals = true,
-        default_missing_value = "5s",
+        default_missing_value = DEFAULT_WAIT_TEXT.as_str(),
         value_parser = humantime::parse_duration
     )]
     pub wait: Option<Duration>,
@@ -202,6 +215,12 @@ where
 /// `--wait 10s` is read as `--wait=10s` when the word after `--wait` is a
 /// duration, so both `--wait MESSAGE` and `--wait 10s MESSAGE` mean what
 /// they say.
+///
+/// Clap cannot say this itself: an option whose value may be left off
+/// either takes the next word whatever it is (`num_args = 0..=1`, so
+/// `--wait MESSAGE` fails to parse MESSAGE as a duration) or only ever
+/// takes `=VALUE` (`require_equals`); it never looks at the word first
+/// (clap-rs/clap#3030). Hence this one scan, the only one of the publisher.
 pub fn join_wait_durations<I, T>(args: I) -> Vec<OsString>
 where
     I: IntoIterator<Item = T>,

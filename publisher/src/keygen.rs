@@ -2,17 +2,19 @@
 //! owner can read; only the public key is printed.
 
 use crate::cli::KeygenArgs;
-use crate::Failure;
+use crate::error::Error;
 use remote_message::signing;
 use remote_message_cli::files;
 
-pub fn run(args: KeygenArgs) -> Result<(), Failure> {
+pub fn run(args: KeygenArgs) -> Result<(), Error> {
     let (seed, public) = signing::generate();
-    files::create_private(&args.out, format!("{seed}\n").as_bytes()).map_err(|e| {
-        Failure::usage(format!(
+    files::create_private(&args.out, format!("{seed}
+").as_bytes()).map_err(|e| {
+        Error::usage(format!(
             "cannot create {} ({e}): give a new file to --out (an existing key is never overwritten)",
             args.out.display()
         ))
+        .with_source(e)
     })?;
     println!("{public}");
     Ok(())

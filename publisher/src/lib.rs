@@ -4,15 +4,18 @@
 //! Layout:
 //! - [`cli`]: the command line, defined once (help, the compose check and the
 //!   tests all read this definition).
+//! - [`error`]: the one error type; its kind decides the exit code.
 //! - [`link`]: the connection, bounded, with the server's asynchronous errors.
-//! - [`send`]: `publisher send`: validate everything, resolve the targets,
-//!   publish, flush, collect receipts, report.
+//! - [`send`]: `publisher send` as a pipeline: [`send::plan`] (pure: targets
+//!   and messages), [`send::dispatch`] (publish, collect receipts),
+//!   [`send::report`] (the typed report), [`send::render`] (text or JSON).
 //! - [`reads`]: read receipts: who acknowledged a message, and whose display cannot tell.
 //! - [`sessions`]: `publisher sessions`: the live session table.
 //! - [`setup`]: `publisher setup`: the stream that stores every message.
 //! - [`keygen`]: `publisher keygen`: a signing key for `send --sign-key`.
 
 pub mod cli;
+pub mod error;
 pub mod keygen;
 pub mod link;
 pub mod reads;
@@ -20,36 +23,10 @@ pub mod send;
 pub mod sessions;
 pub mod setup;
 
+pub use error::{Error, ErrorKind};
+
 use clap::CommandFactory;
 use remote_message_cli::{exit, startup};
-
-/// An error that ends the process with a documented exit code.
-#[derive(Debug)]
-pub struct Failure {
-    pub code: i32,
-    pub message: String,
-}
-
-impl Failure {
-    pub fn usage(message: impl Into<String>) -> Failure {
-        Failure {
-            code: exit::USAGE,
-            message: message.into(),
-        }
-    }
-    pub fn with_code(code: i32, message: impl Into<String>) -> Failure {
-        Failure {
-            code,
-            message: message.into(),
-        }
-    }
-    pub fn server(message: impl Into<String>) -> Failure {
-        Failure {
-            code: exit::SERVER,
-            message: message.into(),
-        }
-    }
-}
 
 /// Runs the command line and returns the exit code.
 pub fn main() -> i32 {
@@ -59,29 +36,33 @@ pub fn main() -> i32 {
         Err(exit) => return exit.report(),
     };
     remote_message_cli::logging::init(cli.log.log_format);
-    let runtime = match tokio::runtime::Builder::new_current_thread()
+    match execute(cli) {
+        Ok(()) => exit::OK,
+        Err(error) => {
+            eprintln!("publisher: {error}");
+            error.exit_code()
+        }
+    }
+}
+
+/// Runs one parsed command on a runtime of its own.
+fn execute(cli: cli::Cli) -> Result<(), Error> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("publisher: cannot start the async runtime: {e}");
-            return exit::FAILURE;
-        }
-    };
-    let result = runtime.block_on(async {
+        .map_err(|e| {
+            Error::new(
+                ErrorKind::Failure,
+                format!("cannot start the async runtime: {e}"),
+            )
+            .with_source(e)
+        })?;
+    runtime.block_on(async {
         match cli.command {
             cli::Command::Send(args) => send::run(&cli.connection, args).await,
             cli::Command::Sessions(args) => sessions::run(&cli.connection, args).await,
             cli::Command::Setup(args) => setup::run(&cli.connection, args).await,
             cli::Command::Keygen(args) => keygen::run(args),
         }
-    });
-    match result {
-        Ok(()) => exit::OK,
-        Err(failure) => {
-            eprintln!("publisher: {}", failure.message);
-            failure.code
-        }
-    }
+    })
 }

@@ -2,8 +2,9 @@
 //! notice errors the server reports asynchronously (e.g. a permissions
 //! violation on publish, which core NATS never acknowledges).
 
-use crate::Failure;
+use crate::error::{BoxError, Error};
 use async_nats::{Client, Event, ServerError};
+use remote_message::sessions;
 use remote_message_cli::connection::ConnectionArgs;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -12,19 +13,21 @@ use std::time::Duration;
 /// require authentication (only those can refuse a publish).
 const SERVER_ERROR_GRACE: Duration = Duration::from_millis(50);
 
-pub struct Link<'a> {
+pub struct Link {
     pub client: Client,
-    pub args: &'a ConnectionArgs,
+    /// The options it was opened with (timeouts, addresses, secrets to scrub).
+    pub args: ConnectionArgs,
     server_errors: Arc<Mutex<Vec<String>>>,
 }
 
-impl<'a> Link<'a> {
-    /// Connects, or fails with exit 2 (bad local options) or 3 (server).
-    pub async fn open(args: &'a ConnectionArgs) -> Result<Link<'a>, Failure> {
+impl Link {
+    /// Connects, or fails with a usage error (bad local options) or a
+    /// server error.
+    pub async fn open(args: &ConnectionArgs) -> Result<Link, Error> {
         let options = args
             .options("publisher")
             .await
-            .map_err(|e| Failure::usage(e.to_string()))?;
+            .map_err(|e| Error::usage(e.to_string()).with_source(e))?;
         let server_errors = Arc::new(Mutex::new(Vec::new()));
         let sink = server_errors.clone();
         let options = options.event_callback(move |event| {
@@ -42,21 +45,27 @@ impl<'a> Link<'a> {
         let client = args
             .connect(options)
             .await
-            .map_err(|e| Failure::server(e.to_string()))?;
+            .map_err(|e| Error::server(e.to_string()).with_source(e))?;
         Ok(Link {
             client,
-            args,
+            args: args.clone(),
             server_errors,
         })
     }
 
-    /// Flushes everything published so far and fails (exit 3) if the server
-    /// did not take it or reported an error.
-    pub async fn settle(&self) -> Result<(), Failure> {
+    /// How long a session listing waits for answers: `--timeout`, else the
+    /// listing's default.
+    pub fn list_wait(&self) -> Duration {
+        self.args.timeout.unwrap_or(sessions::DEFAULT_LIST_WAIT)
+    }
+
+    /// Flushes everything published so far and fails with a server error if
+    /// the server did not take it or reported an error.
+    pub async fn settle(&self) -> Result<(), Error> {
         tokio::time::timeout(self.args.connect_timeout(), self.client.flush())
             .await
             .map_err(|_| {
-                Failure::server(format!(
+                Error::server(format!(
                     "NATS at {} did not confirm in time: the message may not have been sent",
                     self.args.display_servers()
                 ))
@@ -68,12 +77,12 @@ impl<'a> Link<'a> {
         self.refusal().map_or(Ok(()), Err)
     }
 
-    /// A failure naming what the server refused (e.g. a permissions
+    /// An error naming what the server refused (e.g. a permissions
     /// violation), if it refused anything so far.
-    pub fn refusal(&self) -> Option<Failure> {
+    pub fn refusal(&self) -> Option<Error> {
         let refused = self.server_errors.lock().expect("not poisoned").clone();
         (!refused.is_empty()).then(|| {
-            Failure::server(format!(
+            Error::server(format!(
                 "NATS at {} refused the request: {}",
                 self.args.display_servers(),
                 refused.join("; ")
@@ -81,8 +90,12 @@ impl<'a> Link<'a> {
         })
     }
 
-    /// An exit-3 failure for a NATS error, with secrets scrubbed.
-    pub fn server_failure(&self, what: &str, err: impl std::fmt::Display) -> Failure {
-        Failure::server(self.args.scrub(&format!("{what}: {err}")))
+    /// A server error for a failed NATS call: `what: err` with secrets
+    /// scrubbed, the error itself kept as the source.
+    pub fn server_failure<E>(&self, what: &str, err: E) -> Error
+    where
+        E: std::fmt::Display + Into<BoxError>,
+    {
+        Error::server(self.args.scrub(&format!("{what}: {err}"))).with_source(err)
     }
 }

@@ -1,8 +1,8 @@
 //! `publisher sessions`: the live sessions as a table or JSON.
 
 use crate::cli::SessionsArgs;
+use crate::error::Error;
 use crate::link::Link;
-use crate::Failure;
 use jiff::tz::TimeZone;
 use remote_message::sessions::{self, SessionInfo};
 use remote_message::terminal::printable;
@@ -10,10 +10,9 @@ use remote_message::terminal::printable;
 pub async fn run(
     connection: &remote_message_cli::connection::ConnectionArgs,
     args: SessionsArgs,
-) -> Result<(), Failure> {
+) -> Result<(), Error> {
     let link = Link::open(connection).await?;
-    let wait = connection.timeout.unwrap_or(sessions::DEFAULT_LIST_WAIT);
-    let mut live = sessions::discover(&link.client, wait)
+    let mut live = sessions::discover(&link.client, link.list_wait())
         .await
         .map_err(|e| link.server_failure("listing sessions failed", e))?;
     link.settle().await?;

@@ -1,12 +1,12 @@
 //! `publisher setup`: create or update the stream, idempotently.
 
 use crate::cli::SetupArgs;
+use crate::error::Error;
 use crate::link::Link;
-use crate::Failure;
 use remote_message::stream::{self, StreamErrorKind, StreamSettings, STREAM_NAME};
 use remote_message_cli::connection::ConnectionArgs;
 
-pub async fn run(connection: &ConnectionArgs, args: SetupArgs) -> Result<(), Failure> {
+pub async fn run(connection: &ConnectionArgs, args: SetupArgs) -> Result<(), Error> {
     let settings = StreamSettings {
         retention: args.retention,
         replicas: args.replicas.into(),
@@ -25,7 +25,7 @@ pub async fn run(connection: &ConnectionArgs, args: SetupArgs) -> Result<(), Fai
             );
             Ok(())
         }
-        Err(e) if e.kind() == StreamErrorKind::NoJetStream => Err(Failure::server(format!(
+        Err(e) if e.kind() == StreamErrorKind::NoJetStream => Err(Error::server(format!(
             "NATS at {} has no JetStream: start nats-server with -js (or jetstream {{}} in its \
              config) to keep messages for offline agents",
             connection.display_servers()

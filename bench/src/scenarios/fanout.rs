@@ -11,7 +11,6 @@
 
 use super::{Ctx, TEXT_BYTES};
 use crate::fleet::{self, Kind, RAW_BROADCAST};
-use crate::ours::Outgoing;
 use crate::stats::{now_ns, ratio, round2, Latency};
 use serde::Serialize;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -77,7 +76,7 @@ pub async fn run(ctx: &Ctx) -> Result<Fanout, String> {
                     .map_err(|e| format!("raw publish failed: {e}"))?,
                 Side::Ours => ctx.ours.broadcast(text, &ctx.sender).await?,
                 Side::RawSameBytes => {
-                    let m = Outgoing::new(None, text, &ctx.sender, None);
+                    let m = ctx.ours.broadcast_message(text, &ctx.sender)?;
                     ctx.raw
                         .publish_with_headers(RAW_BROADCAST, m.headers, m.payload)
                         .await

@@ -41,7 +41,7 @@ pub struct Listing {
 pub async fn run(ctx: &Ctx) -> Result<Listing, String> {
     let n = ctx.fleet.len();
     let start = Instant::now();
-    let live = sessions::discover(&ctx.ours.client, DEFAULT_LIST_WAIT)
+    let live = sessions::discover(ctx.ours.client(), DEFAULT_LIST_WAIT)
         .await
         .map_err(|e| format!("listing failed: {e}"))?;
     let list_ms = start.elapsed().as_secs_f64() * 1e3;
@@ -51,7 +51,7 @@ pub async fn run(ctx: &Ctx) -> Result<Listing, String> {
             let ms = match side {
                 Side::Raw => gather(&ctx.raw, RAW_PING.to_owned(), n, false).await?,
                 Side::Ours => {
-                    gather(&ctx.ours.client, sessions::discovery_subject(), n, true).await?
+                    gather(ctx.ours.client(), sessions::discovery_subject(), n, true).await?
                 }
             };
             complete[side.index()].push(ms);

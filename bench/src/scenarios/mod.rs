@@ -106,7 +106,8 @@ impl Plan {
 /// What the in-process scenarios share.
 pub struct Ctx {
     pub fleet: Fleet,
-    /// The publisher's own connection (`publisher::link::Link`), with the stream.
+    /// The publisher's own connection (`publisher::link::Link`) and send
+    /// pipeline, with the stream.
     pub ours: Publisher,
     /// A plain async-nats connection.
     pub raw: Client,

@@ -8,10 +8,6 @@ use super::{order, Ctx, Side, TEXT_BYTES};
 use crate::fleet::{self, raw_session_subject, Kind};
 use crate::stats::{now_ns, ratio, Latency};
 use serde::Serialize;
-use std::time::Duration;
-
-/// `publisher send`'s default receipt wait.
-const RECEIPT_WAIT: Duration = publisher::cli::DEFAULT_RECEIPT_WAIT;
 
 #[derive(Debug, Serialize)]
 pub struct Rtt {
@@ -30,7 +26,7 @@ pub async fn run(ctx: &Ctx) -> Result<Rtt, String> {
     // Request 0 of each side is a warm-up, not counted.
     for i in 0..=requests {
         // Spread over the sessions, the same one for both sides.
-        let session = &sessions[(i * 7919) % sessions.len()].id;
+        let session = &sessions[(i * 7919) % sessions.len()].info.id;
         for side in order(i) {
             let text = fleet::text(Kind::Other, TEXT_BYTES);
             let start = now_ns();
@@ -41,11 +37,7 @@ pub async fn run(ctx: &Ctx) -> Result<Rtt, String> {
                         .await
                         .map_err(|e| format!("raw request to {session} failed: {e}"))?;
                 }
-                Side::Ours => {
-                    ctx.ours
-                        .send_to_session(session, text, &ctx.sender, RECEIPT_WAIT)
-                        .await?
-                }
+                Side::Ours => ctx.ours.send_to_session(session, text, &ctx.sender).await?,
             }
             if i > 0 {
                 samples[side.index()].push(now_ns() - start);

@@ -15,12 +15,11 @@
 
 use super::Ctx;
 use crate::fleet::{self, Kind, Shared, RAW_BROADCAST, SUBSCRIPTION_CAPACITY};
-use crate::ours::{await_ack, Outgoing};
 use crate::procs::{cpu_ns_of, own_cpu_ns};
 use crate::stats::{median, ratio, round2};
 use async_nats::jetstream;
 use bytes::Bytes;
-use remote_message::{stream, Target};
+use remote_message::stream;
 use serde::Serialize;
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
@@ -116,10 +115,12 @@ pub async fn run(ctx: &Ctx, text_bytes: usize, messages: usize) -> Result<Throug
     let shared = &ctx.fleet.shared;
     let text = fleet::text(Kind::Throughput, text_bytes);
     let raw_payload = Bytes::from(text.clone());
-    let ours_payload_bytes = Outgoing::new(None, text.clone(), &ctx.sender, None)
+    let ours_payload_bytes = ctx
+        .ours
+        .broadcast_message(text.clone(), &ctx.sender)?
         .payload
         .len();
-    let js = jetstream::new(ctx.ours.client.clone());
+    let js = jetstream::new(ctx.ours.client().clone());
     let mut rates: [Vec<f64>; 4] = Default::default();
     let mut cpu: [Vec<CpuPerMessage>; 4] = Default::default();
     for rep in 0..ctx.plan.throughput_reps {
@@ -150,21 +151,17 @@ pub async fn run(ctx: &Ctx, text_bytes: usize, messages: usize) -> Result<Throug
                         .map_err(|e| failed(&e))?,
                     Variant::Stored => {
                         if acks.len() == ACK_WINDOW {
-                            await_ack(acks.pop_front().expect("full")).await?;
+                            ctx.ours.stored(acks.pop_front().expect("full")).await?;
                         }
-                        let m = Outgoing::new(None, text.clone(), &ctx.sender, None);
-                        acks.push_back(ctx.ours.publish(&Target::Broadcast, m).await?);
+                        let m = ctx.ours.broadcast_message(text.clone(), &ctx.sender)?;
+                        acks.push_back(ctx.ours.publish(&m).await?);
                     }
                     Variant::Live => {
-                        let m = Outgoing::new(None, text.clone(), &ctx.sender, None);
-                        ctx.ours
-                            .client
-                            .publish_with_headers(Target::Broadcast.subject(), m.headers, m.payload)
-                            .await
-                            .map_err(|e| failed(&e))?;
+                        let m = ctx.ours.broadcast_message(text.clone(), &ctx.sender)?;
+                        ctx.ours.publish_live(&m).await?;
                     }
                     Variant::RawSameBytes => {
-                        let m = Outgoing::new(None, text.clone(), &ctx.sender, None);
+                        let m = ctx.ours.broadcast_message(text.clone(), &ctx.sender)?;
                         ctx.raw
                             .publish_with_headers(RAW_BROADCAST, m.headers, m.payload)
                             .await
@@ -173,7 +170,7 @@ pub async fn run(ctx: &Ctx, text_bytes: usize, messages: usize) -> Result<Throug
                 }
             }
             for ack in acks {
-                await_ack(ack).await?;
+                ctx.ours.stored(ack).await?;
             }
             caught_up(shared, n, messages as u64).await.map_err(|got| {
                 format!(

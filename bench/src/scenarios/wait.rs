@@ -52,8 +52,9 @@ pub async fn run(ctx: &Ctx, bins: &Binaries, url: &str) -> Result<BroadcastWait,
             let confirmed = match side {
                 Side::Raw => raw_broadcast_and_wait(ctx, text, n).await?,
                 Side::Ours => {
+                    let live = ctx.fleet.sessions.iter().map(|s| s.info.clone()).collect();
                     ctx.ours
-                        .broadcast_and_wait(text, &ctx.sender, n, COLLECT_LIMIT)
+                        .broadcast_and_wait(text, &ctx.sender, live, COLLECT_LIMIT)
                         .await?
                 }
             };

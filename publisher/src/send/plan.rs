@@ -1,0 +1,625 @@
+//! The pure half of a send: from what was asked ([`Request`]) and what was
+//! looked up on the server ([`Lookups`]), every message exactly as it goes on
+//! the wire and who must confirm it ([`Plan`]), or the reason nothing is sent.
+//! No network or file access here, so each rule is unit-tested below; the
+//! bench plans its messages through the same function.
+
+use crate::error::{Error, ErrorKind};
+use async_nats::HeaderMap;
+use bytes::Bytes;
+use nkeys::KeyPair;
+use remote_message::envelope::{wire_size, Envelope, MSG_ID_HEADER, RECEIPT_TO_HEADER};
+use remote_message::sessions::SessionInfo;
+use remote_message::{sealing, Priority, SessionId, Target};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::time::Duration;
+
+/// How long a send waits for receipts when `--wait` has no duration, and
+/// how long a session send waits by default.
+pub const DEFAULT_RECEIPT_WAIT: Duration = Duration::from_secs(5);
+
+/// One send as asked: the command line's `publisher send`, once its
+/// defaults are filled in (sender, id) and its files read (text, key).
+pub struct Request {
+    pub text: String,
+    pub title: Option<String>,
+    /// Who the message is from.
+    pub sender: String,
+    pub priority: Option<Priority>,
+    /// Agents no longer show it this long after it was sent.
+    pub ttl: Option<Duration>,
+    /// Id of this send; the message id of a broadcast, the prefix of each
+    /// session message's id.
+    pub id: String,
+    /// Named sessions, in the order given (repeats allowed).
+    pub sessions: Vec<SessionId>,
+    /// Users whose every live session is a target.
+    pub users: Vec<String>,
+    /// Encrypt each session message to its agent's key.
+    pub seal: bool,
+    pub sign_key: Option<KeyPair>,
+    pub wait: WaitPolicy,
+}
+
+/// Whether and how long to wait for receipts, as asked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WaitPolicy {
+    /// Nothing said: a session send waits [`DEFAULT_RECEIPT_WAIT`] for
+    /// deliveries; a broadcast does not wait.
+    Default,
+    /// `--no-wait`.
+    Never,
+    /// `--wait[=DUR]`: wait up to this long, for read receipts too.
+    Within(Duration),
+}
+
+/// How a planned send waits for receipts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Wait {
+    pub within: Duration,
+    /// Also wait for the read receipts of displays that can send them (an
+    /// explicit `--wait`); otherwise the wait ends once every expected
+    /// session is accounted for.
+    pub for_read: bool,
+}
+
+/// What must be looked up on the server before [`plan`] can run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Needs {
+    /// The live session list: to resolve `--user`, to find `--seal` keys,
+    /// or to know whom a waiting broadcast expects.
+    pub live_sessions: bool,
+}
+
+/// What was looked up on the server for [`plan`].
+#[derive(Debug, Clone, Default)]
+pub struct Lookups {
+    /// The live sessions, when [`Needs::live_sessions`]; else empty.
+    pub live: Vec<SessionInfo>,
+    /// The server's `max_payload`: no message may be larger on the wire.
+    pub max_payload: usize,
+    /// Where receipts are to be sent, used when the send waits.
+    pub receipt_inbox: String,
+}
+
+/// A message ready for the wire.
+#[derive(Debug, Clone)]
+pub struct Outgoing {
+    pub target: Target,
+    pub id: String,
+    pub headers: HeaderMap,
+    pub payload: Bytes,
+    /// Its size as the server counts it against `max_payload`.
+    pub wire_size: usize,
+}
+
+/// A send ready to dispatch: nothing in it can be refused by the publisher.
+#[derive(Debug)]
+pub struct Plan {
+    /// Id of this send.
+    pub id: String,
+    /// One per target, in target order.
+    pub messages: Vec<Outgoing>,
+    pub wait: Option<Wait>,
+    /// Who must confirm, and the id of the message each must confirm: the
+    /// targets of a session send, or the sessions live before a broadcast.
+    pub expected: BTreeMap<SessionId, String>,
+    /// Ask each expected session's presence subject, so that a session
+    /// nobody holds is known at once (session sends only).
+    pub check_presence: bool,
+    /// Where receipts come back, when waiting.
+    pub receipt_inbox: Option<String>,
+}
+
+impl Request {
+    /// A broadcast: no session and no user named.
+    pub fn is_broadcast(&self) -> bool {
+        self.sessions.is_empty() && self.users.is_empty()
+    }
+
+    /// The wait this request resolves to.
+    pub fn wait(&self) -> Option<Wait> {
+        match self.wait {
+            WaitPolicy::Never => None,
+            WaitPolicy::Within(within) => Some(Wait {
+                within,
+                for_read: true,
+            }),
+            WaitPolicy::Default if self.is_broadcast() => None,
+            WaitPolicy::Default => Some(Wait {
+                within: DEFAULT_RECEIPT_WAIT,
+                for_read: false,
+            }),
+        }
+    }
+
+    /// Every `--user` is a name, not blank.
+    pub fn check_users(&self) -> Result<(), Error> {
+        match self.users.iter().find(|u| u.trim().is_empty()) {
+            Some(user) => Err(Error::usage(format!(
+                "--user {user:?} is empty: give a user name as `publisher sessions` lists it"
+            ))),
+            None => Ok(()),
+        }
+    }
+
+    /// The checks that need no server, made before connecting; then what
+    /// must be looked up for [`plan`].
+    pub fn check(&self) -> Result<Needs, Error> {
+        self.check_users()?;
+        if self.seal && self.is_broadcast() {
+            return Err(Error::usage(
+                "--seal needs --session or --user: a broadcast is for everyone and cannot be sealed to one key",
+            ));
+        }
+        self.envelope(self.id.clone())?;
+        Ok(Needs {
+            live_sessions: !self.users.is_empty()
+                || self.seal
+                || (self.is_broadcast() && self.wait().is_some()),
+        })
+    }
+
+    /// The envelope of one message of this send, stamped now.
+    fn envelope(&self, id: String) -> Result<Envelope, Error> {
+        let envelope = Envelope::with_id(
+            id,
+            self.text.clone(),
+            self.title.clone(),
+            Some(self.sender.clone()),
+        )
+        .map_err(|e| Error::usage(e.to_string()).with_source(e))?
+        .with_priority(self.priority);
+        Ok(match self.ttl {
+            Some(ttl) => envelope.expiring_after(ttl),
+            None => envelope,
+        })
+    }
+}
+
+/// Resolves the targets and builds every message, or refuses the whole
+/// send: a `--user` without a live session, a session `--seal` cannot
+/// encrypt to, a message over the server's size limit.
+pub fn plan(request: &Request, lookups: Lookups) -> Result<Plan, Error> {
+    let Lookups {
+        live,
+        max_payload,
+        receipt_inbox,
+    } = lookups;
+    let targets = targets(&resolve_sessions(request, &live)?);
+    let seal_keys = if request.seal {
+        seal_keys(&targets, &live)?
+    } else {
+        BTreeMap::new()
+    };
+    let wait = request.wait();
+    let receipt_inbox = wait.map(|_| receipt_inbox);
+    let messages = targets
+        .iter()
+        .map(|target| build(request, target, &seal_keys, receipt_inbox.as_deref()))
+        .collect::<Result<Vec<_>, Error>>()?;
+    if let Some(too_big) = messages.iter().find(|m| m.wire_size > max_payload) {
+        return Err(Error::usage(format!(
+            "the message is {} bytes on the wire but the server accepts at most {max_payload}: \
+             shorten the text (nothing was sent)",
+            too_big.wire_size
+        )));
+    }
+    let broadcast = targets == [Target::Broadcast];
+    let expected = match wait {
+        None => BTreeMap::new(),
+        Some(_) if broadcast => live
+            .into_iter()
+            .map(|s| (s.id, request.id.clone()))
+            .collect(),
+        Some(_) => messages
+            .iter()
+            .filter_map(|m| match &m.target {
+                Target::Session(id) => Some((id.clone(), m.id.clone())),
+                Target::Broadcast => None,
+            })
+            .collect(),
+    };
+    Ok(Plan {
+        id: request.id.clone(),
+        messages,
+        wait,
+        expected,
+        check_presence: !broadcast,
+        receipt_inbox,
+    })
+}
+
+/// The named sessions, then every live session of each `--user`.
+fn resolve_sessions(request: &Request, live: &[SessionInfo]) -> Result<Vec<SessionId>, Error> {
+    let mut ids = request.sessions.clone();
+    for user in &request.users {
+        let theirs: Vec<_> = live.iter().filter(|s| &s.user == user).collect();
+        if theirs.is_empty() {
+            let known: BTreeSet<&str> = live.iter().map(|s| s.user.as_str()).collect();
+            let known = if known.is_empty() {
+                "none".to_owned()
+            } else {
+                known.into_iter().collect::<Vec<_>>().join(", ")
+            };
+            return Err(Error::new(
+                ErrorKind::NoSession,
+                format!("no live session for user {user:?}; live users: {known}; nothing was sent"),
+            ));
+        }
+        ids.extend(theirs.into_iter().map(|s| s.id.clone()));
+    }
+    Ok(ids)
+}
+
+/// Broadcast when no session is named; else each named session once, in order.
+fn targets(sessions: &[SessionId]) -> Vec<Target> {
+    if sessions.is_empty() {
+        return vec![Target::Broadcast];
+    }
+    let mut seen = HashSet::new();
+    sessions
+        .iter()
+        .filter(|s| seen.insert(*s))
+        .map(|s| Target::Session(s.clone()))
+        .collect()
+}
+
+/// `--seal`: the key of every session target, or nothing is sent.
+fn seal_keys(
+    targets: &[Target],
+    live: &[SessionInfo],
+) -> Result<BTreeMap<SessionId, String>, Error> {
+    let cannot = |message: String| Error::new(ErrorKind::CannotSeal, message);
+    let mut keys = BTreeMap::new();
+    for target in targets {
+        let Target::Session(id) = target else {
+            continue;
+        };
+        let info = live.iter().find(|s| &s.id == id).ok_or_else(|| {
+            cannot(format!(
+                "session {id} is not live, so its key is unknown: cannot seal to it; nothing was sent"
+            ))
+        })?;
+        let key = info.xkey.clone().ok_or_else(|| {
+            cannot(format!(
+                "session {id} advertises no key to seal to (an older or foreign agent); nothing was sent"
+            ))
+        })?;
+        keys.insert(id.clone(), key);
+    }
+    Ok(keys)
+}
+
+/// One target's message: its id, envelope (signed when asked), sealed when
+/// its key is known, with its headers.
+fn build(
+    request: &Request,
+    target: &Target,
+    seal_keys: &BTreeMap<SessionId, String>,
+    receipt_to: Option<&str>,
+) -> Result<Outgoing, Error> {
+    let id = match target {
+        Target::Broadcast => request.id.clone(),
+        Target::Session(session) => format!("{}-{session}", request.id),
+    };
+    let subject = target.subject();
+    let mut envelope = request.envelope(id.clone())?;
+    if let Some(key) = &request.sign_key {
+        envelope.sign(key, &subject);
+    }
+    let mut payload = envelope.to_payload();
+    if let Target::Session(session) = target {
+        if let Some(key) = seal_keys.get(session) {
+            payload = sealing::seal(&id, &payload, key).map_err(|e| {
+                Error::new(
+                    ErrorKind::CannotSeal,
+                    format!("cannot seal to session {session}: {e}"),
+                )
+                .with_source(e)
+            })?;
+        }
+    }
+    let mut pairs = vec![(MSG_ID_HEADER, id.as_str())];
+    pairs.extend(receipt_to.map(|inbox| (RECEIPT_TO_HEADER, inbox)));
+    let mut headers = HeaderMap::new();
+    for (name, value) in &pairs {
+        headers.insert(*name, *value);
+    }
+    Ok(Outgoing {
+        wire_size: wire_size(&pairs, payload.len()),
+        target: target.clone(),
+        id,
+        headers,
+        payload: payload.into(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn id(s: &str) -> SessionId {
+        s.parse().unwrap()
+    }
+
+    fn request() -> Request {
+        Request {
+            text: "hello".into(),
+            title: None,
+            sender: "ops@host".into(),
+            priority: None,
+            ttl: None,
+            id: "send1".into(),
+            sessions: Vec::new(),
+            users: Vec::new(),
+            seal: false,
+            sign_key: None,
+            wait: WaitPolicy::Default,
+        }
+    }
+
+    fn session(session: &str, user: &str, xkey: Option<&str>) -> SessionInfo {
+        SessionInfo {
+            id: id(session),
+            user: user.into(),
+            host: "pc".into(),
+            os: "linux".into(),
+            version: "0.1.0".into(),
+            since: "2026-11-22T08:00:00Z".parse().unwrap(),
+            labels: Default::default(),
+            xkey: xkey.map(str::to_owned),
+        }
+    }
+
+    fn lookups(live: Vec<SessionInfo>) -> Lookups {
+        Lookups {
+            live,
+            max_payload: 1024 * 1024,
+            receipt_inbox: "_INBOX.r".into(),
+        }
+    }
+
+    fn subjects(plan: &Plan) -> Vec<String> {
+        plan.messages.iter().map(|m| m.target.subject()).collect()
+    }
+
+    /// No session and no user named: one broadcast, id = the send id, and
+    /// no wait unless asked.
+    #[test]
+    fn no_session_means_one_broadcast_that_does_not_wait() {
+        let plan = plan(&request(), lookups(Vec::new())).unwrap();
+        assert_eq!(subjects(&plan), ["broadcast"]);
+        assert_eq!(plan.messages[0].id, "send1");
+        assert_eq!(plan.wait, None);
+        assert!(plan.expected.is_empty());
+        assert_eq!(plan.receipt_inbox, None);
+        assert!(plan.messages[0].headers.get(RECEIPT_TO_HEADER).is_none());
+    }
+
+    /// `--session b --session a --session b`: b then a, once each, with ids
+    /// `<send id>-<session>`.
+    #[test]
+    fn repeated_sessions_are_sent_once_each_in_order() {
+        let r = Request {
+            sessions: vec![id("b"), id("a"), id("b")],
+            ..request()
+        };
+        let plan = plan(&r, lookups(Vec::new())).unwrap();
+        assert_eq!(subjects(&plan), ["session.b", "session.a"]);
+        let ids: Vec<_> = plan.messages.iter().map(|m| m.id.as_str()).collect();
+        assert_eq!(ids, ["send1-b", "send1-a"]);
+    }
+
+    /// A session send waits 5 s by default, for deliveries only, expects
+    /// each target's own message id and checks presence.
+    #[test]
+    fn session_sends_wait_the_default_for_each_target() {
+        let r = Request {
+            sessions: vec![id("a"), id("b")],
+            ..request()
+        };
+        let plan = plan(&r, lookups(Vec::new())).unwrap();
+        assert_eq!(
+            plan.wait,
+            Some(Wait {
+                within: DEFAULT_RECEIPT_WAIT,
+                for_read: false
+            })
+        );
+        assert_eq!(DEFAULT_RECEIPT_WAIT, Duration::from_secs(5));
+        let expected: Vec<_> = plan
+            .expected
+            .iter()
+            .map(|(s, m)| (s.as_str(), m.as_str()))
+            .collect();
+        assert_eq!(expected, [("a", "send1-a"), ("b", "send1-b")]);
+        assert!(plan.check_presence);
+        assert_eq!(plan.receipt_inbox.as_deref(), Some("_INBOX.r"));
+        for m in &plan.messages {
+            assert_eq!(
+                m.headers.get(RECEIPT_TO_HEADER).unwrap().as_str(),
+                "_INBOX.r"
+            );
+        }
+    }
+
+    /// `--no-wait` on a session send, and `--wait=2s` on a broadcast: the
+    /// first waits for nothing, the second for the sessions live before it,
+    /// read receipts included, without presence checks.
+    #[test]
+    fn explicit_waits_override_the_default() {
+        let r = Request {
+            sessions: vec![id("a")],
+            wait: WaitPolicy::Never,
+            ..request()
+        };
+        let no_wait = plan(&r, lookups(Vec::new())).unwrap();
+        assert_eq!((no_wait.wait, no_wait.expected.len()), (None, 0));
+
+        let r = Request {
+            wait: WaitPolicy::Within(Duration::from_secs(2)),
+            ..request()
+        };
+        assert!(r.check().unwrap().live_sessions);
+        let live = vec![session("x", "ann", None), session("y", "bob", None)];
+        let broadcast = plan(&r, lookups(live)).unwrap();
+        assert_eq!(
+            broadcast.wait,
+            Some(Wait {
+                within: Duration::from_secs(2),
+                for_read: true
+            })
+        );
+        let expected: Vec<_> = broadcast
+            .expected
+            .iter()
+            .map(|(s, m)| (s.as_str(), m.as_str()))
+            .collect();
+        assert_eq!(expected, [("x", "send1"), ("y", "send1")]);
+        assert!(!broadcast.check_presence);
+    }
+
+    /// The live list is looked up only when `--user`, `--seal` or a waiting
+    /// broadcast needs it.
+    #[test]
+    fn the_live_list_is_needed_only_for_users_seal_or_a_waiting_broadcast() {
+        let needs = |r: Request| r.check().unwrap().live_sessions;
+        assert!(!needs(request()));
+        assert!(!needs(Request {
+            sessions: vec![id("a")],
+            ..request()
+        }));
+        assert!(needs(Request {
+            users: vec!["ann".into()],
+            ..request()
+        }));
+        assert!(needs(Request {
+            sessions: vec![id("a")],
+            seal: true,
+            ..request()
+        }));
+    }
+
+    /// `--user ann` adds each of ann's live sessions after the named ones;
+    /// a user without a live session refuses the send, naming who is live.
+    #[test]
+    fn users_resolve_to_their_live_sessions_or_refuse() {
+        let live = vec![
+            session("a1", "ann", None),
+            session("b1", "bob", None),
+            session("a2", "ann", None),
+        ];
+        let r = Request {
+            sessions: vec![id("b1")],
+            users: vec!["ann".into()],
+            ..request()
+        };
+        let plan_ok = plan(&r, lookups(live.clone())).unwrap();
+        assert_eq!(
+            subjects(&plan_ok),
+            ["session.b1", "session.a1", "session.a2"]
+        );
+
+        let r = Request {
+            users: vec!["zoe".into()],
+            ..request()
+        };
+        let err = plan(&r, lookups(live)).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::NoSession);
+        assert_eq!(err.kind().exit_code(), remote_message_cli::exit::NO_SESSION);
+        let err = plan(&r, lookups(Vec::new())).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::NoSession);
+    }
+
+    /// A blank `--user` is a usage error before anything is looked up.
+    #[test]
+    fn blank_users_are_usage_errors() {
+        let r = Request {
+            users: vec!["ann".into(), "  ".into()],
+            ..request()
+        };
+        assert_eq!(r.check().unwrap_err().kind(), ErrorKind::Usage);
+    }
+
+    /// `--seal` refuses a broadcast before connecting, and a session that
+    /// is not live or advertises no key after looking; with keys, each
+    /// payload is sealed, not the plain envelope.
+    #[test]
+    fn seal_needs_live_sessions_with_keys() {
+        let broadcast = Request {
+            seal: true,
+            ..request()
+        };
+        assert_eq!(broadcast.check().unwrap_err().kind(), ErrorKind::Usage);
+
+        let r = Request {
+            sessions: vec![id("a")],
+            seal: true,
+            ..request()
+        };
+        let not_live = plan(&r, lookups(Vec::new())).unwrap_err();
+        assert_eq!(not_live.kind(), ErrorKind::CannotSeal);
+        let no_key = plan(&r, lookups(vec![session("a", "ann", None)])).unwrap_err();
+        assert_eq!(no_key.kind(), ErrorKind::CannotSeal);
+
+        let xkey = nkeys::XKey::new().public_key();
+        let sealed = plan(&r, lookups(vec![session("a", "ann", Some(&xkey))])).unwrap();
+        let payload = String::from_utf8_lossy(&sealed.messages[0].payload);
+        assert!(!payload.contains("hello"), "{payload}");
+        let bad_key = plan(&r, lookups(vec![session("a", "ann", Some("not-a-key"))]));
+        assert_eq!(bad_key.unwrap_err().kind(), ErrorKind::CannotSeal);
+    }
+
+    /// A message larger on the wire than the server's max_payload refuses
+    /// the whole send; one that fits is planned.
+    #[test]
+    fn messages_over_max_payload_are_refused() {
+        let fits = plan(&request(), lookups(Vec::new())).unwrap();
+        let size = fits.messages[0].wire_size;
+        let exact = Lookups {
+            max_payload: size + 16,
+            ..lookups(Vec::new())
+        };
+        assert!(plan(&request(), exact).is_ok());
+        let small = Lookups {
+            max_payload: size / 2,
+            ..lookups(Vec::new())
+        };
+        assert_eq!(
+            plan(&request(), small).unwrap_err().kind(),
+            ErrorKind::Usage
+        );
+    }
+
+    /// A blank text is refused before connecting.
+    #[test]
+    fn blank_text_is_a_usage_error() {
+        let r = Request {
+            text: "   ".into(),
+            ..request()
+        };
+        assert_eq!(r.check().unwrap_err().kind(), ErrorKind::Usage);
+    }
+
+    /// With `--sign-key`, each envelope names its signer and carries a
+    /// signature; without, neither.
+    #[test]
+    fn signed_sends_carry_a_signature() {
+        let key = KeyPair::new_user();
+        let public = key.public_key();
+        let r = Request {
+            sign_key: Some(key),
+            ..request()
+        };
+        let envelope = |r: &Request| -> serde_json::Value {
+            let plan = plan(r, lookups(Vec::new())).unwrap();
+            serde_json::from_slice(&plan.messages[0].payload).unwrap()
+        };
+        let signed = envelope(&r);
+        assert_eq!(signed["signer"].as_str(), Some(public.as_str()));
+        assert!(signed["sig"].is_string());
+        let plain = envelope(&request());
+        assert!(plain.get("signer").is_none() && plain.get("sig").is_none());
+    }
+}
