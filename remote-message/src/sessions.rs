@@ -140,25 +140,60 @@ pub async fn discover(
         .await?;
     client.flush().await?;
     let deadline = tokio::time::Instant::now() + wait;
-    let mut seen_instances = HashSet::new();
-    let mut sessions = Vec::new();
+    let mut listing = Listing::default();
     while let Ok(Some(answer)) = tokio::time::timeout_at(deadline, answers.next()).await {
         if answer.status == Some(StatusCode::NO_RESPONDERS) {
             break;
         }
-        let Ok(ping) = serde_json::from_slice::<PingResponse>(&answer.payload) else {
-            continue;
-        };
-        if !seen_instances.insert(ping.id.clone()) {
-            continue;
-        }
-        if let Some(info) = SessionInfo::from_ping(&ping) {
-            sessions.push(info);
-        }
+        listing.add(&answer.payload);
     }
     let _ = answers.unsubscribe().await;
-    sessions.sort_by(|a, b| (&a.user, &a.id).cmp(&(&b.user, &b.id)));
-    Ok(sessions)
+    Ok(listing.into_sessions())
+}
+
+/// The answers to one session listing: each agent instance counted once
+/// (a service answers a ping once per endpoint group), answers that are no
+/// session info skipped. What [`discover`] gathers, and the benchmarks too.
+#[derive(Debug, Default)]
+pub struct Listing {
+    instances: HashSet<String>,
+    sessions: Vec<SessionInfo>,
+}
+
+impl Listing {
+    /// Takes one answer's payload; true when it listed a new session.
+    pub fn add(&mut self, payload: &[u8]) -> bool {
+        let Ok(ping) = serde_json::from_slice::<PingResponse>(payload) else {
+            return false;
+        };
+        if !self.instances.insert(ping.id.clone()) {
+            return false;
+        }
+        match SessionInfo::from_ping(&ping) {
+            Some(info) => {
+                self.sessions.push(info);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// How many sessions are listed so far.
+    pub fn len(&self) -> usize {
+        self.sessions.len()
+    }
+
+    /// Whether no session is listed yet.
+    pub fn is_empty(&self) -> bool {
+        self.sessions.is_empty()
+    }
+
+    /// The sessions, sorted by user then id.
+    pub fn into_sessions(mut self) -> Vec<SessionInfo> {
+        self.sessions
+            .sort_by(|a, b| (&a.user, &a.id).cmp(&(&b.user, &b.id)));
+        self.sessions
+    }
 }
 
 /// An agent's acknowledgement that it showed a message.
@@ -253,17 +288,50 @@ mod tests {
         }
     }
 
+    /// The answer of agent instance `instance` advertising `info`.
+    fn ping(instance: &str, info: &SessionInfo) -> PingResponse {
+        PingResponse {
+            kind: "io.nats.micro.v1.ping_response".into(),
+            name: SERVICE_NAME.into(),
+            id: instance.into(),
+            version: "0.1.0".into(),
+            metadata: info.to_metadata(),
+        }
+    }
+
     /// What an agent advertises in its service metadata, a listing reads back unchanged.
     #[test]
     fn session_info_round_trips_through_service_metadata() {
-        let ping = PingResponse {
-            kind: "io.nats.micro.v1.ping_response".into(),
-            name: SERVICE_NAME.into(),
-            id: "instance".into(),
-            version: "0.1.0".into(),
-            metadata: info().to_metadata(),
-        };
-        assert_eq!(SessionInfo::from_ping(&ping), Some(info()));
+        assert_eq!(
+            SessionInfo::from_ping(&ping("instance", &info())),
+            Some(info())
+        );
+    }
+
+    /// A listing counts each agent instance once, skips what is no session
+    /// answer, and lists by user then id.
+    #[test]
+    fn a_listing_counts_each_instance_once_and_sorts() {
+        let mut bob = info();
+        bob.id = SessionId::parse("s0").unwrap();
+        bob.user = "bob".into();
+        let payload =
+            |instance: &str, info: &SessionInfo| serde_json::to_vec(&ping(instance, info)).unwrap();
+        let mut listing = Listing::default();
+        assert!(listing.add(&payload("i1", &info())));
+        assert!(
+            !listing.add(&payload("i1", &info())),
+            "the same instance again"
+        );
+        assert!(!listing.add(b"not json"));
+        assert!(listing.add(&payload("i2", &bob)));
+        assert_eq!(listing.len(), 2);
+        let users: Vec<_> = listing
+            .into_sessions()
+            .into_iter()
+            .map(|s| s.user)
+            .collect();
+        assert_eq!(users, ["bob", "vanessa"]);
     }
 
     /// A service answer whose session id is invalid is no session.

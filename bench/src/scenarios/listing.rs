@@ -11,12 +11,10 @@
 use super::{order, Ctx, Side};
 use crate::fleet::RAW_PING;
 use crate::stats::{median, ratio, round2};
-use async_nats::service::PingResponse;
 use async_nats::Client;
 use futures::StreamExt;
-use remote_message::sessions::{self, SessionInfo, DEFAULT_LIST_WAIT};
+use remote_message::sessions::{self, DEFAULT_LIST_WAIT};
 use serde::Serialize;
-use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
 /// A gather that has not heard from every session by then is a failure.
@@ -86,22 +84,15 @@ async fn gather(client: &Client, subject: String, n: usize, decode: bool) -> Res
         .map_err(|e| format!("ping: {e}"))?;
     let deadline = tokio::time::Instant::now() + GATHER_LIMIT;
     let mut counted = 0;
-    let mut instances = HashSet::new();
+    // Ours reads each answer as `discover` does.
+    let mut listing = sessions::Listing::default();
     while counted < n {
         let Ok(Some(answer)) = tokio::time::timeout_at(deadline, answers.next()).await else {
             return Err(format!(
                 "ping on {subject}: {counted} of {n} sessions answered within {GATHER_LIMIT:?}"
             ));
         };
-        if !decode {
-            counted += 1;
-            continue;
-        }
-        // As `discover` reads each answer.
-        let Ok(ping) = serde_json::from_slice::<PingResponse>(&answer.payload) else {
-            continue;
-        };
-        if SessionInfo::from_ping(&ping).is_some() && instances.insert(ping.id) {
+        if !decode || listing.add(&answer.payload) {
             counted += 1;
         }
     }
