@@ -4,10 +4,7 @@
 use crate::send::DEFAULT_RECEIPT_WAIT;
 use clap::{Args, Parser, Subcommand};
 use remote_message::{Priority, SessionId};
-use remote_message_cli::config::ConfigArgs;
-use remote_message_cli::connection::ConnectionArgs;
-use remote_message_cli::generate::GenerateArgs;
-use remote_message_cli::logging::LogArgs;
+use remote_message_cli::CommonArgs;
 use remote_message_cli::{exit, values};
 use std::ffi::OsString;
 use std::sync::LazyLock;
@@ -34,16 +31,7 @@ static WAIT_HELP: LazyLock<String> = LazyLock::new(|| {
 #[command(name = "publisher", version, after_help = exit::HELP)]
 pub struct Cli {
     #[command(flatten)]
-    pub connection: ConnectionArgs,
-
-    #[command(flatten)]
-    pub config: ConfigArgs,
-
-    #[command(flatten)]
-    pub generate: GenerateArgs,
-
-    #[command(flatten)]
-    pub log: LogArgs,
+    pub common: CommonArgs,
 
     #[command(subcommand)]
     pub command: Command,
@@ -280,8 +268,8 @@ mod tests {
     fn connection_flags_work_before_and_after_the_subcommand() {
         let a = try_parse_from(["publisher", "-s", "nats://h:1", "send", "x"]).unwrap();
         let b = try_parse_from(["publisher", "send", "x", "--server", "nats://h:1"]).unwrap();
-        assert_eq!(a.connection.server, "nats://h:1");
-        assert_eq!(b.connection.server, "nats://h:1");
+        assert_eq!(a.common.connection.server, "nats://h:1");
+        assert_eq!(b.common.connection.server, "nats://h:1");
     }
 
     #[test]

@@ -1,11 +1,19 @@
-//! The publisher's one error type, in the style of async-nats' `Error<Kind>`:
-//! a [`ErrorKind`] that callers and tests match on, the message printed after
-//! `publisher: `, and the underlying error when there is one. The kind alone
-//! decides the exit code, in [`ErrorKind::exit_code`], the only place that maps
-//! failures to exit codes.
+//! The publisher's errors: the contract's `Error<Kind>` (as in async-nats)
+//! with the publisher's own [`ErrorKind`], which callers and tests match on.
+//! The message printed after `publisher: ` is the error's context; the
+//! underlying error is its `source()`. The kind alone decides the exit code,
+//! in [`ErrorKind::exit_code`], the only place that maps failures to exit
+//! codes.
 
+pub use remote_message::error::BoxError;
 use remote_message_cli::exit;
-use std::fmt;
+
+/// A failure of a publisher command.
+///
+/// `Display` is the message for the operator, already scrubbed of secrets
+/// where a server address is involved; the [`source`](std::error::Error::source)
+/// is the raw cause and is not scrubbed, so print the message, not the chain.
+pub type Error = remote_message::error::Error<ErrorKind>;
 
 /// What went wrong, as far as the caller (and the exit code) is concerned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,69 +46,25 @@ impl ErrorKind {
             ErrorKind::Failure => exit::FAILURE,
         }
     }
+
+    /// An error of this kind whose message is `message`.
+    pub fn error(self, message: impl Into<String>) -> Error {
+        Error::with_context(self, message)
+    }
 }
 
-/// Any underlying error, as a cause.
-pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
-
-/// A failure of a publisher command.
-///
-/// `Display` is the message for the operator, already scrubbed of secrets
-/// where a server address is involved; the [`source`](std::error::Error::source)
-/// is the raw cause and is not scrubbed, so print the message, not the chain.
-#[derive(Debug)]
-pub struct Error {
-    kind: ErrorKind,
-    message: String,
-    source: Option<BoxError>,
-}
-
-impl Error {
-    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Error {
-        Error {
-            kind,
-            message: message.into(),
-            source: None,
+impl remote_message::error::ErrorKind for ErrorKind {
+    /// Every publisher error carries its own message; these only show if
+    /// one is built without.
+    fn describe(self) -> &'static str {
+        match self {
+            ErrorKind::Usage => "invalid input; nothing was sent",
+            ErrorKind::Server => "the NATS server failed",
+            ErrorKind::NotConfirmed => "some target did not confirm",
+            ErrorKind::NoSession => "no live session for that user; nothing was sent",
+            ErrorKind::CannotSeal => "cannot seal; nothing was sent",
+            ErrorKind::Failure => "unexpected failure",
         }
-    }
-
-    /// Shorthand for an [`ErrorKind::Usage`] error.
-    pub fn usage(message: impl Into<String>) -> Error {
-        Error::new(ErrorKind::Usage, message)
-    }
-
-    /// Shorthand for an [`ErrorKind::Server`] error.
-    pub fn server(message: impl Into<String>) -> Error {
-        Error::new(ErrorKind::Server, message)
-    }
-
-    /// Keeps `source` as the cause of this error.
-    pub fn with_source(mut self, source: impl Into<BoxError>) -> Error {
-        self.source = Some(source.into());
-        self
-    }
-
-    pub fn kind(&self) -> ErrorKind {
-        self.kind
-    }
-
-    /// The process exit code for this error.
-    pub fn exit_code(&self) -> i32 {
-        self.kind.exit_code()
-    }
-}
-
-impl fmt::Display for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl std::error::Error for Error {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        self.source
-            .as_deref()
-            .map(|e| e as &(dyn std::error::Error + 'static))
     }
 }
 
@@ -130,7 +94,9 @@ mod tests {
     #[test]
     fn the_cause_is_kept_as_source_not_printed() {
         let cause = std::io::Error::other("low level");
-        let err = Error::server("publishing failed").with_source(cause);
+        let err = ErrorKind::Server
+            .error("publishing failed")
+            .caused_by(cause);
         assert_eq!(err.to_string(), "publishing failed");
         assert_eq!(err.kind(), ErrorKind::Server);
         assert_eq!(

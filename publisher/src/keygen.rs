@@ -2,7 +2,7 @@
 //! owner can read; only the public key is printed.
 
 use crate::cli::KeygenArgs;
-use crate::error::Error;
+use crate::error::{Error, ErrorKind};
 use remote_message::signing;
 use remote_message_cli::files;
 
@@ -10,11 +10,11 @@ pub fn run(args: KeygenArgs) -> Result<(), Error> {
     let (seed, public) = signing::generate();
     files::create_private(&args.out, format!("{seed}
 ").as_bytes()).map_err(|e| {
-        Error::usage(format!(
+        ErrorKind::Usage.error(format!(
             "cannot create {} ({e}): give a new file to --out (an existing key is never overwritten)",
             args.out.display()
         ))
-        .with_source(e)
+        .caused_by(e)
     })?;
     println!("{public}");
     Ok(())

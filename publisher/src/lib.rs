@@ -35,12 +35,12 @@ pub fn main() -> i32 {
         Ok(cli) => cli,
         Err(exit) => return exit.report(),
     };
-    remote_message_cli::logging::init(cli.log.log_format);
+    remote_message_cli::logging::init(cli.common.log.log_format);
     match execute(cli) {
         Ok(()) => exit::OK,
         Err(error) => {
             eprintln!("publisher: {error}");
-            error.exit_code()
+            error.kind().exit_code()
         }
     }
 }
@@ -51,17 +51,17 @@ fn execute(cli: cli::Cli) -> Result<(), Error> {
         .enable_all()
         .build()
         .map_err(|e| {
-            Error::new(
+            Error::with_context(
                 ErrorKind::Failure,
                 format!("cannot start the async runtime: {e}"),
             )
-            .with_source(e)
+            .caused_by(e)
         })?;
     runtime.block_on(async {
         match cli.command {
-            cli::Command::Send(args) => send::run(&cli.connection, args).await,
-            cli::Command::Sessions(args) => sessions::run(&cli.connection, args).await,
-            cli::Command::Setup(args) => setup::run(&cli.connection, args).await,
+            cli::Command::Send(args) => send::run(&cli.common.connection, args).await,
+            cli::Command::Sessions(args) => sessions::run(&cli.common.connection, args).await,
+            cli::Command::Setup(args) => setup::run(&cli.common.connection, args).await,
             cli::Command::Keygen(args) => keygen::run(args),
         }
     })

@@ -2,7 +2,7 @@
 //! notice errors the server reports asynchronously (e.g. a permissions
 //! violation on publish, which core NATS never acknowledges).
 
-use crate::error::{BoxError, Error};
+use crate::error::{BoxError, Error, ErrorKind};
 use async_nats::{Client, Event, ServerError};
 use remote_message::sessions;
 use remote_message_cli::connection::ConnectionArgs;
@@ -27,7 +27,7 @@ impl Link {
         let options = args
             .options("publisher")
             .await
-            .map_err(|e| Error::usage(e.to_string()).with_source(e))?;
+            .map_err(|e| ErrorKind::Usage.error(e.to_string()).caused_by(e))?;
         let server_errors = Arc::new(Mutex::new(Vec::new()));
         let sink = server_errors.clone();
         let options = options.event_callback(move |event| {
@@ -45,7 +45,7 @@ impl Link {
         let client = args
             .connect(options)
             .await
-            .map_err(|e| Error::server(e.to_string()).with_source(e))?;
+            .map_err(|e| ErrorKind::Server.error(e.to_string()).caused_by(e))?;
         Ok(Link {
             client,
             args: args.clone(),
@@ -65,7 +65,7 @@ impl Link {
         tokio::time::timeout(self.args.connect_timeout(), self.client.flush())
             .await
             .map_err(|_| {
-                Error::server(format!(
+                ErrorKind::Server.error(format!(
                     "NATS at {} did not confirm in time: the message may not have been sent",
                     self.args.display_servers()
                 ))
@@ -82,7 +82,7 @@ impl Link {
     pub fn refusal(&self) -> Option<Error> {
         let refused = self.server_errors.lock().expect("not poisoned").clone();
         (!refused.is_empty()).then(|| {
-            Error::server(format!(
+            ErrorKind::Server.error(format!(
                 "NATS at {} refused the request: {}",
                 self.args.display_servers(),
                 refused.join("; ")
@@ -96,6 +96,8 @@ impl Link {
     where
         E: std::fmt::Display + Into<BoxError>,
     {
-        Error::server(self.args.scrub(&format!("{what}: {err}"))).with_source(err)
+        ErrorKind::Server
+            .error(self.args.scrub(&format!("{what}: {err}")))
+            .caused_by(err)
     }
 }

@@ -1,7 +1,7 @@
 //! `publisher setup`: create or update the stream, idempotently.
 
 use crate::cli::SetupArgs;
-use crate::error::Error;
+use crate::error::{Error, ErrorKind};
 use crate::link::Link;
 use remote_message::stream::{self, StreamErrorKind, StreamSettings, STREAM_NAME};
 use remote_message_cli::connection::ConnectionArgs;
@@ -25,11 +25,13 @@ pub async fn run(connection: &ConnectionArgs, args: SetupArgs) -> Result<(), Err
             );
             Ok(())
         }
-        Err(e) if e.kind() == StreamErrorKind::NoJetStream => Err(Error::server(format!(
+        Err(e) if e.kind() == StreamErrorKind::NoJetStream => {
+            Err(ErrorKind::Server.error(format!(
             "NATS at {} has no JetStream: start nats-server with -js (or jetstream {{}} in its \
              config) to keep messages for offline agents",
             connection.display_servers()
-        ))),
+        )))
+        }
         Err(e) => Err(link.server_failure("creating the stream failed", e)),
     }
 }

@@ -16,6 +16,7 @@
 //! - [`config`]: settings files for both binaries, layered under the command line and environment.
 //! - [`startup`]: raw arguments to a parsed command line (generate, settings, parse), or the
 //!   [`startup::Exit`] to report.
+//! - [`CommonArgs`] (here): the options every binary takes, flattened into each command line.
 
 pub mod config;
 pub mod connection;
@@ -26,3 +27,20 @@ pub mod identity;
 pub mod logging;
 pub mod startup;
 pub mod values;
+
+/// The options both binaries take, defined once: the connection, the
+/// settings file, `--generate` and `--log-format`.
+#[derive(clap::Args, Debug, Clone)]
+pub struct CommonArgs {
+    #[command(flatten)]
+    pub connection: connection::ConnectionArgs,
+
+    #[command(flatten)]
+    pub config: config::ConfigArgs,
+
+    #[command(flatten)]
+    pub generate: generate::GenerateArgs,
+
+    #[command(flatten)]
+    pub log: logging::LogArgs,
+}

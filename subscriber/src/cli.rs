@@ -2,11 +2,8 @@
 
 use clap::{Parser, ValueEnum};
 use remote_message::{sessions, signing, SessionId};
-use remote_message_cli::config::ConfigArgs;
-use remote_message_cli::connection::ConnectionArgs;
 use remote_message_cli::exit;
-use remote_message_cli::generate::GenerateArgs;
-use remote_message_cli::logging::LogArgs;
+use remote_message_cli::CommonArgs;
 
 /// The agent on a user machine: shows the messages sent to its session and to
 /// everyone (the receiving side of 4D Server's SEND MESSAGE TO REMOTE USER).
@@ -56,16 +53,7 @@ pub struct Cli {
     pub exec_timeout: std::time::Duration,
 
     #[command(flatten)]
-    pub connection: ConnectionArgs,
-
-    #[command(flatten)]
-    pub config: ConfigArgs,
-
-    #[command(flatten)]
-    pub generate: GenerateArgs,
-
-    #[command(flatten)]
-    pub log: LogArgs,
+    pub common: CommonArgs,
 }
 
 impl Cli {
@@ -82,7 +70,7 @@ impl Cli {
             output: self.output,
             exec: self.exec,
             exec_timeout: self.exec_timeout,
-            connection: self.connection,
+            connection: self.common.connection,
         }
     }
 }

@@ -1,8 +1,8 @@
 //! The agent's errors: what stopped it, typed, with the exit code each kind
-//! means decided in one place ([`Kind::exit_code`]).
+//! means decided in one place ([`Kind::exit_code`]), and the event name
+//! that reports it ([`Kind::event`]).
 
 use remote_message_cli::exit;
-use std::fmt;
 
 /// What kind of failure stopped the agent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,48 +50,24 @@ impl Kind {
     }
 }
 
-/// Why the agent stopped: a kind, the message for the log, and the cause.
-#[derive(Debug)]
-pub struct Error {
-    kind: Kind,
-    message: String,
-    source: Option<Box<dyn std::error::Error + Send + Sync>>,
-}
+/// Why the agent stopped: a kind, the message for the log, and the cause
+/// (the contract's `Error<Kind>`, as in async-nats).
+pub type Error = remote_message::error::Error<Kind>;
 
-impl Error {
-    pub fn new(kind: Kind, message: impl Into<String>) -> Error {
-        Error {
-            kind,
-            message: message.into(),
-            source: None,
+impl remote_message::error::ErrorKind for Kind {
+    /// Every agent error carries its own message; these only show if one
+    /// is built without.
+    fn describe(self) -> &'static str {
+        match self {
+            Kind::StateLocked => "another agent already runs as this session",
+            Kind::State => "the state directory cannot be used",
+            Kind::Exec => "--exec names no program that can run",
+            Kind::Settings => "the connection settings are wrong",
+            Kind::Server => "cannot connect to NATS",
+            Kind::Subscribe => "cannot subscribe",
+            Kind::Signals => "cannot install the stop signal handlers",
+            Kind::Output => "cannot write to stdout",
         }
-    }
-
-    /// The same, caused by `source`.
-    pub fn with_source(
-        mut self,
-        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
-    ) -> Error {
-        self.source = Some(source.into());
-        self
-    }
-
-    pub fn kind(&self) -> Kind {
-        self.kind
-    }
-}
-
-impl fmt::Display for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl std::error::Error for Error {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        self.source
-            .as_deref()
-            .map(|e| e as &(dyn std::error::Error + 'static))
     }
 }
 
@@ -115,7 +91,8 @@ mod tests {
     #[test]
     fn an_error_shows_its_message_and_keeps_its_source() {
         let io = std::io::Error::new(std::io::ErrorKind::BrokenPipe, "pipe");
-        let e = Error::new(Kind::Output, "cannot write to stdout (pipe): stopping").with_source(io);
+        let e = Error::with_context(Kind::Output, "cannot write to stdout (pipe): stopping")
+            .caused_by(io);
         assert_eq!(e.to_string(), "cannot write to stdout (pipe): stopping");
         assert_eq!(e.kind(), Kind::Output);
         assert_eq!(std::error::Error::source(&e).unwrap().to_string(), "pipe");

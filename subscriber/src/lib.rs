@@ -59,7 +59,7 @@ pub fn main() -> i32 {
         Ok(cli) => cli,
         Err(exit) => return exit.report(),
     };
-    remote_message_cli::logging::init(cli.log.log_format);
+    remote_message_cli::logging::init(cli.common.log.log_format);
     // One thread: an idle agent on a laptop should cost next to nothing.
     match tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -87,8 +87,9 @@ async fn run_until_signalled(config: AgentConfig) -> i32 {
     let mut signals = match Signals::install() {
         Ok(signals) => signals,
         Err(e) => {
-            let e = Error::new(Kind::Signals, "cannot install the SIGTERM/SIGINT handlers")
-                .with_source(e);
+            let e =
+                Error::with_context(Kind::Signals, "cannot install the SIGTERM/SIGINT handlers")
+                    .caused_by(e);
             return report(e);
         }
     };

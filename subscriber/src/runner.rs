@@ -216,7 +216,7 @@ async fn start(config: &AgentConfig, tasks: &TaskTracker) -> Result<Started, Err
     let hook = match config.exec.as_deref() {
         Some(program) => Some(
             Hook::start(program, config.exec_timeout, tasks)
-                .map_err(|e| Error::new(Kind::Exec, e.to_string()))?,
+                .map_err(|e| Error::with_context(Kind::Exec, e.to_string()).caused_by(e))?,
         ),
         None => None,
     };
@@ -231,7 +231,9 @@ async fn start(config: &AgentConfig, tasks: &TaskTracker) -> Result<Started, Err
     let brand_new = state.as_ref().is_none_or(|state| state.fresh);
     let mut agent = Agent::start(client.clone(), &info)
         .await
-        .map_err(|e| Error::new(Kind::Subscribe, format!("cannot subscribe: {e}")).with_source(e))?
+        .map_err(|e| {
+            Error::with_context(Kind::Subscribe, format!("cannot subscribe: {e}")).caused_by(e)
+        })?
         .with_seal_key(seal_key)
         .with_trusted(config.trust.clone());
     if let Some(state) = state {
@@ -261,7 +263,7 @@ fn open_state(config: &AgentConfig) -> Result<Option<StateFile>, Error> {
                 state::StateError::InUse(..) => Kind::StateLocked,
                 state::StateError::Io(..) => Kind::State,
             };
-            Error::new(kind, e.to_string()).with_source(e)
+            Error::with_context(kind, e.to_string()).caused_by(e)
         })
 }
 
@@ -274,7 +276,7 @@ async fn connect(
     events: mpsc::UnboundedSender<async_nats::Event>,
 ) -> Result<Client, Error> {
     let settings = |e: remote_message_cli::connection::SetupError| {
-        Error::new(Kind::Settings, e.to_string()).with_source(e)
+        Error::with_context(Kind::Settings, e.to_string()).caused_by(e)
     };
     let options = connection
         .options(&format!("subscriber {session}"))
@@ -294,7 +296,9 @@ async fn connect(
         })
         .connect(addrs)
         .await
-        .map_err(|e| Error::new(Kind::Server, connection.describe_connect_error(&e)).with_source(e))
+        .map_err(|e| {
+            Error::with_context(Kind::Server, connection.describe_connect_error(&e)).caused_by(e)
+        })
 }
 
 /// Shows one message and confirms it; only a failing stdout stops the agent.
@@ -303,11 +307,11 @@ async fn connect(
 async fn show(agent: &mut Agent, screen: &mut Screen, delivery: Delivery) -> Result<(), Error> {
     agent.mark_shown(&delivery);
     let read_ack = screen.show(&delivery).await.map_err(|e| {
-        Error::new(
+        Error::with_context(
             Kind::Output,
             format!("cannot write to stdout ({e}): stopping"),
         )
-        .with_source(e)
+        .caused_by(e)
     })?;
     agent.send_delivered(&delivery, read_ack).await;
     Ok(())

@@ -6,7 +6,7 @@
 
 use super::plan::{Lookups, Needs, Outgoing, Plan, Wait};
 use super::report::{Collected, Outcome, Published, Report};
-use crate::error::Error;
+use crate::error::{Error, ErrorKind};
 use crate::link::Link;
 use crate::reads::Reads;
 use async_nats::jetstream::{self, context::PublishAckFuture};
@@ -120,7 +120,7 @@ impl Pending {
             .await
             .map_err(|_| {
                 link.refusal().unwrap_or_else(|| {
-                    Error::server(
+                    ErrorKind::Server.error(
                         "the stream did not acknowledge the message in time: it may not be \
                          stored; send again with the same --id to be sure",
                     )

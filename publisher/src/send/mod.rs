@@ -21,7 +21,7 @@ pub use plan::{Request, WaitPolicy, DEFAULT_RECEIPT_WAIT};
 pub use report::Report;
 
 use crate::cli::SendArgs;
-use crate::error::Error;
+use crate::error::{Error, ErrorKind};
 use crate::link::Link;
 use remote_message::signing;
 use remote_message_cli::connection::ConnectionArgs;
@@ -72,8 +72,10 @@ fn request(args: SendArgs) -> Result<Request, Error> {
     };
     request.check_users()?;
     if let Some(path) = &args.sign_key {
-        request.sign_key =
-            Some(signing::load_key(path).map_err(|e| Error::usage(e.to_string()).with_source(e))?);
+        request.sign_key = Some(
+            signing::load_key(path)
+                .map_err(|e| ErrorKind::Usage.error(e.to_string()).caused_by(e))?,
+        );
     }
     Ok(request)
 }
@@ -85,11 +87,14 @@ fn message_text(arg: &str) -> Result<String, Error> {
     }
     let mut raw = Vec::new();
     std::io::stdin().read_to_end(&mut raw).map_err(|e| {
-        Error::usage(format!("cannot read the message from stdin: {e}")).with_source(e)
+        ErrorKind::Usage
+            .error(format!("cannot read the message from stdin: {e}"))
+            .caused_by(e)
     })?;
     let text = String::from_utf8(raw).map_err(|e| {
-        Error::usage("the message on stdin is not valid UTF-8: convert it to UTF-8 first")
-            .with_source(e)
+        ErrorKind::Usage
+            .error("the message on stdin is not valid UTF-8: convert it to UTF-8 first")
+            .caused_by(e)
     })?;
     Ok(text.trim_end_matches(['\n', '\r']).to_owned())
 }

@@ -136,7 +136,7 @@ impl Request {
     /// Every `--user` is a name, not blank.
     pub fn check_users(&self) -> Result<(), Error> {
         match self.users.iter().find(|u| u.trim().is_empty()) {
-            Some(user) => Err(Error::usage(format!(
+            Some(user) => Err(ErrorKind::Usage.error(format!(
                 "--user {user:?} is empty: give a user name as `publisher sessions` lists it"
             ))),
             None => Ok(()),
@@ -148,7 +148,7 @@ impl Request {
     pub fn check(&self) -> Result<Needs, Error> {
         self.check_users()?;
         if self.seal && self.is_broadcast() {
-            return Err(Error::usage(
+            return Err(ErrorKind::Usage.error(
                 "--seal needs --session or --user: a broadcast is for everyone and cannot be sealed to one key",
             ));
         }
@@ -168,7 +168,7 @@ impl Request {
             self.title.clone(),
             Some(self.sender.clone()),
         )
-        .map_err(|e| Error::usage(e.to_string()).with_source(e))?
+        .map_err(|e| ErrorKind::Usage.error(e.to_string()).caused_by(e))?
         .with_priority(self.priority);
         Ok(match self.ttl {
             Some(ttl) => envelope.expiring_after(ttl),
@@ -199,7 +199,7 @@ pub fn plan(request: &Request, lookups: Lookups) -> Result<Plan, Error> {
         .map(|target| build(request, target, &seal_keys, receipt_inbox.as_deref()))
         .collect::<Result<Vec<_>, Error>>()?;
     if let Some(too_big) = messages.iter().find(|m| m.wire_size > max_payload) {
-        return Err(Error::usage(format!(
+        return Err(ErrorKind::Usage.error(format!(
             "the message is {} bytes on the wire but the server accepts at most {max_payload}: \
              shorten the text (nothing was sent)",
             too_big.wire_size
@@ -242,7 +242,7 @@ fn resolve_sessions(request: &Request, live: &[SessionInfo]) -> Result<Vec<Sessi
             } else {
                 known.into_iter().collect::<Vec<_>>().join(", ")
             };
-            return Err(Error::new(
+            return Err(Error::with_context(
                 ErrorKind::NoSession,
                 format!("no live session for user {user:?}; live users: {known}; nothing was sent"),
             ));
@@ -270,7 +270,7 @@ fn seal_keys(
     targets: &[Target],
     live: &[SessionInfo],
 ) -> Result<BTreeMap<SessionId, String>, Error> {
-    let cannot = |message: String| Error::new(ErrorKind::CannotSeal, message);
+    let cannot = |message: String| Error::with_context(ErrorKind::CannotSeal, message);
     let mut keys = BTreeMap::new();
     for target in targets {
         let Target::Session(id) = target else {
@@ -312,11 +312,11 @@ fn build(
     if let Target::Session(session) = target {
         if let Some(key) = seal_keys.get(session) {
             payload = sealing::seal(&id, &payload, key).map_err(|e| {
-                Error::new(
+                Error::with_context(
                     ErrorKind::CannotSeal,
                     format!("cannot seal to session {session}: {e}"),
                 )
-                .with_source(e)
+                .caused_by(e)
             })?;
         }
     }

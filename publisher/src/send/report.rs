@@ -154,7 +154,7 @@ impl Report {
         if self.missing.is_empty() {
             return Ok(());
         }
-        Err(Error::new(
+        Err(Error::with_context(
             ErrorKind::NotConfirmed,
             format!(
                 "{} of {} sessions did not confirm: {}",
