@@ -40,6 +40,22 @@ fn replay(from: Timestamp) -> Command {
     Command::Replay { from }
 }
 
+/// An agent that ran before, reconnected at the start (its last message
+/// shown then); its catch-up replay is under way.
+fn reconnected(c: &Clock) -> CatchUp {
+    let mut m = CatchUp::new(DEFAULT_WINDOW, false);
+    let start = c.at(Duration::ZERO);
+    m.on_live(start, start.wall, start.wall);
+    m
+}
+
+/// [`reconnected`], and that first replay failed a second later.
+fn failing_since_a_reconnect(c: &Clock) -> CatchUp {
+    let mut m = reconnected(c);
+    m.on_replay_done(c.at(SECOND), Outcome::Failed);
+    m
+}
+
 fn found(newest: Timestamp) -> Outcome {
     Outcome::Replayed {
         newest: Some(newest),
@@ -214,12 +230,7 @@ fn live_is_held_while_owed_until_failing_for_the_hold_limit() {
 #[test]
 fn drops_are_replayed_from_the_rewind_before_the_first_drop() {
     let c = Clock::new();
-    let mut m = CatchUp::new(DEFAULT_WINDOW, false);
-    m.on_live(
-        c.at(Duration::ZERO),
-        c.wall(Duration::ZERO),
-        c.wall(Duration::ZERO),
-    );
+    let mut m = reconnected(&c);
     m.on_replay_done(c.at(SECOND), Outcome::Replayed { newest: None });
     let first_drop = c.wall(MINUTE);
     assert_eq!(
@@ -234,12 +245,7 @@ fn drops_are_replayed_from_the_rewind_before_the_first_drop() {
 #[test]
 fn drops_during_a_replay_bring_another_replay_at_once() {
     let c = Clock::new();
-    let mut m = CatchUp::new(DEFAULT_WINDOW, false);
-    m.on_live(
-        c.at(Duration::ZERO),
-        c.wall(Duration::ZERO),
-        c.wall(Duration::ZERO),
-    );
+    let mut m = reconnected(&c);
     assert_eq!(m.on_drops(c.at(SECOND), c.wall(SECOND)), NOTHING);
     let newest = c.wall(SECOND / 2);
     let commands = m.on_replay_done(c.at(20 * SECOND), found(newest));
@@ -252,13 +258,8 @@ fn drops_during_a_replay_bring_another_replay_at_once() {
 #[test]
 fn drops_during_a_failing_catch_up_are_replayed_after_it() {
     let c = Clock::new();
-    let mut m = CatchUp::new(DEFAULT_WINDOW, false);
     let from = c.wall(Duration::ZERO) - signed(REWIND);
-    m.on_live(
-        c.at(Duration::ZERO),
-        c.wall(Duration::ZERO),
-        c.wall(Duration::ZERO),
-    );
+    let mut m = reconnected(&c);
     m.on_replay_done(c.at(SECOND), Outcome::Failed);
     assert_eq!(m.on_drops(c.at(SECOND), c.wall(SECOND)), NOTHING);
     assert_eq!(m.on_timer(c.at(2 * SECOND)), [replay(from)]);
@@ -318,13 +319,7 @@ fn a_slow_first_replay_is_followed_at_once() {
 #[test]
 fn a_replay_started_after_the_allowance_ends_the_follow_ups() {
     let c = Clock::new();
-    let mut m = CatchUp::new(DEFAULT_WINDOW, false);
-    m.on_live(
-        c.at(Duration::ZERO),
-        c.wall(Duration::ZERO),
-        c.wall(Duration::ZERO),
-    );
-    m.on_replay_done(c.at(SECOND), Outcome::Failed);
+    let mut m = failing_since_a_reconnect(&c);
     // Dropped while waiting to retry; the retry starts after the allowance.
     m.on_drops(c.at(SECOND), c.wall(SECOND));
     let retry = SECOND + STORE_LAG_ALLOWANCE;
