@@ -340,16 +340,31 @@ impl Agent {
         kill(self.pid(), signal).expect("signal agent");
     }
 
-    /// Waits for the agent to exit, at most [`crate::WAIT`].
+    /// Waits for the agent to exit, at most [`crate::WAIT`], then for the
+    /// rest of its stderr: its last lines may still be on their way to the
+    /// reader thread when the process is gone.
     pub fn wait_exit(&mut self) -> ExitStatus {
         let deadline = Instant::now() + crate::WAIT;
         while Instant::now() < deadline {
             if let Some(status) = self.child.try_wait().expect("try_wait") {
+                self.read_logs_to_end(deadline);
                 return status;
             }
             std::thread::sleep(Duration::from_millis(10));
         }
         panic!("agent did not exit within {:?}", crate::WAIT);
+    }
+
+    /// Takes stderr lines until the pipe's end (every holder closed it), or
+    /// until `deadline` (a program the agent started may still hold it).
+    fn read_logs_to_end(&mut self, deadline: Instant) {
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.logs.recv_timeout(left) {
+                Ok(line) => self.log_history.push(line),
+                Err(_) => return, // the end, or the deadline
+            }
+        }
     }
 
     /// The agent's resident memory now, in KiB (VmRSS).
