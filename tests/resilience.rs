@@ -60,3 +60,48 @@ fn signals_drain_and_exit_zero() {
         assert_eq!(agent.wait_exit().code(), Some(0), "after {signal}");
     }
 }
+
+/// The default text log is for people: the agent's state changes read as
+/// the README lists them, one plain line each, with no JSON and none of the
+/// structured fields (`event`, `reconnect`, …) that `--log-format json`
+/// adds for programs.
+#[test]
+fn the_text_log_reads_as_documented() {
+    let server = NatsServer::start();
+    let mut agent = Agent::spawn(
+        &server.url(),
+        &["--session-id", "alice", "--log-format", "text"],
+    );
+    // Stored, so it is shown live or caught up: either way after the
+    // agent subscribed.
+    expect_exit(
+        &publisher(
+            &server.url(),
+            &["send", "--session", "alice", "--no-wait", "hello"],
+        ),
+        0,
+    );
+    assert_eq!(agent.next_text(), "hello");
+    agent.signal(Signal::SIGTERM);
+    assert_eq!(agent.wait_exit().code(), Some(0));
+
+    let logs = agent.logs();
+    let said = |words: &str| logs.iter().any(|line| line.contains(words));
+    for words in [
+        "listening as session alice (user ",
+        &format!(
+            "connected to NATS at {}; subscribed to broadcast and session.alice",
+            server.url()
+        ),
+        "SIGTERM: draining and stopping",
+        " INFO stopped",
+    ] {
+        assert!(said(words), "no line with {words:?}: {logs:#?}");
+    }
+    for line in &logs {
+        assert!(
+            !line.trim_start().starts_with('{') && !line.contains("event") && !line.contains('='),
+            "not a plain line for people: {line}"
+        );
+    }
+}
