@@ -179,8 +179,11 @@ pub async fn since(
         let _ = stream.delete_consumer(&name).await;
         if skipped > 0 {
             tracing::warn!(
+                event = "replay_truncated",
+                skipped,
+                subject = %subject,
                 "catch-up: {skipped} older message(s) on {subject} skipped; only the newest \
-                 {MOST_PER_SUBJECT} are read back"
+                 {MOST_PER_SUBJECT} are replayed"
             );
         }
         all.extend(kept);
