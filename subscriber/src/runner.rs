@@ -354,11 +354,12 @@ mod tests {
         }
     }
 
-    async fn run_with_stop_after(config: AgentConfig, after: Duration) -> Result<(), Error> {
-        let shutdown = async move {
-            tokio::time::sleep(after).await;
-            StopReason::Requested
-        };
+    /// Runs the agent in-process until `shutdown` resolves or it fails,
+    /// bounded: a `run` that never returns fails the test.
+    async fn run_until(
+        config: AgentConfig,
+        shutdown: impl Future<Output = StopReason>,
+    ) -> Result<(), Error> {
         tokio::time::timeout(Duration::from_secs(20), run(config, shutdown))
             .await
             .expect("run returned")
@@ -370,9 +371,7 @@ mod tests {
     async fn a_missing_exec_program_is_an_exec_error() {
         let mut config = config("nats://127.0.0.1:1");
         config.exec = Some("/nonexistent/on-message".into());
-        let e = run_with_stop_after(config, Duration::from_secs(60))
-            .await
-            .unwrap_err();
+        let e = run_until(config, std::future::pending()).await.unwrap_err();
         assert_eq!(e.kind(), Kind::Exec);
         assert_eq!(e.kind().exit_code(), 2);
     }
@@ -385,9 +384,7 @@ mod tests {
         let _held = StateFile::open(dir.path(), Some("alice".parse().unwrap())).unwrap();
         let mut config = config("nats://127.0.0.1:1");
         config.state_dir = Some(dir.path().to_owned());
-        let e = run_with_stop_after(config, Duration::from_secs(60))
-            .await
-            .unwrap_err();
+        let e = run_until(config, std::future::pending()).await.unwrap_err();
         assert_eq!(e.kind(), Kind::StateLocked);
         assert_eq!(e.kind().event(), "state_locked");
     }
@@ -396,20 +393,20 @@ mod tests {
     /// connection attempt.
     #[tokio::test]
     async fn an_empty_server_list_is_a_settings_error() {
-        let e = run_with_stop_after(config(" , "), Duration::from_secs(60))
+        let e = run_until(config(" , "), std::future::pending())
             .await
             .unwrap_err();
         assert_eq!(e.kind(), Kind::Settings);
     }
 
     /// Driven in-process against a server that never answers: once the
-    /// shutdown future resolves, `run` drains, joins its tasks and returns.
+    /// shutdown future resolves, `run` drains, joins its tasks and returns
+    /// (within `run_until`'s bound), with no error.
     #[tokio::test]
     async fn run_returns_once_shutdown_resolves() {
-        let started = Instant::now();
-        run_with_stop_after(config("nats://127.0.0.1:1"), Duration::from_millis(300))
+        let shutdown = std::future::ready(StopReason::Requested);
+        run_until(config("nats://127.0.0.1:1"), shutdown)
             .await
             .unwrap();
-        assert!(started.elapsed() < DRAIN_LIMIT + JOIN_LIMIT + Duration::from_secs(2));
     }
 }
