@@ -1,6 +1,8 @@
-//! The `subscriber` command line, defined once.
+//! The `subscriber` command line, defined once: the agent's options
+//! ([`AgentArgs`]), taken by the agent itself and by `subscriber install`,
+//! which starts the agent at logon with them.
 
-use clap::{Parser, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum, ValueHint};
 use remote_message::{sessions, signing, SessionId};
 use remote_message_cli::exit;
 use remote_message_cli::CommonArgs;
@@ -12,6 +14,57 @@ use remote_message_cli::CommonArgs;
 #[derive(Debug, Parser)]
 #[command(name = "subscriber", version, after_help = exit::HELP)]
 pub struct Cli {
+    #[command(flatten)]
+    pub agent: AgentArgs,
+
+    /// Without a subcommand, the agent runs.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// What else `subscriber` does besides running the agent.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Start the agent at each logon with these options, and now: a systemd
+    /// user unit (Linux), a LaunchAgent (macOS), a Run entry (Windows). No
+    /// secret may be among them: put passwords and tokens in the settings
+    /// file, the environment or a creds file
+    Install(Box<InstallArgs>),
+    /// Stop starting the agent at logon: remove what `install` wrote (and
+    /// stop the agent it started, on Linux and macOS)
+    Uninstall(UninstallArgs),
+}
+
+/// `subscriber install [AGENT OPTIONS…] [--print]`.
+#[derive(Debug, Args)]
+pub struct InstallArgs {
+    #[command(flatten)]
+    pub agent: AgentArgs,
+
+    #[command(flatten)]
+    pub print: PrintArg,
+}
+
+/// `subscriber uninstall [--print]`.
+#[derive(Debug, Args)]
+pub struct UninstallArgs {
+    #[command(flatten)]
+    pub print: PrintArg,
+}
+
+/// `--print`, for both `install` and `uninstall`.
+#[derive(Debug, Args)]
+pub struct PrintArg {
+    /// Print what would be written and the commands that would run; write
+    /// and run nothing
+    #[arg(long)]
+    pub print: bool,
+}
+
+/// The agent's options: the top-level command line of `subscriber`, and
+/// what `subscriber install` puts in the entry that starts it at logon.
+#[derive(Debug, Args)]
+pub struct AgentArgs {
     /// Session id to listen as, 1 to 64 characters of A-Z a-z 0-9 _ -
     /// [default: the one remembered in --state-dir, else a new random id]
     #[arg(long, value_name = "ID")]
@@ -45,18 +98,25 @@ pub struct Cli {
 
     /// Also run PROGRAM once per message, the message as one JSON object
     /// on its stdin (never through a shell), e.g. --exec ~/bin/on-message
-    #[arg(long, value_name = "PROGRAM")]
+    #[arg(long, value_name = "PROGRAM", value_hint = ValueHint::ExecutablePath)]
     pub exec: Option<std::path::PathBuf>,
 
     /// Kill a --exec run that takes longer than this (e.g. 30s)
     #[arg(long, value_name = "DUR", value_parser = humantime::parse_duration, default_value = "10s")]
     pub exec_timeout: std::time::Duration,
 
+    /// Started at logon by the Run entry `subscriber install` writes on
+    /// Windows: with --output desktop or auto, let go of the console
+    /// window Windows opened and append the log to a file
+    /// (`autostart::background`). Ignored elsewhere.
+    #[arg(long, hide = true)]
+    pub background: bool,
+
     #[command(flatten)]
     pub common: CommonArgs,
 }
 
-impl Cli {
+impl AgentArgs {
     /// What the agent runs with: this command line, resolved (the default
     /// state directory looked up), without the clap-only parts.
     pub fn into_config(self) -> crate::runner::AgentConfig {
@@ -105,13 +165,52 @@ mod tests {
             Cli::try_parse_from(["subscriber", "--label", "dept=sales", "--label", "floor=2"])
                 .unwrap();
         assert_eq!(
-            cli.labels,
+            cli.agent.labels,
             [
                 ("dept".into(), "sales".into()),
                 ("floor".into(), "2".into())
             ]
         );
         let err = Cli::try_parse_from(["subscriber", "--label", "nodelim"]).unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+    }
+
+    /// The agent's command line parses as before, without a subcommand;
+    /// `install` takes the same options and `--print`, `uninstall` only
+    /// `--print` (and the global connection options).
+    #[test]
+    fn the_agent_runs_without_a_subcommand_and_install_takes_its_options() {
+        let cli =
+            Cli::try_parse_from(["subscriber", "--output", "json", "--label", "a=b"]).unwrap();
+        assert!(cli.command.is_none());
+        assert_eq!(cli.agent.output, Output::Json);
+        let cli = Cli::try_parse_from([
+            "subscriber",
+            "install",
+            "--output",
+            "desktop",
+            "--exec-timeout",
+            "30s",
+            "--print",
+        ])
+        .unwrap();
+        let Some(Command::Install(install)) = cli.command else {
+            panic!("not install")
+        };
+        assert_eq!(install.agent.output, Output::Desktop);
+        assert_eq!(
+            install.agent.exec_timeout,
+            std::time::Duration::from_secs(30)
+        );
+        assert!(install.print.print);
+        let cli = Cli::try_parse_from(["subscriber", "uninstall"]).unwrap();
+        assert!(matches!(
+            cli.command,
+            Some(Command::Uninstall(UninstallArgs {
+                print: PrintArg { print: false }
+            }))
+        ));
+        let err = Cli::try_parse_from(["subscriber", "uninstall", "--output", "json"]).unwrap_err();
         assert_eq!(err.exit_code(), 2);
     }
 

@@ -3,6 +3,8 @@
 //!
 //! Layout:
 //! - [`cli`]: the command line, defined once, and its conversion to an [`AgentConfig`].
+//! - [`autostart`]: `subscriber install` / `uninstall`: the agent started at logon by
+//!   the OS's session manager, one file per OS.
 //! - [`runner`]: the process, runnable in-process: `run(config, shutdown)`; connection
 //!   life cycle, the main loop, owned tasks, drain.
 //! - [`signals`]: the OS signals that stop the agent, one file per OS (installed by [`main`]).
@@ -23,6 +25,7 @@
 
 pub mod admission;
 pub mod agent;
+pub mod autostart;
 pub mod catchup;
 pub mod cli;
 pub mod clock;
@@ -47,7 +50,7 @@ use std::pin::pin;
 use std::time::Duration;
 use tokio::sync::oneshot;
 use tokio::time::Instant;
-use tracing::{error, warn};
+use tracing::{error, info, warn};
 
 /// How long after a stop signal `main` gives up on a clean stop (a write to
 /// a stdout nobody reads cannot be interrupted) and exits anyway.
@@ -55,11 +58,36 @@ const STOP_LIMIT: Duration = runner::DRAIN_LIMIT.saturating_add(Duration::from_s
 
 /// Runs the command line and returns the exit code.
 pub fn main() -> i32 {
-    let cli: cli::Cli = match startup::parse(cli::Cli::command(), std::env::args_os().collect()) {
+    let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let cli: cli::Cli = match startup::parse(cli::Cli::command(), argv.clone()) {
         Ok(cli) => cli,
         Err(exit) => return exit.report(),
     };
+    match cli.command {
+        Some(cli::Command::Install(install)) => {
+            return autostart::install(argv, install.print.print)
+        }
+        Some(cli::Command::Uninstall(uninstall)) => {
+            return autostart::uninstall(uninstall.print.print)
+        }
+        None => {}
+    }
+    let cli = cli.agent;
+    // Before logging starts: it may move stderr to a file.
+    let background = cli.background.then(|| autostart::background(cli.output));
     remote_message_cli::logging::init(cli.common.log.log_format);
+    match background {
+        Some(Ok(Some(log))) => info!(
+            event = "background",
+            "started at logon: console released, log appended to {}",
+            log.display()
+        ),
+        Some(Err(e)) => warn!(
+            event = "background_failed",
+            "started at logon, but the log file cannot be opened ({e}): keeping the console"
+        ),
+        Some(Ok(None)) | None => {}
+    }
     // One thread: an idle agent on a laptop should cost next to nothing.
     match tokio::runtime::Builder::new_current_thread()
         .enable_all()

@@ -1,0 +1,379 @@
+//! Windows: a value of the user's `Run` key,
+//! `HKCU\Software\Microsoft\Windows\CurrentVersion\Run`, named
+//! `remote-message subscriber`, whose data is the command line Explorer
+//! runs at each logon in the user's own session. Not a service: services
+//! run in session 0, where no notification can show.
+//!
+//! A console program started that way gets a console window of its own.
+//! The entry therefore adds `--background`: with `--output desktop` or
+//! `auto` the agent appends its log (stderr and stdout) to
+//! `%LOCALAPPDATA%\remote-message\logs\subscriber.log` and lets go of the
+//! console, whose window closes (it shows for a moment at logon). With
+//! `terminal` or `json` the window stays: it is where the messages show.
+
+use super::{Entry, NativeStep, Plan};
+
+/// The key, under `HKEY_CURRENT_USER`.
+pub const RUN_KEY: &str = r"Software\Microsoft\Windows\CurrentVersion\Run";
+
+/// The value's name under [`RUN_KEY`].
+pub const VALUE_NAME: &str = "remote-message subscriber";
+
+/// The option that tells the agent it was started by the entry.
+pub const BACKGROUND: &str = "--background";
+
+/// A change to the `Run` key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    /// Sets the value (`REG_SZ`) to this command line.
+    SetRunValue(String),
+    DeleteRunValue,
+}
+
+impl NativeStep for Change {
+    fn preview(&self) -> String {
+        match self {
+            Change::SetRunValue(data) => {
+                format!("would set HKCU\\{RUN_KEY}\\{VALUE_NAME} (REG_SZ) to:\n{data}\n")
+            }
+            Change::DeleteRunValue => {
+                format!("would delete the value HKCU\\{RUN_KEY}\\{VALUE_NAME}\n")
+            }
+        }
+    }
+}
+
+/// The command line the entry runs: the program in quotes, each argument
+/// quoted as the C runtime and Rust's `std::env::args` split it back, and
+/// [`BACKGROUND`] last (unless already given).
+pub fn command_line(entry: &Entry) -> String {
+    let mut line = format!("\"{}\"", entry.program);
+    for arg in &entry.args {
+        line.push(' ');
+        line.push_str(&quote(arg));
+    }
+    if !entry.args.iter().any(|a| a == BACKGROUND) {
+        line.push(' ');
+        line.push_str(BACKGROUND);
+    }
+    line
+}
+
+/// One argument after the program, quoted for `CommandLineToArgvW` and the
+/// C runtime's rules: as it is when it has no space, tab, newline or
+/// quote; else in quotes, with each `"` and the backslashes just before it
+/// (or before the closing quote) escaped.
+pub fn quote(arg: &str) -> String {
+    if !arg.is_empty() && !arg.contains([' ', '\t', '\n', '\u{b}', '"']) {
+        return arg.to_owned();
+    }
+    let mut out = String::with_capacity(arg.len() + 2);
+    out.push('"');
+    let mut backslashes = 0;
+    for c in arg.chars() {
+        match c {
+            '\\' => backslashes += 1,
+            '"' => {
+                out.extend(std::iter::repeat_n('\\', 2 * backslashes + 1));
+                out.push('"');
+                backslashes = 0;
+            }
+            c => {
+                out.extend(std::iter::repeat_n('\\', backslashes));
+                out.push(c);
+                backslashes = 0;
+            }
+        }
+    }
+    out.extend(std::iter::repeat_n('\\', 2 * backslashes));
+    out.push('"');
+    out
+}
+
+/// Sets the `Run` value. The agent starts at the next logon; it is not
+/// started now (an agent already running with other options would hold
+/// the session's state): the outcome says how.
+pub fn install_plan_with(entry: &Entry) -> Plan<Change> {
+    let line = command_line(entry);
+    Plan {
+        steps: vec![super::Step::Native(Change::SetRunValue(line.clone()))],
+        outcome: format!(
+            "installed: the agent starts at your next logon (its log: \
+             %LOCALAPPDATA%\\remote-message\\logs\\subscriber.log); to start it now, run: {line}"
+        ),
+    }
+}
+
+/// Deletes the `Run` value when there is one (`current`).
+pub fn uninstall_plan_with(current: Option<&str>) -> Plan<Change> {
+    match current {
+        None => Plan {
+            steps: Vec::new(),
+            outcome: format!(
+                "nothing to uninstall: there is no value {VALUE_NAME:?} under HKCU\\{RUN_KEY}"
+            ),
+        },
+        Some(_) => Plan {
+            steps: vec![super::Step::Native(Change::DeleteRunValue)],
+            outcome: "uninstalled: the agent no longer starts at logon (one running now runs \
+                      until you log off)"
+                .to_owned(),
+        },
+    }
+}
+
+#[cfg(windows)]
+mod native {
+    //! The registry and the console: Windows only.
+
+    use super::{Change, RUN_KEY, VALUE_NAME};
+    use crate::autostart::{ApplyNative, Entry, Error, Kind, Plan};
+    use std::io;
+    use std::path::PathBuf;
+    use winreg::enums::HKEY_CURRENT_USER;
+    use winreg::RegKey;
+
+    fn registry_error(what: &str, e: io::Error) -> Error {
+        Error::with_context(
+            Kind::Registry,
+            format!("cannot {what} HKCU\\{RUN_KEY}\\{VALUE_NAME}: {e}"),
+        )
+        .caused_by(e)
+    }
+
+    impl ApplyNative for Change {
+        fn apply(&self) -> Result<String, Error> {
+            let hkcu = RegKey::predef(HKEY_CURRENT_USER);
+            match self {
+                Change::SetRunValue(data) => {
+                    let (key, _) = hkcu
+                        .create_subkey(RUN_KEY)
+                        .map_err(|e| registry_error("open", e))?;
+                    key.set_value(VALUE_NAME, data)
+                        .map_err(|e| registry_error("set", e))?;
+                    Ok(format!("set HKCU\\{RUN_KEY}\\{VALUE_NAME} to: {data}"))
+                }
+                Change::DeleteRunValue => {
+                    let key = hkcu
+                        .open_subkey_with_flags(RUN_KEY, winreg::enums::KEY_SET_VALUE)
+                        .map_err(|e| registry_error("open", e))?;
+                    key.delete_value(VALUE_NAME)
+                        .map_err(|e| registry_error("delete", e))?;
+                    Ok(format!("deleted HKCU\\{RUN_KEY}\\{VALUE_NAME}"))
+                }
+            }
+        }
+    }
+
+    /// The `Run` value now, if there is one.
+    fn current() -> Result<Option<String>, Error> {
+        let hkcu = RegKey::predef(HKEY_CURRENT_USER);
+        let key = match hkcu.open_subkey(RUN_KEY) {
+            Ok(key) => key,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(registry_error("open", e)),
+        };
+        match key.get_value::<String, _>(VALUE_NAME) {
+            Ok(data) => Ok(Some(data)),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(registry_error("read", e)),
+        }
+    }
+
+    /// [`super::install_plan_with`].
+    pub fn install_plan(entry: &Entry) -> Result<Plan<Change>, Error> {
+        Ok(super::install_plan_with(entry))
+    }
+
+    /// [`super::uninstall_plan_with`] the value there is now.
+    pub fn uninstall_plan() -> Result<Plan<Change>, Error> {
+        Ok(super::uninstall_plan_with(current()?.as_deref()))
+    }
+
+    /// `--background`: appends stderr and stdout to
+    /// `%LOCALAPPDATA%\remote-message\logs\subscriber.log` and frees the
+    /// console (its window closes when no other process shares it).
+    pub fn background() -> io::Result<Option<PathBuf>> {
+        use std::os::windows::io::IntoRawHandle;
+        use windows_sys::Win32::System::Console::{
+            FreeConsole, SetStdHandle, STD_ERROR_HANDLE, STD_OUTPUT_HANDLE,
+        };
+        let dir = dirs::data_local_dir()
+            .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "no %LOCALAPPDATA%"))?
+            .join("remote-message")
+            .join("logs");
+        std::fs::create_dir_all(&dir)?;
+        let path = dir.join("subscriber.log");
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)?;
+        // Open for the life of the process: it is the std handles from now on.
+        let handle = file.into_raw_handle();
+        // SAFETY: `handle` is a valid file handle this process owns and
+        // never closes; SetStdHandle only stores it, and Rust's std looks
+        // the std handles up again on each write. FreeConsole takes no
+        // pointer; it fails harmlessly when there is no console.
+        unsafe {
+            if SetStdHandle(STD_ERROR_HANDLE, handle) == 0
+                || SetStdHandle(STD_OUTPUT_HANDLE, handle) == 0
+            {
+                return Err(io::Error::last_os_error());
+            }
+            FreeConsole();
+        }
+        Ok(Some(path))
+    }
+}
+
+#[cfg(windows)]
+pub use native::{background, install_plan, uninstall_plan};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// How the C runtime (and Rust's `std::env::args` on Windows) splits a
+    /// command line: the program up to the next space or between quotes;
+    /// then arguments split on spaces and tabs outside quotes, `2n`
+    /// backslashes before a quote giving `n` and a quote that toggles, `2n+1`
+    /// giving `n` and a literal quote, `""` inside quotes a literal quote.
+    fn split(line: &str) -> Vec<String> {
+        let mut chars = line.chars().peekable();
+        let mut program = String::new();
+        if chars.peek() == Some(&'"') {
+            chars.next();
+            for c in chars.by_ref() {
+                if c == '"' {
+                    break;
+                }
+                program.push(c);
+            }
+        } else {
+            while let Some(c) = chars.next_if(|c| *c != ' ' && *c != '\t') {
+                program.push(c);
+            }
+        }
+        let mut argv = vec![program];
+        loop {
+            while chars.next_if(|c| *c == ' ' || *c == '\t').is_some() {}
+            if chars.peek().is_none() {
+                return argv;
+            }
+            let mut arg = String::new();
+            let mut quoted = false;
+            while let Some(&c) = chars.peek() {
+                match c {
+                    ' ' | '\t' if !quoted => break,
+                    '\\' => {
+                        let mut n = 0;
+                        while chars.next_if_eq(&'\\').is_some() {
+                            n += 1;
+                        }
+                        if chars.peek() == Some(&'"') {
+                            arg.extend(std::iter::repeat_n('\\', n / 2));
+                            if n % 2 == 1 {
+                                arg.push('"');
+                                chars.next();
+                            }
+                        } else {
+                            arg.extend(std::iter::repeat_n('\\', n));
+                        }
+                    }
+                    '"' => {
+                        chars.next();
+                        if quoted && chars.next_if_eq(&'"').is_some() {
+                            arg.push('"');
+                        } else {
+                            quoted = !quoted;
+                        }
+                    }
+                    c => {
+                        arg.push(c);
+                        chars.next();
+                    }
+                }
+            }
+            argv.push(arg);
+        }
+    }
+
+    /// Arguments with spaces, quotes and backslashes in every position
+    /// split back into themselves; plain ones are written as they are.
+    #[test]
+    fn arguments_are_quoted_so_they_split_back() {
+        let tricky = [
+            "--server=nats://h:4222",
+            "--label=a b",
+            "",
+            r#"--label=say "hi""#,
+            r"--state-dir=C:\Users\u\state dir\",
+            r"--exec=C:\hooks\on-message.exe",
+            r#"a\"b"#,
+            r#"a\\"b"#,
+            r"trailing\\",
+            r#"\""#,
+            "tab\there",
+            "\"",
+            "%APPDATA%",
+        ];
+        let entry = Entry {
+            program: r"C:\Program Files\remote-message\subscriber.exe".into(),
+            args: tricky.iter().map(|s| (*s).to_owned()).collect(),
+        };
+        let line = command_line(&entry);
+        let mut expected = entry.argv();
+        expected.push(BACKGROUND.to_owned());
+        assert_eq!(split(&line), expected, "{line}");
+        assert_eq!(quote("--output=desktop"), "--output=desktop");
+        assert_eq!(quote(r"C:\a b\"), r#""C:\a b\\""#);
+        assert_eq!(quote(r#"x"y"#), r#""x\"y""#);
+    }
+
+    /// The entry always carries `--background` once.
+    #[test]
+    fn the_command_line_carries_background_once() {
+        let entry = |args: &[&str]| Entry {
+            program: r"C:\bin\subscriber.exe".into(),
+            args: args.iter().map(|s| (*s).to_owned()).collect(),
+        };
+        assert_eq!(
+            command_line(&entry(&["--output=desktop"])),
+            r#""C:\bin\subscriber.exe" --output=desktop --background"#
+        );
+        assert_eq!(
+            command_line(&entry(&["--background"])),
+            r#""C:\bin\subscriber.exe" --background"#
+        );
+    }
+
+    /// Install sets the value (shown whole by `--print`); uninstall
+    /// deletes it, or does nothing and says so when there is none.
+    #[test]
+    fn install_sets_the_run_value_and_uninstall_deletes_it() {
+        let entry = Entry {
+            program: r"C:\bin\subscriber.exe".into(),
+            args: vec!["--server=nats://h:4222".into()],
+        };
+        let plan = install_plan_with(&entry);
+        assert_eq!(
+            plan.preview().lines().take(2).collect::<Vec<_>>(),
+            [
+                r"would set HKCU\Software\Microsoft\Windows\CurrentVersion\Run\remote-message subscriber (REG_SZ) to:",
+                r#""C:\bin\subscriber.exe" --server=nats://h:4222 --background"#,
+            ]
+        );
+        let none = uninstall_plan_with(None);
+        assert!(none.steps.is_empty());
+        assert!(
+            none.outcome.starts_with("nothing to uninstall"),
+            "{}",
+            none.outcome
+        );
+        let some = uninstall_plan_with(Some("x"));
+        assert_eq!(
+            some.steps,
+            [super::super::Step::Native(Change::DeleteRunValue)]
+        );
+    }
+}
