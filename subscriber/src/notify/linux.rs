@@ -67,7 +67,8 @@ trait Notifications {
 /// One connection to the session bus and the server behind it.
 pub(super) struct Service {
     proxy: NotificationsProxy<'static>,
-    info: ServiceInfo,
+    /// Whether the server has actions (the OK button).
+    actions: bool,
     acks: Acks,
     /// Turns the server's signals into read acknowledgements.
     listener: tokio::task::JoinHandle<()>,
@@ -80,7 +81,10 @@ impl Drop for Service {
 }
 
 impl Service {
-    pub(super) async fn connect(acks: Acks, tasks: &TaskTracker) -> Result<Service, NotifyError> {
+    pub(super) async fn connect(
+        acks: Acks,
+        tasks: &TaskTracker,
+    ) -> Result<(Service, ServiceInfo), NotifyError> {
         let connection = within(PROBE_TIMEOUT, zbus::Connection::session())
             .await?
             .map_err(|e| NotifyError::NoBus(e.to_string()))?;
@@ -110,16 +114,13 @@ impl Service {
             reads_markup: has("body-markup"),
         };
         let listener = tasks.spawn(listen(signals, proxy.clone(), acks.clone()));
-        Ok(Service {
+        let service = Service {
             proxy,
-            info,
+            actions: info.actions,
             acks,
             listener,
-        })
-    }
-
-    pub(super) fn info(&self) -> &ServiceInfo {
-        &self.info
+        };
+        Ok((service, info))
     }
 
     /// Shows `request`; the answer is the server's notification id.
@@ -128,7 +129,7 @@ impl Service {
         request: &Request,
         waiting: Waiting,
     ) -> Result<u32, NotifyError> {
-        let actions: &[&str] = if self.info.actions {
+        let actions: &[&str] = if self.actions {
             &[READ_ACTION, READ_LABEL, DEFAULT_ACTION, DEFAULT_LABEL]
         } else {
             &[]
@@ -148,7 +149,7 @@ impl Service {
         let notification = answer("Notify", within(CALL_TIMEOUT, sent).await?)?;
         // Registered as soon as the server names it: nobody can click a
         // notification before the server has answered with its id.
-        if self.info.actions {
+        if self.actions {
             self.acks.expect(notification, waiting);
         }
         Ok(notification)

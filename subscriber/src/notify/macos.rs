@@ -55,14 +55,16 @@ const CATEGORY: &str = "message";
 
 /// Notification Center, with this agent's delegate.
 pub(super) struct Service {
-    info: ServiceInfo,
     acks: Acks,
     /// The center holds its delegate weakly: this is the strong reference.
     _delegate: Retained<Delegate>,
 }
 
 impl Service {
-    pub(super) async fn connect(acks: Acks, _tasks: &TaskTracker) -> Result<Service, NotifyError> {
+    pub(super) async fn connect(
+        acks: Acks,
+        _tasks: &TaskTracker,
+    ) -> Result<(Service, ServiceInfo), NotifyError> {
         // Before anything touches the center: it aborts without a bundle id.
         let bundle = NSBundle::mainBundle().bundleIdentifier().ok_or_else(|| {
             NotifyError::Unavailable(
@@ -98,21 +100,18 @@ impl Service {
         center.setNotificationCategories(&NSSet::from_retained_slice(&[category]));
         let delegate = Delegate::new(acks.clone());
         center.setDelegate(Some(ProtocolObject::from_ref(&*delegate)));
-        Ok(Service {
-            info: ServiceInfo {
-                name: "macOS Notification Center".into(),
-                vendor: format!("bundle {bundle}"),
-                version: String::new(),
-                actions: true,
-                reads_markup: false,
-            },
+        let info = ServiceInfo {
+            name: "macOS Notification Center".into(),
+            vendor: format!("bundle {bundle}"),
+            version: String::new(),
+            actions: true,
+            reads_markup: false,
+        };
+        let service = Service {
             acks,
             _delegate: delegate,
-        })
-    }
-
-    pub(super) fn info(&self) -> &ServiceInfo {
-        &self.info
+        };
+        Ok((service, info))
     }
 
     /// Shows `request`; the answer is the agent's number for it (also its

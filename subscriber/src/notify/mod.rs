@@ -115,7 +115,8 @@ pub struct Shown {
 
 /// Native notifications as an output: the service found on demand.
 pub struct Notifier {
-    service: Option<native::Service>,
+    /// The service found, and who it is.
+    service: Option<(native::Service, ServiceInfo)>,
     acks: Acks,
     /// The agent's tasks: a backend's click listener is one of them.
     tasks: TaskTracker,
@@ -142,7 +143,7 @@ impl Notifier {
         if self.service.is_none() {
             self.service = Some(native::Service::connect(self.acks.clone(), &self.tasks).await?);
         }
-        Ok(self.service.as_ref().expect("just connected").info())
+        Ok(&self.service.as_ref().expect("just connected").1)
     }
 
     /// Shows `message` as a notification. `ticket` is set when a sender
@@ -166,7 +167,7 @@ impl Notifier {
             message_id: message.id.clone(),
             ticket,
         };
-        let service = self.service.as_ref().expect("connected");
+        let (service, _) = self.service.as_ref().expect("connected");
         match service.show(&request, waiting).await {
             Ok(notification) => Ok(Shown {
                 notification,

@@ -27,9 +27,7 @@
 //! for the app, it fails with [`NotifyError::NoService`].
 
 use super::request::{Activation, Request, ToastDuration, ToastScenario, READ_ACTION, READ_LABEL};
-use super::{
-    within, Acks, NotifyError, ServiceInfo, Waiting, APP_NAME, CALL_TIMEOUT, PROBE_TIMEOUT,
-};
+use super::{within, Acks, NotifyError, ServiceInfo, Waiting, APP_NAME, PROBE_TIMEOUT};
 use tauri_winrt_notification::{Duration, Scenario, Sound, Toast};
 use tokio_util::task::TaskTracker;
 use tracing::debug;
@@ -45,27 +43,23 @@ const APP_ID_KEY: &str = r"Software\Classes\AppUserModelId\RemoteMessage.Subscri
 
 /// The toast service, found and the app id registered.
 pub(super) struct Service {
-    info: ServiceInfo,
     acks: Acks,
 }
 
 impl Service {
-    pub(super) async fn connect(acks: Acks, _tasks: &TaskTracker) -> Result<Service, NotifyError> {
+    pub(super) async fn connect(
+        acks: Acks,
+        _tasks: &TaskTracker,
+    ) -> Result<(Service, ServiceInfo), NotifyError> {
         within(PROBE_TIMEOUT, blocking(probe)).await??;
-        Ok(Service {
-            info: ServiceInfo {
-                name: "Windows toast notifications".into(),
-                vendor: format!("app id {APP_ID}"),
-                version: String::new(),
-                actions: true,
-                reads_markup: false,
-            },
-            acks,
-        })
-    }
-
-    pub(super) fn info(&self) -> &ServiceInfo {
-        &self.info
+        let info = ServiceInfo {
+            name: "Windows toast notifications".into(),
+            vendor: format!("app id {APP_ID}"),
+            version: String::new(),
+            actions: true,
+            reads_markup: false,
+        };
+        Ok((Service { acks }, info))
     }
 
     /// Shows `request` as a toast; the answer is the agent's number for it.
