@@ -39,7 +39,9 @@ use windows::UI::Notifications::{NotificationSetting, ToastNotificationManager};
 pub const APP_ID: &str = "RemoteMessage.Subscriber";
 
 /// Where [`APP_ID`] is registered, under `HKEY_CURRENT_USER`.
-const APP_ID_KEY: &str = r"Software\Classes\AppUserModelId\RemoteMessage.Subscriber";
+fn app_id_key() -> String {
+    format!(r"Software\Classes\AppUserModelId\{APP_ID}")
+}
 
 /// The toast service, found and the app id registered.
 pub(super) struct Service {
@@ -120,7 +122,8 @@ fn toast(request: &Request, notification: u32, acks: Acks) -> Toast {
 fn probe() -> Result<(), NotifyError> {
     register_app_id().map_err(|e| {
         NotifyError::NoService(format!(
-            "cannot register the app id under HKEY_CURRENT_USER\\{APP_ID_KEY}: {e}"
+            "cannot register the app id under HKEY_CURRENT_USER\\{}: {e}",
+            app_id_key()
         ))
     })?;
     // The toast's content is an XML document: both classes must exist.
@@ -171,7 +174,7 @@ fn turned_off_by(setting: NotificationSetting) -> &'static str {
 /// Writes `HKCU\Software\Classes\AppUserModelId\<APP_ID>` with its
 /// `DisplayName`; the same again when it is there.
 fn register_app_id() -> windows_registry::Result<()> {
-    let key = windows_registry::CURRENT_USER.create(APP_ID_KEY)?;
+    let key = windows_registry::CURRENT_USER.create(app_id_key())?;
     key.set_string("DisplayName", APP_NAME)
 }
 
