@@ -137,9 +137,10 @@ impl AgentArgs {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Output {
-    /// Desktop notifications when a notification service answers at start, else terminal
+    /// Desktop notifications when the native service answers at start, else terminal
     Auto,
-    /// A native desktop notification per message (freedesktop, over D-Bus)
+    /// A native notification per message: freedesktop (D-Bus) on Linux, a toast on
+    /// Windows, Notification Center on macOS (from an .app bundle)
     Desktop,
     /// A readable alert block per message
     Terminal,

@@ -23,13 +23,17 @@ pub enum Kind {
     Signals,
     /// stdout is closed or failing.
     Output,
+    /// `--output desktop`, where native notifications cannot work at all.
+    Desktop,
 }
 
 impl Kind {
     /// The process exit code for this kind: the one mapping.
     pub fn exit_code(self) -> i32 {
         match self {
-            Kind::StateLocked | Kind::State | Kind::Exec | Kind::Settings => exit::USAGE,
+            Kind::StateLocked | Kind::State | Kind::Exec | Kind::Settings | Kind::Desktop => {
+                exit::USAGE
+            }
             Kind::Server => exit::SERVER,
             Kind::Subscribe | Kind::Signals | Kind::Output => exit::FAILURE,
         }
@@ -46,6 +50,7 @@ impl Kind {
             Kind::Subscribe => "subscribe_failed",
             Kind::Signals => "signals_failed",
             Kind::Output => "output_failed",
+            Kind::Desktop => "desktop_unavailable",
         }
     }
 }
@@ -67,6 +72,7 @@ impl remote_message::error::ErrorKind for Kind {
             Kind::Subscribe => "cannot subscribe",
             Kind::Signals => "cannot install the stop signal handlers",
             Kind::Output => "cannot write to stdout",
+            Kind::Desktop => "native notifications are unavailable",
         }
     }
 }
@@ -82,6 +88,7 @@ mod tests {
         assert_eq!(Kind::StateLocked.exit_code(), 2);
         assert_eq!(Kind::Exec.exit_code(), 2);
         assert_eq!(Kind::Settings.exit_code(), 2);
+        assert_eq!(Kind::Desktop.exit_code(), 2);
         assert_eq!(Kind::Server.exit_code(), 3);
         assert_eq!(Kind::Subscribe.exit_code(), 1);
         assert_eq!(Kind::Output.exit_code(), 1);

@@ -19,8 +19,8 @@
 //! - [`state`]: the state directory: session id, what was shown, locking.
 //! - [`render`]: how a message looks: a terminal alert block or one JSON line.
 //! - [`screen`]: where a shown message goes: the chosen output, then the --exec hook.
-//! - [`desktop`]: native desktop notifications (freedesktop, over D-Bus), with an OK
-//!   that sends a read receipt.
+//! - [`notify`]: native notifications (freedesktop on Linux, toasts on Windows,
+//!   UserNotifications on macOS; one file per OS), with an OK that sends a read receipt.
 //! - [`exec`]: the --exec hook: a program run once per message, the message on its stdin.
 
 pub mod admission;
@@ -29,10 +29,10 @@ pub mod autostart;
 pub mod catchup;
 pub mod cli;
 pub mod clock;
-pub mod desktop;
 pub mod error;
 pub mod exec;
 pub mod link;
+pub mod notify;
 pub mod render;
 pub mod runner;
 pub mod screen;

@@ -222,7 +222,7 @@ async fn start(config: &AgentConfig, tasks: &TaskTracker) -> Result<Started, Err
     };
     // Messages the user acknowledged on the desktop, to confirm as read.
     let (acks_tx, acks) = mpsc::unbounded_channel();
-    let screen = Screen::open(config.output, hook, acks_tx, tasks).await;
+    let screen = Screen::open(config.output, hook, acks_tx, tasks).await?;
 
     let (events_tx, events) = mpsc::unbounded_channel();
     let client = connect(&config.connection, &session, events_tx).await?;

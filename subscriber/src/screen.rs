@@ -2,8 +2,10 @@
 //! block, a JSON line, or a desktop notification; `auto` picks the desktop
 //! when a notification service answers at start), then the `--exec` hook.
 //!
-//! The desktop never stops the agent: a notification that cannot be shown
-//! is logged and the message is printed as a terminal block instead.
+//! Once running, the desktop never stops the agent: a notification that
+//! cannot be shown is logged and the message is printed as a terminal block
+//! instead. Only `--output desktop` where native notifications cannot work
+//! at all (see [`NotifyError::is_permanent`]) stops it at start.
 //!
 //! stdout is written without blocking the agent's thread: when whoever
 //! reads it stops (a pipe that is full, a terminal on hold), showing waits,
@@ -12,8 +14,9 @@
 
 use crate::agent::{Delivery, ReadTicket};
 use crate::cli::Output;
-use crate::desktop::Desktop;
+use crate::error::{Error, Kind};
 use crate::exec::Hook;
+use crate::notify::Notifier;
 use crate::render;
 use jiff::Timestamp;
 use std::io;
@@ -34,24 +37,25 @@ pub struct Screen {
 enum Chosen {
     Terminal,
     Json,
-    Desktop(Desktop),
+    Desktop(Notifier),
 }
 
 impl Screen {
     /// Resolves `--output` (probing the desktop once for `auto` and
     /// `desktop`) and says on stderr, once, what was chosen. Messages
-    /// acknowledged on the desktop are sent to `acks`.
+    /// acknowledged on the desktop are sent to `acks`. Fails only for
+    /// `--output desktop` where native notifications cannot work at all.
     pub async fn open(
         output: Output,
         hook: Option<Hook>,
         acks: mpsc::UnboundedSender<ReadTicket>,
         tasks: &TaskTracker,
-    ) -> Screen {
+    ) -> Result<Screen, Error> {
         let output = match output {
             Output::Terminal => Chosen::Terminal,
             Output::Json => Chosen::Json,
             Output::Auto | Output::Desktop => {
-                let mut desktop = Desktop::new(acks, tasks.clone());
+                let mut desktop = Notifier::new(acks, tasks.clone());
                 match (desktop.connect().await, output) {
                     (Ok(server), _) => {
                         info!(
@@ -60,6 +64,13 @@ impl Screen {
                             "output: desktop notifications through {server}"
                         );
                         Chosen::Desktop(desktop)
+                    }
+                    (Err(e), Output::Desktop) if e.is_permanent() => {
+                        return Err(Error::with_context(
+                            Kind::Desktop,
+                            format!("--output desktop: {e}; use --output auto or terminal"),
+                        )
+                        .caused_by(e));
                     }
                     (Err(e), Output::Desktop) => {
                         warn!(
@@ -71,22 +82,27 @@ impl Screen {
                         Chosen::Desktop(desktop)
                     }
                     (Err(e), _) => {
+                        let retry = if e.is_permanent() {
+                            ""
+                        } else {
+                            "; --output desktop would keep trying"
+                        };
                         info!(
                             event = "output",
                             kind = "terminal",
-                            "output: terminal ({e}; --output desktop would keep trying)"
+                            "output: terminal ({e}{retry})"
                         );
                         Chosen::Terminal
                     }
                 }
             }
         };
-        Screen {
+        Ok(Screen {
             output,
             hook,
             stdout: tokio::io::stdout(),
             buffer: Vec::new(),
-        }
+        })
     }
 
     /// Shows one message, then runs the hook. Returns whether a read

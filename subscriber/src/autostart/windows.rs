@@ -130,10 +130,10 @@ mod native {
     use crate::autostart::{ApplyNative, Entry, Error, Kind, Plan};
     use std::io;
     use std::path::PathBuf;
-    use winreg::enums::HKEY_CURRENT_USER;
-    use winreg::RegKey;
+    use windows_registry::CURRENT_USER;
 
-    fn registry_error(what: &str, e: io::Error) -> Error {
+    fn registry_error(what: &str, e: impl Into<io::Error>) -> Error {
+        let e: io::Error = e.into();
         Error::with_context(
             Kind::Registry,
             format!("cannot {what} HKCU\\{RUN_KEY}\\{VALUE_NAME}: {e}"),
@@ -143,21 +143,22 @@ mod native {
 
     impl ApplyNative for Change {
         fn apply(&self) -> Result<String, Error> {
-            let hkcu = RegKey::predef(HKEY_CURRENT_USER);
             match self {
                 Change::SetRunValue(data) => {
-                    let (key, _) = hkcu
-                        .create_subkey(RUN_KEY)
+                    let key = CURRENT_USER
+                        .create(RUN_KEY)
                         .map_err(|e| registry_error("open", e))?;
-                    key.set_value(VALUE_NAME, data)
+                    key.set_string(VALUE_NAME, data)
                         .map_err(|e| registry_error("set", e))?;
                     Ok(format!("set HKCU\\{RUN_KEY}\\{VALUE_NAME} to: {data}"))
                 }
                 Change::DeleteRunValue => {
-                    let key = hkcu
-                        .open_subkey_with_flags(RUN_KEY, winreg::enums::KEY_SET_VALUE)
+                    let key = CURRENT_USER
+                        .options()
+                        .write()
+                        .open(RUN_KEY)
                         .map_err(|e| registry_error("open", e))?;
-                    key.delete_value(VALUE_NAME)
+                    key.remove_value(VALUE_NAME)
                         .map_err(|e| registry_error("delete", e))?;
                     Ok(format!("deleted HKCU\\{RUN_KEY}\\{VALUE_NAME}"))
                 }
@@ -167,13 +168,12 @@ mod native {
 
     /// The `Run` value now, if there is one.
     fn current() -> Result<Option<String>, Error> {
-        let hkcu = RegKey::predef(HKEY_CURRENT_USER);
-        let key = match hkcu.open_subkey(RUN_KEY) {
+        let key = match CURRENT_USER.open(RUN_KEY).map_err(io::Error::from) {
             Ok(key) => key,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(registry_error("open", e)),
         };
-        match key.get_value::<String, _>(VALUE_NAME) {
+        match key.get_string(VALUE_NAME).map_err(io::Error::from) {
             Ok(data) => Ok(Some(data)),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(registry_error("read", e)),
