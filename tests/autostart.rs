@@ -3,6 +3,9 @@
 //! `systemctl` first on `PATH` that records its arguments (the real one
 //! needs a user's systemd, which tests do not have).
 
+// Unix only, like the harness (tests/support/lib.rs says why).
+#![cfg(unix)]
+
 use clap::Parser;
 use e2e::procs::{bin, finish_within};
 use e2e::WAIT;

@@ -2,6 +2,9 @@
 //! command line in `docker-compose.yml`, and the one the README tells people
 //! to run, must be accepted by the real argument parsers.
 
+// Unix only, like the harness (tests/support/lib.rs says why).
+#![cfg(unix)]
+
 use clap::Parser;
 use serde_yaml_ng::Value;
 

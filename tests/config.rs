@@ -3,6 +3,9 @@
 //! the environment, which beats the file, which beats the defaults; unknown
 //! keys are refused, naming the key and the file.
 
+// Unix only, like the harness (tests/support/lib.rs says why).
+#![cfg(unix)]
+
 use e2e::procs::{bin, finish_within, NO_USER_CONFIG};
 use e2e::{expect_exit, publisher, Agent, NatsServer, WAIT};
 use serde_json::Value;

@@ -1,6 +1,9 @@
 //! Core delivery through a real nats-server: broadcast, session sends, input
 //! validation, and the publisher's failure modes.
 
+// Unix only, like the harness (tests/support/lib.rs says why).
+#![cfg(unix)]
+
 use e2e::raw::RawClient;
 use e2e::server::free_port;
 use e2e::{expect_exit, publisher, publisher_with_stdin, Agent, NatsServer};

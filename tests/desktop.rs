@@ -6,6 +6,9 @@
 //! `REMOTE_MESSAGE_SCREENSHOT=docs/notification.png` makes the first test
 //! save a screenshot of the notification on screen (needs imagemagick).
 
+// Unix only, like the harness (tests/support/lib.rs says why).
+#![cfg(unix)]
+
 use e2e::desktop::{Desktop, Received};
 use e2e::{expect_exit, publisher, Agent, NatsServer};
 use serde_json::Value;

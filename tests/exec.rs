@@ -2,6 +2,9 @@
 //! with the message as one JSON object on its stdin, never through a shell;
 //! programs that fail or hang are logged and the agent goes on.
 
+// Unix only, like the harness (tests/support/lib.rs says why).
+#![cfg(unix)]
+
 use e2e::{expect_exit, publisher, Agent, NatsServer, WAIT};
 use serde_json::Value;
 use std::path::{Path, PathBuf};

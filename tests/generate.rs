@@ -2,6 +2,9 @@
 //! prints completions or the man page made from the real clap definitions,
 //! and every option and subcommand has a help line.
 
+// Unix only, like the harness (tests/support/lib.rs says why).
+#![cfg(unix)]
+
 use clap::CommandFactory;
 use e2e::procs::{bin, finish_within, NO_USER_CONFIG};
 use e2e::WAIT;

@@ -2,6 +2,9 @@
 //! is blocked. Memory stays bounded, nothing stops the agent, and what it
 //! could not take live is read back from the stream.
 
+// Unix only, like the harness (tests/support/lib.rs says why).
+#![cfg(unix)]
+
 use e2e::raw::RawClient;
 use e2e::{expect_exit, publisher, Agent, NatsServer};
 use std::collections::HashSet;

@@ -1,6 +1,9 @@
 //! Whatever any NATS client publishes, the agent shows it or skips it with a
 //! warning, and goes on.
 
+// Unix only, like the harness (tests/support/lib.rs says why).
+#![cfg(unix)]
+
 use e2e::raw::RawClient;
 use e2e::{expect_exit, publisher, Agent, NatsServer};
 

@@ -2,6 +2,9 @@
 //! cut connections and a lost cluster node, with the stream catching agents
 //! up; plus expiry, retried sends and servers without JetStream.
 
+// Unix only, like the harness (tests/support/lib.rs says why).
+#![cfg(unix)]
+
 use e2e::proxy::Proxy;
 use e2e::{expect_exit, publisher, Agent, NatsServer};
 use nix::sys::signal::Signal;

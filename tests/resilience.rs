@@ -1,6 +1,9 @@
 //! The agent's life on a real network: it starts before the server, survives
 //! a server crash, and stops cleanly on a signal.
 
+// Unix only, like the harness (tests/support/lib.rs says why).
+#![cfg(unix)]
+
 use e2e::server::free_port;
 use e2e::{expect_exit, publisher, Agent, NatsServer};
 use nix::sys::signal::Signal;

@@ -2,6 +2,9 @@
 //! messages: broker roles, signed and sealed messages, TLS, and no secret in
 //! any output.
 
+// Unix only, like the harness (tests/support/lib.rs says why).
+#![cfg(unix)]
+
 use e2e::raw::RawClient;
 use e2e::server::{free_port, AGENT_PASSWORD, OPS_PASSWORD};
 use e2e::tls::TestPki;

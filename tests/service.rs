@@ -1,6 +1,9 @@
 //! The systemd user unit in `deploy/systemd/` cannot drift from the agent:
 //! its command line parses with the real parser, and it restarts on failure.
 
+// Unix only, like the harness (tests/support/lib.rs says why).
+#![cfg(unix)]
+
 use clap::Parser;
 
 fn unit() -> String {

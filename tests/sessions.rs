@@ -1,6 +1,9 @@
 //! Who is connected and who got it: `publisher sessions`, `send --user`, and
 //! delivery receipts, with real agents that are alive, killed or frozen.
 
+// Unix only, like the harness (tests/support/lib.rs says why).
+#![cfg(unix)]
+
 use e2e::{expect_exit, publisher, Agent, NatsServer};
 use nix::sys::signal::Signal;
 use serde_json::Value;

@@ -31,10 +31,8 @@ use std::path::{Path, PathBuf};
 #[derive(clap::Args, Debug, Clone, Default)]
 #[command(next_help_heading = "Settings and help")]
 pub struct ConfigArgs {
-    /// Settings file in TOML, keys named like the long options
-    /// (e.g. server = "nats://host:4222"); the command line and the
-    /// environment override it [default: ~/.config/remote-message/<binary>.toml]
-    #[arg(long, value_name = "FILE", global = true)]
+    // Help: "Settings file in TOML …", naming this OS's default.
+    #[arg(long, value_name = "FILE", global = true, help = config_help())]
     pub config: Option<PathBuf>,
 }
 
@@ -49,9 +47,34 @@ const GENERATE_ID: &str = "generate";
 const NOT_SETTABLE: [&str; 4] = ["config", "generate", "help", "version"];
 
 /// Where `binary` looks for its settings when `--config` is not given:
-/// `<config dir>/remote-message/<binary>.toml`.
+/// `<config dir>/remote-message/<binary>.toml`, the config dir being
+/// `$XDG_CONFIG_HOME` or `~/.config` on Linux, `~/Library/Application
+/// Support` on macOS, `%APPDATA%` (`~\AppData\Roaming`) on Windows.
 pub fn default_path(binary: &str) -> Option<PathBuf> {
     dirs::config_dir().map(|dir| dir.join("remote-message").join(format!("{binary}.toml")))
+}
+
+/// `--config`'s help, naming the default this OS resolves it to.
+fn config_help() -> String {
+    let default = default_path("<binary>").map_or_else(
+        || "none: no home directory".to_owned(),
+        |path| shown_path(&path),
+    );
+    format!(
+        "Settings file in TOML, keys named like the long options \
+         (e.g. server = \"nats://host:4222\"); the command line and the \
+         environment override it [default: {default}]"
+    )
+}
+
+/// `path` as help text shows a default: under the home directory it reads
+/// `~/…` (`~\…` on Windows), so the text is the same for every user and in
+/// generated man pages.
+pub fn shown_path(path: &Path) -> String {
+    match dirs::home_dir().and_then(|home| path.strip_prefix(home).ok().map(Path::to_owned)) {
+        Some(rest) => Path::new("~").join(rest).display().to_string(),
+        None => path.display().to_string(),
+    }
 }
 
 /// Why a settings file cannot be used (the process then exits 2).
@@ -329,6 +352,26 @@ mod tests {
     use super::*;
     use clap::{CommandFactory, Parser, Subcommand};
     use std::io::Write;
+
+    /// Help names a default under the home directory as `~` and the rest
+    /// (so man pages do not carry one user's home), and shows any other
+    /// path whole.
+    #[test]
+    fn defaults_are_shown_from_the_home_directory() {
+        let home = dirs::home_dir().expect("a home directory");
+        let under = home.join("cfg").join("remote-message").join("x.toml");
+        let expected = Path::new("~")
+            .join("cfg")
+            .join("remote-message")
+            .join("x.toml");
+        assert_eq!(shown_path(&under), expected.display().to_string());
+        // The root the home directory is on (`/`, `C:\`): not under home.
+        let root = home.ancestors().last().unwrap();
+        let elsewhere = root.join("x.toml");
+        assert_eq!(shown_path(&elsewhere), elsewhere.display().to_string());
+        let help = config_help();
+        assert!(help.contains("[default: ~"), "{help}");
+    }
 
     /// A small command line shaped like the real ones.
     #[derive(Debug, Parser)]

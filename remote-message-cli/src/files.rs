@@ -1,26 +1,28 @@
 //! Files only their owner may read (signing keys, the agent's state and
 //! sealing key), written atomically: a crash leaves the old file or the new
-//! one, never half of one, and the new one has mode 0600 from its first byte.
+//! one, never half of one, and the new one is private from its creation,
+//! before its first byte: mode 0600 on unix, on Windows a protected DACL
+//! that grants the current user alone.
 //!
-//! The OS-specific steps (the mode, the directory sync) are in `unix.rs` and
-//! `other.rs`; this module is the same everywhere.
+//! The OS-specific steps (creating the private file, the directory sync) are
+//! in `unix.rs` and `windows.rs`; this module is the same everywhere.
 
 use std::io::{self, Write};
 use std::path::Path;
 use tempfile::NamedTempFile;
 
-#[cfg(not(unix))]
-mod other;
 #[cfg(unix)]
 mod unix;
-#[cfg(not(unix))]
-use other as os;
 #[cfg(unix)]
 use unix as os;
+#[cfg(windows)]
+mod windows;
+#[cfg(windows)]
+use windows as os;
 
 /// Writes `contents` to `path`, replacing any file there, readable by its
-/// owner only: a temporary file in the same directory (mode 0600 before the
-/// first byte), synced, renamed over `path`, and the directory synced so the
+/// owner only: a temporary file in the same directory (private from its
+/// creation), synced, renamed over `path`, and the directory synced so the
 /// rename survives a power cut.
 pub fn write_private(path: &Path, contents: &[u8]) -> io::Result<()> {
     let file = private_temp(path, contents)?;
@@ -44,10 +46,10 @@ fn parent(path: &Path) -> &Path {
     }
 }
 
-/// A synced temporary file next to `path`, holding `contents`.
+/// A synced temporary file next to `path`, holding `contents`. `tempfile`
+/// picks the name; the OS module creates the file, private from the start.
 fn private_temp(path: &Path, contents: &[u8]) -> io::Result<NamedTempFile> {
-    let mut file = NamedTempFile::new_in(parent(path))?;
-    os::make_private(file.as_file())?;
+    let mut file = tempfile::Builder::new().make_in(parent(path), os::create_new_private)?;
     file.write_all(contents)?;
     file.as_file().sync_all()?;
     Ok(file)

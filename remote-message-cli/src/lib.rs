@@ -7,7 +7,7 @@
 //! Layout (a module only uses modules listed before it):
 //! - [`exit`]: the documented exit codes, one table for the enum, the constants and `--help`.
 //! - [`identity`]: the login name and host name of this process.
-//! - [`files`]: private files (mode 0600) written atomically.
+//! - [`files`]: private files (mode 0600, on Windows a DACL for the user alone) written atomically.
 //! - [`values`]: clap parsers for contract values (`--priority`).
 //! - [`logging`]: stderr logging, `--log-format text|json`, records named by an `event` field.
 //! - [`connection`]: the NATS connection options both binaries take, connecting, and error

@@ -4,8 +4,8 @@
 
 use clap::{Args, Parser, Subcommand, ValueEnum, ValueHint};
 use remote_message::{sessions, signing, SessionId};
-use remote_message_cli::exit;
 use remote_message_cli::CommonArgs;
+use remote_message_cli::{config, exit};
 
 /// The agent on a user machine: shows the messages sent to its session and to
 /// everyone (the receiving side of 4D Server's SEND MESSAGE TO REMOTE USER).
@@ -78,9 +78,8 @@ pub struct AgentArgs {
     #[arg(long = "label", value_name = "KEY=VALUE", value_parser = sessions::parse_label)]
     pub labels: Vec<(String, String)>,
 
-    /// Directory keeping the session id and what was shown, so a restarted
-    /// agent shows what it missed [default: ~/.local/state/remote-message]
-    #[arg(long, value_name = "DIR")]
+    // Help: "Directory keeping the session id …", naming this OS's default.
+    #[arg(long, value_name = "DIR", help = state_dir_help())]
     pub state_dir: Option<std::path::PathBuf>,
 
     /// How far back a restarted or reconnected agent catches up (e.g. 2h)
@@ -114,6 +113,19 @@ pub struct AgentArgs {
 
     #[command(flatten)]
     pub common: CommonArgs,
+}
+
+/// `--state-dir`'s help, naming the default this OS resolves it to
+/// ([`crate::state::default_dir`], so help and behaviour cannot disagree).
+fn state_dir_help() -> String {
+    let default = crate::state::default_dir().map_or_else(
+        || "none: no home directory".to_owned(),
+        |dir| config::shown_path(&dir),
+    );
+    format!(
+        "Directory keeping the session id and what was shown, so a restarted \
+         agent shows what it missed [default: {default}]"
+    )
 }
 
 impl AgentArgs {

@@ -9,18 +9,19 @@
 //! started) and the agent goes on. The program's stdout and stderr go to the
 //! agent's stderr, so stdout keeps carrying only messages.
 //!
-//! What differs by platform (a process group of its own, killed as a whole)
-//! lives in one module, `unix` or `other`; the logic here is the same
-//! everywhere.
+//! What differs by platform (what "everything it started" is, and how it is
+//! killed as a whole: a process group on Unix, a job object on Windows)
+//! lives in one module, `unix` or `windows`, behind the same small `Run`;
+//! the logic here is the same everywhere.
 
-#[cfg(not(unix))]
-mod other;
 #[cfg(unix)]
 mod unix;
-#[cfg(not(unix))]
-use other as platform;
 #[cfg(unix)]
 use unix as platform;
+#[cfg(windows)]
+mod windows;
+#[cfg(windows)]
+use windows as platform;
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -147,8 +148,8 @@ enum RunError {
     TimedOut,
 }
 
-/// One run: the program in a process group of its own, so that a timeout
-/// kills whatever it started too.
+/// One run: the program in a process group (Unix) or job object (Windows)
+/// of its own, so that a timeout kills whatever it started too.
 async fn run_once(
     program: &Path,
     json: &str,
@@ -160,9 +161,8 @@ async fn run_once(
         .stdout(std::io::stderr())
         .stderr(std::io::stderr())
         .kill_on_drop(true);
-    platform::own_group(&mut command);
-    let mut child = command.spawn().map_err(RunError::Start)?;
-    let mut stdin = child.stdin.take();
+    let mut child = platform::Run::spawn(command).map_err(RunError::Start)?;
+    let mut stdin = child.take_stdin();
     let finished = tokio::time::timeout(timeout, async {
         if let Some(stdin) = stdin.as_mut() {
             // A program that does not read its stdin is fine.
@@ -176,8 +176,7 @@ async fn run_once(
     match finished {
         Ok(status) => status.map_err(RunError::Start),
         Err(_) => {
-            platform::kill_group(&child);
-            let _ = child.kill().await;
+            child.kill_all().await;
             Err(RunError::TimedOut)
         }
     }
@@ -185,43 +184,36 @@ async fn run_once(
 
 #[cfg(test)]
 mod tests {
+    use super::platform::fixtures::{copy_stdin_and_exit, script, shell_path, SHELL};
     use super::*;
 
-    /// An executable `/bin/sh` script in `dir`.
-    fn script(dir: &Path, body: &str) -> PathBuf {
-        use std::os::unix::fs::PermissionsExt;
-        let path = dir.join("hook");
-        std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).unwrap();
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
-        path
-    }
-
-    /// `--exec sh` is found on PATH, `--exec /bin/sh` is taken as given;
-    /// a name on no PATH entry, a directory and a file without the x bit
-    /// are refused, with the name in the error.
+    /// The shell is found on PATH by name, and taken as given by its
+    /// absolute path; a name on no PATH entry, a directory and a plain text
+    /// file (no x bit on unix, no program extension on Windows) are refused,
+    /// with the name in the error.
     #[test]
     fn programs_resolve_on_path_or_by_path_and_others_are_refused() {
-        let on_path = resolve(Path::new("sh")).unwrap();
+        let on_path = resolve(Path::new(SHELL)).unwrap();
         assert!(on_path.is_absolute(), "{}", on_path.display());
-        assert_eq!(resolve(Path::new("/bin/sh")).unwrap(), Path::new("/bin/sh"));
+        let absolute = shell_path();
+        assert_eq!(resolve(&absolute).unwrap(), absolute);
         let err = resolve(Path::new("no-such-program-here")).unwrap_err();
         assert!(err.to_string().contains("no-such-program-here"), "{err}");
-        // A directory or a file without the x bit is not a program.
-        assert!(resolve(Path::new("/tmp")).is_err());
         let dir = tempfile::tempdir().unwrap();
+        assert!(resolve(dir.path()).is_err());
         let plain = dir.path().join("plain");
-        std::fs::write(&plain, "#!/bin/sh\n").unwrap();
+        std::fs::write(&plain, "not a program\n").unwrap();
         assert!(resolve(&plain).is_err());
     }
 
-    /// A relative path with a `/` is kept as the user wrote it (the logs
-    /// name it so), not made absolute.
+    /// A relative path with a separator is kept as the user wrote it (the
+    /// logs name it so), not made absolute.
     #[test]
     fn a_relative_path_is_kept_as_written() {
         let dir = tempfile::tempdir_in(".").unwrap();
-        script(dir.path(), "exit 0");
+        let hook = script(dir.path(), "exit 0");
         let name = dir.path().file_name().unwrap();
-        let relative = Path::new(".").join(name).join("hook");
+        let relative = Path::new(".").join(name).join(hook.file_name().unwrap());
         assert_eq!(resolve(&relative).unwrap(), relative);
     }
 
@@ -230,48 +222,18 @@ mod tests {
     async fn a_run_reads_its_stdin_and_reports_its_status() {
         let dir = tempfile::tempdir().unwrap();
         let got = dir.path().join("got");
-        let hook = script(dir.path(), &format!("cat > '{}'; exit 3", got.display()));
+        let hook = script(dir.path(), &copy_stdin_and_exit(&got, 3));
         let status = run_once(&hook, "{\"id\":\"m1\"}", Duration::from_secs(10))
             .await
             .ok()
             .expect("the hook ran");
         assert_eq!(status.code(), Some(3));
-        assert_eq!(std::fs::read_to_string(got).unwrap(), "{\"id\":\"m1\"}\n");
-    }
-
-    /// A run that overstays is killed with what it started: the script's
-    /// background child, in the same process group, is gone too.
-    #[tokio::test]
-    async fn an_overstaying_run_is_killed_with_its_group() {
-        let dir = tempfile::tempdir().unwrap();
-        let pid_file = dir.path().join("pid");
-        let hook = script(
-            dir.path(),
-            &format!("sleep 60 & echo $! > '{}'; wait", pid_file.display()),
+        // The line as the script wrote it back: `\n` from sh, `\r\n` from cmd.
+        let got = std::fs::read_to_string(got).unwrap();
+        assert_eq!(
+            got.trim_end_matches(['\r', '\n']),
+            "{\"id\":\"m1\"}",
+            "{got:?}"
         );
-        let outcome = run_once(&hook, "{}", Duration::from_millis(500)).await;
-        assert!(matches!(outcome, Err(RunError::TimedOut)));
-        let pid: i32 = std::fs::read_to_string(pid_file)
-            .unwrap()
-            .trim()
-            .parse()
-            .unwrap();
-        // The killed sleep is a zombie until init reaps it: gone or `Z`.
-        let deadline = std::time::Instant::now() + Duration::from_secs(10);
-        loop {
-            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-            let state = stat
-                .rsplit(") ")
-                .next()
-                .and_then(|rest| rest.chars().next());
-            if matches!(state, None | Some('Z')) {
-                break;
-            }
-            assert!(
-                std::time::Instant::now() < deadline,
-                "the hook's sleep outlived it: {stat}"
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
     }
 }

@@ -137,8 +137,11 @@ pub struct StateFile {
     journal_lines: usize,
 }
 
-/// The default state directory: `$XDG_STATE_HOME/remote-message`, else
-/// `~/.local/state/remote-message` (the platform's local data dir elsewhere).
+/// The default state directory, `remote-message` in the user's state dir
+/// where the OS has one (Linux: `$XDG_STATE_HOME`, else `~/.local/state`),
+/// else in the local data dir: `~/Library/Application Support` on macOS,
+/// `%LOCALAPPDATA%` on Windows (local, not roaming: the session id belongs
+/// to this machine).
 pub fn default_dir() -> Option<PathBuf> {
     dirs::state_dir()
         .or_else(dirs::data_local_dir)

@@ -10,6 +10,12 @@
 //! - [`desktop`]: a private X display, D-Bus session bus and notification daemon.
 //! - [`tls`]: certificates made at test time.
 
+// Unix only: the harness drives real processes with unix signals, pipes
+// and file modes, and the end-to-end suite runs on Linux. The Windows agent
+// is tested end to end under wine by scripts/test-platforms instead; each
+// tests/*.rs is gated the same way.
+#![cfg(unix)]
+
 pub mod desktop;
 pub mod procs;
 pub mod proxy;

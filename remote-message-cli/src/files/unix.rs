@@ -1,15 +1,22 @@
-//! The unix steps of a private write: mode 0600, and syncing the directory
-//! so that a rename in it is durable.
+//! The unix steps of a private write: a new file created with mode 0600, and
+//! syncing the directory so that a rename in it is durable.
 
-use std::fs::{File, Permissions};
+use std::fs::{File, OpenOptions, Permissions};
 use std::io;
-use std::os::unix::fs::PermissionsExt;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::Path;
 
-/// Owner read and write only (tempfile already creates its files 0600;
-/// this makes it explicit and independent of that).
-pub fn make_private(file: &File) -> io::Result<()> {
-    file.set_permissions(Permissions::from_mode(0o600))
+/// Creates `path`, which must not exist, with owner read and write only.
+/// The mode is set again after the open, so a umask cannot change it.
+pub fn create_new_private(path: &Path) -> io::Result<File> {
+    let file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
+    file.set_permissions(Permissions::from_mode(0o600))?;
+    Ok(file)
 }
 
 /// Syncs the directory entry, so a rename into `dir` survives a crash.
