@@ -7,22 +7,30 @@
 //! program is created suspended, assigned to the job, and only then resumed,
 //! so it cannot start a child outside the job before the assignment.
 //!
+//! Each run is created without a console window (`CREATE_NO_WINDOW`): an
+//! agent started at logon has let go of its console (`--background`), and a
+//! console program started from it would otherwise open a window of its own
+//! for every message. Its output still reaches the agent's stderr.
+//!
 //! Like a process group on Unix, the job is about the timeout: the run ends
 //! when the program exits, and what it left running is left alone (the job
 //! is not made kill-on-close).
 
-use process_wrap::tokio::{ChildWrapper, CommandWrap, JobObject};
+use process_wrap::tokio::{ChildWrapper, CommandWrap, CreationFlags, JobObject};
 use std::io;
 use std::process::ExitStatus;
 use tokio::process::{ChildStdin, Command};
+use windows::Win32::System::Threading::CREATE_NO_WINDOW;
 
 /// A started run: the program, in a job object of its own.
 pub(super) struct Run(Box<dyn ChildWrapper>);
 
 impl Run {
-    /// Starts `command` suspended, puts it in a new job, resumes it.
+    /// Starts `command` suspended and windowless, puts it in a new job,
+    /// resumes it.
     pub(super) fn spawn(command: Command) -> io::Result<Run> {
         let mut wrapped = CommandWrap::from(command);
+        wrapped.wrap(CreationFlags(CREATE_NO_WINDOW));
         wrapped.wrap(JobObject);
         wrapped.spawn().map(Run)
     }
