@@ -22,23 +22,7 @@ fn script(dir: &Path, name: &str, body: &str) -> PathBuf {
 /// The JSON lines the hook appended to `path`, once there are `count`,
 /// waiting at most [`WAIT`].
 fn wait_lines(path: &Path, count: usize) -> Vec<Value> {
-    let deadline = Instant::now() + WAIT;
-    loop {
-        let text = std::fs::read_to_string(path).unwrap_or_default();
-        let lines: Vec<Value> = text
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
-            .collect();
-        if lines.len() >= count {
-            return lines;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the hook wrote {} of {count} lines: {text}",
-            lines.len()
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    e2e::procs::wait_json_lines(path, count, WAIT)
 }
 
 /// A message whose text is shell syntax — `$(touch …)`, backticks, `;` — is

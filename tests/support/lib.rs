@@ -9,6 +9,8 @@
 //! - [`proxy`]: a TCP proxy that cuts connections on demand.
 //! - [`desktop`]: a private X display, D-Bus session bus and notification daemon.
 //! - [`tls`]: certificates made at test time.
+//! - [`wine`]: the Windows builds run under wine in place of the Linux ones
+//!   (`tests/windows_under_wine.rs`, run by `scripts/test-platforms`).
 
 // Unix only: the harness drives real processes with unix signals, pipes
 // and file modes, and the end-to-end suite runs on Linux. The Windows agent
@@ -22,6 +24,7 @@ pub mod proxy;
 pub mod raw;
 pub mod server;
 pub mod tls;
+pub mod wine;
 
 pub use procs::{expect_exit, publisher, publisher_with_stdin, Agent};
 pub use raw::RawClient;

@@ -17,6 +17,8 @@ use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::sync::mpsc::{channel, Receiver};
 use std::time::{Duration, Instant};
 
+use crate::wine::Launcher;
+
 /// Where the binaries look for their settings files in tests: nowhere, so
 /// that the settings of whoever runs the tests never change them.
 pub const NO_USER_CONFIG: &str = "/nonexistent/remote-message-tests";
@@ -46,7 +48,20 @@ pub fn publisher(server_url: &str, args: &[&str]) -> Output {
 /// Runs `publisher <args>` against `server_url`, feeding `stdin` if given.
 /// Panics if it runs longer than 30 s.
 pub fn publisher_with_stdin(server_url: &str, args: &[&str], stdin: Option<&[u8]>) -> Output {
-    let mut child = Command::new(bin("publisher"))
+    publisher_on(&Launcher::Native, server_url, args, stdin)
+}
+
+/// Like [`publisher_with_stdin`], started by `launcher` (e.g. the Windows
+/// build under wine); panics if it runs longer than 30 s, or than the
+/// launcher's wait bound if that is longer.
+pub fn publisher_on(
+    launcher: &Launcher,
+    server_url: &str,
+    args: &[&str],
+    stdin: Option<&[u8]>,
+) -> Output {
+    let mut child = launcher
+        .command("publisher")
         .args(args)
         .env("NATS_URL", server_url)
         .env("XDG_CONFIG_HOME", NO_USER_CONFIG)
@@ -66,7 +81,7 @@ pub fn publisher_with_stdin(server_url: &str, args: &[&str], stdin: Option<&[u8]
     }
     finish_within(
         child,
-        Duration::from_secs(30),
+        Duration::from_secs(30).max(launcher.wait()),
         &format!("publisher {args:?}"),
     )
 }
@@ -115,6 +130,8 @@ pub struct Agent {
     waited: usize,
     /// The agent's own `--state-dir`, unless the test gave one.
     _state_dir: Option<tempfile::TempDir>,
+    /// The bound on each wait: [`crate::WAIT`], or longer under wine.
+    wait: Duration,
 }
 
 impl Agent {
@@ -129,8 +146,22 @@ impl Agent {
     /// Like [`Agent::spawn`], with more environment variables (e.g. the
     /// `DISPLAY` and D-Bus address of a test desktop).
     pub fn spawn_with_env(server_url: &str, args: &[&str], env: &[(&str, &str)]) -> Agent {
-        let (cmd, state_dir) = agent_command(server_url, args, env);
-        Agent::launch(cmd, state_dir, None)
+        Agent::spawn_on(&Launcher::Native, server_url, args, env)
+    }
+
+    /// Like [`Agent::spawn_with_env`], started by `launcher` (e.g. the
+    /// Windows build under wine, its fresh `--state-dir` given as a Windows
+    /// path); every wait on it is bounded by [`Launcher::wait`].
+    pub fn spawn_on(
+        launcher: &Launcher,
+        server_url: &str,
+        args: &[&str],
+        env: &[(&str, &str)],
+    ) -> Agent {
+        let (cmd, state_dir) = agent_command(launcher, server_url, args, env);
+        let mut agent = Agent::launch(cmd, state_dir, None);
+        agent.wait = launcher.wait();
+        agent
     }
 
     /// Spawns a `subscriber` command line the test built itself (its own
@@ -145,7 +176,7 @@ impl Agent {
     /// returned [`StdoutGate`] is opened: once the pipe is full (64 KiB) the
     /// agent's display blocks, like a terminal that stopped scrolling.
     pub fn spawn_with_stdout_held(server_url: &str, args: &[&str]) -> (Agent, StdoutGate) {
-        let (cmd, state_dir) = agent_command(server_url, args, &[]);
+        let (cmd, state_dir) = agent_command(&Launcher::Native, server_url, args, &[]);
         let (open_tx, open_rx) = channel();
         // The harness makes the pipe, to keep a probe on its write end.
         let (reader, writer) = std::io::pipe().expect("stdout pipe");
@@ -196,6 +227,7 @@ impl Agent {
             log_history: Vec::new(),
             waited: 0,
             _state_dir: state_dir,
+            wait: crate::WAIT,
         }
     }
 
@@ -232,7 +264,7 @@ impl Agent {
     /// is `name` and for which `matches` holds; returns it. Records before
     /// it are passed. Panics with all stderr so far if none comes.
     pub fn wait_event_where(&mut self, name: &str, matches: impl Fn(&Value) -> bool) -> Value {
-        let deadline = Instant::now() + crate::WAIT;
+        let deadline = Instant::now() + self.wait;
         // Records of that name that did not match, for the failure report.
         let mut others = 0;
         loop {
@@ -252,7 +284,7 @@ impl Agent {
                 Err(e) => panic!(
                     "no matching `{name}` event within {:?} ({others} others; {e:?}); \
                      agent stderr so far:\n{}",
-                    crate::WAIT,
+                    self.wait,
                     self.log_history.join("\n")
                 ),
             }
@@ -288,7 +320,7 @@ impl Agent {
 
     /// The next stdout line, waiting at most [`crate::WAIT`].
     pub fn next_line(&mut self) -> String {
-        self.next_line_within(crate::WAIT)
+        self.next_line_within(self.wait)
     }
 
     /// The text of the next message, waiting at most `limit` (for what takes
@@ -344,7 +376,7 @@ impl Agent {
     /// rest of its stderr: its last lines may still be on their way to the
     /// reader thread when the process is gone.
     pub fn wait_exit(&mut self) -> ExitStatus {
-        let deadline = Instant::now() + crate::WAIT;
+        let deadline = Instant::now() + self.wait;
         while Instant::now() < deadline {
             if let Some(status) = self.child.try_wait().expect("try_wait") {
                 self.read_logs_to_end(deadline);
@@ -352,7 +384,7 @@ impl Agent {
             }
             std::thread::sleep(Duration::from_millis(10));
         }
-        panic!("agent did not exit within {:?}", crate::WAIT);
+        panic!("agent did not exit within {:?}", self.wait);
     }
 
     /// Takes stderr lines until the pipe's end (every holder closed it), or
@@ -396,11 +428,12 @@ impl Drop for Agent {
 /// and a fresh `--state-dir` (returned, removed on drop) unless `args` give
 /// one.
 fn agent_command(
+    launcher: &Launcher,
     server_url: &str,
     args: &[&str],
     env: &[(&str, &str)],
 ) -> (Command, Option<tempfile::TempDir>) {
-    let mut cmd = Command::new(bin("subscriber"));
+    let mut cmd = launcher.command("subscriber");
     if !args.contains(&"--output") {
         cmd.args(["--output", "json"]);
     }
@@ -410,7 +443,7 @@ fn agent_command(
     let state_dir =
         (!args.contains(&"--state-dir")).then(|| tempfile::tempdir().expect("state dir"));
     if let Some(dir) = &state_dir {
-        cmd.arg("--state-dir").arg(dir.path());
+        cmd.arg("--state-dir").arg(launcher.path_arg(dir.path()));
     }
     cmd.args(["--server", server_url])
         .args(args)
@@ -520,6 +553,30 @@ fn lines(
         }
     });
     rx
+}
+
+/// The JSON lines a program appended to the file at `path` (e.g. an
+/// `--exec` hook, once per message), once there are `count`, waiting at
+/// most `limit`. Panics if a line is not JSON.
+pub fn wait_json_lines(path: &std::path::Path, count: usize, limit: Duration) -> Vec<Value> {
+    let deadline = Instant::now() + limit;
+    loop {
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        let lines: Vec<Value> = text
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+            .collect();
+        if lines.len() >= count {
+            return lines;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{} got {} of {count} lines within {limit:?}: {text}",
+            path.display(),
+            lines.len()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }
 
 #[cfg(test)]

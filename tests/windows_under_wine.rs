@@ -1,0 +1,284 @@
+//! The Windows builds, end to end under wine against a Linux nats-server:
+//! the Windows agent shows what it should (JSON and terminal output) and
+//! nothing else, keeps its state across a restart, runs an `--exec`
+//! program and stops on Ctrl-C; the Windows publisher sends to a Linux
+//! agent and gets its receipt.
+//!
+//! Built only with the `wine` feature and run by `scripts/test-platforms`,
+//! which builds the .exe files, makes a fresh wine prefix and points
+//! [`e2e::wine::BIN_DIR_VAR`] and `WINEPREFIX` at them; without them every
+//! test fails, saying to run that script. Wine needs seconds to start a
+//! program, so every wait here is bounded by [`e2e::wine::WINE_WAIT`].
+
+use e2e::procs::{publisher_on, wait_json_lines};
+use e2e::wine::{Launcher, Wine, WINE_WAIT};
+use e2e::{expect_exit, publisher, Agent, NatsServer};
+use nix::sys::signal::Signal;
+
+/// The exit code of a session send whose session is not connected (the
+/// message is stored for catch-up).
+const NOT_CONNECTED: i32 = 4;
+
+/// The Windows builds, under wine.
+fn wine() -> Launcher {
+    Launcher::Wine(Wine::from_env())
+}
+
+/// Starts the Windows agent for `session` under wine, with `args` more, and
+/// waits until its subscriptions are confirmed.
+fn windows_agent(server: &NatsServer, session: &str, args: &[&str]) -> Agent {
+    windows_agent_with_env(server, session, args, &[])
+}
+
+/// Like [`windows_agent`], with more environment variables.
+fn windows_agent_with_env(
+    server: &NatsServer,
+    session: &str,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> Agent {
+    let mut all = vec!["--session-id", session];
+    all.extend_from_slice(args);
+    let mut agent = Agent::spawn_on(&wine(), &server.url(), &all, env);
+    agent.wait_subscribed();
+    agent
+}
+
+/// Sends with the Linux publisher; returns its stdout.
+fn send(server: &NatsServer, args: &[&str]) -> String {
+    let mut all = vec!["send"];
+    all.extend_from_slice(args);
+    expect_exit(&publisher(&server.url(), &all), 0)
+}
+
+/// The next terminal alert block the agent printed, up to its `---- from`
+/// line, as one string.
+fn next_block(agent: &mut Agent) -> String {
+    let mut block: Vec<String> = Vec::new();
+    while !block.last().is_some_and(|l| l.starts_with("---- from")) {
+        block.push(agent.next_line());
+    }
+    block.join("\n")
+}
+
+/// Windows agent, `--output json`: a broadcast and a message to its own
+/// session are shown, with their targets; a message to another session
+/// is not (the next thing shown is a marker broadcast sent after it).
+#[test]
+fn json_output_shows_broadcast_and_own_session_only() {
+    let server = NatsServer::start();
+    let mut agent = windows_agent(&server, "win-alice", &["--output", "json"]);
+
+    send(&server, &["--title", "Maintenance", "Restart at 10pm"]);
+    let stdout = send(&server, &["--session", "win-alice", "Hello from Linux"]);
+    assert!(
+        stdout.contains("to session.win-alice: delivered"),
+        "{stdout}"
+    );
+    let out = publisher(&server.url(), &["send", "--session", "bob", "For bob"]);
+    expect_exit(&out, NOT_CONNECTED);
+    send(&server, &["marker"]);
+
+    let broadcast = agent.next_message();
+    println!("Windows agent (json): {broadcast}");
+    assert_eq!(broadcast["text"], "Restart at 10pm");
+    assert_eq!(broadcast["title"], "Maintenance");
+    assert_eq!(broadcast["target"], "broadcast");
+    let personal = agent.next_message();
+    println!("Windows agent (json): {personal}");
+    assert_eq!(personal["text"], "Hello from Linux");
+    assert_eq!(personal["subject"], "session.win-alice");
+    assert_eq!(personal["target"], "session");
+    assert_eq!(agent.next_text(), "marker", "a message for bob was shown");
+}
+
+/// Windows agent, `--output terminal`: the broadcast and its own session's
+/// message come as alert blocks naming their audience, title, text and
+/// sender; the block after them is the marker, never bob's message.
+#[test]
+fn terminal_output_shows_broadcast_and_own_session_only() {
+    let server = NatsServer::start();
+    let mut agent = windows_agent(&server, "win-carol", &["--output", "terminal"]);
+
+    let sender = ["--sender", "ops@linux"];
+    send(
+        &server,
+        &[&sender[..], &["--title", "Notice", "Everyone"]].concat(),
+    );
+    send(
+        &server,
+        &[&sender[..], &["--session", "win-carol", "Just you"]].concat(),
+    );
+    let out = publisher(&server.url(), &["send", "--session", "bob", "For bob"]);
+    expect_exit(&out, NOT_CONNECTED);
+    send(&server, &[&sender[..], &["marker"]].concat());
+
+    let expected = [
+        vec![
+            "Message for everyone",
+            "Notice",
+            "Everyone",
+            "---- from ops@linux",
+        ],
+        vec![
+            "Message for you (session win-carol)",
+            "Just you",
+            "---- from ops@linux",
+        ],
+        vec!["Message for everyone", "marker"],
+    ];
+    for parts in expected {
+        let block = next_block(&mut agent);
+        println!("Windows agent (terminal):\n{block}");
+        assert!(!block.contains("For bob"), "bob's message shown:\n{block}");
+        for part in parts {
+            assert!(block.contains(part), "{part:?} missing in:\n{block}");
+        }
+    }
+}
+
+/// The Windows agent, its state dir given as a Windows path, is stopped
+/// with Ctrl-C after showing a message; a broadcast and a message to its
+/// session are sent while it is down. Restarted with the same state dir,
+/// it shows both by catch-up, and nothing twice: the first message is not
+/// shown again, and the next thing shown is a later marker.
+#[test]
+fn restarted_windows_agent_catches_up_once() {
+    let server = NatsServer::start();
+    let launcher = wine();
+    let state = tempfile::tempdir().unwrap();
+    let dir = launcher.path_arg(state.path());
+    let dir = dir.to_str().unwrap();
+
+    let mut agent = windows_agent(&server, "win-dave", &["--state-dir", dir]);
+    send(&server, &["before"]);
+    assert_eq!(agent.next_text(), "before");
+    agent.signal(Signal::SIGINT);
+    assert_eq!(agent.wait_exit().code(), Some(0), "{:?}", agent.logs());
+    assert!(
+        std::fs::read_dir(state.path()).unwrap().next().is_some(),
+        "the agent wrote nothing to its state dir {dir}"
+    );
+
+    send(&server, &["while down: everyone"]);
+    let out = publisher(
+        &server.url(),
+        &["send", "--session", "win-dave", "while down: you"],
+    );
+    expect_exit(&out, NOT_CONNECTED);
+
+    let mut agent = windows_agent(&server, "win-dave", &["--state-dir", dir]);
+    let everyone = agent.next_message();
+    println!("Windows agent after restart: {everyone}");
+    assert_eq!(everyone["text"], "while down: everyone");
+    let personal = agent.next_message();
+    println!("Windows agent after restart: {personal}");
+    assert_eq!(
+        (personal["text"].as_str(), personal["target"].as_str()),
+        (Some("while down: you"), Some("session"))
+    );
+    send(&server, &["marker"]);
+    assert_eq!(agent.next_text(), "marker", "something was shown twice");
+}
+
+/// The Windows agent runs its `--exec` program, a Windows program built
+/// with the mingw gcc (`scripts/platforms/append-stdin.c`), once per
+/// message with the message's JSON on its stdin: the program's file gets
+/// one JSON line per message, in order, with the texts and subjects sent.
+#[test]
+fn windows_agent_runs_its_exec_program() {
+    let server = NatsServer::start();
+    let wine = Wine::from_env();
+    let program = wine.file("append-stdin.exe");
+    assert!(
+        program.exists(),
+        "{} is missing: run scripts/test-platforms",
+        program.display()
+    );
+    let launcher = Launcher::Wine(wine);
+    let dir = tempfile::tempdir().unwrap();
+    let received = dir.path().join("received.jsonl");
+    let program = launcher.path_arg(&program);
+    let received_arg = launcher.path_arg(&received);
+    let mut agent = windows_agent_with_env(
+        &server,
+        "win-erin",
+        &["--exec", program.to_str().unwrap()],
+        &[("APPEND_STDIN_TO", received_arg.to_str().unwrap())],
+    );
+
+    send(&server, &["--session", "win-erin", "for the hook"]);
+    send(&server, &["--priority", "high", "second"]);
+    assert_eq!(agent.next_text(), "for the hook");
+    assert_eq!(agent.next_text(), "second");
+    // Each run is a program started under wine.
+    let lines = wait_json_lines(&received, 2, WINE_WAIT);
+    for line in &lines {
+        println!("--exec program received: {line}");
+    }
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert_eq!(lines[0]["text"], "for the hook");
+    assert_eq!(lines[0]["subject"], "session.win-erin");
+    assert_eq!(lines[1]["text"], "second");
+    assert_eq!(lines[1]["priority"], "high");
+    assert!(agent.events("exec_failed").is_empty(), "{:?}", agent.logs());
+}
+
+/// SIGINT to the wine process reaches the Windows agent as Ctrl-C (wine
+/// turns it into a CTRL_C_EVENT for the console handlers): it logs the
+/// `stopping` event naming Ctrl-C, then `stopped`, and exits with 0.
+#[test]
+fn windows_agent_stops_on_ctrl_c() {
+    let server = NatsServer::start();
+    let mut agent = windows_agent(&server, "win-frank", &[]);
+    send(&server, &["--session", "win-frank", "still here"]);
+    assert_eq!(agent.next_text(), "still here");
+
+    agent.signal(Signal::SIGINT);
+    let stopping = agent.wait_event("stopping");
+    println!("Windows agent on SIGINT: {stopping}");
+    assert_eq!(stopping["signal"], "Ctrl-C", "{stopping}");
+    agent.wait_event("stopped");
+    assert_eq!(agent.wait_exit().code(), Some(0), "{:?}", agent.logs());
+}
+
+/// The Windows publisher under wine sends to a session held by a Linux
+/// agent with `--wait`: it reports the delivery receipt (and that a JSON
+/// display cannot report a read), exits 0, and the Linux agent shows the
+/// message.
+#[test]
+fn windows_publisher_sends_to_a_linux_agent() {
+    let server = NatsServer::start();
+    let mut agent = Agent::start(&server.url(), "linux-gina");
+
+    let out = publisher_on(
+        &wine(),
+        &server.url(),
+        &[
+            "send",
+            "--session",
+            "linux-gina",
+            "--wait",
+            "20s",
+            "--title",
+            "From Windows",
+            "Hello Linux",
+        ],
+        None,
+    );
+    let stdout = expect_exit(&out, 0);
+    println!("Windows publisher printed:\n{stdout}");
+    assert!(
+        stdout.contains(" to session.linux-gina: delivered"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("read by 0 of 1 delivered; cannot report read: linux-gina"),
+        "{stdout}"
+    );
+    let shown = agent.next_message();
+    println!("Linux agent showed: {shown}");
+    assert_eq!(shown["text"], "Hello Linux");
+    assert_eq!(shown["title"], "From Windows");
+    assert_eq!(shown["subject"], "session.linux-gina");
+}
