@@ -10,6 +10,9 @@
 //! test fails, saying to run that script. Wine needs seconds to start a
 //! program, so every wait here is bounded by [`e2e::wine::WINE_WAIT`].
 
+// The harness is unix only (tests/support/lib.rs says why): wine runs on Linux.
+#![cfg(unix)]
+
 use e2e::procs::{publisher_on, wait_json_lines};
 use e2e::wine::{Launcher, Wine, WINE_WAIT};
 use e2e::{expect_exit, publisher, Agent, NatsServer};
