@@ -13,7 +13,7 @@
 // The harness is unix only (tests/support/lib.rs says why): wine runs on Linux.
 #![cfg(unix)]
 
-use e2e::procs::{publisher_on, wait_json_lines};
+use e2e::procs::{finish_within, publisher_on, wait_json_lines};
 use e2e::wine::{Launcher, Wine, WINE_WAIT};
 use e2e::{expect_exit, publisher, Agent, NatsServer};
 use nix::sys::signal::Signal;
@@ -284,4 +284,119 @@ fn windows_publisher_sends_to_a_linux_agent() {
     assert_eq!(shown["text"], "Hello Linux");
     assert_eq!(shown["title"], "From Windows");
     assert_eq!(shown["subject"], "session.linux-gina");
+}
+
+/// Wine has no toast service (nor has Windows Server Core): the Windows
+/// agent with `--output auto` says so and shows messages in the terminal;
+/// with `--output desktop` it refuses to start (`desktop_unavailable`,
+/// exit 2) instead of dropping every message.
+#[test]
+fn without_a_toast_service_auto_uses_the_terminal_and_desktop_exits_2() {
+    let server = NatsServer::start();
+    let mut agent = windows_agent(&server, "win-hank", &["--output", "auto"]);
+    let output = agent.events("output");
+    println!("Windows agent, --output auto: {output:?}");
+    assert_eq!(output.len(), 1, "{:?}", agent.logs());
+    assert_eq!(output[0]["kind"], "terminal", "{}", output[0]);
+    send(&server, &["--session", "win-hank", "in the terminal"]);
+    let block = next_block(&mut agent);
+    assert!(block.contains("in the terminal"), "{block}");
+
+    let mut refused = Agent::spawn_on(
+        &wine(),
+        &server.url(),
+        &["--session-id", "win-ivy", "--output", "desktop"],
+        &[],
+    );
+    let unavailable = refused.wait_event("desktop_unavailable");
+    println!("Windows agent, --output desktop: {unavailable}");
+    assert_eq!(refused.wait_exit().code(), Some(2), "{:?}", refused.logs());
+    assert!(refused.events("subscribed").is_empty(), "it ran anyway");
+}
+
+/// The Run key `subscriber install` writes its logon entry under.
+const RUN_KEY: &str = r"HKCU\Software\Microsoft\Windows\CurrentVersion\Run";
+/// The value it writes there.
+const RUN_VALUE: &str = "remote-message subscriber";
+
+/// `subscriber.exe` under wine with `args`, to its exit.
+fn windows_subscriber(args: &[&str]) -> std::process::Output {
+    let launcher = wine();
+    let child = launcher
+        .command("subscriber")
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn subscriber.exe");
+    finish_within(child, launcher.wait(), &format!("subscriber.exe {args:?}"))
+}
+
+/// The logon entry in the prefix's registry, as wine's `reg query` reads
+/// it: `None` when there is none.
+fn run_value() -> Option<String> {
+    let mut reg = std::process::Command::new("wine");
+    reg.args(["reg", "query", RUN_KEY, "/v", RUN_VALUE])
+        .env("WINEDEBUG", "-all")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let out = finish_within(
+        reg.spawn().expect("spawn wine reg"),
+        WINE_WAIT,
+        "wine reg query",
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    stdout
+        .lines()
+        .find_map(|line| line.split_once("REG_SZ"))
+        .map(|(_, data)| data.trim().to_owned())
+}
+
+/// `subscriber.exe install` under wine writes the per-user logon entry
+/// (HKCU Run) running this exe with the options given, plus
+/// `--background`; `--print` changes nothing; a password in `--server` is
+/// refused with exit 2 and nothing written; `uninstall` removes the entry,
+/// and a second `uninstall` finds nothing and still exits 0.
+#[test]
+fn install_writes_the_logon_entry_and_uninstall_removes_it() {
+    let server = "nats://127.0.0.1:4222";
+    let secret = windows_subscriber(&["install", "--server", "nats://agent:s3cret@127.0.0.1:4222"]);
+    assert_eq!(secret.status.code(), Some(2), "{secret:?}");
+    assert!(!String::from_utf8_lossy(&secret.stderr).contains("s3cret"));
+    assert_eq!(run_value(), None, "a refused install wrote the entry");
+
+    let print = windows_subscriber(&[
+        "install", "--server", server, "--output", "desktop", "--print",
+    ]);
+    assert_eq!(print.status.code(), Some(0), "{print:?}");
+    assert_eq!(run_value(), None, "--print wrote the entry");
+
+    let install = windows_subscriber(&["install", "--server", server, "--output", "desktop"]);
+    println!(
+        "subscriber.exe install: {}",
+        String::from_utf8_lossy(&install.stdout)
+    );
+    assert_eq!(install.status.code(), Some(0), "{install:?}");
+    let entry = run_value().expect("no logon entry after install");
+    println!("{RUN_KEY}\\{RUN_VALUE} = {entry}");
+    assert!(
+        entry.starts_with('"') && entry.contains(r#"subscriber.exe" "#),
+        "{entry}"
+    );
+    assert!(
+        entry.ends_with(&format!(" --output=desktop --server={server} --background")),
+        "{entry}"
+    );
+
+    let uninstall = windows_subscriber(&["uninstall"]);
+    assert_eq!(uninstall.status.code(), Some(0), "{uninstall:?}");
+    assert_eq!(run_value(), None, "uninstall left the entry");
+    let again = windows_subscriber(&["uninstall"]);
+    assert_eq!(again.status.code(), Some(0), "{again:?}");
+    assert!(
+        String::from_utf8_lossy(&again.stdout).contains("nothing to uninstall"),
+        "{again:?}"
+    );
 }

@@ -14,14 +14,16 @@ use std::str::FromStr;
 )]
 #[serde(rename_all = "lowercase")]
 pub enum Priority {
-    /// Shown quietly (desktop urgency low).
+    /// Shown quietly, without sound.
     Low,
-    /// The default (desktop urgency normal).
+    /// The default.
     #[default]
     Normal,
-    /// Stands out (desktop urgency critical; goes away by itself).
+    /// Stands out and stays longer, then goes away by itself.
     High,
-    /// Stays on screen until the user dismisses it (desktop urgency critical).
+    /// Stays on screen until the user dismisses it (where the desktop lets it:
+    /// on macOS the user's alert style decides). Each OS's mapping:
+    /// `subscriber/src/notify/request.rs`.
     Urgent,
 }
 
@@ -37,11 +39,11 @@ impl Priority {
     /// What the priority does on a user's screen (the help of each value).
     pub fn describe(self) -> &'static str {
         match self {
-            Priority::Low => "Shown quietly (desktop urgency low)",
-            Priority::Normal => "The default (desktop urgency normal)",
-            Priority::High => "Stands out (desktop urgency critical; goes away by itself)",
+            Priority::Low => "Shown quietly, without sound",
+            Priority::Normal => "The default",
+            Priority::High => "Stands out and stays longer, then goes away by itself",
             Priority::Urgent => {
-                "Stays on screen until the user dismisses it (desktop urgency critical)"
+                "Stays on screen until the user dismisses it (where the desktop lets it)"
             }
         }
     }
