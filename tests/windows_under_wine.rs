@@ -400,3 +400,64 @@ fn install_writes_the_logon_entry_and_uninstall_removes_it() {
         "{again:?}"
     );
 }
+
+/// A command for wine's own tools (`wineboot`, `reg`, `wineserver`) in
+/// the prefix `prefix`, quiet, stdin closed, output captured.
+fn wine_tool(prefix: &std::path::Path, program: &str, args: &[&str]) -> std::process::Output {
+    let child = std::process::Command::new(program)
+        .args(args)
+        .env("WINEPREFIX", prefix)
+        .env("WINEDEBUG", "-all")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("spawn {program}: {e}"));
+    finish_within(child, WINE_WAIT, &format!("{program} {args:?}"))
+}
+
+/// Windows ending the session (a logoff or shutdown: `WM_QUERYENDSESSION`
+/// then `WM_ENDSESSION` to every top-level window, here sent by wine's
+/// `wineboot --end-session`) stops the agent cleanly: `stopping` with the
+/// signal `shutdown` (wine sends no logoff flag), `stopped`, exit 0. It
+/// runs in a wine prefix of its own, since ending the session ends every
+/// program in the prefix, the other tests' agents too.
+#[test]
+fn windows_agent_drains_when_the_session_ends() {
+    let server = NatsServer::start();
+    let prefix = tempfile::tempdir().unwrap();
+    let init = wine_tool(prefix.path(), "wineboot", &["--init"]);
+    assert!(init.status.success(), "wineboot --init: {init:?}");
+    // The windowless graphics driver, as scripts/test-platforms sets up.
+    let null_driver = wine_tool(
+        prefix.path(),
+        "wine",
+        &[
+            "reg",
+            "add",
+            r"HKCU\Software\Wine\Drivers",
+            "/v",
+            "Graphics",
+            "/d",
+            "null",
+            "/f",
+        ],
+    );
+    assert!(null_driver.status.success(), "{null_driver:?}");
+
+    let prefix_env = prefix.path().to_str().unwrap();
+    let mut agent = windows_agent_with_env(&server, "win-jack", &[], &[("WINEPREFIX", prefix_env)]);
+    assert!(
+        agent.events("session_end_unwatched").is_empty(),
+        "{:?}",
+        agent.logs()
+    );
+    let ended = wine_tool(prefix.path(), "wineboot", &["--end-session"]);
+    assert!(ended.status.success(), "wineboot --end-session: {ended:?}");
+    let stopping = agent.wait_event("stopping");
+    println!("Windows agent at session end: {stopping}");
+    assert_eq!(stopping["signal"], "shutdown", "{stopping}");
+    agent.wait_event("stopped");
+    assert_eq!(agent.wait_exit().code(), Some(0), "{:?}", agent.logs());
+    wine_tool(prefix.path(), "wineserver", &["-k"]);
+}
