@@ -275,6 +275,7 @@ mod tests {
     /// Install: the directory, the unit, then daemon-reload, enable and
     /// restart, each required, the failure advice naming the unit.
     #[test]
+    #[cfg(unix)] // Its paths are unix ones, joined the host's way.
     fn install_writes_the_unit_then_enables_and_restarts_it() {
         let plan = install_plan_in(Path::new("/c/systemd/user"), &entry(&["--output=json"]));
         let runs: Vec<String> = plan

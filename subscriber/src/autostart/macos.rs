@@ -214,6 +214,7 @@ mod tests {
     /// arguments are exactly the entry's, however odd the characters; it
     /// runs at load, restarts on failure, and logs to the log directory.
     #[test]
+    #[cfg(unix)] // Its paths are unix ones, joined the host's way.
     fn the_plist_parses_back_to_the_entry() {
         let entry = Entry {
             program: "/Applications/R&D <tools>/subscriber".into(),
@@ -251,6 +252,7 @@ mod tests {
     /// fine (not loaded yet), then a bootstrap into `gui/<uid>` that must
     /// succeed.
     #[test]
+    #[cfg(unix)] // Its paths are unix ones, joined the host's way.
     fn install_writes_the_plist_and_bootstraps_it() {
         let p = places(Path::new("/Users/u"));
         let plan = install_plan_in(

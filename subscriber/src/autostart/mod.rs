@@ -571,7 +571,26 @@ mod tests {
     }
 
     fn installed(words: &[&str]) -> Result<Vec<String>, Error> {
-        installed_args(&root(words), Path::new("/home/u/work"))
+        installed_args(&root(words), Path::new(paths::CWD))
+    }
+
+    /// The directory [`installed`] runs in, an absolute path elsewhere, and
+    /// what relative paths become, as this OS writes paths.
+    #[cfg(unix)]
+    mod paths {
+        pub const CWD: &str = "/home/u/work";
+        pub const CREDS: &str = "/etc/a.creds";
+        pub const STATE: &str = "/home/u/work/state";
+        pub const CONFIG: &str = "/home/u/work/conf/agent.toml";
+        pub const HOOK: &str = "/home/u/work/bin/hook";
+    }
+    #[cfg(windows)]
+    mod paths {
+        pub const CWD: &str = r"C:\Users\u\work";
+        pub const CREDS: &str = r"D:\etc\a.creds";
+        pub const STATE: &str = r"C:\Users\u\work\state";
+        pub const CONFIG: &str = r"C:\Users\u\work\conf\agent.toml";
+        pub const HOOK: &str = r"C:\Users\u\work\bin\hook";
     }
 
     /// The typed options come back as `--long=value` (short ones by their
@@ -592,7 +611,7 @@ mod tests {
             "--exec",
             "on-message",
             "--creds",
-            "/etc/a.creds",
+            paths::CREDS,
             "--config",
             "conf/agent.toml",
             "--output",
@@ -605,18 +624,18 @@ mod tests {
             [
                 "--label=dept=sales",
                 "--label=floor=2",
-                "--state-dir=/home/u/work/state",
+                &format!("--state-dir={}", paths::STATE),
                 "--output=desktop",
                 "--exec=on-message",
                 "--server=nats://h:4222",
-                "--creds=/etc/a.creds",
-                "--config=/home/u/work/conf/agent.toml",
+                &format!("--creds={}", paths::CREDS),
+                &format!("--config={}", paths::CONFIG),
             ]
         );
         let words = installed(&["install", "--exec", "bin/hook", "--exec-timeout", "30s"]);
         assert_eq!(
             words.unwrap(),
-            ["--exec=/home/u/work/bin/hook", "--exec-timeout=30s"]
+            [&format!("--exec={}", paths::HOOK), "--exec-timeout=30s"]
         );
         assert_eq!(installed(&["install"]).unwrap(), Vec::<String>::new());
     }
