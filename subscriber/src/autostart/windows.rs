@@ -168,14 +168,16 @@ mod native {
 
     /// The `Run` value now, if there is one.
     fn current() -> Result<Option<String>, Error> {
-        let key = match CURRENT_USER.open(RUN_KEY).map_err(io::Error::from) {
+        // HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND): no such key or value.
+        const NOT_FOUND: i32 = 0x8007_0002_u32 as i32;
+        let key = match CURRENT_USER.open(RUN_KEY) {
             Ok(key) => key,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(e) if e.code().0 == NOT_FOUND => return Ok(None),
             Err(e) => return Err(registry_error("open", e)),
         };
-        match key.get_string(VALUE_NAME).map_err(io::Error::from) {
+        match key.get_string(VALUE_NAME) {
             Ok(data) => Ok(Some(data)),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(e) if e.code().0 == NOT_FOUND => Ok(None),
             Err(e) => Err(registry_error("read", e)),
         }
     }
