@@ -361,8 +361,13 @@ fn run_value() -> Option<String> {
 /// and a second `uninstall` finds nothing and still exits 0.
 #[test]
 fn install_writes_the_logon_entry_and_uninstall_removes_it() {
-    let server = "nats://127.0.0.1:4222";
-    let secret = windows_subscriber(&["install", "--server", "nats://agent:s3cret@127.0.0.1:4222"]);
+    // Install only writes the URL down; it never connects.
+    let server = "nats://nats.example.com";
+    let secret = windows_subscriber(&[
+        "install",
+        "--server",
+        "nats://agent:s3cret@nats.example.com",
+    ]);
     assert_eq!(secret.status.code(), Some(2), "{secret:?}");
     assert!(!String::from_utf8_lossy(&secret.stderr).contains("s3cret"));
     assert_eq!(run_value(), None, "a refused install wrote the entry");

@@ -386,7 +386,11 @@ impl<N: ApplyNative> Plan<N> {
                     std::fs::create_dir_all(path).map_err(|e| write_error("create", path, e))?;
                 }
                 Step::WriteFile { path, content } => {
-                    write_file(path, content)?;
+                    // Whole or not at all, like every file the binaries
+                    // write; readable by the user alone, as systemd and
+                    // launchd accept for a user's own entry.
+                    remote_message_cli::files::write_private(path, content.as_bytes())
+                        .map_err(|e| write_error("write", path, e))?;
                     say(format!("wrote {}", path.display()));
                 }
                 Step::RemoveFile(path) => match std::fs::remove_file(path) {
@@ -405,20 +409,6 @@ impl<N: ApplyNative> Plan<N> {
         say(self.outcome.clone());
         Ok(())
     }
-}
-
-/// Writes `content` to `path` whole or not at all (a temporary file beside
-/// it, renamed over it).
-fn write_file(path: &Path, content: &str) -> Result<(), Error> {
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".tmp");
-    let tmp = PathBuf::from(tmp);
-    std::fs::write(&tmp, content)
-        .and_then(|()| std::fs::rename(&tmp, path))
-        .map_err(|e| {
-            let _ = std::fs::remove_file(&tmp);
-            write_error("write", path, e)
-        })
 }
 
 fn write_error(what: &str, path: &Path, e: std::io::Error) -> Error {
