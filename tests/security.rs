@@ -29,13 +29,22 @@ fn agent_credentials_cannot_put_words_on_screens() {
 
     let out = publisher(&agent_url, &["send", "--no-wait", "forged for everyone"]);
     expect_exit(&out, SERVER);
+    // Refused at its first step: the agent role may not even look up the
+    // stream (agents never call STREAM.INFO), let alone publish.
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("Permissions Violation for Publish to \"broadcast\""),
+        stderr.contains("Permissions Violation for Publish to"),
         "{stderr}"
     );
 
     let mut raw = RawClient::connect_as(server.port(), "agent", AGENT_PASSWORD);
+    let refused = raw
+        .try_publish("broadcast", b"forged for everyone")
+        .unwrap_err();
+    assert!(
+        refused.contains("Permissions Violation for Publish to \"broadcast\""),
+        "{refused}"
+    );
     let refused = raw
         .try_publish("session.bob", b"forged for bob")
         .unwrap_err();
@@ -242,18 +251,18 @@ fn answer_session_list_without_key(
     stop: Arc<AtomicBool>,
 ) -> std::thread::JoinHandle<()> {
     let mut raw = RawClient::connect(port);
-    raw.subscribe("$SRV.PING.remote-message-agent");
+    raw.subscribe("sessions.ping");
     let answer = serde_json::json!({
-        "type": "io.nats.micro.v1.ping_response", "name": "remote-message-agent",
-        "id": "keyless", "version": "0.0.1",
-        "metadata": {"session_id": id, "user": "old", "host": "old", "os": "old", "since": "2026-01-01T00:00:00Z"},
+        "host": "old", "os": "old", "version": "0.0.1", "since": "2026-01-01T00:00:00Z",
     })
     .to_string();
+    let id = id.to_owned();
     std::thread::spawn(move || {
         while !stop.load(Ordering::SeqCst) {
             if let Some(request) = raw.next_message(Duration::from_millis(50)) {
                 if let Some(reply) = request.reply {
-                    raw.publish(&reply, answer.as_bytes());
+                    // User "old", hex-encoded in the subject.
+                    raw.publish(&format!("{reply}.{id}.6f6c64"), answer.as_bytes());
                 }
             }
         }

@@ -12,12 +12,11 @@
 //! read those stamps through [`Shared`].
 
 use crate::stats::now_ns;
-use async_nats::service::PingResponse;
 use async_nats::{Client, ConnectOptions, Subscriber};
 use bytes::Bytes;
 use futures::stream::SelectAll;
 use futures::StreamExt;
-use remote_message::sessions::{Receipt, SessionInfo, SERVICE_NAME};
+use remote_message::sessions::{Receipt, SessionInfo};
 use remote_message::SessionId;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -232,14 +231,7 @@ impl Fleet {
     pub fn new(url: String, capacity: usize) -> Fleet {
         // Built once with the agent's own function; each session gets its id.
         let template = agent::session_info(session_id(0), Some("bench".into()), []);
-        let ping = PingResponse {
-            kind: "io.nats.micro.v1.ping_response".into(),
-            name: SERVICE_NAME.into(),
-            id: nuid::next().to_string(),
-            version: template.version.clone(),
-            metadata: template.to_metadata(),
-        };
-        let ping_len = serde_json::to_vec(&ping).expect("serializes").len();
+        let ping_len = template.entry_payload().len();
         let receipt =
             Receipt::delivered(&format!("{}-{}", nuid::next(), session_id(0)), &template.id);
         let ack_len = serde_json::to_vec(&receipt).expect("serializes").len();

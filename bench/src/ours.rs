@@ -69,7 +69,7 @@ impl Publisher {
         let lookups = Lookups {
             live,
             receipt_inbox: match request.wait() {
-                Some(_) => self.link.client.new_inbox(),
+                Some(_) => remote_message::subject::new_receipt_to(),
                 None => String::new(),
             },
             ..self.lookups.clone()

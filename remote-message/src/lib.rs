@@ -10,13 +10,14 @@
 //! Layout (a module only uses modules listed before it):
 //! - [`error`]: the one error shape, `Error<Kind>`: a kind to match on, a message, a source.
 //! - [`session_id`]: what a session id may be, and the one validator for it.
-//! - [`subject`]: the subjects `broadcast` and `session.<id>`, and which target a subject names.
+//! - [`subject`]: every subject of the contract (messages, presence, receipts, session list), and
+//!   which target or sender a subject names.
 //! - [`priority`]: how strongly a message asks for attention (low, normal, high, urgent).
 //! - [`envelope`]: the message payload; building it (publisher) and decoding anything (agent).
 //! - [`keys`]: seed files (signing, nkey, sealing keys), read in one place.
 //! - [`signing`]: signed messages, so agents show only what trusted ops sent.
 //! - [`sealing`]: session messages encrypted to the one agent they are for.
-//! - [`sessions`]: session info, listing the live sessions, delivery receipts.
+//! - [`sessions`]: session info, listing the live sessions (identity from the subject), receipts.
 //! - [`stream`]: the JetStream stream that keeps a copy of every message for catch-up.
 //! - [`terminal`]: untrusted text made safe to print on a terminal.
 

@@ -1,45 +1,50 @@
 //! Who is connected, and who got a message: the companion of 4D's
 //! `Process activity (Sessions only)`.
 //!
-//! Each agent advertises itself as one instance of the NATS service
-//! [`SERVICE_NAME`] (the NATS services API), its [`SessionInfo`] carried in the
-//! service metadata. Listing sessions is then a scatter-gather on
-//! `$SRV.PING.remote-message-agent`: every live agent answers, a stopped,
-//! frozen or cut-off one does not. Standard tooling sees the same thing
-//! (`nats micro ls`, `nats micro info remote-message-agent`).
+//! Listing sessions is a scatter-gather: ops publishes on
+//! [`SESSIONS_PING`](crate::subject::SESSIONS_PING) with the reply subject
+//! `sessions.entry.<token>`, and every live agent answers on
+//! `sessions.entry.<token>.<id>.<user>` with its [`Entry`]. The session id and
+//! the user come from that SUBJECT only (the user hex-encoded, `-` for none
+//! bound), which a broker enforcing per-session identity lets only that
+//! session publish on; the payload carries the rest. A stopped, frozen or
+//! cut-off agent does not answer, so it is not listed. A [`Listing`] is
+//! bounded: entries of at most [`MAX_ENTRY_BYTES`], at most [`MAX_SESSIONS`]
+//! sessions, one entry per id; what it ignores is reported in one warning.
 //!
-//! A [`Receipt`] is what an agent sends back, to the reply subject of a
-//! message, once it has shown that message (`delivered`), and again when the
-//! user acknowledged it (`read`), where its display can tell.
+//! A [`Receipt`] is what an agent sends back, on `<Receipt-To>.<id>`, once it
+//! has shown a message (`delivered`), and again when the user acknowledged
+//! it (`read`), where its display can tell. [`receipt_from`] accepts one
+//! only when the payload names the session its subject ends with.
 
 use crate::session_id::SessionId;
-use async_nats::service::{PingResponse, Service, ServiceExt};
+use crate::subject;
 use async_nats::{Client, StatusCode};
 use futures::StreamExt;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
 use std::time::Duration;
-
-/// Name of the NATS service every agent registers.
-pub const SERVICE_NAME: &str = "remote-message-agent";
-
-/// Subject a listing is requested on.
-pub fn discovery_subject() -> String {
-    format!("$SRV.PING.{SERVICE_NAME}")
-}
 
 /// How long a listing waits for answers when `--timeout` is not given.
 pub const DEFAULT_LIST_WAIT: Duration = Duration::from_secs(1);
 
-/// Prefix of label keys in the service metadata: `label.dept` = `sales`.
-const LABEL_PREFIX: &str = "label.";
+/// Largest entry payload a listing takes; larger ones are ignored.
+pub const MAX_ENTRY_BYTES: usize = 4 * 1024;
+
+/// Most distinct sessions one listing takes; the answers beyond are ignored.
+pub const MAX_SESSIONS: usize = 100_000;
+
+/// The user token of a session with no user bound (listed with user "").
+pub const NO_USER: &str = "-";
 
 /// One live session, as `publisher sessions --json` prints it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SessionInfo {
     pub id: SessionId,
-    /// OS login name, or `--user-name`.
+    /// The user: bound by the agent's credentials, else `--user-name` or the
+    /// OS login name ("" when none is bound).
     pub user: String,
     pub host: String,
     pub os: String,
@@ -52,44 +57,89 @@ pub struct SessionInfo {
     pub xkey: Option<String>,
 }
 
+/// The payload of a session-list answer: everything but the id and the
+/// user, which travel in its subject. Unknown fields are ignored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Entry {
+    #[serde(default)]
+    pub host: String,
+    #[serde(default)]
+    pub os: String,
+    #[serde(default)]
+    pub version: String,
+    pub since: Timestamp,
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub xkey: Option<String>,
+}
+
 impl SessionInfo {
-    /// The service metadata an agent advertises (the version travels as the
-    /// service version).
-    pub fn to_metadata(&self) -> HashMap<String, String> {
-        let mut meta = HashMap::from([
-            ("session_id".to_owned(), self.id.to_string()),
-            ("user".to_owned(), self.user.clone()),
-            ("host".to_owned(), self.host.clone()),
-            ("os".to_owned(), self.os.clone()),
-            ("since".to_owned(), self.since.to_string()),
-        ]);
-        for (key, value) in &self.labels {
-            meta.insert(format!("{LABEL_PREFIX}{key}"), value.clone());
-        }
-        if let Some(xkey) = &self.xkey {
-            meta.insert("xkey".to_owned(), xkey.clone());
-        }
-        meta
+    /// The entry payload an agent answers a listing with.
+    pub fn entry_payload(&self) -> Vec<u8> {
+        let entry = Entry {
+            host: self.host.clone(),
+            os: self.os.clone(),
+            version: self.version.clone(),
+            since: self.since,
+            labels: self.labels.clone(),
+            xkey: self.xkey.clone(),
+        };
+        serde_json::to_vec(&entry).expect("an entry serializes")
     }
 
-    /// Reads an agent's answer; `None` for anything that is not one.
-    pub fn from_ping(ping: &PingResponse) -> Option<SessionInfo> {
-        let meta = &ping.metadata;
-        let text = |key: &str| meta.get(key).cloned().unwrap_or_default();
+    /// The token this session's user travels as in its entry subject.
+    pub fn user_token(&self) -> String {
+        user_token(&self.user)
+    }
+
+    /// The session an answer names: id and user from its subject, the rest
+    /// from its payload; `None` for anything that is not an entry.
+    pub fn from_entry(id: SessionId, user_token: &str, payload: &[u8]) -> Option<SessionInfo> {
+        let user = user_from_token(user_token)?;
+        let entry: Entry = serde_json::from_slice(payload).ok()?;
         Some(SessionInfo {
-            id: SessionId::parse(meta.get("session_id")?).ok()?,
-            user: text("user"),
-            host: text("host"),
-            os: text("os"),
-            version: ping.version.clone(),
-            since: meta.get("since")?.parse().ok()?,
-            labels: meta
-                .iter()
-                .filter_map(|(k, v)| Some((k.strip_prefix(LABEL_PREFIX)?.to_owned(), v.clone())))
-                .collect(),
-            xkey: meta.get("xkey").filter(|k| k.starts_with('X')).cloned(),
+            id,
+            user,
+            host: entry.host,
+            os: entry.os,
+            version: entry.version,
+            since: entry.since,
+            labels: entry.labels,
+            xkey: entry.xkey.filter(|k| k.starts_with('X')),
         })
     }
+}
+
+/// A user name as a subject token: lowercase hex of its UTF-8 bytes, or
+/// [`NO_USER`] for "" (no user bound).
+pub fn user_token(user: &str) -> String {
+    if user.is_empty() {
+        return NO_USER.to_owned();
+    }
+    user.bytes().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The user name a token stands for: [`NO_USER`] is "", else lowercase hex
+/// of UTF-8; `None` for anything else.
+pub fn user_from_token(token: &str) -> Option<String> {
+    if token == NO_USER {
+        return Some(String::new());
+    }
+    if token.is_empty() || !token.len().is_multiple_of(2) {
+        return None;
+    }
+    let digit = |c: u8| match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        _ => None,
+    };
+    let bytes = token
+        .as_bytes()
+        .chunks(2)
+        .map(|pair| Some((digit(pair[0])? << 4) | digit(pair[1])?))
+        .collect::<Option<Vec<u8>>>()?;
+    String::from_utf8(bytes).ok()
 }
 
 /// Why a `--label` is not `key=value`.
@@ -116,66 +166,151 @@ pub fn parse_label(raw: &str) -> Result<(String, String), InvalidLabel> {
     Ok((key.to_owned(), value.to_owned()))
 }
 
-/// Agent side: registers this session with the services API. The returned
-/// service answers listings until it is dropped or the connection closes.
-pub async fn advertise(client: &Client, info: &SessionInfo) -> Result<Service, async_nats::Error> {
-    client
-        .service_builder()
-        .description("remote-message agent: shows messages on a user's screen")
-        .metadata(info.to_metadata())
-        .start(SERVICE_NAME, &info.version)
-        .await
+/// Agent side: the answer to a listing whose reply subject is `reply`:
+/// `(subject, payload)`, or `None` when `reply` is not
+/// `sessions.entry.<one token>` (nothing is sent then).
+pub fn entry_answer(reply: &str, info: &SessionInfo) -> Option<(String, Vec<u8>)> {
+    subject::is_entry_reply(reply).then(|| {
+        (
+            subject::entry_subject(reply, &info.id, &info.user_token()),
+            info.entry_payload(),
+        )
+    })
 }
 
 /// Ops side: every session that answers within `wait`, sorted by user then
-/// id. Returns at once when no agent is subscribed at all.
+/// id; what was ignored is logged in one warning (event `sessions_ignored`).
+/// Returns at once when no agent is subscribed at all.
 pub async fn discover(
     client: &Client,
     wait: Duration,
 ) -> Result<Vec<SessionInfo>, async_nats::Error> {
-    let inbox = client.new_inbox();
-    let mut answers = client.subscribe(inbox.clone()).await?;
+    let reply = subject::new_entry_reply();
+    let answers = client.subscribe(format!("{reply}.>")).await?;
+    // "No responders" comes back on the reply subject itself.
+    let nobody = client.subscribe(reply.clone()).await?;
     client
-        .publish_with_reply(discovery_subject(), inbox, Default::default())
+        .publish_with_reply(subject::SESSIONS_PING, reply.clone(), Default::default())
         .await?;
     client.flush().await?;
     let deadline = tokio::time::Instant::now() + wait;
-    let mut listing = Listing::default();
-    while let Ok(Some(answer)) = tokio::time::timeout_at(deadline, answers.next()).await {
+    let mut listing = Listing::new(&reply);
+    let mut both = futures::stream::select(answers, nobody);
+    while let Ok(Some(answer)) = tokio::time::timeout_at(deadline, both.next()).await {
         if answer.status == Some(StatusCode::NO_RESPONDERS) {
             break;
         }
-        listing.add(&answer.payload);
+        listing.add(answer.subject.as_str(), &answer.payload);
     }
-    let _ = answers.unsubscribe().await;
+    // Dropping the subscriptions unsubscribes them.
+    drop(both);
+    if listing.ignored().total() > 0 {
+        tracing::warn!(
+            event = "sessions_ignored",
+            ignored = listing.ignored().total(),
+            "session list: {}",
+            listing.ignored()
+        );
+    }
     Ok(listing.into_sessions())
 }
 
-/// The answers to one session listing: each agent instance counted once
-/// (a service answers a ping once per endpoint group), answers that are no
-/// session info skipped. What [`discover`] gathers, and the benchmarks too.
-#[derive(Debug, Default)]
+/// Answers a listing ignored, by reason.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Ignored {
+    /// Not `<reply>.<id>.<user>` with a valid id and user, or no entry JSON.
+    pub malformed: usize,
+    /// Payload over [`MAX_ENTRY_BYTES`].
+    pub oversize: usize,
+    /// New sessions past [`MAX_SESSIONS`].
+    pub beyond_limit: usize,
+    /// A second, different answer for an id already listed.
+    pub answered_twice: usize,
+}
+
+impl Ignored {
+    pub fn total(&self) -> usize {
+        self.malformed + self.oversize + self.beyond_limit + self.answered_twice
+    }
+}
+
+impl fmt::Display for Ignored {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut why = Vec::new();
+        if self.malformed > 0 {
+            why.push(format!("{} malformed", self.malformed));
+        }
+        if self.oversize > 0 {
+            why.push(format!("{} over {MAX_ENTRY_BYTES} bytes", self.oversize));
+        }
+        if self.beyond_limit > 0 {
+            why.push(format!(
+                "{} beyond {MAX_SESSIONS} sessions",
+                self.beyond_limit
+            ));
+        }
+        if self.answered_twice > 0 {
+            why.push(format!(
+                "{} answered twice for a session already listed",
+                self.answered_twice
+            ));
+        }
+        write!(f, "{} answer(s) ignored: {}", self.total(), why.join(", "))
+    }
+}
+
+/// The answers to one session listing, read as [`discover`] reads them
+/// (the benchmarks too): identity from the subject, bounded, one entry per id.
+#[derive(Debug)]
 pub struct Listing {
-    instances: HashSet<String>,
-    sessions: Vec<SessionInfo>,
+    reply: String,
+    sessions: HashMap<SessionId, SessionInfo>,
+    ignored: Ignored,
 }
 
 impl Listing {
-    /// Takes one answer's payload; true when it listed a new session.
-    pub fn add(&mut self, payload: &[u8]) -> bool {
-        let Ok(ping) = serde_json::from_slice::<PingResponse>(payload) else {
+    /// An empty listing of the answers to the reply subject `reply`.
+    pub fn new(reply: &str) -> Listing {
+        Listing {
+            reply: reply.to_owned(),
+            sessions: HashMap::new(),
+            ignored: Ignored::default(),
+        }
+    }
+
+    /// Takes one answer; true when it listed a new session.
+    pub fn add(&mut self, subject: &str, payload: &[u8]) -> bool {
+        if payload.len() > MAX_ENTRY_BYTES {
+            self.ignored.oversize += 1;
+            return false;
+        }
+        let Some(info) = subject::entry_sender(&self.reply, subject)
+            .and_then(|(id, user)| SessionInfo::from_entry(id, user, payload))
+        else {
+            self.ignored.malformed += 1;
             return false;
         };
-        if !self.instances.insert(ping.id.clone()) {
-            return false;
-        }
-        match SessionInfo::from_ping(&ping) {
-            Some(info) => {
-                self.sessions.push(info);
+        match self.sessions.get(&info.id) {
+            Some(first) => {
+                if *first != info {
+                    self.ignored.answered_twice += 1;
+                }
+                false
+            }
+            None if self.sessions.len() >= MAX_SESSIONS => {
+                self.ignored.beyond_limit += 1;
+                false
+            }
+            None => {
+                self.sessions.insert(info.id.clone(), info);
                 true
             }
-            None => false,
         }
+    }
+
+    /// What was ignored so far.
+    pub fn ignored(&self) -> Ignored {
+        self.ignored
     }
 
     /// How many sessions are listed so far.
@@ -189,11 +324,20 @@ impl Listing {
     }
 
     /// The sessions, sorted by user then id.
-    pub fn into_sessions(mut self) -> Vec<SessionInfo> {
-        self.sessions
-            .sort_by(|a, b| (&a.user, &a.id).cmp(&(&b.user, &b.id)));
-        self.sessions
+    pub fn into_sessions(self) -> Vec<SessionInfo> {
+        let mut sessions: Vec<SessionInfo> = self.sessions.into_values().collect();
+        sessions.sort_by(|a, b| (&a.user, &a.id).cmp(&(&b.user, &b.id)));
+        sessions
     }
+}
+
+/// The receipt a message on `subject` carries for a publisher that set
+/// `Receipt-To: receipt_to`: `None` unless the subject is
+/// `<receipt_to>.<id>` and the payload is a receipt naming that same `<id>`.
+pub fn receipt_from(receipt_to: &str, subject: &str, payload: &[u8]) -> Option<Receipt> {
+    let sender = subject::receipt_sender(receipt_to, subject)?;
+    let receipt: Receipt = serde_json::from_slice(payload).ok()?;
+    (receipt.session == sender).then_some(receipt)
 }
 
 /// An agent's acknowledgement that it showed a message.
@@ -288,65 +432,155 @@ mod tests {
         }
     }
 
-    /// The answer of agent instance `instance` advertising `info`.
-    fn ping(instance: &str, info: &SessionInfo) -> PingResponse {
-        PingResponse {
-            kind: "io.nats.micro.v1.ping_response".into(),
-            name: SERVICE_NAME.into(),
-            id: instance.into(),
-            version: "0.1.0".into(),
-            metadata: info.to_metadata(),
+    /// A listing's answer from `info` to `reply`, as an agent sends it.
+    fn answer(reply: &str, info: &SessionInfo) -> (String, Vec<u8>) {
+        entry_answer(reply, info).unwrap()
+    }
+
+    /// What an agent answers, a listing reads back unchanged: id and user
+    /// from the subject, the rest from the payload.
+    #[test]
+    fn session_info_round_trips_through_an_entry() {
+        let reply = crate::subject::new_entry_reply();
+        let (subject, payload) = answer(&reply, &info());
+        assert_eq!(subject, format!("{reply}.s1.76616e65737361"));
+        let mut listing = Listing::new(&reply);
+        assert!(listing.add(&subject, &payload));
+        assert_eq!(listing.into_sessions(), [info()]);
+    }
+
+    /// User tokens: hex of UTF-8, `-` for no user; nothing else decodes.
+    #[test]
+    fn user_tokens_are_hex_or_dash() {
+        for user in ["vanessa", "", "Zoë Dupont", "a.b*c>"] {
+            assert_eq!(user_from_token(&user_token(user)).as_deref(), Some(user));
+        }
+        assert_eq!(user_token(""), "-");
+        assert_eq!(user_token("bob"), "626f62");
+        for bad in ["", "6", "626F62", "zz", "ff", "--"] {
+            assert_eq!(user_from_token(bad), None, "{bad}");
         }
     }
 
-    /// What an agent advertises in its service metadata, a listing reads back unchanged.
+    /// An agent answers only a `sessions.entry.<one token>` reply subject.
     #[test]
-    fn session_info_round_trips_through_service_metadata() {
-        assert_eq!(
-            SessionInfo::from_ping(&ping("instance", &info())),
-            Some(info())
-        );
+    fn agents_answer_only_entry_replies() {
+        for bad in [
+            "_INBOX.x",
+            "sessions.entry.a.b",
+            "sessions.entry.",
+            "sessions.entry.>",
+        ] {
+            assert_eq!(entry_answer(bad, &info()), None, "{bad}");
+        }
     }
 
-    /// A listing counts each agent instance once, skips what is no session
-    /// answer, and lists by user then id.
+    /// The payload's own id or user fields (a forger's) change nothing: the
+    /// subject names the session.
     #[test]
-    fn a_listing_counts_each_instance_once_and_sorts() {
+    fn identity_comes_from_the_subject_only() {
+        let reply = crate::subject::new_entry_reply();
+        let mut forged = serde_json::to_value(info()).unwrap();
+        forged["id"] = "victim".into();
+        forged["user"] = "vanessa".into();
+        let mut listing = Listing::new(&reply);
+        let subject = format!("{reply}.mallory.-");
+        assert!(listing.add(&subject, forged.to_string().as_bytes()));
+        let listed = listing.into_sessions();
+        assert_eq!(listed[0].id.as_str(), "mallory");
+        assert_eq!(listed[0].user, "");
+    }
+
+    /// A listing counts each id once (first wins, a different second answer
+    /// is counted as answered twice), skips what is no entry, and lists by
+    /// user then id.
+    #[test]
+    fn a_listing_counts_each_id_once_and_sorts() {
+        let reply = crate::subject::new_entry_reply();
         let mut bob = info();
         bob.id = SessionId::parse("s0").unwrap();
         bob.user = "bob".into();
-        let payload =
-            |instance: &str, info: &SessionInfo| serde_json::to_vec(&ping(instance, info)).unwrap();
-        let mut listing = Listing::default();
-        assert!(listing.add(&payload("i1", &info())));
-        assert!(
-            !listing.add(&payload("i1", &info())),
-            "the same instance again"
+        let mut listing = Listing::new(&reply);
+        let (subject, payload) = answer(&reply, &info());
+        assert!(listing.add(&subject, &payload));
+        assert!(!listing.add(&subject, &payload), "the same answer again");
+        assert_eq!(
+            listing.ignored().total(),
+            0,
+            "an identical repeat is no conflict"
         );
-        assert!(!listing.add(b"not json"));
-        assert!(listing.add(&payload("i2", &bob)));
+        let mut other = info();
+        other.host = "elsewhere".into();
+        let (subject2, payload2) = answer(&reply, &other);
+        assert!(!listing.add(&subject2, &payload2));
+        assert_eq!(listing.ignored().answered_twice, 1);
+        assert!(!listing.add(&subject, b"not json"));
+        let (subject, payload) = answer(&reply, &bob);
+        assert!(listing.add(&subject, &payload));
         assert_eq!(listing.len(), 2);
-        let users: Vec<_> = listing
-            .into_sessions()
-            .into_iter()
-            .map(|s| s.user)
-            .collect();
+        let listed = listing.into_sessions();
+        assert_eq!(listed[1].host, "pc-12", "the first answer wins");
+        let users: Vec<_> = listed.into_iter().map(|s| s.user).collect();
         assert_eq!(users, ["bob", "vanessa"]);
     }
 
-    /// A service answer whose session id is invalid is no session.
+    /// Answers on a subject that is not `<reply>.<id>.<user>` (invalid id,
+    /// extra or missing tokens, another listing's reply, bad hex) are ignored.
     #[test]
-    fn foreign_or_broken_answers_are_skipped() {
-        let mut meta = info().to_metadata();
-        meta.insert("session_id".into(), "a.b".into());
-        let ping = PingResponse {
-            kind: String::new(),
-            name: SERVICE_NAME.into(),
-            id: "x".into(),
-            version: "1.0.0".into(),
-            metadata: meta,
-        };
-        assert_eq!(SessionInfo::from_ping(&ping), None);
+    fn malformed_entry_subjects_are_ignored() {
+        let reply = crate::subject::new_entry_reply();
+        let payload = info().entry_payload();
+        let mut listing = Listing::new(&reply);
+        for bad in [
+            format!("{reply}.s1"),
+            format!("{reply}.s1.-.x"),
+            format!("{reply}.s*.-"),
+            format!("{reply}.s1.ZZ"),
+            format!("{}.s1.-", crate::subject::new_entry_reply()),
+        ] {
+            assert!(!listing.add(&bad, &payload), "{bad}");
+        }
+        assert_eq!(listing.ignored().malformed, 5);
+        assert!(listing.is_empty());
+    }
+
+    /// Entries over 4 KiB are ignored; past 100,000 sessions new ids are
+    /// ignored; the warning text names both counts.
+    #[test]
+    fn listings_are_bounded() {
+        let reply = crate::subject::new_entry_reply();
+        let mut listing = Listing::new(&reply);
+        let mut big = info();
+        big.labels.insert("pad".into(), "x".repeat(MAX_ENTRY_BYTES));
+        let (subject, payload) = answer(&reply, &big);
+        assert!(!listing.add(&subject, &payload));
+        assert_eq!(listing.ignored().oversize, 1);
+        let payload = info().entry_payload();
+        for i in 0..MAX_SESSIONS {
+            assert!(listing.add(&format!("{reply}.s{i}.-"), &payload));
+        }
+        assert!(!listing.add(&format!("{reply}.one-more.-"), &payload));
+        assert_eq!(listing.len(), MAX_SESSIONS);
+        let text = listing.ignored().to_string();
+        assert!(
+            text.starts_with("2 answer(s) ignored")
+                && text.contains("1 over 4096 bytes")
+                && text.contains("1 beyond 100000 sessions"),
+            "{text}"
+        );
+    }
+
+    /// A receipt counts only on `<Receipt-To>.<id>` with a payload naming
+    /// that same id.
+    #[test]
+    fn receipts_name_the_session_of_their_subject() {
+        let to = crate::subject::new_receipt_to();
+        let s1 = SessionId::parse("s1").unwrap();
+        let payload = serde_json::to_vec(&Receipt::delivered("m", &s1)).unwrap();
+        assert!(receipt_from(&to, &format!("{to}.s1"), &payload).is_some());
+        assert_eq!(receipt_from(&to, &format!("{to}.s2"), &payload), None);
+        assert_eq!(receipt_from(&to, &to, &payload), None);
+        assert_eq!(receipt_from(&to, &format!("{to}.s1"), b"{}"), None);
     }
 
     /// `publisher sessions --json` has exactly the documented fields.

@@ -1,6 +1,7 @@
 //! The reusable heart of an agent, free of process concerns (signals,
-//! stdout, exit codes): subscribe to `broadcast`, `session.<id>` and the
-//! session's presence subject, join the session list, turn each payload
+//! stdout, exit codes): subscribe to `broadcast`, `session.<id>`, the
+//! session's presence subject and `sessions.ping` (answering each listing
+//! with this session's entry), turn each payload
 //! into a message to show (the rules are in [`crate::admission`]: each
 //! message once, never after it expired), take what catch-up replayed from
 //! the stream, remember the position, and confirm what was shown.
@@ -11,17 +12,16 @@ use crate::catchup::driver::Replayed;
 use crate::catchup::replay::StreamReplays;
 use crate::catchup::{self, signed};
 use crate::state::{Seen, StateFile};
-use async_nats::service::Service;
 use async_nats::{Client, Subscriber};
 use futures::stream::SelectAll;
 use futures::StreamExt;
 use jiff::Timestamp;
 use nkeys::XKey;
 use remote_message::sessions::{self, Receipt, SessionInfo};
-use remote_message::subject::presence_subject;
+use remote_message::subject::{self, presence_subject, SESSIONS_PING};
 use remote_message::{Incoming, SessionId, Target};
 use remote_message_cli::identity;
-use tracing::{debug, info};
+use tracing::{debug, info, warn};
 
 /// A message to show.
 #[derive(Debug)]
@@ -63,7 +63,11 @@ pub struct Agent {
     session: SessionId,
     presence: String,
     subscriptions: SelectAll<Subscriber>,
-    _listed: Service,
+    /// What this session answers a listing with.
+    info: SessionInfo,
+    /// Name of the broadcast catch-up consumer: the user key (`U…`) with
+    /// credentials; `None`: `<id>-b`.
+    broadcast_consumer: Option<String>,
     /// The admission rules and the ids shown.
     gate: Gate,
     refusals: Refusals,
@@ -97,9 +101,18 @@ pub fn session_info(
 }
 
 impl Agent {
-    /// Subscribes and joins the session list. With a client still
+    /// Subscribes, listening for session listings too. With a client still
     /// connecting, the subscriptions are sent once it is connected.
     pub async fn start(client: Client, info: &SessionInfo) -> Result<Agent, async_nats::Error> {
+        let entry_size = info.entry_payload().len();
+        if entry_size > sessions::MAX_ENTRY_BYTES {
+            warn!(
+                event = "entry_too_large",
+                "this session's list entry is {entry_size} bytes, over the {} a listing takes: \
+                 it will not be listed (use fewer or shorter --label)",
+                sessions::MAX_ENTRY_BYTES
+            );
+        }
         let mut subscriptions = SelectAll::new();
         subscriptions.push(client.subscribe(Target::Broadcast.subject()).await?);
         subscriptions.push(
@@ -108,14 +121,15 @@ impl Agent {
                 .await?,
         );
         subscriptions.push(client.subscribe(presence_subject(&info.id)).await?);
-        let listed = sessions::advertise(&client, info).await?;
+        subscriptions.push(client.subscribe(SESSIONS_PING).await?);
         let now = Timestamp::now();
         Ok(Agent {
             client,
             session: info.id.clone(),
             presence: presence_subject(&info.id),
             subscriptions,
-            _listed: listed,
+            info: info.clone(),
+            broadcast_consumer: None,
             gate: Gate {
                 created_at: now,
                 ..Gate::default()
@@ -142,6 +156,13 @@ impl Agent {
         self
     }
 
+    /// Names the broadcast catch-up consumer after `user_key` (the `U…`
+    /// public key of the agent's credentials), as the agent role allows.
+    pub fn with_user_key(mut self, user_key: Option<String>) -> Agent {
+        self.broadcast_consumer = user_key;
+        self
+    }
+
     /// Shows only messages signed by one of `keys` (none: every message).
     pub fn with_trusted(mut self, keys: Vec<String>) -> Agent {
         self.gate.trusted = keys;
@@ -162,6 +183,10 @@ impl Agent {
                 self.answer_presence(&raw).await;
                 continue;
             }
+            if raw.subject.as_str() == SESSIONS_PING {
+                self.answer_listing(&raw).await;
+                continue;
+            }
             match self.gate.admit(&raw, None, Timestamp::now()) {
                 Admission::Show(delivery) => return Some(delivery),
                 // A retried send: confirm again, show nothing.
@@ -176,7 +201,11 @@ impl Agent {
 
     /// Replays of this session's subjects, for the catch-up driver.
     pub fn replays(&self) -> StreamReplays {
-        StreamReplays::new(self.client.clone(), &self.session)
+        StreamReplays::new(
+            self.client.clone(),
+            &self.session,
+            self.broadcast_consumer.as_deref(),
+        )
     }
 
     /// Up to when messages were seen (for where a catch-up starts).
@@ -265,8 +294,17 @@ impl Agent {
         let Some(receipt_to) = receipt_to else {
             return;
         };
+        // Receipts go on `<Receipt-To>.<own id>`, which only this session
+        // may publish on where the broker enforces identity.
+        let Some(to) = subject::receipt_subject(&receipt_to, &self.session) else {
+            debug!(
+                "{} receipt for {} not sent: Receipt-To {:?} is not receipt.<token>",
+                receipt.status, receipt.id, receipt_to
+            );
+            return;
+        };
         let payload = serde_json::to_vec(&receipt).expect("a receipt serializes");
-        if let Err(e) = self.client.publish(receipt_to, payload.into()).await {
+        if let Err(e) = self.client.publish(to, payload.into()).await {
             debug!(
                 "{} receipt for {} not sent: {e}",
                 receipt.status, receipt.id
@@ -281,6 +319,21 @@ impl Agent {
         let answer = serde_json::json!({ "session": self.session });
         if let Err(e) = self.client.publish(reply, answer.to_string().into()).await {
             debug!("presence answer not sent: {e}");
+        }
+    }
+
+    /// Answers a session listing on `sessions.entry.<token>.<id>.<user>`;
+    /// a reply subject of any other shape gets nothing.
+    async fn answer_listing(&self, raw: &async_nats::Message) {
+        let Some(reply) = raw.reply.as_deref() else {
+            return;
+        };
+        let Some((to, payload)) = sessions::entry_answer(reply, &self.info) else {
+            debug!("session listing with reply subject {reply:?} not answered: not sessions.entry.<token>");
+            return;
+        };
+        if let Err(e) = self.client.publish(to, payload.into()).await {
+            debug!("session list entry not sent: {e}");
         }
     }
 

@@ -9,6 +9,8 @@ use remote_message_cli::exit;
 pub enum Kind {
     /// Another agent already runs as this session.
     StateLocked,
+    /// Another live agent answers for this session id.
+    SessionTaken,
     /// The state directory cannot be used.
     State,
     /// `--exec` names no program that can run.
@@ -31,9 +33,12 @@ impl Kind {
     /// The process exit code for this kind: the one mapping.
     pub fn exit_code(self) -> i32 {
         match self {
-            Kind::StateLocked | Kind::State | Kind::Exec | Kind::Settings | Kind::Desktop => {
-                exit::USAGE
-            }
+            Kind::StateLocked
+            | Kind::SessionTaken
+            | Kind::State
+            | Kind::Exec
+            | Kind::Settings
+            | Kind::Desktop => exit::USAGE,
             Kind::Server => exit::SERVER,
             Kind::Subscribe | Kind::Signals | Kind::Output => exit::FAILURE,
         }
@@ -43,6 +48,7 @@ impl Kind {
     pub fn event(self) -> &'static str {
         match self {
             Kind::StateLocked => "state_locked",
+            Kind::SessionTaken => "session_taken",
             Kind::State => "state_unusable",
             Kind::Exec => "exec_missing",
             Kind::Settings => "settings_invalid",
@@ -65,6 +71,7 @@ impl remote_message::error::ErrorKind for Kind {
     fn describe(self) -> &'static str {
         match self {
             Kind::StateLocked => "another agent already runs as this session",
+            Kind::SessionTaken => "another live agent answers for this session id",
             Kind::State => "the state directory cannot be used",
             Kind::Exec => "--exec names no program that can run",
             Kind::Settings => "the connection settings are wrong",
@@ -86,6 +93,7 @@ mod tests {
     #[test]
     fn kinds_map_to_the_documented_exit_codes() {
         assert_eq!(Kind::StateLocked.exit_code(), 2);
+        assert_eq!(Kind::SessionTaken.exit_code(), 2);
         assert_eq!(Kind::Exec.exit_code(), 2);
         assert_eq!(Kind::Settings.exit_code(), 2);
         assert_eq!(Kind::Desktop.exit_code(), 2);

@@ -4,14 +4,26 @@
 //! starts from there), and the live messages the client dropped (replayed
 //! from the stream).
 //!
+//! Confirmation: after each (re)connect the agent publishes to a subject
+//! under its own inbox prefix (`_INBOX.<id>.…`) that it subscribed to just
+//! before; the server handles a connection's commands in order, so the
+//! echo coming back proves every subscription is in place. Only this agent
+//! may subscribe there where the broker enforces identity, and a listener
+//! elsewhere (even on `_INBOX.>` in the shared-password mode) gets a copy
+//! without taking ours. Each attempt is bounded; failures are retried with
+//! backoff while connected, the first ones logged at debug, then a warning
+//! (`subscription_unconfirmed`).
+//!
 //! The client reports its events through a channel; [`Link::run`] takes them
 //! in a task of its own, so that a catch-up or a blocked display in the main
 //! loop never delays them. What it spawns is held by the runner's tracker
 //! and ends with its cancellation token.
 
 use async_nats::{Client, Event};
+use futures::StreamExt;
 use jiff::Timestamp;
-use remote_message_cli::connection::{self, ConnectionArgs};
+use remote_message_cli::connection::ConnectionArgs;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::{mpsc, Notify};
@@ -19,6 +31,20 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::{debug, info, warn};
+
+/// Longest one subscription confirmation attempt waits for its echo.
+const CONFIRM_ATTEMPT: Duration = Duration::from_secs(2);
+
+/// Pauses between confirmation attempts: doubling up to the last.
+const CONFIRM_BACKOFF: [Duration; 4] = [
+    Duration::from_millis(250),
+    Duration::from_millis(500),
+    Duration::from_secs(1),
+    Duration::from_secs(2),
+];
+
+/// Failed confirmation attempts logged at debug before the warning.
+const QUIET_FAILURES: u32 = 2;
 
 /// At most one "could not keep up" warning per this long.
 const DROP_WARNING_INTERVAL: Duration = Duration::from_secs(60);
@@ -69,6 +95,9 @@ pub struct Link {
     outage_reported: bool,
     /// When dropped messages were last reported.
     drops_reported: Option<Instant>,
+    /// Counts (re)connects: a confirmation still retrying for an earlier
+    /// connection stops.
+    generation: Arc<AtomicU64>,
     tasks: TaskTracker,
     cancel: CancellationToken,
 }
@@ -93,6 +122,7 @@ impl Link {
             connected_before: false,
             outage_reported: false,
             drops_reported: None,
+            generation: Arc::new(AtomicU64::new(0)),
             tasks,
             cancel,
         }
@@ -167,14 +197,43 @@ impl Link {
         );
         let client = self.client.clone();
         let live_tx = self.live_tx.clone();
+        let generation = self.generation.clone();
+        let mine = generation.fetch_add(1, Ordering::SeqCst) + 1;
         self.spawn(async move {
-            let live_since = Timestamp::now();
-            match connection::round_trip(&client).await {
-                Ok(()) => {
-                    info!(event = "subscribed", reconnect, "{line}");
-                    let _ = live_tx.send(live_since);
+            let current = || generation.load(Ordering::SeqCst) == mine;
+            let mut failures = 0u32;
+            loop {
+                let live_since = Timestamp::now();
+                match confirm_once(&client).await {
+                    Ok(()) if current() => {
+                        info!(event = "subscribed", reconnect, "{line}");
+                        let _ = live_tx.send(live_since);
+                        return;
+                    }
+                    Ok(()) => return,
+                    Err(e) => {
+                        failures += 1;
+                        if failures <= QUIET_FAILURES {
+                            debug!("subscription confirmation failed ({failures}): {e}; retrying");
+                        } else {
+                            warn!(
+                                event = "subscription_unconfirmed",
+                                failures,
+                                "the server has not confirmed the subscriptions after {failures} \
+                                 attempts ({e}); retrying (catch-up waits for it)"
+                            );
+                        }
+                    }
                 }
-                Err(e) => debug!("subscription confirmation failed: {e}"),
+                let pause = CONFIRM_BACKOFF[(failures as usize - 1).min(CONFIRM_BACKOFF.len() - 1)];
+                tokio::time::sleep(pause).await;
+                // A new connection runs its own confirmation.
+                if !current()
+                    || client.connection_state() != async_nats::connection::State::Connected
+                {
+                    debug!("subscription confirmation left to the next connection");
+                    return;
+                }
             }
         });
     }
@@ -185,6 +244,37 @@ impl Link {
         self.tasks.spawn(async move {
             cancel.run_until_cancelled(task).await;
         });
+    }
+}
+
+/// Why one confirmation attempt failed.
+#[derive(Debug, thiserror::Error)]
+enum ConfirmError {
+    #[error("cannot subscribe: {0}")]
+    Subscribe(#[source] async_nats::SubscribeError),
+    #[error("cannot publish: {0}")]
+    Publish(#[source] async_nats::PublishError),
+    #[error("no echo within {0:?}")]
+    NoEcho(Duration),
+}
+
+/// One confirmation: subscribe to a fresh subject under the agent's own
+/// inbox prefix, publish to it, and wait (bounded) for the echo.
+async fn confirm_once(client: &Client) -> Result<(), ConfirmError> {
+    let subject = client.new_inbox();
+    let mut echo = client
+        .subscribe(subject.clone())
+        .await
+        .map_err(ConfirmError::Subscribe)?;
+    client
+        .publish(subject, Default::default())
+        .await
+        .map_err(ConfirmError::Publish)?;
+    let got = tokio::time::timeout(CONFIRM_ATTEMPT, echo.next()).await;
+    let _ = echo.unsubscribe().await;
+    match got {
+        Ok(Some(_)) => Ok(()),
+        _ => Err(ConfirmError::NoEcho(CONFIRM_ATTEMPT)),
     }
 }
 

@@ -181,9 +181,24 @@ struct Started {
     brand_new: bool,
 }
 
+/// How long the check for another live agent on the same session id
+/// waits for an answer.
+const PRESENCE_CHECK: Duration = Duration::from_secs(1);
+
 /// Opens the state, says who the agent is, settles where messages go,
-/// connects and subscribes.
+/// connects, makes sure no other agent holds the session, and subscribes.
 async fn start(config: &AgentConfig, tasks: &TaskTracker) -> Result<Started, Error> {
+    let bound = bound_identity(config)?;
+    let mut config = config.clone();
+    if let Some(bound) = &bound {
+        if let Some(id) = &bound.session {
+            config.session_id = Some(id.clone());
+        }
+        if let Some(user) = &bound.user {
+            config.user_name = Some(user.clone());
+        }
+    }
+    let config = &config;
     let state = open_state(config)?;
     let session = match (&state, &config.session_id) {
         (Some(state), _) => state.session_id().clone(),
@@ -229,12 +244,14 @@ async fn start(config: &AgentConfig, tasks: &TaskTracker) -> Result<Started, Err
     // Every subscription is queued before the link's events are taken, so
     // the round trip that follows the first Connected event confirms all.
     let brand_new = state.as_ref().is_none_or(|state| state.fresh);
+    refuse_if_taken(&client, &session, config.connection.connect_timeout()).await?;
     let mut agent = Agent::start(client.clone(), &info)
         .await
         .map_err(|e| {
             Error::with_context(Kind::Subscribe, format!("cannot subscribe: {e}")).caused_by(e)
         })?
         .with_seal_key(seal_key)
+        .with_user_key(bound.and_then(|b| b.user_key))
         .with_trusted(config.trust.clone());
     if let Some(state) = state {
         agent = agent.with_state(state);
@@ -248,6 +265,109 @@ async fn start(config: &AgentConfig, tasks: &TaskTracker) -> Result<Started, Err
         events,
         brand_new,
     })
+}
+
+/// Who the agent's credentials file (if any) binds it to.
+struct Bound {
+    /// The session id (the JWT's name), when the credentials are an agent's.
+    session: Option<SessionId>,
+    /// The user name bound by the `user:` tag ("" for `user:-`).
+    user: Option<String>,
+    /// The user's public key (`U…`): the broadcast catch-up consumer's name.
+    user_key: Option<String>,
+}
+
+/// Reads the identity in `--creds`: an agent credential (a JWT `name` and
+/// a `user:` tag) fixes the session id (a different `--session-id` is a
+/// usage error) and the user name (a different `--user-name` is warned
+/// about; the bound one wins). `None` without a credentials file.
+fn bound_identity(config: &AgentConfig) -> Result<Option<Bound>, Error> {
+    use remote_message_cli::creds::{self, BoundUser};
+    let Some(path) = &config.connection.creds else {
+        return Ok(None);
+    };
+    let identity = creds::read(path)
+        .map_err(|e| Error::with_context(Kind::Settings, format!("--creds: {e}")).caused_by(e))?;
+    let user_key = Some(identity.user_key.clone()).filter(|k| k.starts_with('U'));
+    let (Some(name), Some(user)) = (identity.name, identity.user) else {
+        return Ok(Some(Bound {
+            session: None,
+            user: None,
+            user_key,
+        }));
+    };
+    let session = SessionId::parse(&name).map_err(|e| {
+        Error::with_context(
+            Kind::Settings,
+            format!(
+                "--creds: the session id the credentials are bound to ({name:?}) is not valid: {e}"
+            ),
+        )
+    })?;
+    if let Some(asked) = config
+        .session_id
+        .as_ref()
+        .filter(|asked| **asked != session)
+    {
+        return Err(Error::with_context(
+            Kind::Settings,
+            format!(
+                "--session-id {asked} differs from the session the credentials are bound to \
+                 ({session}): leave --session-id out, or use that session's credentials"
+            ),
+        ));
+    }
+    let user = match user {
+        BoundUser::None => String::new(),
+        BoundUser::Name(name) => name,
+    };
+    if let Some(asked) = config.user_name.as_ref().filter(|asked| **asked != user) {
+        warn!(
+            event = "user_name_ignored",
+            "--user-name {asked:?} ignored: the credentials bind this session to user {user:?}"
+        );
+    }
+    Ok(Some(Bound {
+        session: Some(session),
+        user: Some(user),
+        user_key,
+    }))
+}
+
+/// Refuses to start when another live agent answers on this session's
+/// presence subject: it would silently share (or shadow) that session.
+/// Checked once the client is connected (within `connect_wait`); an agent
+/// started before the network is up cannot check and starts.
+async fn refuse_if_taken(
+    client: &Client,
+    session: &SessionId,
+    connect_wait: Duration,
+) -> Result<(), Error> {
+    let deadline = Instant::now() + connect_wait;
+    while client.connection_state() != async_nats::connection::State::Connected {
+        if Instant::now() >= deadline {
+            debug!("not connected yet: the check for another agent on {session} is skipped");
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let request = async_nats::Request::new().timeout(Some(PRESENCE_CHECK));
+    match client
+        .send_request(remote_message::subject::presence_subject(session), request)
+        .await
+    {
+        Ok(_) => Err(Error::with_context(
+            Kind::SessionTaken,
+            format!(
+                "another agent is live as session {session}: stop it first, or start this one \
+                 with another --session-id (or its own credentials)"
+            ),
+        )),
+        Err(e) => {
+            debug!("no other agent answers for {session}: {e}");
+            Ok(())
+        }
+    }
 }
 
 /// The state directory, locked for this session; `None` without one.
@@ -284,6 +404,9 @@ async fn connect(
         .map_err(settings)?;
     let addrs = connection.server_addrs().map_err(settings)?;
     options
+        // Its own inbox prefix: where the broker enforces identity, only
+        // this session may subscribe (and publish) there.
+        .custom_inbox_prefix(format!("_INBOX.{session}"))
         .retry_on_initial_connect()
         .max_reconnects(None)
         .ping_interval(PING_INTERVAL)

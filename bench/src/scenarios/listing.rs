@@ -4,8 +4,9 @@
 //! `remote_message::sessions::discover` with the publisher's default wait:
 //! a scatter-gather cannot know when the last answer is in, so its wall time
 //! is the wait, by design. What the answers themselves cost is the time
-//! until the N-th arrived: ours pings the services API subject and decodes
-//! each answer as `discover` does; raw pings plain responders that answer
+//! until the N-th arrived: ours pings `sessions.ping` (answers on
+//! `sessions.entry.<token>.<id>.<user>`) and reads each answer as `discover`
+//! does; raw pings plain responders that answer
 //! with a payload of the same size and only counts.
 
 use super::{order, Ctx, Side};
@@ -14,6 +15,7 @@ use crate::stats::{median, ratio, round2};
 use async_nats::Client;
 use futures::StreamExt;
 use remote_message::sessions::{self, DEFAULT_LIST_WAIT};
+use remote_message::subject::{self, SESSIONS_PING};
 use serde::Serialize;
 use std::time::{Duration, Instant};
 
@@ -47,10 +49,8 @@ pub async fn run(ctx: &Ctx) -> Result<Listing, String> {
     for rep in 0..ctx.plan.listing_reps {
         for side in order(rep) {
             let ms = match side {
-                Side::Raw => gather(&ctx.raw, RAW_PING.to_owned(), n, false).await?,
-                Side::Ours => {
-                    gather(ctx.ours.client(), sessions::discovery_subject(), n, true).await?
-                }
+                Side::Raw => gather(&ctx.raw, RAW_PING, n, false).await?,
+                Side::Ours => gather(ctx.ours.client(), SESSIONS_PING, n, true).await?,
             };
             complete[side.index()].push(ms);
         }
@@ -70,29 +70,36 @@ pub async fn run(ctx: &Ctx) -> Result<Listing, String> {
 }
 
 /// Pings `subject` and waits for `n` answers; milliseconds until the last.
-async fn gather(client: &Client, subject: String, n: usize, decode: bool) -> Result<f64, String> {
-    let inbox = client.new_inbox();
+async fn gather(client: &Client, subject: &str, n: usize, decode: bool) -> Result<f64, String> {
+    // Ours answers on `<reply>.<id>.<user>`, raw on the reply itself.
+    let (inbox, filter) = if decode {
+        let reply = subject::new_entry_reply();
+        (reply.clone(), format!("{reply}.>"))
+    } else {
+        let inbox = client.new_inbox();
+        (inbox.clone(), inbox)
+    };
     let mut answers = client
-        .subscribe(inbox.clone())
+        .subscribe(filter)
         .await
         .map_err(|e| format!("subscribe: {e}"))?;
     client.flush().await.map_err(|e| format!("flush: {e}"))?;
     let start = Instant::now();
     client
-        .publish_with_reply(subject.clone(), inbox, Default::default())
+        .publish_with_reply(subject.to_owned(), inbox.clone(), Default::default())
         .await
         .map_err(|e| format!("ping: {e}"))?;
     let deadline = tokio::time::Instant::now() + GATHER_LIMIT;
     let mut counted = 0;
     // Ours reads each answer as `discover` does.
-    let mut listing = sessions::Listing::default();
+    let mut listing = sessions::Listing::new(&inbox);
     while counted < n {
         let Ok(Some(answer)) = tokio::time::timeout_at(deadline, answers.next()).await else {
             return Err(format!(
                 "ping on {subject}: {counted} of {n} sessions answered within {GATHER_LIMIT:?}"
             ));
         };
-        if !decode || listing.add(&answer.payload) {
+        if !decode || listing.add(&answer.subject, &answer.payload) {
             counted += 1;
         }
     }

@@ -13,7 +13,7 @@ use async_nats::jetstream::{self, context::PublishAckFuture};
 use async_nats::{RequestErrorKind, Subscriber};
 use futures::stream::FuturesUnordered;
 use futures::StreamExt;
-use remote_message::sessions::{self, Receipt};
+use remote_message::sessions;
 use remote_message::stream::{self as log, StreamErrorKind};
 use remote_message::subject::presence_subject;
 use remote_message::SessionId;
@@ -33,7 +33,7 @@ pub async fn look_up(link: &Link, needs: Needs) -> Result<Lookups, Error> {
     Ok(Lookups {
         live,
         max_payload: link.client.server_info().max_payload,
-        receipt_inbox: link.client.new_inbox(),
+        receipt_inbox: remote_message::subject::new_receipt_to(),
     })
 }
 
@@ -145,7 +145,7 @@ pub async fn dispatch(link: &Link, route: &Route, plan: &Plan) -> Result<Report,
     let receipts = match (&plan.receipt_inbox, plan.wait) {
         (Some(inbox), Some(_)) => Some(
             link.client
-                .subscribe(inbox.clone())
+                .subscribe(remote_message::subject::receipt_filter(inbox))
                 .await
                 .map_err(|e| link.server_failure("subscribing for receipts failed", e))?,
         ),
@@ -165,6 +165,7 @@ pub async fn dispatch(link: &Link, route: &Route, plan: &Plan) -> Result<Report,
 /// presence subject: "no responders" there means nobody holds the id, at once.
 async fn collect(link: &Link, mut receipts: Subscriber, plan: &Plan, wait: Wait) -> Collected {
     let expected = &plan.expected;
+    let receipt_to = plan.receipt_inbox.as_deref().unwrap_or_default();
     let mut reads = Reads::default();
     let mut outcomes: BTreeMap<SessionId, Outcome> = expected
         .keys()
@@ -189,7 +190,9 @@ async fn collect(link: &Link, mut receipts: Subscriber, plan: &Plan, wait: Wait)
         tokio::select! {
             receipt = receipts.next() => {
                 let Some(receipt) = receipt else { break };
-                let Ok(receipt) = serde_json::from_slice::<Receipt>(&receipt.payload) else { continue };
+                // Only a receipt whose payload names the session its subject
+                // ends with (the one the broker let publish there) counts.
+                let Some(receipt) = sessions::receipt_from(receipt_to, &receipt.subject, &receipt.payload) else { continue };
                 match expected.get(&receipt.session) {
                     Some(id) if *id == receipt.id => {
                         reads.record(&receipt);

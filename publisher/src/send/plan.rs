@@ -78,7 +78,8 @@ pub struct Lookups {
     pub live: Vec<SessionInfo>,
     /// The server's `max_payload`: no message may be larger on the wire.
     pub max_payload: usize,
-    /// Where receipts are to be sent, used when the send waits.
+    /// The `Receipt-To` value (`receipt.<token>`), used when the send waits;
+    /// agents answer on `<receipt_inbox>.<id>`.
     pub receipt_inbox: String,
 }
 
@@ -107,7 +108,7 @@ pub struct Plan {
     /// Ask each expected session's presence subject, so that a session
     /// nobody holds is known at once (session sends only).
     pub check_presence: bool,
-    /// Where receipts come back, when waiting.
+    /// The `Receipt-To` value (`receipt.<token>`), when waiting.
     pub receipt_inbox: Option<String>,
 }
 
@@ -376,7 +377,7 @@ mod tests {
         Lookups {
             live,
             max_payload: 1024 * 1024,
-            receipt_inbox: "_INBOX.r".into(),
+            receipt_inbox: "receipt.r".into(),
         }
     }
 
@@ -435,11 +436,11 @@ mod tests {
             .collect();
         assert_eq!(expected, [("a", "send1-a"), ("b", "send1-b")]);
         assert!(plan.check_presence);
-        assert_eq!(plan.receipt_inbox.as_deref(), Some("_INBOX.r"));
+        assert_eq!(plan.receipt_inbox.as_deref(), Some("receipt.r"));
         for m in &plan.messages {
             assert_eq!(
                 m.headers.get(RECEIPT_TO_HEADER).unwrap().as_str(),
-                "_INBOX.r"
+                "receipt.r"
             );
         }
     }

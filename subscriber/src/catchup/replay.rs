@@ -1,21 +1,35 @@
 //! A replay: what the stream stored on this agent's two subjects since a
 //! given time, in stream order (catch-up's one contact with the server).
 //!
-//! One ephemeral pull consumer per subject (nats-server 2.9 has no
-//! multi-filter consumers), merged by stream sequence; each consumer starts
-//! at a time and fetches exactly the messages pending when it was created.
+//! One pull consumer per subject (nats-server 2.9 has no multi-filter
+//! consumers), merged by stream sequence; each consumer starts at a time and
+//! fetches exactly the messages pending when it was created. The consumers
+//! have fixed names and are created only through the filtered API subject
+//! `$JS.API.CONSUMER.CREATE.REMOTE_MESSAGES.<name>.<filter>` (never durable,
+//! ack none), which is all a broker enforcing per-session identity lets an
+//! agent do: the session consumer is named `<id>`, the broadcast one after
+//! the agent's user key (`U…`) when it has credentials, else `<id>-b`. A name
+//! still in use (left by an earlier connection) is deleted and created again;
+//! both are deleted when the replay ends. The agent never asks for stream
+//! information or consumer lists.
 //! At most [`MOST_PER_SUBJECT`] messages per subject are kept, the newest:
 //! memory stays bounded whatever was stored (a flood of junk on
 //! `broadcast`), and more could not be told apart from what was shown
 //! anyway (the agent remembers that many ids).
 
-use async_nats::jetstream::consumer::{pull, AckPolicy, DeliverPolicy};
+use async_nats::jetstream::consumer::{pull, AckPolicy, DeliverPolicy, PullConsumer};
+use async_nats::jetstream::context::{
+    RequestError as JsRequestError, RequestErrorKind as JsRequestErrorKind,
+};
+use async_nats::jetstream::stream::{ConsumerError, ConsumerErrorKind};
+use async_nats::jetstream::ErrorCode;
 use async_nats::jetstream::{self, Context};
+use async_nats::{RequestError, RequestErrorKind};
 use futures::future::BoxFuture;
 use futures::StreamExt;
 use jiff::Timestamp;
-use remote_message::stream::{self, StreamError, StreamErrorKind};
-use remote_message::Target;
+use remote_message::stream::{StreamError, StreamErrorKind, STREAM_NAME};
+use remote_message::{SessionId, Target};
 use std::time::Duration;
 
 /// Longest one replay may go without progress (a batch, an API answer)
@@ -53,6 +67,9 @@ pub enum ReplayError {
     Stalled(Duration),
     #[error("{0}")]
     Stream(#[source] StreamError),
+    /// The consumer could not be created, even after deleting its name.
+    #[error("the catch-up consumer {0} could not be created")]
+    ConsumerRefused(String),
     /// A JetStream request (consumer, fetch, message metadata) failed.
     #[error("{0}")]
     Request(#[source] Box<dyn std::error::Error + Send + Sync>),
@@ -71,24 +88,51 @@ fn request(e: impl std::error::Error + Send + Sync + 'static) -> ReplayError {
     ReplayError::Request(Box::new(e))
 }
 
+/// One subject replayed, and the name of the consumer that reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Feed {
+    pub consumer: String,
+    pub subject: String,
+}
+
+/// The two feeds of session `session`: `broadcast` through the consumer
+/// `broadcast_consumer` (the agent's user key `U…` with credentials; `None`:
+/// `<id>-b`), and `session.<id>` through the consumer `<id>`.
+pub fn feeds(session: &SessionId, broadcast_consumer: Option<&str>) -> [Feed; 2] {
+    [
+        Feed {
+            consumer: broadcast_consumer
+                .map(str::to_owned)
+                .unwrap_or_else(|| format!("{session}-b")),
+            subject: Target::Broadcast.subject(),
+        },
+        Feed {
+            consumer: session.to_string(),
+            subject: Target::Session(session.clone()).subject(),
+        },
+    ]
+}
+
 /// Starts replays of this agent's subjects: what the catch-up driver runs.
 #[derive(Clone)]
 pub struct StreamReplays {
     js: Context,
-    subjects: [String; 2],
+    feeds: [Feed; 2],
 }
 
 impl StreamReplays {
-    /// Replays of `broadcast` and `session.<session>` through `client`.
-    pub fn new(client: async_nats::Client, session: &remote_message::SessionId) -> StreamReplays {
+    /// Replays of `broadcast` and `session.<session>` through `client`
+    /// (see [`feeds`] for the consumer names).
+    pub fn new(
+        client: async_nats::Client,
+        session: &SessionId,
+        broadcast_consumer: Option<&str>,
+    ) -> StreamReplays {
         let mut js = jetstream::new(client);
         js.set_timeout(REQUEST_TIMEOUT);
         StreamReplays {
             js,
-            subjects: [
-                Target::Broadcast.subject(),
-                Target::Session(session.clone()).subject(),
-            ],
+            feeds: feeds(session, broadcast_consumer),
         }
     }
 }
@@ -96,7 +140,108 @@ impl StreamReplays {
 impl super::driver::ReplaySource for StreamReplays {
     fn replay(&self, from: Timestamp) -> BoxFuture<'static, Result<Vec<Stored>, ReplayError>> {
         let this = self.clone();
-        Box::pin(async move { since(&this.js, &this.subjects, from).await })
+        Box::pin(async move { since(&this.js, &this.feeds, from).await })
+    }
+}
+
+/// Whether a consumer request got "no responders": nobody answers the
+/// JetStream API, so the server runs without it.
+fn no_responders(e: &ConsumerError) -> bool {
+    let mut source = std::error::Error::source(e);
+    while let Some(inner) = source {
+        if let Some(request) = inner.downcast_ref::<JsRequestError>() {
+            return request.kind() == JsRequestErrorKind::NoResponders;
+        }
+        if let Some(request) = inner.downcast_ref::<RequestError>() {
+            return request.kind() == RequestErrorKind::NoResponders;
+        }
+        source = inner.source();
+    }
+    false
+}
+
+/// What a failed consumer creation means.
+enum CreateFailure {
+    /// The stream does not exist: nothing was ever stored.
+    NoStream,
+    /// The name is taken (left from an earlier connection), or refused for
+    /// another JetStream reason a fresh start may cure.
+    Taken,
+    Other(ReplayError),
+}
+
+fn classify(e: ConsumerError) -> CreateFailure {
+    match e.kind() {
+        ConsumerErrorKind::JetStream(api) if api.error_code() == ErrorCode::STREAM_NOT_FOUND => {
+            CreateFailure::NoStream
+        }
+        ConsumerErrorKind::JetStream(api) if api.code() == 503 => {
+            CreateFailure::Other(ReplayError::NoJetStream)
+        }
+        // A name still held by a consumer on a node that is gone answers no
+        // more: deleting it (the meta leader answers) frees the name.
+        ConsumerErrorKind::JetStream(_) | ConsumerErrorKind::TimedOut => CreateFailure::Taken,
+        ConsumerErrorKind::Request if no_responders(&e) => {
+            CreateFailure::Other(ReplayError::NoJetStream)
+        }
+        _ => CreateFailure::Other(request(e)),
+    }
+}
+
+/// Creates `feed`'s consumer from `start_time` on; when its name is in use,
+/// deletes it and creates it again (once). `None`: the stream does not exist.
+async fn open(
+    js: &Context,
+    feed: &Feed,
+    start_time: time::OffsetDateTime,
+) -> Result<Option<PullConsumer>, ReplayError> {
+    let config = pull::Config {
+        name: Some(feed.consumer.clone()),
+        filter_subject: feed.subject.clone(),
+        deliver_policy: DeliverPolicy::ByStartTime { start_time },
+        ack_policy: AckPolicy::None,
+        inactive_threshold: Duration::from_secs(60),
+        // One replica in memory: placed on a live node at once, even
+        // while a node of the stream's cluster is down.
+        num_replicas: 1,
+        memory_storage: true,
+        ..Default::default()
+    };
+    let create = || async {
+        tokio::time::timeout(
+            STALL_LIMIT,
+            js.create_consumer_on_stream(config.clone(), STREAM_NAME),
+        )
+        .await
+        .map_err(|_| ReplayError::Stalled(STALL_LIMIT))
+    };
+    match create().await {
+        Ok(Ok(consumer)) => return Ok(Some(consumer)),
+        Err(_stalled) => {
+            tracing::debug!(
+                "catch-up consumer {}: no answer; deleting it and creating it again",
+                feed.consumer
+            );
+        }
+        Ok(Err(e)) => match classify(e) {
+            CreateFailure::NoStream => return Ok(None),
+            CreateFailure::Other(e) => return Err(e),
+            CreateFailure::Taken => {
+                tracing::debug!(
+                    "catch-up consumer {} in use or refused: deleting it and creating it again",
+                    feed.consumer
+                );
+            }
+        },
+    }
+    let _ = progress(js.delete_consumer_from_stream(&feed.consumer, STREAM_NAME)).await;
+    match create().await? {
+        Ok(consumer) => Ok(Some(consumer)),
+        Err(e) => match classify(e) {
+            CreateFailure::NoStream => Ok(None),
+            CreateFailure::Other(e) => Err(e),
+            CreateFailure::Taken => Err(ReplayError::ConsumerRefused(feed.consumer.clone())),
+        },
     }
 }
 
@@ -110,84 +255,77 @@ async fn progress<T, E: std::error::Error + Send + Sync + 'static>(
     }
 }
 
-/// Everything stored on `subjects` from `start` on, oldest first.
+/// Everything stored on the `feeds`' subjects from `start` on, oldest first.
 pub async fn since(
     js: &Context,
-    subjects: &[String],
+    feeds: &[Feed],
     start: Timestamp,
 ) -> Result<Vec<Stored>, ReplayError> {
-    let found = tokio::time::timeout(STALL_LIMIT, stream::get(js))
-        .await
-        .map_err(|_| ReplayError::NoStreamAnswer(STALL_LIMIT))?;
-    let Some(stream) = found? else {
-        return Ok(Vec::new()); // never created: nothing was ever stored
-    };
     let start_time = time::OffsetDateTime::from_unix_timestamp_nanos(start.as_nanosecond())
         .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
     let mut all = Vec::new();
-    for subject in subjects {
-        let mut kept = std::collections::VecDeque::new();
-        let mut skipped = 0u64;
-        let mut consumer = progress(stream.create_consumer(pull::Config {
-            filter_subject: subject.clone(),
-            deliver_policy: DeliverPolicy::ByStartTime { start_time },
-            ack_policy: AckPolicy::None,
-            inactive_threshold: Duration::from_secs(60),
-            // One replica in memory: placed on a live node at once, even
-            // while a node of the stream's cluster is down.
-            num_replicas: 1,
-            memory_storage: true,
-            ..Default::default()
-        }))
-        .await?;
-        let mut pending = progress(consumer.info()).await?.num_pending;
-        while pending > 0 {
-            let mut batch = progress(
-                consumer
-                    .fetch()
-                    .max_messages(pending.min(BATCH as u64) as usize)
-                    .expires(Duration::from_secs(2))
-                    .messages(),
-            )
-            .await?;
-            let mut got = 0;
-            while let Some(message) =
-                progress(async { Ok::<_, std::convert::Infallible>(batch.next().await) }).await?
-            {
-                let message = message.map_err(ReplayError::Request)?;
-                let info = message.info().map_err(ReplayError::Request)?;
-                let stored_at = Timestamp::from_nanosecond(info.published.unix_timestamp_nanos())
-                    .unwrap_or(Timestamp::UNIX_EPOCH);
-                let sequence = info.stream_sequence;
-                if kept.len() == MOST_PER_SUBJECT {
-                    kept.pop_front();
-                    skipped += 1;
-                }
-                kept.push_back(Stored {
-                    sequence,
-                    stored_at,
-                    message: message.message,
-                });
-                got += 1;
-            }
-            if got == 0 {
-                break; // the rest aged out meanwhile
-            }
-            pending = pending.saturating_sub(got);
-        }
-        let name = consumer.cached_info().name.clone();
-        let _ = stream.delete_consumer(&name).await;
-        if skipped > 0 {
-            tracing::warn!(
-                event = "replay_truncated",
-                skipped,
-                subject = %subject,
-                "catch-up: {skipped} older message(s) on {subject} skipped; only the newest \
-                 {MOST_PER_SUBJECT} are replayed"
-            );
-        }
-        all.extend(kept);
+    for feed in feeds {
+        let subject = &feed.subject;
+        let Some(mut consumer) = open(js, feed, start_time).await? else {
+            return Ok(Vec::new()); // never created: nothing was ever stored
+        };
+        let result = drain(&mut consumer, subject).await;
+        // Deleted whatever happened: the name is free for the next replay.
+        let _ = progress(js.delete_consumer_from_stream(&feed.consumer, STREAM_NAME)).await;
+        all.extend(result?);
     }
     all.sort_by_key(|s| s.sequence);
     Ok(all)
+}
+
+/// Fetches what `consumer` had pending when created, keeping the newest
+/// [`MOST_PER_SUBJECT`].
+async fn drain(consumer: &mut PullConsumer, subject: &str) -> Result<Vec<Stored>, ReplayError> {
+    let mut kept = std::collections::VecDeque::new();
+    let mut skipped = 0u64;
+    let mut pending = consumer.cached_info().num_pending;
+    while pending > 0 {
+        let mut batch = progress(
+            consumer
+                .fetch()
+                .max_messages(pending.min(BATCH as u64) as usize)
+                .expires(Duration::from_secs(2))
+                .messages(),
+        )
+        .await?;
+        let mut got = 0;
+        while let Some(message) =
+            progress(async { Ok::<_, std::convert::Infallible>(batch.next().await) }).await?
+        {
+            let message = message.map_err(ReplayError::Request)?;
+            let info = message.info().map_err(ReplayError::Request)?;
+            let stored_at = Timestamp::from_nanosecond(info.published.unix_timestamp_nanos())
+                .unwrap_or(Timestamp::UNIX_EPOCH);
+            let sequence = info.stream_sequence;
+            if kept.len() == MOST_PER_SUBJECT {
+                kept.pop_front();
+                skipped += 1;
+            }
+            kept.push_back(Stored {
+                sequence,
+                stored_at,
+                message: message.message,
+            });
+            got += 1;
+        }
+        if got == 0 {
+            break; // the rest aged out meanwhile
+        }
+        pending = pending.saturating_sub(got);
+    }
+    if skipped > 0 {
+        tracing::warn!(
+            event = "replay_truncated",
+            skipped,
+            subject = %subject,
+            "catch-up: {skipped} older message(s) on {subject} skipped; only the newest \
+             {MOST_PER_SUBJECT} are replayed"
+        );
+    }
+    Ok(kept.into())
 }
