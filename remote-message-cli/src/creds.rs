@@ -7,13 +7,14 @@
 use base64::Engine as _;
 use std::path::Path;
 
-/// The user bound by the credentials' `user:` tag.
+/// The user name bound by the credentials' `user:<hex>` tag.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum BoundUser {
-    /// `user:-`: no user bound (listed with user "").
-    None,
-    /// `user:<hex>`: this user name.
-    Name(String),
+pub struct BoundUser(String);
+
+impl BoundUser {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
 }
 
 /// Who a credentials file says its holder is.
@@ -23,8 +24,10 @@ pub struct CredsIdentity {
     pub user_key: String,
     /// The JWT's `name` (the session id of agent credentials).
     pub name: Option<String>,
-    /// The `user:` tag; `None` when the JWT has none.
+    /// The bound user; `None` for `user:-` or no tag.
     pub user: Option<BoundUser>,
+    /// Whether the JWT has a `user:` tag at all.
+    pub has_user_tag: bool,
 }
 
 /// Why a credentials file tells no identity.
@@ -60,22 +63,22 @@ pub fn parse(text: &str) -> Option<CredsIdentity> {
         .get("name")
         .and_then(|n| n.as_str())
         .map(str::to_owned);
-    let user = claims
+    let tag = claims
         .pointer("/nats/tags")
         .and_then(|t| t.as_array())
         .into_iter()
         .flatten()
         .filter_map(|t| t.as_str()?.strip_prefix("user:"))
-        .next()
-        .map(|value| match value {
-            "-" => Some(BoundUser::None),
-            hex => remote_message::sessions::user_from_token(hex).map(BoundUser::Name),
-        })
-        .map(|user| user.unwrap_or(BoundUser::None));
+        .next();
+    let user = tag
+        .and_then(remote_message::sessions::user_from_token)
+        .filter(|u| !u.is_empty())
+        .map(BoundUser);
     Some(CredsIdentity {
         user_key,
         name,
         user,
+        has_user_tag: tag.is_some(),
     })
 }
 
@@ -102,13 +105,15 @@ mod tests {
             Some(CredsIdentity {
                 user_key: "UABC".into(),
                 name: Some("alice".into()),
-                user: Some(BoundUser::Name("bob".into())),
+                user: Some(BoundUser("bob".into())),
+                has_user_tag: true,
             })
         );
         let none = creds(serde_json::json!({"sub":"UABC","name":"a","nats":{"tags":["user:-"]}}));
-        assert_eq!(parse(&none).unwrap().user, Some(BoundUser::None));
-        let untagged = creds(serde_json::json!({"sub":"UABC"}));
-        assert_eq!(parse(&untagged).unwrap().user, None);
+        let none = parse(&none).unwrap();
+        assert_eq!((none.user, none.has_user_tag), (None, true));
+        let untagged = parse(&creds(serde_json::json!({"sub":"UABC"}))).unwrap();
+        assert_eq!((untagged.user, untagged.has_user_tag), (None, false));
         assert_eq!(parse("no jwt here"), None);
     }
 }

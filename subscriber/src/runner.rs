@@ -282,14 +282,14 @@ struct Bound {
 /// usage error) and the user name (a different `--user-name` is warned
 /// about; the bound one wins). `None` without a credentials file.
 fn bound_identity(config: &AgentConfig) -> Result<Option<Bound>, Error> {
-    use remote_message_cli::creds::{self, BoundUser};
+    use remote_message_cli::creds;
     let Some(path) = &config.connection.creds else {
         return Ok(None);
     };
     let identity = creds::read(path)
         .map_err(|e| Error::with_context(Kind::Settings, format!("--creds: {e}")).caused_by(e))?;
     let user_key = Some(identity.user_key.clone()).filter(|k| k.starts_with('U'));
-    let (Some(name), Some(user)) = (identity.name, identity.user) else {
+    let (Some(name), true) = (identity.name.clone(), identity.has_user_tag) else {
         return Ok(Some(Bound {
             session: None,
             user: None,
@@ -317,10 +317,11 @@ fn bound_identity(config: &AgentConfig) -> Result<Option<Bound>, Error> {
             ),
         ));
     }
-    let user = match user {
-        BoundUser::None => String::new(),
-        BoundUser::Name(name) => name,
-    };
+    // `user:-` (no user bound) is listed with user "".
+    let user = identity
+        .user
+        .map(|u| u.as_str().to_owned())
+        .unwrap_or_default();
     if let Some(asked) = config.user_name.as_ref().filter(|asked| **asked != user) {
         warn!(
             event = "user_name_ignored",
