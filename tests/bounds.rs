@@ -1,12 +1,14 @@
 //! Sends to many targets are bounded: publishes and stream acknowledgements
 //! are pipelined within async-nats' in-flight limit, presence requests too,
 //! and the whole store phase ends within `--timeout` with a report of what
-//! was and was not stored (issue 12, attack 7).
+//! was and was not stored (issue 12, attack 7). And signed messages are
+//! bounded in time: a harvested one replayed after `--catch-up-window` is
+//! not shown (attack 6).
 
 // Unix only, like the harness (tests/support/lib.rs says why).
 #![cfg(unix)]
 
-use e2e::{expect_exit, publisher, NatsServer, RawClient};
+use e2e::{expect_exit, publisher, Agent, NatsServer, RawClient};
 use serde_json::Value;
 use std::time::{Duration, Instant};
 
@@ -109,4 +111,61 @@ fn acknowledgements_that_never_come_end_at_the_deadline_with_what_was_not_stored
         "{stderr}"
     );
     assert!(took < Duration::from_secs(10), "took {took:?}");
+}
+
+/// A signed message for carol, harvested off the wire while carol was not
+/// running, is published again on `session.carol` once her
+/// `--catch-up-window` (2 s) after its `sent_at` has passed: her agent,
+/// trusting the key, refuses it as `signed_too_old` and shows the next
+/// fresh signed message instead.
+#[test]
+fn a_harvested_signed_message_replayed_after_the_window_is_not_shown() {
+    let server = NatsServer::start_without_jetstream();
+    let url = server.url();
+    let keys = tempfile::tempdir().unwrap();
+    let key = keys.path().join("ops.nk");
+    let key_arg = key.to_str().unwrap();
+    let public = expect_exit(&publisher(&url, &["keygen", "--out", key_arg]), 0);
+    let public = public.trim();
+
+    let mut tap = RawClient::connect(server.port());
+    tap.subscribe("session.carol");
+    let send = |text: &str| {
+        let args = [
+            "send",
+            "--no-wait",
+            "--sign-key",
+            key_arg,
+            "--session",
+            "carol",
+            text,
+        ];
+        expect_exit(&publisher(&url, &args), 0);
+    };
+    send("harvested");
+    let sent_by = Instant::now();
+    let harvested = tap
+        .next_message(Duration::from_secs(5))
+        .expect("tapped")
+        .payload;
+
+    let mut carol = Agent::start_with(
+        &url,
+        "carol",
+        &["--trust", public, "--catch-up-window", "2s"],
+    );
+    send("fresh");
+    assert_eq!(carol.next_text(), "fresh");
+    // Its sent_at is before `sent_by`: once 2 s more have passed, it is old.
+    let old_at = sent_by + Duration::from_millis(2_100);
+    std::thread::sleep(old_at.saturating_duration_since(Instant::now()));
+    let mut raw = RawClient::connect(server.port());
+    raw.publish("session.carol", &harvested);
+    let refused = carol.wait_refused("signed_too_old");
+    assert!(
+        refused.to_string().contains("--catch-up-window"),
+        "{refused}"
+    );
+    send("after the replay");
+    assert_eq!(carol.next_text(), "after the replay");
 }

@@ -235,7 +235,7 @@ async fn start(config: &AgentConfig, tasks: &TaskTracker) -> Result<Started, Err
             Error::with_context(Kind::Subscribe, format!("cannot subscribe: {e}")).caused_by(e)
         })?
         .with_seal_key(seal_key)
-        .with_trusted(config.trust.clone());
+        .with_trusted(config.trust.clone(), config.catch_up_window);
     if let Some(state) = state {
         agent = agent.with_state(state);
     }
