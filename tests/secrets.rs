@@ -42,11 +42,24 @@ fn stderr(out: &Output) -> String {
 #[test]
 fn trace_logs_never_show_url_passwords() {
     let server = NatsServer::start_with_roles();
-    let mut alice = Agent::spawn_with_env(
-        &server.url_as("agent", AGENT_PASSWORD),
-        &["--session-id", "alice"],
-        &[("RUST_LOG", "trace")],
-    );
+    // Through env(1): the harness removes RUST_LOG from what it spawns.
+    let state = tempfile::tempdir().unwrap();
+    let mut cmd = Command::new("env");
+    cmd.arg("RUST_LOG=trace")
+        .arg(bin("subscriber"))
+        .args([
+            "--output",
+            "json",
+            "--log-format",
+            "json",
+            "--session-id",
+            "alice",
+        ])
+        .arg("--state-dir")
+        .arg(state.path())
+        .env("NATS_URL", server.url_as("agent", AGENT_PASSWORD))
+        .env("XDG_CONFIG_HOME", NO_USER_CONFIG);
+    let mut alice = Agent::spawn_command(cmd);
     alice.wait_subscribed();
     let ops_url = server.url_as("ops", OPS_PASSWORD);
     let out = publisher_env(
