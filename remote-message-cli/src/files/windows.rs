@@ -207,6 +207,11 @@ fn check(ok: windows_sys::core::BOOL) -> io::Result<()> {
     }
 }
 
+/// Not checked on Windows (see the module doc): always `false`.
+pub fn readable_by_others(_path: &Path) -> io::Result<bool> {
+    Ok(false)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -315,9 +320,4 @@ mod tests {
         let read = read_back(&path);
         assert!(!read.protected, "{read:?}");
     }
-}
-
-/// Not checked on Windows (see the module doc): always `false`.
-pub fn readable_by_others(_path: &Path) -> io::Result<bool> {
-    Ok(false)
 }
