@@ -124,9 +124,71 @@ impl Layered {
             Some(matches) => Ok(matches),
             None => command.try_get_matches_from_mut(&self.argv),
         };
-        matches
-            .and_then(|m| T::from_arg_matches(&m))
-            .map_err(|e| e.format(&mut command))
+        let parsed = matches
+            .and_then(|m| T::from_arg_matches(&m).map(|t| (t, m)))
+            .map_err(|e| e.format(&mut command))?;
+        self.matches = Some(parsed.1);
+        Ok(parsed.0)
+    }
+
+    /// After [`Layered::parse`]: the warnings about secrets this command
+    /// line exposes: a password or token in `--server` (or `--token`) typed
+    /// on the command line, not in `NATS_URL`, `NATS_TOKEN` or the settings
+    /// file; a settings file holding one, or a `--creds`/`--nkey` file, that
+    /// other users may read.
+    pub fn secret_warnings(&self) -> Vec<crate::logging::Early> {
+        use crate::logging::Early;
+        let Some(matches) = &self.matches else {
+            return Vec::new();
+        };
+        let from_file = |key: &str| self.keys_used.iter().any(|k| k == key);
+        let typed =
+            |id: &str| !from_file(id) && source(matches, id) == Some(ValueSource::CommandLine);
+        let server_secret = string(matches, "server").is_some_and(|server| {
+            crate::connection::ConnectionArgs {
+                server,
+                ..Default::default()
+            }
+            .has_url_secret()
+        });
+        let token = string(matches, "token").is_some();
+        let mut warnings = Vec::new();
+        for (given, what) in [
+            (
+                server_secret && typed("server"),
+                "--server holds a password or token",
+            ),
+            (token && typed("token"), "--token"),
+        ] {
+            if given {
+                warnings.push(Early::SecretOnCommandLine(format!(
+                    "{what} on the command line, where other users of this machine can read \
+                     it (e.g. with ps): give it in NATS_URL (or NATS_TOKEN), the settings \
+                     file, or a --creds file instead"
+                )));
+            }
+        }
+        let file_secret = (from_file("server") && server_secret) || (from_file("token") && token);
+        let mut files: Vec<(PathBuf, &str)> = Vec::new();
+        if let (true, Some(file)) = (file_secret, &self.file) {
+            files.push((file.clone(), "the settings file"));
+        }
+        for (id, what) in [("creds", "the --creds file"), ("nkey", "the --nkey file")] {
+            if let Some(path) = path_value(matches, id) {
+                files.push((path, what));
+            }
+        }
+        for (path, what) in files {
+            if crate::files::readable_by_others(&path).unwrap_or(false) {
+                warnings.push(Early::SecretFileReadable(format!(
+                    "{what} {} holds a secret and other users may read it: make it private \
+                     (chmod 600 {})",
+                    path.display(),
+                    path.display()
+                )));
+            }
+        }
+        warnings
     }
 
     /// What to print after a parse error of [`Layered::argv`]: when the file
@@ -284,6 +346,32 @@ impl Settings {
             matches: None,
         }
     }
+}
+
+/// The matches of `matches` and of each subcommand below it.
+fn levels(matches: &ArgMatches) -> impl Iterator<Item = &ArgMatches> {
+    std::iter::successors(Some(matches), |m| m.subcommand().map(|(_, sub)| sub))
+}
+
+/// Where the value of option `id` came from, at the deepest level that has one.
+fn source(matches: &ArgMatches, id: &str) -> Option<ValueSource> {
+    levels(matches)
+        .filter_map(|m| m.try_contains_id(id).ok().and_then(|_| m.value_source(id)))
+        .last()
+}
+
+/// The string value of option `id`, if it is one of this command's.
+fn string(matches: &ArgMatches, id: &str) -> Option<String> {
+    levels(matches)
+        .filter_map(|m| m.try_get_one::<String>(id).ok().flatten().cloned())
+        .last()
+}
+
+/// The path value of option `id`, if it is one of this command's.
+fn path_value(matches: &ArgMatches, id: &str) -> Option<PathBuf> {
+    levels(matches)
+        .filter_map(|m| m.try_get_one::<PathBuf>(id).ok().flatten().cloned())
+        .last()
 }
 
 /// The option of `command` whose long name is `key`, unless a file may not set it.

@@ -76,6 +76,8 @@ pub enum SetupErrorKind {
     UnreadableFile,
     /// The `--nkey` file holds no user nkey seed.
     NoSeed,
+    /// Two server URLs carry different users, passwords or tokens.
+    ConflictingCredentials,
 }
 
 impl ErrorKind for SetupErrorKind {
@@ -87,6 +89,10 @@ impl ErrorKind for SetupErrorKind {
             }
             SetupErrorKind::UnreadableFile => "a file given as an option cannot be read",
             SetupErrorKind::NoSeed => "no user nkey seed in the --nkey file",
+            SetupErrorKind::ConflictingCredentials => {
+                "the --server URLs carry different credentials: give one user and password (or \
+                 token) for every server, in one URL or in the settings file"
+            }
         }
     }
 }
@@ -138,8 +144,30 @@ impl ConnectionArgs {
         self.timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT)
     }
 
-    /// The server list, parsed.
+    /// The server list as async-nats gets it: parsed, without the user,
+    /// password or token any URL carries (async-nats logs its server
+    /// addresses at debug level, password included); those go to
+    /// async-nats through [`ConnectionArgs::options`] instead.
     pub fn server_addrs(&self) -> Result<Vec<ServerAddr>, SetupError> {
+        self.parsed_addrs()?
+            .into_iter()
+            .map(|addr| {
+                let mut url = addr.into_inner();
+                // Only fails for URLs that cannot have credentials.
+                let _ = url.set_username("");
+                let _ = url.set_password(None);
+                ServerAddr::from_url(url).map_err(|e| {
+                    SetupError::with_context(
+                        SetupErrorKind::InvalidServer,
+                        format!("invalid --server URL: {e}"),
+                    )
+                })
+            })
+            .collect()
+    }
+
+    /// The server list, parsed, credentials and all.
+    fn parsed_addrs(&self) -> Result<Vec<ServerAddr>, SetupError> {
         let addrs = self
             .server
             .split(',')
@@ -201,12 +229,8 @@ impl ConnectionArgs {
         if let Some(token) = &self.token {
             options = options.token(token.clone());
         }
-        // async-nats does not read credentials from the URL itself.
-        let credentials = self.server_addrs()?.into_iter().find_map(|addr| {
-            let user = percent_decode(addr.username()?);
-            Some((user, addr.password().map(percent_decode)))
-        });
-        match credentials {
+        // Taken out of the URLs (see `server_addrs`) and given this way.
+        match self.url_credentials()? {
             Some((user, Some(password))) => options = options.user_and_password(user, password),
             Some((token, None)) if self.token.is_none() => options = options.token(token),
             _ => {}
@@ -223,6 +247,31 @@ impl ConnectionArgs {
                 .require_tls(true);
         }
         Ok(options)
+    }
+
+    /// The one user and password (or token, as the user alone) the server
+    /// URLs carry, percent-decoded; different ones in two URLs are refused.
+    fn url_credentials(&self) -> Result<Option<(String, Option<String>)>, SetupError> {
+        let mut found = None;
+        for addr in self.parsed_addrs()? {
+            let Some(user) = addr.username() else {
+                continue;
+            };
+            let these = (percent_decode(user), addr.password().map(percent_decode));
+            match &found {
+                None => found = Some(these),
+                Some(first) if *first == these => {}
+                Some(_) => return Err(SetupErrorKind::ConflictingCredentials.into()),
+            }
+        }
+        Ok(found)
+    }
+
+    /// Whether a server URL carries a password or token.
+    pub fn has_url_secret(&self) -> bool {
+        self.parsed_addrs()
+            .map(|addrs| addrs.iter().any(|a| a.username().is_some()))
+            .unwrap_or(false)
     }
 
     /// Connects once, bounded by `--timeout`: for commands that must not hang.
@@ -512,6 +561,34 @@ mod tests {
         // Scrubbing hides both the encoded and the decoded password.
         let a = args("nats://u:p%40ss@h:1");
         assert_eq!(a.scrub("p%40ss and p@ss"), "*** and ***");
+    }
+
+    /// The addresses given to async-nats carry no user, password or token;
+    /// the same credentials in several URLs are fine, different ones a
+    /// setup error naming no secret.
+    #[tokio::test]
+    async fn url_credentials_never_reach_the_addresses() {
+        let a = args("nats://u:s3cret@h:1,nats://u:s3cret@k:2,nats://l:3,tls://tok3n@m:4");
+        for addr in a.server_addrs().unwrap() {
+            let debug = format!("{addr:?}");
+            assert!(
+                !debug.contains("s3cret") && !debug.contains("tok3n"),
+                "{debug}"
+            );
+            assert_eq!((addr.username(), addr.password()), (None, None));
+        }
+        assert!(a.has_url_secret());
+        assert!(!args("nats://h:1").has_url_secret());
+        let same = args("nats://u:p%40w@h:1,nats://u:p%40w@k:2");
+        assert_eq!(
+            same.url_credentials().unwrap(),
+            Some(("u".into(), Some("p@w".into())))
+        );
+        assert!(same.options("t").await.is_ok());
+        let differ = args("nats://u:one1@h:1,nats://u:two2@k:2");
+        let err = differ.options("t").await.unwrap_err();
+        assert_eq!(err.kind(), SetupErrorKind::ConflictingCredentials);
+        assert!(!err.to_string().contains("one1") && !err.to_string().contains("two2"));
     }
 
     /// Without `--timeout`, connecting may take five seconds.

@@ -4,7 +4,10 @@
 //! before its first byte: mode 0600 on unix, on Windows a protected DACL
 //! that grants the current user alone.
 //!
-//! The OS-specific steps (creating the private file, the directory sync) are
+//! [`readable_by_others`] tells when a file holding a secret is not private.
+//!
+//! The OS-specific steps (creating the private file, the directory sync, the
+//! permission check) are
 //! in `unix.rs` and `windows.rs`; this module is the same everywhere.
 
 use std::io::{self, Write};
@@ -36,6 +39,13 @@ pub fn create_private(path: &Path, contents: &[u8]) -> io::Result<()> {
     let file = private_temp(path, contents)?;
     file.persist_noclobber(path).map_err(|e| e.error)?;
     os::sync_dir(parent(path))
+}
+
+/// Whether users other than the owner may read `path` (a settings, creds
+/// or nkey file holding a secret): on unix, any group or other permission
+/// bit (mode & 0o077); on Windows always `false`, see `windows.rs`.
+pub fn readable_by_others(path: &Path) -> io::Result<bool> {
+    os::readable_by_others(path)
 }
 
 /// The directory `path` is in (`.` for a bare file name).

@@ -11,8 +11,13 @@
 //! `text`. In `text` a record with an `event` shows its message alone (its
 //! other fields repeat what the message says, for programs); records
 //! without one (a library's) keep their fields.
+//!
+//! Warnings found while the command line is parsed, before logging starts
+//! (a secret exposed on the command line or in a file others may read), are
+//! kept with [`defer`] and logged by [`init`] first.
 
 use std::fmt;
+use std::sync::Mutex;
 use tracing::field::{Field, Visit};
 use tracing::Subscriber;
 use tracing_subscriber::field::{MakeVisitor, VisitFmt, VisitOutput};
@@ -50,12 +55,50 @@ pub struct LogArgs {
     pub log_format: LogFormat,
 }
 
-/// Installs the stderr logger in `format`. `RUST_LOG` (e.g. `debug`,
-/// `async_nats=debug`) overrides the default of `info` for our own crates
-/// and `warn` for the rest.
+/// A warning found before logging started, for [`init`] to log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Early {
+    /// Event `secret_on_command_line`: a password or token typed on the
+    /// command line (every local user sees it in `ps`).
+    SecretOnCommandLine(String),
+    /// Event `secret_file_readable`: a settings, creds or nkey file holding
+    /// a secret that other users may read.
+    SecretFileReadable(String),
+}
+
+/// The warnings [`defer`] kept, until [`init`] logs them.
+static EARLY: Mutex<Vec<Early>> = Mutex::new(Vec::new());
+
+/// Keeps `warning` for [`init`] to log once logging has started.
+pub fn defer(warning: Early) {
+    EARLY
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push(warning);
+}
+
+/// Installs the stderr logger in `format`, then logs what [`defer`] kept.
+/// `RUST_LOG` (e.g. `debug`, `async_nats=debug`) overrides the default of
+/// `info` for our own crates and `warn` for the rest.
 pub fn init(format: LogFormat) {
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
     subscriber(format, std::io::stderr, ansi).init();
+    log_deferred();
+}
+
+/// Logs, once, every warning [`defer`] kept.
+pub fn log_deferred() {
+    let early = std::mem::take(&mut *EARLY.lock().unwrap_or_else(|e| e.into_inner()));
+    for warning in early {
+        match warning {
+            Early::SecretOnCommandLine(text) => {
+                tracing::warn!(event = "secret_on_command_line", "{text}")
+            }
+            Early::SecretFileReadable(text) => {
+                tracing::warn!(event = "secret_file_readable", "{text}")
+            }
+        }
+    }
 }
 
 /// The logger `init` installs, writing to `writer`: also what the tests

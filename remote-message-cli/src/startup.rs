@@ -1,5 +1,6 @@
 //! From the raw arguments to a parsed command line, the same way for both
-//! binaries: answer `--generate`, add the settings file's options, parse.
+//! binaries: answer `--generate`, add the settings file's options, parse,
+//! and note (for the log) any secret the command line or a file exposes.
 //! Nothing here ends the process: what would end it before the command runs
 //! (help, a version, generated files, a usage or settings error) comes back
 //! as an [`Exit`], which the binary's `main` reports and returns.
@@ -93,12 +94,17 @@ pub fn parse<T: FromArgMatches>(mut command: Command, argv: Vec<OsString>) -> Re
     }
     let mut layered: Layered =
         config::layer(&mut command, argv).map_err(|e| usage(&command, e.into()))?;
-    layered.parse(command).map_err(|error| {
+    let parsed = layered.parse(command).map_err(|error| {
         Exit(Outcome::Clap {
             note: layered.note(&error),
             error,
         })
-    })
+    })?;
+    // Logged once logging starts (`logging::init`).
+    for warning in layered.secret_warnings() {
+        crate::logging::defer(warning);
+    }
+    Ok(parsed)
 }
 
 #[cfg(test)]

@@ -6,6 +6,12 @@
 //! still carries a ttl. What was sent to the session's own id is for it
 //! whenever it comes.
 //!
+//! With `--trust`, a signed message is also fresh or not shown at all: until
+//! its `expires_at` when it has one, else until [`Gate::signed_window`]
+//! (`--catch-up-window`) after its `sent_at`; a signed message without
+//! `sent_at` is refused. So a signed message harvested from the stream
+//! cannot be replayed to agents later (both fields are signed).
+//!
 //! Refusals of live messages are logged at most [`WARNINGS_PER_MINUTE`] a
 //! minute ([`Refusals`]): a flood of junk cannot flood the log.
 
@@ -55,6 +61,9 @@ pub struct Gate {
     pub seal_key: Option<XKey>,
     /// With keys here, only messages signed by one of them are shown.
     pub trusted: Vec<String>,
+    /// With `trusted` keys: how long after its `sent_at` a signed message
+    /// without `expires_at` is shown (`--catch-up-window`).
+    pub signed_window: Duration,
 }
 
 impl Gate {
@@ -124,6 +133,15 @@ impl Gate {
                     format!("not showing message {} on {subject}: {why}", message.id),
                 );
             }
+            if let Some((reason, why)) = self.stale(&message, now) {
+                return refused(
+                    reason,
+                    format!(
+                        "not showing signed message {} on {subject}: {why}",
+                        message.id
+                    ),
+                );
+            }
         }
         let delivery = Delivery {
             message,
@@ -144,6 +162,40 @@ impl Gate {
             return Admission::Skip;
         }
         Admission::Show(delivery)
+    }
+}
+
+impl Gate {
+    /// Why a signed message is no longer fresh at `now` (its reason and the
+    /// text), or `None` when it may be shown. One with `expires_at` is left
+    /// to the expiry rule every message follows.
+    fn stale(
+        &self,
+        message: &envelope::Incoming,
+        now: Timestamp,
+    ) -> Option<(&'static str, String)> {
+        if message.expires_at.is_some() {
+            return None;
+        }
+        let Some(sent_at) = message.sent_at else {
+            return Some((
+                "signed_without_sent_at",
+                "it has no sent_at, so its age cannot be told".to_owned(),
+            ));
+        };
+        let until = sent_at
+            .saturating_add(self.signed_window)
+            .unwrap_or(Timestamp::MAX);
+        (now >= until).then(|| {
+            (
+                "signed_too_old",
+                format!(
+                    "it was sent at {sent_at}, more than the {} of --catch-up-window ago \
+                     (a replay?)",
+                    humantime::format_duration(self.signed_window)
+                ),
+            )
+        })
     }
 }
 
@@ -340,6 +392,104 @@ mod tests {
             Admission::Refused(r) => assert_eq!(r.reason, "unsigned"),
             other => panic!("{other:?}"),
         }
+    }
+
+    /// A gate trusting one fresh key with a one-hour window, the key, and a
+    /// payload it signed for `broadcast`, sent at `sent_at`.
+    fn trusting_gate() -> (Gate, nkeys::KeyPair) {
+        let key = nkeys::KeyPair::new_user();
+        let gate = Gate {
+            trusted: vec![key.public_key()],
+            signed_window: Duration::from_secs(3600),
+            ..gate(now())
+        };
+        (gate, key)
+    }
+
+    fn signed_at(key: &nkeys::KeyPair, sent_at: Timestamp, ttl: Option<Duration>) -> Vec<u8> {
+        let mut e = envelope::Envelope::new("Restart at 10pm".into(), None, None).unwrap();
+        e.sent_at = sent_at;
+        if let Some(ttl) = ttl {
+            e = e.expiring_after(ttl);
+        }
+        e.sign(key, "broadcast");
+        e.to_payload()
+    }
+
+    fn reason_of(admission: Admission) -> &'static str {
+        match admission {
+            Admission::Refused(r) => r.reason,
+            other => panic!("not refused: {other:?}"),
+        }
+    }
+
+    /// With --trust, a signed message without `expires_at` is shown while
+    /// younger than the window after its `sent_at`, and refused as
+    /// `signed_too_old` from then on (a harvested message replayed later).
+    #[test]
+    fn a_signed_message_is_shown_only_within_the_window_after_sent_at() {
+        let (g, key) = trusting_gate();
+        let hour = jiff::SignedDuration::from_hours(1);
+        let fresh = signed_at(
+            &key,
+            now() - hour + jiff::SignedDuration::from_secs(1),
+            None,
+        );
+        shown(g.admit(&raw("broadcast", &fresh, Some("f1")), None, now()));
+        let old = signed_at(&key, now() - hour, None);
+        let refused = g.admit(&raw("broadcast", &old, Some("f2")), None, now());
+        assert_eq!(reason_of(refused), "signed_too_old");
+        // Replayed from the stream, the same age is refused too.
+        let stored = Some(now() - hour);
+        let replayed = g.admit(&raw("broadcast", &old, Some("f2")), stored, now());
+        assert_eq!(reason_of(replayed), "signed_too_old");
+    }
+
+    /// A signed message with `expires_at` is shown until then, even past the
+    /// window after its `sent_at`, and never after.
+    #[test]
+    fn a_signed_message_with_expires_at_is_shown_until_it_expires() {
+        let (g, key) = trusting_gate();
+        let sent = now() - jiff::SignedDuration::from_hours(3);
+        let long = signed_at(&key, sent, Some(Duration::from_secs(4 * 3600)));
+        shown(g.admit(&raw("broadcast", &long, Some("e1")), None, now()));
+        let short = signed_at(&key, sent, Some(Duration::from_secs(2 * 3600)));
+        let expired = g.admit(&raw("broadcast", &short, Some("e2")), None, now());
+        assert!(matches!(expired, Admission::Skip), "{expired:?}");
+    }
+
+    /// A signed message without `sent_at` (validly signed over a null
+    /// `sent_at`) is refused: its age cannot be told.
+    #[test]
+    fn a_signed_message_without_sent_at_is_refused() {
+        let (g, key) = trusting_gate();
+        let signed = signing::Signed {
+            subject: "broadcast",
+            id: "n1",
+            text: "no date",
+            title: None,
+            sender: None,
+            sent_at: None,
+            expires_at: None,
+            priority: Default::default(),
+        };
+        let (signer, sig) = signing::sign(&key, &signed);
+        let payload =
+            format!(r#"{{"id":"n1","text":"no date","signer":"{signer}","sig":"{sig}"}}"#);
+        let refused = g.admit(
+            &raw("broadcast", payload.as_bytes(), Some("n1")),
+            None,
+            now(),
+        );
+        assert_eq!(reason_of(refused), "signed_without_sent_at");
+    }
+
+    /// Without --trust, age after `sent_at` is no reason to refuse.
+    #[test]
+    fn without_trust_an_old_message_is_shown() {
+        let g = gate(now() - jiff::SignedDuration::from_hours(100));
+        let old = json("old", r#","sent_at":"2025-01-01T00:00:00Z""#);
+        shown(g.admit(&raw("session.a", &old, Some("o1")), None, now()));
     }
 
     /// Ten refusals a minute are logged; the first of the next minute says

@@ -163,9 +163,11 @@ impl Agent {
         self
     }
 
-    /// Shows only messages signed by one of `keys` (none: every message).
-    pub fn with_trusted(mut self, keys: Vec<String>) -> Agent {
+    /// Shows only messages signed by one of `keys` (none: every message),
+    /// and signed ones only while fresh: `window` after `sent_at`.
+    pub fn with_trusted(mut self, keys: Vec<String>, window: std::time::Duration) -> Agent {
         self.gate.trusted = keys;
+        self.gate.signed_window = window;
         self
     }
 

@@ -252,7 +252,7 @@ async fn start(config: &AgentConfig, tasks: &TaskTracker) -> Result<Started, Err
         })?
         .with_seal_key(seal_key)
         .with_user_key(bound.and_then(|b| b.user_key))
-        .with_trusted(config.trust.clone());
+        .with_trusted(config.trust.clone(), config.catch_up_window);
     if let Some(state) = state {
         agent = agent.with_state(state);
     }

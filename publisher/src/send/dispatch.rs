@@ -3,6 +3,14 @@
 //! one, so success means stored; else live with one warning), and collect
 //! receipts and presence answers into a [`Report`]. The bench drives these
 //! same functions.
+//!
+//! Bounded: at most [`ACK_WINDOW`] stream acknowledgements and
+//! [`PRESENCE_WINDOW`] presence requests are outstanding at once (async-nats
+//! allows 5,000 acknowledgements in flight and blocks the next publish
+//! beyond), and publishing with every acknowledgement must end within one
+//! deadline, `--timeout` (default 5 s), counted from the first publish. Past
+//! it the send fails as a server error (exit 3) naming how many messages
+//! the stream stored and which it did not confirm.
 
 use super::plan::{Lookups, Needs, Outgoing, Plan, Wait};
 use super::report::{Collected, Outcome, Published, Report};
@@ -18,7 +26,19 @@ use remote_message::stream::{self as log, StreamErrorKind};
 use remote_message::subject::presence_subject;
 use remote_message::SessionId;
 use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
 use tracing::warn;
+
+/// Most stream acknowledgements awaited at once: well within async-nats'
+/// 5,000, so the next publish never waits for a permit that only a later
+/// acknowledgement would free.
+pub const ACK_WINDOW: usize = 1_000;
+
+/// Most presence requests outstanding at once.
+pub const PRESENCE_WINDOW: usize = 1_000;
+
+/// Subjects named in a "not stored" error; the rest are counted.
+const NAMED_UNSTORED: usize = 10;
 
 /// Looks up what [`Needs`] says, plus the server's size limit and a fresh
 /// receipt inbox name.
@@ -88,24 +108,92 @@ impl Route {
         }
     }
 
-    /// Publishes every message, then waits for each acknowledgement.
+    /// Publishes every message, at most [`ACK_WINDOW`] acknowledgements
+    /// outstanding, all within one deadline: `--timeout` from now.
     pub async fn publish_all(
         &self,
         link: &Link,
         messages: &[Outgoing],
     ) -> Result<Published, Error> {
-        let mut pending = Vec::with_capacity(messages.len());
-        for m in messages {
-            pending.push(self.publish(link, m).await?);
+        let within = link.args.connect_timeout();
+        let mut confirmed = vec![false; messages.len()];
+        let run = self.publish_windowed(link, messages, &mut confirmed);
+        match tokio::time::timeout(within, run).await {
+            Ok(duplicate) => Ok(Published {
+                stored: matches!(self, Route::Stored(_)),
+                duplicate: duplicate?,
+            }),
+            Err(_) => Err(link.refusal().unwrap_or_else(|| {
+                ErrorKind::Server.error(self.unfinished(messages, &confirmed, within))
+            })),
         }
+    }
+
+    /// Publishes in order, keeping at most [`ACK_WINDOW`] acknowledgements
+    /// outstanding; marks in `confirmed` each message stored (or, live,
+    /// published). Whether the stream had seen some message id already.
+    async fn publish_windowed(
+        &self,
+        link: &Link,
+        messages: &[Outgoing],
+        confirmed: &mut [bool],
+    ) -> Result<bool, Error> {
+        let mut in_flight = FuturesUnordered::new();
         let mut duplicate = false;
-        for p in pending {
-            duplicate |= p.stored(link).await?.unwrap_or(false);
+        for (i, m) in messages.iter().enumerate() {
+            while in_flight.len() >= ACK_WINDOW {
+                let Some((done, stored)) = in_flight.next().await else {
+                    break;
+                };
+                duplicate |= Pending::settled(stored)?;
+                confirmed[done] = true;
+            }
+            let pending = self.publish(link, m).await?;
+            in_flight.push(async move { (i, pending.acknowledged(link).await) });
         }
-        Ok(Published {
-            stored: matches!(self, Route::Stored(_)),
-            duplicate,
-        })
+        while let Some((done, stored)) = in_flight.next().await {
+            duplicate |= Pending::settled(stored)?;
+            confirmed[done] = true;
+        }
+        Ok(duplicate)
+    }
+
+    /// The deadline's error text: how many messages were stored (or
+    /// published, live) and the first few subjects that were not.
+    fn unfinished(&self, messages: &[Outgoing], confirmed: &[bool], within: Duration) -> String {
+        let missing: Vec<String> = messages
+            .iter()
+            .zip(confirmed)
+            .filter(|(_, done)| !**done)
+            .map(|(m, _)| m.target.subject())
+            .collect();
+        let mut named = missing
+            .iter()
+            .take(NAMED_UNSTORED)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(", ");
+        if missing.len() > NAMED_UNSTORED {
+            named.push_str(&format!(" and {} more", missing.len() - NAMED_UNSTORED));
+        }
+        let done = messages.len() - missing.len();
+        let (verb, advice) = match self {
+            Route::Stored(_) => (
+                "the stream confirmed storing",
+                "they may not be stored; send again with the same --id (stored ones are never \
+                 shown twice) or a longer --timeout",
+            ),
+            Route::Live => (
+                "NATS took",
+                "they may not have been sent; send again with the same --id or a longer --timeout",
+            ),
+        };
+        format!(
+            "the send did not finish within {} (--timeout): {verb} {done} of {} messages; not \
+             confirmed: {named}; {advice}",
+            humantime::format_duration(within),
+            messages.len()
+        )
     }
 }
 
@@ -113,10 +201,7 @@ impl Pending {
     /// Waits (bounded by the connect timeout) until the stream stored the
     /// message; whether it was a duplicate, or `None` when sent live.
     pub async fn stored(self, link: &Link) -> Result<Option<bool>, Error> {
-        let Some(ack) = self.0 else {
-            return Ok(None);
-        };
-        let ack = tokio::time::timeout(link.args.connect_timeout(), ack)
+        tokio::time::timeout(link.args.connect_timeout(), self.acknowledged(link))
             .await
             .map_err(|_| {
                 link.refusal().unwrap_or_else(|| {
@@ -126,15 +211,28 @@ impl Pending {
                     )
                 })
             })?
-            .map_err(|e| {
-                link.refusal().unwrap_or_else(|| {
-                    link.server_failure(
-                        "the stream did not store the message (send again with the same --id)",
-                        e,
-                    )
-                })
-            })?;
+    }
+
+    /// Waits, unbounded (the caller bounds it), until the stream stored the
+    /// message; whether it was a duplicate, or `None` when sent live.
+    async fn acknowledged(self, link: &Link) -> Result<Option<bool>, Error> {
+        let Some(ack) = self.0 else {
+            return Ok(None);
+        };
+        let ack = ack.await.map_err(|e| {
+            link.refusal().unwrap_or_else(|| {
+                link.server_failure(
+                    "the stream did not store the message (send again with the same --id)",
+                    e,
+                )
+            })
+        })?;
         Ok(Some(ack.duplicate))
+    }
+
+    /// Whether an acknowledged message was a duplicate (never, live).
+    fn settled(stored: Result<Option<bool>, Error>) -> Result<bool, Error> {
+        stored.map(|duplicate| duplicate.unwrap_or(false))
     }
 }
 
@@ -174,19 +272,27 @@ async fn collect(link: &Link, mut receipts: Subscriber, plan: &Plan, wait: Wait)
     let mut open: BTreeSet<SessionId> = expected.keys().cloned().collect();
     let mut unexpected = BTreeSet::new();
     let mut presence: FuturesUnordered<_> = FuturesUnordered::new();
-    if plan.check_presence {
-        for id in expected.keys() {
-            let request = async_nats::Request::new().timeout(Some(wait.within));
+    // Presence requests not sent yet: at most PRESENCE_WINDOW are out at once.
+    let mut to_ask: Vec<SessionId> = if plan.check_presence {
+        expected.keys().rev().cloned().collect()
+    } else {
+        Vec::new()
+    };
+    let deadline = tokio::time::Instant::now() + wait.within;
+    while !open.is_empty() || (wait.for_read && reads.awaited()) {
+        while presence.len() < PRESENCE_WINDOW {
+            let Some(id) = to_ask.pop() else { break };
+            if !open.contains(&id) {
+                continue;
+            }
+            let within = deadline.saturating_duration_since(tokio::time::Instant::now());
+            let request = async_nats::Request::new().timeout(Some(within));
             let client = link.client.clone();
-            let id = id.clone();
             presence.push(async move {
                 let answer = client.send_request(presence_subject(&id), request).await;
                 (id, answer)
             });
         }
-    }
-    let deadline = tokio::time::Instant::now() + wait.within;
-    while !open.is_empty() || (wait.for_read && reads.awaited()) {
         tokio::select! {
             receipt = receipts.next() => {
                 let Some(receipt) = receipt else { break };

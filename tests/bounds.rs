@@ -1,0 +1,171 @@
+//! Sends to many targets are bounded: publishes and stream acknowledgements
+//! are pipelined within async-nats' in-flight limit, presence requests too,
+//! and the whole store phase ends within `--timeout` with a report of what
+//! was and was not stored (issue 12, attack 7). And signed messages are
+//! bounded in time: a harvested one replayed after `--catch-up-window` is
+//! not shown (attack 6).
+
+// Unix only, like the harness (tests/support/lib.rs says why).
+#![cfg(unix)]
+
+use e2e::{expect_exit, publisher, Agent, NatsServer, RawClient};
+use serde_json::Value;
+use std::time::{Duration, Instant};
+
+const SERVER: i32 = 3;
+const NOT_CONFIRMED: i32 = 4;
+
+/// More targets than async-nats allows acknowledgements in flight (5,000).
+const TARGETS: usize = 5_001;
+
+/// `send` arguments naming [`TARGETS`] sessions `s1` … `s5001`.
+fn many_sessions(extra: &[&str]) -> Vec<String> {
+    let mut args: Vec<String> = vec!["send".into(), "--json".into()];
+    args.extend(extra.iter().map(|s| s.to_string()));
+    for i in 1..=TARGETS {
+        args.push("--session".into());
+        args.push(format!("s{i}"));
+    }
+    args.push("hello, many".into());
+    args
+}
+
+fn run(server: &NatsServer, args: &[String]) -> (std::process::Output, Duration) {
+    let started = Instant::now();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    // `publisher` kills and fails the test past 30 s: the bounded wait.
+    let out = publisher(&server.url(), &args);
+    (out, started.elapsed())
+}
+
+/// 5,001 sessions, none connected, with JetStream: every message is
+/// stored (the stream holds 5,001), every session is reported not
+/// connected through bounded presence requests, exit 4, well within 30 s.
+#[test]
+fn a_send_to_5001_sessions_is_stored_and_reported_in_bounded_time() {
+    let server = NatsServer::start();
+    let (out, took) = run(&server, &many_sessions(&["--wait=20s"]));
+    let report: Value = serde_json::from_str(&expect_exit(&out, NOT_CONFIRMED)).unwrap();
+    assert_eq!(report["stored"], true);
+    assert_eq!(report["expected"], TARGETS);
+    assert_eq!(report["messages"].as_array().unwrap().len(), TARGETS);
+    assert_eq!(report["not_connected"].as_array().unwrap().len(), TARGETS);
+    assert!(took < Duration::from_secs(20), "took {took:?}");
+    let mut raw = RawClient::connect(server.port());
+    let info = raw.request("$JS.API.STREAM.INFO.REMOTE_MESSAGES", b"");
+    let info: Value = serde_json::from_slice(&info.payload).unwrap();
+    assert_eq!(info["state"]["messages"], TARGETS, "{info}");
+}
+
+/// The same send without JetStream and without waiting: 5,001 live
+/// publishes, reported not stored, exit 0.
+#[test]
+fn a_send_to_5001_sessions_without_jetstream_finishes() {
+    let server = NatsServer::start_without_jetstream();
+    let (out, took) = run(&server, &many_sessions(&["--no-wait"]));
+    let report: Value = serde_json::from_str(&expect_exit(&out, 0)).unwrap();
+    assert_eq!(report["stored"], false);
+    assert_eq!(report["messages"].as_array().unwrap().len(), TARGETS);
+    assert!(took < Duration::from_secs(20), "took {took:?}");
+}
+
+/// A stream that never acknowledges (it does not hold `session.*`, and a
+/// silent client swallows the publishes, so no "no responders" either):
+/// the send fails at `--timeout` as a server error, saying how many
+/// messages were stored (none) and naming those that were not.
+#[test]
+fn acknowledgements_that_never_come_end_at_the_deadline_with_what_was_not_stored() {
+    let server = NatsServer::start();
+    let mut raw = RawClient::connect(server.port());
+    let config = br#"{"name":"REMOTE_MESSAGES","subjects":["broadcast"],"storage":"memory"}"#;
+    let created = raw.request("$JS.API.STREAM.CREATE.REMOTE_MESSAGES", config);
+    assert!(
+        !String::from_utf8_lossy(&created.payload).contains("\"error\""),
+        "{}",
+        String::from_utf8_lossy(&created.payload)
+    );
+    raw.subscribe("session.>");
+    raw.publish("test.settled", b""); // a round trip: the subscription is in place
+    let args: Vec<String> = [
+        "send",
+        "--no-wait",
+        "--timeout",
+        "2s",
+        "--session",
+        "a",
+        "--session",
+        "b",
+        "hi",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let (out, took) = run(&server, &args);
+    expect_exit(&out, SERVER);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(
+            "the send did not finish within 2s (--timeout): the stream confirmed storing 0 of 2 \
+             messages; not confirmed: session.a, session.b;"
+        ),
+        "{stderr}"
+    );
+    assert!(took < Duration::from_secs(10), "took {took:?}");
+}
+
+/// A signed message for carol, harvested off the wire while carol was not
+/// running, is published again on `session.carol` once her
+/// `--catch-up-window` (2 s) after its `sent_at` has passed: her agent,
+/// trusting the key, refuses it as `signed_too_old` and shows the next
+/// fresh signed message instead.
+#[test]
+fn a_harvested_signed_message_replayed_after_the_window_is_not_shown() {
+    let server = NatsServer::start_without_jetstream();
+    let url = server.url();
+    let keys = tempfile::tempdir().unwrap();
+    let key = keys.path().join("ops.nk");
+    let key_arg = key.to_str().unwrap();
+    let public = expect_exit(&publisher(&url, &["keygen", "--out", key_arg]), 0);
+    let public = public.trim();
+
+    let mut tap = RawClient::connect(server.port());
+    tap.subscribe("session.carol");
+    let send = |text: &str| {
+        let args = [
+            "send",
+            "--no-wait",
+            "--sign-key",
+            key_arg,
+            "--session",
+            "carol",
+            text,
+        ];
+        expect_exit(&publisher(&url, &args), 0);
+    };
+    send("harvested");
+    let sent_by = Instant::now();
+    let harvested = tap
+        .next_message(Duration::from_secs(5))
+        .expect("tapped")
+        .payload;
+
+    let mut carol = Agent::start_with(
+        &url,
+        "carol",
+        &["--trust", public, "--catch-up-window", "2s"],
+    );
+    send("fresh");
+    assert_eq!(carol.next_text(), "fresh");
+    // Its sent_at is before `sent_by`: once 2 s more have passed, it is old.
+    let old_at = sent_by + Duration::from_millis(2_100);
+    std::thread::sleep(old_at.saturating_duration_since(Instant::now()));
+    let mut raw = RawClient::connect(server.port());
+    raw.publish("session.carol", &harvested);
+    let refused = carol.wait_refused("signed_too_old");
+    assert!(
+        refused.to_string().contains("--catch-up-window"),
+        "{refused}"
+    );
+    send("after the replay");
+    assert_eq!(carol.next_text(), "after the replay");
+}

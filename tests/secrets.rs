@@ -1,0 +1,197 @@
+//! Secrets stay secret (issue 12, item 7): URL credentials never reach
+//! async-nats' logs, at any level; a password typed on the command line, or
+//! a settings or creds file others may read, gets one warning at start.
+
+// Unix only, like the harness (tests/support/lib.rs says why).
+#![cfg(unix)]
+
+use e2e::procs::{bin, finish_within, NO_USER_CONFIG};
+use e2e::server::{AGENT_PASSWORD, OPS_PASSWORD};
+use e2e::{expect_exit, Agent, NatsServer};
+use std::os::unix::fs::PermissionsExt;
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+const USAGE: i32 = 2;
+
+/// `publisher ARGS` with exactly the environment given (plus no user
+/// settings file), bounded to 30 s.
+fn publisher_env(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(bin("publisher"));
+    cmd.args(args)
+        .env_remove("NATS_URL")
+        .env_remove("RUST_LOG")
+        .env("XDG_CONFIG_HOME", NO_USER_CONFIG)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let child = cmd.spawn().expect("spawn publisher");
+    finish_within(child, Duration::from_secs(30), "publisher")
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// With `RUST_LOG=trace`, an agent and a publisher whose URLs carry the
+/// role passwords connect and deliver, and neither password appears in
+/// anything they log (async-nats logs its server addresses at debug).
+#[test]
+fn trace_logs_never_show_url_passwords() {
+    let server = NatsServer::start_with_roles();
+    // Through env(1): the harness removes RUST_LOG from what it spawns.
+    let state = tempfile::tempdir().unwrap();
+    let mut cmd = Command::new("env");
+    cmd.arg("RUST_LOG=trace")
+        .arg(bin("subscriber"))
+        .args([
+            "--output",
+            "json",
+            "--log-format",
+            "json",
+            "--session-id",
+            "alice",
+        ])
+        .arg("--state-dir")
+        .arg(state.path())
+        .env("NATS_URL", server.url_as("agent", AGENT_PASSWORD))
+        .env("XDG_CONFIG_HOME", NO_USER_CONFIG);
+    let mut alice = Agent::spawn_command(cmd);
+    alice.wait_subscribed();
+    let ops_url = server.url_as("ops", OPS_PASSWORD);
+    let out = publisher_env(
+        &["send", "--session", "alice", "hello"],
+        &[("NATS_URL", &ops_url), ("RUST_LOG", "trace")],
+    );
+    expect_exit(&out, 0);
+    assert_eq!(alice.next_text(), "hello");
+    let published = stderr(&out);
+    // Debug was on: async-nats logged the server address it dialled.
+    assert!(published.contains("attempting connection"), "{published}");
+    assert!(!published.contains(OPS_PASSWORD), "{published}");
+    let logs = alice.logs().join("\n");
+    assert!(logs.contains("attempting connection"), "{logs}");
+    assert!(!logs.contains(AGENT_PASSWORD), "{logs}");
+}
+
+/// A password inside `--server` typed on the command line is warned about
+/// (event `secret_on_command_line`); the same URL in `NATS_URL` is not.
+/// Two URLs with different passwords are refused before connecting.
+#[test]
+fn a_password_on_the_command_line_is_warned_about() {
+    let server = NatsServer::start_with_roles();
+    let ops_url = server.url_as("ops", OPS_PASSWORD);
+    let typed = publisher_env(
+        &["--server", &ops_url, "--log-format", "json", "sessions"],
+        &[],
+    );
+    expect_exit(&typed, 0);
+    let typed = stderr(&typed);
+    assert!(
+        typed.contains(r#""event":"secret_on_command_line""#),
+        "{typed}"
+    );
+    assert!(!typed.contains(OPS_PASSWORD), "{typed}");
+    let env = publisher_env(
+        &["--log-format", "json", "sessions"],
+        &[("NATS_URL", &ops_url)],
+    );
+    expect_exit(&env, 0);
+    assert!(
+        !stderr(&env).contains("secret_on_command_line"),
+        "{}",
+        stderr(&env)
+    );
+
+    let two = format!(
+        "{ops_url},nats://ops:another-Pw@127.0.0.1:{}",
+        server.port()
+    );
+    let out = publisher_env(&["sessions"], &[("NATS_URL", &two)]);
+    expect_exit(&out, USAGE);
+    let text = stderr(&out);
+    assert!(text.contains("different credentials"), "{text}");
+    assert!(
+        !text.contains(OPS_PASSWORD) && !text.contains("another-Pw"),
+        "{text}"
+    );
+}
+
+/// A settings file holding a password that others may read gets one
+/// `secret_file_readable` warning from the publisher and from the agent;
+/// once it is mode 0600, none. A creds file others may read is warned
+/// about too.
+#[test]
+fn secret_files_others_may_read_are_warned_about() {
+    let server = NatsServer::start_with_roles();
+    let dir = tempfile::tempdir().unwrap();
+    let ops = dir.path().join("publisher.toml");
+    std::fs::write(
+        &ops,
+        format!("server = \"{}\"\n", server.url_as("ops", OPS_PASSWORD)),
+    )
+    .unwrap();
+    let chmod = |path: &std::path::Path, mode| {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap()
+    };
+    chmod(&ops, 0o644);
+    let config = ops.to_str().unwrap();
+    let args = ["--config", config, "--log-format", "json", "sessions"];
+    let open = publisher_env(&args, &[]);
+    expect_exit(&open, 0);
+    let text = stderr(&open);
+    assert_eq!(text.matches("secret_file_readable").count(), 1, "{text}");
+    assert!(text.contains("chmod 600"), "{text}");
+    assert!(!text.contains("secret_on_command_line"), "{text}");
+    chmod(&ops, 0o600);
+    let private = publisher_env(&args, &[]);
+    expect_exit(&private, 0);
+    assert!(!stderr(&private).contains("secret_file_readable"));
+
+    let agent_toml = dir.path().join("subscriber.toml");
+    let agent_url = server.url_as("agent", AGENT_PASSWORD);
+    std::fs::write(&agent_toml, format!("server = \"{agent_url}\"\n")).unwrap();
+    chmod(&agent_toml, 0o640);
+    let state = tempfile::tempdir().unwrap();
+    let mut cmd = Command::new(bin("subscriber"));
+    cmd.args([
+        "--output",
+        "json",
+        "--log-format",
+        "json",
+        "--session-id",
+        "bob",
+    ])
+    .arg("--state-dir")
+    .arg(state.path())
+    .arg("--config")
+    .arg(&agent_toml)
+    .env_remove("NATS_URL")
+    .env("XDG_CONFIG_HOME", NO_USER_CONFIG);
+    let mut agent = Agent::spawn_command(cmd);
+    let warned = agent.wait_event("secret_file_readable");
+    assert!(warned.to_string().contains("subscriber.toml"), "{warned}");
+    agent.wait_subscribed();
+
+    let creds = dir.path().join("ops.creds");
+    std::fs::write(&creds, "not really creds\n").unwrap();
+    chmod(&creds, 0o644);
+    let out = publisher_env(
+        &[
+            "--creds",
+            creds.to_str().unwrap(),
+            "--log-format",
+            "json",
+            "sessions",
+        ],
+        &[("NATS_URL", &server.url())],
+    );
+    let text = stderr(&out);
+    assert!(
+        text.contains("secret_file_readable") && text.contains("--creds"),
+        "{text}"
+    );
+}
