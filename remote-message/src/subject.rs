@@ -23,6 +23,31 @@ pub fn presence_subject(id: &SessionId) -> String {
     format!("{SESSION_PREFIX}{id}.presence")
 }
 
+/// Prefix of the presence reply subjects: `presence.<token>.<id>`.
+pub const PRESENCE_PREFIX: &str = "presence.";
+
+/// The reply subject of a presence request for session `id`:
+/// `presence.<token>.<id>`. The answer goes there, and so does the server's
+/// "no responders", so its last token says which session it is about; a
+/// broker enforcing identity lets only agent `id` publish there (a response
+/// permission would let any agent answer anywhere: protocol.md says why).
+pub fn presence_reply(token: &str, id: &SessionId) -> String {
+    format!("{PRESENCE_PREFIX}{token}.{id}")
+}
+
+/// What the asker subscribes to for the presence answers of `token`.
+pub fn presence_filter(token: &str) -> String {
+    format!("{PRESENCE_PREFIX}{token}.*")
+}
+
+/// The session a presence answer (or "no responders") on `subject` is about,
+/// when `subject` is `presence.<one token>.<id>`.
+pub fn presence_about(subject: &str) -> Option<SessionId> {
+    let (token, id) = subject.strip_prefix(PRESENCE_PREFIX)?.split_once('.')?;
+    is_token(token).then_some(())?;
+    SessionId::parse(id).ok()
+}
+
 /// Subject ops pings to list the live sessions (reply subject
 /// `sessions.entry.<token>`).
 pub const SESSIONS_PING: &str = "sessions.ping";
@@ -155,6 +180,27 @@ mod tests {
         assert_eq!(alice.subject(), "session.alice");
         assert_eq!(Target::from_subject("session.alice"), Some(alice));
         assert_eq!(Target::from_subject("broadcast"), Some(Target::Broadcast));
+    }
+
+    /// A presence reply subject names the session it asks about, and only
+    /// `presence.<one token>.<valid id>` is read back as one.
+    #[test]
+    fn presence_replies_carry_the_session_id() {
+        let bob = SessionId::parse("bob").unwrap();
+        let token = new_token();
+        let reply = presence_reply(&token, &bob);
+        assert_eq!(reply, format!("presence.{token}.bob"));
+        assert_eq!(presence_about(&reply), Some(bob));
+        assert_eq!(presence_filter(&token), format!("presence.{token}.*"));
+        for bad in [
+            "presence.bob",
+            "presence.t.b.c",
+            "presence.*.bob",
+            "presence.t.b*",
+            "_INBOX.t.bob",
+        ] {
+            assert_eq!(presence_about(bad), None, "{bad}");
+        }
     }
 
     /// A receipt goes to `<Receipt-To>.<id>` only for a `receipt.<one token>`

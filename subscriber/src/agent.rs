@@ -314,10 +314,16 @@ impl Agent {
         }
     }
 
+    /// Answers a presence request on its reply subject, only when that is
+    /// `presence.<token>.<own id>` (the one shape the broker lets it use).
     async fn answer_presence(&self, raw: &async_nats::Message) {
         let Some(reply) = raw.reply.clone() else {
             return;
         };
+        if subject::presence_about(&reply).as_ref() != Some(&self.session) {
+            debug!("presence request with reply subject {reply:?} not answered: not presence.<token>.{}", self.session);
+            return;
+        }
         let answer = serde_json::json!({ "session": self.session });
         if let Err(e) = self.client.publish(reply, answer.to_string().into()).await {
             debug!("presence answer not sent: {e}");

@@ -26,7 +26,8 @@ use crate::screen::Screen;
 use crate::signals::StopReason;
 use crate::state::{self, StateFile};
 use async_nats::Client;
-use remote_message::{SessionId, Target};
+use futures::StreamExt;
+use remote_message::{subject, SessionId, Target};
 use remote_message_cli::connection::ConnectionArgs;
 use std::future::Future;
 use std::path::PathBuf;
@@ -352,20 +353,33 @@ async fn refuse_if_taken(
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    let request = async_nats::Request::new().timeout(Some(PRESENCE_CHECK));
-    match client
-        .send_request(remote_message::subject::presence_subject(session), request)
-        .await
-    {
-        Ok(_) => Err(Error::with_context(
+    // Asked as ops asks: the answer (or the server's "no responders") comes
+    // on presence.<token>.<id>, the one reply subject another agent of this
+    // session may publish on.
+    let reply = subject::presence_reply(&subject::new_token(), session);
+    let answered = async {
+        let mut answers = client.subscribe(reply.clone()).await?;
+        client
+            .publish_with_reply(
+                subject::presence_subject(session),
+                reply,
+                Default::default(),
+            )
+            .await?;
+        let answer = tokio::time::timeout(PRESENCE_CHECK, answers.next()).await;
+        Ok::<_, async_nats::Error>(matches!(answer, Ok(Some(m)) if m.status.is_none()))
+    };
+    match answered.await {
+        Ok(true) => Err(Error::with_context(
             Kind::SessionTaken,
             format!(
                 "another agent is live as session {session}: stop it first, or start this one \
                  with another --session-id (or its own credentials)"
             ),
         )),
+        Ok(false) => Ok(()),
         Err(e) => {
-            debug!("no other agent answers for {session}: {e}");
+            debug!("the check for another agent on {session} failed: {e}");
             Ok(())
         }
     }

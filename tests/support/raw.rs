@@ -95,12 +95,17 @@ impl RawClient {
         frame.extend_from_slice(b"PING\r\n");
         self.send(&frame);
         let deadline = Instant::now() + crate::WAIT;
+        // The server answers the PUB (an -ERR, if refused) before the PONG;
+        // read up to the PONG so that the next call starts clean.
+        let mut refused = None;
         loop {
             let line = self.read_line(deadline);
             match line.trim_end() {
-                "PONG" => return Ok(()),
+                "PONG" => return refused.map_or(Ok(()), Err),
                 "PING" => self.send(b"PONG\r\n"),
-                other if other.starts_with("-ERR") => return Err(other.to_owned()),
+                other if other.starts_with("-ERR") => {
+                    refused.get_or_insert_with(|| other.to_owned());
+                }
                 _ => {}
             }
         }

@@ -4,10 +4,10 @@
 //! receipts and presence answers into a [`Report`]. The bench drives these
 //! same functions.
 //!
-//! Bounded: at most [`ACK_WINDOW`] stream acknowledgements and
-//! [`PRESENCE_WINDOW`] presence requests are outstanding at once (async-nats
-//! allows 5,000 acknowledgements in flight and blocks the next publish
-//! beyond), and publishing with every acknowledgement must end within one
+//! Bounded: at most [`ACK_WINDOW`] stream acknowledgements are outstanding
+//! at once (async-nats allows 5,000 in flight and blocks the next publish
+//! beyond); presence requests are plain publishes whose answers (and "no
+//! responders") come back on one subscription; and publishing with every acknowledgement must end within one
 //! deadline, `--timeout` (default 5 s), counted from the first publish. Past
 //! it the send fails as a server error (exit 3) naming how many messages
 //! the stream stored and which it did not confirm.
@@ -18,12 +18,12 @@ use crate::error::{Error, ErrorKind};
 use crate::link::Link;
 use crate::reads::Reads;
 use async_nats::jetstream::{self, context::PublishAckFuture};
-use async_nats::{RequestErrorKind, Subscriber};
+use async_nats::{StatusCode, Subscriber};
 use futures::stream::FuturesUnordered;
 use futures::StreamExt;
 use remote_message::sessions;
 use remote_message::stream::{self as log, StreamErrorKind};
-use remote_message::subject::presence_subject;
+use remote_message::subject::{self, presence_subject};
 use remote_message::SessionId;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
@@ -33,9 +33,6 @@ use tracing::warn;
 /// 5,000, so the next publish never waits for a permit that only a later
 /// acknowledgement would free.
 pub const ACK_WINDOW: usize = 1_000;
-
-/// Most presence requests outstanding at once.
-pub const PRESENCE_WINDOW: usize = 1_000;
 
 /// Subjects named in a "not stored" error; the rest are counted.
 const NAMED_UNSTORED: usize = 10;
@@ -240,18 +237,29 @@ impl Pending {
 /// publishes, collects. The caller settles the link before trusting a
 /// live-only send.
 pub async fn dispatch(link: &Link, route: &Route, plan: &Plan) -> Result<Report, Error> {
-    let receipts = match (&plan.receipt_inbox, plan.wait) {
-        (Some(inbox), Some(_)) => Some(
-            link.client
-                .subscribe(remote_message::subject::receipt_filter(inbox))
-                .await
-                .map_err(|e| link.server_failure("subscribing for receipts failed", e))?,
-        ),
+    let subscribe = |filter: String| async move {
+        link.client
+            .subscribe(filter)
+            .await
+            .map_err(|e| link.server_failure("subscribing for receipts failed", e))
+    };
+    let answers = match (&plan.receipt_inbox, plan.wait) {
+        (Some(inbox), Some(_)) => {
+            let presence = if plan.check_presence {
+                let token = subject::new_token();
+                Some((subscribe(subject::presence_filter(&token)).await?, token))
+            } else {
+                None
+            };
+            Some((subscribe(subject::receipt_filter(inbox)).await?, presence))
+        }
         _ => None,
     };
     let published = route.publish_all(link, &plan.messages).await?;
-    let collected = match (plan.wait, receipts) {
-        (Some(wait), Some(receipts)) => collect(link, receipts, plan, wait).await,
+    let collected = match (plan.wait, answers) {
+        (Some(wait), Some((receipts, presence))) => {
+            collect(link, receipts, presence, plan, wait).await
+        }
         _ => Collected::default(),
     };
     Ok(Report::assemble(plan, published, collected))
@@ -259,9 +267,17 @@ pub async fn dispatch(link: &Link, route: &Route, plan: &Plan) -> Result<Report,
 
 /// Waits until every expected session confirmed or is known not connected
 /// (and, with `wait.for_read`, until each that can report read did), or
-/// `wait.within` passed. With `plan.check_presence`, asks each session's
-/// presence subject: "no responders" there means nobody holds the id, at once.
-async fn collect(link: &Link, mut receipts: Subscriber, plan: &Plan, wait: Wait) -> Collected {
+/// `wait.within` passed. With `presence` (a subscription to the presence
+/// replies of its token), asks each session's presence subject: "no
+/// responders" there means nobody holds the id, at once. The reply subject
+/// names the session, and only its agent may answer there.
+async fn collect(
+    link: &Link,
+    mut receipts: Subscriber,
+    presence: Option<(Subscriber, String)>,
+    plan: &Plan,
+    wait: Wait,
+) -> Collected {
     let expected = &plan.expected;
     let receipt_to = plan.receipt_inbox.as_deref().unwrap_or_default();
     let mut reads = Reads::default();
@@ -271,28 +287,24 @@ async fn collect(link: &Link, mut receipts: Subscriber, plan: &Plan, wait: Wait)
         .collect();
     let mut open: BTreeSet<SessionId> = expected.keys().cloned().collect();
     let mut unexpected = BTreeSet::new();
-    let mut presence: FuturesUnordered<_> = FuturesUnordered::new();
-    // Presence requests not sent yet: at most PRESENCE_WINDOW are out at once.
-    let mut to_ask: Vec<SessionId> = if plan.check_presence {
-        expected.keys().rev().cloned().collect()
-    } else {
-        Vec::new()
-    };
     let deadline = tokio::time::Instant::now() + wait.within;
-    while !open.is_empty() || (wait.for_read && reads.awaited()) {
-        while presence.len() < PRESENCE_WINDOW {
-            let Some(id) = to_ask.pop() else { break };
-            if !open.contains(&id) {
-                continue;
+    let mut presence = match presence {
+        Some((answers, token)) => {
+            for id in expected.keys() {
+                let reply = subject::presence_reply(&token, id);
+                let asked = link
+                    .client
+                    .publish_with_reply(presence_subject(id), reply, Default::default())
+                    .await;
+                if asked.is_err() {
+                    break; // the connection is closing; receipts tell the rest
+                }
             }
-            let within = deadline.saturating_duration_since(tokio::time::Instant::now());
-            let request = async_nats::Request::new().timeout(Some(within));
-            let client = link.client.clone();
-            presence.push(async move {
-                let answer = client.send_request(presence_subject(&id), request).await;
-                (id, answer)
-            });
+            Some(answers)
         }
+        None => None,
+    };
+    while !open.is_empty() || (wait.for_read && reads.awaited()) {
         tokio::select! {
             receipt = receipts.next() => {
                 let Some(receipt) = receipt else { break };
@@ -309,8 +321,12 @@ async fn collect(link: &Link, mut receipts: Subscriber, plan: &Plan, wait: Wait)
                     None => { unexpected.insert(receipt.session); }
                 }
             }
-            Some((id, answer)) = presence.next(), if !presence.is_empty() => {
-                if matches!(&answer, Err(e) if e.kind() == RequestErrorKind::NoResponders)
+            Some(answer) = next_answer(&mut presence) => {
+                // "No responders" on the reply subject of session id: nobody
+                // holds it. An answer says it is held: its receipt will tell.
+                let Some(id) = subject::presence_about(&answer.subject) else { continue };
+                if answer.status == Some(StatusCode::NO_RESPONDERS)
+                    && open.contains(&id)
                     && outcomes.get(&id) != Some(&Outcome::Delivered)
                 {
                     outcomes.insert(id.clone(), Outcome::NotConnected);
@@ -321,9 +337,20 @@ async fn collect(link: &Link, mut receipts: Subscriber, plan: &Plan, wait: Wait)
         }
     }
     let _ = receipts.unsubscribe().await;
+    if let Some(mut answers) = presence {
+        let _ = answers.unsubscribe().await;
+    }
     Collected {
         outcomes,
         unexpected: unexpected.into_iter().collect(),
         reads,
+    }
+}
+
+/// The next presence answer, or never when the send does not ask.
+async fn next_answer(presence: &mut Option<Subscriber>) -> Option<async_nats::Message> {
+    match presence {
+        Some(answers) => answers.next().await,
+        None => std::future::pending().await,
     }
 }
