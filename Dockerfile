@@ -24,6 +24,9 @@ RUN apt-get update \
 # A non-root user with a home: the agent keeps its state (session id, what it
 # has shown) in ~/.local/state/remote-message.
 RUN useradd --create-home --uid 10001 --user-group remote
+# Mount points of the compose demo's volumes (the set-up, an agent's creds):
+# a new volume takes this owner, so the non-root user can write there.
+RUN mkdir -p /admin /creds && chown remote:remote /admin /creds
 COPY --from=build /out/publisher /out/subscriber /usr/local/bin/
 USER remote
 WORKDIR /home/remote

@@ -44,8 +44,8 @@ fn strings(value: &Value, what: &str) -> Vec<String> {
 }
 
 /// Each service built from our Dockerfile names its binary as entrypoint, and
-/// its command line parses; the demo's agents alice and bob and the publisher
-/// service are all there.
+/// its command line parses; the set-up, the agents alice and bob with their
+/// own credentials and the publisher service are all there.
 #[test]
 fn compose_command_lines_are_accepted_by_the_real_parsers() {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docker-compose.yml");
@@ -85,8 +85,14 @@ fn compose_command_lines_are_accepted_by_the_real_parsers() {
             name == service && argv[0] == binary && arg.is_none_or(|a| argv.iter().any(|x| x == a))
         })
     };
-    assert!(has("alice", "subscriber", Some("alice")), "{ours:?}");
-    assert!(has("bob", "subscriber", Some("bob")), "{ours:?}");
+    // Per-session identity: the set-up, each agent's creds minted for its
+    // session, and agents that run with them.
+    assert!(has("admin-init", "publisher", Some("init")), "{ours:?}");
+    for session in ["alice", "bob"] {
+        let minted = format!("creds-{session}");
+        assert!(has(&minted, "publisher", Some(session)), "{ours:?}");
+        assert!(has(session, "subscriber", Some("--creds")), "{ours:?}");
+    }
     assert!(has("publisher", "publisher", None), "{ours:?}");
 
     // What the README tells people to run: docker compose run --rm publisher send --session bob "hi"
