@@ -332,21 +332,22 @@ async fn ops_creds_send_ask_and_manage_the_stream() {
         b"to alice"
     );
 
-    let answer = {
-        let request = ops.client.request("session.alice.presence", "".into());
-        let responder = async {
-            let ask = next(&mut presence, "presence").await;
-            let reply = ask.reply.expect("presence has a reply subject");
-            alice
-                .client
-                .publish(reply, r#"{"session":"alice"}"#.into())
-                .await
-                .unwrap();
-            alice.sync().await;
-        };
-        let (answer, ()) = tokio::join!(request, responder);
-        answer.expect("alice answers presence")
-    };
+    // Presence: ops asks with reply presence.<token>.<id>; alice answers there.
+    let mut answers = ops.client.subscribe("presence.p1.*").await.unwrap();
+    ops.sync().await;
+    ops.client
+        .publish_with_reply("session.alice.presence", "presence.p1.alice", "".into())
+        .await
+        .unwrap();
+    let ask = next(&mut presence, "presence").await;
+    let reply = ask.reply.expect("presence has a reply subject");
+    alice
+        .client
+        .publish(reply, r#"{"session":"alice"}"#.into())
+        .await
+        .unwrap();
+    let answer = next(&mut answers, "presence answer").await;
+    assert_eq!(answer.subject.as_str(), "presence.p1.alice");
     assert_eq!(&answer.payload[..], br#"{"session":"alice"}"#);
 
     // No user bound: her entry goes under `-`.
@@ -471,7 +472,7 @@ fn base64_url_decode(text: &str) -> Vec<u8> {
 
 /// Alice cannot listen to another session or to the answers meant for ops:
 /// subscribing to `session.bob`, `session.bob.presence`, `_INBOX.>`,
-/// `_INBOX.bob.>`, `receipt.>` and `sessions.entry.>` is refused by the
+/// `_INBOX.bob.>`, `receipt.>`, `sessions.entry.>`, `presence.>` and `presence.*.bob` is refused by the
 /// server, and what bob and ops then send there never reaches her (a later
 /// message on her own subject arrives first, proving the order).
 #[tokio::test]
@@ -490,6 +491,8 @@ async fn an_agent_cannot_listen_to_others() {
         "_INBOX.bob.>",
         "receipt.>",
         "sessions.entry.>",
+        "presence.>",
+        "presence.*.bob",
     ] {
         stolen.push((subject, alice.subscribe_refused(subject).await));
     }
@@ -499,6 +502,7 @@ async fn an_agent_cannot_listen_to_others() {
         ("_INBOX.bob.x", "bob's inbox"),
         ("receipt.t.bob", r#"{"session":"bob"}"#),
         ("sessions.entry.t.bob.-", "{}"),
+        ("presence.t.bob", r#"{"session":"bob"}"#),
     ] {
         bob.client.publish(subject, body.into()).await.unwrap();
     }
@@ -524,8 +528,9 @@ async fn an_agent_cannot_listen_to_others() {
 
 /// Alice cannot pose as another session or user, nor as ops: publishing a
 /// receipt or a session-list entry under bob's id, an entry under her id
-/// with another user, or a message on `broadcast` or a session subject is
-/// refused by the server; ops and bob see none of it, only what alice may
+/// with another user, a presence answer for bob, a message on `broadcast` or
+/// a session subject (also as an "answer" to a message she sent herself with
+/// that reply subject) is refused by the server; ops and bob see none of it, only what alice may
 /// send, which arrives after it.
 #[tokio::test]
 async fn an_agent_cannot_pose_as_another() {
@@ -554,9 +559,24 @@ async fn an_agent_cannot_pose_as_another() {
         "session.bob".to_owned(),
         "session.alice".to_owned(),
         "_INBOX.bob.x".to_owned(),
+        "presence.x.bob".to_owned(),
+        "session.bob.presence".to_owned(),
     ] {
         alice.publish_refused(&subject, "forged").await;
     }
+
+    // No response permission to abuse: a message alice sends herself with
+    // reply subject `session.bob` does not let her "answer" there.
+    let mut own_inbox = alice.client.subscribe("_INBOX.alice.loop").await.unwrap();
+    alice
+        .client
+        .publish_with_reply("_INBOX.alice.loop", "session.bob", "".into())
+        .await
+        .unwrap();
+    let looped = next(&mut own_inbox, "her own message").await;
+    alice
+        .publish_refused(looped.reply.unwrap().as_str(), "forged answer")
+        .await;
 
     // What alice may send, after the forgeries: ops gets only that.
     alice

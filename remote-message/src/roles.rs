@@ -20,7 +20,8 @@
 //! |---|---|---|
 //! | `broadcast` | ops | every agent |
 //! | `session.<id>` | ops | agent `<id>` |
-//! | `session.<id>.presence` | ops (request, empty) | agent `<id>`, answers on the reply subject |
+//! | `session.<id>.presence` | ops (request, empty, reply `presence.<token>.<id>`); agent `<id>` (its start-up check) | agent `<id>` |
+//! | `presence.<token>.<id>` | agent `<id>`: `{"session":"<id>"}` | the asker (ops, or the agent's start-up check) |
 //! | `receipt.<token>.<id>` | agent `<id>` | the publisher that set `Receipt-To: receipt.<token>` |
 //! | `sessions.ping` | ops, reply subject `sessions.entry.<token>` | every agent |
 //! | `sessions.entry.<token>.<id>.<userhex>` | agent `<id>`: its entry | the publisher that pinged |
@@ -32,6 +33,11 @@
 //! the session consumer is named `<id>` (filter `session.<id>`), the
 //! broadcast consumer is named after the agent's public nkey (filter
 //! `broadcast`). No durables, no listing, no deleting another's.
+//!
+//! No role has a response permission (`resp`): a client that may publish and
+//! subscribe on its own inbox could send itself a message whose reply
+//! subject is any subject and then "respond" there, past every deny. Answers
+//! go to subjects that carry the answerer's id instead (`presence.*.<id>`).
 
 use crate::stream::STREAM_NAME;
 
@@ -49,7 +55,7 @@ pub const NO_USER: &str = "-";
 pub const MAX_USER_LEN: usize = 64;
 
 /// One role: what a user JWT signed by its scoped key may publish and
-/// subscribe to, and how many replies it may send to a request it received.
+/// subscribe to (never a response permission: see the module documentation).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Role {
     /// The scoped signing key's `role` field.
@@ -58,9 +64,6 @@ pub struct Role {
     pub description: &'static str,
     pub publish: &'static [&'static str],
     pub subscribe: &'static [&'static str],
-    /// `resp.max`: replies allowed to each request received (`None`: no
-    /// response permission, and none needed).
-    pub responses: Option<u32>,
 }
 
 /// The agent role: everything it may use carries its own session id (or its
@@ -71,6 +74,8 @@ pub const AGENT: Role = Role {
     publish: &[
         "_INBOX.{{name()}}.>",
         "receipt.*.{{name()}}",
+        "presence.*.{{name()}}",
+        "session.{{name()}}.presence",
         "sessions.entry.*.{{name()}}.{{tag(user)}}",
         "$JS.API.CONSUMER.CREATE.REMOTE_MESSAGES.{{name()}}.session.{{name()}}",
         "$JS.API.CONSUMER.CREATE.REMOTE_MESSAGES.{{subject()}}.broadcast",
@@ -87,9 +92,8 @@ pub const AGENT: Role = Role {
         "session.{{name()}}.presence",
         "sessions.ping",
         "_INBOX.{{name()}}.>",
+        "presence.*.{{name()}}",
     ],
-    // A presence request is answered once, on the request's reply subject.
-    responses: Some(1),
 };
 
 /// The ops role: sends, asks who is there, manages the stream.
@@ -103,8 +107,7 @@ pub const OPS: Role = Role {
         "sessions.ping",
         "$JS.API.>",
     ],
-    subscribe: &["_INBOX.>", "receipt.>", "sessions.entry.>"],
-    responses: None,
+    subscribe: &["_INBOX.>", "receipt.>", "sessions.entry.>", "presence.>"],
 };
 
 /// Both roles, in the order `admin init` writes them.

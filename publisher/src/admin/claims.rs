@@ -12,9 +12,7 @@ use crate::error::{Error, ErrorKind};
 use indexmap::IndexSet;
 use nats_jwt_rs::account::{Account, JetStreamLimits, OperatorLimits};
 use nats_jwt_rs::operator::Operator;
-use nats_jwt_rs::types::{
-    Permission, Permissions, ResponsePermission, ScopeType, SigningKey, UserScope,
-};
+use nats_jwt_rs::types::{Permission, Permissions, ScopeType, SigningKey, UserScope};
 use nats_jwt_rs::user::{User, UserPermissionLimits};
 use nkeys::KeyPair;
 use remote_message::roles::Role;
@@ -106,10 +104,7 @@ fn template(role: &Role) -> UserPermissionLimits {
         permissions: Permissions {
             publish: list(role.publish),
             subscribe: list(role.subscribe),
-            resp: role.responses.map(|max| ResponsePermission {
-                max_messages: i64::from(max),
-                ttl: std::time::Duration::ZERO,
-            }),
+            resp: None,
         },
         ..UserPermissionLimits::default()
     }
@@ -155,9 +150,11 @@ mod tests {
             keys[0]["template"]["sub"]["allow"],
             serde_json::json!(roles::AGENT.subscribe)
         );
-        assert_eq!(keys[0]["template"]["resp"]["max"], 1);
         assert_eq!(keys[1]["role"], "ops");
-        assert!(keys[1]["template"].get("resp").is_none());
+        for key in keys {
+            // No response permission: it would bypass the denies.
+            assert!(key["template"].get("resp").is_none(), "{key}");
+        }
     }
 
     /// A user JWT names its account, has its name and tags, and no
