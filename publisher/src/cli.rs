@@ -80,6 +80,91 @@ pub enum Command {
     ///   publisher keygen --out ~/.config/remote-message/ops.nk
     #[command(verbatim_doc_comment, after_help = exit::HELP)]
     Keygen(KeygenArgs),
+
+    /// Per-session identity: make the operator, account and signing keys,
+    /// the server's config, and creds files for agents and ops
+    ///
+    /// Examples:
+    ///   publisher admin init --out ~/remote-message-admin
+    ///   publisher admin agent-creds --dir ~/remote-message-admin --session 7f3a --user vanessa --out 7f3a.creds
+    ///   publisher admin ops-creds --dir ~/remote-message-admin --out ops2.creds
+    #[command(verbatim_doc_comment, after_help = exit::HELP)]
+    Admin(AdminArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AdminArgs {
+    #[command(subcommand)]
+    pub command: AdminCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Make a new operator, account and signing keys in DIR (mode 0700);
+    /// writes DIR/nats-server.conf (for the server) and DIR/ops.creds
+    ///
+    /// DIR/keys/ and DIR/ops.creds must never leave the ops machine.
+    #[command(verbatim_doc_comment, after_help = exit::HELP)]
+    Init(AdminInitArgs),
+
+    /// Mint an agent's creds file, bound to one session id (and a user name)
+    #[command(after_help = exit::HELP)]
+    AgentCreds(AgentCredsArgs),
+
+    /// Mint another ops creds file (a second ops machine or person)
+    #[command(after_help = exit::HELP)]
+    OpsCreds(OpsCredsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AdminInitArgs {
+    /// The directory to create (or an empty one); refused if it holds keys
+    #[arg(long, value_name = "DIR")]
+    pub out: std::path::PathBuf,
+}
+
+/// Where `admin init` put the keys, for the commands that mint creds.
+#[derive(Debug, Args)]
+pub struct AdminDirArgs {
+    /// The directory `publisher admin init --out` made
+    #[arg(long, value_name = "DIR", env = "REMOTE_MESSAGE_ADMIN_DIR")]
+    pub dir: Option<std::path::PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct AgentCredsArgs {
+    /// The session id the agent will have (the JWT's name)
+    #[arg(long = "session", value_name = "ID")]
+    pub session: SessionId,
+
+    /// The user name bound to the session (`send --user NAME` reaches it);
+    /// without it, no user is bound
+    #[arg(long, value_name = "NAME", value_parser = parse_user_name)]
+    pub user: Option<String>,
+
+    /// Where to write the creds file (mode 0600); - prints it
+    #[arg(long, value_name = "FILE")]
+    pub out: std::path::PathBuf,
+
+    #[command(flatten)]
+    pub dir: AdminDirArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct OpsCredsArgs {
+    /// Where to write the creds file (mode 0600); - prints it
+    #[arg(long, value_name = "FILE")]
+    pub out: std::path::PathBuf,
+
+    #[command(flatten)]
+    pub dir: AdminDirArgs,
+}
+
+/// `--user` of `admin agent-creds`: the rule of [`remote_message::roles`].
+fn parse_user_name(raw: &str) -> Result<String, String> {
+    remote_message::roles::check_user_name(raw)
+        .map(|()| raw.to_owned())
+        .map_err(|e| e.to_string())
 }
 
 #[derive(Debug, Args)]

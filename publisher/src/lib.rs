@@ -13,7 +13,9 @@
 //! - [`sessions`]: `publisher sessions`: the live session table.
 //! - [`setup`]: `publisher setup`: the stream that stores every message.
 //! - [`keygen`]: `publisher keygen`: a signing key for `send --sign-key`.
+//! - [`admin`]: `publisher admin`: per-session identity set-up (keys, server config, creds).
 
+pub mod admin;
 pub mod cli;
 pub mod error;
 pub mod keygen;
@@ -63,6 +65,7 @@ fn execute(cli: cli::Cli) -> Result<(), Error> {
             cli::Command::Sessions(args) => sessions::run(&cli.common.connection, args).await,
             cli::Command::Setup(args) => setup::run(&cli.common.connection, args).await,
             cli::Command::Keygen(args) => keygen::run(args),
+            cli::Command::Admin(args) => admin::run(args),
         }
     })
 }

@@ -1,13 +1,42 @@
-//! What a NATS credentials file says about who the agent is, read without
-//! trusting it: the user JWT's payload (base64url, JSON) only, since the
-//! broker verifies the signatures. PLACEHOLDER written by helper "proto"
-//! against the API agreed in brief-ident.md; helper "ident"'s version
-//! (branch `ident`) replaces it at merge.
+//! NATS creds files (a user JWT and its nkey seed), in one place: writing
+//! them (`publisher admin`) and reading back who a creds file says its holder
+//! is (the agent takes its session id and bound user from there).
+//!
+//! Reading decodes the JWT's claims only; it does not check the signature:
+//! the broker does, at connect, and refuses a forged or altered JWT. What is
+//! read here is only what the broker will enforce anyway (the permission
+//! templates use the same `name` and `user:` tag), so an agent that trusted
+//! a doctored file would simply be refused by the server.
 
 use base64::Engine as _;
-use std::path::Path;
+use remote_message::roles;
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
 
-/// The user name bound by the credentials' `user:<hex>` tag.
+const JWT_BEGIN: &str = "-----BEGIN NATS USER JWT-----";
+const JWT_END: &str = "------END NATS USER JWT------";
+const SEED_BEGIN: &str = "-----BEGIN USER NKEY SEED-----";
+const SEED_END: &str = "------END USER NKEY SEED------";
+
+/// Who a creds file says its holder is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CredsIdentity {
+    /// The user's public nkey (`U…`, the JWT's `sub`).
+    pub user_key: String,
+    /// The JWT's `name`: for an agent's creds, its session id.
+    pub name: Option<String>,
+    /// The user bound by the `user:<hex>` tag; `None` for `user:-` and for
+    /// a JWT without a `user:` tag (ops creds).
+    pub user: Option<BoundUser>,
+    /// Whether the JWT carries a `user:` tag at all (`user:-` included):
+    /// agent creds from `publisher admin agent-creds` always do.
+    pub has_user_tag: bool,
+    /// The account the user belongs to (`nats.issuer_account`), when the JWT
+    /// was signed by one of the account's signing keys.
+    pub issuer_account: Option<String>,
+}
+
+/// A user name bound to a session by ops (`agent-creds --user NAME`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BoundUser(String);
 
@@ -17,103 +46,205 @@ impl BoundUser {
     }
 }
 
-/// Who a credentials file says its holder is.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CredsIdentity {
-    /// The user's public nkey (`U…`, the JWT's `sub`).
-    pub user_key: String,
-    /// The JWT's `name` (the session id of agent credentials).
-    pub name: Option<String>,
-    /// The bound user; `None` for `user:-` or no tag.
-    pub user: Option<BoundUser>,
-    /// Whether the JWT has a `user:` tag at all.
-    pub has_user_tag: bool,
+impl std::fmt::Display for BoundUser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
 }
 
-/// Why a credentials file tells no identity.
+/// Why a creds file cannot be read as an identity.
 #[derive(Debug, thiserror::Error)]
 pub enum CredsError {
-    #[error("cannot read {0}: {1}")]
-    Unreadable(String, #[source] std::io::Error),
-    #[error("{0} holds no user JWT that can be read")]
-    NoJwt(String),
+    #[error("cannot read the creds file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("not a NATS creds file: no \"{JWT_BEGIN}\" block")]
+    NoJwt,
+    #[error("the user JWT in the creds file cannot be decoded: {0}")]
+    BadJwt(String),
+    #[error("the user JWT has an invalid user tag {0:?} (expected user:- or user:<lowercase hex of a user name>)")]
+    BadUserTag(String),
+    #[error("the user JWT has more than one user tag")]
+    TwoUserTags,
 }
 
-/// Reads the identity of the credentials file at `path`.
+/// Reads the creds file at `path` as an identity.
 pub fn read(path: &Path) -> Result<CredsIdentity, CredsError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| CredsError::Unreadable(path.display().to_string(), e))?;
-    parse(&text).ok_or_else(|| CredsError::NoJwt(path.display().to_string()))
+    let text = std::fs::read_to_string(path).map_err(|source| CredsError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    parse(&text)
 }
 
-/// The identity in a credentials file's text; `None` without a readable JWT.
-pub fn parse(text: &str) -> Option<CredsIdentity> {
-    let jwt = text
-        .lines()
-        .map(str::trim)
-        .skip_while(|l| !l.contains("BEGIN NATS USER JWT"))
-        .nth(1)?;
-    let payload = jwt.split('.').nth(1)?;
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+/// Reads the identity in the text of a creds file.
+pub fn parse(text: &str) -> Result<CredsIdentity, CredsError> {
+    let jwt = block(text, JWT_BEGIN, JWT_END).ok_or(CredsError::NoJwt)?;
+    identity_of_jwt(jwt)
+}
+
+/// The identity in a user JWT (its claims, not its signature).
+pub fn identity_of_jwt(jwt: &str) -> Result<CredsIdentity, CredsError> {
+    #[derive(Deserialize)]
+    struct Claims {
+        sub: String,
+        #[serde(default)]
+        name: Option<String>,
+        #[serde(default)]
+        nats: Nats,
+    }
+    #[derive(Deserialize, Default)]
+    struct Nats {
+        #[serde(default)]
+        tags: Vec<String>,
+        #[serde(default)]
+        issuer_account: Option<String>,
+    }
+    let mut parts = jwt.split('.');
+    let (Some(_header), Some(payload), Some(_signature), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(CredsError::BadJwt("not three dot-separated parts".into()));
+    };
+    let json = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(payload.trim_end_matches('='))
-        .ok()?;
-    let claims: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
-    let user_key = claims.get("sub")?.as_str()?.to_owned();
-    let name = claims
-        .get("name")
-        .and_then(|n| n.as_str())
-        .map(str::to_owned);
-    let tag = claims
-        .pointer("/nats/tags")
-        .and_then(|t| t.as_array())
-        .into_iter()
-        .flatten()
-        .filter_map(|t| t.as_str()?.strip_prefix("user:"))
-        .next();
-    let user = tag
-        .and_then(remote_message::sessions::user_from_token)
-        .filter(|u| !u.is_empty())
-        .map(BoundUser);
-    Some(CredsIdentity {
-        user_key,
-        name,
+        .map_err(|e| CredsError::BadJwt(format!("claims are not base64url: {e}")))?;
+    let claims: Claims = serde_json::from_slice(&json)
+        .map_err(|e| CredsError::BadJwt(format!("claims are not the expected JSON: {e}")))?;
+    let mut user = None;
+    let mut has_user_tag = false;
+    for tag in &claims.nats.tags {
+        if !tag.starts_with(&format!("{}:", roles::USER_TAG)) {
+            continue;
+        }
+        if has_user_tag {
+            return Err(CredsError::TwoUserTags);
+        }
+        has_user_tag = true;
+        user = roles::parse_user_tag(tag)
+            .ok_or_else(|| CredsError::BadUserTag(tag.clone()))?
+            .map(BoundUser);
+    }
+    Ok(CredsIdentity {
+        user_key: claims.sub,
+        name: claims.name.filter(|n| !n.is_empty()),
         user,
-        has_user_tag: tag.is_some(),
+        has_user_tag,
+        issuer_account: claims.nats.issuer_account,
     })
+}
+
+/// The text of a creds file: the user JWT and the user's nkey seed, in the
+/// format `nsc` writes and every NATS client reads.
+pub fn format(jwt: &str, seed: &str) -> String {
+    format!(
+        "{JWT_BEGIN}\n{jwt}\n{JWT_END}\n\n\
+         ************************* IMPORTANT *************************\n\
+         NKEY Seed printed below can be used to sign and prove identity.\n\
+         NKEYs are sensitive and should be treated as secrets.\n\n\
+         {SEED_BEGIN}\n{seed}\n{SEED_END}\n\n\
+         *************************************************************\n"
+    )
+}
+
+/// The trimmed text between the `begin` line and the `end` line.
+fn block<'a>(text: &'a str, begin: &str, end: &str) -> Option<&'a str> {
+    let start = text.find(begin)? + begin.len();
+    let rest = &text[start..];
+    let stop = rest.find(end)?;
+    let inner = rest[..stop].trim();
+    (!inner.is_empty()).then_some(inner)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn creds(claims: serde_json::Value) -> String {
-        let b64 = |v: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v);
+    /// A JWT with the given claims (header and signature are not read).
+    fn jwt(claims: serde_json::Value) -> String {
+        let b64 = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
         format!(
-            "-----BEGIN NATS USER JWT-----\n{}.{}.sig\n------END NATS USER JWT------\n",
-            b64(br#"{"typ":"JWT","alg":"ed25519-nkey"}"#),
-            b64(claims.to_string().as_bytes())
+            "{}.{}.c2ln",
+            b64(r#"{"typ":"JWT","alg":"ed25519-nkey"}"#),
+            b64(&claims.to_string())
         )
     }
 
-    /// Name, user key and the `user:` tag (hex or `-`) are read from the JWT payload.
+    /// An agent's creds file (what `admin agent-creds --user` writes) reads
+    /// back as its key, its session id and its bound user.
     #[test]
-    fn reads_name_key_and_user_tag() {
-        let text =
-            creds(serde_json::json!({"sub":"UABC","name":"alice","nats":{"tags":["user:626f62"]}}));
-        assert_eq!(
-            parse(&text),
-            Some(CredsIdentity {
-                user_key: "UABC".into(),
-                name: Some("alice".into()),
-                user: Some(BoundUser("bob".into())),
-                has_user_tag: true,
-            })
-        );
-        let none = creds(serde_json::json!({"sub":"UABC","name":"a","nats":{"tags":["user:-"]}}));
-        let none = parse(&none).unwrap();
-        assert_eq!((none.user, none.has_user_tag), (None, true));
-        let untagged = parse(&creds(serde_json::json!({"sub":"UABC"}))).unwrap();
-        assert_eq!((untagged.user, untagged.has_user_tag), (None, false));
-        assert_eq!(parse("no jwt here"), None);
+    fn agent_creds_give_session_and_user() {
+        let token = jwt(serde_json::json!({
+            "sub": "UABC", "name": "alice-1",
+            "nats": {"tags": ["user:76616e65737361"], "issuer_account": "AXYZ", "type": "user"}
+        }));
+        let text = format(&token, "SUAFAKE");
+        let id = parse(&text).unwrap();
+        assert_eq!(id.user_key, "UABC");
+        assert_eq!(id.name.as_deref(), Some("alice-1"));
+        assert_eq!(id.user.as_ref().map(BoundUser::as_str), Some("vanessa"));
+        assert!(id.has_user_tag);
+        assert_eq!(id.issuer_account.as_deref(), Some("AXYZ"));
+    }
+
+    /// `user:-` is a tag binding no user; no tag at all (ops creds) is no
+    /// user either, and says so.
+    #[test]
+    fn no_user_bound() {
+        let dash = identity_of_jwt(&jwt(serde_json::json!({
+            "sub": "U1", "name": "s1", "nats": {"tags": ["user:-"]}
+        })))
+        .unwrap();
+        assert_eq!(dash.user, None);
+        assert!(dash.has_user_tag);
+        let ops = identity_of_jwt(&jwt(serde_json::json!({"sub": "U2", "nats": {}}))).unwrap();
+        assert_eq!(ops.user, None);
+        assert!(!ops.has_user_tag);
+        assert_eq!(ops.name, None);
+    }
+
+    /// A malformed user tag or two user tags are errors, not "no user".
+    #[test]
+    fn bad_user_tags_are_errors() {
+        let bad = identity_of_jwt(&jwt(serde_json::json!({
+            "sub": "U1", "nats": {"tags": ["user:XYZ"]}
+        })));
+        assert!(matches!(bad, Err(CredsError::BadUserTag(t)) if t == "user:XYZ"));
+        let two = identity_of_jwt(&jwt(serde_json::json!({
+            "sub": "U1", "nats": {"tags": ["user:-", "user:61"]}
+        })));
+        assert!(matches!(two, Err(CredsError::TwoUserTags)));
+    }
+
+    /// Text that is not a creds file, or a JWT that is not one, is an error.
+    #[test]
+    fn garbage_is_an_error() {
+        assert!(matches!(parse("hello"), Err(CredsError::NoJwt)));
+        assert!(matches!(
+            parse(&format("a.b", "S")),
+            Err(CredsError::BadJwt(_))
+        ));
+        assert!(matches!(
+            parse(&format("a.!!!.c", "S")),
+            Err(CredsError::BadJwt(_))
+        ));
+    }
+
+    /// The written file has both blocks where NATS clients look for them.
+    #[test]
+    fn format_has_both_blocks() {
+        let text = format("h.p.s", "SUSEED");
+        assert_eq!(block(&text, JWT_BEGIN, JWT_END), Some("h.p.s"));
+        assert_eq!(block(&text, SEED_BEGIN, SEED_END), Some("SUSEED"));
+    }
+
+    /// A missing file names its path.
+    #[test]
+    fn missing_file_names_the_path() {
+        let err = read(Path::new("/no/such/agent.creds")).unwrap_err();
+        assert!(err.to_string().contains("/no/such/agent.creds"), "{err}");
     }
 }

@@ -7,6 +7,7 @@
 //! Layout (a module only uses modules listed before it):
 //! - [`exit`]: the documented exit codes, one table for the enum, the constants and `--help`.
 //! - [`identity`]: the login name and host name of this process.
+//! - [`creds`]: NATS creds files: writing one, reading who it says its holder is (session, user).
 //! - [`files`]: private files (mode 0600, on Windows a DACL for the user alone) written atomically.
 //! - [`values`]: clap parsers for contract values (`--priority`).
 //! - [`logging`]: stderr logging, `--log-format text|json`, records named by an `event` field.

@@ -20,11 +20,13 @@
 //! - [`sessions`]: session info, listing the live sessions (identity from the subject), receipts.
 //! - [`stream`]: the JetStream stream that keeps a copy of every message for catch-up.
 //! - [`terminal`]: untrusted text made safe to print on a terminal.
+//! - [`roles`]: the per-session identity roles (agent, ops): permission templates, the `user:` tag.
 
 pub mod envelope;
 pub mod error;
 pub mod keys;
 pub mod priority;
+pub mod roles;
 pub mod sealing;
 pub mod session_id;
 pub mod sessions;

@@ -8,6 +8,7 @@
 //!   "any other NATS client" and watching the wire.
 //! - [`proxy`]: a TCP proxy that cuts connections on demand.
 //! - [`desktop`]: a private X display, D-Bus session bus and notification daemon.
+//! - [`identity`]: the per-session identity mode, set up with `publisher admin`.
 //! - [`tls`]: certificates made at test time.
 //! - [`wine`]: the Windows builds run under wine in place of the Linux ones
 //!   (`tests/windows_under_wine.rs`, run by `scripts/test-platforms`).
@@ -19,6 +20,7 @@
 #![cfg(unix)]
 
 pub mod desktop;
+pub mod identity;
 pub mod procs;
 pub mod proxy;
 pub mod raw;

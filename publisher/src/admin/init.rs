@@ -1,0 +1,124 @@
+//! `publisher admin init --out DIR`: a new operator, system account,
+//! `REMOTE_MESSAGE` account with its two scoped signing keys (roles `agent`
+//! and `ops`), the server's configuration and a first ops creds file.
+//!
+//! Everything is made in memory first; the directory is touched only once
+//! nothing can fail but the writes. An existing set-up is never overwritten
+//! (its keys sign every creds file handed out).
+
+use super::claims;
+use super::dir::create_private_dir;
+use super::layout::{Key, Layout};
+use super::mint;
+use crate::cli::AdminInitArgs;
+use crate::error::{Error, ErrorKind};
+use nkeys::KeyPair;
+use remote_message::roles;
+use remote_message_cli::files;
+use std::collections::BTreeMap;
+
+pub fn run(args: AdminInitArgs) -> Result<(), Error> {
+    let layout = Layout::new(&args.out);
+    let existing = layout.existing();
+    if !existing.is_empty() {
+        let list: Vec<_> = existing.iter().map(|p| p.display().to_string()).collect();
+        return Err(ErrorKind::Usage.error(format!(
+            "{} already holds a set-up ({}); nothing was written. Its keys sign the creds \
+             handed out: keep it, or give --out a new directory",
+            layout.dir().display(),
+            list.join(", ")
+        )));
+    }
+
+    let keys: BTreeMap<_, _> = Key::ALL
+        .iter()
+        .map(|&key| (key.file_name(), (key, key.generate())))
+        .collect();
+    let pair = |key: Key| &keys[key.file_name()].1;
+    let operator = pair(Key::Operator);
+    let system = pair(Key::SystemAccount);
+    let account = pair(Key::Account);
+    let operator_jwt = claims::operator(operator, &system.public_key())?;
+    let system_jwt = claims::system_account(operator, system)?;
+    let account_jwt = claims::app_account(
+        operator,
+        account,
+        &[
+            (roles::AGENT, pair(Key::AgentSigning)),
+            (roles::OPS, pair(Key::OpsSigning)),
+        ],
+    )?;
+    let conf = server_conf(
+        &operator_jwt,
+        &[
+            (system, &system_jwt, "SYS"),
+            (account, &account_jwt, roles::ACCOUNT),
+        ],
+    );
+    let ops_creds = mint::ops_creds(pair(Key::OpsSigning), &account.public_key())?;
+
+    let write_failed = |what: &std::path::Path, e: std::io::Error| {
+        ErrorKind::Failure
+            .error(format!("cannot write {} ({e})", what.display()))
+            .caused_by(e)
+    };
+    create_private_dir(layout.dir()).map_err(|e| write_failed(layout.dir(), e))?;
+    create_private_dir(&layout.keys_dir()).map_err(|e| write_failed(&layout.keys_dir(), e))?;
+    for (key, pair) in keys.values() {
+        let path = layout.key(*key);
+        let seed = pair
+            .seed()
+            .map_err(|e| ErrorKind::Failure.error(format!("cannot encode a seed: {e}")))?;
+        files::create_private(&path, format!("{seed}\n").as_bytes())
+            .map_err(|e| write_failed(&path, e))?;
+    }
+    let conf_path = layout.server_conf();
+    std::fs::write(&conf_path, conf).map_err(|e| write_failed(&conf_path, e))?;
+    let creds_path = layout.ops_creds();
+    files::create_private(&creds_path, ops_creds.as_bytes())
+        .map_err(|e| write_failed(&creds_path, e))?;
+
+    println!(
+        "Per-session identity set up in {dir}:\n\
+         \n  {conf}\n      the server's configuration (operator and account JWTs, no secret):\n      \
+         copy it to the NATS server and start nats-server -c with it.\n\
+         \n  {keys}/\n      the operator, account and signing keys: NEVER let them leave this machine;\n      \
+         whoever holds them can mint any identity.\n\
+         \n  {ops}\n      ops creds (connect with --creds): keep them on the ops machine.\n\
+         \nAgent creds, one per session, go to the user machines:\n  \
+         publisher admin agent-creds --dir {dir} --session ID [--user NAME] --out ID.creds",
+        dir = layout.dir().display(),
+        conf = conf_path.display(),
+        keys = layout.keys_dir().display(),
+        ops = creds_path.display(),
+    );
+    Ok(())
+}
+
+/// The server's configuration: operator, system account, the accounts'
+/// JWTs preloaded in a memory resolver, JetStream on.
+fn server_conf(operator_jwt: &str, accounts: &[(&KeyPair, &str, &str)]) -> String {
+    let system = accounts[0].0.public_key();
+    let mut preload = String::new();
+    for (key, jwt, name) in accounts {
+        preload.push_str(&format!("  # {name}\n  {}: {jwt}\n", key.public_key()));
+    }
+    format!(
+        "# nats-server configuration for remote-message, per-session identity mode.\n\
+         # Written by `publisher admin init`. It holds no secret: only the operator's and\n\
+         # the accounts' JWTs, which are public and signed. Copy it to the server; the\n\
+         # keys that signed it stay on the ops machine.\n\
+         # Agents connect with creds from `publisher admin agent-creds`, ops with ops.creds.\n\
+         # For a lasting server, set jetstream's store_dir (messages kept for catch-up).\n\
+         \n\
+         port: 4222\n\
+         \n\
+         operator: {operator_jwt}\n\
+         system_account: {system}\n\
+         \n\
+         resolver: MEMORY\n\
+         resolver_preload: {{\n{preload}}}\n\
+         \n\
+         jetstream {{}}\n"
+    )
+}

@@ -1,0 +1,129 @@
+//! What `admin init` writes into its directory, named once: the commands
+//! that mint creds read the keys back from the same places.
+
+use crate::error::{Error, ErrorKind};
+use nkeys::KeyPair;
+use std::path::{Path, PathBuf};
+
+/// The server's configuration (public JWTs only): goes to the server.
+pub const SERVER_CONF: &str = "nats-server.conf";
+/// The first ops user's creds: stays with ops.
+pub const OPS_CREDS: &str = "ops.creds";
+/// The seeds: never leave the ops machine.
+pub const KEYS: &str = "keys";
+
+/// One seed file under `keys/`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Key {
+    /// Signs the accounts (the root of trust).
+    Operator,
+    /// The server's system account.
+    SystemAccount,
+    /// The `REMOTE_MESSAGE` account (its identity; signs nothing day to day).
+    Account,
+    /// The scoped key of role `agent`: signs agents' creds.
+    AgentSigning,
+    /// The scoped key of role `ops`: signs ops creds.
+    OpsSigning,
+}
+
+impl Key {
+    pub const ALL: [Key; 5] = [
+        Key::Operator,
+        Key::SystemAccount,
+        Key::Account,
+        Key::AgentSigning,
+        Key::OpsSigning,
+    ];
+
+    /// The seed file's name under `keys/`.
+    pub fn file_name(self) -> &'static str {
+        match self {
+            Key::Operator => "operator.nk",
+            Key::SystemAccount => "system-account.nk",
+            Key::Account => "account.nk",
+            Key::AgentSigning => "agent-signing.nk",
+            Key::OpsSigning => "ops-signing.nk",
+        }
+    }
+
+    /// A new key pair of the right kind.
+    pub fn generate(self) -> KeyPair {
+        match self {
+            Key::Operator => KeyPair::new_operator(),
+            _ => KeyPair::new_account(),
+        }
+    }
+}
+
+/// The admin directory.
+#[derive(Debug, Clone)]
+pub struct Layout {
+    dir: PathBuf,
+}
+
+impl Layout {
+    pub fn new(dir: &Path) -> Self {
+        Layout {
+            dir: dir.to_owned(),
+        }
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub fn keys_dir(&self) -> PathBuf {
+        self.dir.join(KEYS)
+    }
+
+    pub fn key(&self, key: Key) -> PathBuf {
+        self.keys_dir().join(key.file_name())
+    }
+
+    pub fn server_conf(&self) -> PathBuf {
+        self.dir.join(SERVER_CONF)
+    }
+
+    pub fn ops_creds(&self) -> PathBuf {
+        self.dir.join(OPS_CREDS)
+    }
+
+    /// What is already there of an earlier `init` (keys, config, creds).
+    pub fn existing(&self) -> Vec<PathBuf> {
+        let keys_in_use = std::fs::read_dir(self.keys_dir())
+            .map(|mut entries| entries.next().is_some())
+            .unwrap_or(false);
+        let mut found = Vec::new();
+        if keys_in_use {
+            found.push(self.keys_dir());
+        }
+        for path in [self.server_conf(), self.ops_creds()] {
+            if path.exists() {
+                found.push(path);
+            }
+        }
+        found
+    }
+
+    /// Reads the seed of `key` back; the error names the file, never its content.
+    pub fn read_key(&self, key: Key) -> Result<KeyPair, Error> {
+        let path = self.key(key);
+        let text = std::fs::read_to_string(&path).map_err(|e| {
+            ErrorKind::Usage
+                .error(format!(
+                    "cannot read {} ({e}): is {} a directory made by `publisher admin init`?",
+                    path.display(),
+                    self.dir.display()
+                ))
+                .caused_by(e)
+        })?;
+        text.lines()
+            .map(str::trim)
+            .find(|line| line.starts_with('S'))
+            .and_then(|seed| KeyPair::from_seed(seed).ok())
+            .ok_or_else(|| {
+                ErrorKind::Usage.error(format!("{} holds no valid seed", path.display()))
+            })
+    }
+}

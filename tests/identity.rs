@@ -1,0 +1,714 @@
+//! Per-session identity, enforced by the broker: `publisher admin` sets it
+//! up, and a raw async-nats client holding agent alice's creds plays the
+//! attacker. Every attack must come back as the server's permission error
+//! (or a JetStream error) and have no effect; what alice's role allows must
+//! work. Run against Debian's nats-server and the newest (scripts/test).
+
+// Unix only, like the harness (tests/support/lib.rs says why).
+#![cfg(unix)]
+
+use async_nats::jetstream::{self, consumer};
+use async_nats::{Client, ConnectOptions, Event, Subscriber};
+use e2e::identity::{admin, admin_with_env, Identity};
+use e2e::{expect_exit, publisher, WAIT};
+use futures::StreamExt;
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+const STREAM: &str = "REMOTE_MESSAGES";
+const USAGE: i32 = 2;
+
+/// Lowercase hex of a user name, as in the `user:` tag and entry subjects.
+fn hex(name: &str) -> String {
+    name.bytes().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A connection and the server errors it was sent (`-ERR …`).
+struct Conn {
+    client: Client,
+    errors: mpsc::UnboundedReceiver<String>,
+    /// Ops may not publish on an inbox: it syncs through the JetStream API.
+    ops: bool,
+}
+
+/// Connects with `creds`; agents use their own inbox prefix `_INBOX.<id>`.
+async fn connect(id: &Identity, creds: &Path, inbox: Option<&str>) -> Conn {
+    let (tx, errors) = mpsc::unbounded_channel();
+    let mut options = ConnectOptions::with_credentials_file(creds)
+        .await
+        .expect("read creds")
+        .request_timeout(Some(Duration::from_secs(3)))
+        .event_callback(move |event| {
+            let tx = tx.clone();
+            async move {
+                if let Event::ServerError(error) = event {
+                    let _ = tx.send(error.to_string());
+                }
+            }
+        });
+    if let Some(prefix) = inbox {
+        options = options.custom_inbox_prefix(prefix);
+    }
+    let client = tokio::time::timeout(WAIT, options.connect(id.url()))
+        .await
+        .expect("connected in time")
+        .expect("connect with creds");
+    Conn {
+        client,
+        errors,
+        ops: inbox.is_none(),
+    }
+}
+
+/// Agent `id`'s connection, with its own inbox prefix, as the agent makes it.
+async fn agent(identity: &Identity, creds: &Path, id: &str) -> Conn {
+    connect(identity, creds, Some(&format!("_INBOX.{id}"))).await
+}
+
+impl Conn {
+    /// A round trip through the server: everything this connection sent
+    /// before (SUB, PUB) has been processed when it returns. (`flush` only
+    /// writes the socket; it waits for no answer.)
+    async fn sync(&self) {
+        if self.ops {
+            tokio::time::timeout(WAIT, self.client.request("$JS.API.INFO", "".into()))
+                .await
+                .expect("sync in time")
+                .expect("JetStream answers ops");
+            return;
+        }
+        let subject = self.client.new_inbox();
+        let mut echo = self.client.subscribe(subject.clone()).await.unwrap();
+        self.client.publish(subject, "".into()).await.unwrap();
+        next(&mut echo, "the sync echo").await;
+    }
+
+    /// Waits (bounded) for the server's "Permissions Violation for
+    /// `kind` to "`subject`"" and returns its text.
+    async fn violation(&mut self, kind: &str, subject: &str) -> String {
+        let wanted = format!("Permissions Violation for {kind} to \"{subject}\"");
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            match tokio::time::timeout_at(deadline, self.errors.recv()).await {
+                Ok(Some(error)) if error.contains(&wanted) => return error,
+                Ok(Some(_other)) => continue,
+                Ok(None) => panic!("connection events closed before {wanted:?}"),
+                Err(_) => panic!("no {wanted:?} within {WAIT:?}"),
+            }
+        }
+    }
+
+    /// Publishes on `subject` (with a reply inbox of this connection, as a
+    /// request would) and expects the publish permission error.
+    async fn publish_refused(&mut self, subject: &str, body: &str) -> String {
+        let inbox = self.client.new_inbox();
+        self.client
+            .publish_with_reply(subject.to_owned(), inbox, body.to_owned().into())
+            .await
+            .expect("publish is sent");
+        self.client.flush().await.expect("flush");
+        self.violation("Publish", subject).await
+    }
+
+    /// Subscribes to `subject` and expects the subscription permission
+    /// error; returns the subscription, to show nothing reaches it.
+    async fn subscribe_refused(&mut self, subject: &str) -> Subscriber {
+        let sub = self
+            .client
+            .subscribe(subject.to_owned())
+            .await
+            .expect("SUB is sent");
+        self.client.flush().await.expect("flush");
+        self.violation("Subscription", subject).await;
+        sub
+    }
+}
+
+/// The next message of `sub`, bounded.
+async fn next(sub: &mut Subscriber, what: &str) -> async_nats::Message {
+    tokio::time::timeout(WAIT, sub.next())
+        .await
+        .unwrap_or_else(|_| panic!("no message for {what} within {WAIT:?}"))
+        .expect("subscription open")
+}
+
+/// Asserts `sub` has nothing queued. Only meaningful after a barrier: a
+/// later message on the same connection was already received.
+fn nothing_queued(sub: &mut Subscriber, what: &str) {
+    use futures::FutureExt;
+    if let Some(Some(msg)) = sub.next().now_or_never() {
+        panic!("{what} received {:?} on {}", msg.payload, msg.subject);
+    }
+}
+
+/// The stream, created by ops through the real `publisher setup`.
+fn setup_stream(identity: &Identity) {
+    let creds = identity.ops_creds();
+    let out = publisher(
+        &identity.url(),
+        &["--creds", creds.to_str().unwrap(), "setup"],
+    );
+    expect_exit(&out, 0);
+}
+
+/// Stores `body` on `subject` in the stream (ops, acknowledged).
+async fn store(ops: &Conn, subject: &str, body: &str) {
+    let js = jetstream::new(ops.client.clone());
+    tokio::time::timeout(WAIT, async {
+        js.publish(subject.to_owned(), body.to_owned().into())
+            .await
+            .expect("publish")
+            .await
+            .expect("stored")
+    })
+    .await
+    .expect("stored in time");
+}
+
+/// A consumer config as the agent makes it: named, one filter, ack none.
+fn consumer_config(name: &str, filter: &str) -> consumer::pull::Config {
+    consumer::pull::Config {
+        name: Some(name.to_owned()),
+        filter_subject: filter.to_owned(),
+        ack_policy: consumer::AckPolicy::None,
+        inactive_threshold: Duration::from_secs(60),
+        ..Default::default()
+    }
+}
+
+/// The names of the stream's consumers, as ops sees them.
+async fn consumer_names(ops: &Conn) -> Vec<String> {
+    let js = jetstream::new(ops.client.clone());
+    let stream = js.get_stream(STREAM).await.expect("stream");
+    let mut names: Vec<String> = stream
+        .consumer_names()
+        .map(|n| n.expect("consumer name"))
+        .collect()
+        .await;
+    names.sort();
+    names
+}
+
+fn mode(path: &Path) -> u32 {
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+/// `admin init` writes a private directory: keys and ops creds 0600, the
+/// directory 0700, a server config that holds no seed; a second init into
+/// the same directory is refused (exit 2) and changes nothing; the server
+/// starts from the config and the ops creds connect.
+#[tokio::test]
+async fn init_writes_a_private_set_up_and_the_server_runs_it() {
+    let identity = Identity::start();
+    let dir = identity.admin_dir();
+    assert_eq!(mode(&dir), 0o700);
+    assert_eq!(mode(&dir.join("keys")), 0o700);
+    let keys: Vec<_> = std::fs::read_dir(dir.join("keys"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(keys.len(), 5, "{keys:?}");
+    for key in &keys {
+        assert_eq!(mode(key), 0o600, "{}", key.display());
+    }
+    assert_eq!(mode(&identity.ops_creds()), 0o600);
+    let conf = std::fs::read_to_string(dir.join("nats-server.conf")).unwrap();
+    assert!(conf.starts_with("# nats-server configuration for remote-message"));
+    assert!(conf.contains("holds no secret"));
+    assert!(conf.contains("resolver: MEMORY"));
+    for seed_prefix in ["SO", "SA", "SU"] {
+        assert!(
+            !conf
+                .split_whitespace()
+                .any(|w| w.starts_with(seed_prefix) && w.len() == 58),
+            "a seed in the config"
+        );
+    }
+
+    let out = admin(&["init", "--out", dir.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    expect_exit(&out, USAGE);
+    assert!(stderr.contains("already holds"), "{stderr}");
+    assert_eq!(
+        std::fs::read_to_string(dir.join("nats-server.conf")).unwrap(),
+        conf
+    );
+
+    let ops = connect(&identity, &identity.ops_creds(), None).await;
+    ops.sync().await;
+}
+
+/// `admin agent-creds` writes a 0600 creds file, prints it for `--out -`,
+/// reads the directory from REMOTE_MESSAGE_ADMIN_DIR, and refuses (exit 2)
+/// a missing directory, a bad session id, a bad user name and a session id
+/// shaped like a user key.
+#[test]
+fn agent_creds_are_checked_and_private() {
+    let identity = Identity::start();
+    let file = identity.agent_creds("alice", Some("vanessa"));
+    assert_eq!(mode(&file), 0o600);
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        text.starts_with("-----BEGIN NATS USER JWT-----\n"),
+        "{text}"
+    );
+    assert!(text.contains("-----BEGIN USER NKEY SEED-----\nSU"));
+
+    let dir = identity.admin_dir();
+    let printed = admin_with_env(
+        &["agent-creds", "--session", "bob", "--out", "-"],
+        &[("REMOTE_MESSAGE_ADMIN_DIR", dir.to_str().unwrap())],
+    );
+    assert!(expect_exit(&printed, 0).starts_with("-----BEGIN NATS USER JWT-----"));
+
+    let no_dir = admin(&["agent-creds", "--session", "bob", "--out", "-"]);
+    expect_exit(&no_dir, USAGE);
+    assert!(String::from_utf8_lossy(&no_dir.stderr).contains("--dir"));
+
+    let dir = dir.to_str().unwrap();
+    let user_key = "UAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+    assert_eq!(user_key.len(), 56);
+    for bad in [
+        vec!["--session", "a.b"],
+        vec!["--session", "bob", "--user", ""],
+        vec!["--session", "bob", "--user", "a\u{7}b"],
+        vec!["--session", user_key],
+    ] {
+        let mut args = vec!["agent-creds", "--dir", dir, "--out", "-"];
+        args.extend(bad.iter().copied());
+        let out = admin(&args);
+        expect_exit(&out, USAGE);
+        assert!(out.stdout.is_empty(), "{bad:?}");
+    }
+}
+
+/// Ops creds (from init, and a second set from `admin ops-creds`) may send
+/// on `broadcast` and `session.<id>`, ask for presence and use the JetStream
+/// API (`publisher setup`, storing, listing consumers); agent alice receives
+/// what ops sends her, answers ops' presence request, and with no user bound
+/// lists herself under `-`.
+#[tokio::test]
+async fn ops_creds_send_ask_and_manage_the_stream() {
+    let identity = Identity::start();
+    setup_stream(&identity);
+    let second = identity.admin_dir().join("ops2.creds");
+    let out = admin(&[
+        "ops-creds",
+        "--dir",
+        identity.admin_dir().to_str().unwrap(),
+        "--out",
+        second.to_str().unwrap(),
+    ]);
+    expect_exit(&out, 0);
+    assert_eq!(mode(&second), 0o600);
+    let ops = connect(&identity, &second, None).await;
+
+    let alice = agent(&identity, &identity.agent_creds("alice", None), "alice").await;
+    let mut broadcast = alice.client.subscribe("broadcast").await.unwrap();
+    let mut own = alice.client.subscribe("session.alice").await.unwrap();
+    let mut presence = alice
+        .client
+        .subscribe("session.alice.presence")
+        .await
+        .unwrap();
+    alice.sync().await;
+
+    ops.client
+        .publish("broadcast", "to all".into())
+        .await
+        .unwrap();
+    ops.client
+        .publish("session.alice", "to alice".into())
+        .await
+        .unwrap();
+    assert_eq!(
+        &next(&mut broadcast, "broadcast").await.payload[..],
+        b"to all"
+    );
+    assert_eq!(
+        &next(&mut own, "session.alice").await.payload[..],
+        b"to alice"
+    );
+
+    // Presence: ops asks with reply presence.<token>.<id>; alice answers there.
+    let mut answers = ops.client.subscribe("presence.p1.*").await.unwrap();
+    ops.sync().await;
+    ops.client
+        .publish_with_reply("session.alice.presence", "presence.p1.alice", "".into())
+        .await
+        .unwrap();
+    let ask = next(&mut presence, "presence").await;
+    let reply = ask.reply.expect("presence has a reply subject");
+    alice
+        .client
+        .publish(reply, r#"{"session":"alice"}"#.into())
+        .await
+        .unwrap();
+    let answer = next(&mut answers, "presence answer").await;
+    assert_eq!(answer.subject.as_str(), "presence.p1.alice");
+    assert_eq!(&answer.payload[..], br#"{"session":"alice"}"#);
+
+    // No user bound: her entry goes under `-`.
+    let mut entries = ops.client.subscribe("sessions.entry.t.>").await.unwrap();
+    ops.sync().await;
+    alice
+        .client
+        .publish("sessions.entry.t.alice.-", "{}".into())
+        .await
+        .unwrap();
+    assert_eq!(
+        next(&mut entries, "entry").await.subject.as_str(),
+        "sessions.entry.t.alice.-"
+    );
+
+    store(&ops, "session.alice", "stored").await;
+    assert!(consumer_names(&ops).await.is_empty());
+}
+
+/// Alice's creds allow everything her agent does: her live subjects, the
+/// session list (entry under her id and bound user), receipts under her id,
+/// her two named filtered consumers (create, read stored messages, info,
+/// delete) and her own inbox.
+#[tokio::test]
+async fn an_agent_may_use_its_own_subjects_and_consumers() {
+    let identity = Identity::start();
+    setup_stream(&identity);
+    let ops = connect(&identity, &identity.ops_creds(), None).await;
+    let creds = identity.agent_creds("alice", Some("vanessa"));
+    let alice = agent(&identity, &creds, "alice").await;
+    let mut ping = alice.client.subscribe("sessions.ping").await.unwrap();
+    alice.sync().await;
+
+    // The session list: ops pings, alice answers under her id and user.
+    let mut entries = ops.client.subscribe("sessions.entry.t1.>").await.unwrap();
+    let mut receipts = ops.client.subscribe("receipt.t1.>").await.unwrap();
+    ops.sync().await;
+    ops.client
+        .publish_with_reply("sessions.ping", "sessions.entry.t1", "".into())
+        .await
+        .unwrap();
+    let asked = next(&mut ping, "sessions.ping").await;
+    let entry_subject = format!("{}.alice.{}", asked.reply.unwrap(), hex("vanessa"));
+    alice
+        .client
+        .publish(entry_subject.clone(), "{}".into())
+        .await
+        .unwrap();
+    alice
+        .client
+        .publish("receipt.t1.alice", r#"{"session":"alice"}"#.into())
+        .await
+        .unwrap();
+    assert_eq!(
+        next(&mut entries, "entry").await.subject.as_str(),
+        entry_subject
+    );
+    assert_eq!(
+        next(&mut receipts, "receipt").await.subject.as_str(),
+        "receipt.t1.alice"
+    );
+
+    // Catch-up: both consumers, named and filtered in the API subject.
+    store(&ops, "session.alice", "for alice").await;
+    store(&ops, "broadcast", "for all").await;
+    let js = jetstream::new(alice.client.clone());
+    let user_key = {
+        let text = std::fs::read_to_string(&creds).unwrap();
+        let jwt = text.lines().nth(1).unwrap().to_owned();
+        let claims = jwt.split('.').nth(1).unwrap().to_owned();
+        // The JWT's sub, read the way remote_message_cli::creds does.
+        let json = base64_url_decode(&claims);
+        let value: serde_json::Value = serde_json::from_slice(&json).unwrap();
+        value["sub"].as_str().unwrap().to_owned()
+    };
+    for (name, filter, body) in [
+        ("alice", "session.alice", "for alice"),
+        (user_key.as_str(), "broadcast", "for all"),
+    ] {
+        let mut consumer = js
+            .create_consumer_on_stream(consumer_config(name, filter), STREAM)
+            .await
+            .unwrap_or_else(|e| panic!("alice creates consumer {name} on {filter}: {e}"));
+        let info = consumer.info().await.expect("consumer info").clone();
+        assert_eq!(info.config.filter_subject, filter);
+        let mut batch = consumer
+            .fetch()
+            .max_messages(1)
+            .expires(Duration::from_secs(2))
+            .messages()
+            .await
+            .expect("fetch");
+        let msg = tokio::time::timeout(WAIT, batch.next())
+            .await
+            .expect("fetched in time")
+            .expect("a stored message")
+            .expect("message");
+        assert_eq!(&msg.payload[..], body.as_bytes());
+        let stream = js.get_stream_no_info(STREAM).await.unwrap();
+        assert!(stream.delete_consumer(name).await.expect("delete").success);
+    }
+    assert!(consumer_names(&ops).await.is_empty());
+}
+
+/// base64url without padding (JWT segments).
+fn base64_url_decode(text: &str) -> Vec<u8> {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut bits = 0u32;
+    let mut count = 0;
+    let mut out = Vec::new();
+    for c in text.bytes() {
+        let v = ALPHABET.iter().position(|&a| a == c).expect("base64url") as u32;
+        bits = bits << 6 | v;
+        count += 6;
+        if count >= 8 {
+            count -= 8;
+            out.push((bits >> count) as u8);
+        }
+    }
+    out
+}
+
+/// Alice cannot listen to another session or to the answers meant for ops:
+/// subscribing to `session.bob`, `session.bob.presence`, `_INBOX.>`,
+/// `_INBOX.bob.>`, `receipt.>`, `sessions.entry.>`, `presence.>` and `presence.*.bob` is refused by the
+/// server, and what bob and ops then send there never reaches her (a later
+/// message on her own subject arrives first, proving the order).
+#[tokio::test]
+async fn an_agent_cannot_listen_to_others() {
+    let identity = Identity::start();
+    let ops = connect(&identity, &identity.ops_creds(), None).await;
+    let bob = agent(&identity, &identity.agent_creds("bob", None), "bob").await;
+    let mut alice = agent(&identity, &identity.agent_creds("alice", None), "alice").await;
+    let mut own = alice.client.subscribe("session.alice").await.unwrap();
+
+    let mut stolen = Vec::new();
+    for subject in [
+        "session.bob",
+        "session.bob.presence",
+        "_INBOX.>",
+        "_INBOX.bob.>",
+        "receipt.>",
+        "sessions.entry.>",
+        "presence.>",
+        "presence.*.bob",
+    ] {
+        stolen.push((subject, alice.subscribe_refused(subject).await));
+    }
+
+    // Bob's own traffic, then ops' traffic for bob, then a barrier for alice.
+    for (subject, body) in [
+        ("_INBOX.bob.x", "bob's inbox"),
+        ("receipt.t.bob", r#"{"session":"bob"}"#),
+        ("sessions.entry.t.bob.-", "{}"),
+        ("presence.t.bob", r#"{"session":"bob"}"#),
+    ] {
+        bob.client.publish(subject, body.into()).await.unwrap();
+    }
+    bob.sync().await;
+    ops.client
+        .publish("session.bob", "secret".into())
+        .await
+        .unwrap();
+    ops.client
+        .publish("session.bob.presence", "".into())
+        .await
+        .unwrap();
+    ops.client
+        .publish("session.alice", "barrier".into())
+        .await
+        .unwrap();
+    ops.sync().await;
+    assert_eq!(&next(&mut own, "the barrier").await.payload[..], b"barrier");
+    for (subject, sub) in &mut stolen {
+        nothing_queued(sub, subject);
+    }
+}
+
+/// Alice cannot pose as another session or user, nor as ops: publishing a
+/// receipt or a session-list entry under bob's id, an entry under her id
+/// with another user, a presence answer for bob, a message on `broadcast` or
+/// a session subject (also as an "answer" to a message she sent herself with
+/// that reply subject) is refused by the server; ops and bob see none of it, only what alice may
+/// send, which arrives after it.
+#[tokio::test]
+async fn an_agent_cannot_pose_as_another() {
+    let identity = Identity::start();
+    let ops = connect(&identity, &identity.ops_creds(), None).await;
+    let bob = agent(&identity, &identity.agent_creds("bob", None), "bob").await;
+    let mut bob_live = bob.client.subscribe("session.bob").await.unwrap();
+    let mut bob_all = bob.client.subscribe("broadcast").await.unwrap();
+    bob.sync().await;
+    let mut answers = ops.client.subscribe("receipt.>").await.unwrap();
+    let mut entries = ops.client.subscribe("sessions.entry.>").await.unwrap();
+    ops.sync().await;
+    let mut alice = agent(
+        &identity,
+        &identity.agent_creds("alice", Some("vanessa")),
+        "alice",
+    )
+    .await;
+
+    for subject in [
+        "receipt.x.bob".to_owned(),
+        format!("sessions.entry.x.bob.{}", hex("vanessa")),
+        format!("sessions.entry.x.alice.{}", hex("mallory")),
+        "sessions.entry.x.alice.-".to_owned(),
+        "broadcast".to_owned(),
+        "session.bob".to_owned(),
+        "session.alice".to_owned(),
+        "_INBOX.bob.x".to_owned(),
+        "presence.x.bob".to_owned(),
+        "session.bob.presence".to_owned(),
+    ] {
+        alice.publish_refused(&subject, "forged").await;
+    }
+
+    // No response permission to abuse: a message alice sends herself with
+    // reply subject `session.bob` does not let her "answer" there.
+    let mut own_inbox = alice.client.subscribe("_INBOX.alice.loop").await.unwrap();
+    alice
+        .client
+        .publish_with_reply("_INBOX.alice.loop", "session.bob", "".into())
+        .await
+        .unwrap();
+    let looped = next(&mut own_inbox, "her own message").await;
+    alice
+        .publish_refused(looped.reply.unwrap().as_str(), "forged answer")
+        .await;
+
+    // What alice may send, after the forgeries: ops gets only that.
+    alice
+        .client
+        .publish("receipt.x.alice", "mine".into())
+        .await
+        .unwrap();
+    let own_entry = format!("sessions.entry.x.alice.{}", hex("vanessa"));
+    alice
+        .client
+        .publish(own_entry.clone(), "{}".into())
+        .await
+        .unwrap();
+    alice.sync().await;
+    assert_eq!(
+        next(&mut answers, "receipt").await.subject.as_str(),
+        "receipt.x.alice"
+    );
+    assert_eq!(
+        next(&mut entries, "entry").await.subject.as_str(),
+        own_entry
+    );
+
+    // The forged live messages were dropped by the server (the errors
+    // above); ops' next messages are the first bob sees.
+    ops.client
+        .publish("session.bob", "real".into())
+        .await
+        .unwrap();
+    ops.client
+        .publish("broadcast", "real all".into())
+        .await
+        .unwrap();
+    assert_eq!(
+        &next(&mut bob_live, "session.bob").await.payload[..],
+        b"real"
+    );
+    assert_eq!(
+        &next(&mut bob_all, "broadcast").await.payload[..],
+        b"real all"
+    );
+}
+
+/// Alice cannot read or disturb stored messages beyond her own: the
+/// unfiltered, wrongly filtered, wrongly named and durable consumer creates,
+/// listing consumers, stream info (with a subjects filter), fetching from
+/// or deleting bob's consumer, and reading stream messages directly are all
+/// refused by the server; bob's consumer is still there afterwards.
+/// Inside her own API subject, a body whose filter differs from the
+/// subject's is refused by JetStream.
+#[tokio::test]
+async fn an_agent_cannot_touch_others_stored_messages() {
+    let identity = Identity::start();
+    setup_stream(&identity);
+    let ops = connect(&identity, &identity.ops_creds(), None).await;
+    store(&ops, "session.bob", "for bob only").await;
+    let bob = agent(&identity, &identity.agent_creds("bob", None), "bob").await;
+    jetstream::new(bob.client.clone())
+        .create_consumer_on_stream(consumer_config("bob", "session.bob"), STREAM)
+        .await
+        .expect("bob's own consumer");
+    let mut alice = agent(&identity, &identity.agent_creds("alice", None), "alice").await;
+
+    let create = |name: &str, filter: &str| {
+        serde_json::json!({
+            "stream_name": STREAM,
+            "config": {"name": name, "filter_subject": filter, "ack_policy": "none"}
+        })
+        .to_string()
+    };
+    let api = "$JS.API";
+    for (subject, body) in [
+        (format!("{api}.CONSUMER.CREATE.{STREAM}"), create("", "")),
+        (
+            format!("{api}.CONSUMER.CREATE.{STREAM}.alice"),
+            create("alice", ""),
+        ),
+        (
+            format!("{api}.CONSUMER.CREATE.{STREAM}.alice.session.bob"),
+            create("alice", "session.bob"),
+        ),
+        (
+            format!("{api}.CONSUMER.CREATE.{STREAM}.alice.session.>"),
+            create("alice", "session.>"),
+        ),
+        (
+            format!("{api}.CONSUMER.CREATE.{STREAM}.bob.session.bob"),
+            create("bob", "session.bob"),
+        ),
+        (
+            format!("{api}.CONSUMER.CREATE.{STREAM}.bob.session.alice"),
+            create("bob", "session.alice"),
+        ),
+        (
+            format!("{api}.CONSUMER.DURABLE.CREATE.{STREAM}.alice"),
+            serde_json::json!({"stream_name": STREAM, "config": {"durable_name": "alice"}})
+                .to_string(),
+        ),
+        (format!("{api}.CONSUMER.LIST.{STREAM}"), "{}".into()),
+        (format!("{api}.CONSUMER.NAMES.{STREAM}"), "{}".into()),
+        (format!("{api}.CONSUMER.DELETE.{STREAM}.bob"), String::new()),
+        (format!("{api}.CONSUMER.INFO.{STREAM}.bob"), String::new()),
+        (
+            format!("{api}.CONSUMER.MSG.NEXT.{STREAM}.bob"),
+            r#"{"batch":1}"#.into(),
+        ),
+        (
+            format!("{api}.STREAM.INFO.{STREAM}"),
+            r#"{"subjects_filter":">"}"#.into(),
+        ),
+        (
+            format!("{api}.STREAM.MSG.GET.{STREAM}"),
+            r#"{"seq":1}"#.into(),
+        ),
+        (format!("{api}.DIRECT.GET.{STREAM}"), r#"{"seq":1}"#.into()),
+        (format!("{api}.STREAM.NAMES"), "{}".into()),
+    ] {
+        alice.publish_refused(&subject, &body).await;
+    }
+    assert_eq!(consumer_names(&ops).await, ["bob"]);
+
+    // Her own API subject, a body asking for bob's messages: JetStream
+    // refuses the mismatch.
+    let reply = alice
+        .client
+        .request(
+            format!("{api}.CONSUMER.CREATE.{STREAM}.alice.session.alice"),
+            create("alice", "session.bob").into(),
+        )
+        .await
+        .expect("JetStream answers");
+    let answer: serde_json::Value = serde_json::from_slice(&reply.payload).unwrap();
+    assert!(answer.get("error").is_some(), "{answer}");
+    assert_eq!(consumer_names(&ops).await, ["bob"]);
+}
