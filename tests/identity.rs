@@ -197,7 +197,8 @@ fn mode(path: &Path) -> u32 {
 
 /// `admin init` writes a private directory: keys and ops creds 0600, the
 /// directory 0700, a server config that holds no seed; a second init into
-/// the same directory is refused (exit 2) and changes nothing; the server
+/// the same directory is refused (exit 2) and changes nothing (kept with
+/// `--if-missing`, unless partial); the server
 /// starts from the config and the ops creds connect.
 #[tokio::test]
 async fn init_writes_a_private_set_up_and_the_server_runs_it() {
@@ -235,6 +236,24 @@ async fn init_writes_a_private_set_up_and_the_server_runs_it() {
         std::fs::read_to_string(dir.join("nats-server.conf")).unwrap(),
         conf
     );
+    // --if-missing (compose runs init on every `up`) keeps a whole set-up
+    // and succeeds, but still refuses a partial one.
+    let kept = admin(&["init", "--out", dir.to_str().unwrap(), "--if-missing"]);
+    let stdout = expect_exit(&kept, 0);
+    assert!(stdout.contains("kept as it is"), "{stdout}");
+    assert_eq!(
+        std::fs::read_to_string(dir.join("nats-server.conf")).unwrap(),
+        conf
+    );
+    let partial = tempfile::tempdir().unwrap();
+    std::fs::write(partial.path().join("ops.creds"), "x").unwrap();
+    let out = admin(&[
+        "init",
+        "--out",
+        partial.path().to_str().unwrap(),
+        "--if-missing",
+    ]);
+    expect_exit(&out, USAGE);
 
     let ops = connect(&identity, &identity.ops_creds(), None).await;
     ops.sync().await;

@@ -121,6 +121,10 @@ pub struct AdminInitArgs {
     /// The directory to create (or an empty one); refused if it holds keys
     #[arg(long, value_name = "DIR")]
     pub out: std::path::PathBuf,
+    /// When DIR already holds a whole set-up, keep it and succeed (for
+    /// scripts and the compose demo); a partial one is still refused
+    #[arg(long)]
+    pub if_missing: bool,
 }
 
 /// Where `admin init` put the keys, for the commands that mint creds.

@@ -17,6 +17,7 @@
 //! it (`read`), where its display can tell. [`receipt_from`] accepts one
 //! only when the payload names the session its subject ends with.
 
+use crate::roles;
 use crate::session_id::SessionId;
 use crate::subject;
 use async_nats::{Client, StatusCode};
@@ -35,9 +36,6 @@ pub const MAX_ENTRY_BYTES: usize = 4 * 1024;
 
 /// Most distinct sessions one listing takes; the answers beyond are ignored.
 pub const MAX_SESSIONS: usize = 100_000;
-
-/// The user token of a session with no user bound (listed with user "").
-pub const NO_USER: &str = "-";
 
 /// One live session, as `publisher sessions --json` prints it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -111,35 +109,16 @@ impl SessionInfo {
     }
 }
 
-/// A user name as a subject token: lowercase hex of its UTF-8 bytes, or
-/// [`NO_USER`] for "" (no user bound).
+/// A user name as a subject token (see [`roles::user_token`]): "" (no user
+/// bound) is [`roles::NO_USER`].
 pub fn user_token(user: &str) -> String {
-    if user.is_empty() {
-        return NO_USER.to_owned();
-    }
-    user.bytes().map(|b| format!("{b:02x}")).collect()
+    roles::user_token(Some(user).filter(|u| !u.is_empty()))
 }
 
-/// The user name a token stands for: [`NO_USER`] is "", else lowercase hex
-/// of UTF-8; `None` for anything else.
+/// The user name a token stands for ("" for no user bound); `None` for
+/// anything that is not a user token.
 pub fn user_from_token(token: &str) -> Option<String> {
-    if token == NO_USER {
-        return Some(String::new());
-    }
-    if token.is_empty() || !token.len().is_multiple_of(2) {
-        return None;
-    }
-    let digit = |c: u8| match c {
-        b'0'..=b'9' => Some(c - b'0'),
-        b'a'..=b'f' => Some(c - b'a' + 10),
-        _ => None,
-    };
-    let bytes = token
-        .as_bytes()
-        .chunks(2)
-        .map(|pair| Some((digit(pair[0])? << 4) | digit(pair[1])?))
-        .collect::<Option<Vec<u8>>>()?;
-    String::from_utf8(bytes).ok()
+    roles::parse_user_token(token).map(Option::unwrap_or_default)
 }
 
 /// Why a `--label` is not `key=value`.

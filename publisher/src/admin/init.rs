@@ -20,6 +20,13 @@ use std::collections::BTreeMap;
 pub fn run(args: AdminInitArgs) -> Result<(), Error> {
     let layout = Layout::new(&args.out);
     let existing = layout.existing();
+    if args.if_missing && layout.is_complete() {
+        println!(
+            "{} already holds a set-up: kept as it is",
+            layout.dir().display()
+        );
+        return Ok(());
+    }
     if !existing.is_empty() {
         let list: Vec<_> = existing.iter().map(|p| p.display().to_string()).collect();
         return Err(ErrorKind::Usage.error(format!(

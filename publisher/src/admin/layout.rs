@@ -90,6 +90,13 @@ impl Layout {
     }
 
     /// What is already there of an earlier `init` (keys, config, creds).
+    /// Whether every file `admin init` writes is there.
+    pub fn is_complete(&self) -> bool {
+        Key::ALL.iter().all(|&key| self.key(key).is_file())
+            && self.server_conf().is_file()
+            && self.ops_creds().is_file()
+    }
+
     pub fn existing(&self) -> Vec<PathBuf> {
         let keys_in_use = std::fs::read_dir(self.keys_dir())
             .map(|mut entries| entries.next().is_some())
