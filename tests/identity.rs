@@ -731,3 +731,179 @@ async fn an_agent_cannot_touch_others_stored_messages() {
     assert!(answer.get("error").is_some(), "{answer}");
     assert_eq!(consumer_names(&ops).await, ["bob"]);
 }
+
+/// Ops' real `publisher` with the ops creds.
+fn ops_publisher(identity: &Identity, args: &[&str]) -> std::process::Output {
+    let creds = identity.ops_creds();
+    let mut all = vec!["--creds", creds.to_str().unwrap()];
+    all.extend_from_slice(args);
+    publisher(&identity.url(), &all)
+}
+
+/// A real agent running with `creds` (its session and user come from them).
+fn real_agent(identity: &Identity, creds: &Path) -> e2e::Agent {
+    let mut agent = e2e::Agent::spawn(&identity.url(), &["--creds", creds.to_str().unwrap()]);
+    agent.wait_subscribed();
+    agent
+}
+
+/// Issue 12, attack 5, end to end: bob's agent is not running; alice's
+/// creds try to hear bob's presence question and to answer it or forge
+/// bob's receipts. All refused, so `publisher send --session bob --wait=3s
+/// --json` reports bob not connected and exits 4, never "delivered".
+#[tokio::test]
+async fn a_stopped_session_cannot_be_answered_for() {
+    let identity = Identity::start();
+    setup_stream(&identity);
+    let mut alice = agent(
+        &identity,
+        &identity.agent_creds("alice", Some("alice")),
+        "alice",
+    )
+    .await;
+    alice.subscribe_refused("session.bob.presence").await;
+    alice.subscribe_refused("session.*.presence").await;
+    alice.subscribe_refused("session.bob").await;
+    alice.subscribe_refused("receipt.>").await;
+    alice.subscribe_refused("presence.>").await;
+    let receipt =
+        r#"{"id":"x-bob","session":"bob","status":"delivered","at":"2026-11-30T20:00:00Z"}"#;
+    alice.publish_refused("receipt.t.bob", receipt).await;
+    alice
+        .publish_refused("presence.t.bob", r#"{"session":"bob"}"#)
+        .await;
+
+    let out = ops_publisher(
+        &identity,
+        &["send", "--session", "bob", "--wait=3s", "--json", "hi bob"],
+    );
+    let report: serde_json::Value = serde_json::from_str(&expect_exit(&out, 4)).unwrap();
+    assert_eq!(
+        report["not_connected"],
+        serde_json::json!(["bob"]),
+        "{report}"
+    );
+    assert_eq!(report["delivered"], serde_json::json!(0), "{report}");
+}
+
+/// Issue 12, attacks 1 and 2, end to end: vanessa's real agent (session v1)
+/// and alice's (user alice) are live; alice's creds also try to list
+/// themselves as vanessa or as session v1. The session list shows each
+/// session with the user its creds are bound to, `send --user vanessa
+/// --seal` seals to v1's key alone and v1 shows it; alice's agent gets
+/// nothing but the broadcast that follows.
+#[tokio::test]
+async fn seal_and_user_reach_only_the_bound_session() {
+    let identity = Identity::start();
+    setup_stream(&identity);
+    let mut vanessa = real_agent(&identity, &identity.agent_creds("v1", Some("vanessa")));
+    let alice_creds = identity.agent_creds("alice", Some("alice"));
+    let mut alice_agent = real_agent(&identity, &alice_creds);
+    let mut mallory = agent(&identity, &alice_creds, "alice").await;
+    for subject in [
+        format!("sessions.entry.t.v1.{}", hex("vanessa")),
+        format!("sessions.entry.t.alice.{}", hex("vanessa")),
+    ] {
+        mallory
+            .publish_refused(
+                &subject,
+                r#"{"since":"2026-11-30T20:00:00Z","xkey":"XFORGED"}"#,
+            )
+            .await;
+    }
+
+    let listed = expect_exit(&ops_publisher(&identity, &["sessions", "--json"]), 0);
+    let listed: serde_json::Value = serde_json::from_str(&listed).unwrap();
+    let rows: Vec<(String, String)> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["id"].as_str().unwrap().into(),
+                s["user"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("alice".to_owned(), "alice".to_owned()),
+            ("v1".into(), "vanessa".into())
+        ]
+    );
+
+    let out = ops_publisher(
+        &identity,
+        &[
+            "send",
+            "--user",
+            "vanessa",
+            "--seal",
+            "--json",
+            "for vanessa only",
+        ],
+    );
+    let report: serde_json::Value = serde_json::from_str(&expect_exit(&out, 0)).unwrap();
+    assert_eq!(report["delivered"], serde_json::json!(1), "{report}");
+    assert_eq!(vanessa.next_text(), "for vanessa only");
+    expect_exit(
+        &ops_publisher(&identity, &["send", "--no-wait", "marker"]),
+        0,
+    );
+    assert_eq!(
+        alice_agent.next_text(),
+        "marker",
+        "alice's agent got vanessa's message"
+    );
+}
+
+/// Issue 12, attack 3, end to end: while bob's agent is away, alice's creds
+/// try to listen on every inbox; bob's agent comes back and its
+/// subscription confirmation and catch-up work: it shows what it missed.
+#[tokio::test]
+async fn nobody_can_stop_another_agents_catch_up() {
+    let identity = Identity::start();
+    setup_stream(&identity);
+    let bob_creds = identity.agent_creds("bob", None);
+    let state = tempfile::tempdir().unwrap();
+    let state_dir = state.path().to_str().unwrap();
+    let args = [
+        "--creds",
+        bob_creds.to_str().unwrap(),
+        "--state-dir",
+        state_dir,
+    ];
+    let mut bob = e2e::Agent::spawn(&identity.url(), &args);
+    bob.wait_subscribed();
+    bob.signal(nix::sys::signal::Signal::SIGTERM);
+    bob.wait_exit();
+
+    let mut alice = agent(
+        &identity,
+        &identity.agent_creds("alice", Some("alice")),
+        "alice",
+    )
+    .await;
+    alice.subscribe_refused("_INBOX.>").await;
+    alice.subscribe_refused("_INBOX.bob.>").await;
+    expect_exit(
+        &ops_publisher(
+            &identity,
+            &[
+                "send",
+                "--session",
+                "bob",
+                "--no-wait",
+                "while you were away",
+            ],
+        ),
+        0,
+    );
+
+    let mut bob = e2e::Agent::spawn(&identity.url(), &args);
+    bob.wait_subscribed();
+    assert_eq!(bob.next_text(), "while you were away");
+    let unconfirmed = bob.events("subscription_unconfirmed");
+    assert!(unconfirmed.is_empty(), "{unconfirmed:?}");
+}
