@@ -195,3 +195,41 @@ fn secret_files_others_may_read_are_warned_about() {
         "{text}"
     );
 }
+
+/// `deploy/run-nats-server` (the quick start's way to start the server)
+/// refuses to start nats-server when a role's password is unset or empty,
+/// naming the variable; nats-server would otherwise let anyone in as that
+/// role.
+#[test]
+fn the_quick_start_server_refuses_an_empty_password() {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/deploy/run-nats-server");
+    for (ops, agent, named) in [
+        (Some(""), Some("agent-pw"), "OPS_PASSWORD"),
+        (None, Some("agent-pw"), "OPS_PASSWORD"),
+        (Some("ops-pw"), Some(""), "AGENT_PASSWORD"),
+    ] {
+        let mut cmd = Command::new("sh");
+        cmd.arg(script)
+            .env_remove("OPS_PASSWORD")
+            .env_remove("AGENT_PASSWORD")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        for (var, value) in [("OPS_PASSWORD", ops), ("AGENT_PASSWORD", agent)] {
+            if let Some(value) = value {
+                cmd.env(var, value);
+            }
+        }
+        let out = finish_within(
+            cmd.spawn().unwrap(),
+            Duration::from_secs(10),
+            "run-nats-server",
+        );
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        expect_exit(&out, USAGE);
+        assert!(
+            stderr.contains(&format!("{named} is unset or empty")),
+            "{stderr}"
+        );
+    }
+}
