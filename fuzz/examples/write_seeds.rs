@@ -2,8 +2,7 @@
 //! fuzzers' fixed keys): `cargo run --example write_seeds`. The seeds are
 //! checked by `tests/seeds.rs`.
 
-use async_nats::service::PingResponse;
-use remote_message::sessions::{Receipt, SessionInfo, SERVICE_NAME};
+use remote_message::sessions::{Receipt, SessionInfo};
 use remote_message::{sealing, Envelope, Priority, SessionId};
 use remote_message_fuzz::*;
 use std::collections::BTreeMap;
@@ -63,14 +62,7 @@ fn main() {
         labels: BTreeMap::from([("dept".into(), "sales".into())]),
         xkey: Some(AGENT_XKEY.public_key()),
     };
-    let ping = PingResponse {
-        kind: "io.nats.micro.v1.ping_response".into(),
-        name: SERVICE_NAME.into(),
-        id: "instance-1".into(),
-        version: info.version.clone(),
-        metadata: info.to_metadata(),
-    };
-    write("answers/ping.json", &serde_json::to_vec(&ping).unwrap());
+    write("answers/entry.json", &info.entry_payload());
     write(
         "answers/session-info.json",
         &serde_json::to_vec(&info).unwrap(),

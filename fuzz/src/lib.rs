@@ -11,10 +11,9 @@
 //!   JSON or text), through `decode`, `verify` and `printable`.
 //! - [`check_envelope`]: what a publisher builds comes back unchanged.
 //! - [`check_session_id`]: the session-id rule and the subjects built from it.
-//! - [`check_answers`]: receipts, service ping answers, session info, labels.
+//! - [`check_answers`]: receipts, session-list entries, session info, labels.
 
 use arbitrary::Arbitrary;
-use async_nats::service::PingResponse;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use jiff::Timestamp;
@@ -334,7 +333,7 @@ fn check_from_subject(subject: &str) {
     }
 }
 
-/// Answers from other processes: receipts, service pings, session info, labels.
+/// Answers from other processes: receipts, session-list entries, session info, labels.
 pub fn check_answers(data: &[u8]) {
     // A receipt's session is always a valid id, and it re-serializes as is.
     if let Ok(receipt) = serde_json::from_slice::<Receipt>(data) {
@@ -343,15 +342,20 @@ pub fn check_answers(data: &[u8]) {
         let again = serde_json::to_vec(&receipt).unwrap();
         assert_eq!(serde_json::from_slice::<Receipt>(&again).unwrap(), receipt);
     }
-    // A listing answer: what `publisher sessions` turns into a row.
-    if let Ok(ping) = serde_json::from_slice::<PingResponse>(data) {
-        check_ping(&ping);
+    // A listing answer: what `publisher sessions` turns into a row. The id
+    // and user come from the entry's subject, the rest from this payload.
+    let id = SessionId::parse("s1").unwrap();
+    if let Some(info) = SessionInfo::from_entry(id, &sessions::user_token("vanessa"), data) {
+        assert_eq!((info.id.as_str(), info.user.as_str()), ("s1", "vanessa"));
+        check_entry_round_trip(&info);
     }
     if let Ok(info) = serde_json::from_slice::<SessionInfo>(data) {
         assert!(is_valid_session_id(info.id.as_str()));
         let again = serde_json::to_vec(&info).unwrap();
         assert_eq!(serde_json::from_slice::<SessionInfo>(&again).unwrap(), info);
-        check_metadata_round_trip(&info);
+        if sessions::user_from_token(&info.user_token()).as_deref() == Some(info.user.as_str()) {
+            check_entry_round_trip(&info);
+        }
     }
     if let Ok(text) = std::str::from_utf8(data) {
         // `--label key=value` splits at the first '=' and keeps both halves.
@@ -362,41 +366,9 @@ pub fn check_answers(data: &[u8]) {
     }
 }
 
-fn check_ping(ping: &PingResponse) {
-    let Some(info) = SessionInfo::from_ping(ping) else {
-        return;
-    };
-    let meta = &ping.metadata;
-    assert!(is_valid_session_id(info.id.as_str()));
-    assert_eq!(
-        meta.get("session_id").map(String::as_str),
-        Some(info.id.as_str())
-    );
+/// What an agent answers a listing with is what the listing reads back.
+fn check_entry_round_trip(info: &SessionInfo) {
     assert!(info.xkey.as_ref().is_none_or(|k| k.starts_with('X')));
-    for (key, value) in &info.labels {
-        assert_eq!(meta.get(&format!("label.{key}")), Some(value));
-    }
-    check_metadata_round_trip(&info);
-}
-
-/// What an agent advertises is what a listing reads back.
-fn check_metadata_round_trip(info: &SessionInfo) {
-    let ping = PingResponse {
-        kind: "io.nats.micro.v1.ping_response".into(),
-        name: sessions::SERVICE_NAME.into(),
-        id: "instance".into(),
-        version: info.version.clone(),
-        metadata: info.to_metadata(),
-    };
-    let back = SessionInfo::from_ping(&ping);
-    // An xkey not starting with X is dropped by design; compare the rest.
-    let expected = SessionInfo {
-        xkey: info.xkey.clone().filter(|k| k.starts_with('X')),
-        ..info.clone()
-    };
-    assert_eq!(
-        back,
-        Some(expected),
-        "advertised info read back differently"
-    );
+    let back = SessionInfo::from_entry(info.id.clone(), &info.user_token(), &info.entry_payload());
+    assert_eq!(back.as_ref(), Some(info), "an entry read back differently");
 }
