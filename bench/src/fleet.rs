@@ -22,6 +22,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use subscriber::agent::{self, Agent};
+use subscriber::answers::Answers;
 use tokio::sync::Notify;
 
 /// Raw baseline of `broadcast`.
@@ -300,6 +301,9 @@ async fn connect(
     let agent = Agent::start(client.clone(), &info)
         .await
         .map_err(|e| failed("agent start", &e))?;
+    let answers = Answers::subscribe(client.clone(), &info)
+        .await
+        .map_err(|e| failed("agent start", &e))?;
     let mut raw = SelectAll::<Subscriber>::new();
     for subject in [
         RAW_BROADCAST.to_owned(),
@@ -317,6 +321,7 @@ async fn connect(
         .await
         .map_err(|e| failed("round trip", &e))?;
     tokio::spawn(run_agent(agent, index, shared.clone()));
+    tokio::spawn(answers.run());
     tokio::spawn(run_raw(client.clone(), raw, index, shared));
     Ok(Session { info, client })
 }

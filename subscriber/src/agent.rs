@@ -17,11 +17,11 @@ use futures::stream::SelectAll;
 use futures::StreamExt;
 use jiff::Timestamp;
 use nkeys::XKey;
-use remote_message::sessions::{self, Receipt, SessionInfo};
-use remote_message::subject::{self, presence_subject, SESSIONS_PING};
+use remote_message::sessions::{Receipt, SessionInfo};
+use remote_message::subject;
 use remote_message::{Incoming, SessionId, Target};
 use remote_message_cli::identity;
-use tracing::{debug, info, warn};
+use tracing::{debug, info};
 
 /// A message to show.
 #[derive(Debug)]
@@ -61,10 +61,7 @@ impl ReadTicket {
 pub struct Agent {
     client: Client,
     session: SessionId,
-    presence: String,
     subscriptions: SelectAll<Subscriber>,
-    /// What this session answers a listing with.
-    info: SessionInfo,
     /// Name of the broadcast catch-up consumer: the user key (`U…`) with
     /// credentials; `None`: `<id>-b`.
     broadcast_consumer: Option<String>,
@@ -104,15 +101,6 @@ impl Agent {
     /// Subscribes, listening for session listings too. With a client still
     /// connecting, the subscriptions are sent once it is connected.
     pub async fn start(client: Client, info: &SessionInfo) -> Result<Agent, async_nats::Error> {
-        let entry_size = info.entry_payload().len();
-        if entry_size > sessions::MAX_ENTRY_BYTES {
-            warn!(
-                event = "entry_too_large",
-                "this session's list entry is {entry_size} bytes, over the {} a listing takes: \
-                 it will not be listed (use fewer or shorter --label)",
-                sessions::MAX_ENTRY_BYTES
-            );
-        }
         let mut subscriptions = SelectAll::new();
         subscriptions.push(client.subscribe(Target::Broadcast.subject()).await?);
         subscriptions.push(
@@ -120,15 +108,11 @@ impl Agent {
                 .subscribe(Target::Session(info.id.clone()).subject())
                 .await?,
         );
-        subscriptions.push(client.subscribe(presence_subject(&info.id)).await?);
-        subscriptions.push(client.subscribe(SESSIONS_PING).await?);
         let now = Timestamp::now();
         Ok(Agent {
             client,
             session: info.id.clone(),
-            presence: presence_subject(&info.id),
             subscriptions,
-            info: info.clone(),
             broadcast_consumer: None,
             gate: Gate {
                 created_at: now,
@@ -181,14 +165,6 @@ impl Agent {
     pub async fn next(&mut self) -> Option<Delivery> {
         loop {
             let raw = self.subscriptions.next().await?;
-            if raw.subject.as_str() == self.presence {
-                self.answer_presence(&raw).await;
-                continue;
-            }
-            if raw.subject.as_str() == SESSIONS_PING {
-                self.answer_listing(&raw).await;
-                continue;
-            }
             match self.gate.admit(&raw, None, Timestamp::now()) {
                 Admission::Show(delivery) => return Some(delivery),
                 // A retried send: confirm again, show nothing.
@@ -311,37 +287,6 @@ impl Agent {
                 "{} receipt for {} not sent: {e}",
                 receipt.status, receipt.id
             );
-        }
-    }
-
-    /// Answers a presence request on its reply subject, only when that is
-    /// `presence.<token>.<own id>` (the one shape the broker lets it use).
-    async fn answer_presence(&self, raw: &async_nats::Message) {
-        let Some(reply) = raw.reply.clone() else {
-            return;
-        };
-        if subject::presence_about(&reply).as_ref() != Some(&self.session) {
-            debug!("presence request with reply subject {reply:?} not answered: not presence.<token>.{}", self.session);
-            return;
-        }
-        let answer = serde_json::json!({ "session": self.session });
-        if let Err(e) = self.client.publish(reply, answer.to_string().into()).await {
-            debug!("presence answer not sent: {e}");
-        }
-    }
-
-    /// Answers a session listing on `sessions.entry.<token>.<id>.<user>`;
-    /// a reply subject of any other shape gets nothing.
-    async fn answer_listing(&self, raw: &async_nats::Message) {
-        let Some(reply) = raw.reply.as_deref() else {
-            return;
-        };
-        let Some((to, payload)) = sessions::entry_answer(reply, &self.info) else {
-            debug!("session listing with reply subject {reply:?} not answered: not sessions.entry.<token>");
-            return;
-        };
-        if let Err(e) = self.client.publish(to, payload.into()).await {
-            debug!("session list entry not sent: {e}");
         }
     }
 

@@ -11,8 +11,10 @@
 //! - [`clock`]: the one monotonic clock (tokio's) and its timer helper.
 //! - [`error`]: the typed [`Error`] that stops the agent; kind → exit code in one place.
 //! - [`link`]: the link to NATS: its changes logged once, subscriptions confirmed, drops.
-//! - [`agent`]: the reusable core: subscriptions, session list entry, position,
-//!   receipts (also run by the benchmarks).
+//! - [`agent`]: the reusable core: subscriptions, position, receipts (also run by
+//!   the benchmarks).
+//! - [`answers`]: presence and session-list answers, in a task of their own (also run
+//!   by the benchmarks).
 //! - [`admission`]: which received messages are shown (pure rules, tested alone).
 //! - [`catchup`]: showing what was missed: one pure state machine, its driver, and
 //!   the replay (a fetch of stored messages from the stream).
@@ -25,6 +27,7 @@
 
 pub mod admission;
 pub mod agent;
+pub mod answers;
 pub mod autostart;
 pub mod catchup;
 pub mod cli;

@@ -15,6 +15,7 @@
 //! `stopping`, `stopped`, …), which operators and the tests wait on.
 
 use crate::agent::{self, Agent, Delivery};
+use crate::answers::Answers;
 use crate::catchup::driver::Driver;
 use crate::catchup::CatchUp;
 use crate::cli::Output;
@@ -104,6 +105,7 @@ async fn serve(
         personal,
         client,
         mut agent,
+        answers,
         mut screen,
         mut acks,
         events,
@@ -126,6 +128,8 @@ async fn serve(
         cancel.clone(),
     );
     tasks.spawn(link.run(events));
+    let answering = cancel.clone();
+    tasks.spawn(async move { answering.run_until_cancelled(answers.run()).await });
 
     let mut shutdown = pin!(shutdown);
     let mut drain_deadline = None;
@@ -173,6 +177,8 @@ struct Started {
     personal: String,
     client: Client,
     agent: Agent,
+    /// Presence and session-list answers, run in a task of their own.
+    answers: Answers,
     screen: Screen,
     /// Messages the user acknowledged on the desktop.
     acks: mpsc::UnboundedReceiver<crate::agent::ReadTicket>,
@@ -257,10 +263,16 @@ async fn start(config: &AgentConfig, tasks: &TaskTracker) -> Result<Started, Err
     if let Some(state) = state {
         agent = agent.with_state(state);
     }
+    let answers = Answers::subscribe(client.clone(), &info)
+        .await
+        .map_err(|e| {
+            Error::with_context(Kind::Subscribe, format!("cannot subscribe: {e}")).caused_by(e)
+        })?;
     Ok(Started {
         personal,
         client,
         agent,
+        answers,
         screen,
         acks,
         events,
