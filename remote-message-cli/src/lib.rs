@@ -13,7 +13,6 @@
 //! - [`logging`]: stderr logging, `--log-format text|json`, records named by an `event` field.
 //! - [`connection`]: the NATS connection options both binaries take, connecting, and error
 //!   text without secrets.
-//! - [`creds`]: who a NATS credentials file says its holder is (session id, user, user key).
 //! - [`generate`]: shell completions and man pages, generated from the clap definitions.
 //! - [`config`]: settings files for both binaries, layered under the command line and environment.
 //! - [`startup`]: raw arguments to a parsed command line (generate, settings, parse), or the
