@@ -254,9 +254,7 @@ async fn start(config: &AgentConfig, tasks: &TaskTracker) -> Result<Started, Err
     refuse_if_taken(&client, &session, config.connection.connect_timeout()).await?;
     let mut agent = Agent::start(client.clone(), &info)
         .await
-        .map_err(|e| {
-            Error::with_context(Kind::Subscribe, format!("cannot subscribe: {e}")).caused_by(e)
-        })?
+        .map_err(cannot_subscribe)?
         .with_seal_key(seal_key)
         .with_user_key(bound.and_then(|b| b.user_key))
         .with_trusted(config.trust.clone(), config.catch_up_window);
@@ -265,9 +263,7 @@ async fn start(config: &AgentConfig, tasks: &TaskTracker) -> Result<Started, Err
     }
     let answers = Answers::subscribe(client.clone(), &info)
         .await
-        .map_err(|e| {
-            Error::with_context(Kind::Subscribe, format!("cannot subscribe: {e}")).caused_by(e)
-        })?;
+        .map_err(cannot_subscribe)?;
     Ok(Started {
         personal,
         client,
@@ -278,6 +274,10 @@ async fn start(config: &AgentConfig, tasks: &TaskTracker) -> Result<Started, Err
         events,
         brand_new,
     })
+}
+
+fn cannot_subscribe(e: async_nats::Error) -> Error {
+    Error::with_context(Kind::Subscribe, format!("cannot subscribe: {e}")).caused_by(e)
 }
 
 /// Who the agent's credentials file (if any) binds it to.

@@ -7,8 +7,9 @@
 //! Bounded: at most [`ACK_WINDOW`] stream acknowledgements are outstanding
 //! at once (async-nats allows 5,000 in flight and blocks the next publish
 //! beyond); presence requests are plain publishes whose answers (and "no
-//! responders") come back on one subscription; and publishing with every acknowledgement must end within one
-//! deadline, `--timeout` (default 5 s), counted from the first publish. Past
+//! responders") come back on one subscription; and publishing with every
+//! acknowledgement must end within one deadline, `--timeout` (default 5 s),
+//! counted from the first publish. Past
 //! it the send fails as a server error (exit 3) naming how many messages
 //! the stream stored and which it did not confirm.
 
@@ -50,7 +51,7 @@ pub async fn look_up(link: &Link, needs: Needs) -> Result<Lookups, Error> {
     Ok(Lookups {
         live,
         max_payload: link.client.server_info().max_payload,
-        receipt_inbox: remote_message::subject::new_receipt_to(),
+        receipt_inbox: subject::new_receipt_to(),
     })
 }
 
