@@ -10,7 +10,7 @@
 use async_nats::jetstream::{self, consumer};
 use async_nats::{Client, ConnectOptions, Event, Subscriber};
 use e2e::identity::{admin, admin_with_env, Identity};
-use e2e::{expect_exit, publisher, WAIT};
+use e2e::{expect_exit, WAIT};
 use futures::StreamExt;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
@@ -141,16 +141,6 @@ fn nothing_queued(sub: &mut Subscriber, what: &str) {
     if let Some(Some(msg)) = sub.next().now_or_never() {
         panic!("{what} received {:?} on {}", msg.payload, msg.subject);
     }
-}
-
-/// The stream, created by ops through the real `publisher setup`.
-fn setup_stream(identity: &Identity) {
-    let creds = identity.ops_creds();
-    let out = publisher(
-        &identity.url(),
-        &["--creds", creds.to_str().unwrap(), "setup"],
-    );
-    expect_exit(&out, 0);
 }
 
 /// Stores `body` on `subject` in the stream (ops, acknowledged).
@@ -311,7 +301,7 @@ fn agent_creds_are_checked_and_private() {
 #[tokio::test]
 async fn ops_creds_send_ask_and_manage_the_stream() {
     let identity = Identity::start();
-    setup_stream(&identity);
+    identity.setup_stream();
     let second = identity.admin_dir().join("ops2.creds");
     let out = admin(&[
         "ops-creds",
@@ -393,7 +383,7 @@ async fn ops_creds_send_ask_and_manage_the_stream() {
 #[tokio::test]
 async fn an_agent_may_use_its_own_subjects_and_consumers() {
     let identity = Identity::start();
-    setup_stream(&identity);
+    identity.setup_stream();
     let ops = connect(&identity, &identity.ops_creds(), None).await;
     let creds = identity.agent_creds("alice", Some("vanessa"));
     let alice = agent(&identity, &creds, "alice").await;
@@ -649,7 +639,7 @@ async fn an_agent_cannot_pose_as_another() {
 #[tokio::test]
 async fn an_agent_cannot_touch_others_stored_messages() {
     let identity = Identity::start();
-    setup_stream(&identity);
+    identity.setup_stream();
     let ops = connect(&identity, &identity.ops_creds(), None).await;
     store(&ops, "session.bob", "for bob only").await;
     let bob = agent(&identity, &identity.agent_creds("bob", None), "bob").await;
@@ -732,21 +722,6 @@ async fn an_agent_cannot_touch_others_stored_messages() {
     assert_eq!(consumer_names(&ops).await, ["bob"]);
 }
 
-/// Ops' real `publisher` with the ops creds.
-fn ops_publisher(identity: &Identity, args: &[&str]) -> std::process::Output {
-    let creds = identity.ops_creds();
-    let mut all = vec!["--creds", creds.to_str().unwrap()];
-    all.extend_from_slice(args);
-    publisher(&identity.url(), &all)
-}
-
-/// A real agent running with `creds` (its session and user come from them).
-fn real_agent(identity: &Identity, creds: &Path) -> e2e::Agent {
-    let mut agent = e2e::Agent::spawn(&identity.url(), &["--creds", creds.to_str().unwrap()]);
-    agent.wait_subscribed();
-    agent
-}
-
 /// Issue 12, attack 5, end to end: bob's agent is not running; alice's
 /// creds try to hear bob's presence question and to answer it or forge
 /// bob's receipts. All refused, so `publisher send --session bob --wait=3s
@@ -754,7 +729,7 @@ fn real_agent(identity: &Identity, creds: &Path) -> e2e::Agent {
 #[tokio::test]
 async fn a_stopped_session_cannot_be_answered_for() {
     let identity = Identity::start();
-    setup_stream(&identity);
+    identity.setup_stream();
     let mut alice = agent(
         &identity,
         &identity.agent_creds("alice", Some("alice")),
@@ -773,10 +748,8 @@ async fn a_stopped_session_cannot_be_answered_for() {
         .publish_refused("presence.t.bob", r#"{"session":"bob"}"#)
         .await;
 
-    let out = ops_publisher(
-        &identity,
-        &["send", "--session", "bob", "--wait=3s", "--json", "hi bob"],
-    );
+    let out =
+        identity.ops_publisher(&["send", "--session", "bob", "--wait=3s", "--json", "hi bob"]);
     let report: serde_json::Value = serde_json::from_str(&expect_exit(&out, 4)).unwrap();
     assert_eq!(
         report["not_connected"],
@@ -795,10 +768,10 @@ async fn a_stopped_session_cannot_be_answered_for() {
 #[tokio::test]
 async fn seal_and_user_reach_only_the_bound_session() {
     let identity = Identity::start();
-    setup_stream(&identity);
-    let mut vanessa = real_agent(&identity, &identity.agent_creds("v1", Some("vanessa")));
+    identity.setup_stream();
+    let mut vanessa = identity.agent(&identity.agent_creds("v1", Some("vanessa")), &[]);
     let alice_creds = identity.agent_creds("alice", Some("alice"));
-    let mut alice_agent = real_agent(&identity, &alice_creds);
+    let mut alice_agent = identity.agent(&alice_creds, &[]);
     let mut mallory = agent(&identity, &alice_creds, "alice").await;
     for subject in [
         format!("sessions.entry.t.v1.{}", hex("vanessa")),
@@ -812,7 +785,7 @@ async fn seal_and_user_reach_only_the_bound_session() {
             .await;
     }
 
-    let listed = expect_exit(&ops_publisher(&identity, &["sessions", "--json"]), 0);
+    let listed = expect_exit(&identity.ops_publisher(&["sessions", "--json"]), 0);
     let listed: serde_json::Value = serde_json::from_str(&listed).unwrap();
     let rows: Vec<(String, String)> = listed
         .as_array()
@@ -833,24 +806,18 @@ async fn seal_and_user_reach_only_the_bound_session() {
         ]
     );
 
-    let out = ops_publisher(
-        &identity,
-        &[
-            "send",
-            "--user",
-            "vanessa",
-            "--seal",
-            "--json",
-            "for vanessa only",
-        ],
-    );
+    let out = identity.ops_publisher(&[
+        "send",
+        "--user",
+        "vanessa",
+        "--seal",
+        "--json",
+        "for vanessa only",
+    ]);
     let report: serde_json::Value = serde_json::from_str(&expect_exit(&out, 0)).unwrap();
     assert_eq!(report["delivered"], serde_json::json!(1), "{report}");
     assert_eq!(vanessa.next_text(), "for vanessa only");
-    expect_exit(
-        &ops_publisher(&identity, &["send", "--no-wait", "marker"]),
-        0,
-    );
+    expect_exit(&identity.ops_publisher(&["send", "--no-wait", "marker"]), 0);
     assert_eq!(
         alice_agent.next_text(),
         "marker",
@@ -864,7 +831,7 @@ async fn seal_and_user_reach_only_the_bound_session() {
 #[tokio::test]
 async fn nobody_can_stop_another_agents_catch_up() {
     let identity = Identity::start();
-    setup_stream(&identity);
+    identity.setup_stream();
     let bob_creds = identity.agent_creds("bob", None);
     let state = tempfile::tempdir().unwrap();
     let state_dir = state.path().to_str().unwrap();
@@ -888,16 +855,13 @@ async fn nobody_can_stop_another_agents_catch_up() {
     alice.subscribe_refused("_INBOX.>").await;
     alice.subscribe_refused("_INBOX.bob.>").await;
     expect_exit(
-        &ops_publisher(
-            &identity,
-            &[
-                "send",
-                "--session",
-                "bob",
-                "--no-wait",
-                "while you were away",
-            ],
-        ),
+        &identity.ops_publisher(&[
+            "send",
+            "--session",
+            "bob",
+            "--no-wait",
+            "while you were away",
+        ]),
         0,
     );
 

@@ -3,7 +3,7 @@
 //! a real nats-server runs that config on a free port, and agents' creds come
 //! from the real `publisher admin agent-creds`.
 
-use crate::procs::{bin, expect_exit, finish_within, NO_USER_CONFIG};
+use crate::procs::{bin, expect_exit, finish_within, publisher, Agent, NO_USER_CONFIG};
 use crate::server::NatsServer;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -59,6 +59,29 @@ impl Identity {
         }
         expect_exit(&admin(&args), 0);
         file
+    }
+
+    /// Runs `publisher --creds <ops creds> <args>` against this server.
+    pub fn ops_publisher(&self, args: &[&str]) -> Output {
+        let creds = self.ops_creds();
+        let mut all = vec!["--creds", path_str(&creds)];
+        all.extend_from_slice(args);
+        publisher(&self.url(), &all)
+    }
+
+    /// `publisher setup` as ops: the stream exists before agents start.
+    pub fn setup_stream(&self) {
+        expect_exit(&self.ops_publisher(&["setup"]), 0);
+    }
+
+    /// A real agent running with `creds` (its session and user come from
+    /// them) plus `extra` options, once its subscriptions are confirmed.
+    pub fn agent(&self, creds: &Path, extra: &[&str]) -> Agent {
+        let mut args = vec!["--creds", path_str(creds)];
+        args.extend_from_slice(extra);
+        let mut agent = Agent::spawn(&self.url(), &args);
+        agent.wait_subscribed();
+        agent
     }
 }
 

@@ -1,0 +1,118 @@
+//! 4D's own session ids, end to end (docs/4d.md): a 4D remote client starts
+//! its agent with the session's UUID from `Session.id` / `Get process
+//! activity(Sessions only)` (32 uppercase hexadecimal characters) and its
+//! `systemUserName`, which may hold a space. The reference page's two
+//! examples, played with the real binaries in per-session identity mode,
+//! the mode docs/4d.md sets up.
+
+// Unix only, like the harness (tests/support/lib.rs says why).
+#![cfg(unix)]
+
+use e2e::expect_exit;
+use e2e::identity::Identity;
+use nix::sys::signal::Signal;
+use serde_json::{json, Value};
+
+/// Session UUIDs as 4D prints them (the example of `Session info`'s page).
+const VANESSA_SESSION: &str = "3C81A8D7AFE64C2E9CCFFCDC35DC52F5";
+const JOHN_SESSION: &str = "8FFDAE519F1F4DCDB81E8E8DB00AD101";
+
+fn json_of(out: &std::process::Output, code: i32) -> Value {
+    serde_json::from_str(&expect_exit(out, code)).expect("JSON output")
+}
+
+/// The reference page's scenario with 4D-shaped ids: both sessions are
+/// listed with their 4D ids and system user names; the maintenance message
+/// to everyone reaches both; "Hello Vanessa" sent the 4D way (each session
+/// id of user "Vanessa" from the list) and the short way (`--user`) reaches
+/// Vanessa's session only, never John Doe's; a message sent while her agent
+/// was stopped is shown once when it comes back (its catch-up consumer is
+/// named after the 32-character id).
+#[test]
+fn a_4d_session_uuid_works_end_to_end() {
+    let identity = Identity::start();
+    identity.setup_stream();
+    let vanessa_creds = identity.agent_creds(VANESSA_SESSION, Some("Vanessa"));
+    let state = tempfile::tempdir().unwrap();
+    let vanessa_args = [
+        "--session-id",
+        VANESSA_SESSION,
+        "--state-dir",
+        state.path().to_str().unwrap(),
+    ];
+    let mut vanessa = identity.agent(&vanessa_creds, &vanessa_args);
+    let mut john = identity.agent(&identity.agent_creds(JOHN_SESSION, Some("John Doe")), &[]);
+
+    let listed = json_of(&identity.ops_publisher(&["sessions", "--json"]), 0);
+    let mut rows: Vec<(&str, &str)> = listed
+        .as_array()
+        .expect("an array")
+        .iter()
+        .map(|s| (s["id"].as_str().unwrap(), s["user"].as_str().unwrap()))
+        .collect();
+    rows.sort();
+    assert_eq!(
+        rows,
+        [(VANESSA_SESSION, "Vanessa"), (JOHN_SESSION, "John Doe")]
+    );
+
+    // SEND MESSAGE TO REMOTE USER($message)
+    let maintenance = "A maintenance operation is scheduled for 10pm.";
+    let report = json_of(
+        &identity.ops_publisher(&["send", "--wait=10s", "--json", maintenance]),
+        0,
+    );
+    assert_eq!(report["delivered"], json!(2), "{report}");
+    assert_eq!(vanessa.next_text(), maintenance);
+    assert_eq!(john.next_text(), maintenance);
+
+    // For each session of "Vanessa": SEND MESSAGE TO REMOTE USER($message; $element.ID)
+    let hers = json_of(
+        &identity.ops_publisher(&["sessions", "--user", "Vanessa", "--json"]),
+        0,
+    );
+    let ids: Vec<&str> = hers
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, [VANESSA_SESSION]);
+    let report = json_of(
+        &identity.ops_publisher(&["send", "--session", ids[0], "--json", "Hello Vanessa"]),
+        0,
+    );
+    assert_eq!(report["delivered"], json!(1), "{report}");
+    assert_eq!(vanessa.next_text(), "Hello Vanessa");
+    let report = json_of(
+        &identity.ops_publisher(&["send", "--user", "Vanessa", "--json", "Hello again"]),
+        0,
+    );
+    assert_eq!(report["delivered"], json!(1), "{report}");
+    assert_eq!(vanessa.next_text(), "Hello again");
+
+    // While Vanessa's agent is stopped, a message for her session is stored.
+    vanessa.signal(Signal::SIGTERM);
+    vanessa.wait_exit();
+    expect_exit(
+        &identity.ops_publisher(&[
+            "send",
+            "--session",
+            VANESSA_SESSION,
+            "--no-wait",
+            "while you were away",
+        ]),
+        0,
+    );
+    let mut vanessa = identity.agent(&vanessa_creds, &vanessa_args);
+    assert_eq!(vanessa.next_text(), "while you were away");
+
+    // A marker to everyone comes next on both screens: nothing sent to
+    // Vanessa reached John Doe, and nothing was shown twice.
+    expect_exit(
+        &identity.ops_publisher(&["send", "--wait=10s", "--json", "marker"]),
+        0,
+    );
+    assert_eq!(vanessa.next_text(), "marker", "a message shown twice");
+    assert_eq!(john.next_text(), "marker", "John Doe got Vanessa's message");
+}
