@@ -113,7 +113,7 @@ async fn serve(
     } = start(&config, tasks).await?;
     let mut catch_up = Driver::new(
         CatchUp::new(config.catch_up_window, brand_new),
-        agent.replays(),
+        agent.replays(|client| config.connection.jetstream(client)),
     );
 
     let (live_tx, mut live) = mpsc::unbounded_channel();
