@@ -39,7 +39,10 @@ fn wait_listed(url: &str, session: &str) {
 fn publisher_on_the_leaf_sends_stored_with_receipts() {
     let (_hub, leaf) = NatsServer::start_hub_and_leaf("hq", LEAF_DOMAIN);
     let mut agent = Agent::start(&leaf.url(), "branch-1");
-    let out = publisher(&leaf.url(), &["send", "--session", "branch-1", "--json", "hi"]);
+    let out = publisher(
+        &leaf.url(),
+        &["send", "--session", "branch-1", "--json", "hi"],
+    );
     let report: Value = serde_json::from_str(&expect_exit(&out, 0)).unwrap();
     assert_eq!(report["stored"], true, "{report}");
     assert_eq!(report["delivered"], 1, "{report}");
