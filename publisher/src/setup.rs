@@ -13,7 +13,7 @@ pub async fn run(connection: &ConnectionArgs, args: SetupArgs) -> Result<(), Err
         max_bytes: args.max_bytes,
     };
     let link = Link::open(connection).await?;
-    let js = async_nats::jetstream::new(link.client.clone());
+    let js = connection.jetstream(link.client.clone());
     match stream::create_or_update(&js, &settings).await {
         Ok(()) => {
             println!(

@@ -13,7 +13,7 @@
 //! It is read from `--config FILE`, else from the user's config directory
 //! (`~/.config/remote-message/<binary>.toml` on Linux; a missing default file
 //! is fine). Precedence is: command line, then environment, then file, then
-//! the built-in defaults. [`layer`] does that without a second definition of
+//! a `nats` CLI context ([`crate::context`]), then the built-in defaults. [`layer`] does that without a second definition of
 //! the options: it parses the command line once with the real clap
 //! [`Command`], and for every key whose option came neither from the command
 //! line nor from the environment it adds `--key=value` to the arguments (a
@@ -40,7 +40,7 @@ pub struct ConfigArgs {
 const CONFIG_ID: &str = "config";
 
 /// Id of the `--generate` option ([`crate::generate::GenerateArgs`]).
-const GENERATE_ID: &str = "generate";
+pub(crate) const GENERATE_ID: &str = "generate";
 
 /// Options a file may not set: where the file is, and what only makes sense
 /// typed by hand.
@@ -111,11 +111,23 @@ pub struct Layered {
     pub file: Option<PathBuf>,
     /// The keys the file contributed (values are not kept: they may be secrets).
     pub keys_used: Vec<String>,
+    /// The `nats` context file whose values were added under the file's
+    /// ([`crate::context::layer`]), if any.
+    pub context: Option<PathBuf>,
+    /// The options the context contributed (long names).
+    pub context_keys: Vec<String>,
+    /// Whether the context holds a password or token.
+    pub context_secret: bool,
     /// The parse of `argv` already made, when the file added nothing to it.
     matches: Option<ArgMatches>,
 }
 
 impl Layered {
+    /// Drops the parse made before `argv` changed.
+    pub(crate) fn forget_matches(&mut self) {
+        self.matches = None;
+    }
+
     /// The command line as `T`, parsed once when the file added nothing
     /// (start-up time counts for a one-shot `publisher send`). The error is
     /// clap's, formatted for `command`, to print with [`Layered::note`].
@@ -141,7 +153,9 @@ impl Layered {
         let Some(matches) = &self.matches else {
             return Vec::new();
         };
-        let from_file = |key: &str| self.keys_used.iter().any(|k| k == key);
+        let from_file = |key: &str| {
+            self.keys_used.iter().any(|k| k == key) || self.context_keys.iter().any(|k| k == key)
+        };
         let typed =
             |id: &str| !from_file(id) && source(matches, id) == Some(ValueSource::CommandLine);
         let server_secret = string(matches, "server").is_some_and(|server| {
@@ -152,6 +166,7 @@ impl Layered {
             .has_url_secret()
         });
         let token = string(matches, "token").is_some();
+        let password = string(matches, "password").is_some();
         let mut warnings = Vec::new();
         for (given, what) in [
             (
@@ -159,19 +174,26 @@ impl Layered {
                 "--server holds a password or token",
             ),
             (token && typed("token"), "--token"),
+            (password && typed("password"), "--password"),
         ] {
             if given {
                 warnings.push(Early::SecretOnCommandLine(format!(
                     "{what} on the command line, where other users of this machine can read \
-                     it (e.g. with ps): give it in NATS_URL (or NATS_TOKEN), the settings \
-                     file, or a --creds file instead"
+                     it (e.g. with ps): give it in NATS_URL (or NATS_TOKEN, NATS_PASSWORD), \
+                     the settings file, a nats context, or a --creds file instead"
                 )));
             }
         }
-        let file_secret = (from_file("server") && server_secret) || (from_file("token") && token);
+        let in_file = |key: &str| self.keys_used.iter().any(|k| k == key);
+        let file_secret = (in_file("server") && server_secret)
+            || (in_file("token") && token)
+            || (in_file("password") && password);
         let mut files: Vec<(PathBuf, &str)> = Vec::new();
         if let (true, Some(file)) = (file_secret, &self.file) {
             files.push((file.clone(), "the settings file"));
+        }
+        if let (true, Some(context)) = (self.context_secret, &self.context) {
+            files.push((context.clone(), "the nats context file"));
         }
         for (id, what) in [("creds", "the --creds file"), ("nkey", "the --nkey file")] {
             if let Some(path) = path_value(matches, id) {
@@ -195,15 +217,24 @@ impl Layered {
     /// contributed options, that it did, since the error may be about one
     /// of them. `None` for help and version output, or without a file.
     pub fn note(&self, err: &clap::Error) -> Option<String> {
-        if !err.use_stderr() || self.keys_used.is_empty() {
+        if !err.use_stderr() {
             return None;
         }
-        let file = self.file.as_ref()?;
-        Some(format!(
-            "note: these options came from {}: {}",
-            file.display(),
-            self.keys_used.join(", ")
-        ))
+        let notes: Vec<String> = [
+            (&self.file, &self.keys_used),
+            (&self.context, &self.context_keys),
+        ]
+        .into_iter()
+        .filter_map(|(file, keys)| match file {
+            Some(file) if !keys.is_empty() => Some(format!(
+                "note: these options came from {}: {}",
+                file.display(),
+                keys.join(", ")
+            )),
+            _ => None,
+        })
+        .collect();
+        (!notes.is_empty()).then(|| notes.join("\n"))
     }
 }
 
@@ -218,6 +249,9 @@ pub fn layer(command: &mut Command, argv: Vec<OsString>) -> Result<Layered, Conf
         argv,
         file: None,
         keys_used: Vec::new(),
+        context: None,
+        context_keys: Vec::new(),
+        context_secret: false,
         matches,
     };
     let Ok(matches) = command.try_get_matches_from_mut(&argv) else {
@@ -343,6 +377,9 @@ impl Settings {
             argv,
             file: Some(path),
             keys_used: self.keys_used,
+            context: None,
+            context_keys: Vec::new(),
+            context_secret: false,
             matches: None,
         }
     }
@@ -354,14 +391,14 @@ fn levels(matches: &ArgMatches) -> impl Iterator<Item = &ArgMatches> {
 }
 
 /// Where the value of option `id` came from, at the deepest level that has one.
-fn source(matches: &ArgMatches, id: &str) -> Option<ValueSource> {
+pub(crate) fn source(matches: &ArgMatches, id: &str) -> Option<ValueSource> {
     levels(matches)
         .filter_map(|m| m.try_contains_id(id).ok().and_then(|_| m.value_source(id)))
         .last()
 }
 
 /// The string value of option `id`, if it is one of this command's.
-fn string(matches: &ArgMatches, id: &str) -> Option<String> {
+pub(crate) fn string(matches: &ArgMatches, id: &str) -> Option<String> {
     levels(matches)
         .filter_map(|m| m.try_get_one::<String>(id).ok().flatten().cloned())
         .last()

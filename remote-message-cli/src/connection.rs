@@ -43,6 +43,36 @@ pub struct ConnectionArgs {
     #[arg(long, env = "NATS_TOKEN", hide_env_values = true, global = true)]
     pub token: Option<String>,
 
+    /// User name to connect as, with --password; wins over a user in the --server URL.
+    /// Given before any subcommand (`publisher send --user` names whom to send to)
+    #[arg(long, env = "NATS_USER", value_name = "USER")]
+    pub user: Option<String>,
+
+    /// Password of --user (better in NATS_PASSWORD: the command line is visible to others)
+    #[arg(
+        long,
+        env = "NATS_PASSWORD",
+        hide_env_values = true,
+        hide_default_value = true,
+        value_name = "PASSWORD",
+        requires = "user"
+    )]
+    pub password: Option<String>,
+
+    /// nats CLI context to read servers and credentials from (~/.config/nats/context/NAME.json);
+    /// default: the one selected with `nats context select`, if any
+    #[arg(long, env = "NATS_CONTEXT", value_name = "NAME", global = true)]
+    pub context: Option<String>,
+
+    /// JetStream domain of the message stream (e.g. a leafnode's), for stored sends and catch-up
+    #[arg(long, env = "NATS_JS_DOMAIN", value_name = "DOMAIN", global = true)]
+    pub js_domain: Option<String>,
+
+    /// Prefix of the publisher's reply inboxes (default _INBOX); the agent always uses
+    /// _INBOX.<session>
+    #[arg(long, value_name = "PREFIX", global = true)]
+    pub inbox_prefix: Option<String>,
+
     /// CA certificate (PEM) to verify the server with; turns TLS on
     #[arg(long, value_name = "FILE", global = true)]
     pub tls_ca: Option<PathBuf>,
@@ -229,11 +259,21 @@ impl ConnectionArgs {
         if let Some(token) = &self.token {
             options = options.token(token.clone());
         }
-        // Taken out of the URLs (see `server_addrs`) and given this way.
-        match self.url_credentials()? {
-            Some((user, Some(password))) => options = options.user_and_password(user, password),
-            Some((token, None)) if self.token.is_none() => options = options.token(token),
-            _ => {}
+        // Taken out of the URLs (see `server_addrs`) and given this way;
+        // --user/--password win over the URLs' user, as --token over their token.
+        let url_credentials = self.url_credentials()?;
+        if let Some(user) = &self.user {
+            let password = self.password.clone().unwrap_or_default();
+            options = options.user_and_password(user.clone(), password);
+        } else {
+            match url_credentials {
+                Some((user, Some(password))) => options = options.user_and_password(user, password),
+                Some((token, None)) if self.token.is_none() => options = options.token(token),
+                _ => {}
+            }
+        }
+        if let Some(prefix) = &self.inbox_prefix {
+            options = options.custom_inbox_prefix(prefix.clone());
         }
         if let Some(ca) = &self.tls_ca {
             readable("--tls-ca", ca)?;
@@ -272,6 +312,18 @@ impl ConnectionArgs {
         self.parsed_addrs()
             .map(|addrs| addrs.iter().any(|a| a.username().is_some()))
             .unwrap_or(false)
+    }
+
+    /// The JetStream API through `client`: in `--js-domain`'s domain when
+    /// one is given (e.g. a leafnode's), else the server's own. The one
+    /// place stored sends, `publisher setup` and the agent's catch-up get it.
+    pub fn jetstream(&self, client: async_nats::Client) -> async_nats::jetstream::Context {
+        match self.js_domain.as_deref() {
+            Some(domain) if !domain.is_empty() => {
+                async_nats::jetstream::with_domain(client, domain)
+            }
+            _ => async_nats::jetstream::new(client),
+        }
     }
 
     /// Connects once, bounded by `--timeout`: for commands that must not hang.
@@ -322,7 +374,8 @@ impl ConnectionArgs {
             ),
             ConnectErrorKind::Authentication | ConnectErrorKind::AuthorizationViolation => format!(
                 "NATS at {servers} refused the credentials ({cause}): check --creds, --nkey, \
-                 --token or the user and password in the URL"
+                 --token, --user and --password, the user and password in the URL, or the \
+                 nats context"
             ),
             ConnectErrorKind::Tls => self.tls_advice(&cause),
             ConnectErrorKind::ServerParse => {
@@ -364,6 +417,7 @@ impl ConnectionArgs {
             .flat_map(|raw| [percent_decode(&raw), raw])
             .collect();
         secrets.extend(self.token.clone());
+        secrets.extend(self.password.clone());
         secrets
             .iter()
             .filter(|s| !s.is_empty())

@@ -15,12 +15,15 @@
 //!   text without secrets.
 //! - [`generate`]: shell completions and man pages, generated from the clap definitions.
 //! - [`config`]: settings files for both binaries, layered under the command line and environment.
+//! - [`context`]: `nats` CLI contexts (`--context`, `NATS_CONTEXT`, the selected one), layered
+//!   under the settings file.
 //! - [`startup`]: raw arguments to a parsed command line (generate, settings, parse), or the
 //!   [`startup::Exit`] to report.
 //! - [`CommonArgs`] (here): the options every binary takes, flattened into each command line.
 
 pub mod config;
 pub mod connection;
+pub mod context;
 pub mod creds;
 pub mod exit;
 pub mod files;

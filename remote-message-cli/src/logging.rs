@@ -64,6 +64,9 @@ pub enum Early {
     /// Event `secret_file_readable`: a settings, creds or nkey file holding
     /// a secret that other users may read.
     SecretFileReadable(String),
+    /// Event `context_unsupported`: a `nats` context sets fields this
+    /// program cannot honour.
+    ContextUnsupported(String),
 }
 
 /// The warnings [`defer`] kept, until [`init`] logs them.
@@ -96,6 +99,9 @@ pub fn log_deferred() {
             }
             Early::SecretFileReadable(text) => {
                 tracing::warn!(event = "secret_file_readable", "{text}")
+            }
+            Early::ContextUnsupported(text) => {
+                tracing::warn!(event = "context_unsupported", "{text}")
             }
         }
     }

@@ -1,5 +1,6 @@
 //! From the raw arguments to a parsed command line, the same way for both
-//! binaries: answer `--generate`, add the settings file's options, parse,
+//! binaries: answer `--generate`, add the settings file's options, then the
+//! `nats` context's, parse,
 //! and note (for the log) any secret the command line or a file exposes.
 //! Nothing here ends the process: what would end it before the command runs
 //! (help, a version, generated files, a usage or settings error) comes back
@@ -92,8 +93,11 @@ pub fn parse<T: FromArgMatches>(mut command: Command, argv: Vec<OsString>) -> Re
         Some(Err(unknown)) => return Err(usage(&command, unknown.into())),
         None => {}
     }
-    let mut layered: Layered =
+    let layered: Layered =
         config::layer(&mut command, argv).map_err(|e| usage(&command, e.into()))?;
+    let mut layered =
+        crate::context::layer(&mut command, layered, crate::context::root().as_deref())
+            .map_err(|e| usage(&command, e.into()))?;
     let parsed = layered.parse(command).map_err(|error| {
         Exit(Outcome::Clap {
             note: layered.note(&error),

@@ -177,10 +177,15 @@ impl Agent {
         }
     }
 
-    /// Replays of this session's subjects, for the catch-up driver.
-    pub fn replays(&self) -> StreamReplays {
+    /// Replays of this session's subjects, for the catch-up driver, made
+    /// by `jetstream` from this agent's client (the connection options'
+    /// `jetstream`, which knows the JetStream domain).
+    pub fn replays(
+        &self,
+        jetstream: impl FnOnce(Client) -> async_nats::jetstream::Context,
+    ) -> StreamReplays {
         StreamReplays::new(
-            self.client.clone(),
+            jetstream(self.client.clone()),
             &self.session,
             self.broadcast_consumer.as_deref(),
         )

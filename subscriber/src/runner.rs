@@ -113,7 +113,7 @@ async fn serve(
     } = start(&config, tasks).await?;
     let mut catch_up = Driver::new(
         CatchUp::new(config.catch_up_window, brand_new),
-        agent.replays(),
+        agent.replays(|client| config.connection.jetstream(client)),
     );
 
     let (live_tx, mut live) = mpsc::unbounded_channel();
@@ -430,6 +430,13 @@ async fn connect(
         .await
         .map_err(settings)?;
     let addrs = connection.server_addrs().map_err(settings)?;
+    if let Some(prefix) = &connection.inbox_prefix {
+        warn!(
+            event = "inbox_prefix_ignored",
+            "inbox prefix {prefix:?} (--inbox-prefix or the nats context) is not used: the agent's \
+             inbox is always _INBOX.{session}, the one the broker's per-session rules allow"
+        );
+    }
     options
         // Its own inbox prefix: where the broker enforces identity, only
         // this session may subscribe (and publish) there.

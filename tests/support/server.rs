@@ -91,6 +91,68 @@ impl NatsServer {
             .collect()
     }
 
+    /// A hub server and a leafnode server connected to it, each with
+    /// JetStream in its own domain (`hub_domain`, `leaf_domain`), free
+    /// ports and its own temp dir; returned once the leafnode connection
+    /// is up (both logs say so). No authentication: one account.
+    pub fn start_hub_and_leaf(hub_domain: &str, leaf_domain: &str) -> (NatsServer, NatsServer) {
+        let leaf_port = free_port();
+        let hub = NatsServer::launch_with_config_text(
+            &format!(
+                "server_name: hub\njetstream {{ domain: {hub_domain} }}\n\
+                 leafnodes {{ listen: \"127.0.0.1:{leaf_port}\" }}\n"
+            ),
+            Vec::new(),
+        );
+        let leaf = NatsServer::launch_with_config_text(
+            &format!(
+                "server_name: leaf\njetstream {{ domain: {leaf_domain} }}\n\
+                 leafnodes {{ remotes: [ {{ url: \"nats-leaf://127.0.0.1:{leaf_port}\" }} ] }}\n"
+            ),
+            Vec::new(),
+        );
+        for server in [&hub, &leaf] {
+            server.wait_log("Leafnode connection created");
+        }
+        (hub, leaf)
+    }
+
+    /// A server started from `config` (nats-server config text), kept in
+    /// the server's own temp dir.
+    fn launch_with_config_text(config: &str, extra: Vec<String>) -> NatsServer {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("server.conf");
+        std::fs::write(&path, config).expect("write server config");
+        let mut server = NatsServer {
+            child: None,
+            port: free_port(),
+            config: Some(path),
+            jetstream: true,
+            extra,
+            dir,
+        };
+        server.launch();
+        server
+    }
+
+    /// Waits, at most [`crate::WAIT`], until the server's log holds `needle`.
+    pub fn wait_log(&self, needle: &str) {
+        let log = self.dir.path().join("server.log");
+        let deadline = Instant::now() + crate::WAIT;
+        loop {
+            let text = std::fs::read_to_string(&log).unwrap_or_default();
+            if text.contains(needle) {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "nats-server on port {} never logged {needle:?}:\n{text}",
+                self.port
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     fn launch_new(
         port: u16,
         config: Option<PathBuf>,

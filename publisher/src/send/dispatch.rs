@@ -70,7 +70,7 @@ impl Route {
     /// The stream, created with defaults when missing; live only, with one
     /// warning, when the server has no JetStream.
     pub async fn open(link: &Link) -> Result<Route, Error> {
-        let js = jetstream::new(link.client.clone());
+        let js = link.args.jetstream(link.client.clone());
         match log::get_or_create(&js).await {
             Ok(_) => Ok(Route::Stored(Box::new(js))),
             Err(e) if e.kind() == StreamErrorKind::NoJetStream => {

@@ -22,8 +22,8 @@ use async_nats::jetstream::context::{
     RequestError as JsRequestError, RequestErrorKind as JsRequestErrorKind,
 };
 use async_nats::jetstream::stream::{ConsumerError, ConsumerErrorKind};
+use async_nats::jetstream::Context;
 use async_nats::jetstream::ErrorCode;
-use async_nats::jetstream::{self, Context};
 use async_nats::{RequestError, RequestErrorKind};
 use futures::future::BoxFuture;
 use futures::StreamExt;
@@ -121,14 +121,14 @@ pub struct StreamReplays {
 }
 
 impl StreamReplays {
-    /// Replays of `broadcast` and `session.<session>` through `client`
-    /// (see [`feeds`] for the consumer names).
+    /// Replays of `broadcast` and `session.<session>` through `js` (the
+    /// JetStream API in the configured domain, see
+    /// `ConnectionArgs::jetstream`; [`feeds`] names the consumers).
     pub fn new(
-        client: async_nats::Client,
+        mut js: Context,
         session: &SessionId,
         broadcast_consumer: Option<&str>,
     ) -> StreamReplays {
-        let mut js = jetstream::new(client);
         js.set_timeout(REQUEST_TIMEOUT);
         StreamReplays {
             js,
