@@ -5,6 +5,7 @@
 //! - [`cli`]: the command line, defined once (help, the compose check and the
 //!   tests all read this definition).
 //! - [`error`]: the one error type; its kind decides the exit code.
+//! - [`i18n`]: the human output in English, Spanish or French (Fluent catalogue, `tr!`).
 //! - [`link`]: the connection, bounded, with the server's asynchronous errors.
 //! - [`send`]: `publisher send` as a pipeline: [`send::plan`] (pure: targets
 //!   and messages), [`send::dispatch`] (publish, collect receipts),
@@ -18,6 +19,7 @@
 pub mod admin;
 pub mod cli;
 pub mod error;
+pub mod i18n;
 pub mod keygen;
 pub mod link;
 pub mod reads;
@@ -38,6 +40,7 @@ pub fn main() -> i32 {
         Err(exit) => return exit.report(),
     };
     remote_message_cli::logging::init(cli.common.log.log_format);
+    i18n::set(cli.common.lang.resolve());
     match execute(cli) {
         Ok(()) => exit::OK,
         Err(error) => {

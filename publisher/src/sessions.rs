@@ -2,10 +2,12 @@
 
 use crate::cli::SessionsArgs;
 use crate::error::Error;
+use crate::i18n::tr;
 use crate::link::Link;
 use jiff::tz::TimeZone;
 use remote_message::sessions::{self, SessionInfo};
 use remote_message::terminal::printable;
+use remote_message_cli::lang::Lang;
 
 pub async fn run(
     connection: &remote_message_cli::connection::ConnectionArgs,
@@ -25,13 +27,13 @@ pub async fn run(
             serde_json::to_string(&live).expect("sessions serialize")
         );
     } else {
-        print!("{}", table(&live));
+        print!("{}", table(&live, crate::i18n::lang()));
     }
     Ok(())
 }
 
-/// `SESSION USER HOST SINCE VERSION` columns, then a count line.
-pub fn table(sessions: &[SessionInfo]) -> String {
+/// `SESSION USER HOST SINCE VERSION` columns, then a count line, in `lang`.
+pub fn table(sessions: &[SessionInfo], lang: Lang) -> String {
     let rows: Vec<[String; 5]> = sessions
         .iter()
         .map(|s| {
@@ -47,7 +49,13 @@ pub fn table(sessions: &[SessionInfo]) -> String {
             ]
         })
         .collect();
-    let header = ["SESSION", "USER", "HOST", "SINCE", "VERSION"].map(String::from);
+    let header = [
+        tr!(lang, "column-session"),
+        tr!(lang, "column-user"),
+        tr!(lang, "column-host"),
+        tr!(lang, "column-since"),
+        tr!(lang, "column-version"),
+    ];
     let widths: Vec<usize> = (0..5)
         .map(|col| {
             std::iter::once(&header)
@@ -67,10 +75,8 @@ pub fn table(sessions: &[SessionInfo]) -> String {
         out.push_str(cells.join("  ").trim_end());
         out.push('\n');
     }
-    out.push_str(&match sessions.len() {
-        1 => "1 session\n".to_owned(),
-        n => format!("{n} sessions\n"),
-    });
+    out.push_str(&tr!(lang, "session-count", count = sessions.len()));
+    out.push('\n');
     out
 }
 
@@ -90,7 +96,7 @@ mod tests {
             labels: Default::default(),
             xkey: None,
         };
-        let out = table(&[info]);
+        let out = table(&[info], Lang::En);
         let lines: Vec<&str> = out.lines().collect();
         assert!(
             lines[0].starts_with("SESSION  USER     HOST   SINCE"),
@@ -99,7 +105,7 @@ mod tests {
         assert!(lines[1].starts_with("s1       vanessa  pc-12  "), "{out}");
         assert_eq!(lines[2], "1 session");
         assert_eq!(
-            table(&[]),
+            table(&[], Lang::En),
             "SESSION  USER  HOST  SINCE  VERSION\n0 sessions\n"
         );
     }

@@ -2,6 +2,7 @@
 
 use crate::cli::SetupArgs;
 use crate::error::{Error, ErrorKind};
+use crate::i18n::tr;
 use crate::link::Link;
 use remote_message::stream::{self, StreamErrorKind, StreamSettings, STREAM_NAME};
 use remote_message_cli::connection::ConnectionArgs;
@@ -16,13 +17,15 @@ pub async fn run(connection: &ConnectionArgs, args: SetupArgs) -> Result<(), Err
     let js = connection.jetstream(link.client.clone());
     match stream::create_or_update(&js, &settings).await {
         Ok(()) => {
-            println!(
-                "stream {STREAM_NAME} ready: subjects broadcast, session.*; retention {}; \
-                 replicas {}; max {} bytes",
-                humantime::format_duration(settings.retention),
-                settings.replicas,
-                settings.max_bytes
+            let ready = tr!(
+                crate::i18n::lang(),
+                "stream-ready",
+                stream = STREAM_NAME,
+                retention = humantime::format_duration(settings.retention).to_string(),
+                replicas = settings.replicas.to_string(),
+                bytes = settings.max_bytes
             );
+            println!("{ready}");
             Ok(())
         }
         Err(e) if e.kind() == StreamErrorKind::NoJetStream => {

@@ -14,6 +14,7 @@
 //! - [`connection`]: the NATS connection options both binaries take, connecting, and error
 //!   text without secrets.
 //! - [`generate`]: shell completions and man pages, generated from the clap definitions.
+//! - [`lang`]: `--lang` and the OS language, loading a crate's Fluent catalogue, the catalogue check.
 //! - [`config`]: settings files for both binaries, layered under the command line and environment.
 //! - [`context`]: `nats` CLI contexts (`--context`, `NATS_CONTEXT`, the selected one), layered
 //!   under the settings file.
@@ -29,12 +30,13 @@ pub mod exit;
 pub mod files;
 pub mod generate;
 pub mod identity;
+pub mod lang;
 pub mod logging;
 pub mod startup;
 pub mod values;
 
 /// The options both binaries take, defined once: the connection, the
-/// settings file, `--generate` and `--log-format`.
+/// settings file, `--generate`, `--log-format` and `--lang`.
 #[derive(clap::Args, Debug, Clone)]
 pub struct CommonArgs {
     #[command(flatten)]
@@ -48,4 +50,7 @@ pub struct CommonArgs {
 
     #[command(flatten)]
     pub log: logging::LogArgs,
+
+    #[command(flatten)]
+    pub lang: lang::LangArgs,
 }

@@ -140,6 +140,7 @@ impl AgentArgs {
             catch_up_window: self.catch_up_window,
             trust: self.trust,
             output: self.output,
+            lang: self.common.lang.resolve(),
             exec: self.exec,
             exec_timeout: self.exec_timeout,
             connection: self.common.connection,

@@ -19,6 +19,7 @@
 //! - [`catchup`]: showing what was missed: one pure state machine, its driver, and
 //!   the replay (a fetch of stored messages from the stream).
 //! - [`state`]: the state directory: session id, what was shown, locking.
+//! - [`i18n`]: the agent's own words in English, Spanish or French (Fluent catalogue, `tr!`).
 //! - [`render`]: how a message looks: a terminal alert block or one JSON line.
 //! - [`screen`]: where a shown message goes: the chosen output, then the --exec hook.
 //! - [`notify`]: native notifications (freedesktop on Linux, toasts on Windows,
@@ -34,6 +35,7 @@ pub mod cli;
 pub mod clock;
 pub mod error;
 pub mod exec;
+pub mod i18n;
 pub mod link;
 pub mod notify;
 pub mod render;

@@ -1,12 +1,15 @@
 //! How a received message is shown: an alert block for a person at a
-//! terminal, or one JSON object per line for scripts.
+//! terminal, in the agent's language, or one JSON object per line for
+//! scripts, always English.
 
 use crate::cli::Output;
+use crate::i18n::tr;
 use jiff::tz::TimeZone;
 use jiff::Timestamp;
 use remote_message::envelope::Format;
 use remote_message::terminal::printable;
 use remote_message::{Incoming, Priority, Target};
+use remote_message_cli::lang::Lang;
 use serde::Serialize;
 use std::io::{self, Write};
 
@@ -33,10 +36,12 @@ pub struct JsonLine<'a> {
     pub format: Format,
 }
 
-/// Writes one message to `out` in the chosen format, and flushes it.
+/// Writes one message to `out` in the chosen format (a terminal block in
+/// `lang`), and flushes it.
 pub fn show(
     out: &mut impl Write,
     output: Output,
+    lang: Lang,
     message: &Incoming,
     target: &Target,
     received_at: Timestamp,
@@ -45,7 +50,7 @@ pub fn show(
         Output::Json => writeln!(out, "{}", json_line(message, target, received_at))?,
         // The terminal block is also what the desktop falls back to.
         Output::Terminal | Output::Auto | Output::Desktop => {
-            out.write_all(terminal_block(message, target, received_at).as_bytes())?
+            out.write_all(terminal_block(lang, message, target, received_at).as_bytes())?
         }
     }
     out.flush()
@@ -69,7 +74,7 @@ pub fn json_line(message: &Incoming, target: &Target, received_at: Timestamp) ->
     serde_json::to_string(&line).expect("a JSON line serializes")
 }
 
-/// The alert block, e.g.
+/// The alert block in `lang`, e.g. in English
 ///
 /// ```text
 /// ==== Message for everyone · 2026-11-22 22:01:05 CET ====
@@ -78,28 +83,46 @@ pub fn json_line(message: &Incoming, target: &Target, received_at: Timestamp) ->
 /// The server restarts at 10pm. Please log out before.
 /// ---- from ops@srv1 · id 9bVZ0v
 /// ```
-pub fn terminal_block(message: &Incoming, target: &Target, received_at: Timestamp) -> String {
+pub fn terminal_block(
+    lang: Lang,
+    message: &Incoming,
+    target: &Target,
+    received_at: Timestamp,
+) -> String {
     let audience = match target {
-        Target::Broadcast => "everyone".to_owned(),
-        Target::Session(id) => format!("you (session {id})"),
+        Target::Broadcast => tr!(lang, "block-everyone"),
+        Target::Session(id) => tr!(lang, "block-session", session = id.as_str()),
     };
     let when = message
         .sent_at
         .unwrap_or(received_at)
         .to_zoned(TimeZone::system())
         .strftime("%Y-%m-%d %H:%M:%S %Z");
-    let mut block = format!("\n==== Message for {audience} · {when} ====\n");
+    let header = tr!(
+        lang,
+        "block-header",
+        audience = audience,
+        when = when.to_string()
+    );
+    let mut block = format!("\n{header}\n");
     if let Some(title) = &message.title {
         block.push_str(&printable(title, TERMINAL_MAX_CHARS));
         block.push_str("\n\n");
     }
     block.push_str(&printable(&message.text, TERMINAL_MAX_CHARS));
-    let from = message.sender.as_deref().unwrap_or("unknown sender");
-    block.push_str(&format!(
-        "\n---- from {} · id {}\n",
-        printable(from, 200),
-        printable(&message.id, 200)
-    ));
+    let from = match message.sender.as_deref() {
+        Some(sender) => printable(sender, 200),
+        None => tr!(lang, "block-unknown-sender"),
+    };
+    let footer = tr!(
+        lang,
+        "block-footer",
+        sender = from,
+        id = printable(&message.id, 200)
+    );
+    block.push('\n');
+    block.push_str(&footer);
+    block.push('\n');
     block
 }
 
@@ -125,7 +148,12 @@ mod tests {
     #[test]
     fn block_names_audience_title_text_and_sender() {
         let alice = Target::Session("alice".parse().unwrap());
-        let block = terminal_block(&message("Restart at 10pm"), &alice, Timestamp::now());
+        let block = terminal_block(
+            Lang::En,
+            &message("Restart at 10pm"),
+            &alice,
+            Timestamp::now(),
+        );
         for part in [
             "Message for you (session alice)",
             "Maintenance",
@@ -135,13 +163,66 @@ mod tests {
         ] {
             assert!(block.contains(part), "{part} missing in {block}");
         }
-        let block = terminal_block(&message("x"), &Target::Broadcast, Timestamp::now());
+        let block = terminal_block(
+            Lang::En,
+            &message("x"),
+            &Target::Broadcast,
+            Timestamp::now(),
+        );
         assert!(block.contains("Message for everyone"));
+    }
+
+    /// The block's header and footer are in the chosen language (the
+    /// placeables keep the session id, sender and message id), and English
+    /// words do not leak into Spanish or French.
+    #[test]
+    fn block_speaks_each_language() {
+        let alice = Target::Session("alice".parse().unwrap());
+        let mut anonymous = message("Reinicio a las 22 h");
+        anonymous.sender = None;
+        for (lang, to_alice, to_everyone, footer, unknown) in [
+            (
+                Lang::En,
+                "==== Message for you (session alice) · ",
+                "==== Message for everyone · ",
+                "---- from ops@srv · id m1",
+                "---- from unknown sender · id m1",
+            ),
+            (
+                Lang::Es,
+                "==== Mensaje para usted (sesión alice) · ",
+                "==== Mensaje para todos · ",
+                "---- de ops@srv · id m1",
+                "---- de remitente desconocido · id m1",
+            ),
+            (
+                Lang::Fr,
+                "==== Message pour vous (session alice) · ",
+                "==== Message pour tout le monde · ",
+                "---- de ops@srv · id m1",
+                "---- de expéditeur inconnu · id m1",
+            ),
+        ] {
+            let block = terminal_block(lang, &message("x"), &alice, Timestamp::now());
+            assert!(block.contains(to_alice), "{lang:?}: {block}");
+            assert!(block.contains(footer), "{lang:?}: {block}");
+            let block = terminal_block(lang, &anonymous, &Target::Broadcast, Timestamp::now());
+            assert!(block.contains(to_everyone), "{lang:?}: {block}");
+            assert!(block.contains(unknown), "{lang:?}: {block}");
+            assert!(!block.contains('\u{2068}'), "no isolation marks: {block:?}");
+            if lang != Lang::En {
+                assert!(
+                    !block.contains("Message for") && !block.contains("from "),
+                    "{block}"
+                );
+            }
+        }
     }
 
     #[test]
     fn escape_sequences_cannot_reach_the_terminal() {
         let block = terminal_block(
+            Lang::En,
             &message("a\u{1b}[2Jb\r"),
             &Target::Broadcast,
             Timestamp::now(),
@@ -153,12 +234,18 @@ mod tests {
     #[test]
     fn long_text_is_cut_in_the_terminal_only() {
         let long = "x".repeat(TERMINAL_MAX_CHARS + 5);
-        let block = terminal_block(&message(&long), &Target::Broadcast, Timestamp::now());
+        let block = terminal_block(
+            Lang::En,
+            &message(&long),
+            &Target::Broadcast,
+            Timestamp::now(),
+        );
         assert!(block.contains("[5 more characters"));
         let mut out = Vec::new();
         show(
             &mut out,
             Output::Json,
+            Lang::En,
             &message(&long),
             &Target::Broadcast,
             Timestamp::now(),
@@ -175,6 +262,7 @@ mod tests {
         show(
             &mut out,
             Output::Json,
+            Lang::En,
             &message("hi"),
             &bob,
             Timestamp::now(),

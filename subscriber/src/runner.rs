@@ -30,6 +30,7 @@ use async_nats::Client;
 use futures::StreamExt;
 use remote_message::{subject, SessionId, Target};
 use remote_message_cli::connection::ConnectionArgs;
+use remote_message_cli::lang::Lang;
 use std::future::Future;
 use std::path::PathBuf;
 use std::pin::pin;
@@ -67,6 +68,8 @@ pub struct AgentConfig {
     pub catch_up_window: Duration,
     pub trust: Vec<String>,
     pub output: Output,
+    /// The language of what the user reads (not of the logs).
+    pub lang: Lang,
     pub exec: Option<PathBuf>,
     pub exec_timeout: Duration,
     pub connection: ConnectionArgs,
@@ -244,7 +247,7 @@ async fn start(config: &AgentConfig, tasks: &TaskTracker) -> Result<Started, Err
     };
     // Messages the user acknowledged on the desktop, to confirm as read.
     let (acks_tx, acks) = mpsc::unbounded_channel();
-    let screen = Screen::open(config.output, hook, acks_tx, tasks).await?;
+    let screen = Screen::open(config.output, config.lang, hook, acks_tx, tasks).await?;
 
     let (events_tx, events) = mpsc::unbounded_channel();
     let client = connect(&config.connection, &session, events_tx).await?;
@@ -502,6 +505,7 @@ mod tests {
             catch_up_window: crate::catchup::DEFAULT_WINDOW,
             trust: Vec::new(),
             output: Output::Json,
+            lang: Lang::En,
             exec: None,
             exec_timeout: Duration::from_secs(1),
             connection: ConnectionArgs {

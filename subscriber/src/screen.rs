@@ -19,6 +19,7 @@ use crate::exec::Hook;
 use crate::notify::Notifier;
 use crate::render;
 use jiff::Timestamp;
+use remote_message_cli::lang::Lang;
 use std::io;
 use tokio::io::AsyncWriteExt;
 use tokio::sync::mpsc;
@@ -28,6 +29,8 @@ use tracing::{info, warn};
 /// The chosen output and the hook.
 pub struct Screen {
     output: Chosen,
+    /// The language of the terminal block.
+    lang: Lang,
     hook: Option<Hook>,
     stdout: tokio::io::Stdout,
     /// One message, rendered before it is written.
@@ -47,6 +50,7 @@ impl Screen {
     /// `--output desktop` where native notifications cannot work at all.
     pub async fn open(
         output: Output,
+        lang: Lang,
         hook: Option<Hook>,
         acks: mpsc::UnboundedSender<ReadTicket>,
         tasks: &TaskTracker,
@@ -55,7 +59,7 @@ impl Screen {
             Output::Terminal => Chosen::Terminal,
             Output::Json => Chosen::Json,
             Output::Auto | Output::Desktop => {
-                let mut desktop = Notifier::new(acks, tasks.clone());
+                let mut desktop = Notifier::new(acks, tasks.clone(), lang);
                 match (desktop.connect().await, output) {
                     (Ok(server), _) => {
                         info!(
@@ -99,6 +103,7 @@ impl Screen {
         };
         Ok(Screen {
             output,
+            lang,
             hook,
             stdout: tokio::io::stdout(),
             buffer: Vec::new(),
@@ -110,13 +115,15 @@ impl Screen {
     pub async fn show(&mut self, delivery: &Delivery) -> io::Result<bool> {
         let now = Timestamp::now();
         let (message, target) = (&delivery.message, &delivery.target);
+        let lang = self.lang;
+        let mut print = |output| render::show(&mut self.buffer, output, lang, message, target, now);
         let read_ack = match &mut self.output {
             Chosen::Json => {
-                render::show(&mut self.buffer, Output::Json, message, target, now)?;
+                print(Output::Json)?;
                 false
             }
             Chosen::Terminal => {
-                render::show(&mut self.buffer, Output::Terminal, message, target, now)?;
+                print(Output::Terminal)?;
                 false
             }
             Chosen::Desktop(desktop) => {
@@ -139,7 +146,7 @@ impl Screen {
                             "message {} could not be shown on the desktop ({e}); printed here",
                             message.id
                         );
-                        render::show(&mut self.buffer, Output::Terminal, message, target, now)?;
+                        print(Output::Terminal)?;
                         false
                     }
                 }

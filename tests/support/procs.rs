@@ -40,6 +40,16 @@ pub fn bin(name: &str) -> PathBuf {
     path
 }
 
+/// The environment every binary the harness starts gets, whatever the
+/// machine's: English, so tests read English words; a test that checks
+/// another language sets `LANG` (or `--lang`) over it.
+pub const ENGLISH: [(&str, &str); 4] = [
+    ("LANG", "C.UTF-8"),
+    ("LC_ALL", ""),
+    ("LC_MESSAGES", ""),
+    ("LANGUAGE", ""),
+];
+
 /// Runs `publisher <args>` against `server_url` with no stdin.
 pub fn publisher(server_url: &str, args: &[&str]) -> Output {
     publisher_with_stdin(server_url, args, None)
@@ -66,6 +76,8 @@ pub fn publisher_on(
         .env("NATS_URL", server_url)
         .env("XDG_CONFIG_HOME", NO_USER_CONFIG)
         .env_remove("RUST_LOG")
+        .envs(ENGLISH)
+        .env_remove("REMOTE_MESSAGE_LANG")
         .stdin(if stdin.is_some() {
             Stdio::piped()
         } else {
@@ -449,6 +461,8 @@ fn agent_command(
         .args(args)
         .env_remove("NATS_URL")
         .env("XDG_CONFIG_HOME", NO_USER_CONFIG)
+        .envs(ENGLISH)
+        .env_remove("REMOTE_MESSAGE_LANG")
         .envs(env.iter().copied());
     (cmd, state_dir)
 }

@@ -12,6 +12,7 @@ use super::layout::{Key, Layout};
 use super::mint;
 use crate::cli::AdminInitArgs;
 use crate::error::{Error, ErrorKind};
+use crate::i18n::tr;
 use nkeys::KeyPair;
 use remote_message::roles;
 use remote_message_cli::files;
@@ -21,10 +22,8 @@ pub fn run(args: AdminInitArgs) -> Result<(), Error> {
     let layout = Layout::new(&args.out);
     let existing = layout.existing();
     if args.if_missing && layout.is_complete() {
-        println!(
-            "{} already holds a set-up: kept as it is",
-            layout.dir().display()
-        );
+        let dir = layout.dir().display().to_string();
+        println!("{}", tr!(crate::i18n::lang(), "admin-kept", dir = dir));
         return Ok(());
     }
     if !existing.is_empty() {

@@ -6,6 +6,7 @@ use super::claims;
 use super::layout::{Key, Layout};
 use crate::cli::{AdminDirArgs, AgentCredsArgs, OpsCredsArgs};
 use crate::error::{Error, ErrorKind};
+use crate::i18n::tr;
 use nkeys::KeyPair;
 use remote_message::roles;
 use remote_message_cli::{creds, files};
@@ -85,10 +86,9 @@ fn write(out: &Path, text: &str) -> Result<(), Error> {
             .error(format!("cannot write {} ({e})", out.display()))
             .caused_by(e)
     })?;
-    eprintln!(
-        "wrote {} (mode 0600): give it to that machine only, over a private channel",
-        out.display()
-    );
+    let file = out.display().to_string();
+    let written = tr!(crate::i18n::lang(), "admin-creds-written", file = file);
+    eprintln!("{written}");
     Ok(())
 }
 

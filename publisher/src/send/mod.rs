@@ -43,7 +43,7 @@ pub async fn run(connection: &ConnectionArgs, args: SendArgs) -> Result<(), Erro
     let out = if json {
         render::json(&report)
     } else {
-        render::text(&report)
+        render::text(&report, crate::i18n::lang())
     };
     print!("{out}");
     report.confirmed()

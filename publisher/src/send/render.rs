@@ -1,7 +1,9 @@
 //! A send's [`Report`] for stdout: one JSON object (`--json`), or the lines
-//! an operator reads.
+//! an operator reads, in the chosen language.
 
 use super::report::{join, Outcome, Report};
+use crate::i18n::tr;
+use remote_message_cli::lang::Lang;
 
 /// `--json`: the report as one line.
 pub fn json(report: &Report) -> String {
@@ -10,58 +12,67 @@ pub fn json(report: &Report) -> String {
     line
 }
 
-/// The human report: a line per message, then the totals when waiting.
-pub fn text(report: &Report) -> String {
+/// The human report in `lang`: a line per message, then the totals when
+/// waiting.
+pub fn text(report: &Report, lang: Lang) -> String {
     let within = report.wait.map(|w| w.within).unwrap_or_default();
     let wait_for_read = report.wait.is_some_and(|w| w.for_read);
     let mut out = String::new();
     for m in &report.messages {
         let outcome = match m.outcome {
             None => String::new(),
-            Some(Outcome::Delivered) if m.read == Some(true) => ": delivered, read".to_owned(),
-            Some(Outcome::Delivered) => ": delivered".to_owned(),
+            Some(Outcome::Delivered) if m.read == Some(true) => tr!(lang, "outcome-delivered-read"),
+            Some(Outcome::Delivered) => tr!(lang, "outcome-delivered"),
             Some(Outcome::NotConnected) if report.stored => {
-                ": not connected (stored: shown when that session comes back)".to_owned()
+                tr!(lang, "outcome-not-connected-stored")
             }
-            Some(Outcome::NotConnected) => ": not connected".to_owned(),
-            Some(Outcome::NoConfirmation) => format!(
-                ": no confirmation within {}",
-                humantime::format_duration(within)
+            Some(Outcome::NotConnected) => tr!(lang, "outcome-not-connected"),
+            Some(Outcome::NoConfirmation) => tr!(
+                lang,
+                "outcome-no-confirmation",
+                within = humantime::format_duration(within).to_string()
             ),
         };
-        out.push_str(&format!("sent {} to {}{outcome}\n", m.id, m.subject));
+        let line = tr!(
+            lang,
+            "sent-line",
+            id = m.id.as_str(),
+            subject = m.subject.as_str(),
+            outcome = outcome
+        );
+        out.push_str(&line);
+        out.push('\n');
     }
     if report.duplicate {
-        out.push_str(
-            "the stream had this send id already: agents that showed it will not show it again\n",
-        );
+        out.push_str(&tr!(lang, "send-duplicate"));
+        out.push('\n');
     }
     if report.waited {
-        out.push_str(&format!(
-            "delivered to {} of {} sessions",
-            report.delivered, report.expected
+        out.push_str(&tr!(
+            lang,
+            "send-delivered",
+            delivered = report.delivered,
+            expected = report.expected
         ));
         if !report.missing.is_empty() {
-            out.push_str(&format!("; missing: {}", join(&report.missing)));
+            out.push_str(&tr!(lang, "send-missing", sessions = join(&report.missing)));
         }
         out.push('\n');
         if !report.also_delivered.is_empty() {
-            out.push_str(&format!(
-                "also delivered to sessions that joined meanwhile: {}\n",
-                join(&report.also_delivered)
-            ));
+            let sessions = join(&report.also_delivered);
+            out.push_str(&tr!(lang, "send-also-delivered", sessions = sessions));
+            out.push('\n');
         }
         if wait_for_read || !report.read.is_empty() {
-            out.push_str(&format!(
-                "read by {} of {} delivered",
-                report.read.len(),
-                report.delivered
+            out.push_str(&tr!(
+                lang,
+                "send-read",
+                read = report.read.len(),
+                delivered = report.delivered
             ));
             if !report.read_unsupported.is_empty() {
-                out.push_str(&format!(
-                    "; cannot report read: {}",
-                    join(&report.read_unsupported)
-                ));
+                let sessions = join(&report.read_unsupported);
+                out.push_str(&tr!(lang, "send-read-unsupported", sessions = sessions));
             }
             out.push('\n');
         }
@@ -121,7 +132,7 @@ mod tests {
             for_read: false,
         };
         assert_eq!(
-            text(&report(wait)),
+            text(&report(wait), Lang::En),
             "sent s-a to session.a: delivered, read\n\
              sent s-b to session.b: not connected (stored: shown when that session comes back)\n\
              sent s-c to session.c: no confirmation within 5s\n\
@@ -142,7 +153,36 @@ mod tests {
         });
         r.read.clear();
         r.read_unsupported = vec![id("a")];
-        assert!(text(&r).ends_with("read by 0 of 1 delivered; cannot report read: a\n"));
+        assert!(text(&r, Lang::En).ends_with("read by 0 of 1 delivered; cannot report read: a\n"));
+    }
+
+    /// The same report in Spanish and French: every line translated, the
+    /// ids, subjects, figures and session lists kept.
+    #[test]
+    fn the_text_report_in_spanish_and_french() {
+        let wait = Wait {
+            within: Duration::from_secs(5),
+            for_read: false,
+        };
+        assert_eq!(
+            text(&report(wait), Lang::Es),
+            "enviado s-a a session.a: entregado, leído\n\
+             enviado s-b a session.b: no conectada (guardado: se mostrará cuando esa sesión vuelva)\n\
+             enviado s-c a session.c: sin confirmación en 5s\n\
+             el stream ya tenía este id de envío: los agentes que lo mostraron no lo mostrarán de nuevo\n\
+             entregado a 1 de 3 sesiones; faltan: b, c\n\
+             también entregado a sesiones que se conectaron entretanto: z\n\
+             leído por 1 de 1 entregados\n"
+        );
+        let french = text(&report(wait), Lang::Fr);
+        assert!(
+            french.starts_with("envoyé s-a à session.a : remis, lu\n"),
+            "{french}"
+        );
+        assert!(
+            french.contains("remis à 1 session sur 3 ; manquantes : b, c\n"),
+            "{french}"
+        );
     }
 
     /// `--json` prints one line ending in a newline, and leaves the wait out.

@@ -17,10 +17,11 @@
 //! [`ReadTicket`](crate::agent::ReadTicket) to the runner. A bus failure
 //! drops the connection; the next message connects again.
 
-use super::request::{Activation, Request, DEFAULT_ACTION, DEFAULT_LABEL, READ_ACTION, READ_LABEL};
+use super::request::{Activation, Request, DEFAULT_ACTION, READ_ACTION};
 use super::{
     within, Acks, NotifyError, ServiceInfo, Waiting, APP_NAME, CALL_TIMEOUT, PROBE_TIMEOUT,
 };
+use remote_message_cli::lang::Lang;
 use std::collections::HashMap;
 use tokio_util::task::TaskTracker;
 use tracing::{debug, warn};
@@ -84,6 +85,7 @@ impl Service {
     pub(super) async fn connect(
         acks: Acks,
         tasks: &TaskTracker,
+        _lang: Lang,
     ) -> Result<(Service, ServiceInfo), NotifyError> {
         let connection = within(PROBE_TIMEOUT, zbus::Connection::session())
             .await?
@@ -129,11 +131,13 @@ impl Service {
         request: &Request,
         waiting: Waiting,
     ) -> Result<u32, NotifyError> {
-        let actions: &[&str] = if self.actions {
-            &[READ_ACTION, READ_LABEL, DEFAULT_ACTION, DEFAULT_LABEL]
-        } else {
-            &[]
-        };
+        let labelled = [
+            READ_ACTION,
+            &request.read_label,
+            DEFAULT_ACTION,
+            &request.default_label,
+        ];
+        let actions: &[&str] = if self.actions { &labelled } else { &[] };
         let look = request.freedesktop;
         let hints = HashMap::from([("urgency", Variant::U8(look.urgency))]);
         let sent = self.proxy.notify(

@@ -28,7 +28,7 @@
 //! [`super::request::InterruptionLevel`]). Whether a notification stays on
 //! screen is the user's choice of alert style for the app, not the app's.
 
-use super::request::{Activation, InterruptionLevel, Request, READ_ACTION, READ_LABEL};
+use super::request::{read_label, Activation, InterruptionLevel, Request, READ_ACTION};
 use super::{within, Acks, NotifyError, ServiceInfo, Waiting, PROBE_TIMEOUT};
 use block2::RcBlock;
 use objc2::rc::Retained;
@@ -44,6 +44,7 @@ use objc2_user_notifications::{
     UNNotificationSettings, UNNotificationSound, UNUserNotificationCenter,
     UNUserNotificationCenterDelegate,
 };
+use remote_message_cli::lang::Lang;
 use std::ptr::NonNull;
 use std::sync::Mutex;
 use tokio::sync::oneshot;
@@ -64,6 +65,7 @@ impl Service {
     pub(super) async fn connect(
         acks: Acks,
         _tasks: &TaskTracker,
+        lang: Lang,
     ) -> Result<(Service, ServiceInfo), NotifyError> {
         // Before anything touches the center: it aborts without a bundle id.
         let bundle = NSBundle::mainBundle().bundleIdentifier().ok_or_else(|| {
@@ -87,7 +89,7 @@ impl Service {
         }
         let ok = UNNotificationAction::actionWithIdentifier_title_options(
             &NSString::from_str(READ_ACTION),
-            &NSString::from_str(READ_LABEL),
+            &NSString::from_str(&read_label(lang)),
             UNNotificationActionOptions::empty(),
         );
         let category =

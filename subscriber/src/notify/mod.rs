@@ -32,6 +32,7 @@ use macos as native;
 
 use crate::agent::ReadTicket;
 use remote_message::{Incoming, Target};
+use remote_message_cli::lang::Lang;
 use request::{Activation, BodyFormat, Request};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -120,12 +121,19 @@ pub struct Notifier {
     acks: Acks,
     /// The agent's tasks: a backend's click listener is one of them.
     tasks: TaskTracker,
+    /// The language of the notification's own words (title, buttons).
+    lang: Lang,
 }
 
 impl Notifier {
     /// An output that finds the service on the first [`Notifier::connect`]
-    /// or message. Messages acknowledged with OK go to `acks`.
-    pub fn new(acks: mpsc::UnboundedSender<ReadTicket>, tasks: TaskTracker) -> Notifier {
+    /// or message. Messages acknowledged with OK go to `acks`; the
+    /// notification's own words are in `lang`.
+    pub fn new(
+        acks: mpsc::UnboundedSender<ReadTicket>,
+        tasks: TaskTracker,
+        lang: Lang,
+    ) -> Notifier {
         Notifier {
             service: None,
             acks: Acks {
@@ -134,6 +142,7 @@ impl Notifier {
                 next: Arc::new(AtomicU32::new(1)),
             },
             tasks,
+            lang,
         }
     }
 
@@ -141,7 +150,8 @@ impl Notifier {
     /// notifications. Bounded by [`PROBE_TIMEOUT`].
     pub async fn connect(&mut self) -> Result<&ServiceInfo, NotifyError> {
         if self.service.is_none() {
-            self.service = Some(native::Service::connect(self.acks.clone(), &self.tasks).await?);
+            self.service =
+                Some(native::Service::connect(self.acks.clone(), &self.tasks, self.lang).await?);
         }
         Ok(&self.service.as_ref().expect("just connected").1)
     }
@@ -161,7 +171,7 @@ impl Notifier {
             BodyFormat::Plain
         };
         let actions = info.actions;
-        let request = Request::of(message, target, format);
+        let request = Request::of(message, target, format, self.lang);
         let read_ack = actions && ticket.is_some();
         let waiting = Waiting {
             message_id: message.id.clone(),

@@ -1,5 +1,6 @@
 //! What a message becomes as a native notification, decided once for every
-//! OS: the title, the text (printable, truncated), the OK action, and how
+//! OS: the title, the text (printable, truncated), the OK action (their
+//! words in the agent's language, from [`crate::i18n`]), and how
 //! its [`Priority`] maps to each notification service's own terms
 //! (freedesktop urgency and expiry, the Windows toast scenario and
 //! duration, the macOS interruption level).
@@ -7,8 +8,10 @@
 //! Plain data, no OS calls: every mapping is unit-tested on every host,
 //! although each OS backend ([`super::native`]) reads only its own part.
 
+use crate::i18n::tr;
 use remote_message::terminal::printable;
 use remote_message::{Incoming, Priority, Target};
+use remote_message_cli::lang::Lang;
 
 /// Longest text put in a notification; the JSON output and the --exec hook
 /// always get all of it.
@@ -17,15 +20,19 @@ pub const BODY_MAX_CHARS: usize = 2_000;
 /// Longest title put in a notification.
 pub const TITLE_MAX_CHARS: usize = 200;
 
-/// The OK button: its key, as the notification service reports it back,
-/// and its label.
+/// The OK button's key, as the notification service reports it back (its
+/// label is [`read_label`]).
 pub const READ_ACTION: &str = "read";
-pub const READ_LABEL: &str = "OK";
 
 /// The freedesktop key of a click on the notification itself (the spec's
-/// default action), and the label some servers show for it.
+/// default action; the label some servers show for it is
+/// [`Request::default_label`]).
 pub const DEFAULT_ACTION: &str = "default";
-pub const DEFAULT_LABEL: &str = "Mark as read";
+
+/// The OK button's label in `lang`.
+pub fn read_label(lang: Lang) -> String {
+    tr!(lang, "action-ok")
+}
 
 /// How long a `high` notification stays on a freedesktop server, where the
 /// server lets the client say.
@@ -36,6 +43,10 @@ pub const HIGH_PRIORITY_TIMEOUT_MS: i32 = 30_000;
 pub struct Request {
     pub title: String,
     pub body: String,
+    /// The OK button's label.
+    pub read_label: String,
+    /// What a freedesktop server may show for a click on the notification.
+    pub default_label: String,
     pub freedesktop: Freedesktop,
     pub toast: Toast,
     pub apple: Apple,
@@ -108,14 +119,15 @@ pub enum InterruptionLevel {
 }
 
 impl Request {
-    /// The notification for `message`, sent to `target`.
-    pub fn of(message: &Incoming, target: &Target, format: BodyFormat) -> Request {
+    /// The notification for `message`, sent to `target`, its own words in
+    /// `lang`.
+    pub fn of(message: &Incoming, target: &Target, format: BodyFormat, lang: Lang) -> Request {
         let title = match (&message.title, &message.sender) {
             (Some(title), _) => title.clone(),
-            (None, Some(sender)) => format!("Message from {sender}"),
+            (None, Some(sender)) => tr!(lang, "notification-title-from", sender = sender.as_str()),
             (None, None) => match target {
-                Target::Broadcast => "Message for everyone".to_owned(),
-                Target::Session(_) => "Message for you".to_owned(),
+                Target::Broadcast => tr!(lang, "notification-title-everyone"),
+                Target::Session(_) => tr!(lang, "notification-title-you"),
             },
         };
         let mut body = printable(&message.text, BODY_MAX_CHARS);
@@ -125,6 +137,8 @@ impl Request {
         Request {
             title: printable(&title, TITLE_MAX_CHARS),
             body,
+            read_label: read_label(lang),
+            default_label: tr!(lang, "action-mark-read"),
             freedesktop: Freedesktop::of(message.priority),
             toast: Toast::of(message.priority),
             apple: Apple::of(message.priority),
@@ -235,6 +249,7 @@ mod tests {
             &message(None, None, priority),
             &Target::Broadcast,
             BodyFormat::Plain,
+            Lang::En,
         )
     }
 
@@ -242,25 +257,45 @@ mod tests {
     /// that, whom it is for (everyone or this session).
     #[test]
     fn title_is_the_title_else_who_sent_it_else_whom_it_is_for() {
-        let title = |title, sender, target: &Target| {
+        let title = |title, sender, target: &Target, lang| {
             Request::of(
                 &message(title, sender, Priority::Normal),
                 target,
                 BodyFormat::Plain,
+                lang,
             )
             .title
         };
         let alice = Target::Session("alice".parse().unwrap());
-        assert_eq!(
-            title(Some("Maintenance"), Some("ops@srv"), &alice),
-            "Maintenance"
-        );
-        assert_eq!(title(None, Some("ops@srv"), &alice), "Message from ops@srv");
-        assert_eq!(
-            title(None, None, &Target::Broadcast),
-            "Message for everyone"
-        );
-        assert_eq!(title(None, None, &alice), "Message for you");
+        let everyone = &Target::Broadcast;
+        for lang in Lang::ALL {
+            let with_title = title(Some("Maintenance"), Some("ops@srv"), &alice, lang);
+            assert_eq!(with_title, "Maintenance");
+        }
+        for (lang, from, for_everyone, for_you) in [
+            (
+                Lang::En,
+                "Message from ops@srv",
+                "Message for everyone",
+                "Message for you",
+            ),
+            (
+                Lang::Es,
+                "Mensaje de ops@srv",
+                "Mensaje para todos",
+                "Mensaje para usted",
+            ),
+            (
+                Lang::Fr,
+                "Message de ops@srv",
+                "Message pour tout le monde",
+                "Message pour vous",
+            ),
+        ] {
+            assert_eq!(title(None, Some("ops@srv"), &alice, lang), from);
+            assert_eq!(title(None, None, everyone, lang), for_everyone);
+            assert_eq!(title(None, None, &alice, lang), for_you);
+        }
     }
 
     /// Control characters in the title and text are shown escaped, and both
@@ -269,7 +304,7 @@ mod tests {
     fn title_and_body_are_printable_and_truncated() {
         let mut m = message(Some("a\u{1b}[2Jb"), None, Priority::Normal);
         m.text = "x".repeat(BODY_MAX_CHARS + 5);
-        let r = Request::of(&m, &Target::Broadcast, BodyFormat::Plain);
+        let r = Request::of(&m, &Target::Broadcast, BodyFormat::Plain, Lang::En);
         assert_eq!(r.title, "a\\u{1b}[2Jb");
         assert_eq!(
             r.body,
@@ -279,7 +314,7 @@ mod tests {
             )
         );
         m.title = Some("t".repeat(TITLE_MAX_CHARS + 1));
-        let r = Request::of(&m, &Target::Broadcast, BodyFormat::Plain);
+        let r = Request::of(&m, &Target::Broadcast, BodyFormat::Plain, Lang::En);
         assert!(
             r.title.ends_with("… [1 more characters not shown]"),
             "{}",
@@ -292,7 +327,7 @@ mod tests {
     #[test]
     fn body_is_escaped_only_for_markup() {
         let m = message(None, None, Priority::Normal);
-        let body = |format| Request::of(&m, &Target::Broadcast, format).body;
+        let body = |format| Request::of(&m, &Target::Broadcast, format, Lang::En).body;
         assert_eq!(body(BodyFormat::Plain), m.text);
         assert_eq!(
             body(BodyFormat::Markup),
@@ -347,6 +382,22 @@ mod tests {
         assert_eq!(apple(Priority::Normal), of(Active, true));
         assert_eq!(apple(Priority::High), of(TimeSensitive, true));
         assert_eq!(apple(Priority::Urgent), of(TimeSensitive, true));
+    }
+
+    /// The buttons speak the agent's language: OK is "Aceptar" in Spanish
+    /// (as Windows and macOS say it), "OK" in English and French.
+    #[test]
+    fn button_labels_per_language() {
+        let labels = |lang| {
+            let m = message(None, None, Priority::Normal);
+            let r = Request::of(&m, &Target::Broadcast, BodyFormat::Plain, lang);
+            (r.read_label, r.default_label)
+        };
+        let pair = |ok: &str, click: &str| (ok.to_owned(), click.to_owned());
+        assert_eq!(labels(Lang::En), pair("OK", "Mark as read"));
+        assert_eq!(labels(Lang::Es), pair("Aceptar", "Marcar como leído"));
+        assert_eq!(labels(Lang::Fr), pair("OK", "Marquer comme lu"));
+        assert_eq!(read_label(Lang::Es), "Aceptar");
     }
 
     /// The OK button and a click on the notification acknowledge it; any

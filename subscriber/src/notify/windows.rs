@@ -26,8 +26,9 @@
 //! falls back to the terminal; where the user or a policy turned toasts off
 //! for the app, it fails with [`NotifyError::NoService`].
 
-use super::request::{Activation, Request, ToastDuration, ToastScenario, READ_ACTION, READ_LABEL};
+use super::request::{Activation, Request, ToastDuration, ToastScenario, READ_ACTION};
 use super::{within, Acks, NotifyError, ServiceInfo, Waiting, APP_NAME, PROBE_TIMEOUT};
+use remote_message_cli::lang::Lang;
 use tauri_winrt_notification::{Duration, Scenario, Sound, Toast};
 use tokio_util::task::TaskTracker;
 use tracing::debug;
@@ -52,6 +53,7 @@ impl Service {
     pub(super) async fn connect(
         acks: Acks,
         _tasks: &TaskTracker,
+        _lang: Lang,
     ) -> Result<(Service, ServiceInfo), NotifyError> {
         within(PROBE_TIMEOUT, blocking(probe)).await??;
         let info = ServiceInfo {
@@ -91,7 +93,7 @@ fn toast(request: &Request, notification: u32, acks: Acks) -> Toast {
     let mut toast = Toast::new(APP_ID)
         .title(&request.title)
         .text1(&request.body)
-        .add_button(READ_LABEL, READ_ACTION)
+        .add_button(&request.read_label, READ_ACTION)
         .duration(match look.duration {
             ToastDuration::Short => Duration::Short,
             ToastDuration::Long => Duration::Long,

@@ -1,0 +1,19 @@
+# The agent's own words around a message, in English (the fallback: every key
+# is here first; fl! checks keys and variables against this file).
+
+## A notification's title when the message has none: who sent it, else to whom.
+notification-title-from = Message from { $sender }
+notification-title-everyone = Message for everyone
+notification-title-you = Message for you
+
+## The notification's button: the user has read it. And the label some
+## notification servers show for a click on the notification itself.
+action-ok = OK
+action-mark-read = Mark as read
+
+## The terminal block: its header (to whom, when) and footer (from whom, the id).
+block-everyone = Message for everyone
+block-session = Message for you (session { $session })
+block-header = ==== { $audience } · { $when } ====
+block-footer = ---- from { $sender } · id { $id }
+block-unknown-sender = unknown sender

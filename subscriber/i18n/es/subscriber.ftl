@@ -1,0 +1,18 @@
+# Las palabras propias del agente alrededor de un mensaje, en español.
+
+## Título de una notificación cuando el mensaje no tiene: quién lo envía, o a quién.
+notification-title-from = Mensaje de { $sender }
+notification-title-everyone = Mensaje para todos
+notification-title-you = Mensaje para usted
+
+## El botón de la notificación (el usuario lo ha leído), y lo que algunos
+## servidores muestran al hacer clic en la notificación.
+action-ok = Aceptar
+action-mark-read = Marcar como leído
+
+## El bloque en la terminal: encabezado (para quién, cuándo) y pie (de quién, el id).
+block-everyone = Mensaje para todos
+block-session = Mensaje para usted (sesión { $session })
+block-header = ==== { $audience } · { $when } ====
+block-footer = ---- de { $sender } · id { $id }
+block-unknown-sender = remitente desconocido

@@ -1,0 +1,18 @@
+# Les mots de l'agent autour d'un message, en français.
+
+## Titre d'une notification quand le message n'en a pas : qui l'envoie, sinon à qui.
+notification-title-from = Message de { $sender }
+notification-title-everyone = Message pour tout le monde
+notification-title-you = Message pour vous
+
+## Le bouton de la notification (l'utilisateur l'a lu), et ce que certains
+## serveurs affichent pour un clic sur la notification elle-même.
+action-ok = OK
+action-mark-read = Marquer comme lu
+
+## Le bloc dans le terminal : en-tête (pour qui, quand) et pied (de qui, l'id).
+block-everyone = Message pour tout le monde
+block-session = Message pour vous (session { $session })
+block-header = ==== { $audience } · { $when } ====
+block-footer = ---- de { $sender } · id { $id }
+block-unknown-sender = expéditeur inconnu
