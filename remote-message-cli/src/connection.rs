@@ -1,9 +1,9 @@
 //! NATS connection options, defined once for both binaries and named like the
 //! `nats` CLI's, plus error text that says what to do and never shows a secret.
 
+use crate::tls_files::{self, TlsFileKind};
 use async_nats::{ConnectError, ConnectErrorKind, ConnectOptions, RequestErrorKind, ServerAddr};
 use remote_message::error::{Error, ErrorKind};
-use crate::tls_files::{self, TlsFileKind};
 use remote_message::keys::{self, SeedErrorKind, SeedKind};
 use std::error::Error as _;
 use std::path::{Path, PathBuf};
@@ -739,7 +739,10 @@ mod tests {
             tls_ca: Some(ca.clone()),
             ..args(server)
         };
-        let err = with_ca("wss://h:443,ws://k:80").options("t").await.unwrap_err();
+        let err = with_ca("wss://h:443,ws://k:80")
+            .options("t")
+            .await
+            .unwrap_err();
         assert_eq!(err.kind(), SetupErrorKind::TlsOverPlainWebSocket);
         assert!(err.to_string().contains("use wss://"), "{err}");
         assert!(with_ca("wss://h:443").options("t").await.is_ok());

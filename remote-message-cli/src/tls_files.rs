@@ -11,9 +11,7 @@
 //! and keys with rustls' own ring provider, the one that signs the handshake.
 
 use remote_message::error::{Error, ErrorKind};
-use rustls::pki_types::{
-    PrivateKeyDer, PrivatePkcs1KeyDer, PrivatePkcs8KeyDer, PrivateSec1KeyDer,
-};
+use rustls::pki_types::{PrivateKeyDer, PrivatePkcs1KeyDer, PrivatePkcs8KeyDer, PrivateSec1KeyDer};
 use std::path::Path;
 use x509_parser::prelude::{FromDer, X509Certificate, X509Version};
 
@@ -284,6 +282,18 @@ mod tests {
         }
     }
 
+    /// Asserts that `result` failed with `kind` and a message holding each
+    /// of `words`; returns the message.
+    fn refused(result: Result<(), TlsFileError>, kind: TlsFileKind, words: &[&str]) -> String {
+        let err = result.unwrap_err();
+        assert_eq!(err.kind(), kind, "{err}");
+        let text = err.to_string();
+        for word in words {
+            assert!(text.contains(word), "{word:?} not in {text}");
+        }
+        text
+    }
+
     /// A certificate with its own key, and certificates to trust, pass;
     /// so does a version 1 CA certificate (rustls trusts those).
     #[test]
@@ -301,18 +311,16 @@ mod tests {
     #[test]
     fn a_version_1_certificate_is_named() {
         let files = Files::new();
-        let err = files.client("v1-cert.pem", "key.pem").unwrap_err();
-        assert_eq!(err.kind(), TlsFileKind::Version1Certificate);
-        let text = err.to_string();
-        assert!(
-            text.starts_with(&format!(
-                "--tls-cert {}: the certificate (CN=remote-message test v1 client) is X.509 \
-                 version 1",
-                files.path("v1-cert.pem").display()
-            )),
-            "{text}"
+        let text = refused(
+            files.client("v1-cert.pem", "key.pem"),
+            TlsFileKind::Version1Certificate,
+            &["-extfile", "openssl req -x509"],
         );
-        assert!(text.contains("-extfile") && text.contains("openssl req -x509"), "{text}");
+        let start = format!(
+            "--tls-cert {}: the certificate (CN=remote-message test v1 client) is X.509 version 1",
+            files.path("v1-cert.pem").display()
+        );
+        assert!(text.starts_with(&start), "{text}");
     }
 
     /// Another certificate's key is refused, naming both files; the right
@@ -320,54 +328,39 @@ mod tests {
     #[test]
     fn a_key_that_is_not_the_certificates_is_named() {
         let files = Files::new();
-        let err = files.client("cert.pem", "other-key.pem").unwrap_err();
-        assert_eq!(err.kind(), TlsFileKind::KeyMismatch);
-        let text = err.to_string();
-        assert!(
-            text.contains(&format!("--tls-key {}", files.path("other-key.pem").display()))
-                && text.contains(&format!("--tls-cert {}", files.path("cert.pem").display()))
-                && text.contains("public keys differ"),
-            "{text}"
+        let key = format!("--tls-key {}", files.path("other-key.pem").display());
+        let cert = format!("--tls-cert {}", files.path("cert.pem").display());
+        refused(
+            files.client("cert.pem", "other-key.pem"),
+            TlsFileKind::KeyMismatch,
+            &[&key, &cert, "public keys differ"],
         );
     }
 
     /// A key file given as the certificate, an empty file and a DER file
     /// hold no certificate: the error says what they hold instead, for
-    /// `--tls-cert` and `--tls-ca` alike.
+    /// `--tls-cert` and `--tls-ca` alike. A certificate given as the key
+    /// holds no key, said the same way.
     #[test]
-    fn a_file_without_a_certificate_says_what_it_holds() {
+    fn a_file_without_a_certificate_or_key_says_what_it_holds() {
         let files = Files::new();
-        let err = files.client("key.pem", "key.pem").unwrap_err();
-        assert_eq!(err.kind(), TlsFileKind::NoCertificate);
-        assert!(
-            err.to_string().contains("no certificate in it (it holds PRIVATE KEY)"),
-            "{err}"
+        let none = TlsFileKind::NoCertificate;
+        let key_as_cert = files.client("key.pem", "key.pem");
+        refused(
+            key_as_cert,
+            none,
+            &["no certificate in it (it holds PRIVATE KEY)"],
         );
         files.write("empty.pem", "");
-        let err = files.ca("empty.pem").unwrap_err();
-        assert_eq!(err.kind(), TlsFileKind::NoCertificate);
-        let text = err.to_string();
+        let text = refused(files.ca("empty.pem"), none, &["it holds no PEM section"]);
         assert!(text.starts_with("--tls-ca "), "{text}");
-        assert!(text.contains("it holds no PEM section"), "{text}");
-        let der = pem::parse(std::fs::read(files.path("cert.pem")).unwrap())
-            .unwrap()
-            .into_contents();
-        std::fs::write(files.path("cert.der"), der).unwrap();
-        let err = files.ca("cert.der").unwrap_err();
-        assert_eq!(err.kind(), TlsFileKind::NoCertificate);
-        assert!(err.to_string().contains("openssl x509 -inform der"), "{err}");
-    }
+        let der = pem::parse(std::fs::read(files.path("cert.pem")).unwrap()).unwrap();
+        std::fs::write(files.path("cert.der"), der.contents()).unwrap();
+        refused(files.ca("cert.der"), none, &["openssl x509 -inform der"]);
 
-    /// A certificate given as the key holds no key: said, with what it holds.
-    #[test]
-    fn a_file_without_a_key_says_what_it_holds() {
-        let files = Files::new();
-        let err = files.client("cert.pem", "cert.pem").unwrap_err();
-        assert_eq!(err.kind(), TlsFileKind::NoKey);
-        assert!(
-            err.to_string().contains("no private key in it (it holds CERTIFICATE)"),
-            "{err}"
-        );
+        let cert_as_key = files.client("cert.pem", "cert.pem");
+        let words = ["no private key in it (it holds CERTIFICATE)"];
+        refused(cert_as_key, TlsFileKind::NoKey, &words);
     }
 
     /// PKCS#8 `ENCRYPTED PRIVATE KEY` and the old `Proc-Type: 4,ENCRYPTED`
@@ -375,21 +368,21 @@ mod tests {
     #[test]
     fn an_encrypted_key_says_how_to_decrypt_it() {
         let files = Files::new();
-        let pkcs8 = pem::encode(&pem::Pem::new("ENCRYPTED PRIVATE KEY", vec![0x30, 0x00]));
+        let pkcs8 = pem::Pem::new("ENCRYPTED PRIVATE KEY", vec![0x30, 0x00]);
         let mut legacy = pem::Pem::new("RSA PRIVATE KEY", vec![0x30, 0x00]);
-        legacy.headers_mut().add("Proc-Type", "4,ENCRYPTED").unwrap();
-        legacy
-            .headers_mut()
+        let headers = legacy.headers_mut();
+        headers.add("Proc-Type", "4,ENCRYPTED").unwrap();
+        headers
             .add("DEK-Info", "AES-128-CBC,00112233445566778899AABBCCDDEEFF")
             .unwrap();
-        files.write("pkcs8.pem", &pkcs8);
+        files.write("pkcs8.pem", &pem::encode(&pkcs8));
         files.write("legacy.pem", &pem::encode(&legacy));
         for name in ["pkcs8.pem", "legacy.pem"] {
-            let err = files.client("cert.pem", name).unwrap_err();
-            assert_eq!(err.kind(), TlsFileKind::EncryptedKey, "{name}");
-            assert!(
-                err.to_string().contains("openssl pkey -in KEY -out KEY.plain"),
-                "{err}"
+            let words = ["openssl pkey -in KEY -out KEY.plain"];
+            refused(
+                files.client("cert.pem", name),
+                TlsFileKind::EncryptedKey,
+                &words,
             );
         }
     }
@@ -399,13 +392,25 @@ mod tests {
     #[test]
     fn unreadable_and_malformed_files() {
         let files = Files::new();
-        let err = files.ca("missing.pem").unwrap_err();
-        assert_eq!(err.kind(), TlsFileKind::Unreadable);
-        files.write("broken.pem", "-----BEGIN CERTIFICATE-----\n!!!\n-----END CERTIFICATE-----\n");
-        assert_eq!(files.ca("broken.pem").unwrap_err().kind(), TlsFileKind::Malformed);
-        files.write("junk.pem", &pem::encode(&pem::Pem::new("CERTIFICATE", vec![1, 2, 3])));
-        let err = files.client("junk.pem", "key.pem").unwrap_err();
-        assert_eq!(err.kind(), TlsFileKind::Malformed);
-        assert!(err.to_string().contains("does not parse"), "{err}");
+        refused(
+            files.ca("missing.pem"),
+            TlsFileKind::Unreadable,
+            &["cannot read it"],
+        );
+        let broken = "-----BEGIN CERTIFICATE-----\n!!!\n-----END CERTIFICATE-----\n";
+        files.write("broken.pem", broken);
+        refused(
+            files.ca("broken.pem"),
+            TlsFileKind::Malformed,
+            &["not a valid PEM file"],
+        );
+        let junk = pem::encode(&pem::Pem::new("CERTIFICATE", vec![1, 2, 3]));
+        files.write("junk.pem", &junk);
+        let words = ["does not parse"];
+        refused(
+            files.client("junk.pem", "key.pem"),
+            TlsFileKind::Malformed,
+            &words,
+        );
     }
 }
