@@ -419,3 +419,38 @@ fn no_secret_leaks() {
     let signed = expect_exit(&signed, 0);
     assert!(!signed.contains(seed.trim()), "{signed}");
 }
+
+/// An X.509 version 1 client certificate (what `openssl x509 -req` gives
+/// without `-extfile`) is refused before any connection, by the publisher
+/// (exit 2, not the exit 3 of the server it would have tried) and by the
+/// agent (it stops instead of retrying for ever), both naming the cause
+/// and how to make a version 3 one.
+#[test]
+fn a_version_1_client_certificate_is_named_before_connecting() {
+    let pki = TestPki::new();
+    let v1 = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("remote-message-cli/testdata/v1-cert.pem");
+    let key = pki.path("client-key.pem");
+    let tls = [
+        "--tls-cert",
+        v1.to_str().unwrap(),
+        "--tls-key",
+        key.to_str().unwrap(),
+    ];
+    // Nothing listens there: a connection attempt would fail with exit 3.
+    let url = format!("tls://127.0.0.1:{}", free_port());
+    let out = publisher(&url, &[&tls[..], &["send", "x"]].concat());
+    expect_exit(&out, 2);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("the certificate (CN=remote-message test v1 client) is X.509 version 1")
+            && stderr.contains("-extfile"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("cannot reach NATS"), "{stderr}");
+
+    let mut agent = Agent::spawn(&url, &[&["--session-id", "a"][..], &tls].concat());
+    assert_eq!(agent.wait_exit().code(), Some(2));
+    let logs = agent.logs().join("\n");
+    assert!(logs.contains("is X.509 version 1"), "{logs}");
+}

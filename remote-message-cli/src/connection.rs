@@ -1,6 +1,7 @@
 //! NATS connection options, defined once for both binaries and named like the
 //! `nats` CLI's, plus error text that says what to do and never shows a secret.
 
+use crate::tls_files::{self, TlsFileKind};
 use async_nats::{ConnectError, ConnectErrorKind, ConnectOptions, RequestErrorKind, ServerAddr};
 use remote_message::error::{Error, ErrorKind};
 use remote_message::keys::{self, SeedErrorKind, SeedKind};
@@ -18,8 +19,9 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 #[derive(clap::Args, Debug, Clone, Default)]
 #[command(next_help_heading = "Connection")]
 pub struct ConnectionArgs {
-    /// NATS server URLs, comma-separated; user and password may be given in the URL
-    /// (e.g. nats://user:pass@host:4222)
+    /// NATS server URLs, comma-separated: nats://, tls://, ws:// or wss:// (WebSocket,
+    /// wss:// with TLS); user and password may be given in the URL (e.g.
+    /// nats://user:pass@host:4222)
     #[arg(
         short = 's',
         long = "server",
@@ -108,6 +110,10 @@ pub enum SetupErrorKind {
     NoSeed,
     /// Two server URLs carry different users, passwords or tokens.
     ConflictingCredentials,
+    /// TLS options with a `ws://` URL, which is never encrypted.
+    TlsOverPlainWebSocket,
+    /// A `--tls-ca`, `--tls-cert` or `--tls-key` file TLS cannot use.
+    TlsFile(TlsFileKind),
 }
 
 impl ErrorKind for SetupErrorKind {
@@ -123,6 +129,11 @@ impl ErrorKind for SetupErrorKind {
                 "the --server URLs carry different credentials: give one user and password (or \
                  token) for every server, in one URL or in the settings file"
             }
+            SetupErrorKind::TlsOverPlainWebSocket => {
+                "a ws:// URL is never encrypted, yet TLS options are given: use wss:// for \
+                 WebSocket over TLS"
+            }
+            SetupErrorKind::TlsFile(kind) => kind.describe(),
         }
     }
 }
@@ -206,7 +217,8 @@ impl ConnectionArgs {
             .map(|s| {
                 s.parse::<ServerAddr>().map_err(|e| {
                     let context = self.scrub(&format!(
-                        "invalid --server URL {}: {e}; expected e.g. nats://host:4222",
+                        "invalid --server URL {}: {e}; expected e.g. nats://host:4222, \
+                         tls://host:4222, ws://host:8080 or wss://host:443",
                         redact_url(s)
                     ));
                     // The parse error may repeat the password: not kept.
@@ -275,6 +287,14 @@ impl ConnectionArgs {
         if let Some(prefix) = &self.inbox_prefix {
             options = options.custom_inbox_prefix(prefix.clone());
         }
+        self.refuse_tls_over_plain_websocket()?;
+        tls_files::check(
+            self.tls_ca.as_deref(),
+            self.tls_cert.as_deref().zip(self.tls_key.as_deref()),
+        )
+        .map_err(|e| {
+            SetupError::with_context(SetupErrorKind::TlsFile(e.kind()), e.to_string()).caused_by(e)
+        })?;
         if let Some(ca) = &self.tls_ca {
             readable("--tls-ca", ca)?;
             options = options.add_root_certificates(ca.clone()).require_tls(true);
@@ -287,6 +307,16 @@ impl ConnectionArgs {
                 .require_tls(true);
         }
         Ok(options)
+    }
+
+    /// `ws://` with `--tls-ca` or `--tls-cert`: async-nats would connect in
+    /// the clear, against what the options ask for.
+    fn refuse_tls_over_plain_websocket(&self) -> Result<(), SetupError> {
+        let tls = self.tls_ca.is_some() || self.tls_cert.is_some();
+        if tls && self.parsed_addrs()?.iter().any(|a| a.scheme() == "ws") {
+            return Err(SetupErrorKind::TlsOverPlainWebSocket.into());
+        }
+        Ok(())
     }
 
     /// The one user and password (or token, as the user alone) the server
@@ -364,11 +394,9 @@ impl ConnectionArgs {
                 _ => s.to_string(),
             })
             .unwrap_or_else(|| err.kind().to_string());
-        // rustls reports a bad certificate through an I/O error.
-        let tls_problem = cause.contains("certificate") || cause.contains("TLS");
         let text = match err.kind() {
             ConnectErrorKind::TimedOut => return self.timed_out(),
-            ConnectErrorKind::Io if tls_problem => self.tls_advice(&cause),
+            ConnectErrorKind::Io if is_tls_problem(&cause) => self.tls_advice(&cause),
             ConnectErrorKind::Dns => format!(
                 "cannot resolve the NATS server in {servers} ({cause}): check --server or NATS_URL"
             ),
@@ -382,27 +410,46 @@ impl ConnectionArgs {
                 format!("invalid NATS server URL {servers} ({cause}): check --server or NATS_URL")
             }
             ConnectErrorKind::Io | ConnectErrorKind::MaxReconnects => format!(
-                "cannot reach NATS at {servers} ({cause}): is nats-server running? \
-                 set --server or NATS_URL"
+                "cannot reach NATS at {servers} ({cause}): {}",
+                websocket_advice(&cause)
+                    .unwrap_or("is nats-server running? set --server or NATS_URL")
             ),
         };
         self.scrub(&text)
     }
 
     fn tls_advice(&self, cause: &str) -> String {
+        let advice = if cause.contains("UnsupportedCertVersion") {
+            "the server's certificate is X.509 version 1, which rustls refuses: give the \
+             server a version 3 certificate"
+        } else if cause.contains("corrupt message") {
+            "the server does not speak TLS there: use nats:// or ws:// for a port without \
+             TLS, or check the port"
+        } else {
+            "check --tls-ca, --tls-cert and --tls-key, and that the URL names the host in \
+             the server's certificate"
+        };
         format!(
-            "TLS with NATS at {} failed ({cause}): check --tls-ca, --tls-cert and --tls-key, \
-             and that the URL names the host in the server's certificate",
+            "TLS with NATS at {} failed ({cause}): {advice}",
             self.display_servers()
         )
     }
 
     fn timed_out(&self) -> String {
+        // A nats:// URL naming a websocket port waits for an answer that never comes.
+        let websocket = self
+            .parsed_addrs()
+            .is_ok_and(|addrs| addrs.iter().any(ServerAddr::is_websocket));
         format!(
             "cannot reach NATS at {} (no answer within {}): is nats-server running and the \
-             address right? set --server or NATS_URL, or a longer --timeout",
+             address right? set --server or NATS_URL, or a longer --timeout{}",
             self.display_servers(),
-            humantime::format_duration(self.connect_timeout())
+            humantime::format_duration(self.connect_timeout()),
+            if websocket {
+                ""
+            } else {
+                "; a websocket port takes ws:// or wss://"
+            }
         )
     }
 
@@ -433,10 +480,7 @@ fn failure_kind(err: &ConnectError) -> ConnectFailureKind {
     let cause = err.source().map(|s| s.to_string()).unwrap_or_default();
     match err.kind() {
         ConnectErrorKind::TimedOut => ConnectFailureKind::TimedOut,
-        // rustls reports a bad certificate through an I/O error.
-        ConnectErrorKind::Io if cause.contains("certificate") || cause.contains("TLS") => {
-            ConnectFailureKind::Tls
-        }
+        ConnectErrorKind::Io if is_tls_problem(&cause) => ConnectFailureKind::Tls,
         ConnectErrorKind::Tls => ConnectFailureKind::Tls,
         ConnectErrorKind::Dns => ConnectFailureKind::Dns,
         ConnectErrorKind::Authentication | ConnectErrorKind::AuthorizationViolation => {
@@ -444,6 +488,40 @@ fn failure_kind(err: &ConnectError) -> ConnectFailureKind {
         }
         ConnectErrorKind::ServerParse => ConnectFailureKind::InvalidUrl,
         ConnectErrorKind::Io | ConnectErrorKind::MaxReconnects => ConnectFailureKind::Unreachable,
+    }
+}
+
+/// Whether an I/O error's cause is TLS's: rustls reports a bad certificate,
+/// and a server that does not speak TLS ("received corrupt message"),
+/// through I/O errors.
+fn is_tls_problem(cause: &str) -> bool {
+    ["certificate", "TLS", "corrupt message"]
+        .iter()
+        .any(|word| cause.contains(word))
+}
+
+/// What to do when a WebSocket handshake failed, by its cause as
+/// tokio-websockets words it; `None` for other causes.
+fn websocket_advice(cause: &str) -> Option<&'static str> {
+    if cause.contains("invalid HTTP version") {
+        // The answer was not HTTP: nats-server's INFO line, most likely.
+        Some(
+            "that port does not speak WebSocket (a NATS client port takes nats:// or \
+             tls://): give the server's websocket port",
+        )
+    } else if cause.contains("got status code 400") {
+        // What nats-server answers to plain HTTP on a TLS listener.
+        Some(
+            "the server refused the WebSocket handshake: if its websocket listener has TLS, \
+             use wss://",
+        )
+    } else if cause.contains("expected HTTP 101") {
+        Some(
+            "the server, or a proxy on the way, refused the WebSocket handshake: check the \
+             URL's host, port and path",
+        )
+    } else {
+        None
     }
 }
 
@@ -528,6 +606,7 @@ mod tests {
     fn passwords_and_tokens_are_redacted() {
         assert_eq!(redact_url("nats://u:s3cret@h:4222"), "nats://u:***@h:4222");
         assert_eq!(redact_url("tls://tok3n@h"), "tls://***@h");
+        assert_eq!(redact_url("wss://u:s3cret@h/nats"), "wss://u:***@h/nats");
         assert_eq!(redact_url("h:4222"), "h:4222");
         assert_eq!(redact_url("u:pw@h:4222"), "u:***@h:4222");
         assert_eq!(redact_url("nats://u:pw@[bad"), "nats://u:***@[bad");
@@ -623,6 +702,11 @@ mod tests {
     #[tokio::test]
     async fn url_credentials_never_reach_the_addresses() {
         let a = args("nats://u:s3cret@h:1,nats://u:s3cret@k:2,nats://l:3,tls://tok3n@m:4");
+        let ws = args("ws://u:s3cret@h:80,wss://u:s3cret@k:443");
+        assert_eq!(ws.server_addrs().unwrap().len(), 2);
+        for addr in ws.server_addrs().unwrap() {
+            assert_eq!((addr.username(), addr.password()), (None, None));
+        }
         for addr in a.server_addrs().unwrap() {
             let debug = format!("{addr:?}");
             assert!(
@@ -643,6 +727,78 @@ mod tests {
         let err = differ.options("t").await.unwrap_err();
         assert_eq!(err.kind(), SetupErrorKind::ConflictingCredentials);
         assert!(!err.to_string().contains("one1") && !err.to_string().contains("two2"));
+    }
+
+    /// TLS options with a `ws://` URL are refused (it would connect in the
+    /// clear); with `wss://` they are taken. A TLS file TLS cannot use is a
+    /// setup error whose kind names the cause.
+    #[tokio::test]
+    async fn tls_options_need_wss_and_usable_files() {
+        let ca = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/v1-cert.pem");
+        let with_ca = |server: &str| ConnectionArgs {
+            tls_ca: Some(ca.clone()),
+            ..args(server)
+        };
+        let err = with_ca("wss://h:443,ws://k:80")
+            .options("t")
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), SetupErrorKind::TlsOverPlainWebSocket);
+        assert!(err.to_string().contains("use wss://"), "{err}");
+        assert!(with_ca("wss://h:443").options("t").await.is_ok());
+        assert!(args("ws://h:80").options("t").await.is_ok());
+
+        let client = ConnectionArgs {
+            tls_cert: Some(ca.clone()),
+            tls_key: Some(ca.clone()),
+            ..args("tls://h:4222")
+        };
+        let err = client.options("t").await.unwrap_err();
+        assert_eq!(
+            err.kind(),
+            SetupErrorKind::TlsFile(TlsFileKind::Version1Certificate)
+        );
+        assert!(err.to_string().contains("is X.509 version 1"), "{err}");
+    }
+
+    /// A server that greets like NATS (`INFO …`) on every connection: a
+    /// `ws://` URL to it is told the port does not speak WebSocket, a
+    /// `wss://` one that the server does not speak TLS there; both with
+    /// their kind, neither with the generic advice.
+    #[tokio::test]
+    async fn websocket_urls_to_a_nats_port_are_told_what_is_wrong() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                use tokio::io::AsyncWriteExt;
+                let _ = socket.write_all(b"INFO {\"max_payload\":1024}\r\n").await;
+                // Held open until the client gives up.
+                tokio::spawn(async move {
+                    let mut sink = Vec::new();
+                    let _ = tokio::io::AsyncReadExt::read_to_end(&mut socket, &mut sink).await;
+                });
+            }
+        });
+        for (scheme, kind, advice) in [
+            (
+                "ws",
+                ConnectFailureKind::Unreachable,
+                "that port does not speak WebSocket",
+            ),
+            (
+                "wss",
+                ConnectFailureKind::Tls,
+                "the server does not speak TLS there",
+            ),
+        ] {
+            let a = args(&format!("{scheme}://127.0.0.1:{port}"));
+            let err = a.connect(a.options("t").await.unwrap()).await.unwrap_err();
+            assert_eq!(err.kind(), kind, "{err}");
+            let text = err.to_string();
+            assert!(text.contains(advice), "{text}");
+            assert!(!text.contains("is nats-server running"), "{text}");
+        }
     }
 
     /// Without `--timeout`, connecting may take five seconds.

@@ -11,6 +11,7 @@
 //! - [`files`]: private files (mode 0600, on Windows a DACL for the user alone) written atomically.
 //! - [`values`]: clap parsers for contract values (`--priority`).
 //! - [`logging`]: stderr logging, `--log-format text|json`, records named by an `event` field.
+//! - [`tls_files`]: the `--tls-*` files checked before connecting, each cause with its advice.
 //! - [`connection`]: the NATS connection options both binaries take, connecting, and error
 //!   text without secrets.
 //! - [`generate`]: shell completions and man pages, generated from the clap definitions.
@@ -33,6 +34,7 @@ pub mod identity;
 pub mod lang;
 pub mod logging;
 pub mod startup;
+pub mod tls_files;
 pub mod values;
 
 /// The options both binaries take, defined once: the connection, the

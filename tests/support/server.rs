@@ -1,6 +1,7 @@
 //! A real `nats-server` per test: free port, own store dir, JetStream on,
 //! stopped when dropped.
 
+use crate::tls::TestPki;
 use std::io::{BufRead, BufReader};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -21,6 +22,8 @@ pub struct NatsServer {
     /// More command-line arguments, e.g. cluster settings.
     extra: Vec<String>,
     dir: tempfile::TempDir,
+    /// The port of the `websocket` listener, if it has one.
+    websocket_port: Option<u16>,
 }
 
 impl NatsServer {
@@ -53,6 +56,40 @@ impl NatsServer {
             .join(format!("{name}.conf"));
         assert!(config.exists(), "no config {}", config.display());
         NatsServer::start_on(free_port(), Some(config))
+    }
+
+    /// A server with a `websocket` listener besides its NATS port, JetStream
+    /// on: plain (`no_tls`), or TLS with the server certificate of `pki`.
+    /// Ready (here and on restart) once both ports accept connections; see [`NatsServer::websocket_url`].
+    pub fn start_with_websocket(pki: Option<&TestPki>) -> NatsServer {
+        let port = free_port();
+        let tls = match pki {
+            Some(pki) => format!(
+                "tls {{\n    cert_file: \"{}\"\n    key_file: \"{}\"\n  }}",
+                pki.path("server.pem").display(),
+                pki.path("server-key.pem").display()
+            ),
+            None => "no_tls: true".to_owned(),
+        };
+        let mut server = NatsServer::unlaunched(free_port(), None, true, Vec::new());
+        let config = server.dir.path().join("websocket.conf");
+        std::fs::write(
+            &config,
+            format!("websocket {{\n  host: 127.0.0.1\n  port: {port}\n  {tls}\n}}\n"),
+        )
+        .expect("write websocket config");
+        server.config = Some(config);
+        server.websocket_port = Some(port);
+        server.launch();
+        server
+    }
+
+    /// `ws://` (or `wss://` when `tls`) and the websocket listener's address.
+    pub fn websocket_url(&self, tls: bool) -> String {
+        let port = self
+            .websocket_port
+            .expect("a server with a websocket listener");
+        format!("{}://127.0.0.1:{port}", if tls { "wss" } else { "ws" })
     }
 
     /// A server on a port chosen earlier, e.g. one an agent is already dialling.
@@ -159,16 +196,26 @@ impl NatsServer {
         jetstream: bool,
         extra: Vec<String>,
     ) -> NatsServer {
-        let mut server = NatsServer {
+        let mut server = NatsServer::unlaunched(port, config, jetstream, extra);
+        server.launch();
+        server
+    }
+
+    fn unlaunched(
+        port: u16,
+        config: Option<PathBuf>,
+        jetstream: bool,
+        extra: Vec<String>,
+    ) -> NatsServer {
+        NatsServer {
             child: None,
             port,
             config,
             jetstream,
             extra,
             dir: tempfile::tempdir().expect("temp dir"),
-        };
-        server.launch();
-        server
+            websocket_port: None,
+        }
     }
 
     pub fn port(&self) -> u16 {
@@ -223,6 +270,9 @@ impl NatsServer {
         });
         self.child = Some(child);
         self.wait_ready(&log);
+        if let Some(port) = self.websocket_port {
+            wait_listening(port);
+        }
     }
 
     /// Ready = it accepts a TCP connection and greets with INFO.
@@ -255,6 +305,15 @@ impl NatsServer {
 impl Drop for NatsServer {
     fn drop(&mut self) {
         self.kill();
+    }
+}
+
+/// Waits, at most [`crate::WAIT`], until something accepts TCP connections on `port`.
+fn wait_listening(port: u16) {
+    let deadline = Instant::now() + crate::WAIT;
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "nothing listens on port {port}");
+        std::thread::sleep(Duration::from_millis(20));
     }
 }
 
