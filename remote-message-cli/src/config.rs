@@ -21,6 +21,7 @@
 //! parsed as usual. So a value from the file is checked exactly like one
 //! typed by hand. Unknown keys are an error naming the key and the file.
 
+use crate::i18n::tr;
 use clap::parser::ValueSource;
 use clap::{Arg, ArgAction, ArgMatches, Command, FromArgMatches};
 use remote_message::error::{Error, ErrorKind};
@@ -226,10 +227,10 @@ impl Layered {
         ]
         .into_iter()
         .filter_map(|(file, keys)| match file {
-            Some(file) if !keys.is_empty() => Some(format!(
-                "note: these options came from {}: {}",
-                file.display(),
-                keys.join(", ")
+            Some(file) if !keys.is_empty() => Some(tr!(
+                "settings-note",
+                file = file.display().to_string(),
+                keys = keys.join(", ")
             )),
             _ => None,
         })
@@ -273,17 +274,21 @@ pub fn layer(command: &mut Command, argv: Vec<OsString>) -> Result<Layered, Conf
             return Ok(unchanged(argv, Some(matches)))
         }
         Err(e) => {
-            let context = format!("cannot read the settings file {}: {e}", path.display());
+            let context = tr!(
+                "settings-unreadable",
+                path = path.display().to_string(),
+                cause = e.to_string()
+            );
             return Err(
                 ConfigError::with_context(ConfigErrorKind::Unreadable, context).caused_by(e),
             );
         }
     };
     let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
-        let context = format!(
-            "the settings file {} is not valid TOML: {}",
-            path.display(),
-            e.message()
+        let context = tr!(
+            "settings-not-toml",
+            path = path.display().to_string(),
+            cause = e.message()
         );
         ConfigError::with_context(ConfigErrorKind::NotToml, context).caused_by(e)
     })?;
@@ -326,14 +331,16 @@ impl Settings {
             let in_file = |problem: &str| {
                 ConfigError::with_context(
                     ConfigErrorKind::BadKey,
-                    format!(
-                        "key `{key}` in the settings file {}: {problem}",
-                        path.display()
+                    tr!(
+                        "settings-bad-key",
+                        key = key.as_str(),
+                        path = path.display().to_string(),
+                        problem = problem
                     ),
                 )
             };
             if NOT_SETTABLE.contains(&key.as_str()) {
-                return Err(in_file("can only be given on the command line"));
+                return Err(in_file(&tr!("settings-command-line-only")));
             }
             let (arg, given, target) = if let Some(arg) = long_option(command, &key) {
                 (arg, matches, &mut settings.top)
@@ -347,9 +354,9 @@ impl Settings {
             {
                 continue; // an option of another subcommand
             } else {
-                return Err(in_file(&format!(
-                    "unknown key; the keys are the long option names: {}",
-                    known_keys(command).join(", ")
+                return Err(in_file(&tr!(
+                    "settings-unknown-key",
+                    keys = known_keys(command).join(", ")
                 )));
             };
             let from_user = matches!(
@@ -359,7 +366,7 @@ impl Settings {
             if from_user {
                 continue;
             }
-            let words = option_words(arg, &key, value).map_err(in_file)?;
+            let words = option_words(arg, &key, value).map_err(|p| in_file(&p))?;
             if !words.is_empty() {
                 target.extend(words);
                 settings.keys_used.push(key);
@@ -435,7 +442,7 @@ fn known_keys(command: &Command) -> Vec<String> {
 /// `--key=value` words for one setting: a list gives the option once per
 /// element; `true` gives a flag (or an option whose value is optional)
 /// without a value, and `false` gives nothing.
-fn option_words(arg: &Arg, key: &str, value: toml::Value) -> Result<Vec<OsString>, &'static str> {
+fn option_words(arg: &Arg, key: &str, value: toml::Value) -> Result<Vec<OsString>, String> {
     let takes_values = arg.get_action().takes_values();
     let value_optional = arg.get_num_args().is_some_and(|n| n.min_values() == 0);
     match value {
@@ -444,10 +451,10 @@ fn option_words(arg: &Arg, key: &str, value: toml::Value) -> Result<Vec<OsString
         } else {
             vec![]
         }),
-        _ if !takes_values => Err("is a flag: write true or false"),
+        _ if !takes_values => Err(tr!("settings-flag")),
         toml::Value::Array(items) => {
             if !matches!(arg.get_action(), ArgAction::Append) && items.len() != 1 {
-                return Err("takes one value, not a list");
+                return Err(tr!("settings-not-a-list"));
             }
             items
                 .into_iter()
@@ -459,16 +466,14 @@ fn option_words(arg: &Arg, key: &str, value: toml::Value) -> Result<Vec<OsString
 }
 
 /// A value as it would be typed on the command line.
-fn scalar(value: toml::Value) -> Result<String, &'static str> {
+fn scalar(value: toml::Value) -> Result<String, String> {
     match value {
         toml::Value::String(s) => Ok(s),
         toml::Value::Integer(i) => Ok(i.to_string()),
         toml::Value::Float(f) => Ok(f.to_string()),
         toml::Value::Boolean(b) => Ok(b.to_string()),
         toml::Value::Datetime(d) => Ok(d.to_string()),
-        toml::Value::Array(_) | toml::Value::Table(_) => {
-            Err("must be a string, a number or a boolean (or a list of them)")
-        }
+        toml::Value::Array(_) | toml::Value::Table(_) => Err(tr!("settings-bad-value")),
     }
 }
 

@@ -1,6 +1,7 @@
 //! NATS connection options, defined once for both binaries and named like the
 //! `nats` CLI's, plus error text that says what to do and never shows a secret.
 
+use crate::i18n::tr;
 use crate::tls_files::{self, TlsFileKind};
 use async_nats::{ConnectError, ConnectErrorKind, ConnectOptions, RequestErrorKind, ServerAddr};
 use remote_message::error::{Error, ErrorKind};
@@ -200,7 +201,7 @@ impl ConnectionArgs {
                 ServerAddr::from_url(url).map_err(|e| {
                     SetupError::with_context(
                         SetupErrorKind::InvalidServer,
-                        format!("invalid --server URL: {e}"),
+                        tr!("server-url-invalid", cause = e.to_string()),
                     )
                 })
             })
@@ -216,10 +217,10 @@ impl ConnectionArgs {
             .filter(|s| !s.is_empty())
             .map(|s| {
                 s.parse::<ServerAddr>().map_err(|e| {
-                    let context = self.scrub(&format!(
-                        "invalid --server URL {}: {e}; expected e.g. nats://host:4222, \
-                         tls://host:4222, ws://host:8080 or wss://host:443",
-                        redact_url(s)
+                    let context = self.scrub(&tr!(
+                        "server-url-unparsable",
+                        url = redact_url(s),
+                        cause = e.to_string()
                     ));
                     // The parse error may repeat the password: not kept.
                     SetupError::with_context(SetupErrorKind::InvalidServer, context)
@@ -227,7 +228,10 @@ impl ConnectionArgs {
             })
             .collect::<Result<Vec<_>, _>>()?;
         if addrs.is_empty() {
-            return Err(SetupErrorKind::NoServer.into());
+            return Err(SetupError::with_context(
+                SetupErrorKind::NoServer,
+                tr!("server-empty"),
+            ));
         }
         Ok(addrs)
     }
@@ -253,17 +257,14 @@ impl ConnectionArgs {
             options = options
                 .credentials_file(path)
                 .await
-                .map_err(|e| file_error("--creds", "a credentials file", path, e))?;
+                .map_err(|e| file_error("--creds", tr!("file-as-creds"), path, e))?;
         }
         if let Some(path) = &self.nkey {
             let seed = keys::read_seed(path, SeedKind::User).map_err(|e| match e.kind() {
-                SeedErrorKind::Unreadable => file_error("--nkey", "an nkey seed file", path, e),
+                SeedErrorKind::Unreadable => file_error("--nkey", tr!("file-as-nkey"), path, e),
                 SeedErrorKind::NoSeed => SetupError::with_context(
                     SetupErrorKind::NoSeed,
-                    format!(
-                        "--nkey {}: no user nkey seed (a line starting with SU) in the file",
-                        path.display()
-                    ),
+                    tr!("nkey-no-seed", path = path.display().to_string()),
                 ),
             })?;
             options = options.nkey(seed);
@@ -314,7 +315,10 @@ impl ConnectionArgs {
     fn refuse_tls_over_plain_websocket(&self) -> Result<(), SetupError> {
         let tls = self.tls_ca.is_some() || self.tls_cert.is_some();
         if tls && self.parsed_addrs()?.iter().any(|a| a.scheme() == "ws") {
-            return Err(SetupErrorKind::TlsOverPlainWebSocket.into());
+            return Err(SetupError::with_context(
+                SetupErrorKind::TlsOverPlainWebSocket,
+                tr!("tls-over-plain-websocket"),
+            ));
         }
         Ok(())
     }
@@ -331,7 +335,12 @@ impl ConnectionArgs {
             match &found {
                 None => found = Some(these),
                 Some(first) if *first == these => {}
-                Some(_) => return Err(SetupErrorKind::ConflictingCredentials.into()),
+                Some(_) => {
+                    return Err(SetupError::with_context(
+                        SetupErrorKind::ConflictingCredentials,
+                        tr!("conflicting-credentials"),
+                    ))
+                }
             }
         }
         Ok(found)
@@ -389,7 +398,7 @@ impl ConnectionArgs {
             .source()
             .map(|s| match s.downcast_ref::<std::io::Error>() {
                 Some(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => {
-                    "connection refused".to_owned()
+                    tr!("cause-connection-refused")
                 }
                 _ => s.to_string(),
             })
@@ -397,41 +406,51 @@ impl ConnectionArgs {
         let text = match err.kind() {
             ConnectErrorKind::TimedOut => return self.timed_out(),
             ConnectErrorKind::Io if is_tls_problem(&cause) => self.tls_advice(&cause),
-            ConnectErrorKind::Dns => format!(
-                "cannot resolve the NATS server in {servers} ({cause}): check --server or NATS_URL"
+            ConnectErrorKind::Dns => tr!(
+                "connect-dns",
+                servers = servers.as_str(),
+                cause = cause.as_str()
             ),
-            ConnectErrorKind::Authentication | ConnectErrorKind::AuthorizationViolation => format!(
-                "NATS at {servers} refused the credentials ({cause}): check --creds, --nkey, \
-                 --token, --user and --password, the user and password in the URL, or the \
-                 nats context"
-            ),
-            ConnectErrorKind::Tls => self.tls_advice(&cause),
-            ConnectErrorKind::ServerParse => {
-                format!("invalid NATS server URL {servers} ({cause}): check --server or NATS_URL")
+            ConnectErrorKind::Authentication | ConnectErrorKind::AuthorizationViolation => {
+                tr!(
+                    "connect-refused-credentials",
+                    servers = servers.as_str(),
+                    cause = cause.as_str()
+                )
             }
-            ConnectErrorKind::Io | ConnectErrorKind::MaxReconnects => format!(
-                "cannot reach NATS at {servers} ({cause}): {}",
-                websocket_advice(&cause)
-                    .unwrap_or("is nats-server running? set --server or NATS_URL")
+            ConnectErrorKind::Tls => self.tls_advice(&cause),
+            ConnectErrorKind::ServerParse => tr!(
+                "connect-invalid-url",
+                servers = servers.as_str(),
+                cause = cause.as_str()
             ),
+            ConnectErrorKind::Io | ConnectErrorKind::MaxReconnects => {
+                let advice =
+                    websocket_advice(&cause).unwrap_or_else(|| tr!("advice-is-server-running"));
+                tr!(
+                    "connect-unreachable",
+                    servers = servers.as_str(),
+                    cause = cause.as_str(),
+                    advice = advice
+                )
+            }
         };
         self.scrub(&text)
     }
 
     fn tls_advice(&self, cause: &str) -> String {
         let advice = if cause.contains("UnsupportedCertVersion") {
-            "the server's certificate is X.509 version 1, which rustls refuses: give the \
-             server a version 3 certificate"
+            tr!("advice-tls-server-v1")
         } else if cause.contains("corrupt message") {
-            "the server does not speak TLS there: use nats:// or ws:// for a port without \
-             TLS, or check the port"
+            tr!("advice-tls-not-spoken")
         } else {
-            "check --tls-ca, --tls-cert and --tls-key, and that the URL names the host in \
-             the server's certificate"
+            tr!("advice-tls-check")
         };
-        format!(
-            "TLS with NATS at {} failed ({cause}): {advice}",
-            self.display_servers()
+        tr!(
+            "connect-tls",
+            servers = self.display_servers(),
+            cause = cause,
+            advice = advice
         )
     }
 
@@ -440,17 +459,16 @@ impl ConnectionArgs {
         let websocket = self
             .parsed_addrs()
             .is_ok_and(|addrs| addrs.iter().any(ServerAddr::is_websocket));
-        format!(
-            "cannot reach NATS at {} (no answer within {}): is nats-server running and the \
-             address right? set --server or NATS_URL, or a longer --timeout{}",
-            self.display_servers(),
-            humantime::format_duration(self.connect_timeout()),
-            if websocket {
-                ""
-            } else {
-                "; a websocket port takes ws:// or wss://"
-            }
-        )
+        let text = tr!(
+            "connect-timed-out",
+            servers = self.display_servers(),
+            within = humantime::format_duration(self.connect_timeout()).to_string()
+        );
+        if websocket {
+            text
+        } else {
+            text + &tr!("advice-websocket-port")
+        }
     }
 
     /// Removes every password and token these arguments carry from `text`,
@@ -502,24 +520,15 @@ fn is_tls_problem(cause: &str) -> bool {
 
 /// What to do when a WebSocket handshake failed, by its cause as
 /// tokio-websockets words it; `None` for other causes.
-fn websocket_advice(cause: &str) -> Option<&'static str> {
+fn websocket_advice(cause: &str) -> Option<String> {
     if cause.contains("invalid HTTP version") {
         // The answer was not HTTP: nats-server's INFO line, most likely.
-        Some(
-            "that port does not speak WebSocket (a NATS client port takes nats:// or \
-             tls://): give the server's websocket port",
-        )
+        Some(tr!("advice-ws-not-websocket"))
     } else if cause.contains("got status code 400") {
         // What nats-server answers to plain HTTP on a TLS listener.
-        Some(
-            "the server refused the WebSocket handshake: if its websocket listener has TLS, \
-             use wss://",
-        )
+        Some(tr!("advice-ws-tls"))
     } else if cause.contains("expected HTTP 101") {
-        Some(
-            "the server, or a proxy on the way, refused the WebSocket handshake: check the \
-             URL's host, port and path",
-        )
+        Some(tr!("advice-ws-refused"))
     } else {
         None
     }
@@ -559,13 +568,16 @@ pub fn redact_url(url: &str) -> String {
 
 fn file_error(
     flag: &str,
-    what: &str,
+    what: String,
     path: &Path,
     err: impl Into<remote_message::error::BoxError> + std::fmt::Display,
 ) -> SetupError {
-    let context = format!(
-        "{flag} {}: cannot read it as {what} ({err}): check the path and its permissions",
-        path.display()
+    let context = tr!(
+        "file-unreadable",
+        flag = flag,
+        path = path.display().to_string(),
+        what = what,
+        cause = err.to_string()
     );
     SetupError::with_context(SetupErrorKind::UnreadableFile, context).caused_by(err)
 }
@@ -573,7 +585,7 @@ fn file_error(
 fn readable(flag: &str, path: &Path) -> Result<(), SetupError> {
     std::fs::metadata(path)
         .map(|_| ())
-        .map_err(|e| file_error(flag, "a PEM file", path, e))
+        .map_err(|e| file_error(flag, tr!("file-as-pem"), path, e))
 }
 
 /// Returns once the server has processed everything `client` sent before

@@ -25,6 +25,7 @@
 //! in one warning.
 
 use crate::config::{self, Layered};
+use crate::i18n::tr;
 use clap::parser::ValueSource;
 use clap::Command;
 use remote_message::error::{Error, ErrorKind};
@@ -117,10 +118,7 @@ pub fn load(root: Option<&Path>, name: Option<&str>) -> Result<Option<Loaded>, C
         return match name {
             Some(name) => Err(ContextError::with_context(
                 ContextErrorKind::NotFound,
-                format!(
-                    "nats context {name:?}: no home directory to find it in: set \
-                     XDG_CONFIG_HOME, or drop --context / NATS_CONTEXT"
-                ),
+                tr!("context-no-home", name = format!("{name:?}")),
             )),
             None => Ok(None),
         };
@@ -131,7 +129,7 @@ pub fn load(root: Option<&Path>, name: Option<&str>) -> Result<Option<Loaded>, C
         None => match std::fs::read_to_string(&selected) {
             Ok(text) if !text.trim().is_empty() => (
                 text.trim().to_owned(),
-                format!(" (selected in {})", selected.display()),
+                tr!("context-selected-in", file = selected.display().to_string()),
             ),
             _ => return Ok(None),
         },
@@ -143,36 +141,45 @@ pub fn load(root: Option<&Path>, name: Option<&str>) -> Result<Option<Loaded>, C
     {
         return Err(ContextError::with_context(
             ContextErrorKind::InvalidName,
-            format!("invalid nats context name {name:?}{how}: a context name is a file name without .json"),
+            tr!(
+                "context-invalid-name",
+                name = format!("{name:?}"),
+                how = how.as_str()
+            ),
         ));
     }
     let path = root.join("context").join(format!("{name}.json"));
     let text = std::fs::read_to_string(&path).map_err(|e| {
         let (kind, what) = if e.kind() == std::io::ErrorKind::NotFound {
-            (
-                ContextErrorKind::NotFound,
-                "no such file: create it with `nats context save`, or name another context"
-                    .to_owned(),
-            )
+            (ContextErrorKind::NotFound, tr!("context-no-file"))
         } else {
             (
                 ContextErrorKind::Unreadable,
-                format!("cannot read it ({e})"),
+                tr!("context-unreadable", cause = e.to_string()),
             )
         };
         ContextError::with_context(
             kind,
-            format!("nats context {name:?}{how}: {}: {what}", path.display()),
+            tr!(
+                "context-file-problem",
+                name = format!("{name:?}"),
+                how = how.as_str(),
+                path = path.display().to_string(),
+                what = what
+            ),
         )
         .caused_by(e)
     })?;
     let context: NatsContext = serde_json::from_str(&text).map_err(|e| {
         ContextError::with_context(
             ContextErrorKind::NotJson,
-            format!(
-                "nats context {name:?}{how}: {} is not a valid context file ({e}): fix it with \
-                 `nats context edit {name}`",
-                path.display()
+            tr!(
+                "context-not-json",
+                name = format!("{name:?}"),
+                how = how.as_str(),
+                path = path.display().to_string(),
+                cause = e.to_string(),
+                bare = name.as_str()
             ),
         )
         .caused_by(e)

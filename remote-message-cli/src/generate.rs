@@ -3,6 +3,7 @@
 //! they cannot drift from it (`publisher --generate man`,
 //! `subscriber --generate complete-bash`, …).
 
+use crate::i18n::tr;
 use clap::{Command, ValueEnum};
 use std::ffi::OsString;
 use std::io::{self, Write};
@@ -31,9 +32,20 @@ pub struct GenerateArgs {
 }
 
 /// `--generate` given with a word that is not a [`Kind`].
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("--generate {0:?} is not one of: {known}", known = known_kinds().join(", "))]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UnknownKind(pub String);
+
+impl std::fmt::Display for UnknownKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&tr!(
+            "generate-unknown",
+            kind = format!("{:?}", self.0),
+            known = known_kinds().join(", ")
+        ))
+    }
+}
+
+impl std::error::Error for UnknownKind {}
 
 fn known_kinds() -> Vec<String> {
     Kind::value_variants()

@@ -12,11 +12,16 @@
 //!
 //! Only what a person reads is translated. Logs, JSON output and the wire
 //! stay English and stable, whatever the language.
+//!
+//! Errors are texts too: [`errors`] is the language this process builds its
+//! error messages in, English unless the binary calls [`choose_errors`] (the
+//! publisher does; the agent's errors are log lines and stay English).
 
 use fluent_syntax::ast;
 use i18n_embed::fluent::FluentLanguageLoader;
 use i18n_embed::{I18nAssets, LanguageLoader};
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// A language the binaries speak.
 #[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
@@ -83,6 +88,45 @@ impl LangArgs {
     pub fn resolve(&self) -> Lang {
         self.lang.unwrap_or_else(Lang::of_os)
     }
+}
+
+/// The language of this process' error messages, as an index in [`Lang::ALL`].
+static ERRORS: AtomicUsize = AtomicUsize::new(0);
+
+/// Sets the language error messages are built in from now on: `lang` when
+/// they are shown to a person, English when stderr is read by a program
+/// (`--log-format json`). The one place that decides it; a binary that never
+/// calls it keeps English errors.
+pub fn choose_errors(lang: Lang, log_format: crate::logging::LogFormat) -> Lang {
+    let chosen = match log_format {
+        crate::logging::LogFormat::Text => lang,
+        crate::logging::LogFormat::Json => Lang::En,
+    };
+    let index = Lang::ALL.iter().position(|l| *l == chosen).unwrap_or(0);
+    ERRORS.store(index, Ordering::Relaxed);
+    chosen
+}
+
+thread_local! {
+    /// [`errors_in`]'s language, on this thread only.
+    static ERRORS_HERE: std::cell::Cell<Option<Lang>> = const { std::cell::Cell::new(None) };
+}
+
+/// The language error messages are built in: English until [`choose_errors`]
+/// (or [`errors_in`]'s, inside it).
+pub fn errors() -> Lang {
+    ERRORS_HERE
+        .get()
+        .unwrap_or_else(|| Lang::ALL[ERRORS.load(Ordering::Relaxed)])
+}
+
+/// Runs `f` with this thread's error messages built in `lang`, whatever the
+/// process chose: for tests, which share a process and run side by side.
+pub fn errors_in<T>(lang: Lang, f: impl FnOnce() -> T) -> T {
+    let before = ERRORS_HERE.replace(Some(lang));
+    let out = f();
+    ERRORS_HERE.set(before);
+    out
 }
 
 /// Loads `lang` (and English for anything it lacks) from a crate's

@@ -11,11 +11,13 @@
 //! - [`files`]: private files (mode 0600, on Windows a DACL for the user alone) written atomically.
 //! - [`values`]: clap parsers for contract values (`--priority`).
 //! - [`logging`]: stderr logging, `--log-format text|json`, records named by an `event` field.
+//! - [`lang`]: `--lang` and the OS language, the language of errors, loading a crate's Fluent
+//!   catalogue, the catalogue check.
+//! - [`i18n`]: this crate's error messages in English, Spanish or French (its catalogue, `tr!`).
 //! - [`tls_files`]: the `--tls-*` files checked before connecting, each cause with its advice.
 //! - [`connection`]: the NATS connection options both binaries take, connecting, and error
 //!   text without secrets.
 //! - [`generate`]: shell completions and man pages, generated from the clap definitions.
-//! - [`lang`]: `--lang` and the OS language, loading a crate's Fluent catalogue, the catalogue check.
 //! - [`config`]: settings files for both binaries, layered under the command line and environment.
 //! - [`context`]: `nats` CLI contexts (`--context`, `NATS_CONTEXT`, the selected one), layered
 //!   under the settings file.
@@ -30,6 +32,7 @@ pub mod creds;
 pub mod exit;
 pub mod files;
 pub mod generate;
+pub mod i18n;
 pub mod identity;
 pub mod lang;
 pub mod logging;

@@ -9,6 +9,9 @@
 use crate::config::{self, Layered};
 use crate::exit::ExitCode;
 use crate::generate::{self, Kind};
+use crate::i18n::tr;
+use crate::lang::Lang;
+use crate::logging::LogFormat;
 use clap::{Command, FromArgMatches};
 use std::ffi::OsString;
 use std::io::Write;
@@ -64,7 +67,8 @@ impl Exit {
                 match generate::write(*command, kind, out).and_then(|()| out.flush()) {
                     Ok(()) => ExitCode::Ok.code(),
                     Err(e) => {
-                        eprintln!("{name}: cannot write to stdout: {e}");
+                        let text = tr!("startup-stdout", cause = e.to_string());
+                        eprintln!("{name}: {text}");
                         ExitCode::Failure.code()
                     }
                 }
@@ -109,6 +113,40 @@ pub fn parse<T: FromArgMatches>(mut command: Command, argv: Vec<OsString>) -> Re
         crate::logging::defer(warning);
     }
     Ok(parsed)
+}
+
+/// The language and log format `argv` asks for (`--lang` or
+/// `REMOTE_MESSAGE_LANG`, else the OS's; `--log-format` or its variable),
+/// read leniently before [`parse`]: for the errors [`parse`] itself may
+/// report (a bad settings file or nats context), which come before the
+/// command line is known. A settings file's `lang` is not seen here.
+pub fn early_choice(command: &Command, argv: &[OsString]) -> (Lang, LogFormat) {
+    let Ok(matches) = command
+        .clone()
+        .ignore_errors(true)
+        .try_get_matches_from(argv)
+    else {
+        return (Lang::of_os(), LogFormat::default());
+    };
+    // Global options end up in the innermost subcommand's matches.
+    let mut innermost = &matches;
+    while let Some((_, sub)) = innermost.subcommand() {
+        innermost = sub;
+    }
+    let lang = [innermost, &matches]
+        .into_iter()
+        .find_map(|m| m.try_get_one::<Lang>("lang").ok().flatten().copied())
+        .unwrap_or_else(Lang::of_os);
+    let log_format = [innermost, &matches]
+        .into_iter()
+        .find_map(|m| {
+            m.try_get_one::<LogFormat>("log_format")
+                .ok()
+                .flatten()
+                .copied()
+        })
+        .unwrap_or_default();
+    (lang, log_format)
 }
 
 #[cfg(test)]
@@ -238,5 +276,36 @@ mod tests {
             panic!("{exit:?}")
         };
         assert_eq!((error.exit_code(), note), (0, &None));
+    }
+
+    /// `--lang` and `--log-format` are read before the real parse, from
+    /// anywhere on the command line, even one clap would refuse; without
+    /// them, the OS's language and text.
+    #[test]
+    fn early_choice_reads_lang_and_log_format_leniently() {
+        #[derive(Debug, Parser)]
+        #[command(name = "toy")]
+        struct Toy {
+            #[command(flatten)]
+            lang: crate::lang::LangArgs,
+            #[command(flatten)]
+            log: crate::logging::LogArgs,
+            #[command(subcommand)]
+            command: ToyCommand,
+        }
+        let early = |words: &[&str]| {
+            let argv: Vec<OsString> = words.iter().map(OsString::from).collect();
+            early_choice(&Toy::command(), &argv)
+        };
+        assert_eq!(
+            early(&["toy", "send", "hi", "--lang", "fr", "--bogus"]),
+            (Lang::Fr, LogFormat::Text)
+        );
+        assert_eq!(
+            early(&["toy", "--lang=es", "--log-format", "json", "send", "hi"]),
+            (Lang::Es, LogFormat::Json)
+        );
+        // No --lang: REMOTE_MESSAGE_LANG may be set where tests run, so only the format is sure.
+        assert_eq!(early(&["toy", "send", "hi"]).1, LogFormat::Text);
     }
 }

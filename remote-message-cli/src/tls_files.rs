@@ -10,6 +10,7 @@
 //! `Proc-Type` header of old encrypted keys), certificates with `x509-parser`,
 //! and keys with rustls' own ring provider, the one that signs the handshake.
 
+use crate::i18n::tr;
 use remote_message::error::{Error, ErrorKind};
 use rustls::pki_types::{PrivateKeyDer, PrivatePkcs1KeyDer, PrivatePkcs8KeyDer, PrivateSec1KeyDer};
 use std::path::Path;
@@ -69,15 +70,10 @@ pub fn check(ca: Option<&Path>, client: Option<(&Path, &Path)>) -> Result<(), Tl
         if certificate.version() == X509Version::V1 {
             return Err(TlsFileError::with_context(
                 TlsFileKind::Version1Certificate,
-                format!(
-                    "--tls-cert {}: the certificate ({}) is X.509 version 1, and TLS here \
-                     (rustls) takes version 3 only: make a version 3 one, e.g. sign the \
-                     request with `openssl x509 -req -in client.csr -CA ca.pem -CAkey \
-                     ca-key.pem -out client.pem -days 365 -extfile v3.ext` where v3.ext holds \
-                     a line such as `basicConstraints=CA:FALSE` (any extension makes it \
-                     version 3), or make a self-signed one with `openssl req -x509`",
-                    cert.display(),
-                    certificate.subject()
+                tr!(
+                    "tls-cert-version-1",
+                    path = cert.display().to_string(),
+                    subject = certificate.subject().to_string()
                 ),
             ));
         }
@@ -99,11 +95,11 @@ fn certificates(flag: &str, path: &Path) -> Result<Vec<Vec<u8>>, TlsFileError> {
     if certificates.is_empty() {
         return Err(TlsFileError::with_context(
             TlsFileKind::NoCertificate,
-            format!(
-                "{flag} {}: no certificate in it ({}): give the PEM file that holds a \
-                 -----BEGIN CERTIFICATE----- section",
-                path.display(),
-                holds(&sections)
+            tr!(
+                "tls-no-certificate",
+                flag = flag,
+                path = path.display().to_string(),
+                holds = holds(&sections)
             ),
         ));
     }
@@ -123,10 +119,11 @@ fn parse_certificate<'a>(
         .map_err(|e| {
             TlsFileError::with_context(
                 TlsFileKind::Malformed,
-                format!(
-                    "{flag} {}: a certificate in it does not parse ({e}): give an X.509 \
-                     certificate in PEM",
-                    path.display()
+                tr!(
+                    "tls-certificate-malformed",
+                    flag = flag,
+                    path = path.display().to_string(),
+                    cause = e.to_string()
                 ),
             )
         })
@@ -137,7 +134,8 @@ fn parse_certificate<'a>(
 fn check_key(key: &Path, cert: &Path, spki: &[u8]) -> Result<(), TlsFileError> {
     let sections = sections("--tls-key", key)?;
     let error = |kind, advice: String| {
-        TlsFileError::with_context(kind, format!("--tls-key {}: {advice}", key.display()))
+        let path = key.display().to_string();
+        TlsFileError::with_context(kind, tr!("tls-key-problem", path = path, advice = advice))
     };
     let encrypted = sections.iter().any(|s| {
         s.tag() == "ENCRYPTED PRIVATE KEY"
@@ -146,13 +144,7 @@ fn check_key(key: &Path, cert: &Path, spki: &[u8]) -> Result<(), TlsFileError> {
                 .is_some_and(|v| v.contains("ENCRYPTED"))
     });
     if encrypted {
-        return Err(error(
-            TlsFileKind::EncryptedKey,
-            "the private key is encrypted with a passphrase, and the agent cannot ask for \
-             one: decrypt it once with `openssl pkey -in KEY -out KEY.plain`, keep KEY.plain \
-             readable by its user only, and give that"
-                .into(),
-        ));
+        return Err(error(TlsFileKind::EncryptedKey, tr!("tls-key-encrypted")));
     }
     let der = sections.iter().find_map(|s| {
         let bytes = s.contents().to_vec();
@@ -166,31 +158,20 @@ fn check_key(key: &Path, cert: &Path, spki: &[u8]) -> Result<(), TlsFileError> {
     let Some(der) = der else {
         return Err(error(
             TlsFileKind::NoKey,
-            format!(
-                "no private key in it ({}): give the PEM file that holds a -----BEGIN \
-                 PRIVATE KEY----- section",
-                holds(&sections)
-            ),
+            tr!("tls-no-key", holds = holds(&sections)),
         ));
     };
     let signing = rustls::crypto::ring::sign::any_supported_type(&der).map_err(|e| {
         error(
             TlsFileKind::UnsupportedKey,
-            format!(
-                "the private key cannot be used ({e}): give an RSA, ECDSA (P-256 or P-384) \
-                 or Ed25519 key"
-            ),
+            tr!("tls-key-unsupported", cause = e.to_string()),
         )
     })?;
     // Every key type of the ring provider tells its public key.
     if signing.public_key().is_some_and(|own| own.as_ref() != spki) {
         return Err(error(
             TlsFileKind::KeyMismatch,
-            format!(
-                "this is not the private key of --tls-cert {} (their public keys differ): \
-                 give the key the certificate was made for",
-                cert.display()
-            ),
+            tr!("tls-key-mismatch", cert = cert.display().to_string()),
         ));
     }
     Ok(())
@@ -201,9 +182,11 @@ fn sections(flag: &str, path: &Path) -> Result<Vec<pem::Pem>, TlsFileError> {
     let bytes = std::fs::read(path).map_err(|e| {
         TlsFileError::with_context(
             TlsFileKind::Unreadable,
-            format!(
-                "{flag} {}: cannot read it ({e}): check the path and its permissions",
-                path.display()
+            tr!(
+                "tls-file-unreadable",
+                flag = flag,
+                path = path.display().to_string(),
+                cause = e.to_string()
             ),
         )
         .caused_by(e)
@@ -211,10 +194,11 @@ fn sections(flag: &str, path: &Path) -> Result<Vec<pem::Pem>, TlsFileError> {
     pem::parse_many(&bytes).map_err(|e| {
         TlsFileError::with_context(
             TlsFileKind::Malformed,
-            format!(
-                "{flag} {}: not a valid PEM file ({e}): give the file in PEM (text with \
-                 -----BEGIN lines)",
-                path.display()
+            tr!(
+                "tls-not-pem",
+                flag = flag,
+                path = path.display().to_string(),
+                cause = e.to_string()
             ),
         )
         .caused_by(e)
@@ -224,13 +208,11 @@ fn sections(flag: &str, path: &Path) -> Result<Vec<pem::Pem>, TlsFileError> {
 /// What a file holds instead, in words: its PEM labels, or why none.
 fn holds(sections: &[pem::Pem]) -> String {
     if sections.is_empty() {
-        return "it holds no PEM section: empty, or binary DER (convert a DER certificate \
-                with `openssl x509 -inform der -in FILE -out FILE.pem`)"
-            .into();
+        return tr!("tls-holds-nothing");
     }
     let mut labels: Vec<&str> = sections.iter().map(pem::Pem::tag).collect();
     labels.dedup();
-    format!("it holds {}", labels.join(", "))
+    tr!("tls-holds", labels = labels.join(", "))
 }
 
 #[cfg(test)]

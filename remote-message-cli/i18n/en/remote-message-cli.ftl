@@ -1,0 +1,69 @@
+# The error messages remote-message-cli builds for people, in English (the
+# fallback: every key is here first; fl! checks keys and variables against
+# this file). Only the publisher chooses another language (lang::choose_errors);
+# the agent's errors and --log-format json stay English.
+
+## connection.rs: the connection options, and connecting.
+server-url-invalid = invalid --server URL: { $cause }
+server-url-unparsable = invalid --server URL { $url }: { $cause }; expected e.g. nats://host:4222, tls://host:4222, ws://host:8080 or wss://host:443
+server-empty = --server is empty: give a NATS URL such as nats://127.0.0.1:4222
+file-unreadable = { $flag } { $path }: cannot read it as { $what } ({ $cause }): check the path and its permissions
+file-as-creds = a credentials file
+file-as-nkey = an nkey seed file
+file-as-pem = a PEM file
+nkey-no-seed = --nkey { $path }: no user nkey seed (a line starting with SU) in the file
+conflicting-credentials = the --server URLs carry different credentials: give one user and password (or token) for every server, in one URL or in the settings file
+tls-over-plain-websocket = a ws:// URL is never encrypted, yet TLS options are given: use wss:// for WebSocket over TLS
+cause-connection-refused = connection refused
+connect-dns = cannot resolve the NATS server in { $servers } ({ $cause }): check --server or NATS_URL
+connect-refused-credentials = NATS at { $servers } refused the credentials ({ $cause }): check --creds, --nkey, --token, --user and --password, the user and password in the URL, or the nats context
+connect-invalid-url = invalid NATS server URL { $servers } ({ $cause }): check --server or NATS_URL
+connect-unreachable = cannot reach NATS at { $servers } ({ $cause }): { $advice }
+advice-is-server-running = is nats-server running? set --server or NATS_URL
+connect-tls = TLS with NATS at { $servers } failed ({ $cause }): { $advice }
+advice-tls-server-v1 = the server's certificate is X.509 version 1, which rustls refuses: give the server a version 3 certificate
+advice-tls-not-spoken = the server does not speak TLS there: use nats:// or ws:// for a port without TLS, or check the port
+advice-tls-check = check --tls-ca, --tls-cert and --tls-key, and that the URL names the host in the server's certificate
+connect-timed-out = cannot reach NATS at { $servers } (no answer within { $within }): is nats-server running and the address right? set --server or NATS_URL, or a longer --timeout
+advice-websocket-port = ; a websocket port takes ws:// or wss://
+advice-ws-not-websocket = that port does not speak WebSocket (a NATS client port takes nats:// or tls://): give the server's websocket port
+advice-ws-tls = the server refused the WebSocket handshake: if its websocket listener has TLS, use wss://
+advice-ws-refused = the server, or a proxy on the way, refused the WebSocket handshake: check the URL's host, port and path
+
+## tls_files.rs: the --tls-* files, checked before connecting.
+tls-cert-version-1 = --tls-cert { $path }: the certificate ({ $subject }) is X.509 version 1, and TLS here (rustls) takes version 3 only: make a version 3 one, e.g. sign the request with `openssl x509 -req -in client.csr -CA ca.pem -CAkey ca-key.pem -out client.pem -days 365 -extfile v3.ext` where v3.ext holds a line such as `basicConstraints=CA:FALSE` (any extension makes it version 3), or make a self-signed one with `openssl req -x509`
+tls-no-certificate = { $flag } { $path }: no certificate in it ({ $holds }): give the PEM file that holds a -----BEGIN CERTIFICATE----- section
+tls-certificate-malformed = { $flag } { $path }: a certificate in it does not parse ({ $cause }): give an X.509 certificate in PEM
+tls-key-problem = --tls-key { $path }: { $advice }
+tls-key-encrypted = the private key is encrypted with a passphrase, and the agent cannot ask for one: decrypt it once with `openssl pkey -in KEY -out KEY.plain`, keep KEY.plain readable by its user only, and give that
+tls-no-key = no private key in it ({ $holds }): give the PEM file that holds a -----BEGIN PRIVATE KEY----- section
+tls-key-unsupported = the private key cannot be used ({ $cause }): give an RSA, ECDSA (P-256 or P-384) or Ed25519 key
+tls-key-mismatch = this is not the private key of --tls-cert { $cert } (their public keys differ): give the key the certificate was made for
+tls-file-unreadable = { $flag } { $path }: cannot read it ({ $cause }): check the path and its permissions
+tls-not-pem = { $flag } { $path }: not a valid PEM file ({ $cause }): give the file in PEM (text with -----BEGIN lines)
+tls-holds-nothing = it holds no PEM section: empty, or binary DER (convert a DER certificate with `openssl x509 -inform der -in FILE -out FILE.pem`)
+tls-holds = it holds { $labels }
+
+## config.rs: settings files.
+settings-note = note: these options came from { $file }: { $keys }
+settings-unreadable = cannot read the settings file { $path }: { $cause }
+settings-not-toml = the settings file { $path } is not valid TOML: { $cause }
+settings-bad-key = key `{ $key }` in the settings file { $path }: { $problem }
+settings-command-line-only = can only be given on the command line
+settings-unknown-key = unknown key; the keys are the long option names: { $keys }
+settings-flag = is a flag: write true or false
+settings-not-a-list = takes one value, not a list
+settings-bad-value = must be a string, a number or a boolean (or a list of them)
+
+## context.rs: nats CLI contexts. { $how } is empty, or context-selected-in.
+context-no-home = nats context { $name }: no home directory to find it in: set XDG_CONFIG_HOME, or drop --context / NATS_CONTEXT
+context-selected-in = {" "}(selected in { $file })
+context-invalid-name = invalid nats context name { $name }{ $how }: a context name is a file name without .json
+context-no-file = no such file: create it with `nats context save`, or name another context
+context-unreadable = cannot read it ({ $cause })
+context-file-problem = nats context { $name }{ $how }: { $path }: { $what }
+context-not-json = nats context { $name }{ $how }: { $path } is not a valid context file ({ $cause }): fix it with `nats context edit { $bare }`
+
+## generate.rs and startup.rs
+generate-unknown = --generate { $kind } is not one of: { $known }
+startup-stdout = cannot write to stdout: { $cause }
