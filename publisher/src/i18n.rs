@@ -2,12 +2,17 @@
 //! table, `setup` and `admin` lines) in English, Spanish or French: the
 //! catalogue `i18n/<lang>/publisher.ftl`, [`tr!`] to look a text up, and the
 //! language chosen for this run ([`set`], [`lang`]). `--json` output and the
-//! log stay English.
+//! log stay English. Error messages are built in [`errors`]'s language: the
+//! chosen one, but English with `--log-format json`.
 
 use remote_message_cli::lang::Lang;
 use std::sync::OnceLock;
 
 remote_message_cli::catalogue!();
+
+/// The language error messages are built in (`remote_message_cli::lang::choose_errors`
+/// decides it, for this crate's and remote-message-cli's errors alike).
+pub use remote_message_cli::lang::errors;
 
 /// The language of this run, set once by `main`.
 static CHOSEN: OnceLock<Lang> = OnceLock::new();

@@ -30,17 +30,23 @@ pub mod setup;
 pub use error::{Error, ErrorKind};
 
 use clap::CommandFactory;
-use remote_message_cli::{exit, startup};
+use i18n::tr;
+use remote_message_cli::{exit, lang, startup};
 
 /// Runs the command line and returns the exit code.
 pub fn main() -> i32 {
     let argv = cli::join_wait_durations(std::env::args_os());
+    // Errors in the parse itself (a bad settings file) are in the language asked for.
+    let (early_lang, early_format) = startup::early_choice(&cli::Cli::command(), &argv);
+    lang::choose_errors(early_lang, early_format);
     let cli: cli::Cli = match startup::parse(cli::Cli::command(), argv) {
         Ok(cli) => cli,
         Err(exit) => return exit.report(),
     };
     remote_message_cli::logging::init(cli.common.log.log_format);
-    i18n::set(cli.common.lang.resolve());
+    let chosen = cli.common.lang.resolve();
+    i18n::set(chosen);
+    lang::choose_errors(chosen, cli.common.log.log_format);
     match execute(cli) {
         Ok(()) => exit::OK,
         Err(error) => {
@@ -58,7 +64,7 @@ fn execute(cli: cli::Cli) -> Result<(), Error> {
         .map_err(|e| {
             Error::with_context(
                 ErrorKind::Failure,
-                format!("cannot start the async runtime: {e}"),
+                tr!(i18n::errors(), "runtime-failed", cause = e.to_string()),
             )
             .caused_by(e)
         })?;

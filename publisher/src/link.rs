@@ -2,6 +2,7 @@
 //! notice errors the server reports asynchronously (e.g. a permissions
 //! violation on publish, which core NATS never acknowledges).
 
+use crate::i18n::{errors, tr};
 use crate::error::{BoxError, Error, ErrorKind};
 use async_nats::{Client, Event, ServerError};
 use remote_message::sessions;
@@ -65,12 +66,13 @@ impl Link {
         tokio::time::timeout(self.args.connect_timeout(), self.client.flush())
             .await
             .map_err(|_| {
-                ErrorKind::Server.error(format!(
-                    "NATS at {} did not confirm in time: the message may not have been sent",
-                    self.args.display_servers()
+                ErrorKind::Server.error(tr!(
+                    errors(),
+                    "flush-timed-out",
+                    servers = self.args.display_servers()
                 ))
             })?
-            .map_err(|e| self.server_failure("flushing failed", e))?;
+            .map_err(|e| self.server_failure(&tr!(errors(), "failed-flushing"), e))?;
         if self.client.server_info().auth_required {
             tokio::time::sleep(SERVER_ERROR_GRACE).await;
         }
@@ -82,10 +84,11 @@ impl Link {
     pub fn refusal(&self) -> Option<Error> {
         let refused = self.server_errors.lock().expect("not poisoned").clone();
         (!refused.is_empty()).then(|| {
-            ErrorKind::Server.error(format!(
-                "NATS at {} refused the request: {}",
-                self.args.display_servers(),
-                refused.join("; ")
+            ErrorKind::Server.error(tr!(
+                errors(),
+                "server-refused",
+                servers = self.args.display_servers(),
+                refusals = refused.join("; ")
             ))
         })
     }
@@ -97,7 +100,12 @@ impl Link {
         E: std::fmt::Display + Into<BoxError>,
     {
         ErrorKind::Server
-            .error(self.args.scrub(&format!("{what}: {err}")))
+            .error(self.args.scrub(&tr!(
+                errors(),
+                "failed-call",
+                what = what,
+                cause = err.to_string()
+            )))
             .caused_by(err)
     }
 }

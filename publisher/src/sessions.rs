@@ -2,7 +2,7 @@
 
 use crate::cli::SessionsArgs;
 use crate::error::Error;
-use crate::i18n::tr;
+use crate::i18n::{errors, tr};
 use crate::link::Link;
 use jiff::tz::TimeZone;
 use remote_message::sessions::{self, SessionInfo};
@@ -16,7 +16,7 @@ pub async fn run(
     let link = Link::open(connection).await?;
     let mut live = sessions::discover(&link.client, link.list_wait())
         .await
-        .map_err(|e| link.server_failure("listing sessions failed", e))?;
+        .map_err(|e| link.server_failure(&tr!(errors(), "failed-listing-sessions"), e))?;
     link.settle().await?;
     if !args.users.is_empty() {
         live.retain(|s| args.users.contains(&s.user));

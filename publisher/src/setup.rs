@@ -2,7 +2,7 @@
 
 use crate::cli::SetupArgs;
 use crate::error::{Error, ErrorKind};
-use crate::i18n::tr;
+use crate::i18n::{errors, tr};
 use crate::link::Link;
 use remote_message::stream::{self, StreamErrorKind, StreamSettings, STREAM_NAME};
 use remote_message_cli::connection::ConnectionArgs;
@@ -29,12 +29,12 @@ pub async fn run(connection: &ConnectionArgs, args: SetupArgs) -> Result<(), Err
             Ok(())
         }
         Err(e) if e.kind() == StreamErrorKind::NoJetStream => {
-            Err(ErrorKind::Server.error(format!(
-            "NATS at {} has no JetStream: start nats-server with -js (or jetstream {{}} in its \
-             config) to keep messages for offline agents",
-            connection.display_servers()
-        )))
+            Err(ErrorKind::Server.error(tr!(
+                errors(),
+                "no-jetstream",
+                servers = connection.display_servers()
+            )))
         }
-        Err(e) => Err(link.server_failure("creating the stream failed", e)),
+        Err(e) => Err(link.server_failure(&tr!(errors(), "failed-creating-stream"), e)),
     }
 }

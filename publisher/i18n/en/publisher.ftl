@@ -33,3 +33,45 @@ stream-ready = stream { $stream } ready: subjects broadcast, session.*; retentio
 ## publisher admin
 admin-kept = { $dir } already holds a set-up: kept as it is
 admin-creds-written = wrote { $file } (mode 0600): give it to that machine only, over a private channel
+
+## Errors: what `publisher: …` says on stderr. Built in lang::errors()'s language:
+## the chosen one, English with --log-format json.
+runtime-failed = cannot start the async runtime: { $cause }
+admin-dir-taken = { $dir } already holds a set-up ({ $files }); nothing was written. Its keys sign the creds handed out: keep it, or give --out a new directory
+cannot-write = cannot write { $path } ({ $cause })
+seed-encoding = cannot encode a seed: { $cause }
+jwt-encoding = cannot write a JWT: { $cause }
+admin-key-unreadable = cannot read { $path } ({ $cause }): is { $dir } a directory made by `publisher admin init`?
+admin-no-seed = { $path } holds no valid seed
+session-id-like-key = session id { $id } looks like a NATS user key (U…, 56 characters); agents' broadcast consumers carry such names: pick another session id
+admin-dir-missing = which admin directory? pass --dir DIR (the one `publisher admin init --out DIR` made) or set { $env }
+keygen-cannot-create = cannot create { $path } ({ $cause }): give a new file to --out (an existing key is never overwritten)
+flush-timed-out = NATS at { $servers } did not confirm in time: the message may not have been sent
+server-refused = NATS at { $servers } refused the request: { $refusals }
+no-jetstream = NATS at { $servers } has no JetStream: start nats-server with -js (or jetstream {"{}"} in its config) to keep messages for offline agents
+stdin-unreadable = cannot read the message from stdin: { $cause }
+stdin-not-utf8 = the message on stdin is not valid UTF-8: convert it to UTF-8 first
+not-confirmed = { $missing } of { $expected } sessions did not confirm: { $sessions }
+user-empty = --user { $user } is empty: give a user name as `publisher sessions` lists it
+seal-broadcast = --seal needs --session or --user: a broadcast is for everyone and cannot be sealed to one key
+message-too-big = the message is { $size } bytes on the wire but the server accepts at most { $max }: shorten the text (nothing was sent)
+no-live-users = none
+no-session-for-user = no live session for user { $user }; live users: { $known }; nothing was sent
+seal-not-live = session { $session } is not live, so its key is unknown: cannot seal to it; nothing was sent
+seal-no-key = session { $session } advertises no key to seal to (an older or foreign agent); nothing was sent
+seal-failed = cannot seal to session { $session }: { $cause }
+ack-timed-out = the stream did not acknowledge the message in time: it may not be stored; send again with the same --id to be sure
+unfinished-more = {" "}and { $more } more
+unfinished = the send did not finish within { $within } (--timeout): { $stored ->
+    [yes] the stream confirmed storing { $done } of { $total } messages; not confirmed: { $named }; they may not be stored; send again with the same --id (stored ones are never shown twice) or a longer --timeout
+   *[no] NATS took { $done } of { $total } messages; not confirmed: { $named }; they may not have been sent; send again with the same --id or a longer --timeout
+}
+## What failed, before ": <the server's error>".
+failed-flushing = flushing failed
+failed-listing-sessions = listing sessions failed
+failed-creating-stream = creating the stream failed
+failed-stream = the message stream is not usable
+failed-publishing = publishing failed
+failed-storing = the stream did not store the message (send again with the same --id)
+failed-subscribing = subscribing for receipts failed
+failed-call = { $what }: { $cause }

@@ -31,3 +31,44 @@ stream-ready = stream { $stream } listo: subjects broadcast, session.*; retenci�
 ## publisher admin
 admin-kept = { $dir } ya contiene una configuración: se conserva tal cual
 admin-creds-written = escrito { $file } (modo 0600): entréguelo solo a esa máquina, por un canal privado
+
+## Errores: lo que dice `publisher: …` en stderr.
+runtime-failed = no se puede iniciar el runtime asíncrono: { $cause }
+admin-dir-taken = { $dir } ya contiene una configuración ({ $files }); no se ha escrito nada. Sus claves firman las credenciales entregadas: consérvela, o indique un directorio nuevo en --out
+cannot-write = no se puede escribir { $path } ({ $cause })
+seed-encoding = no se puede codificar una semilla: { $cause }
+jwt-encoding = no se puede escribir un JWT: { $cause }
+admin-key-unreadable = no se puede leer { $path } ({ $cause }): ¿es { $dir } un directorio creado con `publisher admin init`?
+admin-no-seed = { $path } no contiene ninguna semilla válida
+session-id-like-key = el id de sesión { $id } parece una clave de usuario de NATS (U…, 56 caracteres); los consumidores de difusión de los agentes llevan esos nombres: elija otro id de sesión
+admin-dir-missing = ¿qué directorio de administración? indique --dir DIR (el que creó `publisher admin init --out DIR`) o defina { $env }
+keygen-cannot-create = no se puede crear { $path } ({ $cause }): indique un archivo nuevo en --out (una clave existente nunca se sobrescribe)
+flush-timed-out = NATS en { $servers } no confirmó a tiempo: puede que el mensaje no se haya enviado
+server-refused = NATS en { $servers } rechazó la petición: { $refusals }
+no-jetstream = NATS en { $servers } no tiene JetStream: inicie nats-server con -js (o jetstream {"{}"} en su configuración) para guardar los mensajes para los agentes desconectados
+stdin-unreadable = no se puede leer el mensaje de la entrada estándar: { $cause }
+stdin-not-utf8 = el mensaje de la entrada estándar no es UTF-8 válido: conviértalo antes a UTF-8
+not-confirmed = { $missing } de { $expected } sesiones no confirmaron: { $sessions }
+user-empty = --user { $user } está vacío: indique un nombre de usuario tal como lo muestra `publisher sessions`
+seal-broadcast = --seal requiere --session o --user: una difusión es para todos y no se puede sellar para una sola clave
+message-too-big = el mensaje ocupa { $size } bytes en la red, pero el servidor admite como máximo { $max }: acorte el texto (no se ha enviado nada)
+no-live-users = ninguno
+no-session-for-user = no hay ninguna sesión activa del usuario { $user }; usuarios activos: { $known }; no se ha enviado nada
+seal-not-live = la sesión { $session } no está activa, así que se desconoce su clave: no se puede sellar para ella; no se ha enviado nada
+seal-no-key = la sesión { $session } no anuncia ninguna clave con la que sellar (un agente antiguo o ajeno); no se ha enviado nada
+seal-failed = no se puede sellar para la sesión { $session }: { $cause }
+ack-timed-out = el stream no confirmó el mensaje a tiempo: puede que no esté guardado; envíelo de nuevo con el mismo --id para asegurarse
+unfinished-more = {" "}y { $more } más
+unfinished = el envío no terminó en { $within } (--timeout): { $stored ->
+    [yes] el stream confirmó haber guardado { $done } de { $total } mensajes; sin confirmar: { $named }; puede que no estén guardados; envíelos de nuevo con el mismo --id (los guardados nunca se muestran dos veces) o con un --timeout más largo
+   *[no] NATS aceptó { $done } de { $total } mensajes; sin confirmar: { $named }; puede que no se hayan enviado; envíelos de nuevo con el mismo --id o con un --timeout más largo
+}
+## Lo que falló, antes de ": <el error del servidor>".
+failed-flushing = el vaciado falló
+failed-listing-sessions = no se pudieron listar las sesiones
+failed-creating-stream = no se pudo crear el stream
+failed-stream = el stream de mensajes no se puede usar
+failed-publishing = la publicación falló
+failed-storing = el stream no guardó el mensaje (envíelo de nuevo con el mismo --id)
+failed-subscribing = la suscripción a los acuses falló
+failed-call = { $what }: { $cause }

@@ -34,3 +34,44 @@ stream-ready = stream { $stream } prêt : subjects broadcast, session.* ; réten
 ## publisher admin
 admin-kept = { $dir } contient déjà une configuration : conservée telle quelle
 admin-creds-written = { $file } écrit (mode 0600) : à remettre à cette machine seulement, par un canal privé
+
+## Erreurs : ce que dit `publisher: …` sur stderr.
+runtime-failed = impossible de démarrer le runtime asynchrone : { $cause }
+admin-dir-taken = { $dir } contient déjà une installation ({ $files }) ; rien n'a été écrit. Ses clés signent les identifiants distribués : gardez-la, ou donnez à --out un nouveau répertoire
+cannot-write = impossible d'écrire { $path } ({ $cause })
+seed-encoding = impossible d'encoder une graine : { $cause }
+jwt-encoding = impossible d'écrire un JWT : { $cause }
+admin-key-unreadable = impossible de lire { $path } ({ $cause }) : { $dir } est-il un répertoire créé par `publisher admin init` ?
+admin-no-seed = { $path } ne contient aucune graine valide
+session-id-like-key = l'identifiant de session { $id } ressemble à une clé d'utilisateur NATS (U…, 56 caractères) ; les consommateurs de diffusion des agents portent de tels noms : choisissez un autre identifiant de session
+admin-dir-missing = quel répertoire d'administration ? passez --dir DIR (celui que `publisher admin init --out DIR` a créé) ou définissez { $env }
+keygen-cannot-create = impossible de créer { $path } ({ $cause }) : donnez un nouveau fichier à --out (une clé existante n'est jamais écrasée)
+flush-timed-out = NATS à { $servers } n'a pas confirmé à temps : le message n'a peut-être pas été envoyé
+server-refused = NATS à { $servers } a refusé la requête : { $refusals }
+no-jetstream = NATS à { $servers } n'a pas JetStream : lancez nats-server avec -js (ou jetstream {"{}"} dans sa configuration) pour garder les messages des agents hors ligne
+stdin-unreadable = impossible de lire le message sur l'entrée standard : { $cause }
+stdin-not-utf8 = le message sur l'entrée standard n'est pas de l'UTF-8 valide : convertissez-le d'abord en UTF-8
+not-confirmed = { $missing } sessions sur { $expected } n'ont pas confirmé : { $sessions }
+user-empty = --user { $user } est vide : donnez un nom d'utilisateur tel que `publisher sessions` l'affiche
+seal-broadcast = --seal demande --session ou --user : une diffusion est pour tout le monde et ne peut pas être scellée pour une seule clé
+message-too-big = le message fait { $size } octets sur le réseau, mais le serveur en accepte au plus { $max } : raccourcissez le texte (rien n'a été envoyé)
+no-live-users = aucun
+no-session-for-user = aucune session active pour l'utilisateur { $user } ; utilisateurs actifs : { $known } ; rien n'a été envoyé
+seal-not-live = la session { $session } n'est pas active, sa clé est donc inconnue : impossible de sceller pour elle ; rien n'a été envoyé
+seal-no-key = la session { $session } n'annonce aucune clé pour sceller (un agent ancien ou étranger) ; rien n'a été envoyé
+seal-failed = impossible de sceller pour la session { $session } : { $cause }
+ack-timed-out = le stream n'a pas accusé réception du message à temps : il n'est peut-être pas enregistré ; renvoyez-le avec le même --id pour en être sûr
+unfinished-more = {" "}et { $more } de plus
+unfinished = l'envoi ne s'est pas terminé en { $within } (--timeout) : { $stored ->
+    [yes] le stream a confirmé l'enregistrement de { $done } messages sur { $total } ; non confirmés : { $named } ; ils ne sont peut-être pas enregistrés ; renvoyez-les avec le même --id (ceux enregistrés ne s'affichent jamais deux fois) ou un --timeout plus long
+   *[no] NATS a pris { $done } messages sur { $total } ; non confirmés : { $named } ; ils n'ont peut-être pas été envoyés ; renvoyez-les avec le même --id ou un --timeout plus long
+}
+## Ce qui a échoué, avant « : <l'erreur du serveur> ».
+failed-flushing = le vidage a échoué
+failed-listing-sessions = la liste des sessions a échoué
+failed-creating-stream = la création du stream a échoué
+failed-stream = le stream des messages est inutilisable
+failed-publishing = la publication a échoué
+failed-storing = le stream n'a pas enregistré le message (renvoyez-le avec le même --id)
+failed-subscribing = l'abonnement aux accusés de réception a échoué
+failed-call = { $what } : { $cause }

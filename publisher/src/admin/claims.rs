@@ -8,6 +8,7 @@
 //! instead. So user claims here only carry `name`, tags and the issuing
 //! account.
 
+use crate::i18n::{errors, tr};
 use crate::error::{Error, ErrorKind};
 use indexmap::IndexSet;
 use nats_jwt_rs::account::{Account, JetStreamLimits, OperatorLimits};
@@ -91,7 +92,7 @@ pub fn user(
 
 /// A JWT that cannot be encoded (a bug, not an input error).
 fn jwt_failed(e: impl std::fmt::Display) -> Error {
-    ErrorKind::Failure.error(format!("cannot write a JWT: {e}"))
+    ErrorKind::Failure.error(tr!(errors(), "jwt-encoding", cause = e.to_string()))
 }
 
 /// A role's permissions as a scope template (no limits: unlimited).

@@ -12,7 +12,7 @@ use super::layout::{Key, Layout};
 use super::mint;
 use crate::cli::AdminInitArgs;
 use crate::error::{Error, ErrorKind};
-use crate::i18n::tr;
+use crate::i18n::{errors, tr};
 use nkeys::KeyPair;
 use remote_message::roles;
 use remote_message_cli::files;
@@ -28,11 +28,11 @@ pub fn run(args: AdminInitArgs) -> Result<(), Error> {
     }
     if !existing.is_empty() {
         let list: Vec<_> = existing.iter().map(|p| p.display().to_string()).collect();
-        return Err(ErrorKind::Usage.error(format!(
-            "{} already holds a set-up ({}); nothing was written. Its keys sign the creds \
-             handed out: keep it, or give --out a new directory",
-            layout.dir().display(),
-            list.join(", ")
+        return Err(ErrorKind::Usage.error(tr!(
+            errors(),
+            "admin-dir-taken",
+            dir = layout.dir().display().to_string(),
+            files = list.join(", ")
         )));
     }
 
@@ -65,7 +65,12 @@ pub fn run(args: AdminInitArgs) -> Result<(), Error> {
 
     let write_failed = |what: &std::path::Path, e: std::io::Error| {
         ErrorKind::Failure
-            .error(format!("cannot write {} ({e})", what.display()))
+            .error(tr!(
+                errors(),
+                "cannot-write",
+                path = what.display().to_string(),
+                cause = e.to_string()
+            ))
             .caused_by(e)
     };
     create_private_dir(layout.dir()).map_err(|e| write_failed(layout.dir(), e))?;
@@ -74,7 +79,9 @@ pub fn run(args: AdminInitArgs) -> Result<(), Error> {
         let path = layout.key(*key);
         let seed = pair
             .seed()
-            .map_err(|e| ErrorKind::Failure.error(format!("cannot encode a seed: {e}")))?;
+            .map_err(|e| {
+                ErrorKind::Failure.error(tr!(errors(), "seed-encoding", cause = e.to_string()))
+            })?;
         files::create_private(&path, format!("{seed}\n").as_bytes())
             .map_err(|e| write_failed(&path, e))?;
     }

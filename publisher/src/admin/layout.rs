@@ -1,6 +1,7 @@
 //! What `admin init` writes into its directory, named once: the commands
 //! that mint creds read the keys back from the same places.
 
+use crate::i18n::{errors, tr};
 use crate::error::{Error, ErrorKind};
 use nkeys::KeyPair;
 use std::path::{Path, PathBuf};
@@ -118,10 +119,12 @@ impl Layout {
         let path = self.key(key);
         let text = std::fs::read_to_string(&path).map_err(|e| {
             ErrorKind::Usage
-                .error(format!(
-                    "cannot read {} ({e}): is {} a directory made by `publisher admin init`?",
-                    path.display(),
-                    self.dir.display()
+                .error(tr!(
+                    errors(),
+                    "admin-key-unreadable",
+                    path = path.display().to_string(),
+                    cause = e.to_string(),
+                    dir = self.dir.display().to_string()
                 ))
                 .caused_by(e)
         })?;
@@ -130,7 +133,11 @@ impl Layout {
             .find(|line| line.starts_with('S'))
             .and_then(|seed| KeyPair::from_seed(seed).ok())
             .ok_or_else(|| {
-                ErrorKind::Usage.error(format!("{} holds no valid seed", path.display()))
+                ErrorKind::Usage.error(tr!(
+                    errors(),
+                    "admin-no-seed",
+                    path = path.display().to_string()
+                ))
             })
     }
 }

@@ -6,7 +6,7 @@ use super::claims;
 use super::layout::{Key, Layout};
 use crate::cli::{AdminDirArgs, AgentCredsArgs, OpsCredsArgs};
 use crate::error::{Error, ErrorKind};
-use crate::i18n::tr;
+use crate::i18n::{errors, tr};
 use nkeys::KeyPair;
 use remote_message::roles;
 use remote_message_cli::{creds, files};
@@ -21,9 +21,10 @@ pub fn agent(args: AgentCredsArgs) -> Result<(), Error> {
     if looks_like_user_key(id) {
         // The broadcast consumer of an agent is named after its user key:
         // an agent whose id is such a key could delete another's consumer.
-        return Err(ErrorKind::Usage.error(format!(
-            "session id {id:?} looks like a NATS user key (U…, 56 characters); agents' \
-             broadcast consumers carry such names: pick another session id"
+        return Err(ErrorKind::Usage.error(tr!(
+            errors(),
+            "session-id-like-key",
+            id = format!("{id:?}")
         )));
     }
     let signer = layout.read_key(Key::AgentSigning)?;
@@ -60,17 +61,14 @@ pub fn ops_creds(signer: &KeyPair, account: &str) -> Result<String, Error> {
 
 fn seed(key: &KeyPair) -> Result<String, Error> {
     key.seed()
-        .map_err(|e| ErrorKind::Failure.error(format!("cannot encode a seed: {e}")))
+        .map_err(|e| ErrorKind::Failure.error(tr!(errors(), "seed-encoding", cause = e.to_string())))
 }
 
 /// The admin directory from `--dir` or the environment; neither is a usage error.
 fn layout(args: &AdminDirArgs) -> Result<Layout, Error> {
     match &args.dir {
         Some(dir) => Ok(Layout::new(dir)),
-        None => Err(ErrorKind::Usage.error(format!(
-            "which admin directory? pass --dir DIR (the one `publisher admin init --out DIR` \
-             made) or set {DIR_ENV}"
-        ))),
+        None => Err(ErrorKind::Usage.error(tr!(errors(), "admin-dir-missing", env = DIR_ENV))),
     }
 }
 
@@ -83,7 +81,12 @@ fn write(out: &Path, text: &str) -> Result<(), Error> {
     }
     files::write_private(out, text.as_bytes()).map_err(|e| {
         ErrorKind::Usage
-            .error(format!("cannot write {} ({e})", out.display()))
+            .error(tr!(
+                errors(),
+                "cannot-write",
+                path = out.display().to_string(),
+                cause = e.to_string()
+            ))
             .caused_by(e)
     })?;
     let file = out.display().to_string();

@@ -16,6 +16,7 @@
 use super::plan::{Lookups, Needs, Outgoing, Plan, Wait};
 use super::report::{Collected, Outcome, Published, Report};
 use crate::error::{Error, ErrorKind};
+use crate::i18n::{errors, tr};
 use crate::link::Link;
 use crate::reads::Reads;
 use async_nats::jetstream::{self, context::PublishAckFuture};
@@ -44,7 +45,7 @@ pub async fn look_up(link: &Link, needs: Needs) -> Result<Lookups, Error> {
     let live = if needs.live_sessions {
         sessions::discover(&link.client, link.list_wait())
             .await
-            .map_err(|e| link.server_failure("listing sessions failed", e))?
+            .map_err(|e| link.server_failure(&tr!(errors(), "failed-listing-sessions"), e))?
     } else {
         Vec::new()
     };
@@ -83,7 +84,7 @@ impl Route {
             }
             Err(e) => Err(link
                 .refusal()
-                .unwrap_or_else(|| link.server_failure("the message stream is not usable", e))),
+                .unwrap_or_else(|| link.server_failure(&tr!(errors(), "failed-stream"), e))),
         }
     }
 
@@ -96,13 +97,13 @@ impl Route {
                 .publish_with_headers(subject, m.headers.clone(), m.payload.clone())
                 .await
                 .map(|ack| Pending(Some(ack)))
-                .map_err(|e| link.server_failure("publishing failed", e)),
+                .map_err(|e| link.server_failure(&tr!(errors(), "failed-publishing"), e)),
             Route::Live => link
                 .client
                 .publish_with_headers(subject, m.headers.clone(), m.payload.clone())
                 .await
                 .map(|()| Pending(None))
-                .map_err(|e| link.server_failure("publishing failed", e)),
+                .map_err(|e| link.server_failure(&tr!(errors(), "failed-publishing"), e)),
         }
     }
 
@@ -172,25 +173,18 @@ impl Route {
             .collect::<Vec<_>>()
             .join(", ");
         if missing.len() > NAMED_UNSTORED {
-            named.push_str(&format!(" and {} more", missing.len() - NAMED_UNSTORED));
+            let more = missing.len() - NAMED_UNSTORED;
+            named.push_str(&tr!(errors(), "unfinished-more", more = more));
         }
         let done = messages.len() - missing.len();
-        let (verb, advice) = match self {
-            Route::Stored(_) => (
-                "the stream confirmed storing",
-                "they may not be stored; send again with the same --id (stored ones are never \
-                 shown twice) or a longer --timeout",
-            ),
-            Route::Live => (
-                "NATS took",
-                "they may not have been sent; send again with the same --id or a longer --timeout",
-            ),
-        };
-        format!(
-            "the send did not finish within {} (--timeout): {verb} {done} of {} messages; not \
-             confirmed: {named}; {advice}",
-            humantime::format_duration(within),
-            messages.len()
+        tr!(
+            errors(),
+            "unfinished",
+            within = humantime::format_duration(within).to_string(),
+            stored = if matches!(self, Route::Stored(_)) { "yes" } else { "no" },
+            done = done,
+            total = messages.len(),
+            named = named
         )
     }
 }
@@ -203,10 +197,7 @@ impl Pending {
             .await
             .map_err(|_| {
                 link.refusal().unwrap_or_else(|| {
-                    ErrorKind::Server.error(
-                        "the stream did not acknowledge the message in time: it may not be \
-                         stored; send again with the same --id to be sure",
-                    )
+                    ErrorKind::Server.error(tr!(errors(), "ack-timed-out"))
                 })
             })?
     }
@@ -220,7 +211,7 @@ impl Pending {
         let ack = ack.await.map_err(|e| {
             link.refusal().unwrap_or_else(|| {
                 link.server_failure(
-                    "the stream did not store the message (send again with the same --id)",
+                    &tr!(errors(), "failed-storing"),
                     e,
                 )
             })
@@ -242,7 +233,7 @@ pub async fn dispatch(link: &Link, route: &Route, plan: &Plan) -> Result<Report,
         link.client
             .subscribe(filter)
             .await
-            .map_err(|e| link.server_failure("subscribing for receipts failed", e))
+            .map_err(|e| link.server_failure(&tr!(errors(), "failed-subscribing"), e))
     };
     let answers = match (&plan.receipt_inbox, plan.wait) {
         (Some(inbox), Some(_)) => {

@@ -21,6 +21,7 @@ pub use plan::{Request, WaitPolicy, DEFAULT_RECEIPT_WAIT};
 pub use report::Report;
 
 use crate::cli::SendArgs;
+use crate::i18n::{errors, tr};
 use crate::error::{Error, ErrorKind};
 use crate::link::Link;
 use remote_message::signing;
@@ -88,12 +89,12 @@ fn message_text(arg: &str) -> Result<String, Error> {
     let mut raw = Vec::new();
     std::io::stdin().read_to_end(&mut raw).map_err(|e| {
         ErrorKind::Usage
-            .error(format!("cannot read the message from stdin: {e}"))
+            .error(tr!(errors(), "stdin-unreadable", cause = e.to_string()))
             .caused_by(e)
     })?;
     let text = String::from_utf8(raw).map_err(|e| {
         ErrorKind::Usage
-            .error("the message on stdin is not valid UTF-8: convert it to UTF-8 first")
+            .error(tr!(errors(), "stdin-not-utf8"))
             .caused_by(e)
     })?;
     Ok(text.trim_end_matches(['\n', '\r']).to_owned())

@@ -4,6 +4,7 @@
 //! No network or file access here, so each rule is unit-tested below; the
 //! bench plans its messages through the same function.
 
+use crate::i18n::{errors, tr};
 use crate::error::{Error, ErrorKind};
 use async_nats::HeaderMap;
 use bytes::Bytes;
@@ -137,8 +138,10 @@ impl Request {
     /// Every `--user` is a name, not blank.
     pub fn check_users(&self) -> Result<(), Error> {
         match self.users.iter().find(|u| u.trim().is_empty()) {
-            Some(user) => Err(ErrorKind::Usage.error(format!(
-                "--user {user:?} is empty: give a user name as `publisher sessions` lists it"
+            Some(user) => Err(ErrorKind::Usage.error(tr!(
+                errors(),
+                "user-empty",
+                user = format!("{user:?}")
             ))),
             None => Ok(()),
         }
@@ -149,9 +152,7 @@ impl Request {
     pub fn check(&self) -> Result<Needs, Error> {
         self.check_users()?;
         if self.seal && self.is_broadcast() {
-            return Err(ErrorKind::Usage.error(
-                "--seal needs --session or --user: a broadcast is for everyone and cannot be sealed to one key",
-            ));
+            return Err(ErrorKind::Usage.error(tr!(errors(), "seal-broadcast")));
         }
         self.envelope(self.id.clone())?;
         Ok(Needs {
@@ -200,10 +201,11 @@ pub fn plan(request: &Request, lookups: Lookups) -> Result<Plan, Error> {
         .map(|target| build(request, target, &seal_keys, receipt_inbox.as_deref()))
         .collect::<Result<Vec<_>, Error>>()?;
     if let Some(too_big) = messages.iter().find(|m| m.wire_size > max_payload) {
-        return Err(ErrorKind::Usage.error(format!(
-            "the message is {} bytes on the wire but the server accepts at most {max_payload}: \
-             shorten the text (nothing was sent)",
-            too_big.wire_size
+        return Err(ErrorKind::Usage.error(tr!(
+            errors(),
+            "message-too-big",
+            size = too_big.wire_size,
+            max = max_payload
         )));
     }
     let broadcast = targets == [Target::Broadcast];
@@ -239,13 +241,18 @@ fn resolve_sessions(request: &Request, live: &[SessionInfo]) -> Result<Vec<Sessi
         if theirs.is_empty() {
             let known: BTreeSet<&str> = live.iter().map(|s| s.user.as_str()).collect();
             let known = if known.is_empty() {
-                "none".to_owned()
+                tr!(errors(), "no-live-users")
             } else {
                 known.into_iter().collect::<Vec<_>>().join(", ")
             };
             return Err(Error::with_context(
                 ErrorKind::NoSession,
-                format!("no live session for user {user:?}; live users: {known}; nothing was sent"),
+                tr!(
+                    errors(),
+                    "no-session-for-user",
+                    user = format!("{user:?}"),
+                    known = known
+                ),
             ));
         }
         ids.extend(theirs.into_iter().map(|s| s.id.clone()));
@@ -278,14 +285,10 @@ fn seal_keys(
             continue;
         };
         let info = live.iter().find(|s| &s.id == id).ok_or_else(|| {
-            cannot(format!(
-                "session {id} is not live, so its key is unknown: cannot seal to it; nothing was sent"
-            ))
+            cannot(tr!(errors(), "seal-not-live", session = id.to_string()))
         })?;
         let key = info.xkey.clone().ok_or_else(|| {
-            cannot(format!(
-                "session {id} advertises no key to seal to (an older or foreign agent); nothing was sent"
-            ))
+            cannot(tr!(errors(), "seal-no-key", session = id.to_string()))
         })?;
         keys.insert(id.clone(), key);
     }
@@ -315,7 +318,12 @@ fn build(
             payload = sealing::seal(&id, &payload, key).map_err(|e| {
                 Error::with_context(
                     ErrorKind::CannotSeal,
-                    format!("cannot seal to session {session}: {e}"),
+                    tr!(
+                        errors(),
+                        "seal-failed",
+                        session = session.to_string(),
+                        cause = e.to_string()
+                    ),
                 )
                 .caused_by(e)
             })?;

@@ -3,6 +3,7 @@
 //! found, and whether it ends the process with "not confirmed".
 
 use super::plan::{Plan, Wait};
+use crate::i18n::{errors, tr};
 use crate::error::{Error, ErrorKind};
 use crate::reads::Reads;
 use remote_message::{SessionId, Target};
@@ -156,11 +157,12 @@ impl Report {
         }
         Err(Error::with_context(
             ErrorKind::NotConfirmed,
-            format!(
-                "{} of {} sessions did not confirm: {}",
-                self.missing.len(),
-                self.expected,
-                join(&self.missing)
+            tr!(
+                errors(),
+                "not-confirmed",
+                missing = self.missing.len(),
+                expected = self.expected,
+                sessions = join(&self.missing)
             ),
         ))
     }
