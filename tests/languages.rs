@@ -1,9 +1,11 @@
 //! English, Spanish and French, through the real binaries: the agent's
 //! terminal block in each language, chosen with `--lang` or from `LANG`; the
-//! publisher's report in another language; and what stays English whatever
-//! the language (the agent's log, JSON output).
+//! publisher's report and errors in another language; and what stays English
+//! whatever the language (the agent's log, JSON output, the publisher's errors
+//! with `--log-format json`).
 
 use e2e::procs::{bin, finish_within};
+use e2e::server::free_port;
 use e2e::{expect_exit, publisher, Agent, NatsServer};
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -189,4 +191,89 @@ fn publisher_report_in_spanish_json_in_english() {
         out.contains("UTILISATEUR") && out.contains("1 session\n"),
         "{out}"
     );
+}
+
+/// The publisher's error on stderr, and its exit code, for `args` against
+/// the server URL `server` (given as --server too).
+fn publisher_error(server: &str, args: &[&str]) -> (Option<i32>, String) {
+    let mut all = vec!["--server", server];
+    all.extend_from_slice(args);
+    let out = publisher(server, &all);
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// The publisher's errors follow `--lang`: a server nobody listens on is
+/// "cannot reach" in French (exit 3), a bad `--server` URL is refused in
+/// Spanish (exit 2), the URL and flags as given; with `--log-format json`
+/// the same errors are English, whatever `--lang` says.
+#[test]
+fn publisher_errors_in_the_chosen_language_english_with_json_logs() {
+    let closed = format!("nats://127.0.0.1:{}", free_port());
+    let (code, err) = publisher_error(&closed, &["--lang", "fr", "send", "hi"]);
+    assert_eq!(code, Some(3), "{err}");
+    assert!(
+        err.starts_with(&format!(
+            "publisher: impossible de joindre NATS à {closed} ("
+        )),
+        "{err}"
+    );
+    assert!(err.contains("indiquez --server ou NATS_URL"), "{err}");
+    assert!(!err.contains("cannot reach"), "{err}");
+
+    let bad = "nats://[bad";
+    let (code, err) = publisher_error(bad, &["--lang", "es", "send", "hi"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.starts_with("publisher: URL de --server no válida nats://[bad: "),
+        "{err}"
+    );
+    assert!(
+        err.contains("se espera, por ejemplo, nats://host:4222"),
+        "{err}"
+    );
+    assert!(!err.contains("invalid --server URL"), "{err}");
+
+    let json = ["--log-format", "json", "send", "hi"];
+    let (code, err) = publisher_error(&closed, &[&["--lang", "fr"], &json[..]].concat());
+    assert_eq!(code, Some(3), "{err}");
+    assert!(
+        err.contains(&format!(
+            "publisher: cannot reach NATS at {closed} (connection refused)"
+        )),
+        "{err}"
+    );
+    assert!(!err.contains("impossible"), "{err}");
+    let (code, err) = publisher_error(bad, &[&["--lang", "es"], &json[..]].concat());
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("publisher: invalid --server URL nats://[bad: "),
+        "{err}"
+    );
+    assert!(!err.contains("no válida"), "{err}");
+}
+
+/// A settings-file error, found before the command line is parsed, is
+/// already in the language `--lang` asks for (exit 2).
+#[test]
+fn settings_file_errors_in_the_chosen_language() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("publisher.toml");
+    std::fs::write(&file, "sevrer = \"nats://x\"\n").unwrap();
+    let path = file.to_str().unwrap();
+    let out = publisher(
+        "nats://127.0.0.1:1",
+        &["--config", path, "--lang", "fr", "send", "hi"],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.starts_with(&format!(
+            "publisher: clé `sevrer` du fichier de réglages {path} : clé inconnue ; "
+        )),
+        "{err}"
+    );
+    assert!(!err.contains("unknown key"), "{err}");
 }

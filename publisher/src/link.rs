@@ -2,8 +2,8 @@
 //! notice errors the server reports asynchronously (e.g. a permissions
 //! violation on publish, which core NATS never acknowledges).
 
-use crate::i18n::{errors, tr};
 use crate::error::{BoxError, Error, ErrorKind};
+use crate::i18n::{errors, tr};
 use async_nats::{Client, Event, ServerError};
 use remote_message::sessions;
 use remote_message_cli::connection::ConnectionArgs;

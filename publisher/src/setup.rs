@@ -28,13 +28,11 @@ pub async fn run(connection: &ConnectionArgs, args: SetupArgs) -> Result<(), Err
             println!("{ready}");
             Ok(())
         }
-        Err(e) if e.kind() == StreamErrorKind::NoJetStream => {
-            Err(ErrorKind::Server.error(tr!(
-                errors(),
-                "no-jetstream",
-                servers = connection.display_servers()
-            )))
-        }
+        Err(e) if e.kind() == StreamErrorKind::NoJetStream => Err(ErrorKind::Server.error(tr!(
+            errors(),
+            "no-jetstream",
+            servers = connection.display_servers()
+        ))),
         Err(e) => Err(link.server_failure(&tr!(errors(), "failed-creating-stream"), e)),
     }
 }

@@ -8,8 +8,8 @@
 //! instead. So user claims here only carry `name`, tags and the issuing
 //! account.
 
-use crate::i18n::{errors, tr};
 use crate::error::{Error, ErrorKind};
+use crate::i18n::{errors, tr};
 use indexmap::IndexSet;
 use nats_jwt_rs::account::{Account, JetStreamLimits, OperatorLimits};
 use nats_jwt_rs::operator::Operator;

@@ -77,11 +77,9 @@ pub fn run(args: AdminInitArgs) -> Result<(), Error> {
     create_private_dir(&layout.keys_dir()).map_err(|e| write_failed(&layout.keys_dir(), e))?;
     for (key, pair) in keys.values() {
         let path = layout.key(*key);
-        let seed = pair
-            .seed()
-            .map_err(|e| {
-                ErrorKind::Failure.error(tr!(errors(), "seed-encoding", cause = e.to_string()))
-            })?;
+        let seed = pair.seed().map_err(|e| {
+            ErrorKind::Failure.error(tr!(errors(), "seed-encoding", cause = e.to_string()))
+        })?;
         files::create_private(&path, format!("{seed}\n").as_bytes())
             .map_err(|e| write_failed(&path, e))?;
     }

@@ -1,8 +1,8 @@
 //! What `admin init` writes into its directory, named once: the commands
 //! that mint creds read the keys back from the same places.
 
-use crate::i18n::{errors, tr};
 use crate::error::{Error, ErrorKind};
+use crate::i18n::{errors, tr};
 use nkeys::KeyPair;
 use std::path::{Path, PathBuf};
 

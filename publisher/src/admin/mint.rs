@@ -60,8 +60,9 @@ pub fn ops_creds(signer: &KeyPair, account: &str) -> Result<String, Error> {
 }
 
 fn seed(key: &KeyPair) -> Result<String, Error> {
-    key.seed()
-        .map_err(|e| ErrorKind::Failure.error(tr!(errors(), "seed-encoding", cause = e.to_string())))
+    key.seed().map_err(|e| {
+        ErrorKind::Failure.error(tr!(errors(), "seed-encoding", cause = e.to_string()))
+    })
 }
 
 /// The admin directory from `--dir` or the environment; neither is a usage error.

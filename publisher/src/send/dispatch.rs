@@ -181,7 +181,11 @@ impl Route {
             errors(),
             "unfinished",
             within = humantime::format_duration(within).to_string(),
-            stored = if matches!(self, Route::Stored(_)) { "yes" } else { "no" },
+            stored = if matches!(self, Route::Stored(_)) {
+                "yes"
+            } else {
+                "no"
+            },
             done = done,
             total = messages.len(),
             named = named
@@ -196,9 +200,8 @@ impl Pending {
         tokio::time::timeout(link.args.connect_timeout(), self.acknowledged(link))
             .await
             .map_err(|_| {
-                link.refusal().unwrap_or_else(|| {
-                    ErrorKind::Server.error(tr!(errors(), "ack-timed-out"))
-                })
+                link.refusal()
+                    .unwrap_or_else(|| ErrorKind::Server.error(tr!(errors(), "ack-timed-out")))
             })?
     }
 
@@ -209,12 +212,8 @@ impl Pending {
             return Ok(None);
         };
         let ack = ack.await.map_err(|e| {
-            link.refusal().unwrap_or_else(|| {
-                link.server_failure(
-                    &tr!(errors(), "failed-storing"),
-                    e,
-                )
-            })
+            link.refusal()
+                .unwrap_or_else(|| link.server_failure(&tr!(errors(), "failed-storing"), e))
         })?;
         Ok(Some(ack.duplicate))
     }

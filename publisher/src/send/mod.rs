@@ -21,8 +21,8 @@ pub use plan::{Request, WaitPolicy, DEFAULT_RECEIPT_WAIT};
 pub use report::Report;
 
 use crate::cli::SendArgs;
-use crate::i18n::{errors, tr};
 use crate::error::{Error, ErrorKind};
+use crate::i18n::{errors, tr};
 use crate::link::Link;
 use remote_message::signing;
 use remote_message_cli::connection::ConnectionArgs;

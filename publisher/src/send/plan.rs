@@ -4,8 +4,8 @@
 //! No network or file access here, so each rule is unit-tested below; the
 //! bench plans its messages through the same function.
 
-use crate::i18n::{errors, tr};
 use crate::error::{Error, ErrorKind};
+use crate::i18n::{errors, tr};
 use async_nats::HeaderMap;
 use bytes::Bytes;
 use nkeys::KeyPair;
@@ -138,11 +138,9 @@ impl Request {
     /// Every `--user` is a name, not blank.
     pub fn check_users(&self) -> Result<(), Error> {
         match self.users.iter().find(|u| u.trim().is_empty()) {
-            Some(user) => Err(ErrorKind::Usage.error(tr!(
-                errors(),
-                "user-empty",
-                user = format!("{user:?}")
-            ))),
+            Some(user) => {
+                Err(ErrorKind::Usage.error(tr!(errors(), "user-empty", user = format!("{user:?}"))))
+            }
             None => Ok(()),
         }
     }
@@ -284,12 +282,14 @@ fn seal_keys(
         let Target::Session(id) = target else {
             continue;
         };
-        let info = live.iter().find(|s| &s.id == id).ok_or_else(|| {
-            cannot(tr!(errors(), "seal-not-live", session = id.to_string()))
-        })?;
-        let key = info.xkey.clone().ok_or_else(|| {
-            cannot(tr!(errors(), "seal-no-key", session = id.to_string()))
-        })?;
+        let info = live
+            .iter()
+            .find(|s| &s.id == id)
+            .ok_or_else(|| cannot(tr!(errors(), "seal-not-live", session = id.to_string())))?;
+        let key = info
+            .xkey
+            .clone()
+            .ok_or_else(|| cannot(tr!(errors(), "seal-no-key", session = id.to_string())))?;
         keys.insert(id.clone(), key);
     }
     Ok(keys)
@@ -549,6 +549,74 @@ mod tests {
             ..request()
         };
         assert_eq!(r.check().unwrap_err().kind(), ErrorKind::Usage);
+    }
+
+    /// Errors are built in the language of the run's errors: Spanish and
+    /// French say what is wrong in their words, with the flag, user and
+    /// session names as given; the kind stays the same.
+    #[test]
+    fn errors_speak_spanish_and_french() {
+        use remote_message_cli::lang::{errors_in, Lang};
+        let blank = Request {
+            users: vec!["  ".into()],
+            ..request()
+        };
+        let sealed_broadcast = Request {
+            seal: true,
+            ..request()
+        };
+        let nobody = Request {
+            users: vec!["bob".into()],
+            ..request()
+        };
+        let texts = |lang| {
+            errors_in(lang, || {
+                let live = vec![session("a", "ann", None)];
+                [
+                    blank.check().unwrap_err(),
+                    sealed_broadcast.check().unwrap_err(),
+                    plan(&nobody, lookups(live)).unwrap_err(),
+                ]
+                .map(|e| (e.kind(), e.to_string()))
+            })
+        };
+        let kinds = [ErrorKind::Usage, ErrorKind::Usage, ErrorKind::NoSession];
+        let es = texts(Lang::Es);
+        assert_eq!(es.clone().map(|(k, _)| k), kinds);
+        assert_eq!(
+            es[0].1,
+            "--user \"  \" está vacío: indique un nombre de usuario tal como lo muestra `publisher sessions`"
+        );
+        assert!(
+            es[1].1.starts_with("--seal requiere --session o --user: "),
+            "{}",
+            es[1].1
+        );
+        assert_eq!(
+            es[2].1,
+            "no hay ninguna sesión activa del usuario \"bob\"; usuarios activos: ann; no se ha enviado nada"
+        );
+        let fr = texts(Lang::Fr);
+        assert_eq!(fr.clone().map(|(k, _)| k), kinds);
+        assert!(
+            fr[0].1.starts_with("--user \"  \" est vide : donnez "),
+            "{}",
+            fr[0].1
+        );
+        assert!(
+            fr[1].1.starts_with("--seal demande --session ou --user : "),
+            "{}",
+            fr[1].1
+        );
+        assert_eq!(
+            fr[2].1,
+            "aucune session active pour l'utilisateur \"bob\" ; utilisateurs actifs : ann ; rien n'a été envoyé"
+        );
+        let en = texts(Lang::En);
+        assert_eq!(
+            en[2].1,
+            "no live session for user \"bob\"; live users: ann; nothing was sent"
+        );
     }
 
     /// `--seal` refuses a broadcast before connecting, and a session that

@@ -3,8 +3,8 @@
 //! found, and whether it ends the process with "not confirmed".
 
 use super::plan::{Plan, Wait};
-use crate::i18n::{errors, tr};
 use crate::error::{Error, ErrorKind};
+use crate::i18n::{errors, tr};
 use crate::reads::Reads;
 use remote_message::{SessionId, Target};
 use serde::Serialize;
