@@ -71,16 +71,11 @@ impl NatsServer {
             ),
             None => "no_tls: true".to_owned(),
         };
-        let mut server = NatsServer::unlaunched(free_port(), None, true, Vec::new());
-        let config = server.dir.path().join("websocket.conf");
-        std::fs::write(
-            &config,
-            format!("websocket {{\n  host: 127.0.0.1\n  port: {port}\n  {tls}\n}}\n"),
-        )
-        .expect("write websocket config");
-        server.config = Some(config);
+        let config = format!("websocket {{\n  host: 127.0.0.1\n  port: {port}\n  {tls}\n}}\n");
+        let mut server = NatsServer::launch_with_config_text(&config, Vec::new());
+        // From now on `launch` (a restart) waits for it too.
         server.websocket_port = Some(port);
-        server.launch();
+        wait_listening(port);
         server
     }
 
@@ -157,17 +152,10 @@ impl NatsServer {
     /// A server started from `config` (nats-server config text), kept in
     /// the server's own temp dir.
     fn launch_with_config_text(config: &str, extra: Vec<String>) -> NatsServer {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let path = dir.path().join("server.conf");
+        let mut server = NatsServer::unlaunched(free_port(), None, true, extra);
+        let path = server.dir.path().join("server.conf");
         std::fs::write(&path, config).expect("write server config");
-        let mut server = NatsServer {
-            child: None,
-            port: free_port(),
-            config: Some(path),
-            jetstream: true,
-            extra,
-            dir,
-        };
+        server.config = Some(path);
         server.launch();
         server
     }
