@@ -107,8 +107,10 @@ pub fn choose_errors(lang: Lang, log_format: crate::logging::LogFormat) -> Lang 
     chosen
 }
 
+// [`errors_in`]'s language, on this thread only. The initializer is const:
+// clippy for windows-gnu (emulated TLS) says it is not, wrongly.
 thread_local! {
-    /// [`errors_in`]'s language, on this thread only.
+    #[allow(clippy::missing_const_for_thread_local)]
     static ERRORS_HERE: std::cell::Cell<Option<Lang>> = const { std::cell::Cell::new(None) };
 }
 
