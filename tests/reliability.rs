@@ -318,7 +318,7 @@ fn first_send_that_creates_the_stream_is_shown_once() {
         .next_message(Duration::from_secs(5))
         .expect("second send");
     assert!(m.headers.unwrap_or_default().contains("second-1"));
-    tap.publish("broadcast", b"raw marker");
+    RawClient::connect(server.port()).publish("broadcast", b"raw marker");
     let m = tap.next_message(Duration::from_secs(5)).expect("marker");
     assert_eq!(m.payload, b"raw marker", "the second send went out twice");
     assert_eq!(agent.next_text(), "second");
