@@ -223,8 +223,11 @@ async fn scenarios(
         if let Ok(s) = &s {
             if s.duplicates > 0 || s.missing > 0 {
                 results.failures.push(format!(
-                    "reconnect storm at {n} sessions: {} messages shown twice, {} never shown",
-                    s.duplicates, s.missing
+                    "reconnect storm at {n} sessions: {} messages shown twice, {} never shown \
+                     (e.g. {})",
+                    s.duplicates,
+                    s.missing,
+                    s.missing_examples.join(", ")
                 ));
             }
         }

@@ -120,7 +120,16 @@ impl Results {
             .map(|s| s.sessions)
             .chain(self.storm.iter().map(|s| s.sessions))
             .max();
-        self.server_kib_per_session = scale.map(|s| s.server_kib_per_session);
+        // The slope between the smallest and the largest fleet: the base
+        // after the throughput runs holds their garbage (Go frees it late).
+        let smallest = self.scale.iter().min_by_key(|s| s.sessions);
+        self.server_kib_per_session = match (smallest, scale) {
+            (Some(a), Some(b)) if b.sessions > a.sessions => Some(crate::stats::round2(
+                b.server_rss_kib.saturating_sub(a.server_rss_kib) as f64
+                    / (b.sessions - a.sessions) as f64,
+            )),
+            (_, s) => s.map(|s| s.server_kib_per_session),
+        };
         self.targets = self.checks();
         self.ok = self.failures.is_empty();
     }

@@ -68,6 +68,9 @@ pub struct Storm {
     pub duplicates: u64,
     /// (session, message) pairs never shown (must be 0).
     pub missing: usize,
+    /// The first few of them, as `session#message` (message 0 to
+    /// DURING − 1 were sent during the outage).
+    pub missing_examples: Vec<String>,
     /// nats-server peak RSS after the restart (VmHWM), KiB.
     pub server_peak_rss_kib: u64,
     /// JetStream API requests the restarted server answered (and errors).
@@ -200,7 +203,7 @@ pub async fn run(n: usize, sender: &str) -> Result<Storm, String> {
     }
 
     // Bounded: a storm that has not settled by then lost something.
-    let limit = Duration::from_secs(60) + Duration::from_millis(20 * n as u64);
+    let limit = Duration::from_secs(30) + Duration::from_millis(2 * n as u64);
     let settled = async {
         while record.remaining.load(Ordering::SeqCst) > 0
             || record.reconnected.load(Ordering::SeqCst) < n
@@ -226,6 +229,11 @@ pub async fn run(n: usize, sender: &str) -> Result<Storm, String> {
         ratio: round2(ours_s / raw_s.max(0.01)),
         duplicates: record.duplicates.load(Ordering::SeqCst),
         missing: record.remaining.load(Ordering::SeqCst),
+        missing_examples: (0..n * messages)
+            .filter(|&i| record.shown[i].load(Ordering::SeqCst) == 0)
+            .take(5)
+            .map(|i| format!("{}#{}", session_id(i / messages), i % messages))
+            .collect(),
         server_peak_rss_kib: sample.hwm_kib,
         js_api_requests: api.0,
         js_api_errors: api.1,
@@ -326,13 +334,14 @@ async fn run_agent(
                 Some(Event::Connected) if was_down => {
                     was_down = false;
                     record.reconnected();
-                    // Confirmed as the runner's link confirms them; a few
-                    // tries, as the server may still be starting.
-                    for _ in 0..5 {
+                    // Confirmed as the runner's link confirms them: retried
+                    // (bounded) while the server is still starting.
+                    for _ in 0..100 {
                         if remote_message_cli::connection::round_trip(&client).await.is_ok() {
                             catch_up.on_live(Timestamp::now(), agent.last_seen());
                             break;
                         }
+                        tokio::time::sleep(Duration::from_millis(100)).await;
                     }
                 }
                 Some(_) => {}
