@@ -51,7 +51,7 @@ const CONNECT_PARALLEL: usize = 200;
 
 /// Times a storm message is sent again (same id) when its acknowledgement
 /// fails while the server's JetStream recovers.
-const RESENDS: usize = 20;
+const RESENDS: usize = 5;
 
 #[derive(Debug, Serialize)]
 pub struct Storm {
@@ -162,10 +162,42 @@ pub async fn run(n: usize, sender: &str) -> Result<Storm, String> {
         .collect::<Vec<_>>()
         .await;
     let mut clients = Vec::with_capacity(n);
+    let mut failed = None;
     for j in joined {
-        clients.push(j.map_err(|e| format!("storm session task: {e}"))??);
+        match j.map_err(|e| format!("storm session task: {e}")).and_then(|c| c) {
+            Ok(client) => clients.push(client),
+            Err(e) => failed = failed.or(Some(e)),
+        }
     }
+    let outcome = match failed {
+        Some(e) => Err(e),
+        None => storm(&mut server, n, sender, &record).await,
+    };
+    // Closed here, so the other figures' sessions have the descriptors.
+    let closing = futures::stream::iter(clients).for_each_concurrent(CONNECT_PARALLEL, |c| async move {
+        let _ = c.drain().await;
+    });
+    let _ = tokio::time::timeout(Duration::from_secs(30), closing).await;
+    let storm = outcome?;
+    let back = record.reconnected.load(Ordering::SeqCst);
+    if back < n {
+        return Err(format!(
+            "storm at {n} sessions: only {back} connections came back in time"
+        ));
+    }
+    Ok(storm)
+}
 
+/// Kills and restarts the server around the storm's sends and measures
+/// until every session showed every message (bounded).
+async fn storm(
+    server: &mut Server,
+    n: usize,
+    sender: &str,
+    record: &Record,
+) -> Result<Storm, String> {
+    let messages = record.messages;
+    let url = server.url();
     let connection = remote_message_cli::connection::ConnectionArgs {
         server: url.clone(),
         ..Default::default()
@@ -239,18 +271,6 @@ pub async fn run(n: usize, sender: &str) -> Result<Storm, String> {
         js_api_errors: api.1,
         resends,
     };
-    // Closed here, so the other figures' sessions have the descriptors.
-    futures::stream::iter(clients)
-        .for_each_concurrent(CONNECT_PARALLEL, |c| async move {
-            let _ = c.drain().await;
-        })
-        .await;
-    let back = record.reconnected.load(Ordering::SeqCst);
-    if back < n {
-        return Err(format!(
-            "storm at {n} sessions: only {back} connections came back within {limit:?}"
-        ));
-    }
     Ok(storm)
 }
 
