@@ -6,7 +6,7 @@
 #![cfg(unix)]
 
 use e2e::proxy::Proxy;
-use e2e::{expect_exit, publisher, Agent, NatsServer};
+use e2e::{expect_exit, publisher, Agent, NatsServer, RawClient};
 use nix::sys::signal::Signal;
 use std::time::{Duration, Instant};
 
@@ -285,6 +285,48 @@ fn retried_send_with_the_same_id_is_shown_once() {
     assert_eq!(again["duplicate"].as_bool(), Some(true));
     assert_eq!(agent.next_text(), "only once");
     expect_nothing_more(&url, &mut [&mut agent]);
+}
+
+/// The very first send on a server also creates the stream: its look-up
+/// goes with the first copy, which is not stored (no stream yet), so the
+/// message is published again once the stream exists. A tap sees both
+/// copies, with one id; the agent shows the message once; the report says
+/// stored. The next send goes out once: the tap's next message after its
+/// copy is a raw marker published after the publisher exited.
+#[test]
+fn first_send_that_creates_the_stream_is_shown_once() {
+    let server = NatsServer::start();
+    let url = server.url();
+    let mut agent = Agent::start(&url, "alice");
+    let mut tap = RawClient::connect(server.port());
+    tap.subscribe("broadcast");
+
+    let out = publisher(&url, &["send", "--json", "--id", "first-1", "first ever"]);
+    let report: serde_json::Value = serde_json::from_str(&expect_exit(&out, 0)).unwrap();
+    assert_eq!(report["stored"].as_bool(), Some(true), "{report}");
+    for copy in 1..=2 {
+        let m = tap
+            .next_message(Duration::from_secs(5))
+            .unwrap_or_else(|| panic!("copy {copy} of the first send not seen"));
+        let headers = m.headers.unwrap_or_default();
+        assert!(headers.contains("first-1"), "copy {copy}: {headers:?}");
+    }
+    assert_eq!(agent.next_text(), "first ever");
+
+    expect_exit(&publisher(&url, &["send", "--id", "second-1", "second"]), 0);
+    let m = tap
+        .next_message(Duration::from_secs(5))
+        .expect("second send");
+    assert!(m.headers.unwrap_or_default().contains("second-1"));
+    RawClient::connect(server.port()).publish("broadcast", b"raw marker");
+    let m = tap.next_message(Duration::from_secs(5)).expect("marker");
+    assert_eq!(m.payload, b"raw marker", "the second send went out twice");
+    assert_eq!(agent.next_text(), "second");
+    assert_eq!(
+        agent.next_text(),
+        "raw marker",
+        "the first send was shown twice"
+    );
 }
 
 /// Without JetStream everything works live; the publisher and the agent

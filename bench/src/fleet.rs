@@ -221,15 +221,16 @@ impl Session {
 
 /// Every session connected so far.
 pub struct Fleet {
-    url: String,
+    port: u16,
     template: SessionInfo,
     pub shared: Arc<Shared>,
     pub sessions: Vec<Session>,
 }
 
 impl Fleet {
-    /// An empty fleet that can grow to `capacity` sessions on `url`.
-    pub fn new(url: String, capacity: usize) -> Fleet {
+    /// An empty fleet that can grow to `capacity` sessions on the server
+    /// at `port` (each at [`crate::server::connect_url`]).
+    pub fn new(port: u16, capacity: usize) -> Fleet {
         // Built once with the agent's own function; each session gets its id.
         let template = agent::session_info(session_id(0), Some("bench".into()), []);
         let ping_len = template.entry_payload().len();
@@ -244,7 +245,7 @@ impl Fleet {
             ack: Bytes::from(vec![b'a'; ack_len]),
         };
         Fleet {
-            url,
+            port,
             template,
             shared: Arc::new(shared),
             sessions: Vec::new(),
@@ -266,7 +267,8 @@ impl Fleet {
                     user: format!("user{:04}", index % 1000),
                     ..self.template.clone()
                 };
-                tokio::spawn(connect(self.url.clone(), info, index, self.shared.clone()))
+                let url = crate::server::connect_url(self.port, index);
+                tokio::spawn(connect(url, info, index, self.shared.clone()))
             })
             .buffered(CONNECT_PARALLEL)
             .collect::<Vec<_>>()
@@ -298,10 +300,7 @@ async fn connect(
         .connect(url.as_str())
         .await
         .map_err(|e| failed("connect", &e))?;
-    let agent = Agent::start(client.clone(), &info)
-        .await
-        .map_err(|e| failed("agent start", &e))?;
-    let answers = Answers::subscribe(client.clone(), &info)
+    let (agent, answers) = start_agent(&client, &info)
         .await
         .map_err(|e| failed("agent start", &e))?;
     let mut raw = SelectAll::<Subscriber>::new();
@@ -324,6 +323,17 @@ async fn connect(
     tokio::spawn(answers.run());
     tokio::spawn(run_raw(client.clone(), raw, index, shared));
     Ok(Session { info, client })
+}
+
+/// The agent core and its answers task on `client`, as the `subscriber`
+/// runner starts them.
+pub async fn start_agent(
+    client: &Client,
+    info: &SessionInfo,
+) -> Result<(Agent, Answers), async_nats::Error> {
+    let agent = Agent::start(client.clone(), info).await?;
+    let answers = Answers::subscribe(client.clone(), info).await?;
+    Ok((agent, answers))
 }
 
 /// Ours: the agent core's loop, as the `subscriber` runner drives it, with

@@ -12,7 +12,7 @@ mod stats;
 use clap::Parser;
 use procs::{Binaries, Machine};
 use report::Results;
-use scenarios::{fanout, idle, listing, oneshot, rtt, throughput, wait, Ctx, Plan};
+use scenarios::{fanout, idle, listing, oneshot, rtt, scale, storm, throughput, wait, Ctx, Plan};
 use server::Server;
 use std::time::{Duration, Instant};
 
@@ -56,6 +56,7 @@ enum Scenario {
     Listing,
     Wait,
     Idle,
+    Storm,
 }
 
 fn main() {
@@ -82,7 +83,13 @@ fn run(args: Args) -> Result<bool, String> {
             "--sessions {small}: each count must be at least 10"
         ));
     }
-    let largest = plan.sessions.last().copied().unwrap_or(0);
+    let largest = plan
+        .sessions
+        .iter()
+        .chain(&plan.storm)
+        .copied()
+        .max()
+        .unwrap_or(0);
     // One descriptor per session connection, plus spares.
     server::raise_nofile(largest as u64 + 512)?;
     let bins = Binaries::locate(!args.no_build)?;
@@ -98,7 +105,7 @@ fn run(args: Args) -> Result<bool, String> {
         ..Default::default()
     };
     // Started here, on the main thread, which outlives them.
-    let main_server = Server::start("main")?;
+    let main_server = Server::start_for("main", largest)?;
     let idle_server = Server::start("idle")?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -182,7 +189,7 @@ async fn scenarios(
         .await
         .map_err(|e| format!("raw connection: {e}"))?;
     let mut ctx = Ctx {
-        fleet: fleet::Fleet::new(url.clone(), plan.sessions.last().copied().unwrap_or(0)),
+        fleet: fleet::Fleet::new(main.port(), plan.sessions.last().copied().unwrap_or(0)),
         ours: ours::Publisher::new(link).await?,
         raw,
         server_pid: main.pid(),
@@ -204,6 +211,36 @@ async fn scenarios(
         record(results, t, |r, t| r.throughput.push(t));
     }
 
+    // A server and sessions of its own; closed before the fleet grows.
+    let storms = if selected(Scenario::Storm) {
+        plan.storm.as_slice()
+    } else {
+        &[]
+    };
+    for &n in storms {
+        progress(&format!("reconnect storm, {n} sessions"));
+        let s = storm::run(n, &ctx.sender).await;
+        if let Ok(s) = &s {
+            if s.duplicates > 0 || s.missing > 0 {
+                results.failures.push(format!(
+                    "reconnect storm at {n} sessions: {} messages shown twice, {} never shown \
+                     (e.g. {})",
+                    s.duplicates,
+                    s.missing,
+                    s.missing_examples.join(", ")
+                ));
+            }
+        }
+        record(results, s, |r, s| r.storm.push(s));
+    }
+
+    // The server's memory with the throughput fleet: the base of the
+    // per-session figure.
+    let base = (
+        procs::ProcSample::of(main.pid())?.rss_kib,
+        ctx.fleet.len(),
+    );
+
     let per_n = [
         Scenario::Rtt,
         Scenario::Fanout,
@@ -222,6 +259,8 @@ async fn scenarios(
             "{n} sessions connected ({:.1} s)",
             took.as_secs_f64()
         ));
+        let s = scale::sample(main.pid(), n, base);
+        record(results, s, |r, s| r.scale.push(s));
         if i == 0 && selected(Scenario::Rtt) {
             progress(&format!("session send with receipt, {n} sessions"));
             let r = rtt::run(&ctx).await;

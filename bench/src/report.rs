@@ -9,6 +9,8 @@ use crate::scenarios::idle::Idle;
 use crate::scenarios::listing::Listing;
 use crate::scenarios::oneshot::Oneshot;
 use crate::scenarios::rtt::Rtt;
+use crate::scenarios::scale::Scale;
+use crate::scenarios::storm::Storm;
 use crate::scenarios::throughput::Throughput;
 use crate::scenarios::wait::BroadcastWait;
 use serde::Serialize;
@@ -43,6 +45,17 @@ pub struct Results {
     pub agent_idle_rss_kib: Option<u64>,
     pub agent_idle_cpu_ms: Option<f64>,
     pub agent_idle_wakeups: Option<u64>,
+    /// Throughput, ours (stored) / raw carrying our bytes (256 B).
+    pub throughput_vs_our_bytes: Option<f64>,
+    /// Reconnect storm at the largest count run: ours all shown / raw reconnected.
+    pub storm_reconnect_ratio: Option<f64>,
+    /// Seconds from the restarted server's greeting until every session
+    /// showed every storm message (largest count run).
+    pub storm_all_shown_s: Option<f64>,
+    /// Most sessions connected at once in this run.
+    pub sessions_max: Option<usize>,
+    /// nats-server memory per session at the largest count, KiB.
+    pub server_kib_per_session: Option<f64>,
 
     // Everything.
     pub oneshot: Option<Oneshot>,
@@ -52,6 +65,8 @@ pub struct Results {
     pub listing: Vec<Listing>,
     pub broadcast_wait: Vec<BroadcastWait>,
     pub agent_idle: Option<Idle>,
+    pub storm: Vec<Storm>,
+    pub scale: Vec<Scale>,
 
     pub targets: Vec<TargetCheck>,
     /// Functional failures: what makes the bench exit non-zero.
@@ -90,6 +105,31 @@ impl Results {
         self.agent_idle_rss_kib = self.agent_idle.as_ref().map(|i| i.agent.rss_kib);
         self.agent_idle_cpu_ms = self.agent_idle.as_ref().map(|i| i.agent.cpu_ms);
         self.agent_idle_wakeups = self.agent_idle.as_ref().map(|i| i.agent.wakeups);
+        self.throughput_vs_our_bytes = self
+            .throughput
+            .iter()
+            .find(|t| t.text_bytes == 256)
+            .map(|t| t.vs_our_bytes_ratio);
+        let storm = self.storm.iter().max_by_key(|s| s.sessions);
+        self.storm_reconnect_ratio = storm.map(|s| s.ratio);
+        self.storm_all_shown_s = storm.map(|s| s.ours_all_shown_s);
+        let scale = self.scale.iter().max_by_key(|s| s.sessions);
+        self.sessions_max = self
+            .scale
+            .iter()
+            .map(|s| s.sessions)
+            .chain(self.storm.iter().map(|s| s.sessions))
+            .max();
+        // The slope between the smallest and the largest fleet: the base
+        // after the throughput runs holds their garbage (Go frees it late).
+        let smallest = self.scale.iter().min_by_key(|s| s.sessions);
+        self.server_kib_per_session = match (smallest, scale) {
+            (Some(a), Some(b)) if b.sessions > a.sessions => Some(crate::stats::round2(
+                b.server_rss_kib.saturating_sub(a.server_rss_kib) as f64
+                    / (b.sessions - a.sessions) as f64,
+            )),
+            (_, s) => s.map(|s| s.server_kib_per_session),
+        };
         self.targets = self.checks();
         self.ok = self.failures.is_empty();
     }
@@ -116,11 +156,45 @@ impl Results {
                 met: Some(t.ratio >= 0.8),
             });
         }
+        for t in &self.throughput {
+            checks.push(TargetCheck {
+                target: format!("throughput ≥ 0.8× raw carrying our bytes ({} B)", t.text_bytes),
+                figure: format!(
+                    "{}× ({:.0} vs {:.0} msg/s); live only {}×",
+                    t.vs_our_bytes_ratio,
+                    t.ours_msgs_per_s,
+                    t.raw_same_bytes_msgs_per_s,
+                    t.live_vs_our_bytes_ratio
+                ),
+                met: Some(t.vs_our_bytes_ratio >= 0.8),
+            });
+        }
+        for s in &self.storm {
+            checks.push(TargetCheck {
+                target: format!(
+                    "reconnect storm ≤ 2× raw, every message shown once ({} sessions)",
+                    s.sessions
+                ),
+                figure: format!(
+                    "{}× ({} vs {} s); {} shown twice, {} missing",
+                    s.ratio, s.ours_all_shown_s, s.raw_reconnected_s, s.duplicates, s.missing
+                ),
+                met: Some(s.ratio <= 2.0 && s.duplicates == 0 && s.missing == 0),
+            });
+        }
         if let Some(o) = &self.oneshot {
             checks.push(TargetCheck {
                 target: "one-shot publisher ≤ 1.2× raw".into(),
                 figure: format!("{}× ({} vs {} ms)", o.ratio, o.ours_ms, o.raw_ms),
                 met: Some(o.ratio <= 1.2),
+            });
+            checks.push(TargetCheck {
+                target: "one-shot publisher ≤ 1.1× raw stored".into(),
+                figure: format!(
+                    "{}× ({} vs {} ms)",
+                    o.stored_ratio, o.ours_ms, o.raw_stored_ms
+                ),
+                met: Some(o.stored_ratio <= 1.1),
             });
         }
         let at_10k = self.listing.iter().find(|l| l.sessions >= 10_000);
@@ -235,12 +309,13 @@ impl Results {
             let _ = writeln!(
                 w,
                 "| text | messages × runs | raw | ours (stored) | ratio | ours, live only | live ratio \
-                 | raw, our bytes | ratio | ours payload |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+                 | raw, our bytes | ratio | ours / our bytes (live) | ours payload \
+                 |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
             );
             for t in &self.throughput {
                 let _ = writeln!(
                     w,
-                    "| {} B | {} × {} | {:.0} | {:.0} | **{}×** | {:.0} | {}× | {:.0} | {}× | {} B |",
+                    "| {} B | {} × {} | {:.0} | {:.0} | **{}×** | {:.0} | {}× | {:.0} | {}× | **{}×** ({}×) | {} B |",
                     t.text_bytes,
                     t.messages,
                     t.runs,
@@ -251,6 +326,8 @@ impl Results {
                     t.live_ratio,
                     t.raw_same_bytes_msgs_per_s,
                     t.same_bytes_ratio,
+                    t.vs_our_bytes_ratio,
+                    t.live_vs_our_bytes_ratio,
                     t.ours_payload_bytes
                 );
             }
@@ -372,6 +449,56 @@ impl Results {
                 o.ratio,
                 o.stored_ratio
             );
+        }
+
+        if !self.storm.is_empty() {
+            let _ = writeln!(
+                w,
+                "\n#### Reconnect storm: broker killed and restarted on the same store (s from \
+                 the restarted server's greeting)\n"
+            );
+            let _ = writeln!(
+                w,
+                "| sessions | messages | raw: all reconnected | ours: all shown | ratio | shown twice \
+                 | missing | resends | server peak RSS KiB | JetStream API requests (errors) \
+                 |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+            );
+            for s in &self.storm {
+                let _ = writeln!(
+                    w,
+                    "| {} | {} | {} | {} | **{}×** | {} | {} | {} | {} | {} ({}) |",
+                    s.sessions,
+                    s.messages,
+                    s.raw_reconnected_s,
+                    s.ours_all_shown_s,
+                    s.ratio,
+                    s.duplicates,
+                    s.missing,
+                    s.resends,
+                    s.server_peak_rss_kib,
+                    s.js_api_requests,
+                    s.js_api_errors
+                );
+            }
+        }
+
+        if !self.scale.is_empty() {
+            let _ = writeln!(
+                w,
+                "\n#### Server memory per session (one connection per session, ours and raw \
+                 on it)\n"
+            );
+            let _ = writeln!(
+                w,
+                "| sessions | nats-server RSS KiB | KiB per session |\n|---:|---:|---:|"
+            );
+            for s in &self.scale {
+                let _ = writeln!(
+                    w,
+                    "| {} | {} | {} |",
+                    s.sessions, s.server_rss_kib, s.server_kib_per_session
+                );
+            }
         }
 
         if let Some(i) = &self.agent_idle {

@@ -21,6 +21,15 @@ impl Server {
     /// Call it from the main thread: the server is tied to the spawning
     /// thread's life (PR_SET_PDEATHSIG).
     pub fn start(label: &str) -> Result<Server, String> {
+        Server::start_for(label, 0)
+    }
+
+    /// [`Server::start`] for `sessions` connections: past
+    /// [`CONNECTIONS_PER_ADDRESS`] the server listens on every address
+    /// (0.0.0.0), so that sessions can connect to 127.0.0.2, 127.0.0.3, …
+    /// (see [`connect_url`]): one source address has only ~28,000
+    /// ephemeral ports towards one destination.
+    pub fn start_for(label: &str, sessions: usize) -> Result<Server, String> {
         let dir = tempfile::Builder::new()
             .prefix(&format!("bench-nats-{label}-"))
             .tempdir()
@@ -31,8 +40,13 @@ impl Server {
         // already; max_pending (64 MB per client) and write_deadline (10 s)
         // are raised so the bench's own listing client, which takes 10,000
         // answers at once, is never cut off as a slow consumer.
+        let host = if sessions > CONNECTIONS_PER_ADDRESS {
+            "0.0.0.0"
+        } else {
+            "127.0.0.1"
+        };
         let text = format!(
-            "listen: \"127.0.0.1:{port}\"\n\
+            "listen: \"{host}:{port}\"\n\
              max_connections: 65536\n\
              max_pending: 268435456\n\
              write_deadline: \"30s\"\n\
@@ -40,40 +54,38 @@ impl Server {
             store = dir.path().join("store").display(),
         );
         std::fs::write(&config, text).map_err(|e| format!("cannot write {config:?}: {e}"))?;
-        let log = dir.path().join("server.log");
-        let mut cmd = Command::new(nats_server_bin());
-        cmd.arg("-c")
-            .arg(&config)
-            .arg("-l")
-            .arg(&log)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
-        // SAFETY: prctl is async-signal-safe; it makes the kernel kill the
-        // server if the bench dies without running its destructors.
-        unsafe {
-            cmd.pre_exec(|| {
-                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
-                Ok(())
-            });
-        }
-        let child = cmd.spawn().map_err(|e| {
-            format!(
-                "cannot start nats-server ({e}): install it (scripts/ensure-nats-server) \
-                 or set NATS_SERVER_BIN"
-            )
-        })?;
+        let child = spawn(dir.path())?;
         let mut server = Server { child, port, dir };
         server.wait_ready()?;
         Ok(server)
+    }
+
+    /// Kills the server with SIGKILL, as a crash would: no lame-duck mode,
+    /// no clean shutdown of its store. [`Server::start_again`] brings it back.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Starts the server again on the same port, configuration and store
+    /// (after [`Server::kill`]), and waits until it greets. Tied to the
+    /// calling thread like [`Server::start`].
+    pub fn start_again(&mut self) -> Result<(), String> {
+        self.child = spawn(self.dir.path())?;
+        self.wait_ready()
     }
 
     pub fn pid(&self) -> u32 {
         self.child.id()
     }
 
+
     pub fn url(&self) -> String {
         format!("nats://127.0.0.1:{}", self.port)
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
     }
 
     /// The server log, for error reports.
@@ -105,6 +117,44 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Connections made to one loopback address before the next is used:
+/// below Linux's default ephemeral port range (32768–60999).
+pub const CONNECTIONS_PER_ADDRESS: usize = 20_000;
+
+/// The URL connection number `index` uses: 127.0.0.1 for the first
+/// [`CONNECTIONS_PER_ADDRESS`], then 127.0.0.2, … (the server listens on
+/// every address when it was started for that many).
+pub fn connect_url(port: u16, index: usize) -> String {
+    format!("nats://127.0.0.{}:{port}", 1 + index / CONNECTIONS_PER_ADDRESS)
+}
+
+/// Starts nats-server with the configuration written in `dir`, logging to
+/// `dir/server.log`.
+fn spawn(dir: &std::path::Path) -> Result<Child, String> {
+    let mut cmd = Command::new(nats_server_bin());
+    cmd.arg("-c")
+        .arg(dir.join("server.conf"))
+        .arg("-l")
+        .arg(dir.join("server.log"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    // SAFETY: prctl is async-signal-safe; it makes the kernel kill the
+    // server if the bench dies without running its destructors.
+    unsafe {
+        cmd.pre_exec(|| {
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+            Ok(())
+        });
+    }
+    cmd.spawn().map_err(|e| {
+        format!(
+            "cannot start nats-server ({e}): install it (scripts/ensure-nats-server) \
+             or set NATS_SERVER_BIN"
+        )
+    })
 }
 
 /// `nats-server`, or `$NATS_SERVER_BIN`.
@@ -151,6 +201,15 @@ pub fn raise_nofile(wanted: u64) -> Result<u64, String> {
         return Ok(limit.rlim_cur);
     }
     if limit.rlim_max < wanted {
+        // Root (CAP_SYS_RESOURCE) may raise the hard limit itself.
+        let raised = libc::rlimit {
+            rlim_cur: wanted,
+            rlim_max: wanted,
+        };
+        // SAFETY: as above.
+        if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &raised) } == 0 {
+            return Ok(wanted);
+        }
         return Err(format!(
             "{wanted} open files are needed but the hard limit is {}: raise it \
              (e.g. `ulimit -Hn {wanted}` as root, or LimitNOFILE) or run fewer --sessions",

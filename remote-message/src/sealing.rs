@@ -17,6 +17,7 @@ use base64::Engine;
 use nkeys::XKey;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
+use std::sync::LazyLock;
 
 /// The outer, clear part of a sealed message.
 #[derive(Debug, Serialize, Deserialize)]
@@ -58,7 +59,10 @@ pub fn seal(id: &str, inner: &[u8], recipient: &str) -> Result<Vec<u8>, SealErro
 /// passes here, so one without the `"sealed_by"` key is let through after a
 /// substring search, not a parse.
 pub fn as_sealed(payload: &[u8]) -> Option<Sealed> {
-    if !payload.starts_with(b"{") || memchr::memmem::find(payload, b"\"sealed_by\"").is_none() {
+    // Built once: building the searcher cost more than searching a payload.
+    static SEALED_BY: LazyLock<memchr::memmem::Finder<'static>> =
+        LazyLock::new(|| memchr::memmem::Finder::new(b"\"sealed_by\""));
+    if !payload.starts_with(b"{") || SEALED_BY.find(payload).is_none() {
         return None;
     }
     serde_json::from_slice(payload).ok()

@@ -17,6 +17,7 @@
 
 use crate::agent::Delivery;
 use crate::state::Seen;
+use async_nats::header::HeaderName;
 use jiff::Timestamp;
 use nkeys::XKey;
 use remote_message::envelope::{self, Rejection, MSG_ID_HEADER, RECEIPT_TO_HEADER};
@@ -25,6 +26,11 @@ use remote_message::{sealing, Target};
 use std::time::Duration;
 use tokio::time::Instant;
 use tracing::{debug, warn};
+
+/// The two headers an agent reads, as names built once: a lookup by `&str`
+/// would build (and allocate) the name for every message.
+const MSG_ID: HeaderName = HeaderName::from_static(MSG_ID_HEADER);
+const RECEIPT_TO: HeaderName = HeaderName::from_static(RECEIPT_TO_HEADER);
 
 /// Most "not shown" warnings logged per minute.
 pub const WARNINGS_PER_MINUTE: u32 = 10;
@@ -82,11 +88,12 @@ impl Gate {
                 format!("ignored a message on unexpected subject {subject:?}"),
             );
         };
-        let header = |name: &str| {
+        // Borrowed: only Receipt-To is kept, and only when present.
+        let header = |name: HeaderName| {
             raw.headers
                 .as_ref()
                 .and_then(|h| h.get(name))
-                .map(|v| v.as_str().to_owned())
+                .map(|v| v.as_str())
         };
         let opened;
         let payload = match sealing::as_sealed(&raw.payload) {
@@ -117,7 +124,7 @@ impl Gate {
                 }
             },
         };
-        let message = match envelope::decode(payload, header(MSG_ID_HEADER).as_deref()) {
+        let message = match envelope::decode(payload, header(MSG_ID)) {
             Ok(message) => message,
             Err(rejection) => {
                 return refused(
@@ -146,7 +153,9 @@ impl Gate {
         let delivery = Delivery {
             message,
             target,
-            receipt_to: header(RECEIPT_TO_HEADER).filter(|s| !s.is_empty()),
+            receipt_to: header(RECEIPT_TO)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned),
         };
         let message = &delivery.message;
         if self.seen.contains(&message.id) {

@@ -252,6 +252,9 @@ impl Agent {
 
     /// Tells a sender that waits that the message is on the user's screen.
     pub async fn send_receipt(&self, delivery: &Delivery) {
+        if delivery.receipt_to.is_none() {
+            return; // nobody waits: no receipt built
+        }
         let receipt = Receipt::delivered(&delivery.message.id, &self.session);
         self.publish_receipt(delivery.receipt_to.clone(), receipt)
             .await;
@@ -260,6 +263,9 @@ impl Agent {
     /// Like [`Agent::send_receipt`], also saying whether a read receipt can
     /// follow (`read_ack`: the message is on a display with an OK action).
     pub async fn send_delivered(&self, delivery: &Delivery, read_ack: bool) {
+        if delivery.receipt_to.is_none() {
+            return; // nobody waits: no receipt built
+        }
         let receipt =
             Receipt::delivered(&delivery.message.id, &self.session).with_read_ack(read_ack);
         self.publish_receipt(delivery.receipt_to.clone(), receipt)

@@ -7,6 +7,8 @@ pub mod idle;
 pub mod listing;
 pub mod oneshot;
 pub mod rtt;
+pub mod scale;
+pub mod storm;
 pub mod throughput;
 pub mod wait;
 
@@ -60,6 +62,8 @@ pub struct Plan {
     pub wait_reps: usize,
     pub oneshot_runs: usize,
     pub idle: Duration,
+    /// Session counts of the reconnect storm (a server and sessions of its own).
+    pub storm: Vec<usize>,
 }
 
 impl Plan {
@@ -85,6 +89,7 @@ impl Plan {
                 wait_reps: 3,
                 oneshot_runs: 10,
                 idle: idle.unwrap_or(Duration::from_secs(3)),
+                storm: vec![100],
             }
         } else {
             Plan {
@@ -98,6 +103,7 @@ impl Plan {
                 wait_reps: 5,
                 oneshot_runs: 25,
                 idle: idle.unwrap_or(Duration::from_secs(60)),
+                storm: vec![1000, 10_000],
             }
         }
     }

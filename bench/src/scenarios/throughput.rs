@@ -84,6 +84,11 @@ pub struct Throughput {
     pub live_ratio: f64,
     /// raw same bytes / raw.
     pub same_bytes_ratio: f64,
+    /// ours (stored) / raw same bytes: the agent's and the stream's share
+    /// on top of carrying our bytes (target ≥ 0.8).
+    pub vs_our_bytes_ratio: f64,
+    /// ours live only / raw same bytes: the agent's share alone.
+    pub live_vs_our_bytes_ratio: f64,
 }
 
 /// CPU per message handled by one session, µs.
@@ -213,6 +218,8 @@ pub async fn run(ctx: &Ctx, text_bytes: usize, messages: usize) -> Result<Throug
         ratio: ratio(ours, raw),
         live_ratio: ratio(live, raw),
         same_bytes_ratio: ratio(same_bytes, raw),
+        vs_our_bytes_ratio: ratio(ours, same_bytes),
+        live_vs_our_bytes_ratio: ratio(live, same_bytes),
     })
 }
 

@@ -4,6 +4,12 @@
 //! receipts and presence answers into a [`Report`]. The bench drives these
 //! same functions.
 //!
+//! No round trip before the first publish: a send expects the stream
+//! ([`Route::expect`]) and sends its first message together with the
+//! stream look-up. Only when the look-up says the stream is missing is it
+//! created and that message published again (agents drop the second copy
+//! by id); without JetStream the first copy was the live delivery.
+//!
 //! Bounded: at most [`ACK_WINDOW`] stream acknowledgements are outstanding
 //! at once (async-nats allows 5,000 in flight and blocks the next publish
 //! beyond); presence requests are plain publishes whose answers (and "no
@@ -62,6 +68,9 @@ pub enum Route {
     /// Boxed: a context is large, and a route is made once per send.
     Stored(Box<jetstream::Context>),
     Live,
+    /// Not looked up yet: the first publish goes to the stream with the
+    /// look-up beside it, and the look-up's answer routes the rest.
+    Expected(Box<jetstream::Context>),
 }
 
 /// A message published, its stream acknowledgement still to come.
@@ -69,11 +78,29 @@ pub struct Pending(Option<PublishAckFuture>);
 
 impl Route {
     /// The stream, created with defaults when missing; live only, with one
-    /// warning, when the server has no JetStream.
+    /// warning, when the server has no JetStream. One round trip before
+    /// anything is published: [`Route::expect`] saves it.
     pub async fn open(link: &Link) -> Result<Route, Error> {
         let js = link.args.jetstream(link.client.clone());
-        match log::get_or_create(&js).await {
-            Ok(_) => Ok(Route::Stored(Box::new(js))),
+        let found = log::get_or_create(&js).await.map(|_| ());
+        Route::looked_up(link, js, found)
+    }
+
+    /// The stream expected, nothing asked yet: [`Route::publish_all`]
+    /// sends the look-up with the first message.
+    pub fn expect(link: &Link) -> Route {
+        let js = link.args.jetstream(link.client.clone());
+        Route::Expected(Box::new(js))
+    }
+
+    /// The route a stream look-up (or creation) decided.
+    fn looked_up(
+        link: &Link,
+        js: jetstream::Context,
+        found: Result<(), log::StreamError>,
+    ) -> Result<Route, Error> {
+        match found {
+            Ok(()) => Ok(Route::Stored(Box::new(js))),
             Err(e) if e.kind() == StreamErrorKind::NoJetStream => {
                 warn!(
                     event = "no_jetstream",
@@ -88,12 +115,53 @@ impl Route {
         }
     }
 
+    /// Settles an [`Route::Expected`] route with `first`: publishes it to
+    /// the stream while looking the stream up, in one round trip. Returns
+    /// the route for the rest and `first`'s pending acknowledgement, or
+    /// `None` when `first` must be published again (the stream was just
+    /// created: the copy sent before it existed went out live only).
+    /// Other routes return themselves and `None`.
+    async fn settle(
+        &self,
+        link: &Link,
+        first: &Outgoing,
+    ) -> Result<(Route, Option<Pending>), Error> {
+        let Route::Expected(js) = self else {
+            return Ok((self.clone(), None));
+        };
+        let (found, sent) = tokio::join!(
+            log::get(js),
+            js.publish_with_headers(
+                first.target.subject(),
+                first.headers.clone(),
+                first.payload.clone()
+            )
+        );
+        let sent = sent.map_err(|e| link.server_failure("publishing failed", e))?;
+        match found {
+            Ok(Some(_)) => Ok((Route::Stored(js.clone()), Some(Pending(Some(sent))))),
+            Ok(None) => {
+                // Sent before the stream existed: live only, never
+                // acknowledged. Created now, the message goes again.
+                drop(sent);
+                let created = log::get_or_create(js).await.map(|_| ());
+                Ok((Route::looked_up(link, (**js).clone(), created)?, None))
+            }
+            Err(e) => {
+                // Without JetStream the copy sent was the live delivery.
+                drop(sent);
+                let route = Route::looked_up(link, (**js).clone(), Err(e))?;
+                Ok((route, Some(Pending(None))))
+            }
+        }
+    }
+
     /// Publishes one message without waiting for the stream's
     /// acknowledgement.
     pub async fn publish(&self, link: &Link, m: &Outgoing) -> Result<Pending, Error> {
         let subject = m.target.subject();
         match self {
-            Route::Stored(js) => js
+            Route::Stored(js) | Route::Expected(js) => js
                 .publish_with_headers(subject, m.headers.clone(), m.payload.clone())
                 .await
                 .map(|ack| Pending(Some(ack)))
@@ -116,12 +184,24 @@ impl Route {
     ) -> Result<Published, Error> {
         let within = link.args.connect_timeout();
         let mut confirmed = vec![false; messages.len()];
-        let run = self.publish_windowed(link, messages, &mut confirmed);
+        let run = async {
+            let (route, first) = match messages.first() {
+                Some(first) => self.settle(link, first).await?,
+                None => (self.clone(), None),
+            };
+            let duplicate = route
+                .publish_windowed(link, messages, first, &mut confirmed)
+                .await?;
+            Ok::<_, Error>((route, duplicate))
+        };
         match tokio::time::timeout(within, run).await {
-            Ok(duplicate) => Ok(Published {
-                stored: matches!(self, Route::Stored(_)),
-                duplicate: duplicate?,
-            }),
+            Ok(done) => {
+                let (route, duplicate) = done?;
+                Ok(Published {
+                    stored: matches!(route, Route::Stored(_)),
+                    duplicate,
+                })
+            }
             Err(_) => Err(link.refusal().unwrap_or_else(|| {
                 ErrorKind::Server.error(self.unfinished(messages, &confirmed, within))
             })),
@@ -130,16 +210,23 @@ impl Route {
 
     /// Publishes in order, keeping at most [`ACK_WINDOW`] acknowledgements
     /// outstanding; marks in `confirmed` each message stored (or, live,
-    /// published). Whether the stream had seen some message id already.
+    /// published). `first`: the first message is already published, this
+    /// is its acknowledgement. Whether the stream had seen some message id
+    /// already.
     async fn publish_windowed(
         &self,
         link: &Link,
         messages: &[Outgoing],
+        first: Option<Pending>,
         confirmed: &mut [bool],
     ) -> Result<bool, Error> {
         let mut in_flight = FuturesUnordered::new();
         let mut duplicate = false;
-        for (i, m) in messages.iter().enumerate() {
+        let skip = usize::from(first.is_some());
+        if let Some(pending) = first {
+            in_flight.push(pending.numbered(0, link));
+        }
+        for (i, m) in messages.iter().enumerate().skip(skip) {
             while in_flight.len() >= ACK_WINDOW {
                 let Some((done, stored)) = in_flight.next().await else {
                     break;
@@ -148,7 +235,7 @@ impl Route {
                 confirmed[done] = true;
             }
             let pending = self.publish(link, m).await?;
-            in_flight.push(async move { (i, pending.acknowledged(link).await) });
+            in_flight.push(pending.numbered(i, link));
         }
         while let Some((done, stored)) = in_flight.next().await {
             duplicate |= Pending::settled(stored)?;
@@ -181,7 +268,7 @@ impl Route {
             errors(),
             "unfinished",
             within = humantime::format_duration(within).to_string(),
-            stored = if matches!(self, Route::Stored(_)) {
+            stored = if matches!(self, Route::Stored(_) | Route::Expected(_)) {
                 "yes"
             } else {
                 "no"
@@ -216,6 +303,11 @@ impl Pending {
                 .unwrap_or_else(|| link.server_failure(&tr!(errors(), "failed-storing"), e))
         })?;
         Ok(Some(ack.duplicate))
+    }
+
+    /// [`Pending::acknowledged`], with the message's place in the send.
+    async fn numbered(self, i: usize, link: &Link) -> (usize, Result<Option<bool>, Error>) {
+        (i, self.acknowledged(link).await)
     }
 
     /// Whether an acknowledged message was a duplicate (never, live).

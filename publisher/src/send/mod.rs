@@ -38,7 +38,7 @@ pub async fn run(connection: &ConnectionArgs, args: SendArgs) -> Result<(), Erro
     let link = Link::open(connection).await?;
     let lookups = dispatch::look_up(&link, needs).await?;
     let plan = plan::plan(&request, lookups)?;
-    let route = dispatch::Route::open(&link).await?;
+    let route = dispatch::Route::expect(&link);
     let report = dispatch::dispatch(&link, &route, &plan).await?;
     link.settle().await?;
     let out = if json {
