@@ -111,7 +111,8 @@ fn a_restart_reaches_back_no_further_than_the_window() {
 
 /// Live messages wait while the replay runs; its success shows the missed
 /// ones, says everything before the live subscriptions was seen, ends the
-/// owed catch-up and lets live messages go on.
+/// owed catch-up, arms the follow-up replay for what is still on its way
+/// into the stream, and lets live messages go on.
 #[test]
 fn a_successful_replay_shows_the_missed_ones_then_releases_live() {
     let c = Clock::new();
@@ -127,8 +128,40 @@ fn a_successful_replay_shows_the_missed_ones_then_releases_live() {
                 from,
                 seen_until: live_since
             },
+            Command::ArmTimer(c.at(HOUR + STORE_LAG_ALLOWANCE).at),
             Command::ReleaseLive
         ]
+    );
+    assert_eq!(m.owed_from(), None);
+}
+
+/// The reconnect storm's race: a message published while the agent was
+/// away reaches the stream only after the first replay looked. The
+/// reconnect counts as a drop, so a follow-up replay starts
+/// STORE_LAG_ALLOWANCE after the subscriptions came back, from just before
+/// the newest message found, and finds it; the one after that is not
+/// needed (it started late enough).
+#[test]
+fn a_reconnect_brings_a_follow_up_replay_after_the_store_lag() {
+    let c = Clock::new();
+    let mut m = reconnected(&c);
+    let newest = c.wall(Duration::ZERO);
+    let done = m.on_replay_done(c.at(SECOND), found(newest));
+    assert!(
+        done.contains(&Command::ArmTimer(c.at(STORE_LAG_ALLOWANCE).at)),
+        "{done:?}"
+    );
+    assert_eq!(m.on_timer(c.at(STORE_LAG_ALLOWANCE - SECOND)), NOTHING);
+    let follow_up = m.on_timer(c.at(STORE_LAG_ALLOWANCE));
+    assert_eq!(
+        follow_up[0],
+        replay(newest - signed(OVERLAP)),
+        "{follow_up:?}"
+    );
+    let done = m.on_replay_done(c.at(STORE_LAG_ALLOWANCE + SECOND), found(newest));
+    assert!(
+        !done.iter().any(|c| matches!(c, Command::ArmTimer(_))),
+        "{done:?}"
     );
     assert_eq!(m.owed_from(), None);
 }
