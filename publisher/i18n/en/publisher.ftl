@@ -75,3 +75,7 @@ failed-publishing = publishing failed
 failed-storing = the stream did not store the message (send again with the same --id)
 failed-subscribing = subscribing for receipts failed
 failed-call = { $what }: { $cause }
+text-empty = the message text is empty: give the text to show, or - to read it from stdin
+title-empty = the title is empty: leave --title out, or give it some text
+sign-key-unreadable = --sign-key { $path }: cannot read it ({ $cause })
+sign-key-no-seed = --sign-key { $path }: no user nkey seed in it: make one with `publisher keygen --out FILE`

@@ -72,3 +72,7 @@ failed-publishing = la publicación falló
 failed-storing = el stream no guardó el mensaje (envíelo de nuevo con el mismo --id)
 failed-subscribing = la suscripción a los acuses falló
 failed-call = { $what }: { $cause }
+text-empty = el texto del mensaje está vacío: indique el texto que se mostrará, o - para leerlo de la entrada estándar
+title-empty = el título está vacío: omita --title, o escriba algún texto
+sign-key-unreadable = --sign-key { $path }: no se puede leer ({ $cause })
+sign-key-no-seed = --sign-key { $path }: no contiene ninguna semilla nkey de usuario: cree una con `publisher keygen --out FICHERO`

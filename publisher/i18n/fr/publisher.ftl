@@ -75,3 +75,7 @@ failed-publishing = la publication a échoué
 failed-storing = le stream n'a pas enregistré le message (renvoyez-le avec le même --id)
 failed-subscribing = l'abonnement aux accusés de réception a échoué
 failed-call = { $what } : { $cause }
+text-empty = le texte du message est vide : donnez le texte à afficher, ou - pour le lire sur l'entrée standard
+title-empty = le titre est vide : omettez --title, ou donnez-lui un texte
+sign-key-unreadable = --sign-key { $path } : impossible de le lire ({ $cause })
+sign-key-no-seed = --sign-key { $path } : aucune graine nkey d'utilisateur dedans : créez-en une avec `publisher keygen --out FICHIER`

@@ -24,6 +24,7 @@ use crate::cli::SendArgs;
 use crate::error::{Error, ErrorKind};
 use crate::i18n::{errors, tr};
 use crate::link::Link;
+use remote_message::keys::SeedErrorKind;
 use remote_message::signing;
 use remote_message_cli::connection::ConnectionArgs;
 use remote_message_cli::identity;
@@ -73,10 +74,20 @@ fn request(args: SendArgs) -> Result<Request, Error> {
     };
     request.check_users()?;
     if let Some(path) = &args.sign_key {
-        request.sign_key = Some(
-            signing::load_key(path)
-                .map_err(|e| ErrorKind::Usage.error(e.to_string()).caused_by(e))?,
-        );
+        request.sign_key = Some(signing::load_key(path).map_err(|e| {
+            let path = path.display().to_string();
+            let message = match e.kind() {
+                SeedErrorKind::Unreadable => tr!(
+                    errors(),
+                    "sign-key-unreadable",
+                    path = path,
+                    cause = std::error::Error::source(&e)
+                        .map_or_else(|| e.to_string(), ToString::to_string)
+                ),
+                SeedErrorKind::NoSeed => tr!(errors(), "sign-key-no-seed", path = path),
+            };
+            ErrorKind::Usage.error(message).caused_by(e)
+        })?);
     }
     Ok(request)
 }

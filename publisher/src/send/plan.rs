@@ -9,7 +9,9 @@ use crate::i18n::{errors, tr};
 use async_nats::HeaderMap;
 use bytes::Bytes;
 use nkeys::KeyPair;
-use remote_message::envelope::{wire_size, Envelope, MSG_ID_HEADER, RECEIPT_TO_HEADER};
+use remote_message::envelope::{
+    wire_size, Envelope, InvalidText, MSG_ID_HEADER, RECEIPT_TO_HEADER,
+};
 use remote_message::sessions::SessionInfo;
 use remote_message::{sealing, Priority, SessionId, Target};
 use std::collections::{BTreeMap, BTreeSet, HashSet};
@@ -168,7 +170,13 @@ impl Request {
             self.title.clone(),
             Some(self.sender.clone()),
         )
-        .map_err(|e| ErrorKind::Usage.error(e.to_string()).caused_by(e))?
+        .map_err(|e| {
+            let message = match e {
+                InvalidText::EmptyText => tr!(errors(), "text-empty"),
+                InvalidText::EmptyTitle => tr!(errors(), "title-empty"),
+            };
+            ErrorKind::Usage.error(message).caused_by(e)
+        })?
         .with_priority(self.priority);
         Ok(match self.ttl {
             Some(ttl) => envelope.expiring_after(ttl),
@@ -549,6 +557,47 @@ mod tests {
             ..request()
         };
         assert_eq!(r.check().unwrap_err().kind(), ErrorKind::Usage);
+    }
+
+    /// An empty text or title, refused by the contract's check, is told in the
+    /// chosen language, still as a usage error.
+    #[test]
+    fn empty_text_and_title_are_refused_in_the_chosen_language() {
+        use remote_message_cli::lang::{errors_in, Lang};
+        let empty_text = Request {
+            text: String::new(),
+            ..request()
+        };
+        let empty_title = Request {
+            title: Some(String::new()),
+            ..request()
+        };
+        let (text, title) = errors_in(Lang::Fr, || {
+            (
+                plan(&empty_text, lookups(Vec::new())).unwrap_err(),
+                plan(&empty_title, lookups(Vec::new())).unwrap_err(),
+            )
+        });
+        assert_eq!(
+            (text.kind(), title.kind()),
+            (ErrorKind::Usage, ErrorKind::Usage)
+        );
+        assert!(
+            text.to_string().starts_with("le texte du message est vide"),
+            "{text}"
+        );
+        assert!(
+            title.to_string().starts_with("le titre est vide"),
+            "{title}"
+        );
+        let text = errors_in(Lang::Es, || {
+            plan(&empty_text, lookups(Vec::new())).unwrap_err()
+        });
+        assert!(
+            text.to_string()
+                .starts_with("el texto del mensaje está vacío"),
+            "{text}"
+        );
     }
 
     /// Errors are built in the language of the run's errors: Spanish and
