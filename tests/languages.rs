@@ -4,6 +4,9 @@
 //! whatever the language (the agent's log, JSON output, the publisher's errors
 //! with `--log-format json`).
 
+// Unix only, like the harness (tests/support/lib.rs says why).
+#![cfg(unix)]
+
 use e2e::procs::{bin, finish_within};
 use e2e::server::free_port;
 use e2e::{expect_exit, publisher, Agent, NatsServer};
