@@ -248,3 +248,45 @@ fn broadcast_wait_counts_every_live_session() {
     assert_eq!(report["missing"], serde_json::json!([]));
     assert_eq!(report["subjects"], serde_json::json!(["broadcast"]));
 }
+
+/// A fleet that answers for longer than the listing's wait is listed whole:
+/// 30 answers arrive 50 ms apart from the ping on (1.5 s, three times
+/// `--timeout 500ms`) and all 30 are listed, because each came within the
+/// quiet gap of the one before; one more, sent after a silence eight times
+/// that gap, is not: the listing had ended.
+#[test]
+fn a_listing_goes_on_while_answers_keep_coming() {
+    use remote_message::sessions::{entry_answer, SessionInfo, LIST_QUIET};
+    let server = NatsServer::start();
+    let mut fleet = e2e::RawClient::connect(server.port());
+    fleet.subscribe("sessions.ping");
+    let url = server.url();
+    let listing =
+        std::thread::spawn(move || publisher(&url, &["sessions", "--json", "--timeout", "500ms"]));
+    let ping = fleet.next_message(e2e::WAIT).expect("the listing's ping");
+    let reply = ping.reply.expect("a reply subject");
+    let answer = |fleet: &mut e2e::RawClient, id: &str| {
+        let info: SessionInfo = serde_json::from_value(serde_json::json!({
+            "id": id, "user": "slow", "host": "h", "os": "o", "version": "0",
+            "since": "2026-12-01T00:00:00Z", "labels": {},
+        }))
+        .unwrap();
+        let (subject, payload) = entry_answer(&reply, &info).expect("an entry reply subject");
+        fleet.publish(&subject, &payload);
+    };
+    let expected: Vec<String> = (0..30).map(|i| format!("slow-{i:02}")).collect();
+    for id in &expected {
+        answer(&mut fleet, id);
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(LIST_QUIET * 8);
+    answer(&mut fleet, "late");
+
+    let out = expect_exit(&listing.join().unwrap(), 0);
+    let listed: Vec<Value> = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        ids(&listed),
+        expected,
+        "listed exactly the 30, not the late one"
+    );
+}

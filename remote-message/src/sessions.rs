@@ -31,6 +31,16 @@ use std::time::Duration;
 /// How long a listing waits for answers when `--timeout` is not given.
 pub const DEFAULT_LIST_WAIT: Duration = Duration::from_secs(1);
 
+/// Past its wait, a listing goes on while answers keep arriving: it ends
+/// once none came for this long. A large fleet answers for longer than
+/// the wait (19,000 agents on two cores: 1.7 s), and cutting it off there
+/// lists a part of it.
+pub const LIST_QUIET: Duration = Duration::from_millis(250);
+
+/// A listing ends this long after its request at the latest (or at its
+/// wait, if that is longer), however long the answers keep coming.
+pub const LIST_WAIT_LIMIT: Duration = Duration::from_secs(30);
+
 /// Largest entry payload a listing takes; larger ones are ignored.
 pub const MAX_ENTRY_BYTES: usize = 4 * 1024;
 
@@ -157,8 +167,9 @@ pub fn entry_answer(reply: &str, info: &SessionInfo) -> Option<(String, Vec<u8>)
     })
 }
 
-/// Ops side: every session that answers within `wait`, sorted by user then
-/// id; what was ignored is logged in one warning (event `sessions_ignored`).
+/// Ops side: every session that answers within `wait`, or later while
+/// answers keep arriving (see [`listing_ends`]), sorted by user then id;
+/// what was ignored is logged in one warning (event `sessions_ignored`).
 /// Returns at once when no agent is subscribed at all.
 pub async fn discover(
     client: &Client,
@@ -172,13 +183,17 @@ pub async fn discover(
         .publish_with_reply(subject::SESSIONS_PING, reply.clone(), Default::default())
         .await?;
     client.flush().await?;
-    let deadline = tokio::time::Instant::now() + wait;
+    let asked = tokio::time::Instant::now();
+    let mut last_answer = None;
     let mut listing = Listing::new(&reply);
     let mut both = futures::stream::select(answers, nobody);
-    while let Ok(Some(answer)) = tokio::time::timeout_at(deadline, both.next()).await {
+    while let Ok(Some(answer)) =
+        tokio::time::timeout_at(listing_ends(asked, wait, last_answer), both.next()).await
+    {
         if answer.status == Some(StatusCode::NO_RESPONDERS) {
             break;
         }
+        last_answer = Some(tokio::time::Instant::now());
         listing.add(answer.subject.as_str(), &answer.payload);
     }
     // Dropping the subscriptions unsubscribes them.
@@ -192,6 +207,22 @@ pub async fn discover(
         );
     }
     Ok(listing.into_sessions())
+}
+
+/// When a listing asked at `asked` stops waiting: at `asked + wait`, or
+/// [`LIST_QUIET`] after the last answer if that is later, and never past
+/// [`LIST_WAIT_LIMIT`] (or `wait`, if longer) after `asked`.
+pub fn listing_ends(
+    asked: tokio::time::Instant,
+    wait: Duration,
+    last_answer: Option<tokio::time::Instant>,
+) -> tokio::time::Instant {
+    let waited = asked + wait;
+    let limit = asked + wait.max(LIST_WAIT_LIMIT);
+    match last_answer {
+        Some(at) => waited.max(at + LIST_QUIET).min(limit),
+        None => waited,
+    }
 }
 
 /// Answers a listing ignored, by reason.
@@ -397,6 +428,37 @@ impl Receipt {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A listing waits its wait; answers that keep coming past it extend it
+    /// by the quiet gap each, up to the limit; a longer wait is its own limit.
+    #[test]
+    fn a_listing_waits_while_answers_keep_coming() {
+        let asked = tokio::time::Instant::now();
+        let wait = Duration::from_secs(1);
+        let ms = Duration::from_millis;
+        assert_eq!(listing_ends(asked, wait, None), asked + wait);
+        // An answer early on does not shorten or lengthen the wait.
+        assert_eq!(
+            listing_ends(asked, wait, Some(asked + ms(10))),
+            asked + wait
+        );
+        // One just before the wait ends keeps the listing open a little.
+        assert_eq!(
+            listing_ends(asked, wait, Some(asked + ms(900))),
+            asked + ms(900) + LIST_QUIET
+        );
+        assert_eq!(
+            listing_ends(asked, wait, Some(asked + ms(5_000))),
+            asked + ms(5_000) + LIST_QUIET
+        );
+        // Never past the limit, however late the answers.
+        assert_eq!(
+            listing_ends(asked, wait, Some(asked + LIST_WAIT_LIMIT)),
+            asked + LIST_WAIT_LIMIT
+        );
+        let long = LIST_WAIT_LIMIT * 2;
+        assert_eq!(listing_ends(asked, long, Some(asked + long)), asked + long);
+    }
 
     fn info() -> SessionInfo {
         SessionInfo {
