@@ -37,6 +37,11 @@ struct Args {
     #[arg(long, value_name = "SECS")]
     idle_secs: Option<u64>,
 
+    /// Session counts of the reconnect storm, comma-separated
+    /// [default: 1000,10000; with --quick: 100]
+    #[arg(long, value_delimiter = ',', value_name = "N,...")]
+    storm_sessions: Option<Vec<usize>>,
+
     /// Use the binaries next to this one as they are; do not run cargo build
     #[arg(long)]
     no_build: bool,
@@ -76,6 +81,7 @@ fn run(args: Args) -> Result<bool, String> {
     let plan = Plan::new(
         args.quick,
         args.sessions.clone(),
+        args.storm_sessions.clone(),
         args.idle_secs.map(Duration::from_secs),
     );
     if let Some(small) = plan.sessions.iter().find(|&&n| n < throughput::SESSIONS) {

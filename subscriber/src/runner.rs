@@ -115,7 +115,7 @@ async fn serve(
         brand_new,
     } = start(&config, tasks).await?;
     let mut catch_up = Driver::new(
-        CatchUp::new(config.catch_up_window, brand_new),
+        CatchUp::new(config.catch_up_window, brand_new).spread_by(agent.session().as_str()),
         agent.replays(|client| config.connection.jetstream(client)),
     );
 

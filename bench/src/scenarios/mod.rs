@@ -67,7 +67,12 @@ pub struct Plan {
 }
 
 impl Plan {
-    pub fn new(quick: bool, sessions: Option<Vec<usize>>, idle: Option<Duration>) -> Plan {
+    pub fn new(
+        quick: bool,
+        sessions: Option<Vec<usize>>,
+        storm: Option<Vec<usize>>,
+        idle: Option<Duration>,
+    ) -> Plan {
         let mut sessions = sessions.unwrap_or_else(|| {
             if quick {
                 vec![50, 100]
@@ -89,7 +94,7 @@ impl Plan {
                 wait_reps: 3,
                 oneshot_runs: 10,
                 idle: idle.unwrap_or(Duration::from_secs(3)),
-                storm: vec![100],
+                storm: storm.unwrap_or_else(|| vec![100]),
             }
         } else {
             Plan {
@@ -103,7 +108,7 @@ impl Plan {
                 wait_reps: 5,
                 oneshot_runs: 25,
                 idle: idle.unwrap_or(Duration::from_secs(60)),
-                storm: vec![1000, 10_000],
+                storm: storm.unwrap_or_else(|| vec![1000, 10_000]),
             }
         }
     }

@@ -16,13 +16,18 @@
 //!    reconnecting; a send whose acknowledgement fails is sent again with the
 //!    same id, as `publisher send` tells ops to.
 //!
-//! Raw: the time until every session's connection is back (the raw
-//! async-nats reconnect: ours and raw share each connection, as in the
-//! fleet). Ours: the time until every session has shown every one of the
-//! storm's messages. Each message must be shown exactly once per session;
-//! a duplicate or a missing one is a failure. Also: the server's peak
-//! memory after the restart and the JetStream API requests it answered
-//! (the restarted server counts from zero).
+//! Raw, first, on the same server: `n` plain async-nats clients, each with
+//! the two subscriptions a session has (`raw.broadcast`,
+//! `raw.session.<i>`), go through the same kill and restart; the time until
+//! every one is back with its subscriptions confirmed by a round trip. Then
+//! ours (its own `n` connections: both fleets at once would need 2 × `n`
+//! descriptors): the time until every session is back with its
+//! subscriptions confirmed (the agent is live again), and until every
+//! session has shown every one of the storm's messages. Each message must
+//! be shown exactly once per session; a duplicate or a missing one is a
+//! failure. Also: the server's peak memory after the restart and the
+//! JetStream API requests it answered (the restarted server counts from
+//! zero).
 
 use crate::ours::Publisher;
 use crate::server::Server;
@@ -58,12 +63,17 @@ pub struct Storm {
     pub sessions: usize,
     /// Messages sent during the outage and right after it.
     pub messages: usize,
-    /// Server ready → the last session's connection is back (raw).
+    /// Server back (its greeting, or the first connection back if earlier)
+    /// → the last raw client is back, subscriptions confirmed.
     pub raw_reconnected_s: f64,
-    /// Server ready → the last session has shown every message (ours).
+    /// Server back → the last session is back, subscriptions confirmed.
+    pub ours_reconnected_s: f64,
+    /// Server back → the last session has shown every message (ours).
     pub ours_all_shown_s: f64,
-    /// ours / raw.
+    /// Reconnected, ours / raw.
     pub ratio: f64,
+    /// All shown (ours) / reconnected (raw).
+    pub all_shown_ratio: f64,
     /// Messages shown twice by a session (must be 0).
     pub duplicates: u64,
     /// (session, message) pairs never shown (must be 0).
@@ -80,6 +90,69 @@ pub struct Storm {
     pub resends: usize,
 }
 
+/// Connections back after the kill, subscriptions confirmed.
+struct Comebacks {
+    count: AtomicUsize,
+    /// First and last comeback (`first_ns` starts at `u64::MAX`).
+    first_ns: AtomicU64,
+    last_ns: AtomicU64,
+    /// Set when the server is killed: reconnects before it do not count.
+    armed: AtomicBool,
+    /// Any comeback, or (ours) any message shown.
+    changed: Notify,
+}
+
+impl Default for Comebacks {
+    fn default() -> Comebacks {
+        Comebacks {
+            count: AtomicUsize::new(0),
+            first_ns: AtomicU64::new(u64::MAX),
+            last_ns: AtomicU64::new(0),
+            armed: AtomicBool::new(false),
+            changed: Notify::new(),
+        }
+    }
+}
+
+impl Comebacks {
+    /// When the server was back: the bench saw its greeting at `greeted`
+    /// (polling), or a connection came back before that.
+    fn origin(&self, greeted: u64) -> u64 {
+        greeted.min(self.first_ns.load(Ordering::SeqCst))
+    }
+
+    /// Seconds from `origin` to `at`, in milliseconds' precision.
+    fn secs_since(origin: u64, at: u64) -> f64 {
+        (at.saturating_sub(origin) as f64 / 1e6).round() / 1e3
+    }
+    fn came_back(&self) {
+        if !self.armed.load(Ordering::SeqCst) {
+            return;
+        }
+        let at = now_ns();
+        self.first_ns.fetch_min(at, Ordering::SeqCst);
+        self.last_ns.fetch_max(at, Ordering::SeqCst);
+        self.count.fetch_add(1, Ordering::SeqCst);
+        self.changed.notify_one();
+    }
+
+    /// Waits (at most `limit`) until `n` connections are back and `done`.
+    async fn settle(&self, n: usize, limit: Duration, done: impl Fn() -> bool) {
+        let settled = async {
+            while !(done() && self.count.load(Ordering::SeqCst) >= n) {
+                self.changed.notified().await;
+            }
+        };
+        let _ = tokio::time::timeout(limit, settled).await;
+    }
+}
+
+/// How long a storm may take to settle: one that has not by then lost
+/// something.
+fn settle_limit(n: usize) -> Duration {
+    Duration::from_secs(30) + Duration::from_millis(2 * n as u64)
+}
+
 /// What the storm's sessions record.
 struct Record {
     messages: usize,
@@ -89,12 +162,7 @@ struct Record {
     remaining: AtomicUsize,
     duplicates: AtomicU64,
     last_shown_ns: AtomicU64,
-    /// Sessions whose connection came back after the storm.
-    reconnected: AtomicUsize,
-    last_reconnect_ns: AtomicU64,
-    /// Set when the server is killed: reconnects before it do not count.
-    armed: AtomicBool,
-    changed: Notify,
+    back: Comebacks,
 }
 
 impl Record {
@@ -114,16 +182,7 @@ impl Record {
         }
         self.last_shown_ns.fetch_max(at, Ordering::SeqCst);
         self.remaining.fetch_sub(1, Ordering::SeqCst);
-        self.changed.notify_one();
-    }
-
-    fn reconnected(&self) {
-        if !self.armed.load(Ordering::SeqCst) {
-            return;
-        }
-        self.last_reconnect_ns.fetch_max(now_ns(), Ordering::SeqCst);
-        self.reconnected.fetch_add(1, Ordering::SeqCst);
-        self.changed.notify_one();
+        self.back.changed.notify_one();
     }
 }
 
@@ -138,16 +197,14 @@ pub async fn run(n: usize, sender: &str) -> Result<Storm, String> {
     let messages = DURING + AFTER;
     let mut server = Server::start(&format!("storm-{n}"))?;
     let url = server.url();
+    let raw_reconnected_s = raw_storm(&mut server, n).await?;
     let record = Arc::new(Record {
         messages,
         shown: (0..n * messages).map(|_| AtomicU8::new(0)).collect(),
         remaining: AtomicUsize::new(n * messages),
         duplicates: AtomicU64::new(0),
         last_shown_ns: AtomicU64::new(0),
-        reconnected: AtomicUsize::new(0),
-        last_reconnect_ns: AtomicU64::new(0),
-        armed: AtomicBool::new(false),
-        changed: Notify::new(),
+        back: Comebacks::default(),
     });
     let template = agent::session_info(session_id(0), Some("storm".into()), []);
     let joined = futures::stream::iter(0..n)
@@ -171,7 +228,7 @@ pub async fn run(n: usize, sender: &str) -> Result<Storm, String> {
     }
     let outcome = match failed {
         Some(e) => Err(e),
-        None => storm(&mut server, n, sender, &record).await,
+        None => storm(&mut server, n, sender, &record, raw_reconnected_s).await,
     };
     // Closed here, so the other figures' sessions have the descriptors.
     let closing = futures::stream::iter(clients).for_each_concurrent(CONNECT_PARALLEL, |c| async move {
@@ -179,7 +236,7 @@ pub async fn run(n: usize, sender: &str) -> Result<Storm, String> {
     });
     let _ = tokio::time::timeout(Duration::from_secs(30), closing).await;
     let storm = outcome?;
-    let back = record.reconnected.load(Ordering::SeqCst);
+    let back = record.back.count.load(Ordering::SeqCst);
     if back < n {
         return Err(format!(
             "storm at {n} sessions: only {back} connections came back in time"
@@ -195,6 +252,7 @@ async fn storm(
     n: usize,
     sender: &str,
     record: &Record,
+    raw_reconnected_s: f64,
 ) -> Result<Storm, String> {
     let messages = record.messages;
     let url = server.url();
@@ -210,7 +268,7 @@ async fn storm(
         .map(|k| ours.broadcast_message(text(k), sender))
         .collect::<Result<Vec<_>, _>>()?;
 
-    record.armed.store(true, Ordering::SeqCst);
+    record.back.armed.store(true, Ordering::SeqCst);
     server.kill();
     let mut pending = Vec::new();
     for m in &outgoing[..DURING] {
@@ -234,31 +292,35 @@ async fn storm(
         stored.map_err(|e| format!("storm: a broadcast was not stored after {resends} resends: {e}"))?;
     }
 
-    // Bounded: a storm that has not settled by then lost something.
-    let limit = Duration::from_secs(30) + Duration::from_millis(2 * n as u64);
-    let settled = async {
-        while record.remaining.load(Ordering::SeqCst) > 0
-            || record.reconnected.load(Ordering::SeqCst) < n
-        {
-            record.changed.notified().await;
-        }
-    };
-    let _ = tokio::time::timeout(limit, settled).await;
-    // Give duplicates a moment to show up before they are counted: any
-    // follow-up replay a session started is done within it.
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    record
+        .back
+        .settle(n, settle_limit(n), || {
+            record.remaining.load(Ordering::SeqCst) == 0
+        })
+        .await;
+    // The follow-up replays (a reconnect counts as a drop) run
+    // STORE_LAG_ALLOWANCE after each session came back, spread over
+    // FOLLOW_UP_SPREAD: wait for them, so that the duplicates they could
+    // bring are counted and their JetStream requests too.
+    use subscriber::catchup::{FOLLOW_UP_SPREAD, STORE_LAG_ALLOWANCE};
+    let follow_ups_done = record.back.last_ns.load(Ordering::SeqCst)
+        + (STORE_LAG_ALLOWANCE + FOLLOW_UP_SPREAD + Duration::from_secs(1)).as_nanos() as u64;
+    tokio::time::sleep(Duration::from_nanos(follow_ups_done.saturating_sub(now_ns()))).await;
 
     let sample = crate::procs::ProcSample::of(server.pid())?;
     let api = api_requests(ours.client()).await?;
-    let secs = |at: u64| round2(at.saturating_sub(ready) as f64 / 1e9);
-    let raw_s = secs(record.last_reconnect_ns.load(Ordering::SeqCst));
-    let ours_s = secs(record.last_shown_ns.load(Ordering::SeqCst)).max(raw_s);
+    let origin = record.back.origin(ready);
+    let secs = |at: u64| Comebacks::secs_since(origin, at);
+    let back_s = secs(record.back.last_ns.load(Ordering::SeqCst));
+    let shown_s = secs(record.last_shown_ns.load(Ordering::SeqCst)).max(back_s);
     let storm = Storm {
         sessions: n,
         messages,
-        raw_reconnected_s: raw_s,
-        ours_all_shown_s: ours_s,
-        ratio: round2(ours_s / raw_s.max(0.01)),
+        raw_reconnected_s,
+        ours_reconnected_s: back_s,
+        ours_all_shown_s: shown_s,
+        ratio: round2(back_s / raw_reconnected_s.max(0.001)),
+        all_shown_ratio: round2(shown_s / raw_reconnected_s.max(0.001)),
         duplicates: record.duplicates.load(Ordering::SeqCst),
         missing: record.remaining.load(Ordering::SeqCst),
         missing_examples: (0..n * messages)
@@ -302,17 +364,7 @@ async fn session(
     record: Arc<Record>,
 ) -> Result<async_nats::Client, String> {
     let failed = |what: &str, e: &dyn std::fmt::Display| format!("storm session {index}: {what}: {e}");
-    let (events_tx, events) = mpsc::unbounded_channel();
-    let client = ConnectOptions::new()
-        .name(format!("storm {}", info.id))
-        .connection_timeout(Duration::from_secs(30))
-        .event_callback(move |event| {
-            let events_tx = events_tx.clone();
-            async move {
-                let _ = events_tx.send(event);
-            }
-        })
-        .connect(url.as_str())
+    let (client, events) = connect_watched(&url, format!("storm {}", info.id))
         .await
         .map_err(|e| failed("connect", &e))?;
     let (agent, answers) = crate::fleet::start_agent(&client, &info)
@@ -337,7 +389,7 @@ async fn run_agent(
     record: Arc<Record>,
 ) {
     let mut catch_up = Driver::new(
-        CatchUp::new(subscriber::catchup::DEFAULT_WINDOW, false),
+        CatchUp::new(subscriber::catchup::DEFAULT_WINDOW, false).spread_by(session_id(index).as_str()),
         agent.replays(async_nats::jetstream::new),
     );
     let mut was_down = false;
@@ -353,15 +405,9 @@ async fn run_agent(
                 Some(Event::Disconnected) => was_down = true,
                 Some(Event::Connected) if was_down => {
                     was_down = false;
-                    record.reconnected();
-                    // Confirmed as the runner's link confirms them: retried
-                    // (bounded) while the server is still starting.
-                    for _ in 0..100 {
-                        if remote_message_cli::connection::round_trip(&client).await.is_ok() {
-                            catch_up.on_live(Timestamp::now(), agent.last_seen());
-                            break;
-                        }
-                        tokio::time::sleep(Duration::from_millis(100)).await;
+                    if confirm_subscriptions(&client).await {
+                        record.back.came_back();
+                        catch_up.on_live(Timestamp::now(), agent.last_seen());
                     }
                 }
                 Some(_) => {}
@@ -376,4 +422,136 @@ async fn run_agent(
             }
         }
     }
+}
+
+/// A round trip after a reconnect confirms the subscriptions, as the
+/// runner's link confirms them: retried (bounded) while the server is still
+/// starting.
+async fn confirm_subscriptions(client: &async_nats::Client) -> bool {
+    for _ in 0..100 {
+        if remote_message_cli::connection::round_trip(client).await.is_ok() {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    false
+}
+
+/// The raw baseline: `n` plain clients with a session's two subscriptions
+/// each, the server killed and restarted while a plain client publishes the
+/// storm's texts on `raw.broadcast` as ours does (during the outage, then
+/// right after); seconds from its greeting (or the first comeback) until
+/// the last one is back with its subscriptions confirmed.
+async fn raw_storm(server: &mut Server, n: usize) -> Result<f64, String> {
+    let url = server.url();
+    let publisher = async_nats::connect(url.as_str())
+        .await
+        .map_err(|e| format!("raw storm publisher: {e}"))?;
+    let back = Arc::new(Comebacks::default());
+    let joined = futures::stream::iter(0..n)
+        .map(|index| tokio::spawn(raw_session(url.clone(), index, back.clone())))
+        .buffered(CONNECT_PARALLEL)
+        .collect::<Vec<_>>()
+        .await;
+    let mut clients = Vec::with_capacity(n);
+    for j in joined {
+        clients.push(j.map_err(|e| format!("raw storm session task: {e}"))??);
+    }
+    let publish = |k: usize| {
+        let publisher = publisher.clone();
+        async move {
+            publisher
+                .publish("raw.broadcast", text(k).into())
+                .await
+                .map_err(|e| format!("raw storm publish: {e}"))
+        }
+    };
+    back.armed.store(true, Ordering::SeqCst);
+    server.kill();
+    for k in 0..DURING {
+        publish(k).await?;
+    }
+    server.start_again()?;
+    let ready = now_ns();
+    for k in DURING..DURING + AFTER {
+        publish(k).await?;
+    }
+    back.settle(n, settle_limit(n), || true).await;
+    let closing = futures::stream::iter(clients).for_each_concurrent(CONNECT_PARALLEL, |c| async move {
+        let _ = c.drain().await;
+    });
+    let _ = tokio::time::timeout(Duration::from_secs(30), closing).await;
+    let came_back = back.count.load(Ordering::SeqCst);
+    if came_back < n {
+        return Err(format!(
+            "raw storm at {n} sessions: only {came_back} connections came back in time"
+        ));
+    }
+    Ok(Comebacks::secs_since(
+        back.origin(ready),
+        back.last_ns.load(Ordering::SeqCst),
+    ))
+}
+
+/// One raw client: `raw.broadcast` and `raw.session.<index>`, and a round
+/// trip after each reconnect.
+async fn raw_session(
+    url: String,
+    index: usize,
+    back: Arc<Comebacks>,
+) -> Result<async_nats::Client, String> {
+    let (client, mut events) = connect_watched(&url, format!("raw storm {index}"))
+        .await
+        .map_err(|e| format!("raw storm session {index}: connect: {e}"))?;
+    let mut subscriptions = Vec::new();
+    for subject in ["raw.broadcast".to_owned(), format!("raw.session.{index}")] {
+        subscriptions.push(
+            client
+                .subscribe(subject)
+                .await
+                .map_err(|e| format!("raw storm session {index}: subscribe: {e}"))?,
+        );
+    }
+    remote_message_cli::connection::round_trip(&client)
+        .await
+        .map_err(|e| format!("raw storm session {index}: round trip: {e}"))?;
+    let watcher = client.clone();
+    tokio::spawn(async move {
+        let _held = subscriptions;
+        let mut was_down = false;
+        while let Some(event) = events.recv().await {
+            match event {
+                Event::Disconnected => was_down = true,
+                Event::Connected if was_down => {
+                    was_down = false;
+                    if confirm_subscriptions(&watcher).await {
+                        back.came_back();
+                    }
+                }
+                _ => {}
+            }
+        }
+    });
+    Ok(client)
+}
+
+/// A connection whose events (disconnected, connected again) come out of
+/// the returned channel.
+async fn connect_watched(
+    url: &str,
+    name: String,
+) -> Result<(async_nats::Client, mpsc::UnboundedReceiver<Event>), async_nats::ConnectError> {
+    let (events_tx, events) = mpsc::unbounded_channel();
+    let client = ConnectOptions::new()
+        .name(name)
+        .connection_timeout(Duration::from_secs(30))
+        .event_callback(move |event| {
+            let events_tx = events_tx.clone();
+            async move {
+                let _ = events_tx.send(event);
+            }
+        })
+        .connect(url)
+        .await?;
+    Ok((client, events))
 }

@@ -19,7 +19,13 @@
 //!   (from [`OVERLAP`] before the newest message replayed) go on until one has
 //!   started [`STORE_LAG_ALLOWANCE`] after the last drop. A (re)connect counts
 //!   as a drop: what others published before the subscriptions were back may
-//!   reach the stream after the first replay looked.
+//!   reach the stream after the first replay looked;
+//! - agents that lose the broker together (a restart) come back together:
+//!   so that they do not all ask JetStream at the same instant, each agent
+//!   waits a share of [`RECONNECT_SPREAD`] before its replay after a
+//!   *re*connect, stretches its retry pauses by up to 2× and its follow-ups
+//!   by up to [`FOLLOW_UP_SPREAD`], its share fixed by its session id
+//!   ([`CatchUp::spread_by`]).
 //!
 //! [`CatchUp`] is pure: no I/O, no clock. Every input carries the time
 //! ([`Now`]) and every output is a [`Command`]; [`driver::Driver`] executes
@@ -59,6 +65,13 @@ pub const HOLD_LIVE_LIMIT: Duration = Duration::from_secs(30);
 /// into the stream (its writes lag behind live delivery under load): a replay
 /// started this long after the last drop finds every dropped one.
 pub const STORE_LAG_ALLOWANCE: Duration = Duration::from_secs(5);
+
+/// Most an agent waits after a reconnect before its replay (see
+/// [`CatchUp::spread_by`]).
+pub const RECONNECT_SPREAD: Duration = Duration::from_secs(1);
+
+/// Most an agent's follow-up replay is put off past [`STORE_LAG_ALLOWANCE`].
+pub const FOLLOW_UP_SPREAD: Duration = Duration::from_secs(2);
 
 /// The time of an input: monotonic for timers, wall clock where a stream
 /// position is needed (the stream stamps messages with the server's clock).
@@ -135,6 +148,10 @@ pub struct CatchUp {
     last_drop: Option<Instant>,
     /// What the driver was last told: hold live messages or not.
     holds_live: bool,
+    /// This agent's share of the spreads, in [0, 1).
+    spread: f64,
+    /// The subscriptions were live before: the next `on_live` is a reconnect.
+    was_live: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -179,7 +196,33 @@ impl CatchUp {
             resume_from: None,
             last_drop: None,
             holds_live: false,
+            spread: 0.0,
+            was_live: false,
         }
+    }
+
+    /// Spreads this agent's JetStream requests away from other agents'
+    /// (see the module documentation) by a share taken from `key` (the
+    /// session id): a fleet of sessions spreads evenly; without this call
+    /// there is no spread.
+    pub fn spread_by(mut self, key: &str) -> CatchUp {
+        // FNV-1a, then splitmix64's finaliser so that ids differing in
+        // their last character land far apart: stable across builds and
+        // platforms, unlike std's hasher.
+        let fnv = key.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        });
+        let mut z = fnv;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^= z >> 31;
+        self.spread = (z >> 11) as f64 / (1u64 << 53) as f64;
+        self
+    }
+
+    /// `d` stretched by this agent's share: from `d` to `d + extra`.
+    fn spread(&self, d: Duration, extra: Duration) -> Duration {
+        d + extra.mul_f64(self.spread)
     }
 
     /// The live subscriptions were confirmed at `live_since`, after a
@@ -197,6 +240,7 @@ impl CatchUp {
         // STORE_LAG_ALLOWANCE later (the reconnect storm bench lost 16 of
         // 4,000 without it).
         self.last_drop = Some(now.at);
+        let reconnect = std::mem::replace(&mut self.was_live, true);
         let owed = match self.phase {
             Phase::Replaying { owed, .. } | Phase::RetryWaiting { owed, .. } => {
                 Owed { live_since, ..owed }
@@ -211,6 +255,15 @@ impl CatchUp {
                 Owed::new(from, live_since)
             }
         };
+        let wait = self.spread(Duration::ZERO, RECONNECT_SPREAD);
+        if reconnect && !wait.is_zero() && owed.failing.is_none() {
+            // Put off like a retry (live messages wait meanwhile).
+            let at = now.at + wait;
+            self.phase = Phase::RetryWaiting { at, owed };
+            let mut commands = vec![Command::ArmTimer(at)];
+            commands.extend(self.hold_changes(now));
+            return commands;
+        }
         self.replay(now, owed)
     }
 
@@ -275,9 +328,10 @@ impl CatchUp {
             from: owed.from,
             seen_until: owed.live_since,
         }];
-        let follow_up = self
-            .last_drop
-            .and_then(|dropped| follow_up_at(started, dropped, owed.drops_during, now.at));
+        let allowance = self.spread(STORE_LAG_ALLOWANCE, FOLLOW_UP_SPREAD);
+        let follow_up = self.last_drop.and_then(|dropped| {
+            follow_up_at(started, dropped + allowance, owed.drops_during, now.at)
+        });
         match follow_up {
             // Due now: it starts before the missed messages are shown, so
             // that live messages keep waiting behind the dropped ones.
@@ -301,7 +355,8 @@ impl CatchUp {
             failures: 0,
         });
         failing.failures += 1;
-        let retry_in = retry_delay(failing.failures);
+        let pause = retry_delay(failing.failures);
+        let retry_in = self.spread(pause, pause);
         let live_meanwhile = now.at >= failing.since + HOLD_LIVE_LIMIT;
         let at = now.at + retry_in;
         self.phase = Phase::RetryWaiting { at, owed };
@@ -370,17 +425,17 @@ impl Owed {
 }
 
 /// After a successful replay that started at `started`, with live messages
-/// last dropped at `dropped` (`drops_during`: some while it ran): when to
-/// replay again, or `None` when every dropped message has been found.
-/// Dropped messages may reach the stream after a replay looked, so the last
-/// replay must start [`STORE_LAG_ALLOWANCE`] after the last drop.
+/// dropped until `settled` minus the store's lag (`drops_during`: some
+/// while it ran): when to replay again, or `None` when every dropped message
+/// has been found. Dropped messages may reach the stream after a replay
+/// looked, so the last replay must start [`STORE_LAG_ALLOWANCE`] (or more)
+/// after the last drop.
 fn follow_up_at(
     started: Instant,
-    dropped: Instant,
+    settled: Instant,
     drops_during: bool,
     now: Instant,
 ) -> Option<Instant> {
-    let settled = dropped + STORE_LAG_ALLOWANCE;
     if drops_during {
         Some(now)
     } else if started < settled {

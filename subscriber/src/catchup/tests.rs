@@ -404,3 +404,76 @@ fn stale_outcomes_and_timers_do_nothing() {
     m.on_live(c.at(HOUR), c.wall(HOUR), c.wall(HOUR));
     assert_eq!(m.on_timer(c.at(2 * HOUR)), NOTHING);
 }
+
+/// Session ids spread a fleet evenly: 10,000 of them fall into each tenth
+/// of the share range about as often (none under 8 % or over 12 %), the
+/// same id always gets the same share, and two ids differ.
+#[test]
+fn session_ids_spread_a_fleet_evenly() {
+    let share = |id: &str| CatchUp::new(DEFAULT_WINDOW, false).spread_by(id).spread;
+    let mut tenths = [0usize; 10];
+    for i in 0..10_000 {
+        let s = share(&format!("storm-{i:05}"));
+        assert!((0.0..1.0).contains(&s), "share {s}");
+        tenths[(s * 10.0) as usize] += 1;
+    }
+    assert!(
+        tenths.iter().all(|&n| (800..=1200).contains(&n)),
+        "{tenths:?}"
+    );
+    assert_eq!(share("alice"), share("alice"));
+    assert_ne!(share("alice"), share("bob"));
+}
+
+/// With a spread, the first connect replays at once, but a *re*connect
+/// waits the agent's share of RECONNECT_SPREAD (live messages held
+/// meanwhile) and then replays from the same start; retries are stretched
+/// by the same share, and the follow-up comes that share of
+/// FOLLOW_UP_SPREAD after the store lag.
+#[test]
+fn a_spread_agent_puts_off_its_reconnect_replay_retries_and_follow_up() {
+    let c = Clock::new();
+    let mut m = CatchUp::new(DEFAULT_WINDOW, false).spread_by("alice");
+    let share = m.spread;
+    assert!(share > 0.0);
+    let start = c.at(Duration::ZERO);
+    assert_eq!(
+        m.on_live(start, start.wall, start.wall),
+        [replay(start.wall - signed(REWIND)), Command::HoldLive]
+    );
+    m.on_replay_done(c.at(SECOND), Outcome::Replayed { newest: None });
+
+    // The reconnect: nothing asked of JetStream before the timer.
+    let back = c.at(MINUTE);
+    let last_seen = c.wall(30 * SECOND);
+    let wait = RECONNECT_SPREAD.mul_f64(share);
+    let commands = m.on_live(back, back.wall, last_seen);
+    assert!(!commands.iter().any(|c| matches!(c, Command::Replay { .. })));
+    assert!(commands.contains(&Command::ArmTimer(back.at + wait)));
+    assert!(m.holds_live);
+    assert_eq!(m.on_timer(c.at(MINUTE + wait / 2)), NOTHING);
+    let from = last_seen - signed(REWIND);
+    assert_eq!(m.on_timer(c.at(MINUTE + wait)), [replay(from)]);
+
+    // Its failure: the retry pause stretched by the share.
+    let failed_at = MINUTE + wait + SECOND;
+    let commands = m.on_replay_done(c.at(failed_at), Outcome::Failed);
+    let retry_in = RETRY_FIRST + RETRY_FIRST.mul_f64(share);
+    assert_eq!(
+        commands[0],
+        Command::Retry {
+            retry_in,
+            live_meanwhile: false
+        }
+    );
+    let retried = failed_at + retry_in;
+    assert_eq!(m.on_timer(c.at(retried)), [replay(from)]);
+
+    // Its success: the follow-up after the store lag plus the share.
+    let commands = m.on_replay_done(c.at(retried + SECOND), Outcome::Replayed { newest: None });
+    let follow_up = back.at + STORE_LAG_ALLOWANCE + FOLLOW_UP_SPREAD.mul_f64(share);
+    assert!(
+        commands.contains(&Command::ArmTimer(follow_up)),
+        "{commands:?}"
+    );
+}
