@@ -222,6 +222,8 @@ impl Session {
 /// Every session connected so far.
 pub struct Fleet {
     port: u16,
+    /// The number of the first session (ids `bench-<first + index>`).
+    first: usize,
     template: SessionInfo,
     pub shared: Arc<Shared>,
     pub sessions: Vec<Session>,
@@ -231,6 +233,12 @@ impl Fleet {
     /// An empty fleet that can grow to `capacity` sessions on the server
     /// at `port` (each at [`crate::server::connect_url`]).
     pub fn new(port: u16, capacity: usize) -> Fleet {
+        Fleet::numbered_from(port, capacity, 0)
+    }
+
+    /// [`Fleet::new`] whose sessions are numbered from `first` on (one of
+    /// several fleets, each in its own process).
+    pub fn numbered_from(port: u16, capacity: usize, first: usize) -> Fleet {
         // Built once with the agent's own function; each session gets its id.
         let template = agent::session_info(session_id(0), Some("bench".into()), []);
         let ping_len = template.entry_payload().len();
@@ -246,6 +254,7 @@ impl Fleet {
         };
         Fleet {
             port,
+            first,
             template,
             shared: Arc::new(shared),
             sessions: Vec::new(),
@@ -262,9 +271,10 @@ impl Fleet {
         let from = self.sessions.len();
         let connects = futures::stream::iter(from..n)
             .map(|index| {
+                let number = self.first + index;
                 let info = SessionInfo {
-                    id: session_id(index),
-                    user: format!("user{:04}", index % 1000),
+                    id: session_id(number),
+                    user: format!("user{:04}", number % 1000),
                     ..self.template.clone()
                 };
                 let url = crate::server::connect_url(self.port, index);

@@ -12,7 +12,9 @@ mod stats;
 use clap::Parser;
 use procs::{Binaries, Machine};
 use report::Results;
-use scenarios::{fanout, idle, listing, oneshot, rtt, scale, storm, throughput, wait, Ctx, Plan};
+use scenarios::{
+    cluster, fanout, idle, listing, oneshot, rtt, scale, storm, throughput, wait, Ctx, Plan,
+};
 use server::Server;
 use std::time::{Duration, Instant};
 
@@ -42,6 +44,16 @@ struct Args {
     #[arg(long, value_delimiter = ',', value_name = "N,...")]
     storm_sessions: Option<Vec<usize>>,
 
+    /// Session counts on a cluster of 3 nats-servers with a child process
+    /// each (past one process's open-file limit), comma-separated
+    /// [default: 50000; with --quick: 300]
+    #[arg(long, value_delimiter = ',', value_name = "N,...")]
+    cluster_sessions: Option<Vec<usize>>,
+
+    /// The child side of the cluster scenario: PORT,FIRST,COUNT
+    #[arg(long, hide = true, value_delimiter = ',', value_name = "PORT,FIRST,COUNT")]
+    child_fleet: Option<Vec<usize>>,
+
     /// Use the binaries next to this one as they are; do not run cargo build
     #[arg(long)]
     no_build: bool,
@@ -62,6 +74,7 @@ enum Scenario {
     Wait,
     Idle,
     Storm,
+    Cluster,
 }
 
 fn main() {
@@ -78,10 +91,19 @@ fn main() {
 
 /// Runs everything; `Ok(false)` when something is functionally broken.
 fn run(args: Args) -> Result<bool, String> {
+    if let Some(child) = &args.child_fleet {
+        let &[port, first, count] = child.as_slice() else {
+            return Err("--child-fleet PORT,FIRST,COUNT".into());
+        };
+        let port = u16::try_from(port).map_err(|_| "--child-fleet: a port".to_owned())?;
+        cluster::child(port, first, count)?;
+        return Ok(true);
+    }
     let plan = Plan::new(
         args.quick,
         args.sessions.clone(),
         args.storm_sessions.clone(),
+        args.cluster_sessions.clone(),
         args.idle_secs.map(Duration::from_secs),
     );
     if let Some(small) = plan.sessions.iter().find(|&&n| n < throughput::SESSIONS) {
@@ -238,6 +260,32 @@ async fn scenarios(
             }
         }
         record(results, s, |r, s| r.storm.push(s));
+    }
+
+    // Servers and sessions of their own, in other processes; gone before
+    // the fleet grows.
+    let clusters = if selected(Scenario::Cluster) {
+        plan.cluster.as_slice()
+    } else {
+        &[]
+    };
+    for &n in clusters {
+        progress(&format!(
+            "scale out, {n} sessions on {} clustered servers",
+            cluster::NODES
+        ));
+        let c = cluster::run(n, bins).await;
+        if let Ok(c) = &c {
+            let reached = c.publisher.delivered + c.publisher.also_delivered;
+            if c.listed != n || reached != n as u64 {
+                results.failures.push(format!(
+                    "scale out at {n} sessions: listed {}, `send --wait` reached {reached} \
+                     (exit {:?})",
+                    c.listed, c.publisher.exit_code
+                ));
+            }
+        }
+        record(results, c, |r, c| r.cluster.push(c));
     }
 
     // The server's memory with the throughput fleet: the base of the

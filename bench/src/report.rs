@@ -4,6 +4,7 @@
 //! a shared machine must not fail a build.
 
 use crate::procs::Machine;
+use crate::scenarios::cluster::ClusterScale;
 use crate::scenarios::fanout::Fanout;
 use crate::scenarios::idle::Idle;
 use crate::scenarios::listing::Listing;
@@ -68,6 +69,8 @@ pub struct Results {
     pub agent_idle: Option<Idle>,
     pub storm: Vec<Storm>,
     pub scale: Vec<Scale>,
+    /// Past one process's open-file limit: a cluster.
+    pub cluster: Vec<ClusterScale>,
 
     pub targets: Vec<TargetCheck>,
     /// Functional failures: what makes the bench exit non-zero.
@@ -120,6 +123,7 @@ impl Results {
             .iter()
             .map(|s| s.sessions)
             .chain(self.storm.iter().map(|s| s.sessions))
+            .chain(self.cluster.iter().map(|c| c.sessions))
             .max();
         // The slope between the smallest and the largest fleet: the base
         // after the throughput runs holds their garbage (Go frees it late).
@@ -131,6 +135,12 @@ impl Results {
             )),
             (_, s) => s.map(|s| s.server_kib_per_session),
         };
+        // At the largest count, which a cluster holds when it ran.
+        if let Some(c) = self.cluster.iter().max_by_key(|c| c.sessions) {
+            if self.scale.iter().all(|s| s.sessions < c.sessions) {
+                self.server_kib_per_session = Some(c.server_kib_per_session);
+            }
+        }
         self.targets = self.checks();
         self.ok = self.failures.is_empty();
     }
@@ -229,6 +239,22 @@ impl Results {
                     })
             }),
         });
+        for c in &self.cluster {
+            let reached = c.publisher.delivered + c.publisher.also_delivered;
+            checks.push(TargetCheck {
+                target: format!(
+                    "{} sessions ({} clustered servers) listed in one call and reached by one \
+                     broadcast",
+                    c.sessions, c.nodes
+                ),
+                figure: format!(
+                    "listed {} of {}; `send --wait` reached {reached}; {} KiB per session on the \
+                     servers",
+                    c.listed, c.sessions, c.server_kib_per_session
+                ),
+                met: Some(c.listed == c.sessions && reached == c.sessions as u64),
+            });
+        }
         if let Some(idle) = &self.agent_idle {
             let a = &idle.agent;
             checks.push(TargetCheck {
@@ -507,6 +533,42 @@ impl Results {
                     w,
                     "| {} | {} | {} |",
                     s.sessions, s.server_rss_kib, s.server_kib_per_session
+                );
+            }
+        }
+
+        if !self.cluster.is_empty() {
+            let _ = writeln!(
+                w,
+                "\n#### Scale out: sessions on a cluster, one child process of sessions per \
+                 server; `publisher` through server 0\n"
+            );
+            let _ = writeln!(
+                w,
+                "| sessions | servers | connecting s | `sessions` listed | its wall ms \
+                 | `send --wait` listed / delivered | its wall ms | servers' RSS KiB \
+                 | KiB per session | sessions' processes RSS KiB |\n\
+                 |---:|---:|---:|---:|---:|---:|---:|---|---:|---:|"
+            );
+            for c in &self.cluster {
+                let _ = writeln!(
+                    w,
+                    "| {} | {} | {} | {} | {} | {} / {} | {} | {} | {} | {} |",
+                    c.sessions,
+                    c.nodes,
+                    c.connect_s,
+                    c.listed,
+                    c.listing_ms,
+                    c.publisher.expected,
+                    c.publisher.delivered + c.publisher.also_delivered,
+                    c.publisher.wall_ms,
+                    c.servers_rss_kib
+                        .iter()
+                        .map(u64::to_string)
+                        .collect::<Vec<_>>()
+                        .join(" + "),
+                    c.server_kib_per_session,
+                    c.sessions_rss_kib
                 );
             }
         }

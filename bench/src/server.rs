@@ -30,28 +30,69 @@ impl Server {
     /// (see [`connect_url`]): one source address has only ~28,000
     /// ephemeral ports towards one destination.
     pub fn start_for(label: &str, sessions: usize) -> Result<Server, String> {
-        let dir = tempfile::Builder::new()
-            .prefix(&format!("bench-nats-{label}-"))
-            .tempdir()
-            .map_err(|e| format!("cannot create a temp dir: {e}"))?;
-        let port = free_port()?;
-        let config = dir.path().join("server.conf");
-        // Defaults that matter at 10,000 sessions: max_connections is 64K
-        // already; max_pending (64 MB per client) and write_deadline (10 s)
-        // are raised so the bench's own listing client, which takes 10,000
-        // answers at once, is never cut off as a slow consumer.
         let host = if sessions > CONNECTIONS_PER_ADDRESS {
             "0.0.0.0"
         } else {
             "127.0.0.1"
         };
+        Server::start_configured(label, free_port()?, |dir, port| {
+            format!(
+                "listen: \"{host}:{port}\"\n\
+                 jetstream {{\n  store_dir: \"{store}\"\n  max_memory_store: 268435456\n  max_file_store: 1073741824\n}}\n",
+                store = dir.join("store").display(),
+            )
+        })
+    }
+
+    /// A cluster of `nodes` servers with JetStream, each routed to every
+    /// other, listening on 127.0.0.1; each greets before this returns (the
+    /// routes connect on their own meanwhile: a subscription made before
+    /// its route is up reaches the other nodes when it is).
+    pub fn start_cluster(label: &str, nodes: usize) -> Result<Vec<Server>, String> {
+        let cluster_ports = (0..nodes).map(|_| free_port()).collect::<Result<Vec<_>, _>>()?;
+        let routes = cluster_ports
+            .iter()
+            .map(|p| format!("\"nats-route://127.0.0.1:{p}\""))
+            .collect::<Vec<_>>()
+            .join(", ");
+        (0..nodes)
+            .map(|i| {
+                let cluster_port = cluster_ports[i];
+                let routes = routes.clone();
+                Server::start_configured(&format!("{label}-{i}"), free_port()?, move |dir, port| {
+                    format!(
+                        "listen: \"127.0.0.1:{port}\"\n\
+                         server_name: \"{label}-{i}\"\n\
+                         cluster {{\n  name: \"{label}\"\n  listen: \"127.0.0.1:{cluster_port}\"\n  routes: [{routes}]\n}}\n\
+                         jetstream {{\n  store_dir: \"{store}\"\n  max_memory_store: 268435456\n  max_file_store: 1073741824\n}}\n",
+                        store = dir.join("store").display(),
+                    )
+                })
+            })
+            .collect()
+    }
+
+    /// Starts a server whose configuration is `specific(dir, port)` plus
+    /// the limits every bench server has, and waits until it greets.
+    fn start_configured(
+        label: &str,
+        port: u16,
+        specific: impl FnOnce(&std::path::Path, u16) -> String,
+    ) -> Result<Server, String> {
+        let dir = tempfile::Builder::new()
+            .prefix(&format!("bench-nats-{label}-"))
+            .tempdir()
+            .map_err(|e| format!("cannot create a temp dir: {e}"))?;
+        let config = dir.path().join("server.conf");
+        // Defaults that matter at 10,000 sessions: max_connections is 64K
+        // already; max_pending (64 MB per client) and write_deadline (10 s)
+        // are raised so the bench's own listing client, which takes 10,000
+        // answers at once, is never cut off as a slow consumer.
         let text = format!(
-            "listen: \"{host}:{port}\"\n\
-             max_connections: 65536\n\
+            "{}max_connections: 65536\n\
              max_pending: 268435456\n\
-             write_deadline: \"30s\"\n\
-             jetstream {{\n  store_dir: \"{store}\"\n  max_memory_store: 268435456\n  max_file_store: 1073741824\n}}\n",
-            store = dir.path().join("store").display(),
+             write_deadline: \"30s\"\n",
+            specific(dir.path(), port),
         );
         std::fs::write(&config, text).map_err(|e| format!("cannot write {config:?}: {e}"))?;
         let child = spawn(dir.path())?;

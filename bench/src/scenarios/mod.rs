@@ -2,6 +2,7 @@
 //! raw and ours in the same run, alternating (raw first on even repetitions,
 //! ours first on odd ones), and summarises both the same way.
 
+pub mod cluster;
 pub mod fanout;
 pub mod idle;
 pub mod listing;
@@ -64,6 +65,8 @@ pub struct Plan {
     pub idle: Duration,
     /// Session counts of the reconnect storm (a server and sessions of its own).
     pub storm: Vec<usize>,
+    /// Session counts on a cluster, past one process's open-file limit.
+    pub cluster: Vec<usize>,
 }
 
 impl Plan {
@@ -71,6 +74,7 @@ impl Plan {
         quick: bool,
         sessions: Option<Vec<usize>>,
         storm: Option<Vec<usize>>,
+        cluster: Option<Vec<usize>>,
         idle: Option<Duration>,
     ) -> Plan {
         let mut sessions = sessions.unwrap_or_else(|| {
@@ -95,6 +99,7 @@ impl Plan {
                 oneshot_runs: 10,
                 idle: idle.unwrap_or(Duration::from_secs(3)),
                 storm: storm.unwrap_or_else(|| vec![100]),
+                cluster: cluster.unwrap_or_else(|| vec![300]),
             }
         } else {
             Plan {
@@ -109,6 +114,7 @@ impl Plan {
                 oneshot_runs: 25,
                 idle: idle.unwrap_or(Duration::from_secs(60)),
                 storm: storm.unwrap_or_else(|| vec![1000, 10_000]),
+                cluster: cluster.unwrap_or_else(|| vec![50_000]),
             }
         }
     }

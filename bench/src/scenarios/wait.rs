@@ -112,7 +112,7 @@ async fn raw_broadcast_and_wait(ctx: &Ctx, text: String, n: usize) -> Result<usi
     Ok(got)
 }
 
-async fn real_publisher(bins: &Binaries, url: &str) -> Result<PublisherWait, String> {
+pub async fn real_publisher(bins: &Binaries, url: &str) -> Result<PublisherWait, String> {
     let mut cmd = Command::new(bins.path("publisher"));
     cmd.args(["--server", url, "send", "--wait=60s", "--json"])
         .arg(fleet::text(Kind::Other, TEXT_BYTES))
