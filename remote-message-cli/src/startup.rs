@@ -118,7 +118,18 @@ impl Start {
     /// [`parse`], reusing the parse already made when nothing (a settings
     /// file, a nats context) adds to the command line.
     pub fn parse<T: FromArgMatches>(self) -> Result<T, Exit> {
-        parse_from(self.command, self.argv, self.matches)
+        parse_from(self.command, self.argv, self.matches).map(|(parsed, _)| parsed)
+    }
+
+    /// [`Start::parse`] for a process that exits once its command is done
+    /// (`publisher`): the command definition is left for the OS to free
+    /// with the process, as freeing its hundreds of allocations one by one
+    /// costs a one-shot `publisher send` about 85,000 instructions (5 %).
+    pub fn parse_for_one_command<T: FromArgMatches>(self) -> Result<T, Exit> {
+        parse_from(self.command, self.argv, self.matches).map(|(parsed, command)| {
+            std::mem::forget(command);
+            parsed
+        })
     }
 }
 
@@ -129,12 +140,13 @@ pub fn parse<T: FromArgMatches>(command: Command, argv: Vec<OsString>) -> Result
     start(command, argv).parse()
 }
 
-/// [`parse`], given `command`'s strict parse of `argv` if it succeeded.
+/// [`parse`], given `command`'s strict parse of `argv` if it succeeded;
+/// the command comes back with the result.
 fn parse_from<T: FromArgMatches>(
     mut command: Command,
     argv: Vec<OsString>,
     matches: Option<ArgMatches>,
-) -> Result<T, Exit> {
+) -> Result<(T, Command), Exit> {
     let usage = |command: &Command, error: Box<dyn std::error::Error + Send + Sync>| {
         Exit(Outcome::Usage {
             binary: command.get_name().to_owned(),
@@ -156,7 +168,7 @@ fn parse_from<T: FromArgMatches>(
     let mut layered =
         crate::context::layer(&mut command, layered, crate::context::root().as_deref())
             .map_err(|e| usage(&command, e.into()))?;
-    let parsed = layered.parse(command).map_err(|error| {
+    let parsed = layered.parse(&mut command).map_err(|error| {
         Exit(Outcome::Clap {
             note: layered.note(&error),
             error,
@@ -166,7 +178,7 @@ fn parse_from<T: FromArgMatches>(
     for warning in layered.secret_warnings() {
         crate::logging::defer(warning);
     }
-    Ok(parsed)
+    Ok((parsed, command))
 }
 
 /// The language and log format `argv` asks for (`--lang` or
@@ -367,5 +379,67 @@ mod tests {
         );
         // No --lang: REMOTE_MESSAGE_LANG may be set where tests run, so only the format is sure.
         assert_eq!(early(&["toy", "send", "hi"]).1, LogFormat::Text);
+    }
+
+    /// The one parse `start` makes gives the same early choice as the
+    /// lenient read, and the same parsed command line as `parse`; a command
+    /// line clap refuses still gets its language leniently, and the usage
+    /// error from `parse`.
+    #[test]
+    fn start_parses_once_for_the_early_choice_and_the_command() {
+        #[derive(Debug, Parser)]
+        #[command(name = "toy")]
+        struct Toy {
+            #[arg(long, global = true, default_value = "nats://default")]
+            server: String,
+            #[command(flatten)]
+            lang: crate::lang::LangArgs,
+            #[command(flatten)]
+            log: crate::logging::LogArgs,
+            #[command(flatten)]
+            config: ConfigArgs,
+            #[command(subcommand)]
+            command: ToyCommand,
+        }
+        let argv = |words: &[&str]| -> Vec<OsString> { words.iter().map(OsString::from).collect() };
+        let file = settings("");
+        let path = file.path().to_str().unwrap();
+        let good = argv(&[
+            "toy",
+            "--lang",
+            "fr",
+            "--log-format",
+            "json",
+            "--config",
+            path,
+            "send",
+            "hi",
+        ]);
+        let started = start(Toy::command(), good.clone());
+        assert!(started.matches.is_some(), "parsed once, up front");
+        assert_eq!(started.early_choice(), (Lang::Fr, LogFormat::Json));
+        assert_eq!(started.early_choice(), early_choice(&Toy::command(), &good));
+        let toy: Toy = started.parse_for_one_command().unwrap();
+        let again: Toy = parse(Toy::command(), good).unwrap();
+        assert_eq!(
+            (toy.server.as_str(), toy.lang.lang, toy.log.log_format),
+            ("nats://default", Some(Lang::Fr), LogFormat::Json)
+        );
+        assert_eq!(
+            (again.server, again.lang.lang, again.log.log_format),
+            (toy.server, toy.lang.lang, toy.log.log_format)
+        );
+
+        let bad = argv(&["toy", "--lang", "es", "send", "hi", "--bogus"]);
+        let started = start(Toy::command(), bad);
+        assert!(started.matches.is_none(), "clap refused it");
+        assert_eq!(started.early_choice().0, Lang::Es);
+        let Err(exit) = started.parse::<Toy>() else {
+            panic!("--bogus is refused")
+        };
+        let Outcome::Clap { error, .. } = &exit.0 else {
+            panic!("{exit:?}")
+        };
+        assert_eq!(error.exit_code(), 2);
     }
 }
