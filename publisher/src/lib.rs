@@ -41,7 +41,7 @@ pub fn main() -> i32 {
     let start = startup::start(cli::Cli::command(), argv);
     let (early_lang, early_format) = start.early_choice();
     lang::choose_errors(early_lang, early_format);
-    let cli: cli::Cli = match start.parse_for_one_command() {
+    let cli: cli::Cli = match start.parse() {
         Ok(cli) => cli,
         Err(exit) => return exit.report(),
     };

@@ -132,14 +132,14 @@ impl Layered {
     /// The command line as `T`, parsed once when the file added nothing
     /// (start-up time counts for a one-shot `publisher send`). The error is
     /// clap's, formatted for `command`, to print with [`Layered::note`].
-    pub fn parse<T: FromArgMatches>(&mut self, command: &mut Command) -> Result<T, clap::Error> {
+    pub fn parse<T: FromArgMatches>(&mut self, mut command: Command) -> Result<T, clap::Error> {
         let matches = match self.matches.take() {
             Some(matches) => Ok(matches),
             None => command.try_get_matches_from_mut(&self.argv),
         };
         let parsed = matches
             .and_then(|m| T::from_arg_matches(&m).map(|t| (t, m)))
-            .map_err(|e| e.format(command))?;
+            .map_err(|e| e.format(&mut command))?;
         self.matches = Some(parsed.1);
         Ok(parsed.0)
     }

@@ -493,7 +493,7 @@ mod tests {
         let mut command = Toy::command();
         let base = config::layer(&mut command, argv).unwrap();
         let mut out = layer(&mut command, base, Some(root))?;
-        Ok(out.parse(&mut Toy::command()).unwrap())
+        Ok(out.parse(Toy::command()).unwrap())
     }
 
     /// Command line, then settings file, then context, then defaults: the

@@ -118,18 +118,7 @@ impl Start {
     /// [`parse`], reusing the parse already made when nothing (a settings
     /// file, a nats context) adds to the command line.
     pub fn parse<T: FromArgMatches>(self) -> Result<T, Exit> {
-        parse_from(self.command, self.argv, self.matches).map(|(parsed, _)| parsed)
-    }
-
-    /// [`Start::parse`] for a process that exits once its command is done
-    /// (`publisher`): the command definition is left for the OS to free
-    /// with the process, as freeing its hundreds of allocations one by one
-    /// costs a one-shot `publisher send` about 85,000 instructions (5 %).
-    pub fn parse_for_one_command<T: FromArgMatches>(self) -> Result<T, Exit> {
-        parse_from(self.command, self.argv, self.matches).map(|(parsed, command)| {
-            std::mem::forget(command);
-            parsed
-        })
+        parse_from(self.command, self.argv, self.matches)
     }
 }
 
@@ -140,13 +129,12 @@ pub fn parse<T: FromArgMatches>(command: Command, argv: Vec<OsString>) -> Result
     start(command, argv).parse()
 }
 
-/// [`parse`], given `command`'s strict parse of `argv` if it succeeded;
-/// the command comes back with the result.
+/// [`parse`], given `command`'s strict parse of `argv` if it succeeded.
 fn parse_from<T: FromArgMatches>(
     mut command: Command,
     argv: Vec<OsString>,
     matches: Option<ArgMatches>,
-) -> Result<(T, Command), Exit> {
+) -> Result<T, Exit> {
     let usage = |command: &Command, error: Box<dyn std::error::Error + Send + Sync>| {
         Exit(Outcome::Usage {
             binary: command.get_name().to_owned(),
@@ -168,7 +156,7 @@ fn parse_from<T: FromArgMatches>(
     let mut layered =
         crate::context::layer(&mut command, layered, crate::context::root().as_deref())
             .map_err(|e| usage(&command, e.into()))?;
-    let parsed = layered.parse(&mut command).map_err(|error| {
+    let parsed = layered.parse(command).map_err(|error| {
         Exit(Outcome::Clap {
             note: layered.note(&error),
             error,
@@ -178,7 +166,7 @@ fn parse_from<T: FromArgMatches>(
     for warning in layered.secret_warnings() {
         crate::logging::defer(warning);
     }
-    Ok((parsed, command))
+    Ok(parsed)
 }
 
 /// The language and log format `argv` asks for (`--lang` or
@@ -419,7 +407,7 @@ mod tests {
         assert!(started.matches.is_some(), "parsed once, up front");
         assert_eq!(started.early_choice(), (Lang::Fr, LogFormat::Json));
         assert_eq!(started.early_choice(), early_choice(&Toy::command(), &good));
-        let toy: Toy = started.parse_for_one_command().unwrap();
+        let toy: Toy = started.parse().unwrap();
         let again: Toy = parse(Toy::command(), good).unwrap();
         assert_eq!(
             (toy.server.as_str(), toy.lang.lang, toy.log.log_format),
