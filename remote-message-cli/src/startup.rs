@@ -216,12 +216,17 @@ mod tests {
     use crate::generate::GenerateArgs;
     use clap::{CommandFactory, Parser, Subcommand};
 
-    /// Shaped like `publisher`: a required subcommand, settings and generate.
+    /// Shaped like `publisher`: a required subcommand, settings, generate,
+    /// the language and the log format.
     #[derive(Debug, Parser)]
     #[command(name = "toy")]
     struct Toy {
         #[arg(long, global = true, default_value = "nats://default")]
         server: String,
+        #[command(flatten)]
+        lang: crate::lang::LangArgs,
+        #[command(flatten)]
+        log: crate::logging::LogArgs,
         #[command(flatten)]
         config: ConfigArgs,
         #[command(flatten)]
@@ -375,20 +380,6 @@ mod tests {
     /// error from `parse`.
     #[test]
     fn start_parses_once_for_the_early_choice_and_the_command() {
-        #[derive(Debug, Parser)]
-        #[command(name = "toy")]
-        struct Toy {
-            #[arg(long, global = true, default_value = "nats://default")]
-            server: String,
-            #[command(flatten)]
-            lang: crate::lang::LangArgs,
-            #[command(flatten)]
-            log: crate::logging::LogArgs,
-            #[command(flatten)]
-            config: ConfigArgs,
-            #[command(subcommand)]
-            command: ToyCommand,
-        }
         let argv = |words: &[&str]| -> Vec<OsString> { words.iter().map(OsString::from).collect() };
         let file = settings("");
         let path = file.path().to_str().unwrap();
