@@ -36,10 +36,12 @@ use remote_message_cli::{exit, lang, startup};
 /// Runs the command line and returns the exit code.
 pub fn main() -> i32 {
     let argv = cli::join_wait_durations(std::env::args_os());
-    // Errors in the parse itself (a bad settings file) are in the language asked for.
-    let (early_lang, early_format) = startup::early_choice(&cli::Cli::command(), &argv);
+    // One command, parsed once for both steps. Errors in the parse itself
+    // (a bad settings file) are in the language asked for.
+    let start = startup::start(cli::Cli::command(), argv);
+    let (early_lang, early_format) = start.early_choice();
     lang::choose_errors(early_lang, early_format);
-    let cli: cli::Cli = match startup::parse(cli::Cli::command(), argv) {
+    let cli: cli::Cli = match start.parse() {
         Ok(cli) => cli,
         Err(exit) => return exit.report(),
     };

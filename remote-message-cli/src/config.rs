@@ -120,7 +120,7 @@ pub struct Layered {
     /// Whether the context holds a password or token.
     pub context_secret: bool,
     /// The parse of `argv` already made, when the file added nothing to it.
-    matches: Option<ArgMatches>,
+    pub(crate) matches: Option<ArgMatches>,
 }
 
 impl Layered {
@@ -246,6 +246,17 @@ impl Layered {
 /// why; asking for help or a version ends clap's parse the same way), when
 /// it asks for generated files, or when there is no file.
 pub fn layer(command: &mut Command, argv: Vec<OsString>) -> Result<Layered, ConfigError> {
+    let matches = command.try_get_matches_from_mut(&argv).ok();
+    layer_parsed(command, argv, matches)
+}
+
+/// [`layer`], given `command`'s strict parse of `argv` (`None` when it
+/// failed): the start-up parses once ([`crate::startup::start`]).
+pub(crate) fn layer_parsed(
+    command: &mut Command,
+    argv: Vec<OsString>,
+    matches: Option<ArgMatches>,
+) -> Result<Layered, ConfigError> {
     let unchanged = |argv, matches| Layered {
         argv,
         file: None,
@@ -255,7 +266,7 @@ pub fn layer(command: &mut Command, argv: Vec<OsString>) -> Result<Layered, Conf
         context_secret: false,
         matches,
     };
-    let Ok(matches) = command.try_get_matches_from_mut(&argv) else {
+    let Some(matches) = matches else {
         return Ok(unchanged(argv, None));
     };
     if matches.ids().any(|id| id == GENERATE_ID) {

@@ -12,7 +12,7 @@ use crate::generate::{self, Kind};
 use crate::i18n::tr;
 use crate::lang::Lang;
 use crate::logging::LogFormat;
-use clap::{Command, FromArgMatches};
+use clap::{ArgMatches, Command, FromArgMatches};
 use std::ffi::OsString;
 use std::io::Write;
 
@@ -77,10 +77,64 @@ impl Exit {
     }
 }
 
+/// The command line read once, strictly, before anything else: what
+/// [`Start::early_choice`] and [`Start::parse`] both use, so that a
+/// one-shot `publisher send` builds and parses its command line once
+/// (each parse costs about 0.1 ms of start-up).
+pub struct Start {
+    command: Command,
+    argv: Vec<OsString>,
+    /// `command`'s parse of `argv`; `None` when clap refused it (or
+    /// answered help or a version): [`Start::parse`] reports why.
+    matches: Option<ArgMatches>,
+}
+
+/// Parses `argv` (already in the form the binary's parser takes) with
+/// `command`, once: for [`Start::early_choice`], then [`Start::parse`].
+pub fn start(mut command: Command, argv: Vec<OsString>) -> Start {
+    // Generated files are made from the command as defined, not as built
+    // for a parse.
+    let matches = match generate::requested(&argv) {
+        Some(_) => None,
+        None => command.try_get_matches_from_mut(&argv).ok(),
+    };
+    Start {
+        command,
+        argv,
+        matches,
+    }
+}
+
+impl Start {
+    /// [`early_choice`], read from the parse already made when it
+    /// succeeded.
+    pub fn early_choice(&self) -> (Lang, LogFormat) {
+        match &self.matches {
+            Some(matches) => choice_in(matches),
+            None => early_choice(&self.command, &self.argv),
+        }
+    }
+
+    /// [`parse`], reusing the parse already made when nothing (a settings
+    /// file, a nats context) adds to the command line.
+    pub fn parse<T: FromArgMatches>(self) -> Result<T, Exit> {
+        parse_from(self.command, self.argv, self.matches)
+    }
+}
+
 /// Parses `argv` (already in the form the binary's parser takes) with
 /// `command`, the settings file's options added under the command line and
 /// the environment.
-pub fn parse<T: FromArgMatches>(mut command: Command, argv: Vec<OsString>) -> Result<T, Exit> {
+pub fn parse<T: FromArgMatches>(command: Command, argv: Vec<OsString>) -> Result<T, Exit> {
+    start(command, argv).parse()
+}
+
+/// [`parse`], given `command`'s strict parse of `argv` if it succeeded.
+fn parse_from<T: FromArgMatches>(
+    mut command: Command,
+    argv: Vec<OsString>,
+    matches: Option<ArgMatches>,
+) -> Result<T, Exit> {
     let usage = |command: &Command, error: Box<dyn std::error::Error + Send + Sync>| {
         Exit(Outcome::Usage {
             binary: command.get_name().to_owned(),
@@ -98,7 +152,7 @@ pub fn parse<T: FromArgMatches>(mut command: Command, argv: Vec<OsString>) -> Re
         None => {}
     }
     let layered: Layered =
-        config::layer(&mut command, argv).map_err(|e| usage(&command, e.into()))?;
+        config::layer_parsed(&mut command, argv, matches).map_err(|e| usage(&command, e.into()))?;
     let mut layered =
         crate::context::layer(&mut command, layered, crate::context::root().as_deref())
             .map_err(|e| usage(&command, e.into()))?;
@@ -128,16 +182,22 @@ pub fn early_choice(command: &Command, argv: &[OsString]) -> (Lang, LogFormat) {
     else {
         return (Lang::of_os(), LogFormat::default());
     };
+    choice_in(&matches)
+}
+
+/// The language and log format `matches` (a lenient or a strict parse)
+/// ask for, else the OS's language and text.
+fn choice_in(matches: &ArgMatches) -> (Lang, LogFormat) {
     // Global options end up in the innermost subcommand's matches.
-    let mut innermost = &matches;
+    let mut innermost = matches;
     while let Some((_, sub)) = innermost.subcommand() {
         innermost = sub;
     }
-    let lang = [innermost, &matches]
+    let lang = [innermost, matches]
         .into_iter()
         .find_map(|m| m.try_get_one::<Lang>("lang").ok().flatten().copied())
         .unwrap_or_else(Lang::of_os);
-    let log_format = [innermost, &matches]
+    let log_format = [innermost, matches]
         .into_iter()
         .find_map(|m| {
             m.try_get_one::<LogFormat>("log_format")
@@ -156,12 +216,17 @@ mod tests {
     use crate::generate::GenerateArgs;
     use clap::{CommandFactory, Parser, Subcommand};
 
-    /// Shaped like `publisher`: a required subcommand, settings and generate.
+    /// Shaped like `publisher`: a required subcommand, settings, generate,
+    /// the language and the log format.
     #[derive(Debug, Parser)]
     #[command(name = "toy")]
     struct Toy {
         #[arg(long, global = true, default_value = "nats://default")]
         server: String,
+        #[command(flatten)]
+        lang: crate::lang::LangArgs,
+        #[command(flatten)]
+        log: crate::logging::LogArgs,
         #[command(flatten)]
         config: ConfigArgs,
         #[command(flatten)]
@@ -307,5 +372,53 @@ mod tests {
         );
         // No --lang: REMOTE_MESSAGE_LANG may be set where tests run, so only the format is sure.
         assert_eq!(early(&["toy", "send", "hi"]).1, LogFormat::Text);
+    }
+
+    /// The one parse `start` makes gives the same early choice as the
+    /// lenient read, and the same parsed command line as `parse`; a command
+    /// line clap refuses still gets its language leniently, and the usage
+    /// error from `parse`.
+    #[test]
+    fn start_parses_once_for_the_early_choice_and_the_command() {
+        let argv = |words: &[&str]| -> Vec<OsString> { words.iter().map(OsString::from).collect() };
+        let file = settings("");
+        let path = file.path().to_str().unwrap();
+        let good = argv(&[
+            "toy",
+            "--lang",
+            "fr",
+            "--log-format",
+            "json",
+            "--config",
+            path,
+            "send",
+            "hi",
+        ]);
+        let started = start(Toy::command(), good.clone());
+        assert!(started.matches.is_some(), "parsed once, up front");
+        assert_eq!(started.early_choice(), (Lang::Fr, LogFormat::Json));
+        assert_eq!(started.early_choice(), early_choice(&Toy::command(), &good));
+        let toy: Toy = started.parse().unwrap();
+        let again: Toy = parse(Toy::command(), good).unwrap();
+        assert_eq!(
+            (toy.server.as_str(), toy.lang.lang, toy.log.log_format),
+            ("nats://default", Some(Lang::Fr), LogFormat::Json)
+        );
+        assert_eq!(
+            (again.server, again.lang.lang, again.log.log_format),
+            (toy.server, toy.lang.lang, toy.log.log_format)
+        );
+
+        let bad = argv(&["toy", "--lang", "es", "send", "hi", "--bogus"]);
+        let started = start(Toy::command(), bad);
+        assert!(started.matches.is_none(), "clap refused it");
+        assert_eq!(started.early_choice().0, Lang::Es);
+        let Err(exit) = started.parse::<Toy>() else {
+            panic!("--bogus is refused")
+        };
+        let Outcome::Clap { error, .. } = &exit.0 else {
+            panic!("{exit:?}")
+        };
+        assert_eq!(error.exit_code(), 2);
     }
 }
