@@ -23,6 +23,9 @@ use std::time::{Duration, Instant};
 /// Servers in the cluster, each with its child process of sessions.
 pub const NODES: usize = 3;
 
+/// `--timeout` of `publisher setup`.
+const TIMEOUT: &str = "30s";
+
 /// How long the children may take to connect their sessions.
 const CONNECT_LIMIT: Duration = Duration::from_secs(600);
 
@@ -96,6 +99,21 @@ pub async fn run(n: usize, bins: &Binaries) -> Result<ClusterScale, String> {
     let connect_s = round2(began.elapsed().as_secs_f64());
 
     let url = servers[0].url();
+    // The stream, made beforehand as ops would (`setup`; the cluster may
+    // still be electing its JetStream leader). The listing and the send run
+    // with their defaults.
+    let setup = Command::new(bins.path("publisher"))
+        .args(["--server", &url, "--timeout", TIMEOUT, "setup"])
+        .env_remove("NATS_URL")
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| format!("cannot run publisher setup: {e}"))?;
+    if !setup.status.success() {
+        return Err(format!(
+            "publisher setup failed: {}",
+            String::from_utf8_lossy(&setup.stderr).trim()
+        ));
+    }
     let started = Instant::now();
     let listing = tokio::task::spawn_blocking({
         let mut cmd = Command::new(bins.path("publisher"));
@@ -117,7 +135,7 @@ pub async fn run(n: usize, bins: &Binaries) -> Result<ClusterScale, String> {
             )
         })?
         .len();
-    let publisher = real_publisher(bins, &url).await?;
+    let publisher = real_publisher(bins, &url, "5s").await?;
 
     let servers_rss_kib = rss(&servers)?;
     let sessions_rss_kib = children
