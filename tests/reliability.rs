@@ -354,6 +354,40 @@ fn without_jetstream_messages_are_live_with_one_warning_each() {
     assert_eq!(agent.events("no_jetstream").len(), 1, "{:?}", agent.logs());
 }
 
+/// A cluster without JetStream never answers its JetStream API (a single
+/// server refuses it at once): the publisher on one node and the agent on
+/// the other take the silence, from a server that says it has no
+/// JetStream, as "no JetStream" rather than as a failure. With a 30 s
+/// `--timeout` the send still exits 0 at once, not stored, with the one
+/// warning, and the agent, warned once, shows the message live.
+#[test]
+fn a_cluster_without_jetstream_is_live_only_not_a_time_out() {
+    let nodes = NatsServer::start_cluster_without_jetstream(2);
+    let mut agent = Agent::start(&nodes[1].url(), "alice");
+    agent.wait_event("no_jetstream");
+    // Her subscriptions have crossed the route once node 0 lists her.
+    let deadline = Instant::now() + e2e::WAIT;
+    while !expect_exit(
+        &publisher(&nodes[0].url(), &["sessions", "--timeout", "300ms"]),
+        0,
+    )
+    .contains("alice")
+    {
+        assert!(Instant::now() < deadline, "node 0 never listed alice");
+    }
+
+    let out = publisher(
+        &nodes[0].url(),
+        &["--timeout", "30s", "send", "--json", "across the cluster"],
+    );
+    let report: serde_json::Value = serde_json::from_str(&expect_exit(&out, 0)).unwrap();
+    assert_eq!(report["stored"].as_bool(), Some(false));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.matches("has no JetStream").count(), 1, "{stderr}");
+    assert_eq!(agent.next_text(), "across the cluster");
+    assert_eq!(agent.events("no_jetstream").len(), 1, "{:?}", agent.logs());
+}
+
 /// Two agents with different ids share one state dir without trouble; a
 /// second agent claiming a running session's id in that dir is refused
 /// (exit 2); a corrupt state file is reported and replaced.

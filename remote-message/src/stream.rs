@@ -88,9 +88,36 @@ impl ErrorKind for StreamErrorKind {
 /// Why the stream is not there, or cannot be read.
 pub type StreamError = Error<StreamErrorKind>;
 
+/// How long a JetStream request may go unanswered when the server this
+/// client is connected to says it runs without JetStream (see
+/// [`jetstream_answer`]).
+pub const NO_JETSTREAM_PATIENCE: Duration = Duration::from_secs(1);
+
+/// The answer to `request`, a JetStream API call, or `None` when it went unanswered for
+/// [`NO_JETSTREAM_PATIENCE`] while `client`'s server says it has no
+/// JetStream: then there is none. A single server without JetStream
+/// refuses such a request at once ("no responders"), but a cluster without
+/// it never answers, and the caller would wait for its full timeout on
+/// every send and every catch-up. A server without JetStream of its own
+/// whose cluster has it forwards the request, and the answer comes in time.
+pub async fn jetstream_answer<T>(
+    client: &async_nats::Client,
+    request: impl std::future::Future<Output = T>,
+) -> Option<T> {
+    if client.server_info().jetstream {
+        return Some(request.await);
+    }
+    tokio::time::timeout(NO_JETSTREAM_PATIENCE, request)
+        .await
+        .ok()
+}
+
 /// The stream, or `None` when it was never created.
 pub async fn get(js: &Context) -> Result<Option<Stream>, StreamError> {
-    match js.get_stream(STREAM_NAME).await {
+    let Some(answer) = jetstream_answer(&js.client(), js.get_stream(STREAM_NAME)).await else {
+        return Err(StreamErrorKind::NoJetStream.into());
+    };
+    match answer {
         Ok(stream) => Ok(Some(stream)),
         Err(e) => match e.kind() {
             GetStreamErrorKind::JetStream(api) if api.code() == 404 => Ok(None),

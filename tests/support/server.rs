@@ -100,6 +100,16 @@ impl NatsServer {
     /// `n` servers clustered on loopback, JetStream on; ready when each
     /// accepts clients (the JetStream meta leader may take a moment more).
     pub fn start_cluster(n: usize) -> Vec<NatsServer> {
+        NatsServer::cluster(n, true)
+    }
+
+    /// [`NatsServer::start_cluster`] without JetStream on any node (the
+    /// routes may take a moment more).
+    pub fn start_cluster_without_jetstream(n: usize) -> Vec<NatsServer> {
+        NatsServer::cluster(n, false)
+    }
+
+    fn cluster(n: usize, jetstream: bool) -> Vec<NatsServer> {
         let client_ports: Vec<u16> = (0..n).map(|_| free_port()).collect();
         let route_ports: Vec<u16> = (0..n).map(|_| free_port()).collect();
         (0..n)
@@ -118,7 +128,7 @@ impl NatsServer {
                     "--routes".into(),
                     routes.join(","),
                 ];
-                NatsServer::launch_new(client_ports[i], None, true, extra)
+                NatsServer::launch_new(client_ports[i], None, jetstream, extra)
             })
             .collect()
     }

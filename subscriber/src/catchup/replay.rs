@@ -28,7 +28,7 @@ use async_nats::{RequestError, RequestErrorKind};
 use futures::future::BoxFuture;
 use futures::StreamExt;
 use jiff::Timestamp;
-use remote_message::stream::{StreamError, StreamErrorKind, STREAM_NAME};
+use remote_message::stream::{self, StreamError, StreamErrorKind, STREAM_NAME};
 use remote_message::{SessionId, Target};
 use std::time::Duration;
 
@@ -215,7 +215,10 @@ async fn open(
         .await
         .map_err(|_| ReplayError::Stalled(STALL_LIMIT))
     };
-    match create().await {
+    let Some(created) = stream::jetstream_answer(&js.client(), create()).await else {
+        return Err(ReplayError::NoJetStream);
+    };
+    match created {
         Ok(Ok(consumer)) => return Ok(Some(consumer)),
         Err(_stalled) => {
             tracing::debug!(
