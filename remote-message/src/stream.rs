@@ -90,8 +90,9 @@ pub type StreamError = Error<StreamErrorKind>;
 
 /// How long a JetStream request may go unanswered when the server this
 /// client is connected to says it runs without JetStream (see
-/// [`jetstream_answer`]).
-pub const NO_JETSTREAM_PATIENCE: Duration = Duration::from_secs(1);
+/// [`jetstream_answer`]): long enough for a request forwarded to JetStream
+/// elsewhere (a cluster, a leafnode's hub) to come back.
+pub const NO_JETSTREAM_PATIENCE: Duration = Duration::from_secs(2);
 
 /// The answer to `request`, a JetStream API call, or `None` when it went unanswered for
 /// [`NO_JETSTREAM_PATIENCE`] while `client`'s server says it has no
