@@ -94,28 +94,38 @@ pub type StreamError = Error<StreamErrorKind>;
 /// elsewhere (a cluster, a leafnode's hub) to come back.
 pub const NO_JETSTREAM_PATIENCE: Duration = Duration::from_secs(2);
 
-/// The answer to `request`, a JetStream API call, or `None` when it went unanswered for
-/// [`NO_JETSTREAM_PATIENCE`] while `client`'s server says it has no
-/// JetStream: then there is none. A single server without JetStream
-/// refuses such a request at once ("no responders"), but a cluster without
-/// it never answers, and the caller would wait for its full timeout on
-/// every send and every catch-up. A server without JetStream of its own
-/// whose cluster has it forwards the request, and the answer comes in time.
-pub async fn jetstream_answer<T>(
+/// The answer to `request`, a JetStream API call, or `None` when it went
+/// unanswered (for [`NO_JETSTREAM_PATIENCE`], or until `timed_out` says its
+/// own time-out struck) while `client`'s server says it has no JetStream:
+/// then there is none. A single server without JetStream refuses such a
+/// request at once ("no responders"), but a cluster without it never
+/// answers, and the caller would wait for its full timeout on every send
+/// and every catch-up. A server without JetStream of its own whose cluster
+/// has it forwards the request, and the answer comes in time.
+pub async fn jetstream_answer<A>(
     client: &async_nats::Client,
-    request: impl std::future::Future<Output = T>,
-) -> Option<T> {
+    request: impl std::future::Future<Output = A>,
+    timed_out: impl Fn(&A) -> bool,
+) -> Option<A> {
     if client.server_info().jetstream {
         return Some(request.await);
     }
     tokio::time::timeout(NO_JETSTREAM_PATIENCE, request)
         .await
         .ok()
+        .filter(|answer| !timed_out(answer))
+}
+
+/// Whether `err` is a request that got no answer in time.
+pub fn timed_out(err: &(dyn std::error::Error + 'static)) -> bool {
+    request_failed(err, RequestErrorKind::TimedOut)
 }
 
 /// The stream, or `None` when it was never created.
 pub async fn get(js: &Context) -> Result<Option<Stream>, StreamError> {
-    let Some(answer) = jetstream_answer(&js.client(), js.get_stream(STREAM_NAME)).await else {
+    let lookup = js.get_stream(STREAM_NAME);
+    let unanswered = |answer: &Result<_, _>| matches!(answer, Err(e) if timed_out(e));
+    let Some(answer) = jetstream_answer(&js.client(), lookup, unanswered).await else {
         return Err(StreamErrorKind::NoJetStream.into());
     };
     match answer {
@@ -147,10 +157,15 @@ pub async fn get_or_create(js: &Context) -> Result<Stream, StreamError> {
 }
 
 fn no_responders(err: &(dyn std::error::Error + 'static)) -> bool {
+    request_failed(err, RequestErrorKind::NoResponders)
+}
+
+/// Whether the request under `err` (in its sources) failed as `kind`.
+fn request_failed(err: &(dyn std::error::Error + 'static), kind: RequestErrorKind) -> bool {
     let mut source = err.source();
     while let Some(e) = source {
         if let Some(request) = e.downcast_ref::<RequestError>() {
-            return request.kind() == RequestErrorKind::NoResponders;
+            return request.kind() == kind;
         }
         source = e.source();
     }

@@ -215,7 +215,12 @@ async fn open(
         .await
         .map_err(|_| ReplayError::Stalled(STALL_LIMIT))
     };
-    let Some(created) = stream::jetstream_answer(&js.client(), create()).await else {
+    let unanswered = |created: &Result<Result<PullConsumer, ConsumerError>, ReplayError>| {
+        matches!(created, Err(ReplayError::Stalled(_)))
+            || matches!(created, Ok(Err(e)) if e.kind() == ConsumerErrorKind::TimedOut)
+    };
+    let client = js.client();
+    let Some(created) = stream::jetstream_answer(&client, create(), unanswered).await else {
         return Err(ReplayError::NoJetStream);
     };
     match created {
@@ -226,16 +231,20 @@ async fn open(
                 feed.consumer
             );
         }
-        Ok(Err(e)) => match classify(e) {
-            CreateFailure::NoStream => return Ok(None),
-            CreateFailure::Other(e) => return Err(e),
-            CreateFailure::Taken => {
-                tracing::debug!(
-                    "catch-up consumer {} in use or refused: deleting it and creating it again",
-                    feed.consumer
-                );
+        Ok(Err(e)) => {
+            let why = e.to_string();
+            match classify(e) {
+                CreateFailure::NoStream => return Ok(None),
+                CreateFailure::Other(e) => return Err(e),
+                CreateFailure::Taken => {
+                    tracing::debug!(
+                        "catch-up consumer {} in use or refused ({why}): deleting it and \
+                         creating it again",
+                        feed.consumer
+                    );
+                }
             }
-        },
+        }
     }
     let _ = progress(js.delete_consumer_from_stream(&feed.consumer, STREAM_NAME)).await;
     match create().await? {
