@@ -18,6 +18,7 @@
 use crate::agent::Delivery;
 use crate::state::Seen;
 use async_nats::header::HeaderName;
+use async_nats::HeaderMap;
 use jiff::Timestamp;
 use nkeys::XKey;
 use remote_message::envelope::{self, Rejection, MSG_ID_HEADER, RECEIPT_TO_HEADER};
@@ -89,12 +90,7 @@ impl Gate {
             );
         };
         // Borrowed: only Receipt-To is kept, and only when present.
-        let header = |name: HeaderName| {
-            raw.headers
-                .as_ref()
-                .and_then(|h| h.get(name))
-                .map(|v| v.as_str())
-        };
+        let (msg_id, receipt_to) = read_headers(raw.headers.as_ref());
         let opened;
         let payload = match sealing::as_sealed(&raw.payload) {
             None => &raw.payload[..],
@@ -124,7 +120,7 @@ impl Gate {
                 }
             },
         };
-        let message = match envelope::decode(payload, header(MSG_ID)) {
+        let message = match envelope::decode(payload, msg_id) {
             Ok(message) => message,
             Err(rejection) => {
                 return refused(
@@ -153,9 +149,7 @@ impl Gate {
         let delivery = Delivery {
             message,
             target,
-            receipt_to: header(RECEIPT_TO)
-                .filter(|s| !s.is_empty())
-                .map(str::to_owned),
+            receipt_to: receipt_to.filter(|s| !s.is_empty()).map(str::to_owned),
         };
         let message = &delivery.message;
         if self.seen.contains(&message.id) {
@@ -206,6 +200,21 @@ impl Gate {
             )
         })
     }
+}
+
+/// The `Nats-Msg-Id` and `Receipt-To` headers, each its first value, as
+/// `HeaderMap::get` gives it, found in one walk over the few entries: a
+/// `get` hashes the name with SipHash, which cost more than the walk.
+fn read_headers(headers: Option<&HeaderMap>) -> (Option<&str>, Option<&str>) {
+    let (mut msg_id, mut receipt_to) = (None, None);
+    for (name, values) in headers.into_iter().flat_map(HeaderMap::iter) {
+        if *name == MSG_ID {
+            msg_id = values.first().map(|v| v.as_str());
+        } else if *name == RECEIPT_TO {
+            receipt_to = values.first().map(|v| v.as_str());
+        }
+    }
+    (msg_id, receipt_to)
 }
 
 fn refused(reason: &'static str, text: String) -> Admission {
@@ -286,7 +295,6 @@ impl Refusals {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use async_nats::HeaderMap;
 
     fn raw(subject: &str, payload: &[u8], id: Option<&str>) -> async_nats::Message {
         let headers = id.map(|id| {
@@ -401,6 +409,30 @@ mod tests {
             Admission::Refused(r) => assert_eq!(r.reason, "unsigned"),
             other => panic!("{other:?}"),
         }
+    }
+
+    /// The two headers are read as `HeaderMap::get` reads them (the first
+    /// value of each), whatever else the message carries; absent ones are
+    /// `None`.
+    #[test]
+    fn headers_are_read_as_get_reads_them() {
+        let mut h = HeaderMap::new();
+        h.insert("Other", "x");
+        h.insert(MSG_ID_HEADER, "m1");
+        h.append(MSG_ID_HEADER, "m2");
+        h.insert(RECEIPT_TO_HEADER, "receipt.abc");
+        assert_eq!(read_headers(Some(&h)), (Some("m1"), Some("receipt.abc")));
+        assert_eq!(
+            read_headers(Some(&h)),
+            (
+                h.get(MSG_ID_HEADER).map(|v| v.as_str()),
+                h.get(RECEIPT_TO_HEADER).map(|v| v.as_str())
+            )
+        );
+        let mut only = HeaderMap::new();
+        only.insert(RECEIPT_TO_HEADER, "receipt.abc");
+        assert_eq!(read_headers(Some(&only)), (None, Some("receipt.abc")));
+        assert_eq!(read_headers(None), (None, None));
     }
 
     /// A gate trusting one fresh key with a one-hour window, the key, and a
