@@ -176,16 +176,13 @@ pub enum Rejection {
 ///
 /// `header_id` is the `Nats-Msg-Id` header, if the message had one.
 pub fn decode(payload: &[u8], header_id: Option<&str>) -> Result<Incoming, Rejection> {
-    let raw = std::str::from_utf8(payload).map_err(|_| Rejection::NotUtf8(payload.len()))?;
+    // The same check as `std::str::from_utf8`, vectorised (it was 5 % of the
+    // agent's receive path; the payload is mostly the text).
+    let raw = simdutf8::basic::from_utf8(payload).map_err(|_| Rejection::NotUtf8(payload.len()))?;
     if raw.trim().is_empty() {
         return Err(Rejection::Empty);
     }
-    let fallback_id = || {
-        header_id
-            .filter(|h| !h.is_empty())
-            .map(str::to_owned)
-            .unwrap_or_else(|| nuid::next().to_string())
-    };
+    let fallback_id = || fallback_id(header_id);
     // Only something that looks like an object is tried as JSON: `"hi"`, `42`
     // or `[1]` are shown as the text they are.
     if raw.trim_start().starts_with('{') {
@@ -222,6 +219,37 @@ pub fn decode(payload: &[u8], header_id: Option<&str>) -> Result<Incoming, Rejec
     })
 }
 
+/// [`decode`] of a payload that is certainly not sealed, in one pass; `None`
+/// when that pass cannot tell, and the caller checks
+/// [`crate::sealing::as_sealed`] and decodes as before. Certain means: an
+/// object the fast pass reads (UTF-8, a plain text) with no `sealed_by` key
+/// holding anything but `null`, which a sealed message needs as a string.
+/// This spares the agent the search for `"sealed_by"` over every payload.
+pub fn decode_unsealed(
+    payload: &[u8],
+    header_id: Option<&str>,
+) -> Option<Result<Incoming, Rejection>> {
+    let raw = simdutf8::basic::from_utf8(payload).ok()?;
+    if !raw.trim_start().starts_with('{') {
+        return None;
+    }
+    let wire = serde_json::from_str::<Wire<PlainText>>(raw).ok()?;
+    if wire.sealed_by.is_some() {
+        return None;
+    }
+    let wire = wire.plain(raw)?;
+    Some(wire.into_incoming(|| fallback_id(header_id)))
+}
+
+/// The id of a message without one of its own: the `Nats-Msg-Id` header,
+/// else a fresh one.
+fn fallback_id(header_id: Option<&str>) -> String {
+    header_id
+        .filter(|h| !h.is_empty())
+        .map(str::to_owned)
+        .unwrap_or_else(|| nuid::next().to_string())
+}
+
 /// The known fields of a JSON payload, each kept only when it is a
 /// non-blank string: the one place the lenient rules live, read from the
 /// payload text (borrowing) or from a parsed `Value` alike. `T` is how the
@@ -247,6 +275,9 @@ struct Wire<'a, T = Lenient<'a>> {
     signer: Lenient<'a>,
     #[serde(borrow, default)]
     sig: Lenient<'a>,
+    /// Present (not `null`): it may be a sealed message ([`decode_unsealed`]).
+    #[serde(default)]
+    sealed_by: Option<IgnoredAny>,
 }
 
 impl<'a> Wire<'a, PlainText<'a>> {
@@ -264,6 +295,7 @@ impl<'a> Wire<'a, PlainText<'a>> {
             priority: self.priority,
             signer: self.signer,
             sig: self.sig,
+            sealed_by: self.sealed_by,
         })
     }
 }
@@ -312,12 +344,15 @@ impl<'a> PlainText<'a> {
 }
 
 /// Whether `bytes` has a control character (below 0x20), which JSON forbids
-/// inside a string. In blocks without an early exit, so that the compiler
-/// vectorises the minimum.
+/// inside a string. The minimum of each whole block of 64, without an early
+/// exit inside a block, is what the compiler vectorises (0.4 instructions a
+/// byte where `Iterator::min` on uneven blocks took 2).
 fn has_control_character(bytes: &[u8]) -> bool {
-    bytes
-        .chunks(64)
-        .any(|block| block.iter().copied().min().unwrap_or(u8::MAX) < 0x20)
+    let mut blocks = bytes.chunks_exact(64);
+    blocks
+        .by_ref()
+        .any(|block| block.iter().fold(u8::MAX, |least, &b| least.min(b)) < 0x20)
+        || blocks.remainder().iter().any(|&b| b < 0x20)
 }
 
 impl<'de: 'a, 'a> Deserialize<'de> for PlainText<'a> {
@@ -657,6 +692,40 @@ mod tests {
         // An escaped text is read by the strict pass, unescaped.
         let got = decode(br#"{"text":"a \"q\""}"#, None).unwrap();
         assert_eq!((got.text.as_str(), got.format), ("a \"q\"", Format::Json));
+    }
+
+    /// `decode_unsealed` answers only for payloads that are certainly not
+    /// sealed (`as_sealed` says no), and then exactly as `decode`; a sealed
+    /// message, a `sealed_by` key holding anything, non-UTF-8 bytes or an
+    /// escaped text are left to the full path.
+    #[test]
+    fn decode_unsealed_answers_only_for_certainly_unsealed_payloads() {
+        let key = nkeys::XKey::new();
+        let inner = envelope().to_payload();
+        let sealed = crate::sealing::seal("s1", &inner, &key.public_key()).unwrap();
+        let answered = [
+            envelope().to_payload(),
+            br#"{"text":"hi","sealed_by":null}"#.to_vec(),
+            br#"{"text":"hi","x":{"sealed_by":"X"}}"#.to_vec(),
+        ];
+        for payload in &answered {
+            let got = decode_unsealed(payload, Some("h1")).expect("answered");
+            let want = decode(payload, Some("h1"));
+            assert_eq!(got, want);
+            assert!(crate::sealing::as_sealed(payload).is_none());
+        }
+        let left: [&[u8]; 6] = [
+            &sealed,
+            br#"{"text":"hi","sealed_by":5}"#,
+            br#"{"text":"caf\u00e9"}"#,
+            b"{\"text\":\"hi\",\"x\":\"\xff\"}",
+            b"plain",
+            br#"{"text":"a","text":"b"}"#,
+        ];
+        for payload in left {
+            assert_eq!(decode_unsealed(payload, None), None, "{payload:?}");
+        }
+        assert!(crate::sealing::as_sealed(&sealed).is_some());
     }
 
     /// JSON nested past serde_json's limit does not overflow the stack: it is shown as text.

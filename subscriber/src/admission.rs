@@ -24,6 +24,7 @@ use nkeys::XKey;
 use remote_message::envelope::{self, Rejection, MSG_ID_HEADER, RECEIPT_TO_HEADER};
 use remote_message::signing::{self, Untrusted};
 use remote_message::{sealing, Target};
+use std::borrow::Cow;
 use std::time::Duration;
 use tokio::time::Instant;
 use tracing::{debug, warn};
@@ -91,36 +92,16 @@ impl Gate {
         };
         // Borrowed: only Receipt-To is kept, and only when present.
         let (msg_id, receipt_to) = read_headers(raw.headers.as_ref());
-        let opened;
-        let payload = match sealing::as_sealed(&raw.payload) {
-            None => &raw.payload[..],
-            Some(sealed) => match self
-                .seal_key
-                .as_ref()
-                .map(|key| sealing::open(&sealed, key))
-            {
-                Some(Ok(inner)) => {
-                    opened = inner;
-                    &opened[..]
-                }
-                Some(Err(e)) => {
-                    return refused(
-                        "sealed_cannot_open",
-                        format!("ignored sealed message {} on {subject}: {e}", sealed.id),
-                    )
-                }
-                None => {
-                    return refused(
-                        "sealed_no_key",
-                        format!(
-                            "ignored sealed message {} on {subject}: this agent has no key",
-                            sealed.id
-                        ),
-                    )
-                }
+        // Most payloads are read in one pass; the others are checked for a
+        // seal first, opened, and decoded.
+        let decoded = match envelope::decode_unsealed(&raw.payload, msg_id) {
+            Some(decoded) => decoded,
+            None => match self.open(&raw.payload, subject) {
+                Ok(payload) => envelope::decode(&payload, msg_id),
+                Err(refusal) => return refusal,
             },
         };
-        let message = match envelope::decode(payload, msg_id) {
+        let message = match decoded {
             Ok(message) => message,
             Err(rejection) => {
                 return refused(
@@ -169,6 +150,36 @@ impl Gate {
 }
 
 impl Gate {
+    /// The payload to decode: `payload` itself, or the message sealed in
+    /// it, opened with this agent's key; refused when it cannot be opened.
+    fn open<'p>(&self, payload: &'p [u8], subject: &str) -> Result<Cow<'p, [u8]>, Admission> {
+        Ok(match sealing::as_sealed(payload) {
+            None => Cow::Borrowed(payload),
+            Some(sealed) => match self
+                .seal_key
+                .as_ref()
+                .map(|key| sealing::open(&sealed, key))
+            {
+                Some(Ok(inner)) => Cow::Owned(inner),
+                Some(Err(e)) => {
+                    return Err(refused(
+                        "sealed_cannot_open",
+                        format!("ignored sealed message {} on {subject}: {e}", sealed.id),
+                    ))
+                }
+                None => {
+                    return Err(refused(
+                        "sealed_no_key",
+                        format!(
+                            "ignored sealed message {} on {subject}: this agent has no key",
+                            sealed.id
+                        ),
+                    ))
+                }
+            },
+        })
+    }
+
     /// Why a signed message is no longer fresh at `now` (its reason and the
     /// text), or `None` when it may be shown. One with `expires_at` is left
     /// to the expiry rule every message follows.
