@@ -98,7 +98,7 @@ impl Gate {
             Some(decoded) => decoded,
             None => match self.open(&raw.payload, subject) {
                 Ok(payload) => envelope::decode(&payload, msg_id),
-                Err(refusal) => return refusal,
+                Err(refusal) => return Admission::Refused(refusal),
             },
         };
         let message = match decoded {
@@ -152,7 +152,7 @@ impl Gate {
 impl Gate {
     /// The payload to decode: `payload` itself, or the message sealed in
     /// it, opened with this agent's key; refused when it cannot be opened.
-    fn open<'p>(&self, payload: &'p [u8], subject: &str) -> Result<Cow<'p, [u8]>, Admission> {
+    fn open<'p>(&self, payload: &'p [u8], subject: &str) -> Result<Cow<'p, [u8]>, Refusal> {
         Ok(match sealing::as_sealed(payload) {
             None => Cow::Borrowed(payload),
             Some(sealed) => match self
@@ -162,19 +162,19 @@ impl Gate {
             {
                 Some(Ok(inner)) => Cow::Owned(inner),
                 Some(Err(e)) => {
-                    return Err(refused(
-                        "sealed_cannot_open",
-                        format!("ignored sealed message {} on {subject}: {e}", sealed.id),
-                    ))
+                    return Err(Refusal {
+                        reason: "sealed_cannot_open",
+                        text: format!("ignored sealed message {} on {subject}: {e}", sealed.id),
+                    })
                 }
                 None => {
-                    return Err(refused(
-                        "sealed_no_key",
-                        format!(
+                    return Err(Refusal {
+                        reason: "sealed_no_key",
+                        text: format!(
                             "ignored sealed message {} on {subject}: this agent has no key",
                             sealed.id
                         ),
-                    ))
+                    })
                 }
             },
         })
