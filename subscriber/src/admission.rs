@@ -18,11 +18,13 @@
 use crate::agent::Delivery;
 use crate::state::Seen;
 use async_nats::header::HeaderName;
+use async_nats::HeaderMap;
 use jiff::Timestamp;
 use nkeys::XKey;
 use remote_message::envelope::{self, Rejection, MSG_ID_HEADER, RECEIPT_TO_HEADER};
 use remote_message::signing::{self, Untrusted};
 use remote_message::{sealing, Target};
+use std::borrow::Cow;
 use std::time::Duration;
 use tokio::time::Instant;
 use tracing::{debug, warn};
@@ -89,42 +91,17 @@ impl Gate {
             );
         };
         // Borrowed: only Receipt-To is kept, and only when present.
-        let header = |name: HeaderName| {
-            raw.headers
-                .as_ref()
-                .and_then(|h| h.get(name))
-                .map(|v| v.as_str())
-        };
-        let opened;
-        let payload = match sealing::as_sealed(&raw.payload) {
-            None => &raw.payload[..],
-            Some(sealed) => match self
-                .seal_key
-                .as_ref()
-                .map(|key| sealing::open(&sealed, key))
-            {
-                Some(Ok(inner)) => {
-                    opened = inner;
-                    &opened[..]
-                }
-                Some(Err(e)) => {
-                    return refused(
-                        "sealed_cannot_open",
-                        format!("ignored sealed message {} on {subject}: {e}", sealed.id),
-                    )
-                }
-                None => {
-                    return refused(
-                        "sealed_no_key",
-                        format!(
-                            "ignored sealed message {} on {subject}: this agent has no key",
-                            sealed.id
-                        ),
-                    )
-                }
+        let (msg_id, receipt_to) = read_headers(raw.headers.as_ref());
+        // Most payloads are read in one pass; the others are checked for a
+        // seal first, opened, and decoded.
+        let decoded = match envelope::decode_unsealed(&raw.payload, msg_id) {
+            Some(decoded) => decoded,
+            None => match self.open(&raw.payload, subject) {
+                Ok(payload) => envelope::decode(&payload, msg_id),
+                Err(refusal) => return Admission::Refused(refusal),
             },
         };
-        let message = match envelope::decode(payload, header(MSG_ID)) {
+        let message = match decoded {
             Ok(message) => message,
             Err(rejection) => {
                 return refused(
@@ -153,9 +130,7 @@ impl Gate {
         let delivery = Delivery {
             message,
             target,
-            receipt_to: header(RECEIPT_TO)
-                .filter(|s| !s.is_empty())
-                .map(str::to_owned),
+            receipt_to: receipt_to.filter(|s| !s.is_empty()).map(str::to_owned),
         };
         let message = &delivery.message;
         if self.seen.contains(&message.id) {
@@ -175,6 +150,36 @@ impl Gate {
 }
 
 impl Gate {
+    /// The payload to decode: `payload` itself, or the message sealed in
+    /// it, opened with this agent's key; refused when it cannot be opened.
+    fn open<'p>(&self, payload: &'p [u8], subject: &str) -> Result<Cow<'p, [u8]>, Refusal> {
+        Ok(match sealing::as_sealed(payload) {
+            None => Cow::Borrowed(payload),
+            Some(sealed) => match self
+                .seal_key
+                .as_ref()
+                .map(|key| sealing::open(&sealed, key))
+            {
+                Some(Ok(inner)) => Cow::Owned(inner),
+                Some(Err(e)) => {
+                    return Err(Refusal {
+                        reason: "sealed_cannot_open",
+                        text: format!("ignored sealed message {} on {subject}: {e}", sealed.id),
+                    })
+                }
+                None => {
+                    return Err(Refusal {
+                        reason: "sealed_no_key",
+                        text: format!(
+                            "ignored sealed message {} on {subject}: this agent has no key",
+                            sealed.id
+                        ),
+                    })
+                }
+            },
+        })
+    }
+
     /// Why a signed message is no longer fresh at `now` (its reason and the
     /// text), or `None` when it may be shown. One with `expires_at` is left
     /// to the expiry rule every message follows.
@@ -206,6 +211,21 @@ impl Gate {
             )
         })
     }
+}
+
+/// The `Nats-Msg-Id` and `Receipt-To` headers, each its first value, as
+/// `HeaderMap::get` gives it, found in one walk over the few entries: a
+/// `get` hashes the name with SipHash, which cost more than the walk.
+fn read_headers(headers: Option<&HeaderMap>) -> (Option<&str>, Option<&str>) {
+    let (mut msg_id, mut receipt_to) = (None, None);
+    for (name, values) in headers.into_iter().flat_map(HeaderMap::iter) {
+        if *name == MSG_ID {
+            msg_id = values.first().map(|v| v.as_str());
+        } else if *name == RECEIPT_TO {
+            receipt_to = values.first().map(|v| v.as_str());
+        }
+    }
+    (msg_id, receipt_to)
 }
 
 fn refused(reason: &'static str, text: String) -> Admission {
@@ -286,7 +306,6 @@ impl Refusals {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use async_nats::HeaderMap;
 
     fn raw(subject: &str, payload: &[u8], id: Option<&str>) -> async_nats::Message {
         let headers = id.map(|id| {
@@ -401,6 +420,30 @@ mod tests {
             Admission::Refused(r) => assert_eq!(r.reason, "unsigned"),
             other => panic!("{other:?}"),
         }
+    }
+
+    /// The two headers are read as `HeaderMap::get` reads them (the first
+    /// value of each), whatever else the message carries; absent ones are
+    /// `None`.
+    #[test]
+    fn headers_are_read_as_get_reads_them() {
+        let mut h = HeaderMap::new();
+        h.insert("Other", "x");
+        h.insert(MSG_ID_HEADER, "m1");
+        h.append(MSG_ID_HEADER, "m2");
+        h.insert(RECEIPT_TO_HEADER, "receipt.abc");
+        assert_eq!(read_headers(Some(&h)), (Some("m1"), Some("receipt.abc")));
+        assert_eq!(
+            read_headers(Some(&h)),
+            (
+                h.get(MSG_ID_HEADER).map(|v| v.as_str()),
+                h.get(RECEIPT_TO_HEADER).map(|v| v.as_str())
+            )
+        );
+        let mut only = HeaderMap::new();
+        only.insert(RECEIPT_TO_HEADER, "receipt.abc");
+        assert_eq!(read_headers(Some(&only)), (None, Some("receipt.abc")));
+        assert_eq!(read_headers(None), (None, None));
     }
 
     /// A gate trusting one fresh key with a one-hour window, the key, and a
