@@ -51,6 +51,9 @@ pub const DURING: usize = 2;
 /// Broadcasts sent as soon as it is back.
 pub const AFTER: usize = 2;
 
+/// Reconnect attempts of a storm connection: far more than a storm takes.
+const RECONNECTS: usize = 30;
+
 /// Sessions connecting at once before the storm.
 const CONNECT_PARALLEL: usize = 200;
 
@@ -153,6 +156,42 @@ fn settle_limit(n: usize) -> Duration {
     Duration::from_secs(30) + Duration::from_millis(2 * n as u64)
 }
 
+/// One storm fleet's connections and the tasks that use them, closed on
+/// every path so that the figures after the storm have the descriptors:
+/// dropping it aborts the tasks (each holds a client handle), and a
+/// connection closes with its last handle.
+#[derive(Default)]
+struct Held {
+    clients: Vec<async_nats::Client>,
+    tasks: Vec<tokio::task::AbortHandle>,
+}
+
+impl Held {
+    /// Aborts the tasks and drains the connections (bounded: the server
+    /// may be the one that no longer answers).
+    async fn close(mut self) {
+        self.abort();
+        let clients = std::mem::take(&mut self.clients);
+        let closing = futures::stream::iter(clients)
+            .for_each_concurrent(CONNECT_PARALLEL, |c| async move {
+                let _ = c.drain().await;
+            });
+        let _ = tokio::time::timeout(Duration::from_secs(30), closing).await;
+    }
+
+    fn abort(&self) {
+        for task in &self.tasks {
+            task.abort();
+        }
+    }
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        self.abort();
+    }
+}
+
 /// What the storm's sessions record.
 struct Record {
     messages: usize,
@@ -218,11 +257,14 @@ pub async fn run(n: usize, sender: &str) -> Result<Storm, String> {
         .buffered(CONNECT_PARALLEL)
         .collect::<Vec<_>>()
         .await;
-    let mut clients = Vec::with_capacity(n);
+    let mut held = Held::default();
     let mut failed = None;
     for j in joined {
         match j.map_err(|e| format!("storm session task: {e}")).and_then(|c| c) {
-            Ok(client) => clients.push(client),
+            Ok((client, tasks)) => {
+                held.clients.push(client);
+                held.tasks.extend(tasks);
+            }
             Err(e) => failed = failed.or(Some(e)),
         }
     }
@@ -230,11 +272,7 @@ pub async fn run(n: usize, sender: &str) -> Result<Storm, String> {
         Some(e) => Err(e),
         None => storm(&mut server, n, sender, &record, raw_reconnected_s).await,
     };
-    // Closed here, so the other figures' sessions have the descriptors.
-    let closing = futures::stream::iter(clients).for_each_concurrent(CONNECT_PARALLEL, |c| async move {
-        let _ = c.drain().await;
-    });
-    let _ = tokio::time::timeout(Duration::from_secs(30), closing).await;
+    held.close().await;
     let storm = outcome?;
     let back = record.back.count.load(Ordering::SeqCst);
     if back < n {
@@ -362,7 +400,7 @@ async fn session(
     info: SessionInfo,
     index: usize,
     record: Arc<Record>,
-) -> Result<async_nats::Client, String> {
+) -> Result<(async_nats::Client, [tokio::task::AbortHandle; 2]), String> {
     let failed = |what: &str, e: &dyn std::fmt::Display| format!("storm session {index}: {what}: {e}");
     let (client, events) = connect_watched(&url, format!("storm {}", info.id))
         .await
@@ -373,9 +411,11 @@ async fn session(
     remote_message_cli::connection::round_trip(&client)
         .await
         .map_err(|e| failed("round trip", &e))?;
-    tokio::spawn(answers.run());
-    tokio::spawn(run_agent(client.clone(), agent, events, index, record));
-    Ok(client)
+    let tasks = [
+        tokio::spawn(answers.run()).abort_handle(),
+        tokio::spawn(run_agent(client.clone(), agent, events, index, record)).abort_handle(),
+    ];
+    Ok((client, tasks))
 }
 
 /// The `subscriber` runner's loop, reduced to what a storm exercises: live
@@ -453,9 +493,11 @@ async fn raw_storm(server: &mut Server, n: usize) -> Result<f64, String> {
         .buffered(CONNECT_PARALLEL)
         .collect::<Vec<_>>()
         .await;
-    let mut clients = Vec::with_capacity(n);
+    let mut held = Held::default();
     for j in joined {
-        clients.push(j.map_err(|e| format!("raw storm session task: {e}"))??);
+        let (client, task) = j.map_err(|e| format!("raw storm session task: {e}"))??;
+        held.clients.push(client);
+        held.tasks.push(task);
     }
     let publish = |k: usize| {
         let publisher = publisher.clone();
@@ -477,10 +519,7 @@ async fn raw_storm(server: &mut Server, n: usize) -> Result<f64, String> {
         publish(k).await?;
     }
     back.settle(n, settle_limit(n), || true).await;
-    let closing = futures::stream::iter(clients).for_each_concurrent(CONNECT_PARALLEL, |c| async move {
-        let _ = c.drain().await;
-    });
-    let _ = tokio::time::timeout(Duration::from_secs(30), closing).await;
+    held.close().await;
     let came_back = back.count.load(Ordering::SeqCst);
     if came_back < n {
         return Err(format!(
@@ -499,7 +538,7 @@ async fn raw_session(
     url: String,
     index: usize,
     back: Arc<Comebacks>,
-) -> Result<async_nats::Client, String> {
+) -> Result<(async_nats::Client, tokio::task::AbortHandle), String> {
     let (client, mut events) = connect_watched(&url, format!("raw storm {index}"))
         .await
         .map_err(|e| format!("raw storm session {index}: connect: {e}"))?;
@@ -516,7 +555,7 @@ async fn raw_session(
         .await
         .map_err(|e| format!("raw storm session {index}: round trip: {e}"))?;
     let watcher = client.clone();
-    tokio::spawn(async move {
+    let task = tokio::spawn(async move {
         let _held = subscriptions;
         let mut was_down = false;
         while let Some(event) = events.recv().await {
@@ -532,11 +571,13 @@ async fn raw_session(
             }
         }
     });
-    Ok(client)
+    Ok((client, task.abort_handle()))
 }
 
 /// A connection whose events (disconnected, connected again) come out of
-/// the returned channel.
+/// the returned channel. It stops reconnecting after [`RECONNECTS`]
+/// attempts: a connection left behind by a failed storm must not keep
+/// taking descriptors from the figures after it once its server is gone.
 async fn connect_watched(
     url: &str,
     name: String,
@@ -545,6 +586,7 @@ async fn connect_watched(
     let client = ConnectOptions::new()
         .name(name)
         .connection_timeout(Duration::from_secs(30))
+        .max_reconnects(RECONNECTS)
         .event_callback(move |event| {
             let events_tx = events_tx.clone();
             async move {
