@@ -135,7 +135,7 @@ pub async fn run(n: usize, bins: &Binaries) -> Result<ClusterScale, String> {
             )
         })?
         .len();
-    let publisher = real_publisher(bins, &url, "5s").await?;
+    let publisher = real_publisher(bins, &url).await?;
 
     let servers_rss_kib = rss(&servers)?;
     let sessions_rss_kib = children

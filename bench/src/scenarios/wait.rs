@@ -68,7 +68,7 @@ pub async fn run(ctx: &Ctx, bins: &Binaries, url: &str) -> Result<BroadcastWait,
             times[side.index()].push(ms);
         }
     }
-    let publisher = real_publisher(bins, url, "5s").await?;
+    let publisher = real_publisher(bins, url).await?;
     let reached = publisher.delivered + publisher.also_delivered;
     if publisher.exit_code != Some(0) || reached != n as u64 {
         return Err(format!(
@@ -112,13 +112,10 @@ async fn raw_broadcast_and_wait(ctx: &Ctx, text: String, n: usize) -> Result<usi
     Ok(got)
 }
 
-pub async fn real_publisher(
-    bins: &Binaries,
-    url: &str,
-    timeout: &str,
-) -> Result<PublisherWait, String> {
+pub async fn real_publisher(bins: &Binaries, url: &str) -> Result<PublisherWait, String> {
     let mut cmd = Command::new(bins.path("publisher"));
-    cmd.args(["--server", url, "--timeout", timeout, "send", "--wait=60s", "--json"])
+    // No --timeout: it would also set the listing's wait.
+    cmd.args(["--server", url, "send", "--wait=60s", "--json"])
         .arg(fleet::text(Kind::Other, TEXT_BYTES))
         .env_remove("NATS_URL")
         .env_remove("RUST_LOG")
