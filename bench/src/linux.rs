@@ -247,7 +247,11 @@ async fn scenarios(
     };
     for &n in storms {
         progress(&format!("reconnect storm, {n} sessions"));
-        let s = storm::run(n, &ctx.sender).await;
+        let sender = ctx.sender.clone();
+        let s = tokio::task::spawn_blocking(move || storm::run_isolated(n, &sender))
+            .await
+            .map_err(|e| format!("storm task: {e}"))
+            .and_then(|s| s);
         if let Ok(s) = &s {
             if s.duplicates > 0 || s.missing > 0 {
                 results.failures.push(format!(
