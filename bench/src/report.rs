@@ -545,18 +545,19 @@ impl Results {
             );
             let _ = writeln!(
                 w,
-                "| sessions | servers | connecting s | `sessions` listed | its wall ms \
-                 | `send --wait` listed / delivered | its wall ms | servers' RSS KiB \
-                 | KiB per session | sessions' processes RSS KiB |\n\
-                 |---:|---:|---:|---:|---:|---:|---:|---|---:|---:|"
+                "| sessions | servers | connecting s | routes settled s | `sessions` listed \
+                 | its wall ms | `send --wait` listed / delivered | its wall ms \
+                 | servers' RSS KiB | KiB per session | sessions' processes RSS KiB |\n\
+                 |---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|"
             );
             for c in &self.cluster {
                 let _ = writeln!(
                     w,
-                    "| {} | {} | {} | {} | {} | {} / {} | {} | {} | {} | {} |",
+                    "| {} | {} | {} | {} | {} | {} | {} / {} | {} | {} | {} | {} |",
                     c.sessions,
                     c.nodes,
                     c.connect_s,
+                    c.settle_s,
                     c.listed,
                     c.listing_ms,
                     c.publisher.expected,

@@ -26,6 +26,9 @@ pub const NODES: usize = 3;
 /// `--timeout` of `publisher setup`.
 const TIMEOUT: &str = "30s";
 
+/// How long the routes may take to carry every session's subscriptions.
+const SETTLE_LIMIT: Duration = Duration::from_secs(120);
+
 /// How long the children may take to connect their sessions.
 const CONNECT_LIMIT: Duration = Duration::from_secs(600);
 
@@ -35,6 +38,9 @@ pub struct ClusterScale {
     pub nodes: usize,
     /// Until every child had connected its sessions, in parallel.
     pub connect_s: f64,
+    /// Then until a listing through server 0 found them all (the routes
+    /// carried every subscription).
+    pub settle_s: f64,
     /// `publisher sessions --json`: sessions listed, and its wall time.
     pub listed: usize,
     pub listing_ms: f64,
@@ -102,39 +108,40 @@ pub async fn run(n: usize, bins: &Binaries) -> Result<ClusterScale, String> {
     // The stream, made beforehand as ops would (`setup`; the cluster may
     // still be electing its JetStream leader). The listing and the send run
     // with their defaults.
-    let setup = Command::new(bins.path("publisher"))
-        .args(["--server", &url, "--timeout", TIMEOUT, "setup"])
-        .env_remove("NATS_URL")
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|e| format!("cannot run publisher setup: {e}"))?;
-    if !setup.status.success() {
-        return Err(format!(
-            "publisher setup failed: {}",
-            String::from_utf8_lossy(&setup.stderr).trim()
-        ));
-    }
-    let started = Instant::now();
-    let listing = tokio::task::spawn_blocking({
-        let mut cmd = Command::new(bins.path("publisher"));
-        cmd.args(["--server", &url, "sessions", "--json"])
+    let electing = Instant::now();
+    loop {
+        let setup = Command::new(bins.path("publisher"))
+            .args(["--server", &url, "--timeout", TIMEOUT, "setup"])
             .env_remove("NATS_URL")
-            .env_remove("RUST_LOG")
-            .stdin(Stdio::null());
-        move || cmd.output()
-    })
-    .await
-    .map_err(|e| format!("publisher task: {e}"))?
-    .map_err(|e| format!("cannot run publisher: {e}"))?;
-    let listing_ms = round2(started.elapsed().as_secs_f64() * 1e3);
-    let listed = serde_json::from_slice::<Vec<serde_json::Value>>(&listing.stdout)
-        .map_err(|e| {
-            format!(
-                "publisher sessions --json printed no list ({e}); stderr: {}",
-                String::from_utf8_lossy(&listing.stderr).trim()
-            )
-        })?
-        .len();
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|e| format!("cannot run publisher setup: {e}"))?;
+        if setup.status.success() {
+            break;
+        }
+        if electing.elapsed() > SETTLE_LIMIT {
+            return Err(format!(
+                "publisher setup failed: {}",
+                String::from_utf8_lossy(&setup.stderr).trim()
+            ));
+        }
+    }
+    // Connected is not yet known cluster-wide: the routes carry every
+    // session's subscriptions to the other servers, 300,000 of them at
+    // 50,000 sessions, for a while after the children are ready. Until
+    // then a listing through server 0 finds few but its own (one run
+    // listed 162). So the cluster is settled when a listing finds them all,
+    // then the measured listing and send follow.
+    let settling = Instant::now();
+    while listing(bins, &url).await?.0 < n {
+        if settling.elapsed() > SETTLE_LIMIT {
+            return Err(format!(
+                "the cluster did not list all {n} sessions within {SETTLE_LIMIT:?}"
+            ));
+        }
+    }
+    let settle_s = round2(settling.elapsed().as_secs_f64());
+    let (listed, listing_ms) = listing(bins, &url).await?;
     let publisher = real_publisher(bins, &url).await?;
 
     let servers_rss_kib = rss(&servers)?;
@@ -147,6 +154,7 @@ pub async fn run(n: usize, bins: &Binaries) -> Result<ClusterScale, String> {
         sessions: n,
         nodes: NODES,
         connect_s,
+        settle_s,
         listed,
         listing_ms,
         publisher,
@@ -180,4 +188,28 @@ pub fn child(port: u16, first: usize, count: usize) -> Result<(), String> {
     drop(fleet);
     runtime.shutdown_background();
     Ok(())
+}
+
+/// `publisher sessions --json` through `url`: sessions listed, wall ms.
+async fn listing(bins: &Binaries, url: &str) -> Result<(usize, f64), String> {
+    let mut cmd = Command::new(bins.path("publisher"));
+    cmd.args(["--server", url, "sessions", "--json"])
+        .env_remove("NATS_URL")
+        .env_remove("RUST_LOG")
+        .stdin(Stdio::null());
+    let started = Instant::now();
+    let output = tokio::task::spawn_blocking(move || cmd.output())
+        .await
+        .map_err(|e| format!("publisher task: {e}"))?
+        .map_err(|e| format!("cannot run publisher: {e}"))?;
+    let wall_ms = round2(started.elapsed().as_secs_f64() * 1e3);
+    let listed = serde_json::from_slice::<Vec<serde_json::Value>>(&output.stdout)
+        .map_err(|e| {
+            format!(
+                "publisher sessions --json printed no list ({e}); stderr: {}",
+                String::from_utf8_lossy(&output.stderr).trim()
+            )
+        })?
+        .len();
+    Ok((listed, wall_ms))
 }
