@@ -70,9 +70,10 @@ pub async fn run(n: usize, bins: &Binaries) -> Result<ClusterScale, String> {
     for (i, server) in servers.iter().enumerate() {
         let first = i * share;
         let count = share.min(n.saturating_sub(first));
-        let mut cmd = Command::new(
-            std::env::current_exe().map_err(|e| format!("cannot find the bench binary: {e}"))?,
-        );
+        // The bench binary next to the others, not this process's own file:
+        // `cargo build` of the binaries (see `Binaries::locate`) may have
+        // replaced that one while it runs.
+        let mut cmd = Command::new(bins.path("bench"));
         cmd.arg("--child-fleet")
             .arg(format!("{},{first},{count}", server.port()))
             .stdin(Stdio::piped())
