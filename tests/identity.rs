@@ -18,6 +18,9 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 
 const STREAM: &str = "REMOTE_MESSAGES";
+/// Where a session account finds the ops account's JetStream API (the
+/// account wall's import prefix).
+const AGENT_API: &str = "ops.JS.API";
 const USAGE: i32 = 2;
 
 /// Lowercase hex of a user name, as in the `user:` tag and entry subjects.
@@ -68,6 +71,12 @@ async fn agent(identity: &Identity, creds: &Path, id: &str) -> Conn {
 }
 
 impl Conn {
+    /// The JetStream API as an agent reaches it: the ops account's, through
+    /// its session account's imports.
+    fn js(&self) -> jetstream::Context {
+        jetstream::with_prefix(self.client.clone(), AGENT_API)
+    }
+
     /// A round trip through the server: everything this connection sent
     /// before (SUB, PUB) has been processed when it returns. (`flush` only
     /// writes the socket; it waits for no answer.)
@@ -208,7 +217,8 @@ async fn init_writes_a_private_set_up_and_the_server_runs_it() {
     let conf = std::fs::read_to_string(dir.join("nats-server.conf")).unwrap();
     assert!(conf.starts_with("# nats-server configuration for remote-message"));
     assert!(conf.contains("holds no secret"));
-    assert!(conf.contains("resolver: MEMORY"));
+    assert!(conf.contains("type: full"), "{conf}");
+    assert_eq!(mode(&dir.join("system.creds")), 0o600);
     for seed_prefix in ["SO", "SA", "SU"] {
         assert!(
             !conf
@@ -267,7 +277,15 @@ fn agent_creds_are_checked_and_private() {
 
     let dir = identity.admin_dir();
     let printed = admin_with_env(
-        &["agent-creds", "--session", "bob", "--out", "-"],
+        &[
+            "--server",
+            &identity.url(),
+            "agent-creds",
+            "--session",
+            "bob",
+            "--out",
+            "-",
+        ],
         &[("REMOTE_MESSAGE_ADMIN_DIR", dir.to_str().unwrap())],
     );
     assert!(expect_exit(&printed, 0).starts_with("-----BEGIN NATS USER JWT-----"));
@@ -278,12 +296,14 @@ fn agent_creds_are_checked_and_private() {
 
     let dir = dir.to_str().unwrap();
     let user_key = "UAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+    let account_key = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
     assert_eq!(user_key.len(), 56);
     for bad in [
         vec!["--session", "a.b"],
         vec!["--session", "bob", "--user", ""],
         vec!["--session", "bob", "--user", "a\u{7}b"],
         vec!["--session", user_key],
+        vec!["--session", account_key],
     ] {
         let mut args = vec!["agent-creds", "--dir", dir, "--out", "-"];
         args.extend(bad.iter().copied());
@@ -291,6 +311,106 @@ fn agent_creds_are_checked_and_private() {
         expect_exit(&out, USAGE);
         assert!(out.stdout.is_empty(), "{bad:?}");
     }
+}
+
+/// A session's creds work only once its account is on the server: with
+/// the server unreachable, `agent-creds` exits 3 and writes no creds file
+/// (the message says what to do); `--no-push` writes them and says they
+/// wait for a push, and the server refuses them until `admin push` sent the
+/// kept account; then they connect.
+#[tokio::test]
+async fn a_session_account_is_pushed_or_kept_for_later() {
+    let identity = Identity::start();
+    let dir = identity.admin_dir();
+    let dir = dir.to_str().unwrap();
+    let creds = identity.admin_dir().join("../carol.creds");
+    let creds_arg = creds.to_str().unwrap();
+    let dead = format!("nats://127.0.0.1:{}", e2e::server::free_port());
+    let mint = |server: &str, extra: &[&str]| {
+        let mut args = vec![
+            "--server",
+            server,
+            "--timeout",
+            "2s",
+            "agent-creds",
+            "--dir",
+            dir,
+            "--session",
+            "carol",
+            "--out",
+            creds_arg,
+        ];
+        args.extend_from_slice(extra);
+        admin(&args)
+    };
+    let unreachable = mint(&dead, &[]);
+    expect_exit(&unreachable, 3);
+    let stderr = String::from_utf8_lossy(&unreachable.stderr);
+    assert!(stderr.contains("No creds were written"), "{stderr}");
+    assert!(stderr.contains("--no-push"), "{stderr}");
+    assert!(!creds.exists());
+
+    let offline = mint(&dead, &["--no-push"]);
+    expect_exit(&offline, 0);
+    assert!(
+        String::from_utf8_lossy(&offline.stderr).contains("NOT pushed"),
+        "{offline:?}"
+    );
+    let refused = ConnectOptions::with_credentials_file(&creds)
+        .await
+        .unwrap()
+        .connect(identity.url())
+        .await;
+    assert!(refused.is_err(), "creds of an account the server lacks");
+
+    let pushed = admin(&["--server", &identity.url(), "push", "--dir", dir]);
+    let stdout = expect_exit(&pushed, 0);
+    assert!(stdout.contains("pushed 1 session accounts"), "{stdout}");
+    let carol = agent(&identity, &creds, "carol").await;
+    carol.sync().await;
+}
+
+/// An admin directory made before the account wall (agents in the stream's
+/// account) is refused by every admin command, exit 2, saying what to do;
+/// nothing is written into it.
+#[test]
+fn a_set_up_from_before_the_wall_is_refused_with_what_to_do() {
+    let old = tempfile::tempdir().unwrap();
+    let keys = old.path().join("keys");
+    std::fs::create_dir_all(&keys).unwrap();
+    for key in [
+        "operator.nk",
+        "system-account.nk",
+        "account.nk",
+        "agent-signing.nk",
+        "ops-signing.nk",
+    ] {
+        std::fs::write(keys.join(key), "SAAAA\n").unwrap();
+    }
+    std::fs::write(old.path().join("nats-server.conf"), "resolver: MEMORY\n").unwrap();
+    std::fs::write(old.path().join("ops.creds"), "x").unwrap();
+    let dir = old.path().to_str().unwrap();
+    for args in [
+        vec!["init", "--out", dir, "--if-missing"],
+        vec!["init", "--out", dir],
+        vec!["agent-creds", "--dir", dir, "--session", "a", "--out", "-"],
+        vec!["ops-creds", "--dir", dir, "--out", "-"],
+    ] {
+        let out = admin(&args);
+        expect_exit(&out, USAGE);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("before the account wall"),
+            "{args:?}: {stderr}"
+        );
+        assert!(
+            stderr.contains("publisher admin init --out NEW-DIR"),
+            "{stderr}"
+        );
+        assert!(out.stdout.is_empty());
+    }
+    assert!(!old.path().join("accounts").exists());
+    assert!(!old.path().join("system.creds").exists());
 }
 
 /// Ops creds (from init, and a second set from `admin ops-creds`) may send
@@ -422,19 +542,12 @@ async fn an_agent_may_use_its_own_subjects_and_consumers() {
     // Catch-up: both consumers, named and filtered in the API subject.
     store(&ops, "session.alice", "for alice").await;
     store(&ops, "broadcast", "for all").await;
-    let js = jetstream::new(alice.client.clone());
-    let user_key = {
-        let text = std::fs::read_to_string(&creds).unwrap();
-        let jwt = text.lines().nth(1).unwrap().to_owned();
-        let claims = jwt.split('.').nth(1).unwrap().to_owned();
-        // The JWT's sub, read the way remote_message_cli::creds does.
-        let json = base64_url_decode(&claims);
-        let value: serde_json::Value = serde_json::from_slice(&json).unwrap();
-        value["sub"].as_str().unwrap().to_owned()
-    };
+    let js = alice.js();
+    let account_key = jwt_claim(&creds, "iss");
+    assert!(account_key.starts_with('A'), "{account_key}");
     for (name, filter, body) in [
         ("alice", "session.alice", "for alice"),
-        (user_key.as_str(), "broadcast", "for all"),
+        (account_key.as_str(), "broadcast", "for all"),
     ] {
         let mut consumer = js
             .create_consumer_on_stream(consumer_config(name, filter), STREAM)
@@ -459,6 +572,17 @@ async fn an_agent_may_use_its_own_subjects_and_consumers() {
         assert!(stream.delete_consumer(name).await.expect("delete").success);
     }
     assert!(consumer_names(&ops).await.is_empty());
+}
+
+/// A claim of the user JWT in the creds file `creds` (`sub`, `iss`, …),
+/// read the way remote_message_cli::creds does.
+fn jwt_claim(creds: &Path, claim: &str) -> String {
+    let text = std::fs::read_to_string(creds).unwrap();
+    let jwt = text.lines().nth(1).unwrap().to_owned();
+    let claims = jwt.split('.').nth(1).unwrap().to_owned();
+    let json = base64_url_decode(&claims);
+    let value: serde_json::Value = serde_json::from_slice(&json).unwrap();
+    value[claim].as_str().unwrap().to_owned()
 }
 
 /// base64url without padding (JWT segments).
@@ -643,7 +767,7 @@ async fn an_agent_cannot_touch_others_stored_messages() {
     let ops = connect(&identity, &identity.ops_creds(), None).await;
     store(&ops, "session.bob", "for bob only").await;
     let bob = agent(&identity, &identity.agent_creds("bob", None), "bob").await;
-    jetstream::new(bob.client.clone())
+    bob.js()
         .create_consumer_on_stream(consumer_config("bob", "session.bob"), STREAM)
         .await
         .expect("bob's own consumer");
@@ -656,54 +780,59 @@ async fn an_agent_cannot_touch_others_stored_messages() {
         })
         .to_string()
     };
-    let api = "$JS.API";
-    for (subject, body) in [
-        (format!("{api}.CONSUMER.CREATE.{STREAM}"), create("", "")),
-        (
-            format!("{api}.CONSUMER.CREATE.{STREAM}.alice"),
-            create("alice", ""),
-        ),
-        (
-            format!("{api}.CONSUMER.CREATE.{STREAM}.alice.session.bob"),
-            create("alice", "session.bob"),
-        ),
-        (
-            format!("{api}.CONSUMER.CREATE.{STREAM}.alice.session.>"),
-            create("alice", "session.>"),
-        ),
-        (
-            format!("{api}.CONSUMER.CREATE.{STREAM}.bob.session.bob"),
-            create("bob", "session.bob"),
-        ),
-        (
-            format!("{api}.CONSUMER.CREATE.{STREAM}.bob.session.alice"),
-            create("bob", "session.alice"),
-        ),
-        (
-            format!("{api}.CONSUMER.DURABLE.CREATE.{STREAM}.alice"),
-            serde_json::json!({"stream_name": STREAM, "config": {"durable_name": "alice"}})
-                .to_string(),
-        ),
-        (format!("{api}.CONSUMER.LIST.{STREAM}"), "{}".into()),
-        (format!("{api}.CONSUMER.NAMES.{STREAM}"), "{}".into()),
-        (format!("{api}.CONSUMER.DELETE.{STREAM}.bob"), String::new()),
-        (format!("{api}.CONSUMER.INFO.{STREAM}.bob"), String::new()),
-        (
-            format!("{api}.CONSUMER.MSG.NEXT.{STREAM}.bob"),
-            r#"{"batch":1}"#.into(),
-        ),
-        (
-            format!("{api}.STREAM.INFO.{STREAM}"),
-            r#"{"subjects_filter":">"}"#.into(),
-        ),
-        (
-            format!("{api}.STREAM.MSG.GET.{STREAM}"),
-            r#"{"seq":1}"#.into(),
-        ),
-        (format!("{api}.DIRECT.GET.{STREAM}"), r#"{"seq":1}"#.into()),
-        (format!("{api}.STREAM.NAMES"), "{}".into()),
-    ] {
-        alice.publish_refused(&subject, &body).await;
+    // Under the ops API prefix (what her imports offer) and under the local
+    // `$JS.API` (her account has no JetStream).
+    for api in [AGENT_API, "$JS.API"] {
+        for (subject, body) in [
+            (format!("{api}.CONSUMER.CREATE.{STREAM}"), create("", "")),
+            (
+                format!("{api}.CONSUMER.CREATE.{STREAM}.alice"),
+                create("alice", ""),
+            ),
+            (
+                format!("{api}.CONSUMER.CREATE.{STREAM}.alice.session.bob"),
+                create("alice", "session.bob"),
+            ),
+            (
+                format!("{api}.CONSUMER.CREATE.{STREAM}.alice.session.>"),
+                create("alice", "session.>"),
+            ),
+            (
+                format!("{api}.CONSUMER.CREATE.{STREAM}.bob.session.bob"),
+                create("bob", "session.bob"),
+            ),
+            (
+                format!("{api}.CONSUMER.CREATE.{STREAM}.bob.session.alice"),
+                create("bob", "session.alice"),
+            ),
+            (
+                format!("{api}.CONSUMER.DURABLE.CREATE.{STREAM}.alice"),
+                serde_json::json!({"stream_name": STREAM, "config": {"durable_name": "alice"}})
+                    .to_string(),
+            ),
+            (format!("{api}.CONSUMER.LIST.{STREAM}"), "{}".into()),
+            (format!("{api}.CONSUMER.NAMES.{STREAM}"), "{}".into()),
+            (format!("{api}.CONSUMER.DELETE.{STREAM}.bob"), String::new()),
+            (format!("{api}.CONSUMER.INFO.{STREAM}.bob"), String::new()),
+            (
+                format!("{api}.CONSUMER.MSG.NEXT.{STREAM}.bob"),
+                r#"{"batch":1}"#.into(),
+            ),
+            (
+                format!("{api}.STREAM.INFO.{STREAM}"),
+                r#"{"subjects_filter":">"}"#.into(),
+            ),
+            (
+                format!("{api}.STREAM.MSG.GET.{STREAM}"),
+                r#"{"seq":1}"#.into(),
+            ),
+            (format!("{api}.DIRECT.GET.{STREAM}"), r#"{"seq":1}"#.into()),
+            (format!("{api}.STREAM.NAMES"), "{}".into()),
+            (format!("{api}.STREAM.DELETE.{STREAM}"), String::new()),
+            (format!("{api}.STREAM.PURGE.{STREAM}"), String::new()),
+        ] {
+            alice.publish_refused(&subject, &body).await;
+        }
     }
     assert_eq!(consumer_names(&ops).await, ["bob"]);
 
@@ -712,7 +841,7 @@ async fn an_agent_cannot_touch_others_stored_messages() {
     let reply = alice
         .client
         .request(
-            format!("{api}.CONSUMER.CREATE.{STREAM}.alice.session.alice"),
+            format!("{AGENT_API}.CONSUMER.CREATE.{STREAM}.alice.session.alice"),
             create("alice", "session.bob").into(),
         )
         .await

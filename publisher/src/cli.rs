@@ -85,9 +85,10 @@ pub enum Command {
     /// the server's config, and creds files for agents and ops
     ///
     /// Examples:
-    ///   publisher admin init --out ~/remote-message-admin
-    ///   publisher admin agent-creds --dir ~/remote-message-admin --session 7f3a --user vanessa --out 7f3a.creds
+    ///   publisher admin init --out ~/remote-message-admin --resolver-dir /var/lib/nats/accounts
+    ///   publisher --server nats://nats.example:4222 admin agent-creds --dir ~/remote-message-admin --session 7f3a --user vanessa --out 7f3a.creds
     ///   publisher admin ops-creds --dir ~/remote-message-admin --out ops2.creds
+    ///   publisher --server nats://nats.example:4222 admin push --dir ~/remote-message-admin
     #[command(verbatim_doc_comment, after_help = exit::HELP)]
     Admin(AdminArgs),
 }
@@ -100,20 +101,27 @@ pub struct AdminArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum AdminCommand {
-    /// Make a new operator, account and signing keys in DIR (mode 0700);
-    /// writes DIR/nats-server.conf (for the server) and DIR/ops.creds
+    /// Make a new operator, accounts and keys in DIR (mode 0700); writes
+    /// DIR/nats-server.conf (for the server), DIR/ops.creds and
+    /// DIR/system.creds
     ///
-    /// DIR/keys/ and DIR/ops.creds must never leave the ops machine.
+    /// DIR/keys/, DIR/ops.creds and DIR/system.creds must never leave the ops machine.
     #[command(verbatim_doc_comment, after_help = exit::HELP)]
     Init(AdminInitArgs),
 
-    /// Mint an agent's creds file, bound to one session id (and a user name)
+    /// Mint an agent's creds file, bound to one session id (and a user
+    /// name), in an account of its own that is pushed to the server
     #[command(after_help = exit::HELP)]
     AgentCreds(AgentCredsArgs),
 
     /// Mint another ops creds file (a second ops machine or person)
     #[command(after_help = exit::HELP)]
     OpsCreds(OpsCredsArgs),
+
+    /// Push every session account minted in DIR to the server again (a
+    /// new server, a lost resolver directory, creds minted with --no-push)
+    #[command(after_help = exit::HELP)]
+    Push(AdminPushArgs),
 }
 
 #[derive(Debug, Args)]
@@ -125,6 +133,17 @@ pub struct AdminInitArgs {
     /// scripts and the compose demo); a partial one is still refused
     #[arg(long)]
     pub if_missing: bool,
+    /// Where nats-server keeps the accounts pushed to it (its `full`
+    /// resolver's directory; a relative path is taken from the server's
+    /// working directory)
+    #[arg(long, value_name = "DIR", default_value = "jwt")]
+    pub resolver_dir: String,
+}
+
+#[derive(Debug, Args)]
+pub struct AdminPushArgs {
+    #[command(flatten)]
+    pub dir: AdminDirArgs,
 }
 
 /// Where `admin init` put the keys, for the commands that mint creds.
@@ -149,6 +168,12 @@ pub struct AgentCredsArgs {
     /// Where to write the creds file (mode 0600); - prints it
     #[arg(long, value_name = "FILE")]
     pub out: std::path::PathBuf,
+
+    /// Do not push the session's account to the server now (it is kept in
+    /// DIR/accounts/; `publisher admin push` sends it later). The creds do
+    /// not work until it is pushed
+    #[arg(long)]
+    pub no_push: bool,
 
     #[command(flatten)]
     pub dir: AdminDirArgs,

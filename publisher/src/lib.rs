@@ -76,7 +76,7 @@ fn execute(cli: cli::Cli) -> Result<(), Error> {
             cli::Command::Sessions(args) => sessions::run(&cli.common.connection, args).await,
             cli::Command::Setup(args) => setup::run(&cli.common.connection, args).await,
             cli::Command::Keygen(args) => keygen::run(args),
-            cli::Command::Admin(args) => admin::run(args),
+            cli::Command::Admin(args) => admin::run(&cli.common.connection, args).await,
         }
     })
 }

@@ -34,6 +34,18 @@ pub struct CredsIdentity {
     /// The account the user belongs to (`nats.issuer_account`), when the JWT
     /// was signed by one of the account's signing keys.
     pub issuer_account: Option<String>,
+    /// Who signed the JWT (`iss`): for an agent behind the account wall, its
+    /// session account's key.
+    pub issuer: String,
+}
+
+impl CredsIdentity {
+    /// Agent creds of a session account of its own (the account wall):
+    /// a `user:` tag, signed by the account itself. Agent creds of the older
+    /// set-up, signed by a scoped key of the one shared account, are not.
+    pub fn is_walled_agent(&self) -> bool {
+        self.has_user_tag && self.issuer_account.is_none() && self.issuer.starts_with('A')
+    }
 }
 
 /// A user name bound to a session by ops (`agent-creds --user NAME`).
@@ -92,6 +104,8 @@ pub fn identity_of_jwt(jwt: &str) -> Result<CredsIdentity, CredsError> {
     struct Claims {
         sub: String,
         #[serde(default)]
+        iss: String,
+        #[serde(default)]
         name: Option<String>,
         #[serde(default)]
         nats: Nats,
@@ -134,6 +148,7 @@ pub fn identity_of_jwt(jwt: &str) -> Result<CredsIdentity, CredsError> {
         user,
         has_user_tag,
         issuer_account: claims.nats.issuer_account,
+        issuer: claims.iss,
     })
 }
 

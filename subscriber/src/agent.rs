@@ -140,10 +140,11 @@ impl Agent {
         self
     }
 
-    /// Names the broadcast catch-up consumer after `user_key` (the `U…`
-    /// public key of the agent's credentials), as the agent role allows.
-    pub fn with_user_key(mut self, user_key: Option<String>) -> Agent {
-        self.broadcast_consumer = user_key;
+    /// Names the broadcast catch-up consumer `name` (its credentials' key:
+    /// the session account's behind the account wall), as the agent role
+    /// allows; `None`: `<id>-b`.
+    pub fn with_broadcast_consumer(mut self, name: Option<String>) -> Agent {
+        self.broadcast_consumer = name;
         self
     }
 

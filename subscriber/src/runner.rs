@@ -113,10 +113,14 @@ async fn serve(
         mut acks,
         events,
         brand_new,
+        js_api,
     } = start(&config, tasks).await?;
     let mut catch_up = Driver::new(
         CatchUp::new(config.catch_up_window, brand_new).spread_by(agent.session().as_str()),
-        agent.replays(|client| config.connection.jetstream(client)),
+        agent.replays(|client| match js_api {
+            Some(prefix) => async_nats::jetstream::with_prefix(client, prefix),
+            None => config.connection.jetstream(client),
+        }),
     );
 
     let (live_tx, mut live) = mpsc::unbounded_channel();
@@ -189,6 +193,9 @@ struct Started {
     events: mpsc::UnboundedReceiver<async_nats::Event>,
     /// The session never ran before.
     brand_new: bool,
+    /// Where the stream's API is: the ops account's, under the session
+    /// account's local prefix, behind the account wall; else `--js-domain`'s.
+    js_api: Option<&'static str>,
 }
 
 /// How long the check for another live agent on the same session id
@@ -259,7 +266,7 @@ async fn start(config: &AgentConfig, tasks: &TaskTracker) -> Result<Started, Err
         .await
         .map_err(cannot_subscribe)?
         .with_seal_key(seal_key)
-        .with_user_key(bound.and_then(|b| b.user_key))
+        .with_broadcast_consumer(bound.as_ref().and_then(|b| b.broadcast_consumer.clone()))
         .with_trusted(config.trust.clone(), config.catch_up_window);
     if let Some(state) = state {
         agent = agent.with_state(state);
@@ -276,6 +283,7 @@ async fn start(config: &AgentConfig, tasks: &TaskTracker) -> Result<Started, Err
         acks,
         events,
         brand_new,
+        js_api: bound.and_then(|b| b.js_api),
     })
 }
 
@@ -289,8 +297,11 @@ struct Bound {
     session: Option<SessionId>,
     /// The user name bound by the `user:` tag ("" for `user:-`).
     user: Option<String>,
-    /// The user's public key (`U…`): the broadcast catch-up consumer's name.
-    user_key: Option<String>,
+    /// The broadcast catch-up consumer's name: the session account's key
+    /// behind the account wall, else the user's public key (`U…`).
+    broadcast_consumer: Option<String>,
+    /// The stream's API prefix behind the account wall.
+    js_api: Option<&'static str>,
 }
 
 /// Reads the identity in `--creds`: an agent credential (a JWT `name` and
@@ -304,12 +315,26 @@ fn bound_identity(config: &AgentConfig) -> Result<Option<Bound>, Error> {
     };
     let identity = creds::read(path)
         .map_err(|e| Error::with_context(Kind::Settings, format!("--creds: {e}")).caused_by(e))?;
-    let user_key = Some(identity.user_key.clone()).filter(|k| k.starts_with('U'));
+    let walled = identity.is_walled_agent();
+    let broadcast_consumer = if walled {
+        Some(identity.issuer.clone())
+    } else {
+        Some(identity.user_key.clone()).filter(|k| k.starts_with('U'))
+    };
+    let js_api = walled.then_some(remote_message::roles::AGENT_JS_API);
+    if identity.has_user_tag && !walled {
+        warn!(
+            event = "creds_without_account_wall",
+            "--creds are agent creds of a set-up made before the account wall (one account \
+             shared with the stream): ask ops for creds from a new `publisher admin init`"
+        );
+    }
     let (Some(name), true) = (identity.name.clone(), identity.has_user_tag) else {
         return Ok(Some(Bound {
             session: None,
             user: None,
-            user_key,
+            broadcast_consumer,
+            js_api,
         }));
     };
     let session = SessionId::parse(&name).map_err(|e| {
@@ -347,7 +372,8 @@ fn bound_identity(config: &AgentConfig) -> Result<Option<Bound>, Error> {
     Ok(Some(Bound {
         session: Some(session),
         user: Some(user),
-        user_key,
+        broadcast_consumer,
+        js_api,
     }))
 }
 

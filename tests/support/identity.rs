@@ -1,7 +1,8 @@
 //! The per-session identity mode, set up the way ops would: the real
-//! `publisher admin init` writes keys and `nats-server.conf` into a temp dir,
-//! a real nats-server runs that config on a free port, and agents' creds come
-//! from the real `publisher admin agent-creds`.
+//! `publisher admin init` writes keys and `nats-server.conf` into a temp dir
+//! (its account resolver keeping its accounts there too), a real nats-server
+//! runs that config on a free port, and agents' creds come from the real
+//! `publisher admin agent-creds`, which pushes each session's account to it.
 
 use crate::procs::{bin, expect_exit, finish_within, publisher, Agent, NO_USER_CONFIG};
 use crate::server::NatsServer;
@@ -19,7 +20,13 @@ impl Identity {
     /// `publisher admin init` into a fresh directory, then a server on it.
     pub fn start() -> Identity {
         let dir = tempfile::tempdir().expect("temp dir");
-        let out = admin(&["init", "--out", path_str(&dir.path().join("admin"))]);
+        let out = admin(&[
+            "init",
+            "--out",
+            path_str(&dir.path().join("admin")),
+            "--resolver-dir",
+            path_str(&dir.path().join("resolver")),
+        ]);
         expect_exit(&out, 0);
         let server = NatsServer::start_with_config_file(dir.path().join("admin/nats-server.conf"));
         Identity { server, dir }
@@ -41,11 +48,15 @@ impl Identity {
     }
 
     /// Mints agent creds for `session` (bound to `user`, or to none) with
-    /// `publisher admin agent-creds`; returns the file.
+    /// `publisher admin agent-creds`, its account pushed to this server;
+    /// returns the file.
     pub fn agent_creds(&self, session: &str, user: Option<&str>) -> PathBuf {
         let file = self.dir.path().join(format!("{session}.creds"));
         let dir = self.admin_dir();
+        let url = self.url();
         let mut args = vec![
+            "--server",
+            &url,
             "agent-creds",
             "--dir",
             path_str(&dir),

@@ -32,6 +32,8 @@ stream-ready = stream { $stream } ready: subjects broadcast, session.*; retentio
 
 ## publisher admin
 admin-kept = { $dir } already holds a set-up: kept as it is
+admin-not-pushed = the account of session { $session } is kept in the admin directory but NOT pushed: these creds work once `publisher --server URL admin push` has sent it
+admin-pushed = pushed { $count } session accounts to { $servers }
 admin-creds-written = wrote { $file } (mode 0600): give it to that machine only, over a private channel
 
 ## Errors: what `publisher: …` says on stderr. Built in lang::errors()'s language:
@@ -43,8 +45,11 @@ seed-encoding = cannot encode a seed: { $cause }
 jwt-encoding = cannot write a JWT: { $cause }
 admin-key-unreadable = cannot read { $path } ({ $cause }): is { $dir } a directory made by `publisher admin init`?
 admin-no-seed = { $path } holds no valid seed
-session-id-like-key = session id { $id } looks like a NATS user key (U…, 56 characters); agents' broadcast consumers carry such names: pick another session id
+session-id-like-key = session id { $id } looks like a NATS public key (56 characters of A–Z and 2–7); agents' broadcast consumers carry such names: pick another session id
 admin-dir-missing = which admin directory? pass --dir DIR (the one `publisher admin init --out DIR` made) or set { $env }
+admin-dir-legacy = { $dir } was made by an earlier version, before the account wall: its agents share an account with the stream, and any one of them can delete every stored message. Nothing was written. Make a new set-up with `publisher admin init --out NEW-DIR`, run nats-server with NEW-DIR/nats-server.conf, mint new creds for every agent (`publisher admin agent-creds --dir NEW-DIR …`) and for ops, then retire { $dir }
+admin-push-failed = cannot push the account of session { $session } to { $servers }: { $cause }. No creds were written. Is nats-server running with the nats-server.conf of { $dir } (its full resolver)? Give its address with --server, or mint with --no-push and run `publisher admin push` later
+admin-accounts-unreadable = cannot read the session accounts in { $path } ({ $cause })
 keygen-cannot-create = cannot create { $path } ({ $cause }): give a new file to --out (an existing key is never overwritten)
 flush-timed-out = NATS at { $servers } did not confirm in time: the message may not have been sent
 server-refused = NATS at { $servers } refused the request: { $refusals }

@@ -30,6 +30,8 @@ stream-ready = stream { $stream } listo: subjects broadcast, session.*; retenci�
 
 ## publisher admin
 admin-kept = { $dir } ya contiene una configuración: se conserva tal cual
+admin-not-pushed = la cuenta de la sesión { $session } se guarda en el directorio de administración pero NO se ha enviado: estas credenciales funcionarán cuando `publisher --server URL admin push` la envíe
+admin-pushed = { $count } cuentas de sesión enviadas a { $servers }
 admin-creds-written = escrito { $file } (modo 0600): entréguelo solo a esa máquina, por un canal privado
 
 ## Errores: lo que dice `publisher: …` en stderr.
@@ -40,8 +42,11 @@ seed-encoding = no se puede codificar una semilla: { $cause }
 jwt-encoding = no se puede escribir un JWT: { $cause }
 admin-key-unreadable = no se puede leer { $path } ({ $cause }): ¿es { $dir } un directorio creado con `publisher admin init`?
 admin-no-seed = { $path } no contiene ninguna semilla válida
-session-id-like-key = el id de sesión { $id } parece una clave de usuario de NATS (U…, 56 caracteres); los consumidores de difusión de los agentes llevan esos nombres: elija otro id de sesión
+session-id-like-key = el id de sesión { $id } parece una clave pública de NATS (56 caracteres de A–Z y 2–7); los consumidores de difusión de los agentes llevan esos nombres: elija otro id de sesión
 admin-dir-missing = ¿qué directorio de administración? indique --dir DIR (el que creó `publisher admin init --out DIR`) o defina { $env }
+admin-dir-legacy = { $dir } lo creó una versión anterior, sin el muro de cuentas: sus agentes comparten una cuenta con el flujo y cualquiera de ellos puede borrar todos los mensajes guardados. No se escribió nada. Cree una configuración nueva con `publisher admin init --out NUEVO-DIR`, ejecute nats-server con NUEVO-DIR/nats-server.conf, genere credenciales nuevas para cada agente (`publisher admin agent-creds --dir NUEVO-DIR …`) y para ops, y retire { $dir }
+admin-push-failed = no se pudo enviar la cuenta de la sesión { $session } a { $servers }: { $cause }. No se escribieron credenciales. ¿Se ejecuta nats-server con el nats-server.conf de { $dir } (su resolver full)? Indique su dirección con --server, o genere con --no-push y ejecute `publisher admin push` más tarde
+admin-accounts-unreadable = no se pueden leer las cuentas de sesión en { $path } ({ $cause })
 keygen-cannot-create = no se puede crear { $path } ({ $cause }): indique un archivo nuevo en --out (una clave existente nunca se sobrescribe)
 flush-timed-out = NATS en { $servers } no confirmó a tiempo: puede que el mensaje no se haya enviado
 server-refused = NATS en { $servers } rechazó la petición: { $refusals }

@@ -33,6 +33,8 @@ stream-ready = stream { $stream } prêt : subjects broadcast, session.* ; réten
 
 ## publisher admin
 admin-kept = { $dir } contient déjà une configuration : conservée telle quelle
+admin-not-pushed = le compte de la session { $session } est gardé dans le répertoire d'administration mais n'est PAS envoyé : ces identifiants fonctionneront une fois que `publisher --server URL admin push` l'aura envoyé
+admin-pushed = { $count } comptes de session envoyés à { $servers }
 admin-creds-written = { $file } écrit (mode 0600) : à remettre à cette machine seulement, par un canal privé
 
 ## Erreurs : ce que dit `publisher: …` sur stderr.
@@ -43,8 +45,11 @@ seed-encoding = impossible d'encoder une graine : { $cause }
 jwt-encoding = impossible d'écrire un JWT : { $cause }
 admin-key-unreadable = impossible de lire { $path } ({ $cause }) : { $dir } est-il un répertoire créé par `publisher admin init` ?
 admin-no-seed = { $path } ne contient aucune graine valide
-session-id-like-key = l'identifiant de session { $id } ressemble à une clé d'utilisateur NATS (U…, 56 caractères) ; les consommateurs de diffusion des agents portent de tels noms : choisissez un autre identifiant de session
+session-id-like-key = l'identifiant de session { $id } ressemble à une clé publique NATS (56 caractères de A–Z et 2–7) ; les consommateurs de diffusion des agents portent de tels noms : choisissez un autre identifiant de session
 admin-dir-missing = quel répertoire d'administration ? passez --dir DIR (celui que `publisher admin init --out DIR` a créé) ou définissez { $env }
+admin-dir-legacy = { $dir } a été créé par une version antérieure, sans le mur de comptes : ses agents partagent un compte avec le flux, et n'importe lequel d'entre eux peut effacer tous les messages stockés. Rien n'a été écrit. Créez une nouvelle configuration avec `publisher admin init --out NOUVEAU-DIR`, lancez nats-server avec NOUVEAU-DIR/nats-server.conf, créez de nouveaux identifiants pour chaque agent (`publisher admin agent-creds --dir NOUVEAU-DIR …`) et pour ops, puis retirez { $dir }
+admin-push-failed = impossible d'envoyer le compte de la session { $session } à { $servers } : { $cause }. Aucun identifiant n'a été écrit. nats-server tourne-t-il avec le nats-server.conf de { $dir } (son resolver full) ? Donnez son adresse avec --server, ou créez avec --no-push et lancez `publisher admin push` plus tard
+admin-accounts-unreadable = impossible de lire les comptes de session dans { $path } ({ $cause })
 keygen-cannot-create = impossible de créer { $path } ({ $cause }) : donnez un nouveau fichier à --out (une clé existante n'est jamais écrasée)
 flush-timed-out = NATS à { $servers } n'a pas confirmé à temps : le message n'a peut-être pas été envoyé
 server-refused = NATS à { $servers } a refusé la requête : { $refusals }

@@ -1,6 +1,9 @@
-//! `publisher admin init --out DIR`: a new operator, system account,
-//! `REMOTE_MESSAGE` account with its two scoped signing keys (roles `agent`
-//! and `ops`), the server's configuration and a first ops creds file.
+//! `publisher admin init --out DIR`: a new operator, system account (and its
+//! user, who pushes session accounts), the ops account `REMOTE_MESSAGE` with
+//! the ops role's scoped signing key and the exports of the account wall,
+//! the secret session accounts are derived from, the server's configuration
+//! (a `full` account resolver, so session accounts can be added while it
+//! runs) and a first ops creds file.
 //!
 //! Everything is made in memory first; the directory is touched only once
 //! nothing can fail but the writes. An existing set-up is never overwritten
@@ -20,6 +23,13 @@ use std::collections::BTreeMap;
 
 pub fn run(args: AdminInitArgs) -> Result<(), Error> {
     let layout = Layout::new(&args.out);
+    if layout.is_legacy() {
+        return Err(ErrorKind::Usage.error(tr!(
+            errors(),
+            "admin-dir-legacy",
+            dir = layout.dir().display().to_string()
+        )));
+    }
     let existing = layout.existing();
     if args.if_missing && layout.is_complete() {
         let dir = layout.dir().display().to_string();
@@ -46,22 +56,17 @@ pub fn run(args: AdminInitArgs) -> Result<(), Error> {
     let account = pair(Key::Account);
     let operator_jwt = claims::operator(operator, &system.public_key())?;
     let system_jwt = claims::system_account(operator, system)?;
-    let account_jwt = claims::app_account(
-        operator,
-        account,
-        &[
-            (roles::AGENT, pair(Key::AgentSigning)),
-            (roles::OPS, pair(Key::OpsSigning)),
-        ],
-    )?;
+    let account_jwt = claims::ops_account(operator, account, pair(Key::OpsSigning))?;
     let conf = server_conf(
         &operator_jwt,
         &[
             (system, &system_jwt, "SYS"),
             (account, &account_jwt, roles::ACCOUNT),
         ],
+        &args.resolver_dir,
     );
     let ops_creds = mint::ops_creds(pair(Key::OpsSigning), &account.public_key())?;
+    let system_creds = mint::system_creds(system)?;
 
     let write_failed = |what: &std::path::Path, e: std::io::Error| {
         ErrorKind::Failure
@@ -88,6 +93,9 @@ pub fn run(args: AdminInitArgs) -> Result<(), Error> {
     let creds_path = layout.ops_creds();
     files::create_private(&creds_path, ops_creds.as_bytes())
         .map_err(|e| write_failed(&creds_path, e))?;
+    let system_path = layout.system_creds();
+    files::create_private(&system_path, system_creds.as_bytes())
+        .map_err(|e| write_failed(&system_path, e))?;
 
     println!(
         "Per-session identity set up in {dir}:\n\
@@ -96,19 +104,28 @@ pub fn run(args: AdminInitArgs) -> Result<(), Error> {
          \n  {keys}/\n      the operator, account and signing keys: NEVER let them leave this machine;\n      \
          whoever holds them can mint any identity.\n\
          \n  {ops}\n      ops creds (connect with --creds): keep them on the ops machine.\n\
-         \nAgent creds, one per session, go to the user machines:\n  \
-         publisher admin agent-creds --dir {dir} --session ID [--user NAME] --out ID.creds",
+         \n  {system}\n      the server's system account: admin agent-creds pushes each session's\n      \
+         account with it. Keep it on the ops machine.\n\
+         \nAgent creds, one per session, go to the user machines (the server must be running:\n\
+         each session gets an account of its own, pushed to it):\n  \
+         publisher --server URL admin agent-creds --dir {dir} --session ID [--user NAME] --out ID.creds",
         dir = layout.dir().display(),
         conf = conf_path.display(),
         keys = layout.keys_dir().display(),
         ops = creds_path.display(),
+        system = system_path.display(),
     );
     Ok(())
 }
 
-/// The server's configuration: operator, system account, the accounts'
-/// JWTs preloaded in a memory resolver, JetStream on.
-fn server_conf(operator_jwt: &str, accounts: &[(&KeyPair, &str, &str)]) -> String {
+/// The server's configuration: operator, system account, a `full` account
+/// resolver keeping its JWTs in `resolver_dir` (session accounts are pushed
+/// to it), the system and ops accounts preloaded, JetStream on.
+fn server_conf(
+    operator_jwt: &str,
+    accounts: &[(&KeyPair, &str, &str)],
+    resolver_dir: &str,
+) -> String {
     let system = accounts[0].0.public_key();
     let mut preload = String::new();
     for (key, jwt, name) in accounts {
@@ -120,16 +137,20 @@ fn server_conf(operator_jwt: &str, accounts: &[(&KeyPair, &str, &str)]) -> Strin
          # the accounts' JWTs, which are public and signed. Copy it to the server; the\n\
          # keys that signed it stay on the ops machine.\n\
          # Agents connect with creds from `publisher admin agent-creds`, ops with ops.creds.\n\
-         # For a lasting server, set jetstream's store_dir (messages kept for catch-up).\n\
+         # Each session has an account of its own: agent-creds pushes it to the resolver\n\
+         # below, which keeps it in its directory (a relative one is taken from\n\
+         # nats-server's working directory). For a lasting server, set jetstream's\n\
+         # store_dir (messages kept for catch-up).\n\
          \n\
          port: 4222\n\
          \n\
          operator: {operator_jwt}\n\
          system_account: {system}\n\
          \n\
-         resolver: MEMORY\n\
+         resolver {{\n  type: full\n  dir: {dir}\n  allow_delete: false\n  interval: \"2m\"\n}}\n\
          resolver_preload: {{\n{preload}}}\n\
          \n\
-         jetstream {{}}\n"
+         jetstream {{}}\n",
+        dir = serde_json::to_string(resolver_dir).expect("a string serializes")
     )
 }

@@ -10,6 +10,13 @@ use std::path::{Path, PathBuf};
 pub const SERVER_CONF: &str = "nats-server.conf";
 /// The first ops user's creds: stays with ops.
 pub const OPS_CREDS: &str = "ops.creds";
+/// The system account user's creds: push session accounts to the server.
+pub const SYSTEM_CREDS: &str = "system.creds";
+/// The session accounts' JWTs (public), `<id>.jwt`: what `admin push` sends.
+pub const ACCOUNTS: &str = "accounts";
+/// A seed only the set-up before the account wall had (the agent role's
+/// scoped key in the one shared account).
+const LEGACY_AGENT_SIGNING: &str = "agent-signing.nk";
 /// The seeds: never leave the ops machine.
 pub const KEYS: &str = "keys";
 
@@ -20,10 +27,11 @@ pub enum Key {
     Operator,
     /// The server's system account.
     SystemAccount,
-    /// The `REMOTE_MESSAGE` account (its identity; signs nothing day to day).
+    /// The ops account `REMOTE_MESSAGE` (its identity; signs nothing day to day).
     Account,
-    /// The scoped key of role `agent`: signs agents' creds.
-    AgentSigning,
+    /// The secret each session account's key is derived from (with the
+    /// session id), so minting a session again gives the same account.
+    SessionAccounts,
     /// The scoped key of role `ops`: signs ops creds.
     OpsSigning,
 }
@@ -33,7 +41,7 @@ impl Key {
         Key::Operator,
         Key::SystemAccount,
         Key::Account,
-        Key::AgentSigning,
+        Key::SessionAccounts,
         Key::OpsSigning,
     ];
 
@@ -43,7 +51,7 @@ impl Key {
             Key::Operator => "operator.nk",
             Key::SystemAccount => "system-account.nk",
             Key::Account => "account.nk",
-            Key::AgentSigning => "agent-signing.nk",
+            Key::SessionAccounts => "session-accounts.nk",
             Key::OpsSigning => "ops-signing.nk",
         }
     }
@@ -90,12 +98,33 @@ impl Layout {
         self.dir.join(OPS_CREDS)
     }
 
+    pub fn system_creds(&self) -> PathBuf {
+        self.dir.join(SYSTEM_CREDS)
+    }
+
+    pub fn accounts_dir(&self) -> PathBuf {
+        self.dir.join(ACCOUNTS)
+    }
+
+    /// Where the JWT of session `id`'s account is kept.
+    pub fn session_account(&self, id: &str) -> PathBuf {
+        self.accounts_dir().join(format!("{id}.jwt"))
+    }
+
+    /// Whether this is a set-up made before the account wall (agents and
+    /// the stream in one account): its agent creds can reach the stream.
+    pub fn is_legacy(&self) -> bool {
+        self.keys_dir().join(LEGACY_AGENT_SIGNING).is_file()
+            && !self.key(Key::SessionAccounts).is_file()
+    }
+
     /// What is already there of an earlier `init` (keys, config, creds).
     /// Whether every file `admin init` writes is there.
     pub fn is_complete(&self) -> bool {
         Key::ALL.iter().all(|&key| self.key(key).is_file())
             && self.server_conf().is_file()
             && self.ops_creds().is_file()
+            && self.system_creds().is_file()
     }
 
     pub fn existing(&self) -> Vec<PathBuf> {
@@ -106,7 +135,7 @@ impl Layout {
         if keys_in_use {
             found.push(self.keys_dir());
         }
-        for path in [self.server_conf(), self.ops_creds()] {
+        for path in [self.server_conf(), self.ops_creds(), self.system_creds()] {
             if path.exists() {
                 found.push(path);
             }

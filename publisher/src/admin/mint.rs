@@ -1,36 +1,60 @@
-//! `publisher admin agent-creds` and `ops-creds`: a new user key and a user
-//! JWT signed by the role's scoped key, written as a creds file (mode 0600)
-//! or printed.
+//! `publisher admin agent-creds` and `ops-creds`. An agent's creds are the
+//! one user of its session's own account: the account (its key derived from
+//! the session id) is written to `DIR/accounts/<id>.jwt` and pushed to the
+//! server's resolver, then a new user key and JWT are written as a creds file
+//! (mode 0600) or printed. Ops creds: a user JWT signed by the ops role's
+//! scoped key.
 
 use super::claims;
 use super::layout::{Key, Layout};
+use super::push;
 use crate::cli::{AdminDirArgs, AgentCredsArgs, OpsCredsArgs};
 use crate::error::{Error, ErrorKind};
 use crate::i18n::{errors, tr};
-use nkeys::KeyPair;
-use remote_message::roles;
+use hmac::{Hmac, Mac};
+use nkeys::{KeyPair, KeyPairType};
+use remote_message::roles::SessionGrant;
+use remote_message_cli::connection::ConnectionArgs;
 use remote_message_cli::{creds, files};
+use sha2::Sha256;
 use std::path::Path;
 
 /// The env variable `--dir` defaults to.
 pub const DIR_ENV: &str = "REMOTE_MESSAGE_ADMIN_DIR";
 
-pub fn agent(args: AgentCredsArgs) -> Result<(), Error> {
+pub async fn agent(connection: &ConnectionArgs, args: AgentCredsArgs) -> Result<(), Error> {
     let layout = layout(&args.dir)?;
     let id = args.session.as_str();
-    if looks_like_user_key(id) {
-        // The broadcast consumer of an agent is named after its user key:
-        // an agent whose id is such a key could delete another's consumer.
+    if looks_like_public_key(id) {
+        // An agent's broadcast consumer is named after its account's key:
+        // a session id shaped like a key could name another's.
         return Err(ErrorKind::Usage.error(tr!(
             errors(),
             "session-id-like-key",
             id = format!("{id:?}")
         )));
     }
-    let signer = layout.read_key(Key::AgentSigning)?;
-    let account = layout.read_key(Key::Account)?.public_key();
-    let text = agent_creds(&signer, &account, id, args.user.as_deref())?;
-    write(&args.out, &text)
+    let operator = layout.read_key(Key::Operator)?;
+    let ops_account = layout.read_key(Key::Account)?.public_key();
+    let account = session_account_key(&layout.read_key(Key::SessionAccounts)?, id)?;
+    let grant = SessionGrant {
+        session: id.to_owned(),
+        account_key: account.public_key(),
+        user: args.user.clone(),
+    };
+    let account_jwt = claims::session_account(&operator, &account, &ops_account, &grant)?;
+    let user = KeyPair::new_user();
+    let user_jwt = claims::agent_user(&account, &user, &grant)?;
+    push::save(&layout, id, &account_jwt)?;
+    if !args.no_push {
+        push::push(connection, &layout, &[(id.to_owned(), account_jwt)]).await?;
+    }
+    write(&args.out, &creds::format(&user_jwt, &seed(&user)?))?;
+    if args.no_push {
+        let note = tr!(crate::i18n::lang(), "admin-not-pushed", session = id);
+        eprintln!("{note}");
+    }
+    Ok(())
 }
 
 pub fn ops(args: OpsCredsArgs) -> Result<(), Error> {
@@ -40,22 +64,31 @@ pub fn ops(args: OpsCredsArgs) -> Result<(), Error> {
     write(&args.out, &ops_creds(&signer, &account)?)
 }
 
-/// The creds of an agent for session `id`, bound to `user` (or to none).
-pub fn agent_creds(
-    signer: &KeyPair,
-    account: &str,
-    id: &str,
-    user: Option<&str>,
-) -> Result<String, Error> {
-    let key = KeyPair::new_user();
-    let jwt = claims::user(signer, account, &key, id, vec![roles::user_tag(user)])?;
-    Ok(creds::format(&jwt, &seed(&key)?))
+/// The key of session `id`'s account: derived from the set-up's secret and
+/// the id, so every mint for a session gives the same account (one presence
+/// check, one broadcast consumer), and no per-session secret is kept.
+pub fn session_account_key(secret: &KeyPair, id: &str) -> Result<KeyPair, Error> {
+    let mut mac = Hmac::<Sha256>::new_from_slice(seed(secret)?.as_bytes())
+        .expect("HMAC takes a key of any length");
+    mac.update(b"remote-message session account\0");
+    mac.update(id.as_bytes());
+    let raw: [u8; 32] = mac.finalize().into_bytes().into();
+    KeyPair::new_from_raw(KeyPairType::Account, raw).map_err(|e| {
+        ErrorKind::Failure.error(tr!(errors(), "seed-encoding", cause = e.to_string()))
+    })
 }
 
 /// The creds of an ops user.
 pub fn ops_creds(signer: &KeyPair, account: &str) -> Result<String, Error> {
     let key = KeyPair::new_user();
-    let jwt = claims::user(signer, account, &key, "ops", Vec::new())?;
+    let jwt = claims::scoped_user(signer, account, &key, "ops", Vec::new())?;
+    Ok(creds::format(&jwt, &seed(&key)?))
+}
+
+/// The creds of the system account's user (pushes session accounts).
+pub fn system_creds(system_account: &KeyPair) -> Result<String, Error> {
+    let key = KeyPair::new_user();
+    let jwt = claims::system_user(system_account, &key)?;
     Ok(creds::format(&jwt, &seed(&key)?))
 }
 
@@ -65,12 +98,22 @@ fn seed(key: &KeyPair) -> Result<String, Error> {
     })
 }
 
-/// The admin directory from `--dir` or the environment; neither is a usage error.
-fn layout(args: &AdminDirArgs) -> Result<Layout, Error> {
-    match &args.dir {
-        Some(dir) => Ok(Layout::new(dir)),
-        None => Err(ErrorKind::Usage.error(tr!(errors(), "admin-dir-missing", env = DIR_ENV))),
+/// The admin directory from `--dir` or the environment (neither is a usage
+/// error), made by this version: a set-up from before the account wall is
+/// refused with what to do.
+pub fn layout(args: &AdminDirArgs) -> Result<Layout, Error> {
+    let Some(dir) = &args.dir else {
+        return Err(ErrorKind::Usage.error(tr!(errors(), "admin-dir-missing", env = DIR_ENV)));
+    };
+    let layout = Layout::new(dir);
+    if layout.is_legacy() {
+        return Err(ErrorKind::Usage.error(tr!(
+            errors(),
+            "admin-dir-legacy",
+            dir = layout.dir().display().to_string()
+        )));
     }
+    Ok(layout)
 }
 
 /// Writes the creds to `out` (a new or replaced file, mode 0600) or to
@@ -96,10 +139,10 @@ fn write(out: &Path, text: &str) -> Result<(), Error> {
     Ok(())
 }
 
-/// A public user nkey: `U` and 55 more characters of base32.
-fn looks_like_user_key(id: &str) -> bool {
+/// A public nkey: 56 characters of upper-case base32 (`U…` a user, `A…` an
+/// account).
+fn looks_like_public_key(id: &str) -> bool {
     id.len() == 56
-        && id.starts_with('U')
         && id
             .bytes()
             .all(|b| b.is_ascii_uppercase() || (b'2'..=b'7').contains(&b))
@@ -110,29 +153,45 @@ mod tests {
     use super::*;
 
     /// Agent creds read back as the session, the bound user and the
-    /// account; ops creds bind no session and no user.
+    /// session account that signed them; ops creds bind no session and no
+    /// user; a session's account is the same at every mint, and differs
+    /// between sessions and set-ups.
     #[test]
     fn minted_creds_read_back() {
-        let signer = KeyPair::new_account();
-        let text = agent_creds(&signer, "AACC", "alice", Some("Zoë")).unwrap();
-        let id = creds::parse(&text).unwrap();
+        let secret = KeyPair::new_account();
+        let account = session_account_key(&secret, "alice").unwrap();
+        let grant = SessionGrant {
+            session: "alice".into(),
+            account_key: account.public_key(),
+            user: Some("Zoë".into()),
+        };
+        let user = KeyPair::new_user();
+        let jwt = claims::agent_user(&account, &user, &grant).unwrap();
+        let id = creds::parse(&creds::format(&jwt, &seed(&user).unwrap())).unwrap();
         assert_eq!(id.name.as_deref(), Some("alice"));
         assert_eq!(id.user.as_ref().map(|u| u.as_str()), Some("Zoë"));
-        assert_eq!(id.issuer_account.as_deref(), Some("AACC"));
+        assert_eq!(id.issuer_account, None);
+        assert_eq!(id.issuer, account.public_key());
         assert!(id.user_key.starts_with('U'));
-        let none = creds::parse(&agent_creds(&signer, "AACC", "bob", None).unwrap()).unwrap();
-        assert_eq!(none.user, None);
-        assert!(none.has_user_tag);
-        let ops = creds::parse(&ops_creds(&signer, "AACC").unwrap()).unwrap();
+        let ops = creds::parse(&ops_creds(&secret, "AACC").unwrap()).unwrap();
         assert!(!ops.has_user_tag);
+        assert_eq!(ops.issuer_account.as_deref(), Some("AACC"));
+        let again = session_account_key(&secret, "alice").unwrap();
+        assert_eq!(again.public_key(), account.public_key());
+        let bob = session_account_key(&secret, "bob").unwrap();
+        assert_ne!(bob.public_key(), account.public_key());
+        let elsewhere = session_account_key(&KeyPair::new_account(), "alice").unwrap();
+        assert_ne!(elsewhere.public_key(), account.public_key());
+        assert!(account.public_key().starts_with('A'));
     }
 
-    /// Session ids shaped like user keys are refused; others are not.
+    /// Session ids shaped like public keys (user or account) are refused;
+    /// others are not.
     #[test]
-    fn user_key_shaped_ids() {
-        let key = KeyPair::new_user().public_key();
-        assert!(looks_like_user_key(&key));
-        assert!(!looks_like_user_key("alice"));
-        assert!(!looks_like_user_key(&"u".repeat(56)));
+    fn key_shaped_ids() {
+        assert!(looks_like_public_key(&KeyPair::new_user().public_key()));
+        assert!(looks_like_public_key(&KeyPair::new_account().public_key()));
+        assert!(!looks_like_public_key("alice"));
+        assert!(!looks_like_public_key(&"u".repeat(56)));
     }
 }

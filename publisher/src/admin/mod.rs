@@ -1,13 +1,15 @@
 //! `publisher admin`: the set-up of the per-session identity mode, with the
-//! project's own tool: the operator, account and scoped signing keys, the
-//! server's configuration, and creds files for agents (one per session id)
-//! and for ops. The broker then enforces the roles of
-//! [`remote_message::roles`]; nothing here talks to a server.
+//! project's own tool: the operator, the ops account and its scoped signing
+//! key, the server's configuration, and creds files for agents (one per
+//! session id, each in an account of its own) and for ops. The broker then
+//! enforces the account wall and roles of [`remote_message::roles`]; only
+//! pushing a session's account talks to a server.
 //!
 //! - [`layout`]: the files in the admin directory, named once.
-//! - [`claims`]: the JWTs (operator, accounts with scoped keys, users).
+//! - [`claims`]: the JWTs (operator, accounts, users).
 //! - [`init`]: `admin init`.
 //! - [`mint`]: `admin agent-creds`, `admin ops-creds`.
+//! - [`push`]: session accounts to the server's resolver; `admin push`.
 //! - `dir`: the private admin directory (the OS-specific part).
 
 pub mod claims;
@@ -15,14 +17,17 @@ mod dir;
 pub mod init;
 pub mod layout;
 pub mod mint;
+pub mod push;
 
 use crate::cli::{AdminArgs, AdminCommand};
 use crate::error::Error;
+use remote_message_cli::connection::ConnectionArgs;
 
-pub fn run(args: AdminArgs) -> Result<(), Error> {
+pub async fn run(connection: &ConnectionArgs, args: AdminArgs) -> Result<(), Error> {
     match args.command {
         AdminCommand::Init(args) => init::run(args),
-        AdminCommand::AgentCreds(args) => mint::agent(args),
+        AdminCommand::AgentCreds(args) => mint::agent(connection, args).await,
         AdminCommand::OpsCreds(args) => mint::ops(args),
+        AdminCommand::Push(args) => push::run(connection, args).await,
     }
 }
