@@ -97,11 +97,21 @@ impl Conn {
     /// Waits (bounded) for the server's "Permissions Violation for
     /// `kind` to "`subject`"" and returns its text.
     async fn violation(&mut self, kind: &str, subject: &str) -> String {
-        let wanted = format!("Permissions Violation for {kind} to \"{subject}\"");
+        self.server_error(&format!(
+            "Permissions Violation for {kind} to \"{subject}\""
+        ))
+        .await
+    }
+
+    /// Waits (bounded) for a server error holding `wanted` (case
+    /// insensitive) and returns its text.
+    async fn server_error(&mut self, wanted: &str) -> String {
         let deadline = tokio::time::Instant::now() + WAIT;
         loop {
             match tokio::time::timeout_at(deadline, self.errors.recv()).await {
-                Ok(Some(error)) if error.contains(&wanted) => return error,
+                Ok(Some(error)) if error.to_lowercase().contains(&wanted.to_lowercase()) => {
+                    return error
+                }
                 Ok(Some(_other)) => continue,
                 Ok(None) => panic!("connection events closed before {wanted:?}"),
                 Err(_) => panic!("no {wanted:?} within {WAIT:?}"),
@@ -999,4 +1009,202 @@ async fn nobody_can_stop_another_agents_catch_up() {
     assert_eq!(bob.next_text(), "while you were away");
     let unconfirmed = bob.events("subscription_unconfirmed");
     assert!(unconfirmed.is_empty(), "{unconfirmed:?}");
+}
+
+// Issue 21: JetStream answers a request on whatever reply subject the
+// requester named, without checking the requester's permissions. Alice's
+// creds pull from her own, allowed consumer with a reply subject aimed at
+// the stream's API, at another screen or at a stream subject. Behind the
+// account wall each answer lands in alice's own account.
+
+/// How many messages the stream holds, as ops sees it.
+async fn stored_count(ops: &Conn) -> u64 {
+    let js = jetstream::new(ops.client.clone());
+    let mut stream = js
+        .get_stream(STREAM)
+        .await
+        .expect("the stream is still there");
+    stream.info().await.expect("stream info").state.messages
+}
+
+impl Conn {
+    /// Alice's pull from her own consumer `consumer`, answered on `reply`.
+    async fn pull_to(&self, consumer: &str, reply: &str, request: &str) {
+        self.client
+            .publish_with_reply(
+                format!("{AGENT_API}.CONSUMER.MSG.NEXT.{STREAM}.{consumer}"),
+                reply.to_owned(),
+                request.to_owned().into(),
+            )
+            .await
+            .expect("pull sent");
+    }
+
+    /// A pull on her own inbox, answered once JetStream has handled every
+    /// pull she sent before (it serves a consumer's pulls in order).
+    async fn pull_barrier(&self, consumer: &str) {
+        // Her inbox prefix is `_INBOX.<id>`, as the agent's.
+        let inbox = self.client.new_inbox();
+        let mut answers = self.client.subscribe(inbox.clone()).await.unwrap();
+        self.pull_to(consumer, &inbox, r#"{"batch":1,"expires":1000000000}"#)
+            .await;
+        next(&mut answers, "the barrier pull's answer").await;
+    }
+}
+
+/// Alice's allowed consumer on her session, created as her agent does.
+async fn alice_consumer(alice: &Conn) {
+    alice
+        .js()
+        .create_consumer_on_stream(consumer_config("alice", "session.alice"), STREAM)
+        .await
+        .expect("alice's own consumer");
+}
+
+/// The critical attack: alice's pull answered on the stream's delete and
+/// purge API (and on bob's consumer's delete, and on the API under her own
+/// prefix). The stream keeps every stored message of every session, bob's
+/// consumer survives, and ops can still read bob's message.
+#[tokio::test]
+async fn a_pull_answered_on_the_stream_api_deletes_and_purges_nothing() {
+    let identity = Identity::start();
+    identity.setup_stream();
+    let ops = connect(&identity, &identity.ops_creds(), None).await;
+    for (subject, body) in [
+        ("session.alice", "a1"),
+        ("session.alice", "a2"),
+        ("session.bob", "b1"),
+        ("broadcast", "all"),
+    ] {
+        store(&ops, subject, body).await;
+    }
+    let bob = agent(&identity, &identity.agent_creds("bob", None), "bob").await;
+    bob.js()
+        .create_consumer_on_stream(consumer_config("bob", "session.bob"), STREAM)
+        .await
+        .expect("bob's own consumer");
+    let alice = agent(&identity, &identity.agent_creds("alice", None), "alice").await;
+    alice_consumer(&alice).await;
+    let replies = [
+        format!("$JS.API.STREAM.DELETE.{STREAM}"),
+        format!("$JS.API.STREAM.PURGE.{STREAM}"),
+        format!("$JS.API.CONSUMER.DELETE.{STREAM}.bob"),
+        format!("{AGENT_API}.STREAM.DELETE.{STREAM}"),
+        format!("{AGENT_API}.CONSUMER.DELETE.{STREAM}.bob"),
+    ];
+    for reply in &replies {
+        // The first two pulls deliver her stored messages there, the rest
+        // a "no messages" status: both kinds of answer are tried.
+        alice
+            .pull_to("alice", reply, r#"{"batch":1,"no_wait":true}"#)
+            .await;
+    }
+    alice.pull_barrier("alice").await;
+    assert_eq!(stored_count(&ops).await, 4, "stored messages lost");
+    assert_eq!(consumer_names(&ops).await, ["alice", "bob"]);
+}
+
+/// The high attacks: alice's pull answered on `session.bob`, `broadcast` and
+/// `session.carol` (her stored message, then "no messages" and "request
+/// timeout" statuses), and a loop of 500 pulls answered on `session.fill`.
+/// Bob's real agent (json output, `--trust`-less) shows nothing but ops'
+/// next message to him, a raw connection with carol's creds receives
+/// nothing on her subjects before ops' message to her, and the stream
+/// stores nothing new: carol's later catch-up is whole.
+#[tokio::test]
+async fn a_pull_answered_on_another_screen_or_stream_subject_reaches_nobody() {
+    let identity = Identity::start();
+    identity.setup_stream();
+    let ops = connect(&identity, &identity.ops_creds(), None).await;
+    store(&ops, "session.alice", "alice's own").await;
+    let before = stored_count(&ops).await;
+    let mut bob = identity.agent(&identity.agent_creds("bob", None), &["--output", "json"]);
+    let carol_creds = identity.agent_creds("carol", None);
+    let carol = agent(&identity, &carol_creds, "carol").await;
+    let mut carol_session = carol.client.subscribe("session.carol").await.unwrap();
+    let mut carol_broadcast = carol.client.subscribe("broadcast").await.unwrap();
+    carol.sync().await;
+    let alice = agent(&identity, &identity.agent_creds("alice", None), "alice").await;
+    alice_consumer(&alice).await;
+
+    for reply in ["session.bob", "broadcast", "session.carol"] {
+        alice
+            .pull_to("alice", reply, r#"{"batch":1,"no_wait":true}"#)
+            .await;
+        alice
+            .pull_to("alice", reply, r#"{"batch":1,"expires":50000000}"#)
+            .await;
+    }
+    for _ in 0..500 {
+        alice
+            .pull_to("alice", "session.fill", r#"{"batch":1,"no_wait":true}"#)
+            .await;
+    }
+    alice.pull_barrier("alice").await;
+    assert_eq!(
+        stored_count(&ops).await,
+        before,
+        "the pulls stored something"
+    );
+
+    ops.client
+        .publish("session.carol", "for carol".into())
+        .await
+        .unwrap();
+    ops.client
+        .publish("session.bob", "for bob".into())
+        .await
+        .unwrap();
+    ops.sync().await;
+    let first = next(&mut carol_session, "carol's subject").await;
+    assert_eq!(&first.payload[..], b"for carol");
+    nothing_queued(&mut carol_broadcast, "carol on broadcast");
+    assert_eq!(bob.next_text(), "for bob");
+    assert!(
+        bob.events("message_refused").is_empty(),
+        "bob was sent junk"
+    );
+}
+
+/// Limits in every agent JWT: alice's creds past 64 subscriptions get the
+/// server's "maximum subscriptions exceeded", and a message over 64 KiB
+/// the server's payload error; bob, on the same server, still gets what
+/// ops sends him.
+#[tokio::test]
+async fn an_agent_over_its_limits_is_stopped_and_the_others_are_not() {
+    let identity = Identity::start();
+    let ops = connect(&identity, &identity.ops_creds(), None).await;
+    let bob = agent(&identity, &identity.agent_creds("bob", None), "bob").await;
+    let mut bob_session = bob.client.subscribe("session.bob").await.unwrap();
+    bob.sync().await;
+    let creds = identity.agent_creds("alice", None);
+    let mut alice = agent(&identity, &creds, "alice").await;
+    let mut subs = Vec::new();
+    for i in 0..70 {
+        subs.push(
+            alice
+                .client
+                .subscribe(format!("_INBOX.alice.many.{i}"))
+                .await
+                .unwrap(),
+        );
+    }
+    alice.client.flush().await.unwrap();
+    alice.server_error("maximum subscriptions exceeded").await;
+
+    let mut big = agent(&identity, &creds, "alice").await;
+    big.client
+        .publish("receipt.t.alice", vec![b'x'; 65 * 1024].into())
+        .await
+        .ok();
+    big.client.flush().await.ok();
+    big.server_error("maximum payload").await;
+
+    ops.client
+        .publish("session.bob", "still here".into())
+        .await
+        .unwrap();
+    ops.sync().await;
+    let msg = next(&mut bob_session, "bob's subject").await;
+    assert_eq!(&msg.payload[..], b"still here");
 }
