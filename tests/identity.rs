@@ -1135,18 +1135,7 @@ async fn a_pull_answered_on_another_screen_or_stream_subject_reaches_nobody() {
             .pull_to("alice", reply, r#"{"batch":1,"expires":50000000}"#)
             .await;
     }
-    for _ in 0..500 {
-        alice
-            .pull_to("alice", "session.fill", r#"{"batch":1,"no_wait":true}"#)
-            .await;
-    }
     alice.pull_barrier("alice").await;
-    assert_eq!(
-        stored_count(&ops).await,
-        before,
-        "the pulls stored something"
-    );
-
     ops.client
         .publish("session.carol", "for carol".into())
         .await
@@ -1157,12 +1146,28 @@ async fn a_pull_answered_on_another_screen_or_stream_subject_reaches_nobody() {
         .unwrap();
     ops.sync().await;
     let first = next(&mut carol_session, "carol's subject").await;
-    assert_eq!(&first.payload[..], b"for carol");
+    assert_eq!(
+        &first.payload[..],
+        b"for carol",
+        "carol received alice's pull"
+    );
     nothing_queued(&mut carol_broadcast, "carol on broadcast");
-    assert_eq!(bob.next_text(), "for bob");
+    assert_eq!(bob.next_text(), "for bob", "bob showed alice's pull");
     assert!(
         bob.events("message_refused").is_empty(),
         "bob was sent junk"
+    );
+
+    for _ in 0..500 {
+        alice
+            .pull_to("alice", "session.fill", r#"{"batch":1,"no_wait":true}"#)
+            .await;
+    }
+    alice.pull_barrier("alice").await;
+    assert_eq!(
+        stored_count(&ops).await,
+        before,
+        "the pulls stored something"
     );
 }
 
