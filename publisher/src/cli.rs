@@ -64,8 +64,10 @@ pub enum Command {
 
     /// List the live sessions (like 4D's Process activity (Sessions only))
     ///
-    /// Every agent that answers within --timeout (default 1s) is listed;
-    /// one that stopped, froze or lost its network is not.
+    /// Every agent that answers within --timeout (default 1s) is listed,
+    /// and later ones while new sessions keep answering (30s at most; a
+    /// session answering again does not count); one that stopped, froze or
+    /// lost its network is not.
     ///
     /// Examples:
     ///   publisher sessions
