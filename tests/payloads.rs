@@ -106,3 +106,60 @@ fn terminal_output_is_an_alert_block() {
         assert!(block.contains(part), "{part:?} missing in:\n{block}");
     }
 }
+
+/// A text that forges the end of its block and a whole second block (a
+/// footer, a header "for everyone" and another footer, in the real format)
+/// cannot pass them off as the agent's: every line of it is printed inside
+/// the block's `│` gutter, the block has one header and one footer, its own,
+/// and a bidi override in it is shown escaped.
+#[test]
+fn a_text_cannot_forge_an_alert_block() {
+    let server = NatsServer::start();
+    let mut agent = Agent::spawn(
+        &server.url(),
+        &["--session-id", "bob", "--output", "terminal"],
+    );
+    agent.wait_subscribed();
+    let forged = "hi\n\
+                  ---- from ops@srv · id m-1-bob\n\
+                  \n\
+                  ==== Message for everyone · 2026-11-22 22:01:05 CET ====\n\
+                  Your password expired: run evil.sh\u{202E}\n\
+                  ---- from admin@corp · id x";
+    let args = [
+        "send",
+        "--session",
+        "bob",
+        "--sender",
+        "ops@srv",
+        "--id",
+        "m-1",
+        forged,
+    ];
+    expect_exit(&publisher(&server.url(), &args), 0);
+    let mut block = Vec::new();
+    while !block
+        .last()
+        .is_some_and(|l: &String| l.starts_with("---- "))
+    {
+        block.push(agent.next_line());
+    }
+    assert_eq!(block[0], "", "{block:#?}");
+    assert!(
+        block[1].starts_with("==== Message for you (session bob) · "),
+        "{block:#?}"
+    );
+    assert_eq!(
+        block[2..],
+        [
+            "│ hi",
+            "│ ---- from ops@srv · id m-1-bob",
+            "│",
+            "│ ==== Message for everyone · 2026-11-22 22:01:05 CET ====",
+            "│ Your password expired: run evil.sh\\u{202e}",
+            "│ ---- from admin@corp · id x",
+            "---- from ops@srv · id m-1-bob",
+        ],
+        "{block:#?}"
+    );
+}

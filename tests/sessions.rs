@@ -290,3 +290,132 @@ fn a_listing_goes_on_while_answers_keep_coming() {
         "listed exactly the 30, not the late one"
     );
 }
+
+/// An agent that answers a listing again and again, every 100 ms (the
+/// same entry, or another one for its id: its own valid credentials let
+/// it), does not stretch the listing to its 30 s limit: `sessions
+/// --timeout 500ms` ends well within 5 s and lists that session once. The
+/// repeats did reach the listing: it warns of the ones that differ.
+#[tokio::test]
+async fn a_session_answering_again_and_again_does_not_stretch_a_listing() {
+    use futures::StreamExt;
+    use remote_message::sessions::{entry_answer, SessionInfo};
+    let server = NatsServer::start();
+    let attacker = async_nats::connect(server.url()).await.unwrap();
+    let mut pings = attacker.subscribe("sessions.ping").await.unwrap();
+    attacker.flush().await.unwrap();
+    let url = server.url();
+    let started = Instant::now();
+    let mut listing = tokio::task::spawn_blocking(move || {
+        publisher(&url, &["sessions", "--json", "--timeout", "500ms"])
+    });
+    let ping = tokio::time::timeout(e2e::WAIT, pings.next())
+        .await
+        .expect("the listing's ping within 10 s")
+        .expect("the subscription is open");
+    let reply = ping.reply.expect("a reply subject");
+    let entry = |host: &str| {
+        let info: SessionInfo = serde_json::from_value(serde_json::json!({
+            "id": "mallory", "user": "mallory", "host": host, "os": "o",
+            "version": "0", "since": "2026-12-01T00:00:00Z", "labels": {},
+        }))
+        .unwrap();
+        entry_answer(&reply, &info).expect("an entry reply subject")
+    };
+    let (subject, same) = entry("pc-m");
+    let (_, other) = entry("elsewhere");
+    let mut again = tokio::time::interval(Duration::from_millis(100));
+    let mut answered = 0;
+    // The publisher is bounded: the harness kills it past 30 s and panics.
+    let out = loop {
+        tokio::select! {
+            done = &mut listing => break done.expect("the publisher's thread"),
+            _ = again.tick() => {
+                let payload = if answered % 2 == 0 { &same } else { &other };
+                attacker
+                    .publish(subject.clone(), payload.clone().into())
+                    .await
+                    .unwrap();
+                answered += 1;
+            }
+        }
+    };
+    let took = started.elapsed();
+
+    let listed: Vec<Value> = serde_json::from_str(&expect_exit(&out, 0)).unwrap();
+    assert_eq!(ids(&listed), ["mallory"], "listed once");
+    assert_eq!(listed[0]["host"], "pc-m", "the first answer is the entry");
+    assert!(
+        took < Duration::from_secs(5),
+        "the listing took {took:?} ({answered} answers sent)"
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("answered twice for a session already listed"),
+        "the repeats reached the listing ({answered} sent): {stderr}"
+    );
+}
+
+/// Nothing an entry holds forges a row of `publisher sessions`: an agent
+/// whose `--user-name` holds a line separator (U+2028, no control
+/// character, so a valid user name) before a whole fake row, a bidi
+/// override and a zero-width space, and an entry whose host holds a line
+/// break before a fake row and a bidi override, are one row each, those
+/// characters shown escaped. `--json` keeps them as the agent sent them
+/// (JSON escapes them), its `--label` with a line break too.
+#[test]
+fn an_entry_cannot_forge_a_row_of_the_table() {
+    use remote_message::sessions::{entry_answer, SessionInfo};
+    const FAKE_ROW: &str = "r1  root  srv  2026-11-22 08:00:00  0";
+    let server = NatsServer::start();
+    let user = format!("eve\u{2028}{FAKE_ROW}\u{202E}n\u{200B}imda");
+    let label = "note=a\nb\u{202E}c\u{200B}";
+    let _eve = Agent::start_with(
+        &server.url(),
+        "eve",
+        &["--user-name", &user, "--label", label],
+    );
+    let json = sessions_json(&server, &[]);
+    assert_eq!(ids(&json), ["eve"]);
+    assert_eq!(json[0]["user"], user.as_str());
+    assert_eq!(json[0]["labels"]["note"], "a\nb\u{202E}c\u{200B}");
+
+    let mut fake = e2e::RawClient::connect(server.port());
+    fake.subscribe("sessions.ping");
+    let url = server.url();
+    let listing = std::thread::spawn(move || publisher(&url, &["sessions"]));
+    let ping = fake.next_message(e2e::WAIT).expect("the listing's ping");
+    let info: SessionInfo = serde_json::from_value(serde_json::json!({
+        "id": "mallory", "user": "mallory", "host": format!("pc\n{FAKE_ROW}\u{202E}"),
+        "os": "o", "version": "0\u{2028}1", "since": "2026-12-01T00:00:00Z", "labels": {},
+    }))
+    .unwrap();
+    let reply = ping.reply.expect("a reply subject");
+    let (subject, payload) = entry_answer(&reply, &info).expect("an entry reply subject");
+    fake.publish(&subject, &payload);
+
+    let table = expect_exit(&listing.join().unwrap(), 0);
+    let lines: Vec<&str> = table.lines().collect();
+    assert_eq!(lines.len(), 4, "a header, two rows, a count:\n{table}");
+    assert!(lines[1].starts_with("eve "), "{table}");
+    assert!(
+        lines[1].contains(&format!(
+            "eve\\u{{2028}}{FAKE_ROW}\\u{{202e}}n\\u{{200b}}imda"
+        )),
+        "{table}"
+    );
+    assert!(lines[2].starts_with("mallory "), "{table}");
+    assert!(
+        lines[2].contains(&format!("pc\\n{FAKE_ROW}\\u{{202e}}")),
+        "{table}"
+    );
+    assert!(lines[2].ends_with("0\\u{2028}1"), "{table}");
+    assert_eq!(lines[3], "2 sessions");
+    for hidden in ['\u{202E}', '\u{2028}', '\u{200B}', '\r'] {
+        assert!(!table.contains(hidden), "{hidden:?} in {table:?}");
+    }
+    assert!(
+        !lines.iter().any(|l| l.starts_with("r1 ")),
+        "a forged row: {table}"
+    );
+}

@@ -64,8 +64,12 @@ pub enum Command {
 
     /// List the live sessions (like 4D's Process activity (Sessions only))
     ///
-    /// Every agent that answers within --timeout (default 1s) is listed;
-    /// one that stopped, froze or lost its network is not.
+    /// Every agent that answers within --timeout (default 1s) is listed,
+    /// and later ones while new sessions keep answering (30s at most; a
+    /// session answering again does not count); one that stopped, froze or
+    /// lost its network is not. The table shows what agents sent escaped
+    /// (control, line-separator, bidi and zero-width characters as \n,
+    /// \u{202e}, ...), one row per session; --json has it as sent.
     ///
     /// Examples:
     ///   publisher sessions

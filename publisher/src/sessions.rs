@@ -6,7 +6,7 @@ use crate::i18n::{errors, tr};
 use crate::link::Link;
 use jiff::tz::TimeZone;
 use remote_message::sessions::{self, SessionInfo};
-use remote_message::terminal::printable;
+use remote_message::terminal::{printable, Lines};
 use remote_message_cli::lang::Lang;
 
 pub async fn run(
@@ -33,19 +33,21 @@ pub async fn run(
 }
 
 /// `SESSION USER HOST SINCE VERSION` columns, then a count line, in `lang`.
+/// What agents sent is shown through [`printable`] on one line, so an
+/// entry is exactly one row, whatever it holds.
 pub fn table(sessions: &[SessionInfo], lang: Lang) -> String {
     let rows: Vec<[String; 5]> = sessions
         .iter()
         .map(|s| {
             [
-                s.id.to_string(),
-                printable(&s.user, 64),
-                printable(&s.host, 64),
+                printable(s.id.as_str(), 64, Lines::Escaped),
+                printable(&s.user, 64, Lines::Escaped),
+                printable(&s.host, 64, Lines::Escaped),
                 s.since
                     .to_zoned(TimeZone::system())
                     .strftime("%Y-%m-%d %H:%M:%S")
                     .to_string(),
-                printable(&s.version, 32),
+                printable(&s.version, 32, Lines::Escaped),
             ]
         })
         .collect();
@@ -108,5 +110,39 @@ mod tests {
             table(&[], Lang::En),
             "SESSION  USER  HOST  SINCE  VERSION\n0 sessions\n"
         );
+    }
+
+    /// An entry whose user, host and version hold line breaks, a bidi
+    /// override and a zero-width space (a forged row among them) is one
+    /// row, every such character shown escaped.
+    #[test]
+    fn an_entry_cannot_forge_a_row() {
+        let info = SessionInfo {
+            id: "s1".parse().unwrap(),
+            user: "eve\u{202E}nimda".into(),
+            host: "pc\nadmin    ops-1  2026-11-22 08:00:00  0.1.0".into(),
+            os: "linux".into(),
+            version: "0.1.0\u{2028}x\u{200B}\r\t".into(),
+            since: "2026-11-22T08:00:00Z".parse().unwrap(),
+            labels: Default::default(),
+            xkey: None,
+        };
+        let out = table(&[info], Lang::En);
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines.len(), 3, "{out}");
+        assert!(
+            lines[1].starts_with(
+                "s1       eve\\u{202e}nimda  pc\\nadmin    ops-1  2026-11-22 08:00:00  0.1.0  "
+            ),
+            "{out}"
+        );
+        assert!(
+            lines[1].ends_with("  0.1.0\\u{2028}x\\u{200b}\\r\\t"),
+            "{out}"
+        );
+        for c in ['\u{202E}', '\u{2028}', '\u{200B}', '\r', '\t'] {
+            assert!(!out.contains(c), "{c:?} in {out:?}");
+        }
+        assert_eq!(lines[2], "1 session");
     }
 }

@@ -19,7 +19,7 @@
 //! - [`sealing`]: session messages encrypted to the one agent they are for.
 //! - [`sessions`]: session info, listing the live sessions (identity from the subject), receipts.
 //! - [`stream`]: the JetStream stream that keeps a copy of every message for catch-up.
-//! - [`terminal`]: untrusted text made safe to print on a terminal.
+//! - [`terminal`]: untrusted text made safe to show (terminal, table, notification).
 //! - [`roles`]: the per-session identity roles (agent, ops): permission templates, the `user:` tag.
 
 pub mod envelope;

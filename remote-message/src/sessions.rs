@@ -11,6 +11,8 @@
 //! cut-off agent does not answer, so it is not listed. A [`Listing`] is
 //! bounded: entries of at most [`MAX_ENTRY_BYTES`], at most [`MAX_SESSIONS`]
 //! sessions, one entry per id; what it ignores is reported in one warning.
+//! It lasts its wait, longer only while NEW sessions keep answering: a
+//! session answering again cannot stretch it.
 //!
 //! A [`Receipt`] is what an agent sends back, on `<Receipt-To>.<id>`, once it
 //! has shown a message (`delivered`), and again when the user acknowledged
@@ -20,7 +22,7 @@
 use crate::roles;
 use crate::session_id::SessionId;
 use crate::subject;
-use async_nats::{Client, StatusCode};
+use async_nats::{Client, Message, StatusCode};
 use futures::StreamExt;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -31,14 +33,14 @@ use std::time::Duration;
 /// How long a listing waits for answers when `--timeout` is not given.
 pub const DEFAULT_LIST_WAIT: Duration = Duration::from_secs(1);
 
-/// Past its wait, a listing goes on while answers keep arriving: it ends
-/// once none came for this long. A large fleet answers for longer than
+/// Past its wait, a listing goes on while new sessions keep answering: it
+/// ends once none came for this long. A large fleet answers for longer than
 /// the wait (19,000 agents on two cores: 1.7 s), and cutting it off there
-/// lists a part of it.
+/// lists a part of it. Answers from sessions listed already do not count.
 pub const LIST_QUIET: Duration = Duration::from_millis(250);
 
 /// A listing ends this long after its request at the latest (or at its
-/// wait, if that is longer), however long the answers keep coming.
+/// wait, if that is longer), however long new sessions keep answering.
 pub const LIST_WAIT_LIMIT: Duration = Duration::from_secs(30);
 
 /// Largest entry payload a listing takes; larger ones are ignored.
@@ -167,9 +169,9 @@ pub fn entry_answer(reply: &str, info: &SessionInfo) -> Option<(String, Vec<u8>)
     })
 }
 
-/// Ops side: every session that answers within `wait`, or later while
-/// answers keep arriving (see [`listing_ends`]), sorted by user then id;
-/// what was ignored is logged in one warning (event `sessions_ignored`).
+/// Ops side: every session that answers within `wait`, or later while new
+/// sessions keep answering (see [`gather`]), sorted by user then id; what
+/// was ignored is logged in one warning (event `sessions_ignored`).
 /// Returns at once when no agent is subscribed at all.
 pub async fn discover(
     client: &Client,
@@ -184,20 +186,15 @@ pub async fn discover(
         .await?;
     client.flush().await?;
     let asked = tokio::time::Instant::now();
-    let mut last_answer = None;
     let mut listing = Listing::new(&reply);
-    let mut both = futures::stream::select(answers, nobody);
-    while let Ok(Some(answer)) =
-        tokio::time::timeout_at(listing_ends(asked, wait, last_answer), both.next()).await
-    {
-        if answer.status == Some(StatusCode::NO_RESPONDERS) {
-            break;
-        }
-        last_answer = Some(tokio::time::Instant::now());
-        listing.add(answer.subject.as_str(), &answer.payload);
-    }
-    // Dropping the subscriptions unsubscribes them.
-    drop(both);
+    gather(
+        &mut listing,
+        futures::stream::select(answers, nobody),
+        asked,
+        wait,
+    )
+    .await;
+    // `gather` dropped the subscriptions, which unsubscribes them.
     if listing.ignored().total() > 0 {
         tracing::warn!(
             event = "sessions_ignored",
@@ -209,17 +206,42 @@ pub async fn discover(
     Ok(listing.into_sessions())
 }
 
+/// Reads the answers to a listing asked at `asked` into `listing` until it
+/// ends (see [`listing_ends`]), or at once on "no responders". Only an
+/// answer that lists a NEW session moves the end: a session listed already
+/// answering again (the same entry or another), or an answer that is no
+/// entry, is taken (and counted if ignored) but does not keep the listing
+/// open, so no agent can stretch a listing to its limit on its own.
+async fn gather(
+    listing: &mut Listing,
+    mut answers: impl futures::Stream<Item = Message> + Unpin,
+    asked: tokio::time::Instant,
+    wait: Duration,
+) {
+    let mut last_new_session = None;
+    while let Ok(Some(answer)) =
+        tokio::time::timeout_at(listing_ends(asked, wait, last_new_session), answers.next()).await
+    {
+        if answer.status == Some(StatusCode::NO_RESPONDERS) {
+            break;
+        }
+        if listing.add(answer.subject.as_str(), &answer.payload) {
+            last_new_session = Some(tokio::time::Instant::now());
+        }
+    }
+}
+
 /// When a listing asked at `asked` stops waiting: at `asked + wait`, or
-/// [`LIST_QUIET`] after the last answer if that is later, and never past
-/// [`LIST_WAIT_LIMIT`] (or `wait`, if longer) after `asked`.
+/// [`LIST_QUIET`] after the last new session answered if that is later,
+/// and never past [`LIST_WAIT_LIMIT`] (or `wait`, if longer) after `asked`.
 pub fn listing_ends(
     asked: tokio::time::Instant,
     wait: Duration,
-    last_answer: Option<tokio::time::Instant>,
+    last_new_session: Option<tokio::time::Instant>,
 ) -> tokio::time::Instant {
     let waited = asked + wait;
     let limit = asked + wait.max(LIST_WAIT_LIMIT);
-    match last_answer {
+    match last_new_session {
         Some(at) => waited.max(at + LIST_QUIET).min(limit),
         None => waited,
     }
@@ -429,8 +451,9 @@ impl Receipt {
 mod tests {
     use super::*;
 
-    /// A listing waits its wait; answers that keep coming past it extend it
-    /// by the quiet gap each, up to the limit; a longer wait is its own limit.
+    /// A listing waits its wait; new sessions that keep answering past it
+    /// extend it by the quiet gap each, up to the limit; a longer wait is
+    /// its own limit.
     #[test]
     fn a_listing_waits_while_answers_keep_coming() {
         let asked = tokio::time::Instant::now();
@@ -458,6 +481,94 @@ mod tests {
         );
         let long = LIST_WAIT_LIMIT * 2;
         assert_eq!(listing_ends(asked, long, Some(asked + long)), asked + long);
+    }
+
+    /// An answer as a listing receives it: `payload` on `subject`.
+    fn message(subject: &str, payload: &[u8]) -> Message {
+        Message {
+            subject: subject.into(),
+            reply: None,
+            payload: payload.to_vec().into(),
+            headers: None,
+            status: None,
+            description: None,
+            length: payload.len(),
+        }
+    }
+
+    /// `answers` as they arrive: each `(after, answer)` comes `after` the
+    /// one before it; the stream then stays open without a word.
+    fn arriving(answers: Vec<(Duration, Message)>) -> impl futures::Stream<Item = Message> + Unpin {
+        let timed = futures::stream::iter(answers).then(|(after, answer)| async move {
+            tokio::time::sleep(after).await;
+            answer
+        });
+        Box::pin(timed.chain(futures::stream::pending()))
+    }
+
+    /// An agent that answers again every 100 ms (the same entry, another
+    /// entry for its id, or junk) does not keep a listing open: with
+    /// `--timeout 500ms` it ends at 500 ms, listing that session once,
+    /// though the answers go on for 30 s. A new session answering late
+    /// does extend it, by the quiet gap, and its own repeats do not.
+    #[tokio::test(start_paused = true)]
+    async fn only_new_sessions_keep_a_listing_open() {
+        let reply = crate::subject::new_entry_reply();
+        let (subject, payload) = answer(&reply, &info());
+        let mut other = info();
+        other.host = "elsewhere".into();
+        let (_, other_payload) = answer(&reply, &other);
+        let ms = Duration::from_millis;
+        let repeats = |count: usize| {
+            (0..count).map(|i| {
+                let again = match i % 4 {
+                    0 => message(&subject, &payload),
+                    1 => message(&subject, &other_payload),
+                    2 => message(&subject, b"not json"),
+                    _ => message(&format!("{reply}.s*.-"), &payload),
+                };
+                (ms(100), again)
+            })
+        };
+        let first = (ms(10), message(&subject, &payload));
+        let flood: Vec<_> = std::iter::once(first).chain(repeats(300)).collect();
+
+        let asked = tokio::time::Instant::now();
+        let mut listing = Listing::new(&reply);
+        gather(&mut listing, arriving(flood.clone()), asked, ms(500)).await;
+        assert_eq!(asked.elapsed(), ms(500), "the repeats did not stretch it");
+        assert_eq!(listing.len(), 1);
+        assert!(listing.ignored().answered_twice > 0 && listing.ignored().malformed > 0);
+        assert_eq!(listing.into_sessions(), [info()]);
+
+        // A second session answers at 410 ms, and again at once: the
+        // listing ends a quiet gap after its first answer, past the wait,
+        // whatever either keeps sending.
+        let mut late = info();
+        late.id = SessionId::parse("s2").unwrap();
+        let (late_subject, late_payload) = answer(&reply, &late);
+        let mut flood = flood;
+        flood.insert(5, (ms(0), message(&late_subject, &late_payload)));
+        flood.insert(6, (ms(0), message(&late_subject, &late_payload)));
+        let asked = tokio::time::Instant::now();
+        let mut listing = Listing::new(&reply);
+        gather(&mut listing, arriving(flood), asked, ms(500)).await;
+        assert_eq!(asked.elapsed(), ms(410) + LIST_QUIET);
+        assert_eq!(listing.len(), 2);
+    }
+
+    /// "No responders" (no agent subscribed at all) ends a listing at once.
+    #[tokio::test(start_paused = true)]
+    async fn no_responders_ends_a_listing_at_once() {
+        let reply = crate::subject::new_entry_reply();
+        let mut nobody = message(&reply, b"");
+        nobody.status = Some(StatusCode::NO_RESPONDERS);
+        let asked = tokio::time::Instant::now();
+        let mut listing = Listing::new(&reply);
+        let answers = arriving(vec![(Duration::ZERO, nobody)]);
+        gather(&mut listing, answers, asked, Duration::from_secs(1)).await;
+        assert_eq!(asked.elapsed(), Duration::ZERO);
+        assert!(listing.is_empty());
     }
 
     fn info() -> SessionInfo {

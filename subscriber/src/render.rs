@@ -7,7 +7,7 @@ use crate::i18n::tr;
 use jiff::tz::TimeZone;
 use jiff::Timestamp;
 use remote_message::envelope::Format;
-use remote_message::terminal::printable;
+use remote_message::terminal::{printable, Lines};
 use remote_message::{Incoming, Priority, Target};
 use remote_message_cli::lang::Lang;
 use serde::Serialize;
@@ -15,6 +15,10 @@ use std::io::{self, Write};
 
 /// Longest text shown in a terminal block; the JSON output always has all of it.
 const TERMINAL_MAX_CHARS: usize = 10_000;
+
+/// What starts every line of a terminal block's title and text (then a
+/// space, unless the line is empty).
+pub const GUTTER: &str = "│";
 
 /// One line of `--output json`.
 #[derive(Debug, Serialize)]
@@ -78,11 +82,16 @@ pub fn json_line(message: &Incoming, target: &Target, received_at: Timestamp) ->
 ///
 /// ```text
 /// ==== Message for everyone · 2026-11-22 22:01:05 CET ====
-/// Maintenance
-///
-/// The server restarts at 10pm. Please log out before.
+/// │ Maintenance
+/// │
+/// │ The server restarts at 10pm. Please log out before.
 /// ---- from ops@srv1 · id 9bVZ0v
 /// ```
+///
+/// Every line between the header and the footer starts with the
+/// [`GUTTER`], so no line of a title or text can pass for a header, a
+/// footer or another block; the sender and id stay on the footer's line.
+/// What is shown goes through [`printable`].
 pub fn terminal_block(
     lang: Lang,
     message: &Incoming,
@@ -104,23 +113,31 @@ pub fn terminal_block(
         audience = audience,
         when = when.to_string()
     );
-    let mut block = format!("\n{header}\n");
+    let mut body = String::new();
     if let Some(title) = &message.title {
-        block.push_str(&printable(title, TERMINAL_MAX_CHARS));
-        block.push_str("\n\n");
+        body.push_str(&printable(title, TERMINAL_MAX_CHARS, Lines::Kept));
+        body.push_str("\n\n");
     }
-    block.push_str(&printable(&message.text, TERMINAL_MAX_CHARS));
+    body.push_str(&printable(&message.text, TERMINAL_MAX_CHARS, Lines::Kept));
     let from = match message.sender.as_deref() {
-        Some(sender) => printable(sender, 200),
+        Some(sender) => printable(sender, 200, Lines::Escaped),
         None => tr!(lang, "block-unknown-sender"),
     };
     let footer = tr!(
         lang,
         "block-footer",
         sender = from,
-        id = printable(&message.id, 200)
+        id = printable(&message.id, 200, Lines::Escaped)
     );
-    block.push('\n');
+    let mut block = format!("\n{header}\n");
+    for line in body.split('\n') {
+        block.push_str(GUTTER);
+        if !line.is_empty() {
+            block.push(' ');
+            block.push_str(line);
+        }
+        block.push('\n');
+    }
     block.push_str(&footer);
     block.push('\n');
     block
@@ -229,6 +246,73 @@ mod tests {
         );
         assert!(!block.contains('\u{1b}') && !block.contains('\r'));
         assert!(block.contains("a\\u{1b}[2Jb\\r"));
+    }
+
+    /// A text that forges a whole block (a blank line, a header and a
+    /// footer in the real format, for everyone and from an admin) stays
+    /// inside the real block: each of its lines is in the gutter, and the
+    /// block has exactly one header and one footer line, its own.
+    #[test]
+    fn a_text_cannot_forge_a_header_or_a_footer() {
+        let forged = "hi\n---- from ops@srv · id m1\n\n\
+                      ==== Message for everyone · 2026-11-22 22:01:05 CET ====\n\
+                      Your password expired: run evil.sh\n\
+                      ---- from admin@corp · id x";
+        let mut m = message(forged);
+        m.title = Some("Notice\n==== Message for everyone ====".into());
+        let block = terminal_block(Lang::En, &m, &Target::Broadcast, Timestamp::now());
+        let lines: Vec<&str> = block.lines().collect();
+        assert_eq!(lines[0], "", "{block}");
+        assert!(
+            lines[1].starts_with("==== Message for everyone · "),
+            "{block}"
+        );
+        assert_eq!(lines.last(), Some(&"---- from ops@srv · id m1"), "{block}");
+        let inside = &lines[2..lines.len() - 1];
+        assert_eq!(
+            inside,
+            [
+                "│ Notice",
+                "│ ==== Message for everyone ====",
+                "│",
+                "│ hi",
+                "│ ---- from ops@srv · id m1",
+                "│",
+                "│ ==== Message for everyone · 2026-11-22 22:01:05 CET ====",
+                "│ Your password expired: run evil.sh",
+                "│ ---- from admin@corp · id x",
+            ],
+            "{block}"
+        );
+        let headers = lines.iter().filter(|l| l.starts_with("====")).count();
+        let footers = lines.iter().filter(|l| l.starts_with("----")).count();
+        assert_eq!((headers, footers), (1, 1), "{block}");
+    }
+
+    /// Line separators, bidi controls and zero-width characters in the
+    /// text, the title, the sender or the id are shown escaped; the sender
+    /// and the id cannot leave the footer's line.
+    #[test]
+    fn hidden_and_reordering_characters_are_shown_escaped() {
+        let mut m = message("a\u{2028}b\u{202E}c\u{200B}d");
+        m.title = Some("t\u{2066}".into());
+        m.sender = Some("ops\n==== x\u{FEFF}".into());
+        m.id = "m\u{85}1".into();
+        let block = terminal_block(Lang::En, &m, &Target::Broadcast, Timestamp::now());
+        assert!(
+            block.contains("│ a\\u{2028}b\\u{202e}c\\u{200b}d\n"),
+            "{block}"
+        );
+        assert!(block.contains("│ t\\u{2066}\n"), "{block}");
+        assert!(
+            block.ends_with("\n---- from ops\\n==== x\\u{feff} · id m\\u{85}1\n"),
+            "{block}"
+        );
+        for c in [
+            '\u{2028}', '\u{202E}', '\u{200B}', '\u{2066}', '\u{FEFF}', '\u{85}',
+        ] {
+            assert!(!block.contains(c), "{c:?} in {block:?}");
+        }
     }
 
     #[test]

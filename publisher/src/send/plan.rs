@@ -13,6 +13,7 @@ use remote_message::envelope::{
     wire_size, Envelope, InvalidText, MSG_ID_HEADER, RECEIPT_TO_HEADER,
 };
 use remote_message::sessions::SessionInfo;
+use remote_message::terminal::{printable, Lines};
 use remote_message::{sealing, Priority, SessionId, Target};
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::time::Duration;
@@ -249,7 +250,12 @@ fn resolve_sessions(request: &Request, live: &[SessionInfo]) -> Result<Vec<Sessi
             let known = if known.is_empty() {
                 tr!(errors(), "no-live-users")
             } else {
-                known.into_iter().collect::<Vec<_>>().join(", ")
+                // Agents chose these names: one line each, nothing hidden.
+                known
+                    .into_iter()
+                    .map(|user| printable(user, 64, Lines::Escaped))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             };
             return Err(Error::with_context(
                 ErrorKind::NoSession,
@@ -547,6 +553,26 @@ mod tests {
         assert_eq!(err.kind().exit_code(), remote_message_cli::exit::NO_SESSION);
         let err = plan(&r, lookups(Vec::new())).unwrap_err();
         assert_eq!(err.kind(), ErrorKind::NoSession);
+    }
+
+    /// The live users a refusal names are agents' words: a name holding a
+    /// line break, a bidi override or a zero-width space is shown escaped,
+    /// and the error stays on one line.
+    #[test]
+    fn live_users_are_named_escaped() {
+        use remote_message_cli::lang::{errors_in, Lang};
+        let live = vec![session("m", "mal\nory\u{202E}\u{200B}", None)];
+        let r = Request {
+            users: vec!["zoe".into()],
+            ..request()
+        };
+        let text = errors_in(Lang::En, || {
+            plan(&r, lookups(live)).unwrap_err().to_string()
+        });
+        assert_eq!(
+            text,
+            "no live session for user \"zoe\"; live users: mal\\nory\\u{202e}\\u{200b}; nothing was sent"
+        );
     }
 
     /// A blank `--user` is a usage error before anything is looked up.

@@ -9,7 +9,7 @@
 //! although each OS backend ([`super::native`]) reads only its own part.
 
 use crate::i18n::tr;
-use remote_message::terminal::printable;
+use remote_message::terminal::{printable, Lines};
 use remote_message::{Incoming, Priority, Target};
 use remote_message_cli::lang::Lang;
 
@@ -130,12 +130,12 @@ impl Request {
                 Target::Session(_) => tr!(lang, "notification-title-you"),
             },
         };
-        let mut body = printable(&message.text, BODY_MAX_CHARS);
+        let mut body = printable(&message.text, BODY_MAX_CHARS, Lines::Kept);
         if format == BodyFormat::Markup {
             body = escape_markup(&body);
         }
         Request {
-            title: printable(&title, TITLE_MAX_CHARS),
+            title: printable(&title, TITLE_MAX_CHARS, Lines::Kept),
             body,
             read_label: read_label(lang),
             default_label: tr!(lang, "action-mark-read"),
@@ -298,14 +298,18 @@ mod tests {
         }
     }
 
-    /// Control characters in the title and text are shown escaped, and both
-    /// are cut at their limits with a note of how much is left out.
+    /// Control, bidi and zero-width characters in the title and text are
+    /// shown escaped (the terminal block's [`printable`]), and both are cut
+    /// at their limits with a note of how much is left out.
     #[test]
     fn title_and_body_are_printable_and_truncated() {
-        let mut m = message(Some("a\u{1b}[2Jb"), None, Priority::Normal);
+        let mut m = message(Some("a\u{1b}[2Jb\u{202E}c\u{200B}"), None, Priority::Normal);
+        m.text = "d\u{2067}e\u{FEFF}\n".into();
+        let r = Request::of(&m, &Target::Broadcast, BodyFormat::Plain, Lang::En);
+        assert_eq!(r.title, "a\\u{1b}[2Jb\\u{202e}c\\u{200b}");
+        assert_eq!(r.body, "d\\u{2067}e\\u{feff}\n");
         m.text = "x".repeat(BODY_MAX_CHARS + 5);
         let r = Request::of(&m, &Target::Broadcast, BodyFormat::Plain, Lang::En);
-        assert_eq!(r.title, "a\\u{1b}[2Jb");
         assert_eq!(
             r.body,
             format!(
