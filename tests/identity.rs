@@ -1214,3 +1214,57 @@ async fn an_agent_over_its_limits_is_stopped_and_the_others_are_not() {
     let msg = next(&mut bob_session, "bob's subject").await;
     assert_eq!(&msg.payload[..], b"still here");
 }
+
+/// The session-list attacks with alice's own creds: she answers every
+/// `sessions.ping` again every 100 ms, with a host that holds a newline, a
+/// forged row and U+202E. Ops' `publisher sessions --timeout 500ms` still
+/// returns in its normal time (well under 5 s, not the 30 s cap), lists
+/// alice once, and shows her host escaped on her one row: no forged row.
+#[tokio::test]
+async fn an_agent_cannot_stretch_or_forge_the_session_list() {
+    use remote_message::sessions::{entry_answer, SessionInfo};
+    let identity = Identity::start();
+    let alice = agent(&identity, &identity.agent_creds("alice", None), "alice").await;
+    let mut pings = alice.client.subscribe("sessions.ping").await.unwrap();
+    alice.sync().await;
+    let ops_creds = identity.ops_creds();
+    let url = identity.url();
+    let started = std::time::Instant::now();
+    let mut listing = tokio::task::spawn_blocking(move || {
+        e2e::publisher(
+            &url,
+            &[
+                "--creds",
+                ops_creds.to_str().unwrap(),
+                "sessions",
+                "--timeout",
+                "500ms",
+            ],
+        )
+    });
+    let ping = next(&mut pings, "the listing's ping").await;
+    let info: SessionInfo = serde_json::from_value(serde_json::json!({
+        "id": "alice", "user": "", "os": "o", "version": "0",
+        "host": "pc-a\nbob         bob      pc-b\u{202e}",
+        "since": "2026-12-01T00:00:00Z", "labels": {},
+    }))
+    .unwrap();
+    let (subject, payload) = entry_answer(&ping.reply.unwrap(), &info).unwrap();
+    let mut again = tokio::time::interval(Duration::from_millis(100));
+    let out = loop {
+        tokio::select! {
+            done = &mut listing => break done.expect("the publisher's thread"),
+            _ = again.tick() => {
+                alice.client.publish(subject.clone(), payload.clone().into()).await.unwrap();
+            }
+        }
+    };
+    let elapsed = started.elapsed();
+    let table = expect_exit(&out, 0);
+    assert!(elapsed < Duration::from_secs(5), "took {elapsed:?}");
+    let rows: Vec<&str> = table.lines().filter(|l| l.starts_with("alice")).collect();
+    assert_eq!(rows.len(), 1, "{table}");
+    assert!(rows[0].contains(r"pc-a\nbob"), "{table}");
+    assert!(!table.contains('\u{202e}'), "{table}");
+    assert!(!table.lines().any(|l| l.starts_with("bob")), "{table}");
+}
