@@ -141,6 +141,7 @@ mod tests {
             priority: Priority::Urgent,
             signer: None,
             sig: None,
+            signed_times: None,
             format: Format::Json,
         }
     }
