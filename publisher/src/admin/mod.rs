@@ -8,10 +8,10 @@
 //! - [`claims`]: the JWTs (operator, accounts with scoped keys, users).
 //! - [`init`]: `admin init`.
 //! - [`mint`]: `admin agent-creds`, `admin ops-creds`.
-//! - `dir`: the private admin directory (the OS-specific part).
+//!
+//! The admin directory is private (`remote_message_cli::files::create_private_dir`).
 
 pub mod claims;
-mod dir;
 pub mod init;
 pub mod layout;
 pub mod mint;
