@@ -25,7 +25,8 @@
 //! message (a pull request's `404`/`408`, sent to the same reply) and one
 //! replayed with a subject not this agent's are refused ([`Arrival`]).
 //!
-//! Refusals of live messages are logged at most [`WARNINGS_PER_MINUTE`] a
+//! Refusals of live messages, and of replayed ones for the way they came
+//! ([`Refusal::is_steered`]), are logged at most [`WARNINGS_PER_MINUTE`] a
 //! minute ([`Refusals`]): a flood of junk cannot flood the log.
 
 use crate::agent::Delivery;
