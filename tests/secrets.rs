@@ -1,13 +1,16 @@
 //! Secrets stay secret (issue 12, item 7): URL credentials never reach
 //! async-nats' logs, at any level; a password typed on the command line, or
-//! a settings or creds file others may read, gets one warning at start.
+//! a settings or creds file others may read, gets one warning at start. The
+//! agent's state (what it showed, its sealing key) is private whatever the
+//! umask.
 
 // Unix only, like the harness (tests/support/lib.rs says why).
 #![cfg(unix)]
 
 use e2e::procs::{bin, finish_within, NO_USER_CONFIG};
 use e2e::server::{AGENT_PASSWORD, OPS_PASSWORD};
-use e2e::{expect_exit, Agent, NatsServer};
+use e2e::{expect_exit, publisher, Agent, NatsServer};
+use nix::sys::signal::Signal;
 use std::os::unix::fs::PermissionsExt;
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
@@ -231,5 +234,100 @@ fn the_quick_start_server_refuses_an_empty_password() {
             stderr.contains(&format!("{named} is unset or empty")),
             "{stderr}"
         );
+    }
+}
+
+/// The mode bits of `path`.
+fn mode(path: &std::path::Path) -> u32 {
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+/// Every file in `dir` (none may be anything else) with its mode.
+fn file_modes(dir: &std::path::Path) -> Vec<(String, u32)> {
+    let mut modes: Vec<(String, u32)> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|entry| {
+            let entry = entry.unwrap();
+            assert!(entry.file_type().unwrap().is_file(), "{entry:?}");
+            (
+                entry.file_name().into_string().unwrap(),
+                mode(&entry.path()),
+            )
+        })
+        .collect();
+    modes.sort();
+    modes
+}
+
+/// Under umask 022, an agent run with a new `--state-dir` (not there yet)
+/// leaves it 0700 with every file 0600 (the default session's id, its
+/// state, journal with a message in it, sealing key and lock), and says
+/// nothing about it. The same directory widened (0755, files 0644, as an
+/// earlier version left it) is tightened at the next start, which is the
+/// same session, with one `state_made_private` warning naming what was
+/// widened; the agent works as before.
+#[test]
+fn the_agent_state_is_private_whatever_the_umask() {
+    let server = NatsServer::start();
+    let url = server.url();
+    let root = tempfile::tempdir().unwrap();
+    let dir = root.path().join("state");
+    let state_dir = dir.to_str().unwrap();
+    // Runs the agent of the directory's default session until it showed a
+    // message sent to it, then stops it; returns it and its session id.
+    let run = |text: &str| {
+        let mut agent = Agent::spawn_with_umask(&url, &["--state-dir", state_dir], 0o022);
+        let session = agent.wait_event("listening")["session"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        agent.wait_subscribed();
+        expect_exit(&publisher(&url, &["send", "--session", &session, text]), 0);
+        assert_eq!(agent.next_text(), text);
+        agent.signal(Signal::SIGTERM);
+        assert!(agent.wait_exit().success());
+        (agent, session)
+    };
+    let private = |session: &str| {
+        assert_eq!(mode(&dir), 0o700);
+        let mut expected: Vec<String> = ["journal", "json", "lock", "xkey"]
+            .iter()
+            .map(|extension| format!("{session}.{extension}"))
+            .chain(["default-session".to_owned()])
+            .collect();
+        expected.sort();
+        let files = file_modes(&dir);
+        let names: Vec<&String> = files.iter().map(|(name, _)| name).collect();
+        assert_eq!(names, expected.iter().collect::<Vec<_>>());
+        assert!(files.iter().all(|(_, mode)| *mode == 0o600), "{files:?}");
+    };
+
+    let (mut first, session) = run("first");
+    private(&session);
+    assert!(first.events("state_made_private").is_empty());
+    let journal = std::fs::read_to_string(dir.join(format!("{session}.journal"))).unwrap();
+    assert!(!journal.is_empty(), "nothing was journaled");
+
+    let widen = |path: &std::path::Path, mode: u32| {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap()
+    };
+    widen(&dir, 0o755);
+    for (name, _) in file_modes(&dir) {
+        widen(&dir.join(name), 0o644);
+    }
+    let (mut second, again) = run("second");
+    assert_eq!(again, session);
+    private(&session);
+    let said = second.events("state_made_private");
+    assert_eq!(said.len(), 1, "{said:?}");
+    let text = said[0]["message"].as_str().unwrap();
+    for widened in [
+        "the directory",
+        "default-session",
+        ".lock",
+        ".xkey",
+        ".journal",
+    ] {
+        assert!(text.contains(widened), "{widened} not in {text}");
     }
 }

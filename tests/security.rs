@@ -8,10 +8,11 @@
 use e2e::raw::RawClient;
 use e2e::server::{free_port, AGENT_PASSWORD, OPS_PASSWORD};
 use e2e::tls::TestPki;
-use e2e::{expect_exit, publisher, publisher_with_stdin, Agent, NatsServer};
+use e2e::{expect_exit, publisher, publisher_with_stdin, Agent, NatsServer, WAIT};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
+use subscriber::admission::WARNINGS_PER_MINUTE;
 
 const SERVER: i32 = 3;
 const CANNOT_SEAL: i32 = 6;
@@ -190,6 +191,125 @@ fn trusting_agents_show_only_messages_signed_by_ops() {
         "signed marker",
         "an untrusted message was shown"
     );
+}
+
+/// JetStream answers a pull request on whatever reply subject it names, and
+/// the stored message keeps its own subject: so a client with no role at
+/// all (a server without auth) has alice's stored, validly signed message
+/// delivered onto bob's `session.bob`, then onto `broadcast` (a tap on both
+/// sees it arrive with subject `session.alice`). Bob's agent, trusting the
+/// key that signed it, refuses it both times (`foreign_subject`) and shows
+/// nothing. The pull requests' status answers (`404` with `no_wait`, `408`
+/// once `expires` passes), 40 of them on `session.bob`, are refused as
+/// `status_message`, within the rate limit of the log. Bob still runs,
+/// and the next message for him is the first thing he shows.
+#[test]
+fn messages_steered_onto_an_agent_by_a_pull_request_are_refused() {
+    const STATUS_FLOOD: usize = 40;
+    let server = NatsServer::start();
+    let url = server.url();
+    let keys = tempfile::tempdir().unwrap();
+    let ops_key = keys.path().join("ops.nk");
+    let ops_key = ops_key.to_str().unwrap();
+    let public = expect_exit(&publisher(&url, &["keygen", "--out", ops_key]), 0);
+    let mut bob = Agent::start_with(&url, "bob", &["--trust", public.trim()]);
+    let signed = |rest: &[&str]| {
+        let mut args = vec!["send", "--sign-key", ops_key];
+        args.extend_from_slice(rest);
+        publisher(&url, &args)
+    };
+    // Alice is not running: her message waits in the stream.
+    expect_exit(
+        &signed(&["--session", "alice", "--no-wait", "for alice only"]),
+        0,
+    );
+
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let thief = tokio::time::timeout(WAIT, async_nats::connect(&url))
+            .await
+            .expect("connected in time")
+            .expect("connect");
+        let mut tap = thief.subscribe("session.bob").await.unwrap();
+        let mut broadcast_tap = thief.subscribe("broadcast").await.unwrap();
+        let js = async_nats::jetstream::new(thief.clone());
+        for (consumer, reply, tapped) in [
+            ("steer-to-bob", "session.bob", &mut tap),
+            ("steer-to-all", "broadcast", &mut broadcast_tap),
+        ] {
+            let config = async_nats::jetstream::consumer::pull::Config {
+                name: Some(consumer.to_owned()),
+                filter_subject: "session.alice".to_owned(),
+                ack_policy: async_nats::jetstream::consumer::AckPolicy::None,
+                ..Default::default()
+            };
+            js.create_consumer_on_stream(config, "REMOTE_MESSAGES")
+                .await
+                .expect("a consumer on alice's subject");
+            pull(&thief, consumer, reply, r#"{"batch":1}"#).await;
+            let steered = next_within(tapped, reply).await;
+            assert_eq!(steered.subject.as_str(), "session.alice");
+            let payload = String::from_utf8_lossy(&steered.payload);
+            assert!(payload.contains("for alice only"), "{payload}");
+            bob.wait_refused("foreign_subject");
+        }
+        // The consumers have nothing left: every request is answered with
+        // a status message, on bob's subject.
+        for i in 0..STATUS_FLOOD {
+            let request = if i % 2 == 0 {
+                r#"{"batch":1,"no_wait":true}"#
+            } else {
+                r#"{"batch":1,"expires":1000000}"#
+            };
+            pull(&thief, "steer-to-bob", "session.bob", request).await;
+        }
+        for _ in 0..STATUS_FLOOD {
+            let status = next_within(&mut tap, "session.bob").await;
+            assert!(status.status.is_some(), "{status:?}");
+        }
+    });
+    // Every status message reached bob's connection before this message.
+    expect_exit(&signed(&["--session", "bob", "--no-wait", "for bob"]), 0);
+    assert_eq!(bob.next_text(), "for bob", "a steered message was shown");
+    assert!(bob.is_running());
+    let refusals = bob.events("message_refused");
+    let reasons: Vec<&str> = refusals
+        .iter()
+        .map(|r| r["reason"].as_str().unwrap())
+        .collect();
+    let (steered, statuses) = reasons.split_at(2.min(reasons.len()));
+    assert_eq!(steered, ["foreign_subject", "foreign_subject"]);
+    assert!(
+        !statuses.is_empty() && statuses.iter().all(|r| *r == "status_message"),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons.len() <= WARNINGS_PER_MINUTE as usize,
+        "{} refusals logged for {STATUS_FLOOD} status messages: the log is not rate-limited",
+        reasons.len()
+    );
+}
+
+/// Publishes a JetStream pull request for `consumer` of the stream, whose
+/// answers go to `reply`.
+async fn pull(client: &async_nats::Client, consumer: &str, reply: &str, request: &str) {
+    client
+        .publish_with_reply(
+            format!("$JS.API.CONSUMER.MSG.NEXT.REMOTE_MESSAGES.{consumer}"),
+            reply.to_owned(),
+            request.to_owned().into(),
+        )
+        .await
+        .expect("pull request sent");
+}
+
+/// The next message of `subscription`, waiting at most [`WAIT`].
+async fn next_within(subscription: &mut async_nats::Subscriber, what: &str) -> async_nats::Message {
+    use futures::StreamExt;
+    tokio::time::timeout(WAIT, subscription.next())
+        .await
+        .unwrap_or_else(|_| panic!("nothing on {what} within {WAIT:?}"))
+        .expect("subscription open")
 }
 
 /// A sealed session message: a tap on `session.*` sees only ciphertext, the

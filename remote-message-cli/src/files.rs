@@ -4,11 +4,13 @@
 //! before its first byte: mode 0600 on unix, on Windows a protected DACL
 //! that grants the current user alone.
 //!
-//! [`readable_by_others`] tells when a file holding a secret is not private.
+//! [`readable_by_others`] tells when a file holding a secret is not private;
+//! [`create_private_dir`] and [`make_private`] make a directory and the files
+//! already in it private (an agent's state directory, the admin directory).
 //!
 //! The OS-specific steps (creating the private file, the directory sync, the
-//! permission check) are
-//! in `unix.rs` and `windows.rs`; this module is the same everywhere.
+//! permission check and change) are in `unix.rs` and `windows.rs`; this
+//! module is the same everywhere.
 
 use std::io::{self, Write};
 use std::path::Path;
@@ -46,6 +48,26 @@ pub fn create_private(path: &Path, contents: &[u8]) -> io::Result<()> {
 /// bit (mode & 0o077); on Windows always `false`, see `windows.rs`.
 pub fn readable_by_others(path: &Path) -> io::Result<bool> {
     os::readable_by_others(path)
+}
+
+/// Creates the directory `path` and its missing parents, `path` private:
+/// mode 0700 on unix, where an existing `path` that its group or others
+/// could use is set to 0700 too, and `true` says so. On Windows a directory
+/// keeps the ACL it inherits (the user's profile folders are private to the
+/// user) while each file written here gets its own DACL: nothing is
+/// changed, `false`.
+pub fn create_private_dir(path: &Path) -> io::Result<bool> {
+    os::create_private_dir(path)
+}
+
+/// Makes an existing file private: on unix mode 0600, when its group or
+/// others had any permission (`true`: it was tightened); a missing file is
+/// left missing (`false`). On Windows always `false`, see `windows.rs`.
+pub fn make_private(path: &Path) -> io::Result<bool> {
+    match os::make_private(path) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
+        tightened => tightened,
+    }
 }
 
 /// The directory `path` is in (`.` for a bare file name).
@@ -117,6 +139,38 @@ mod tests {
         let err = create_private(&path, b"second").unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::AlreadyExists);
         assert_eq!(std::fs::read(&path).unwrap(), b"first");
+    }
+
+    /// A new private directory (and its missing parents) is 0700 on unix
+    /// and says it needed no tightening; an existing
+    /// 0755 one, or a 0644 file in it, is tightened (0700, 0600) and says
+    /// so, once; a missing file is no error and stays missing.
+    #[cfg(unix)]
+    #[test]
+    fn directories_and_files_are_made_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |path: &Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+        let set = |path: &Path, mode: u32| {
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap()
+        };
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("state").join("remote-message");
+        assert!(!create_private_dir(&dir).unwrap());
+        assert_eq!(mode(&dir), 0o700);
+        assert!(!create_private_dir(&dir).unwrap());
+        set(&dir, 0o755);
+        assert!(create_private_dir(&dir).unwrap());
+        assert_eq!(mode(&dir), 0o700);
+
+        let file = dir.join("bob.journal");
+        std::fs::write(&file, "x").unwrap();
+        set(&file, 0o644);
+        assert!(make_private(&file).unwrap());
+        assert_eq!(mode(&file), 0o600);
+        assert!(!make_private(&file).unwrap());
+        let missing = dir.join("bob.lock");
+        assert!(!make_private(&missing).unwrap());
+        assert!(!missing.exists());
     }
 
     /// A directory that does not exist is an error, not a panic, and

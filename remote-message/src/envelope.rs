@@ -151,7 +151,20 @@ pub struct Incoming {
     /// Who signed it and the signature, if it is signed.
     pub signer: Option<String>,
     pub sig: Option<String>,
+    /// For a signed message (both `signer` and `sig`): `sent_at` and
+    /// `expires_at` exactly as the payload wrote them, which is what the
+    /// signature covers (see [`crate::signing`]); `None` otherwise.
+    pub signed_times: Option<WireTimes>,
     pub format: Format,
+}
+
+/// The two timestamps as the payload carried them: the JSON strings, not
+/// the instants they parse to (`…00.000Z` and `…00Z` are one instant, and
+/// two different signatures).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WireTimes {
+    pub sent_at: Option<String>,
+    pub expires_at: Option<String>,
 }
 
 impl Incoming {
@@ -215,6 +228,7 @@ pub fn decode(payload: &[u8], header_id: Option<&str>) -> Result<Incoming, Rejec
         priority: Priority::Normal,
         signer: None,
         sig: None,
+        signed_times: None,
         format: Format::Text,
     })
 }
@@ -303,6 +317,12 @@ impl<'a> Wire<'a, PlainText<'a>> {
 impl Wire<'_> {
     fn into_incoming(self, fallback_id: impl FnOnce() -> String) -> Result<Incoming, Rejection> {
         let text = self.text.owned().ok_or(Rejection::NoText)?;
+        // Kept only when a signature may need them: no copy for the others.
+        let signed_times =
+            (self.signer.get().is_some() && self.sig.get().is_some()).then(|| WireTimes {
+                sent_at: self.sent_at.get().map(str::to_owned),
+                expires_at: self.expires_at.get().map(str::to_owned),
+            });
         Ok(Incoming {
             id: self.id.owned().unwrap_or_else(fallback_id),
             text,
@@ -317,6 +337,7 @@ impl Wire<'_> {
                 .unwrap_or_default(),
             signer: self.signer.owned(),
             sig: self.sig.owned(),
+            signed_times,
             format: Format::Json,
         })
     }
@@ -484,6 +505,37 @@ mod tests {
         let bare = Envelope::new("hi".into(), None, None).unwrap();
         let v: Value = serde_json::from_slice(&bare.to_payload()).unwrap();
         assert!(v.get("title").is_none() && v.get("sender").is_none());
+    }
+
+    /// A signed payload keeps its two timestamps exactly as written (what
+    /// its signature covers), beside the instants they name; an unsigned
+    /// one, or one with only half a signature, keeps no copy.
+    #[test]
+    fn a_signed_payload_keeps_its_timestamps_as_written() {
+        let times =
+            r#""sent_at":"2026-11-22T21:00:00.000Z","expires_at":"2026-11-22T23:00:00+01:00""#;
+        let signed = format!(r#"{{"text":"hi",{times},"signer":"U1","sig":"s"}}"#);
+        let got = decode(signed.as_bytes(), None).unwrap();
+        assert_eq!(
+            got.signed_times,
+            Some(WireTimes {
+                sent_at: Some("2026-11-22T21:00:00.000Z".into()),
+                expires_at: Some("2026-11-22T23:00:00+01:00".into()),
+            })
+        );
+        assert_eq!(got.sent_at, Some("2026-11-22T21:00:00Z".parse().unwrap()));
+        assert_eq!(
+            got.expires_at,
+            Some("2026-11-22T22:00:00Z".parse().unwrap())
+        );
+        for unsigned in [
+            format!(r#"{{"text":"hi",{times}}}"#),
+            format!(r#"{{"text":"hi",{times},"signer":"U1"}}"#),
+        ] {
+            let got = decode(unsigned.as_bytes(), None).unwrap();
+            assert_eq!(got.signed_times, None, "{unsigned}");
+            assert!(got.sent_at.is_some());
+        }
     }
 
     /// `--ttl` sets `expires_at` after `sent_at`; it travels, and a message is expired from

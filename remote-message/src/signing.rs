@@ -13,20 +13,23 @@ use crate::keys::{self, SeedError, SeedErrorKind, SeedKind};
 use crate::priority::Priority;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use jiff::Timestamp;
 use nkeys::KeyPair;
 use std::path::Path;
 
 /// What is signed: the subject and the message's fields, in a fixed order.
-/// `None` fields are JSON `null`; timestamps in RFC 3339 as the wire carries them.
+/// `None` fields are JSON `null`. Every string is signed exactly as the
+/// payload carries it, the timestamps too: a client signs the strings it
+/// wrote and never has to reproduce how this crate formats an instant.
 pub struct Signed<'a> {
     pub subject: &'a str,
     pub id: &'a str,
     pub text: &'a str,
     pub title: Option<&'a str>,
     pub sender: Option<&'a str>,
-    pub sent_at: Option<Timestamp>,
-    pub expires_at: Option<Timestamp>,
+    /// The payload's `sent_at` string (RFC 3339), not the instant it names.
+    pub sent_at: Option<&'a str>,
+    /// The payload's `expires_at` string, likewise.
+    pub expires_at: Option<&'a str>,
     /// As agents read it: absent (or unknown) is normal. An `urgent`
     /// message stays on screen until dismissed, so it is signed too.
     pub priority: Priority,
@@ -35,7 +38,6 @@ pub struct Signed<'a> {
 impl Signed<'_> {
     /// The exact bytes the signature is made over (documented in docs/protocol.md).
     pub fn input(&self) -> Vec<u8> {
-        let stamp = |t: Option<Timestamp>| t.map(|t| t.to_string());
         serde_json::to_vec(&serde_json::json!([
             "remote-message-signature-v2",
             self.subject,
@@ -43,8 +45,8 @@ impl Signed<'_> {
             self.text,
             self.title,
             self.sender,
-            stamp(self.sent_at),
-            stamp(self.expires_at),
+            self.sent_at,
+            self.expires_at,
             self.priority.as_str(),
         ]))
         .expect("the signing input serializes")
@@ -52,14 +54,15 @@ impl Signed<'_> {
 
     /// The fields of a received message, signed over the subject it came on.
     pub fn of<'a>(message: &'a Incoming, subject: &'a str) -> Signed<'a> {
+        let times = message.signed_times.as_ref();
         Signed {
             subject,
             id: &message.id,
             text: &message.text,
             title: message.title.as_deref(),
             sender: message.sender.as_deref(),
-            sent_at: message.sent_at,
-            expires_at: message.expires_at,
+            sent_at: times.and_then(|t| t.sent_at.as_deref()),
+            expires_at: times.and_then(|t| t.expires_at.as_deref()),
             priority: message.priority,
         }
     }
@@ -70,14 +73,18 @@ impl Envelope {
     /// fields). Defined here, not in `envelope`, so that signing depends on
     /// the envelope and never the other way round.
     pub fn sign(&mut self, key: &KeyPair, subject: &str) {
+        // The strings `to_payload` writes: serde writes a jiff `Timestamp`
+        // with its `Display`.
+        let sent_at = self.sent_at.to_string();
+        let expires_at = self.expires_at.map(|t| t.to_string());
         let signed = Signed {
             subject,
             id: &self.id,
             text: &self.text,
             title: self.title.as_deref(),
             sender: self.sender.as_deref(),
-            sent_at: Some(self.sent_at),
-            expires_at: self.expires_at,
+            sent_at: Some(&sent_at),
+            expires_at: expires_at.as_deref(),
             priority: self.priority.unwrap_or_default(),
         };
         let (signer, sig) = sign(key, &signed);
@@ -216,8 +223,12 @@ mod tests {
             verify(&tampered, "broadcast", &trusted),
             Err(Untrusted::BadSignature)
         );
-        let mut later = decode(&signed_payload(&key, "broadcast"), None).unwrap();
-        later.expires_at = None;
+        // The expiry as the payload carries it, taken out: never expires.
+        let mut payload: serde_json::Value =
+            serde_json::from_slice(&signed_payload(&key, "broadcast")).unwrap();
+        payload.as_object_mut().unwrap().remove("expires_at");
+        let later = decode(&serde_json::to_vec(&payload).unwrap(), None).unwrap();
+        assert_eq!(later.expires_at, None);
         assert_eq!(
             verify(&later, "broadcast", &trusted),
             Err(Untrusted::BadSignature)
@@ -226,6 +237,63 @@ mod tests {
         louder.priority = Priority::Urgent;
         assert_eq!(
             verify(&louder, "broadcast", &trusted),
+            Err(Untrusted::BadSignature)
+        );
+    }
+
+    /// The "Test vector" block of docs/protocol.md, as `name: value` pairs.
+    fn documented_vector() -> std::collections::HashMap<String, String> {
+        let doc =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/protocol.md"))
+                .expect("docs/protocol.md");
+        let section = &doc[doc.find("### Test vector").expect("a Test vector section")..];
+        let block = section
+            .split_once("```text\n")
+            .and_then(|(_, rest)| rest.split_once("\n```"))
+            .expect("a text block in the Test vector section")
+            .0;
+        block
+            .lines()
+            .map(|line| {
+                let (name, value) = line.split_once(": ").expect("name: value");
+                (name.to_owned(), value.to_owned())
+            })
+            .collect()
+    }
+
+    /// The test vector of docs/protocol.md, read from the doc so that the
+    /// two cannot drift: its seed gives its public key; its payload on its
+    /// subject gives exactly its signing input, whose timestamps are the
+    /// payload's strings (`…00.000Z`, `+01:00`), not re-formatted; the seed
+    /// signs that input to its `sig` (ed25519 is deterministic), which the
+    /// payload carries and verifies. The same instant written another way
+    /// does not verify.
+    #[test]
+    fn the_documented_test_vector_holds() {
+        let vector = documented_vector();
+        let field = |name: &str| vector[name].as_str();
+        let key = KeyPair::from_seed(field("seed")).expect("the seed is a user seed");
+        assert_eq!(key.public_key(), field("public key"));
+        let subject = field("subject");
+        let message = decode(field("payload").as_bytes(), None).unwrap();
+        let signed = Signed::of(&message, subject);
+        assert_eq!(
+            String::from_utf8(signed.input()).unwrap(),
+            field("signing input")
+        );
+        let (signer, sig) = sign(&key, &signed);
+        assert_eq!(
+            (signer.as_str(), sig.as_str()),
+            (field("public key"), field("sig"))
+        );
+        assert_eq!(message.sig.as_deref(), Some(field("sig")));
+        let trusted = [field("public key").to_owned()];
+        assert_eq!(verify(&message, subject, &trusted), Ok(()));
+        let reformatted = field("payload").replace("21:00:00.000Z", "21:00:00Z");
+        let reformatted = decode(reformatted.as_bytes(), None).unwrap();
+        assert_eq!(reformatted.sent_at, message.sent_at);
+        assert_eq!(
+            verify(&reformatted, subject, &trusted),
             Err(Untrusted::BadSignature)
         );
     }

@@ -12,7 +12,21 @@
 //! `sent_at` is refused. So a signed message harvested from the stream
 //! cannot be replayed to agents later (both fields are signed).
 //!
-//! Refusals of live messages are logged at most [`WARNINGS_PER_MINUTE`] a
+//! A signed message dated more than [`MAX_CLOCK_SKEW`] ahead of the agent's
+//! clock is refused too: dated 2099, it would otherwise stay fresh for ever.
+//!
+//! Before any of that, a message must have come the way this agent's
+//! messages come: on `broadcast` or this session's own `session.<id>`, and,
+//! live, on the subscription to that very subject. A JetStream pull request
+//! names any reply subject it likes, and the stored messages it is answered
+//! with keep their own subject: so another client can have JetStream deliver
+//! alice's stored message (subject `session.alice`, validly signed for it)
+//! onto bob's `session.bob`, or onto `broadcast`. Such a message, a status
+//! message (a pull request's `404`/`408`, sent to the same reply) and one
+//! replayed with a subject not this agent's are refused ([`Arrival`]).
+//!
+//! Refusals of live messages, and of replayed ones for the way they came
+//! ([`Refusal::is_steered`]), are logged at most [`WARNINGS_PER_MINUTE`] a
 //! minute ([`Refusals`]): a flood of junk cannot flood the log.
 
 use crate::agent::Delivery;
@@ -23,7 +37,8 @@ use jiff::Timestamp;
 use nkeys::XKey;
 use remote_message::envelope::{self, Rejection, MSG_ID_HEADER, RECEIPT_TO_HEADER};
 use remote_message::signing::{self, Untrusted};
-use remote_message::{sealing, Target};
+use remote_message::subject::BROADCAST;
+use remote_message::{sealing, SessionId, Target};
 use std::borrow::Cow;
 use std::time::Duration;
 use tokio::time::Instant;
@@ -36,6 +51,36 @@ const RECEIPT_TO: HeaderName = HeaderName::from_static(RECEIPT_TO_HEADER);
 
 /// Most "not shown" warnings logged per minute.
 pub const WARNINGS_PER_MINUTE: u32 = 10;
+
+/// How far ahead of the agent's clock a signed message's `sent_at` may be:
+/// the clock skew allowed between ops' machine and an agent. A message dated
+/// later is refused (`signed_from_the_future`), else it would stay fresh
+/// (shown, replayable) until that date.
+pub const MAX_CLOCK_SKEW: Duration = Duration::from_secs(5 * 60);
+
+/// The reasons a message is refused for the way it came, not its content.
+const STATUS_MESSAGE: &str = "status_message";
+const UNEXPECTED_SUBJECT: &str = "unexpected_subject";
+const FOREIGN_SUBJECT: &str = "foreign_subject";
+
+/// How a message reached the agent, which decides the subjects it may have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Arrival {
+    /// Live, on one of the agent's two subscriptions: its subject must be
+    /// that subscription's.
+    Live(Subscribed),
+    /// Replayed by the agent's own catch-up consumers (their messages carry
+    /// the stream's subject: `broadcast` or this session's), stored then.
+    Replayed { stored_at: Timestamp },
+}
+
+/// The agent's two message subscriptions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Subscribed {
+    Broadcast,
+    /// This session's own `session.<id>`.
+    Session,
+}
 
 /// What to do with a received message.
 #[derive(Debug)]
@@ -58,9 +103,25 @@ pub struct Refusal {
     pub text: String,
 }
 
-/// The rules and what they need: the ids shown, the keys, the session's age.
-#[derive(Default)]
+impl Refusal {
+    /// Refused for the way it came (steered onto this agent), not for its
+    /// content: such a message in a replay never came live, so it was not
+    /// reported then.
+    pub fn is_steered(&self) -> bool {
+        matches!(
+            self.reason,
+            STATUS_MESSAGE | UNEXPECTED_SUBJECT | FOREIGN_SUBJECT
+        )
+    }
+}
+
+/// The rules and what they need: the session, the ids shown, the keys, the
+/// session's age.
 pub struct Gate {
+    /// Of the `session.*` subjects, only this session's is shown.
+    session: SessionId,
+    /// Its subject, `session.<id>`, built once.
+    session_subject: String,
     pub seen: Seen,
     /// Broadcasts stored before this, without a ttl, are history this
     /// session never had to see.
@@ -75,20 +136,30 @@ pub struct Gate {
 }
 
 impl Gate {
-    /// Decodes and judges one message at `now`; `stored_at` is set for one
-    /// replayed from the stream.
-    pub fn admit(
-        &self,
-        raw: &async_nats::Message,
-        stored_at: Option<Timestamp>,
-        now: Timestamp,
-    ) -> Admission {
+    /// The rules for `session`, a session created at `created_at`: no seal
+    /// key, no trusted keys, nothing shown yet.
+    pub fn new(session: SessionId, created_at: Timestamp) -> Gate {
+        Gate {
+            session_subject: Target::Session(session.clone()).subject(),
+            session,
+            seen: Seen::default(),
+            created_at,
+            seal_key: None,
+            trusted: Vec::new(),
+            signed_window: Duration::ZERO,
+        }
+    }
+
+    /// Decodes and judges one message, which came as `arrival`, at `now`.
+    pub fn admit(&self, raw: &async_nats::Message, arrival: Arrival, now: Timestamp) -> Admission {
         let subject = raw.subject.as_str();
-        let Some(target) = Target::from_subject(subject) else {
-            return refused(
-                "unexpected_subject",
-                format!("ignored a message on unexpected subject {subject:?}"),
-            );
+        let target = match self.arrived_as_sent(raw, arrival) {
+            Ok(target) => target,
+            Err(refusal) => return Admission::Refused(refusal),
+        };
+        let stored_at = match arrival {
+            Arrival::Live(_) => None,
+            Arrival::Replayed { stored_at } => Some(stored_at),
         };
         // Borrowed: only Receipt-To is kept, and only when present.
         let (msg_id, receipt_to) = read_headers(raw.headers.as_ref());
@@ -150,6 +221,62 @@ impl Gate {
 }
 
 impl Gate {
+    /// The target of a message that came the way this agent's messages
+    /// come (see the module doc), or why it is refused.
+    fn arrived_as_sent(
+        &self,
+        raw: &async_nats::Message,
+        arrival: Arrival,
+    ) -> Result<Target, Refusal> {
+        let subject = raw.subject.as_str();
+        if let Some(status) = raw.status {
+            return Err(Refusal {
+                reason: STATUS_MESSAGE,
+                text: format!(
+                    "ignored a NATS status message (status {status}) on {subject}: a request \
+                     named this subject as its reply"
+                ),
+            });
+        }
+        let own = if subject == BROADCAST {
+            Some((Subscribed::Broadcast, Target::Broadcast))
+        } else if subject == self.session_subject {
+            Some((Subscribed::Session, Target::Session(self.session.clone())))
+        } else {
+            None
+        };
+        match (own, arrival) {
+            (Some((_, target)), Arrival::Replayed { .. }) => Ok(target),
+            (Some((on, target)), Arrival::Live(subscribed)) if on == subscribed => Ok(target),
+            _ if Target::from_subject(subject).is_none() => Err(Refusal {
+                reason: UNEXPECTED_SUBJECT,
+                text: format!("ignored a message on unexpected subject {subject:?}"),
+            }),
+            (_, Arrival::Live(subscribed)) => Err(Refusal {
+                reason: FOREIGN_SUBJECT,
+                text: format!(
+                    "ignored a message for {subject} that came on this agent's {}: it was \
+                     steered here (a JetStream request naming that as its reply subject?)",
+                    self.subscribed_subject(subscribed)
+                ),
+            }),
+            (None, Arrival::Replayed { .. }) => Err(Refusal {
+                reason: FOREIGN_SUBJECT,
+                text: format!(
+                    "ignored a replayed message for {subject}, which is not this session's"
+                ),
+            }),
+        }
+    }
+
+    /// The subject of one of the agent's subscriptions.
+    fn subscribed_subject(&self, subscribed: Subscribed) -> &str {
+        match subscribed {
+            Subscribed::Broadcast => BROADCAST,
+            Subscribed::Session => &self.session_subject,
+        }
+    }
+
     /// The payload to decode: `payload` itself, or the message sealed in
     /// it, opened with this agent's key; refused when it cannot be opened.
     fn open<'p>(&self, payload: &'p [u8], subject: &str) -> Result<Cow<'p, [u8]>, Refusal> {
@@ -180,14 +307,26 @@ impl Gate {
         })
     }
 
-    /// Why a signed message is no longer fresh at `now` (its reason and the
-    /// text), or `None` when it may be shown. One with `expires_at` is left
-    /// to the expiry rule every message follows.
+    /// Why a signed message is not fresh at `now` (its reason and the
+    /// text), or `None` when it may be shown: dated too far ahead, else too
+    /// old. One with `expires_at` is left to the expiry rule every message
+    /// follows.
     fn stale(
         &self,
         message: &envelope::Incoming,
         now: Timestamp,
     ) -> Option<(&'static str, String)> {
+        let latest = now.saturating_add(MAX_CLOCK_SKEW).unwrap_or(Timestamp::MAX);
+        if let Some(sent_at) = message.sent_at.filter(|at| *at > latest) {
+            return Some((
+                "signed_from_the_future",
+                format!(
+                    "it was sent at {sent_at}, more than {} ahead of this agent's clock \
+                     (now {now})",
+                    humantime::format_duration(MAX_CLOCK_SKEW)
+                ),
+            ));
+        }
         if message.expires_at.is_some() {
             return None;
         }
@@ -328,11 +467,23 @@ mod tests {
         format!(r#"{{"text":"{text}"{extra}}}"#).into_bytes()
     }
 
+    /// The gate of session alice, created at `created_at`.
     fn gate(created_at: Timestamp) -> Gate {
-        Gate {
-            created_at,
-            ..Gate::default()
-        }
+        Gate::new("alice".parse().unwrap(), created_at)
+    }
+
+    /// Live, on alice's subscription to `subject` (`broadcast`, else her own).
+    fn live(subject: &str) -> Arrival {
+        Arrival::Live(if subject == "broadcast" {
+            Subscribed::Broadcast
+        } else {
+            Subscribed::Session
+        })
+    }
+
+    /// Replayed by alice's catch-up, stored at `stored_at`.
+    fn replayed(stored_at: Timestamp) -> Arrival {
+        Arrival::Replayed { stored_at }
     }
 
     fn now() -> Timestamp {
@@ -350,7 +501,11 @@ mod tests {
     #[test]
     fn a_live_message_is_shown() {
         let g = gate(now());
-        let d = shown(g.admit(&raw("broadcast", b"hello", Some("m1")), None, now()));
+        let d = shown(g.admit(
+            &raw("broadcast", b"hello", Some("m1")),
+            live("broadcast"),
+            now(),
+        ));
         assert_eq!(d.message.id, "m1");
         assert_eq!(d.target, Target::Broadcast);
     }
@@ -361,7 +516,11 @@ mod tests {
     fn an_id_already_shown_is_not_shown_again() {
         let mut g = gate(now());
         g.seen.insert("m1");
-        let again = g.admit(&raw("session.alice", b"hello", Some("m1")), None, now());
+        let again = g.admit(
+            &raw("session.alice", b"hello", Some("m1")),
+            live("session.alice"),
+            now(),
+        );
         assert!(matches!(again, Admission::AlreadyShown(_)), "{again:?}");
     }
 
@@ -370,10 +529,18 @@ mod tests {
     fn an_expired_message_is_skipped() {
         let g = gate(now());
         let expired = json("old news", r#","expires_at":"2026-01-01T11:00:00Z""#);
-        let admission = g.admit(&raw("broadcast", &expired, Some("m2")), None, now());
+        let admission = g.admit(
+            &raw("broadcast", &expired, Some("m2")),
+            live("broadcast"),
+            now(),
+        );
         assert!(matches!(admission, Admission::Skip), "{admission:?}");
         let fresh = json("news", r#","expires_at":"2026-01-01T13:00:00Z""#);
-        shown(g.admit(&raw("broadcast", &fresh, Some("m3")), None, now()));
+        shown(g.admit(
+            &raw("broadcast", &fresh, Some("m3")),
+            live("broadcast"),
+            now(),
+        ));
     }
 
     /// Broadcasts stored before the session existed are history it never
@@ -383,7 +550,7 @@ mod tests {
     fn stored_history_broadcasts_are_skipped_but_session_messages_kept() {
         let created = now() - jiff::SignedDuration::from_hours(1);
         let g = gate(created);
-        let before = Some(created - jiff::SignedDuration::from_mins(10));
+        let before = replayed(created - jiff::SignedDuration::from_mins(10));
         let history = g.admit(&raw("broadcast", b"old", Some("h1")), before, now());
         assert!(matches!(history, Admission::Skip), "{history:?}");
         let with_ttl = json(
@@ -392,7 +559,7 @@ mod tests {
         );
         shown(g.admit(&raw("broadcast", &with_ttl, Some("h2")), before, now()));
         shown(g.admit(&raw("session.alice", b"for you", Some("h3")), before, now()));
-        let after = Some(created + jiff::SignedDuration::from_mins(10));
+        let after = replayed(created + jiff::SignedDuration::from_mins(10));
         shown(g.admit(&raw("broadcast", b"recent", Some("h4")), after, now()));
     }
 
@@ -402,7 +569,7 @@ mod tests {
         let g = gate(now());
         let reason = |subject: &str, payload: &[u8]| match g.admit(
             &raw(subject, payload, None),
-            None,
+            live(subject),
             now(),
         ) {
             Admission::Refused(r) => r.reason,
@@ -416,7 +583,7 @@ mod tests {
             trusted: vec!["UAXXX".into()],
             ..gate(now())
         };
-        match trusting.admit(&raw("broadcast", b"hello", None), None, now()) {
+        match trusting.admit(&raw("broadcast", b"hello", None), live("broadcast"), now()) {
             Admission::Refused(r) => assert_eq!(r.reason, "unsigned"),
             other => panic!("{other:?}"),
         }
@@ -459,12 +626,22 @@ mod tests {
     }
 
     fn signed_at(key: &nkeys::KeyPair, sent_at: Timestamp, ttl: Option<Duration>) -> Vec<u8> {
+        signed_for(key, "broadcast", sent_at, ttl)
+    }
+
+    /// A payload `key` signed for `subject`, sent at `sent_at`.
+    fn signed_for(
+        key: &nkeys::KeyPair,
+        subject: &str,
+        sent_at: Timestamp,
+        ttl: Option<Duration>,
+    ) -> Vec<u8> {
         let mut e = envelope::Envelope::new("Restart at 10pm".into(), None, None).unwrap();
         e.sent_at = sent_at;
         if let Some(ttl) = ttl {
             e = e.expiring_after(ttl);
         }
-        e.sign(key, "broadcast");
+        e.sign(key, subject);
         e.to_payload()
     }
 
@@ -487,14 +664,22 @@ mod tests {
             now() - hour + jiff::SignedDuration::from_secs(1),
             None,
         );
-        shown(g.admit(&raw("broadcast", &fresh, Some("f1")), None, now()));
+        shown(g.admit(
+            &raw("broadcast", &fresh, Some("f1")),
+            live("broadcast"),
+            now(),
+        ));
         let old = signed_at(&key, now() - hour, None);
-        let refused = g.admit(&raw("broadcast", &old, Some("f2")), None, now());
+        let refused = g.admit(
+            &raw("broadcast", &old, Some("f2")),
+            live("broadcast"),
+            now(),
+        );
         assert_eq!(reason_of(refused), "signed_too_old");
         // Replayed from the stream, the same age is refused too.
-        let stored = Some(now() - hour);
-        let replayed = g.admit(&raw("broadcast", &old, Some("f2")), stored, now());
-        assert_eq!(reason_of(replayed), "signed_too_old");
+        let stored = replayed(now() - hour);
+        let again = g.admit(&raw("broadcast", &old, Some("f2")), stored, now());
+        assert_eq!(reason_of(again), "signed_too_old");
     }
 
     /// A signed message with `expires_at` is shown until then, even past the
@@ -504,9 +689,17 @@ mod tests {
         let (g, key) = trusting_gate();
         let sent = now() - jiff::SignedDuration::from_hours(3);
         let long = signed_at(&key, sent, Some(Duration::from_secs(4 * 3600)));
-        shown(g.admit(&raw("broadcast", &long, Some("e1")), None, now()));
+        shown(g.admit(
+            &raw("broadcast", &long, Some("e1")),
+            live("broadcast"),
+            now(),
+        ));
         let short = signed_at(&key, sent, Some(Duration::from_secs(2 * 3600)));
-        let expired = g.admit(&raw("broadcast", &short, Some("e2")), None, now());
+        let expired = g.admit(
+            &raw("broadcast", &short, Some("e2")),
+            live("broadcast"),
+            now(),
+        );
         assert!(matches!(expired, Admission::Skip), "{expired:?}");
     }
 
@@ -530,10 +723,113 @@ mod tests {
             format!(r#"{{"id":"n1","text":"no date","signer":"{signer}","sig":"{sig}"}}"#);
         let refused = g.admit(
             &raw("broadcast", payload.as_bytes(), Some("n1")),
-            None,
+            live("broadcast"),
             now(),
         );
         assert_eq!(reason_of(refused), "signed_without_sent_at");
+    }
+
+    /// With --trust, a signed message dated up to `MAX_CLOCK_SKEW` ahead of
+    /// the agent's clock is shown; one dated later is refused as
+    /// `signed_from_the_future`, with or without `expires_at` (dated 2099,
+    /// it would otherwise stay fresh for ever), live or replayed.
+    #[test]
+    fn a_signed_message_from_the_future_is_refused() {
+        let (g, key) = trusting_gate();
+        let skew = jiff::SignedDuration::try_from(MAX_CLOCK_SKEW).unwrap();
+        let ahead = signed_at(&key, now() + skew, None);
+        shown(g.admit(
+            &raw("broadcast", &ahead, Some("a1")),
+            live("broadcast"),
+            now(),
+        ));
+        let later = now() + skew + jiff::SignedDuration::from_secs(1);
+        let too_far = signed_at(&key, later, None);
+        let refused = g.admit(
+            &raw("broadcast", &too_far, Some("a2")),
+            live("broadcast"),
+            now(),
+        );
+        assert_eq!(reason_of(refused), "signed_from_the_future");
+        let stored = replayed(now());
+        let again = g.admit(&raw("broadcast", &too_far, Some("a2")), stored, now());
+        assert_eq!(reason_of(again), "signed_from_the_future");
+        let year_2099 = "2099-01-01T00:00:00Z".parse().unwrap();
+        let with_ttl = signed_at(&key, year_2099, Some(Duration::from_secs(3600)));
+        let refused = g.admit(
+            &raw("broadcast", &with_ttl, Some("a3")),
+            live("broadcast"),
+            now(),
+        );
+        assert_eq!(reason_of(refused), "signed_from_the_future");
+    }
+
+    /// A message is shown only when its subject is `broadcast` or alice's
+    /// own `session.alice` and, live, the subject of the subscription it
+    /// came on; replayed, either of the two. Anything else (another
+    /// session's message steered onto hers or onto `broadcast`, one of her
+    /// own subjects on the other subscription, a replay of another
+    /// session's message) is refused as `foreign_subject`, even validly
+    /// signed for its own subject, and counts as steered (logged from a
+    /// replay too); a subject that names no target is `unexpected_subject`.
+    #[test]
+    fn only_the_subject_of_the_subscription_it_came_on_is_shown() {
+        let (g, key) = trusting_gate();
+        let payload = |subject: &str| signed_for(&key, subject, now(), None);
+        let admit = |subject: &str, arrival: Arrival| {
+            g.admit(&raw(subject, &payload(subject), Some("s1")), arrival, now())
+        };
+        let on_broadcast = Arrival::Live(Subscribed::Broadcast);
+        let on_session = Arrival::Live(Subscribed::Session);
+        assert_eq!(
+            shown(admit("broadcast", on_broadcast)).target,
+            Target::Broadcast
+        );
+        let alice = Target::Session("alice".parse().unwrap());
+        assert_eq!(shown(admit("session.alice", on_session)).target, alice);
+        assert_eq!(shown(admit("session.alice", replayed(now()))).target, alice);
+        shown(admit("broadcast", replayed(now())));
+        for (subject, arrival) in [
+            ("session.bob", on_session),
+            ("session.bob", on_broadcast),
+            ("session.alice", on_broadcast),
+            ("broadcast", on_session),
+            ("session.bob", replayed(now())),
+        ] {
+            match admit(subject, arrival) {
+                Admission::Refused(r) => {
+                    assert_eq!(r.reason, "foreign_subject", "{subject} {arrival:?}");
+                    assert!(r.is_steered());
+                }
+                other => panic!("{subject} {arrival:?}: {other:?}"),
+            }
+        }
+        let elsewhere = g.admit(&raw("elsewhere", b"hi", None), on_session, now());
+        assert_eq!(reason_of(elsewhere), "unexpected_subject");
+        let empty = g.admit(&raw("broadcast", b"", None), on_broadcast, now());
+        match empty {
+            Admission::Refused(r) => assert!(!r.is_steered(), "{r:?}"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    /// A NATS status message (a JetStream pull request's `408` or `404`,
+    /// sent to the reply subject it named: alice's own) is refused as
+    /// `status_message`, never shown, whatever its payload.
+    #[test]
+    fn a_status_message_is_refused() {
+        let g = gate(now());
+        for (status, subject) in [
+            (async_nats::StatusCode::TIMEOUT, "session.alice"),
+            (async_nats::StatusCode::NOT_FOUND, "broadcast"),
+        ] {
+            for payload in [&b""[..], b"hello"] {
+                let mut message = raw(subject, payload, None);
+                message.status = Some(status);
+                let refused = g.admit(&message, live(subject), now());
+                assert_eq!(reason_of(refused), "status_message", "{status} {subject}");
+            }
+        }
     }
 
     /// Without --trust, age after `sent_at` is no reason to refuse.
@@ -541,7 +837,11 @@ mod tests {
     fn without_trust_an_old_message_is_shown() {
         let g = gate(now() - jiff::SignedDuration::from_hours(100));
         let old = json("old", r#","sent_at":"2025-01-01T00:00:00Z""#);
-        shown(g.admit(&raw("session.a", &old, Some("o1")), None, now()));
+        shown(g.admit(
+            &raw("session.alice", &old, Some("o1")),
+            live("session.alice"),
+            now(),
+        ));
     }
 
     /// Ten refusals a minute are logged; the first of the next minute says

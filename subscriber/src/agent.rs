@@ -7,13 +7,13 @@
 //! the stream, remember the position, and confirm what was shown.
 //! The `subscriber` binary and the benchmarks both run this code.
 
-use crate::admission::{Admission, Gate, Refusals};
+use crate::admission::{Admission, Arrival, Gate, Refusals, Subscribed};
 use crate::catchup::driver::Replayed;
 use crate::catchup::replay::StreamReplays;
 use crate::catchup::{self, signed};
 use crate::state::{Seen, StateFile};
-use async_nats::{Client, Subscriber};
-use futures::stream::SelectAll;
+use async_nats::{Client, Message, Subscriber};
+use futures::stream::{Map, SelectAll};
 use futures::StreamExt;
 use jiff::Timestamp;
 use nkeys::XKey;
@@ -56,12 +56,16 @@ impl ReadTicket {
     }
 }
 
+/// A message subscription whose messages say which one they came on: a
+/// message's own subject does not (see [`crate::admission`]).
+type Tagged = Map<Subscriber, fn(Message) -> (Subscribed, Message)>;
+
 /// One session's subscriptions, its entry in the session list, and what it
 /// has shown.
 pub struct Agent {
     client: Client,
     session: SessionId,
-    subscriptions: SelectAll<Subscriber>,
+    subscriptions: SelectAll<Tagged>,
     /// Name of the broadcast catch-up consumer: the user key (`U…`) with
     /// credentials; `None`: `<id>-b`.
     broadcast_consumer: Option<String>,
@@ -76,6 +80,16 @@ pub struct Agent {
     /// Start of a catch-up that has not succeeded yet: the saved position
     /// never passes it, so a restart still replays it.
     owed_from: Option<Timestamp>,
+}
+
+/// Tags a message of the `broadcast` subscription.
+fn on_broadcast(message: Message) -> (Subscribed, Message) {
+    (Subscribed::Broadcast, message)
+}
+
+/// Tags a message of the session's own subscription.
+fn on_session(message: Message) -> (Subscribed, Message) {
+    (Subscribed::Session, message)
 }
 
 /// This session as the session list shows it: `user` defaults to the OS
@@ -101,23 +115,20 @@ impl Agent {
     /// Subscribes, listening for session listings too. With a client still
     /// connecting, the subscriptions are sent once it is connected.
     pub async fn start(client: Client, info: &SessionInfo) -> Result<Agent, async_nats::Error> {
+        let broadcast = client.subscribe(Target::Broadcast.subject()).await?;
+        let personal = client
+            .subscribe(Target::Session(info.id.clone()).subject())
+            .await?;
         let mut subscriptions = SelectAll::new();
-        subscriptions.push(client.subscribe(Target::Broadcast.subject()).await?);
-        subscriptions.push(
-            client
-                .subscribe(Target::Session(info.id.clone()).subject())
-                .await?,
-        );
+        subscriptions.push(broadcast.map(on_broadcast as fn(_) -> _));
+        subscriptions.push(personal.map(on_session as fn(_) -> _));
         let now = Timestamp::now();
         Ok(Agent {
             client,
             session: info.id.clone(),
             subscriptions,
             broadcast_consumer: None,
-            gate: Gate {
-                created_at: now,
-                ..Gate::default()
-            },
+            gate: Gate::new(info.id.clone(), now),
             refusals: Refusals::default(),
             state: None,
             last_seen: now,
@@ -165,8 +176,11 @@ impl Agent {
     /// already shown and expired ones. `None` once drained.
     pub async fn next(&mut self) -> Option<Delivery> {
         loop {
-            let raw = self.subscriptions.next().await?;
-            match self.gate.admit(&raw, None, Timestamp::now()) {
+            let (subscribed, raw) = self.subscriptions.next().await?;
+            match self
+                .gate
+                .admit(&raw, Arrival::Live(subscribed), Timestamp::now())
+            {
                 Admission::Show(delivery) => return Some(delivery),
                 // A retried send: confirm again, show nothing.
                 Admission::AlreadyShown(delivery) => self.send_receipt(&delivery).await,
@@ -212,13 +226,20 @@ impl Agent {
         let missed: Vec<Delivery> = replayed
             .stored
             .into_iter()
-            .filter_map(
-                |s| match self.gate.admit(&s.message, Some(s.stored_at), now) {
+            .filter_map(|s| {
+                let arrival = Arrival::Replayed {
+                    stored_at: s.stored_at,
+                };
+                match self.gate.admit(&s.message, arrival, now) {
                     Admission::Show(delivery) => Some(delivery),
+                    Admission::Refused(refusal) if refusal.is_steered() => {
+                        self.refusals.log(&refusal, tokio::time::Instant::now());
+                        None
+                    }
                     // Stored ones were reported when they came live.
                     _ => None,
-                },
-            )
+                }
+            })
             .collect();
         self.last_seen = self.last_seen.max(replayed.seen_until);
         self.persist(None);

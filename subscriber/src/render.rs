@@ -158,6 +158,7 @@ mod tests {
             priority: Priority::Urgent,
             signer: None,
             sig: None,
+            signed_times: None,
             format: Format::Json,
         }
     }

@@ -14,6 +14,12 @@
 //! - `<id>.xkey`: that session's sealing key (a secret: mode 0600);
 //! - `<id>.lock`: held (flock) while an agent runs as `<id>`, so two agents
 //!   never share or corrupt one state.
+//!
+//! All of it is private (what was shown, and the sealing key): the directory
+//! is made 0700 and every file is created 0600 on unix (a private DACL on
+//! Windows, see `remote_message_cli::files`), whatever the umask. What an
+//! earlier version, or a wider umask, left readable by others is tightened at
+//! start, with one warning (`state_made_private`).
 
 use jiff::Timestamp;
 use remote_message::keys::SeedErrorKind;
@@ -153,7 +159,7 @@ impl StateFile {
     /// default session. A corrupt state file is reported and replaced.
     pub fn open(dir: &Path, explicit: Option<SessionId>) -> Result<StateFile, StateError> {
         let io = |e| StateError::Io(dir.to_owned(), e);
-        fs::create_dir_all(dir).map_err(io)?;
+        let dir_tightened = files::create_private_dir(dir).map_err(io)?;
         let default_file = dir.join("default-session");
         let (id, lock) = match explicit {
             Some(id) => {
@@ -179,6 +185,7 @@ impl StateFile {
                 }
             }
         };
+        make_private(dir, &id, dir_tightened);
         let path = dir.join(format!("{id}.json"));
         let loaded = match fs::read(&path) {
             Ok(bytes) => match serde_json::from_slice::<State>(&bytes) {
@@ -214,13 +221,11 @@ impl StateFile {
             journal: None,
             journal_lines: 0,
         };
-        // The journal is folded into a fresh snapshot, then starts empty.
+        // The journal is folded into a fresh snapshot, then starts empty:
+        // a new file, private from its creation, appended to from then on.
         file.save();
-        file.journal = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&journal_path)
-            .and_then(|journal| journal.set_len(0).map(|()| journal))
+        file.journal = files::write_private(&journal_path, b"")
+            .and_then(|()| OpenOptions::new().append(true).open(&journal_path))
             .map_err(|e| {
                 warn!(
                     "cannot open the journal {} ({e}): the state is saved whole after each message",
@@ -342,15 +347,48 @@ fn fresh_session(dir: &Path) -> Result<(SessionId, File), StateError> {
     }
 }
 
-/// The lock of session `id`, or `None` when another process holds it.
+/// Makes private what is already in the state directory `dir` for session
+/// `id` (the directory itself was made private just before:
+/// `dir_tightened`), and says what had to be tightened. Never fatal: a file
+/// that cannot be changed is reported.
+fn make_private(dir: &Path, id: &SessionId, dir_tightened: bool) {
+    let mut tightened = Vec::new();
+    if dir_tightened {
+        tightened.push("the directory");
+    }
+    let own = ["json", "journal", "xkey", "lock"].map(|extension| format!("{id}.{extension}"));
+    for name in own.iter().map(String::as_str).chain(["default-session"]) {
+        match files::make_private(&dir.join(name)) {
+            Ok(true) => tightened.push(name),
+            Ok(false) => {}
+            Err(e) => warn!(
+                "cannot make {} private ({e}): others may read it",
+                dir.join(name).display()
+            ),
+        }
+    }
+    if !tightened.is_empty() {
+        warn!(
+            event = "state_made_private",
+            dir = %dir.display(),
+            "state dir {}: {} could be read by others; made private (directory 0700, files 0600)",
+            dir.display(),
+            tightened.join(", ")
+        );
+    }
+}
+
+/// The lock of session `id`, or `None` when another process holds it. A
+/// missing lock file is created private; it is never replaced, since
+/// another agent may hold a lock on it.
 fn try_lock(dir: &Path, id: &SessionId) -> Result<Option<File>, StateError> {
     let path = dir.join(format!("{id}.lock"));
-    let file = OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&path)
-        .map_err(|e| StateError::Io(path.clone(), e))?;
+    let io = |e| StateError::Io(path.clone(), e);
+    match files::create_private(&path, b"") {
+        Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => return Err(io(e)),
+        _ => {}
+    }
+    let file = OpenOptions::new().write(true).open(&path).map_err(io)?;
     match file.try_lock() {
         Ok(()) => Ok(Some(file)),
         Err(fs::TryLockError::WouldBlock) => Ok(None),

@@ -176,6 +176,21 @@ impl Agent {
         agent
     }
 
+    /// Like [`Agent::spawn`], the agent started with the file mode creation
+    /// mask `umask` (0o022 is the usual one: new files readable by all).
+    pub fn spawn_with_umask(server_url: &str, args: &[&str], umask: u32) -> Agent {
+        use std::os::unix::process::CommandExt;
+        let (mut cmd, state_dir) = agent_command(&Launcher::Native, server_url, args, &[]);
+        // SAFETY: umask(2) is async-signal-safe and changes only the child's mask.
+        unsafe {
+            cmd.pre_exec(move || {
+                nix::libc::umask(umask as nix::libc::mode_t);
+                Ok(())
+            });
+        }
+        Agent::launch(cmd, state_dir, None)
+    }
+
     /// Spawns a `subscriber` command line the test built itself (its own
     /// arguments and environment; see [`bin`]), exactly as built: for the
     /// waits on events it must choose `--log-format json` itself (on its

@@ -10,7 +10,6 @@
 //! (its keys sign every creds file handed out).
 
 use super::claims;
-use super::dir::create_private_dir;
 use super::layout::{Key, Layout};
 use super::mint;
 use crate::cli::AdminInitArgs;
@@ -78,8 +77,11 @@ pub fn run(args: AdminInitArgs) -> Result<(), Error> {
             ))
             .caused_by(e)
     };
-    create_private_dir(layout.dir()).map_err(|e| write_failed(layout.dir(), e))?;
-    create_private_dir(&layout.keys_dir()).map_err(|e| write_failed(&layout.keys_dir(), e))?;
+    // Private (0700 on unix; see `files` for Windows); an existing, wider
+    // directory is made private too, which needs no word here.
+    files::create_private_dir(layout.dir()).map_err(|e| write_failed(layout.dir(), e))?;
+    files::create_private_dir(&layout.keys_dir())
+        .map_err(|e| write_failed(&layout.keys_dir(), e))?;
     for (key, pair) in keys.values() {
         let path = layout.key(*key);
         let seed = pair.seed().map_err(|e| {

@@ -10,10 +10,10 @@
 //! - [`init`]: `admin init`.
 //! - [`mint`]: `admin agent-creds`, `admin ops-creds`.
 //! - [`push`]: session accounts to the server's resolver; `admin push`.
-//! - `dir`: the private admin directory (the OS-specific part).
+//!
+//! The admin directory is private (`remote_message_cli::files::create_private_dir`).
 
 pub mod claims;
-mod dir;
 pub mod init;
 pub mod layout;
 pub mod mint;

@@ -13,6 +13,11 @@
 //! reading a DACL and judging its entries is more `windows-sys` code than
 //! the warning is worth; the files this project writes rely on the DACL
 //! [`create_new_private`] gives them, and [`readable_by_others`] says no.
+//! For the same reason an existing file or directory is left as it is
+//! ([`make_private`], [`create_private_dir`]): a directory keeps the ACL it
+//! inherits (the user's profile folders are private to the user), and what
+//! must be private in it is written through [`create_new_private`] (the
+//! agent rewrites its state and journal that way at every start).
 
 use std::ffi::c_void;
 use std::fs::File;
@@ -209,6 +214,20 @@ fn check(ok: windows_sys::core::BOOL) -> io::Result<()> {
 
 /// Not checked on Windows (see the module doc): always `false`.
 pub fn readable_by_others(_path: &Path) -> io::Result<bool> {
+    Ok(false)
+}
+
+/// Creates `path` and its missing parents, with the ACL they inherit (see
+/// the module doc): never tightened, `false`.
+pub fn create_private_dir(path: &Path) -> io::Result<bool> {
+    std::fs::create_dir_all(path)?;
+    Ok(false)
+}
+
+/// Leaves an existing file's DACL as it is (see the module doc): `false`;
+/// a missing one is `NotFound`, as on unix.
+pub fn make_private(path: &Path) -> io::Result<bool> {
+    std::fs::metadata(path)?;
     Ok(false)
 }
 

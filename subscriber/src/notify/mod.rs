@@ -298,6 +298,7 @@ mod tests {
                 priority: remote_message::Priority::Normal,
                 signer: None,
                 sig: None,
+                signed_times: None,
                 format: remote_message::envelope::Format::Json,
             },
             target: Target::Broadcast,

@@ -240,6 +240,7 @@ mod tests {
             priority,
             signer: None,
             sig: None,
+            signed_times: None,
             format: Format::Json,
         }
     }
