@@ -9,9 +9,9 @@
 //! nothing can fail but the writes. An existing set-up is never overwritten
 //! (its keys sign every creds file handed out).
 
-use super::claims;
 use super::layout::{Key, Layout};
 use super::mint;
+use super::{cannot_write, claims};
 use crate::cli::AdminInitArgs;
 use crate::error::{Error, ErrorKind};
 use crate::i18n::{errors, tr};
@@ -67,16 +67,8 @@ pub fn run(args: AdminInitArgs) -> Result<(), Error> {
     let ops_creds = mint::ops_creds(pair(Key::OpsSigning), &account.public_key())?;
     let system_creds = mint::system_creds(system)?;
 
-    let write_failed = |what: &std::path::Path, e: std::io::Error| {
-        ErrorKind::Failure
-            .error(tr!(
-                errors(),
-                "cannot-write",
-                path = what.display().to_string(),
-                cause = e.to_string()
-            ))
-            .caused_by(e)
-    };
+    let write_failed =
+        |what: &std::path::Path, e: std::io::Error| cannot_write(ErrorKind::Failure, what, e);
     // Private (0700 on unix; see `files` for Windows); an existing, wider
     // directory is made private too, which needs no word here.
     files::create_private_dir(layout.dir()).map_err(|e| write_failed(layout.dir(), e))?;

@@ -123,16 +123,8 @@ fn write(out: &Path, text: &str) -> Result<(), Error> {
         print!("{text}");
         return Ok(());
     }
-    files::write_private(out, text.as_bytes()).map_err(|e| {
-        ErrorKind::Usage
-            .error(tr!(
-                errors(),
-                "cannot-write",
-                path = out.display().to_string(),
-                cause = e.to_string()
-            ))
-            .caused_by(e)
-    })?;
+    files::write_private(out, text.as_bytes())
+        .map_err(|e| super::cannot_write(ErrorKind::Usage, out, e))?;
     let file = out.display().to_string();
     let written = tr!(crate::i18n::lang(), "admin-creds-written", file = file);
     eprintln!("{written}");

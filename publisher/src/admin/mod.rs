@@ -20,8 +20,10 @@ pub mod mint;
 pub mod push;
 
 use crate::cli::{AdminArgs, AdminCommand};
-use crate::error::Error;
+use crate::error::{Error, ErrorKind};
+use crate::i18n::{errors, tr};
 use remote_message_cli::connection::ConnectionArgs;
+use std::path::Path;
 
 pub async fn run(connection: &ConnectionArgs, args: AdminArgs) -> Result<(), Error> {
     match args.command {
@@ -30,4 +32,15 @@ pub async fn run(connection: &ConnectionArgs, args: AdminArgs) -> Result<(), Err
         AdminCommand::OpsCreds(args) => mint::ops(args),
         AdminCommand::Push(args) => push::run(connection, args).await,
     }
+}
+
+/// A file of the set-up that could not be written: a `kind` error naming it.
+fn cannot_write(kind: ErrorKind, path: &Path, e: std::io::Error) -> Error {
+    kind.error(tr!(
+        errors(),
+        "cannot-write",
+        path = path.display().to_string(),
+        cause = e.to_string()
+    ))
+    .caused_by(e)
 }

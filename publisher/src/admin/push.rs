@@ -41,16 +41,7 @@ pub fn save(layout: &Layout, id: &str, jwt: &str) -> Result<(), Error> {
     let path = layout.session_account(id);
     std::fs::create_dir_all(layout.accounts_dir())
         .and_then(|()| std::fs::write(&path, format!("{jwt}\n")))
-        .map_err(|e| {
-            ErrorKind::Failure
-                .error(tr!(
-                    errors(),
-                    "cannot-write",
-                    path = path.display().to_string(),
-                    cause = e.to_string()
-                ))
-                .caused_by(e)
-        })
+        .map_err(|e| super::cannot_write(ErrorKind::Failure, &path, e))
 }
 
 /// The kept session accounts: (session id, JWT), by id.
