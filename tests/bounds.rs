@@ -165,3 +165,40 @@ fn a_harvested_signed_message_replayed_after_the_window_is_not_shown() {
     send("after the replay");
     assert_eq!(carol.next_text(), "after the replay");
 }
+
+/// A signed message dated 2099 (signed by the trusted ops key, so it would
+/// otherwise stay "fresh" for 73 years) is refused as
+/// `signed_from_the_future` and never shown; the next fresh signed message
+/// is.
+#[test]
+fn a_signed_message_from_the_future_is_not_shown() {
+    let server = NatsServer::start_without_jetstream();
+    let url = server.url();
+    let keys = tempfile::tempdir().unwrap();
+    let key = keys.path().join("ops.nk");
+    let key_arg = key.to_str().unwrap();
+    let public = expect_exit(&publisher(&url, &["keygen", "--out", key_arg]), 0);
+    let mut carol = Agent::start_with(&url, "carol", &["--trust", public.trim()]);
+
+    let ops_key = remote_message::signing::load_key(&key).unwrap();
+    let mut future =
+        remote_message::Envelope::with_id("future".into(), "from 2099".into(), None, None).unwrap();
+    future.sent_at = "2099-01-01T00:00:00Z".parse().unwrap();
+    future.sign(&ops_key, "session.carol");
+    let mut raw = RawClient::connect(server.port());
+    raw.publish("session.carol", &future.to_payload());
+    let refused = carol.wait_refused("signed_from_the_future");
+    assert!(refused.to_string().contains("2099"), "{refused}");
+
+    let args = [
+        "send",
+        "--no-wait",
+        "--sign-key",
+        key_arg,
+        "--session",
+        "carol",
+        "now",
+    ];
+    expect_exit(&publisher(&url, &args), 0);
+    assert_eq!(carol.next_text(), "now");
+}
