@@ -1268,3 +1268,38 @@ async fn an_agent_cannot_stretch_or_forge_the_session_list() {
     assert!(!table.contains('\u{202e}'), "{table}");
     assert!(!table.lines().any(|l| l.starts_with("bob")), "{table}");
 }
+
+/// Behind the account wall a session's agents still see each other: a
+/// second agent started with creds minted again for the same session (the
+/// same derived account) refuses to start (exit 2, `session_taken`), and the
+/// first keeps getting its messages.
+#[test]
+fn a_second_agent_of_a_session_behind_the_wall_exits_2() {
+    let identity = Identity::start();
+    let first_creds = identity.admin_dir().join("../alice-first.creds");
+    std::fs::copy(identity.agent_creds("alice", None), &first_creds).unwrap();
+    let mut first = identity.agent(&first_creds, &["--output", "json"]);
+    let again = identity.agent_creds("alice", None);
+    assert_ne!(
+        jwt_claim(&again, "sub"),
+        jwt_claim(&first_creds, "sub"),
+        "a new user key"
+    );
+    assert_eq!(jwt_claim(&again, "iss"), jwt_claim(&first_creds, "iss"));
+    let mut second = e2e::Agent::spawn(
+        &identity.url(),
+        &["--creds", again.to_str().unwrap(), "--output", "json"],
+    );
+    assert_eq!(second.wait_exit().code(), Some(2));
+    assert_eq!(
+        second.events("session_taken").len(),
+        1,
+        "{:?}",
+        second.logs()
+    );
+    expect_exit(
+        &identity.ops_publisher(&["send", "--session", "alice", "still mine"]),
+        0,
+    );
+    assert_eq!(first.next_text(), "still mine");
+}
