@@ -323,6 +323,66 @@ fn agent_creds_are_checked_and_private() {
     }
 }
 
+/// `admin agent-creds` never replaces an existing `--out` file unless
+/// `--force` says so: without it, exit 2 naming the file and `--force`, the
+/// file as it was, no account kept in DIR/accounts/ and none pushed to the
+/// server's resolver (checked before anything else); `ops-creds` likewise.
+/// With `--force` the file is replaced by private creds.
+#[test]
+fn creds_files_are_replaced_only_with_force() {
+    let identity = Identity::start();
+    let dir = identity.admin_dir();
+    let resolver = dir.join("../resolver");
+    let pushed = || std::fs::read_dir(&resolver).unwrap().count();
+    let before = pushed();
+    let taken = dir.join("../taken.creds");
+    std::fs::write(&taken, "keep me").unwrap();
+    let (url, dir_arg, taken_arg) = (
+        identity.url(),
+        dir.to_str().unwrap().to_owned(),
+        taken.to_str().unwrap().to_owned(),
+    );
+    let mint = |extra: &[&str]| {
+        let mut args = vec![
+            "--server",
+            &url,
+            "agent-creds",
+            "--dir",
+            &dir_arg,
+            "--session",
+            "dave",
+            "--out",
+            &taken_arg,
+        ];
+        args.extend_from_slice(extra);
+        admin(&args)
+    };
+
+    for refused in [
+        mint(&[]),
+        admin(&["ops-creds", "--dir", &dir_arg, "--out", &taken_arg]),
+    ] {
+        expect_exit(&refused, USAGE);
+        let stderr = String::from_utf8_lossy(&refused.stderr);
+        assert!(
+            stderr.contains(&format!("{taken_arg} already exists")) && stderr.contains("--force"),
+            "{stderr}"
+        );
+        assert_eq!(std::fs::read_to_string(&taken).unwrap(), "keep me");
+    }
+    assert!(
+        !dir.join("accounts/dave.jwt").exists(),
+        "an account was kept"
+    );
+    assert_eq!(pushed(), before, "an account was pushed");
+
+    expect_exit(&mint(&["--force"]), 0);
+    let text = std::fs::read_to_string(&taken).unwrap();
+    assert!(text.starts_with("-----BEGIN NATS USER JWT-----"), "{text}");
+    assert_eq!(mode(&taken), 0o600);
+    assert!(dir.join("accounts/dave.jwt").exists());
+}
+
 /// A session's creds work only once its account is on the server: with
 /// the server unreachable, `agent-creds` exits 3 and writes no creds file
 /// (the message says what to do); `--no-push` writes them and says they

@@ -169,9 +169,8 @@ pub struct AgentCredsArgs {
     #[arg(long, value_name = "NAME", value_parser = parse_user_name)]
     pub user: Option<String>,
 
-    /// Where to write the creds file (mode 0600); - prints it
-    #[arg(long, value_name = "FILE")]
-    pub out: std::path::PathBuf,
+    #[command(flatten)]
+    pub out: CredsOut,
 
     /// Do not push the session's account to the server now (it is kept in
     /// DIR/accounts/; `publisher admin push` sends it later). The creds do
@@ -185,12 +184,24 @@ pub struct AgentCredsArgs {
 
 #[derive(Debug, Args)]
 pub struct OpsCredsArgs {
-    /// Where to write the creds file (mode 0600); - prints it
-    #[arg(long, value_name = "FILE")]
-    pub out: std::path::PathBuf,
+    #[command(flatten)]
+    pub out: CredsOut,
 
     #[command(flatten)]
     pub dir: AdminDirArgs,
+}
+
+/// Where `agent-creds` and `ops-creds` write the creds they mint.
+#[derive(Debug, Args)]
+pub struct CredsOut {
+    /// Where to write the creds file (mode 0600); - prints it. An existing
+    /// file is refused (exit 2, nothing pushed or written) unless --force
+    #[arg(long = "out", value_name = "FILE")]
+    pub file: std::path::PathBuf,
+
+    /// Replace an existing --out file (e.g. when minting a session again)
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// `--user` of `admin agent-creds`: the rule of [`remote_message::roles`].

@@ -49,7 +49,8 @@ impl Identity {
 
     /// Mints agent creds for `session` (bound to `user`, or to none) with
     /// `publisher admin agent-creds`, its account pushed to this server;
-    /// returns the file.
+    /// returns the file. Minting a session again replaces its file
+    /// (`--force`).
     pub fn agent_creds(&self, session: &str, user: Option<&str>) -> PathBuf {
         let file = self.dir.path().join(format!("{session}.creds"));
         let dir = self.admin_dir();
@@ -64,6 +65,7 @@ impl Identity {
             session,
             "--out",
             path_str(&file),
+            "--force",
         ];
         if let Some(user) = user {
             args.extend(["--user", user]);

@@ -51,6 +51,7 @@ admin-dir-legacy = { $dir } was made by an earlier version, before the account w
 admin-push-failed = cannot push the account of session { $session } to { $servers }: { $cause }. No creds were written. Is nats-server running with the nats-server.conf of { $dir } (its full resolver)? Give its address with --server, or mint with --no-push and run `publisher admin push` later
 admin-accounts-unreadable = cannot read the session accounts in { $path } ({ $cause })
 keygen-cannot-create = cannot create { $path } ({ $cause }): give a new file to --out (an existing key is never overwritten)
+creds-out-exists = { $path } already exists: nothing was pushed or written; give another --out, or --force to replace it
 flush-timed-out = NATS at { $servers } did not confirm in time: the message may not have been sent
 server-refused = NATS at { $servers } refused the request: { $refusals }
 no-jetstream = NATS at { $servers } has no JetStream: start nats-server with -js (or jetstream {"{}"} in its config) to keep messages for offline agents

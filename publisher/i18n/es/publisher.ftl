@@ -48,6 +48,7 @@ admin-dir-legacy = { $dir } lo creó una versión anterior, sin el muro de cuent
 admin-push-failed = no se pudo enviar la cuenta de la sesión { $session } a { $servers }: { $cause }. No se escribieron credenciales. ¿Se ejecuta nats-server con el nats-server.conf de { $dir } (su resolver full)? Indique su dirección con --server, o genere con --no-push y ejecute `publisher admin push` más tarde
 admin-accounts-unreadable = no se pueden leer las cuentas de sesión en { $path } ({ $cause })
 keygen-cannot-create = no se puede crear { $path } ({ $cause }): indique un archivo nuevo en --out (una clave existente nunca se sobrescribe)
+creds-out-exists = { $path } ya existe: no se ha enviado ni escrito nada; indique otro --out, o --force para reemplazarlo
 flush-timed-out = NATS en { $servers } no confirmó a tiempo: puede que el mensaje no se haya enviado
 server-refused = NATS en { $servers } rechazó la petición: { $refusals }
 no-jetstream = NATS en { $servers } no tiene JetStream: inicie nats-server con -js (o jetstream {"{}"} en su configuración) para guardar los mensajes para los agentes desconectados

@@ -51,6 +51,7 @@ admin-dir-legacy = { $dir } a été créé par une version antérieure, sans le 
 admin-push-failed = impossible d'envoyer le compte de la session { $session } à { $servers } : { $cause }. Aucun identifiant n'a été écrit. nats-server tourne-t-il avec le nats-server.conf de { $dir } (son resolver full) ? Donnez son adresse avec --server, ou créez avec --no-push et lancez `publisher admin push` plus tard
 admin-accounts-unreadable = impossible de lire les comptes de session dans { $path } ({ $cause })
 keygen-cannot-create = impossible de créer { $path } ({ $cause }) : donnez un nouveau fichier à --out (une clé existante n'est jamais écrasée)
+creds-out-exists = { $path } existe déjà : rien n'a été poussé ni écrit ; donnez un autre --out, ou --force pour le remplacer
 flush-timed-out = NATS à { $servers } n'a pas confirmé à temps : le message n'a peut-être pas été envoyé
 server-refused = NATS à { $servers } a refusé la requête : { $refusals }
 no-jetstream = NATS à { $servers } n'a pas JetStream : lancez nats-server avec -js (ou jetstream {"{}"} dans sa configuration) pour garder les messages des agents hors ligne

@@ -8,7 +8,7 @@
 use super::claims;
 use super::layout::{Key, Layout};
 use super::push;
-use crate::cli::{AdminDirArgs, AgentCredsArgs, OpsCredsArgs};
+use crate::cli::{AdminDirArgs, AgentCredsArgs, CredsOut, OpsCredsArgs};
 use crate::error::{Error, ErrorKind};
 use crate::i18n::{errors, tr};
 use hmac::{Hmac, Mac};
@@ -23,6 +23,8 @@ use std::path::Path;
 pub const DIR_ENV: &str = "REMOTE_MESSAGE_ADMIN_DIR";
 
 pub async fn agent(connection: &ConnectionArgs, args: AgentCredsArgs) -> Result<(), Error> {
+    // First: a refused --out must leave the server and DIR as they were.
+    refuse_to_replace(&args.out)?;
     let layout = layout(&args.dir)?;
     let id = args.session.as_str();
     if looks_like_public_key(id) {
@@ -58,6 +60,7 @@ pub async fn agent(connection: &ConnectionArgs, args: AgentCredsArgs) -> Result<
 }
 
 pub fn ops(args: OpsCredsArgs) -> Result<(), Error> {
+    refuse_to_replace(&args.out)?;
     let layout = layout(&args.dir)?;
     let signer = layout.read_key(Key::OpsSigning)?;
     let account = layout.read_key(Key::Account)?.public_key();
@@ -116,16 +119,44 @@ pub fn layout(args: &AdminDirArgs) -> Result<Layout, Error> {
     Ok(layout)
 }
 
-/// Writes the creds to `out` (a new or replaced file, mode 0600) or to
+/// An existing `--out` file (a dangling link included) without `--force`:
+/// a usage error, checked before anything is pushed or written, like
+/// `keygen`'s key.
+fn refuse_to_replace(out: &CredsOut) -> Result<(), Error> {
+    let taken = out.file != Path::new("-") && std::fs::symlink_metadata(&out.file).is_ok();
+    if taken && !out.force {
+        return Err(exists(&out.file));
+    }
+    Ok(())
+}
+
+fn exists(path: &Path) -> Error {
+    ErrorKind::Usage.error(tr!(
+        errors(),
+        "creds-out-exists",
+        path = path.display().to_string()
+    ))
+}
+
+/// Writes the creds to `--out` (mode 0600; replacing a file only with
+/// `--force`, so one made since [`refuse_to_replace`] is kept too) or to
 /// stdout for `-`.
-fn write(out: &Path, text: &str) -> Result<(), Error> {
-    if out == Path::new("-") {
+fn write(out: &CredsOut, text: &str) -> Result<(), Error> {
+    let path = out.file.as_path();
+    if path == Path::new("-") {
         print!("{text}");
         return Ok(());
     }
-    files::write_private(out, text.as_bytes())
-        .map_err(|e| super::cannot_write(ErrorKind::Usage, out, e))?;
-    let file = out.display().to_string();
+    let written = if out.force {
+        files::write_private(path, text.as_bytes())
+    } else {
+        files::create_private(path, text.as_bytes())
+    };
+    written.map_err(|e| match e.kind() {
+        std::io::ErrorKind::AlreadyExists => exists(path),
+        _ => super::cannot_write(ErrorKind::Usage, path, e),
+    })?;
+    let file = path.display().to_string();
     let written = tr!(crate::i18n::lang(), "admin-creds-written", file = file);
     eprintln!("{written}");
     Ok(())
