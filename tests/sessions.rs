@@ -190,6 +190,35 @@ fn user_sends_reach_exactly_that_users_sessions() {
     }
 }
 
+/// User names match as 4D's query does, whatever their case:
+/// `sessions --user VANESSA` lists vanessa's two sessions and `send --user
+/// Vanessa` reaches exactly them; carl's next message is a later marker.
+#[test]
+fn user_names_match_whatever_their_case() {
+    let server = NatsServer::start();
+    let [mut alice, mut bob, mut carol] = three_agents(&server);
+
+    let mut listed = ids(&sessions_json(&server, &["--user", "VANESSA"]));
+    listed.sort();
+    assert_eq!(listed, ["alice", "bob"]);
+
+    let stdout = expect_exit(
+        &publisher(
+            &server.url(),
+            &["send", "--user", "Vanessa", "Hello Vanessa"],
+        ),
+        0,
+    );
+    assert!(stdout.contains("delivered to 2 of 2 sessions"), "{stdout}");
+    assert_eq!(alice.next_text(), "Hello Vanessa");
+    assert_eq!(bob.next_text(), "Hello Vanessa");
+
+    expect_exit(&publisher(&server.url(), &["send", "marker"]), 0);
+    for agent in [&mut alice, &mut bob, &mut carol] {
+        assert_eq!(agent.next_text(), "marker", "carl got vanessa's message");
+    }
+}
+
 /// A session id nobody holds is reported "not connected" at once (NATS
 /// no-responders), not after the 10 s wait; `--no-wait` just sends.
 #[test]

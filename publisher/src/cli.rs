@@ -229,7 +229,8 @@ pub struct SendArgs {
     #[arg(long = "session", value_name = "ID")]
     pub sessions: Vec<SessionId>,
 
-    /// Send to every live session of this user; repeatable, combines with --session
+    /// Send to every live session of this user, its name in any case (as 4D
+    /// compares strings); repeatable, combines with --session
     #[arg(long = "user", value_name = "NAME")]
     pub users: Vec<String>,
 
@@ -304,7 +305,7 @@ pub struct SetupArgs {
 
 #[derive(Debug, Args)]
 pub struct SessionsArgs {
-    /// Only the sessions of this user; repeatable
+    /// Only the sessions of this user, its name in any case; repeatable
     #[arg(long = "user", value_name = "NAME")]
     pub users: Vec<String>,
 

@@ -1,4 +1,6 @@
-//! `publisher sessions`: the live sessions as a table or JSON.
+//! `publisher sessions`: the live sessions as a table or JSON, and the one
+//! rule `--user NAME` picks a user's sessions by ([`is_user`]), for
+//! `sessions` and `send` alike.
 
 use crate::cli::SessionsArgs;
 use crate::error::Error;
@@ -19,7 +21,7 @@ pub async fn run(
         .map_err(|e| link.server_failure(&tr!(errors(), "failed-listing-sessions"), e))?;
     link.settle().await?;
     if !args.users.is_empty() {
-        live.retain(|s| args.users.contains(&s.user));
+        live.retain(|s| args.users.iter().any(|asked| is_user(&s.user, asked)));
     }
     if args.json {
         println!(
@@ -30,6 +32,16 @@ pub async fn run(
         print!("{}", table(&live, crate::i18n::lang()));
     }
     Ok(())
+}
+
+/// Whether `user` (as an agent reports it) is the user `asked` for: equal
+/// but for case, as 4D's own comparison of strings (and so its query on
+/// `Process activity`'s `systemUserName`) is: `Vanessa` is `vanessa`, while
+/// accents still count (`José` is not `Jose`).
+pub fn is_user(user: &str, asked: &str) -> bool {
+    user.chars()
+        .flat_map(char::to_lowercase)
+        .eq(asked.chars().flat_map(char::to_lowercase))
 }
 
 /// `SESSION USER HOST SINCE VERSION` columns, then a count line, in `lang`.
@@ -85,6 +97,26 @@ pub fn table(sessions: &[SessionInfo], lang: Lang) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// User names match as 4D compares strings: any case (beyond ASCII
+    /// too), but accents and every other character count.
+    #[test]
+    fn user_names_match_whatever_their_case_but_not_their_accents() {
+        for (user, asked) in [
+            ("vanessa", "Vanessa"),
+            ("VANESSA", "vanessa"),
+            ("élodie", "ÉLODIE"),
+        ] {
+            assert!(is_user(user, asked), "{user} / {asked}");
+        }
+        for (user, asked) in [
+            ("José", "jose"),
+            ("vanessa", "vaness"),
+            ("vanessa", "vanessa "),
+        ] {
+            assert!(!is_user(user, asked), "{user} / {asked}");
+        }
+    }
 
     #[test]
     fn table_has_the_columns_rows_and_a_count() {

@@ -240,11 +240,15 @@ pub fn plan(request: &Request, lookups: Lookups) -> Result<Plan, Error> {
     })
 }
 
-/// The named sessions, then every live session of each `--user`.
+/// The named sessions, then every live session of each `--user` (its case
+/// aside, [`crate::sessions::is_user`]).
 fn resolve_sessions(request: &Request, live: &[SessionInfo]) -> Result<Vec<SessionId>, Error> {
     let mut ids = request.sessions.clone();
     for user in &request.users {
-        let theirs: Vec<_> = live.iter().filter(|s| &s.user == user).collect();
+        let theirs: Vec<_> = live
+            .iter()
+            .filter(|s| crate::sessions::is_user(&s.user, user))
+            .collect();
         if theirs.is_empty() {
             let known: BTreeSet<&str> = live.iter().map(|s| s.user.as_str()).collect();
             let known = if known.is_empty() {
@@ -524,8 +528,9 @@ mod tests {
         }));
     }
 
-    /// `--user ann` adds each of ann's live sessions after the named ones;
-    /// a user without a live session refuses the send, naming who is live.
+    /// `--user ann` adds each of ann's live sessions after the named ones,
+    /// and so does `--user ANN`; a user without a live session refuses the
+    /// send, naming who is live.
     #[test]
     fn users_resolve_to_their_live_sessions_or_refuse() {
         let live = vec![
@@ -543,6 +548,13 @@ mod tests {
             subjects(&plan_ok),
             ["session.b1", "session.a1", "session.a2"]
         );
+
+        let r = Request {
+            users: vec!["ANN".into()],
+            ..request()
+        };
+        let plan_ok = plan(&r, lookups(live.clone())).unwrap();
+        assert_eq!(subjects(&plan_ok), ["session.a1", "session.a2"], "any case");
 
         let r = Request {
             users: vec!["zoe".into()],
