@@ -137,6 +137,44 @@ fn message_text_from_stdin() {
     assert_eq!(alice.next_text(), "line one\nline two");
 }
 
+/// ntfy's habits, end to end: `send -t Hello -p max hi there` shows "hi
+/// there" titled Hello at the urgent level, `-p 2` is low; `-` among other
+/// words is a word, not stdin (which holds something else here).
+#[test]
+fn ntfy_habits_title_priority_and_unquoted_words() {
+    let server = NatsServer::start();
+    let mut alice = Agent::start(&server.url(), "alice");
+    expect_exit(
+        &publisher(
+            &server.url(),
+            &["send", "-t", "Hello", "-p", "max", "hi", "there"],
+        ),
+        0,
+    );
+    let shown = alice.next_message();
+    assert_eq!(
+        (
+            shown["text"].as_str(),
+            shown["title"].as_str(),
+            shown["priority"].as_str()
+        ),
+        (Some("hi there"), Some("Hello"), Some("urgent")),
+        "{shown}"
+    );
+    let out = publisher_with_stdin(
+        &server.url(),
+        &["send", "-p", "2", "a", "-", "b"],
+        Some(b"not this\n"),
+    );
+    expect_exit(&out, 0);
+    let shown = alice.next_message();
+    assert_eq!(
+        (shown["text"].as_str(), shown["priority"].as_str()),
+        (Some("a - b"), Some("low")),
+        "{shown}"
+    );
+}
+
 /// Every malformed session id (and an empty text) is refused with exit 2
 /// before anything reaches the wire: a tap on the message subjects sees only the
 /// marker published afterwards. The agent refuses the same ids.

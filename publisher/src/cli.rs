@@ -220,9 +220,10 @@ pub struct KeygenArgs {
 
 #[derive(Debug, Args)]
 pub struct SendArgs {
-    /// The text to show; - reads it from stdin
-    #[arg(value_name = "MESSAGE")]
-    pub message: String,
+    /// The text to show: the words are joined with spaces (`send hi there`
+    /// sends "hi there", as `ntfy publish` does); - alone reads it from stdin
+    #[arg(value_name = "MESSAGE", required = true, num_args = 1..)]
+    pub message: Vec<String>,
 
     /// Send to this session id instead of everyone; repeatable
     /// (each session gets its own message)
@@ -235,12 +236,14 @@ pub struct SendArgs {
     pub users: Vec<String>,
 
     /// Title shown above the text (the notification's title on a desktop)
-    #[arg(long, value_name = "TEXT")]
+    #[arg(short = 't', long, value_name = "TEXT")]
     pub title: Option<String>,
 
     /// How strongly it asks for attention: the desktop notification's
-    /// urgency; urgent stays on screen until dismissed (e.g. --priority high)
-    #[arg(long, value_parser = values::priority(), value_name = "LEVEL")]
+    /// urgency; urgent stays on screen until dismissed (e.g. -p high).
+    /// ntfy's priorities work too: min, 1 and 2 are low, default and 3
+    /// normal, 4 high, max and 5 urgent
+    #[arg(short = 'p', long, value_parser = values::priority(), value_name = "LEVEL")]
     pub priority: Option<Priority>,
 
     /// Who the message is from [default: user@host]
@@ -406,12 +409,12 @@ mod tests {
     fn wait_takes_an_optional_duration() {
         let s = send(&["--wait", "hello"]);
         assert_eq!(
-            (s.wait, s.message.as_str()),
+            (s.wait, s.message.join(" ").as_str()),
             (Some(DEFAULT_RECEIPT_WAIT), "hello")
         );
         let s = send(&["--wait", "10s", "hello"]);
         assert_eq!(
-            (s.wait, s.message.as_str()),
+            (s.wait, s.message.join(" ").as_str()),
             (Some(Duration::from_secs(10)), "hello")
         );
         let s = send(&["--wait=250ms", "hello"]);
@@ -419,8 +422,37 @@ mod tests {
         let s = send(&["hello"]);
         assert_eq!((s.wait, s.no_wait), (None, false));
         let s = send(&["--", "--wait"]);
-        assert_eq!(s.message, "--wait");
+        assert_eq!(s.message, ["--wait"]);
         assert!(try_parse_from(["publisher", "send", "--wait", "--no-wait", "x"]).is_err());
+    }
+
+    /// ntfy's habits: `-t` is the title, `-p` the priority (ntfy's words
+    /// and numbers too), and the words of the message may come unquoted,
+    /// options among them; neither short flag is taken by another option.
+    #[test]
+    fn ntfy_short_flags_and_unquoted_words() {
+        let s = send(&["-t", "Hello", "-p", "5", "hi", "there"]);
+        assert_eq!(
+            (s.title.as_deref(), s.priority, s.message.join(" ").as_str()),
+            (Some("Hello"), Some(Priority::Urgent), "hi there")
+        );
+        let s = send(&["hi", "-p", "max", "there", "--session", "7f3a", "you"]);
+        assert_eq!(s.message, ["hi", "there", "you"]);
+        assert_eq!(s.sessions.len(), 1);
+        assert!(try_parse_from(["publisher", "send"]).is_err(), "no words");
+        let shorts: Vec<char> = Cli::command()
+            .find_subcommand("send")
+            .unwrap()
+            .get_arguments()
+            .filter_map(|a| a.get_short())
+            .collect();
+        for short in ['t', 'p'] {
+            assert_eq!(
+                shorts.iter().filter(|s| **s == short).count(),
+                1,
+                "-{short}"
+            );
+        }
     }
 
     #[test]

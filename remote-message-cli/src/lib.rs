@@ -9,7 +9,7 @@
 //! - [`identity`]: the login name and host name of this process.
 //! - [`creds`]: NATS creds files: writing one, reading who it says its holder is (session, user).
 //! - [`files`]: private files (mode 0600, on Windows a DACL for the user alone) written atomically.
-//! - [`values`]: clap parsers for contract values (`--priority`).
+//! - [`values`]: clap parsers for contract values (`--priority`, ntfy's priorities too).
 //! - [`logging`]: stderr logging, `--log-format text|json`, records named by an `event` field.
 //! - [`lang`]: `--lang` and the OS language, the language of errors, loading a crate's Fluent
 //!   catalogue, the catalogue check.

@@ -92,10 +92,11 @@ fn request(args: SendArgs) -> Result<Request, Error> {
     Ok(request)
 }
 
-/// The message text: the argument, or all of stdin for `-` (without its final newline).
-fn message_text(arg: &str) -> Result<String, Error> {
-    if arg != "-" {
-        return Ok(arg.to_owned());
+/// The message text: the words joined with spaces, or all of stdin for `-`
+/// alone (without its final newline).
+fn message_text(words: &[String]) -> Result<String, Error> {
+    if words != ["-"] {
+        return Ok(words.join(" "));
     }
     let mut raw = Vec::new();
     std::io::stdin().read_to_end(&mut raw).map_err(|e| {
