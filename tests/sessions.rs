@@ -4,6 +4,7 @@
 // Unix only, like the harness (tests/support/lib.rs says why).
 #![cfg(unix)]
 
+use e2e::procs::publisher_with_env;
 use e2e::{expect_exit, publisher, Agent, NatsServer};
 use nix::sys::signal::Signal;
 use serde_json::Value;
@@ -187,6 +188,45 @@ fn user_sends_reach_exactly_that_users_sessions() {
     expect_exit(&publisher(&server.url(), &["send", "marker"]), 0);
     for agent in [&mut alice, &mut bob, &mut carol] {
         assert_eq!(agent.next_text(), "marker");
+    }
+}
+
+/// `publisher --user vanessa send "to V?"` on a server without
+/// authentication: that `--user` is the NATS login, not the target, and it
+/// has no password. It is refused with exit 2 and the hint that `send
+/// --user NAME` names the target, the same whether the login comes from the
+/// command line, `NATS_USER` or the settings file; no agent shows the
+/// message (each one's next message is a later marker).
+#[test]
+fn a_login_user_without_password_never_turns_into_a_broadcast() {
+    let server = NatsServer::start();
+    let [mut alice, mut bob, mut carol] = three_agents(&server);
+    let dir = tempfile::tempdir().unwrap();
+    let settings = dir.path().join("publisher.toml");
+    std::fs::write(&settings, "user = \"vanessa\"\n").unwrap();
+    let settings = settings.to_str().unwrap();
+
+    for out in [
+        publisher(&server.url(), &["--user", "vanessa", "send", "to V?"]),
+        publisher_with_env(
+            &server.url(),
+            &["send", "to V?"],
+            &[("NATS_USER", "vanessa")],
+        ),
+        publisher(&server.url(), &["--config", settings, "send", "to V?"]),
+    ] {
+        assert!(expect_exit(&out, 2).is_empty(), "nothing reported as sent");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("--user \"vanessa\" is a NATS login, and it has no password")
+                && stderr.contains("name it after send: publisher send --user vanessa MESSAGE"),
+            "{stderr}"
+        );
+    }
+
+    expect_exit(&publisher(&server.url(), &["send", "marker"]), 0);
+    for agent in [&mut alice, &mut bob, &mut carol] {
+        assert_eq!(agent.next_text(), "marker", "an agent showed \"to V?\"");
     }
 }
 

@@ -6,7 +6,7 @@ use crate::error::{BoxError, Error, ErrorKind};
 use crate::i18n::{errors, tr};
 use async_nats::{Client, Event, ServerError};
 use remote_message::sessions;
-use remote_message_cli::connection::ConnectionArgs;
+use remote_message_cli::connection::{ConnectionArgs, SetupErrorKind};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -25,10 +25,19 @@ impl Link {
     /// Connects, or fails with a usage error (bad local options) or a
     /// server error.
     pub async fn open(args: &ConnectionArgs) -> Result<Link, Error> {
-        let options = args
-            .options("publisher")
-            .await
-            .map_err(|e| ErrorKind::Usage.error(e.to_string()).caused_by(e))?;
+        let options = args.options("publisher").await.map_err(|e| {
+            let message = match (e.kind(), &args.user) {
+                // The login `--user` was most likely meant as a send's target.
+                (SetupErrorKind::UserWithoutPassword, Some(user)) => tr!(
+                    errors(),
+                    "login-user-not-target",
+                    refusal = e.to_string(),
+                    user = user.clone()
+                ),
+                _ => e.to_string(),
+            };
+            ErrorKind::Usage.error(message).caused_by(e)
+        })?;
         let server_errors = Arc::new(Mutex::new(Vec::new()));
         let sink = server_errors.clone();
         let options = options.event_callback(move |event| {

@@ -111,6 +111,10 @@ pub enum SetupErrorKind {
     NoSeed,
     /// Two server URLs carry different users, passwords or tokens.
     ConflictingCredentials,
+    /// A login user (`--user` before the subcommand, `NATS_USER`, a settings
+    /// file's or a context's `user`) without a password: most likely a
+    /// send's target given in the wrong place.
+    UserWithoutPassword,
     /// TLS options with a `ws://` URL, which is never encrypted.
     TlsOverPlainWebSocket,
     /// A `--tls-ca`, `--tls-cert` or `--tls-key` file TLS cannot use.
@@ -130,6 +134,7 @@ impl ErrorKind for SetupErrorKind {
                 "the --server URLs carry different credentials: give one user and password (or \
                  token) for every server, in one URL or in the settings file"
             }
+            SetupErrorKind::UserWithoutPassword => "a NATS login user without a password",
             SetupErrorKind::TlsOverPlainWebSocket => {
                 "a ws:// URL is never encrypted, yet TLS options are given: use wss:// for \
                  WebSocket over TLS"
@@ -248,8 +253,10 @@ impl ConnectionArgs {
     }
 
     /// async-nats options for these arguments. `default_name` names the
-    /// connection when `--name` is not given.
+    /// connection when `--name` is not given. A login user without a
+    /// password is refused first ([`ConnectionArgs::check_login`]).
     pub async fn options(&self, default_name: &str) -> Result<ConnectOptions, SetupError> {
+        self.check_login()?;
         let mut options = ConnectOptions::new()
             .name(self.name.as_deref().unwrap_or(default_name))
             .connection_timeout(self.connect_timeout());
@@ -308,6 +315,21 @@ impl ConnectionArgs {
                 .require_tls(true);
         }
         Ok(options)
+    }
+
+    /// A login user needs its password. `publisher --user vanessa send …`
+    /// reads as a send to vanessa, yet that `--user` is the login (the
+    /// target's `--user` comes after `send`): on a server without
+    /// authentication it would connect and send to everyone. No server
+    /// takes a user without a password, so refusing one loses nothing.
+    pub fn check_login(&self) -> Result<(), SetupError> {
+        match (&self.user, &self.password) {
+            (Some(user), None) => Err(SetupError::with_context(
+                SetupErrorKind::UserWithoutPassword,
+                tr!("user-without-password", user = format!("{user:?}")),
+            )),
+            _ => Ok(()),
+        }
     }
 
     /// `ws://` with `--tls-ca` or `--tls-cert`: async-nats would connect in
@@ -811,6 +833,31 @@ mod tests {
             assert!(text.contains(advice), "{text}");
             assert!(!text.contains("is nats-server running"), "{text}");
         }
+    }
+
+    /// A login user without a password is refused before anything is read
+    /// or reached, naming where a login comes from; with a password (even
+    /// an empty one, given on purpose) it is taken.
+    #[tokio::test]
+    async fn a_login_user_needs_a_password() {
+        let login = |password: Option<&str>| ConnectionArgs {
+            user: Some("vanessa".into()),
+            password: password.map(str::to_owned),
+            ..args("nats://h:4222")
+        };
+        let err = login(None).options("t").await.unwrap_err();
+        assert_eq!(err.kind(), SetupErrorKind::UserWithoutPassword);
+        let text = crate::lang::errors_in(crate::lang::Lang::En, || {
+            login(None).check_login().unwrap_err().to_string()
+        });
+        assert!(
+            text.starts_with("--user \"vanessa\" is a NATS login")
+                && text.contains("NATS_USER")
+                && text.contains("NATS_PASSWORD"),
+            "{text}"
+        );
+        assert!(login(Some("pw")).options("t").await.is_ok());
+        assert!(login(Some("")).options("t").await.is_ok());
     }
 
     /// Without `--timeout`, connecting may take five seconds.

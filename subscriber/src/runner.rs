@@ -29,7 +29,7 @@ use crate::state::{self, StateFile};
 use async_nats::Client;
 use futures::StreamExt;
 use remote_message::{subject, SessionId, Target};
-use remote_message_cli::connection::ConnectionArgs;
+use remote_message_cli::connection::{ConnectionArgs, SetupErrorKind};
 use remote_message_cli::lang::Lang;
 use std::future::Future;
 use std::path::PathBuf;
@@ -457,7 +457,15 @@ async fn connect(
     let options = connection
         .options(&format!("subscriber {session}"))
         .await
-        .map_err(settings)?;
+        .map_err(|e| match e.kind() {
+            // The login `--user` was most likely meant as the session's user.
+            SetupErrorKind::UserWithoutPassword => {
+                let hint =
+                    format!("{e}. The user the session list shows is --user-name NAME, not --user");
+                Error::with_context(Kind::Settings, hint).caused_by(e)
+            }
+            _ => settings(e),
+        })?;
     let addrs = connection.server_addrs().map_err(settings)?;
     if let Some(prefix) = &connection.inbox_prefix {
         warn!(

@@ -61,6 +61,11 @@ pub fn publisher_with_stdin(server_url: &str, args: &[&str], stdin: Option<&[u8]
     publisher_on(&Launcher::Native, server_url, args, stdin)
 }
 
+/// Like [`publisher`], with more environment variables (e.g. `NATS_USER`).
+pub fn publisher_with_env(server_url: &str, args: &[&str], env: &[(&str, &str)]) -> Output {
+    run_publisher(&Launcher::Native, server_url, args, None, env)
+}
+
 /// Like [`publisher_with_stdin`], started by `launcher` (e.g. the Windows
 /// build under wine); panics if it runs longer than 30 s, or than the
 /// launcher's wait bound if that is longer.
@@ -70,6 +75,17 @@ pub fn publisher_on(
     args: &[&str],
     stdin: Option<&[u8]>,
 ) -> Output {
+    run_publisher(launcher, server_url, args, stdin, &[])
+}
+
+/// [`publisher_on`] with `env` set over the harness's environment.
+fn run_publisher(
+    launcher: &Launcher,
+    server_url: &str,
+    args: &[&str],
+    stdin: Option<&[u8]>,
+    env: &[(&str, &str)],
+) -> Output {
     let mut child = launcher
         .command("publisher")
         .args(args)
@@ -78,6 +94,7 @@ pub fn publisher_on(
         .env_remove("RUST_LOG")
         .envs(ENGLISH)
         .env_remove("REMOTE_MESSAGE_LANG")
+        .envs(env.iter().copied())
         .stdin(if stdin.is_some() {
             Stdio::piped()
         } else {

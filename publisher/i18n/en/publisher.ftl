@@ -58,6 +58,7 @@ no-jetstream = NATS at { $servers } has no JetStream: start nats-server with -js
 stdin-unreadable = cannot read the message from stdin: { $cause }
 stdin-not-utf8 = the message on stdin is not valid UTF-8: convert it to UTF-8 first
 not-confirmed = { $missing } of { $expected } sessions did not confirm: { $sessions }
+login-user-not-target = { $refusal }. To send to the sessions of user { $user }, name it after send: publisher send --user { $user } MESSAGE
 user-empty = --user { $user } is empty: give a user name as `publisher sessions` lists it
 seal-broadcast = --seal needs --session or --user: a broadcast is for everyone and cannot be sealed to one key
 message-too-big = the message is { $size } bytes on the wire but the server accepts at most { $max }: shorten the text (nothing was sent)

@@ -55,6 +55,7 @@ no-jetstream = NATS en { $servers } no tiene JetStream: inicie nats-server con -
 stdin-unreadable = no se puede leer el mensaje de la entrada estándar: { $cause }
 stdin-not-utf8 = el mensaje de la entrada estándar no es UTF-8 válido: conviértalo antes a UTF-8
 not-confirmed = { $missing } de { $expected } sesiones no confirmaron: { $sessions }
+login-user-not-target = { $refusal }. Para enviar a las sesiones del usuario { $user }, indíquelo después de send: publisher send --user { $user } MENSAJE
 user-empty = --user { $user } está vacío: indique un nombre de usuario tal como lo muestra `publisher sessions`
 seal-broadcast = --seal requiere --session o --user: una difusión es para todos y no se puede sellar para una sola clave
 message-too-big = el mensaje ocupa { $size } bytes en la red, pero el servidor admite como máximo { $max }: acorte el texto (no se ha enviado nada)

@@ -58,6 +58,7 @@ no-jetstream = NATS à { $servers } n'a pas JetStream : lancez nats-server avec 
 stdin-unreadable = impossible de lire le message sur l'entrée standard : { $cause }
 stdin-not-utf8 = le message sur l'entrée standard n'est pas de l'UTF-8 valide : convertissez-le d'abord en UTF-8
 not-confirmed = { $missing } sessions sur { $expected } n'ont pas confirmé : { $sessions }
+login-user-not-target = { $refusal }. Pour envoyer aux sessions de l'utilisateur { $user }, nommez-le après send : publisher send --user { $user } MESSAGE
 user-empty = --user { $user } est vide : donnez un nom d'utilisateur tel que `publisher sessions` l'affiche
 seal-broadcast = --seal demande --session ou --user : une diffusion est pour tout le monde et ne peut pas être scellée pour une seule clé
 message-too-big = le message fait { $size } octets sur le réseau, mais le serveur en accepte au plus { $max } : raccourcissez le texte (rien n'a été envoyé)

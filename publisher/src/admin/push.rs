@@ -101,9 +101,11 @@ pub async fn push(
             dir = layout.dir().display().to_string()
         ))
     };
-    let link = Link::open(&system)
-        .await
-        .map_err(|e| failed(&accounts[0].0, e.to_string()))?;
+    let link = Link::open(&system).await.map_err(|e| match e.kind() {
+        // Local options nothing was tried with: not a failed push.
+        ErrorKind::Usage => e,
+        _ => failed(&accounts[0].0, e.to_string()),
+    })?;
     for (session, jwt) in accounts {
         let answer = tokio::time::timeout(
             ANSWER_WAIT,

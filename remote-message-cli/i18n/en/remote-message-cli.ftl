@@ -13,6 +13,7 @@ file-as-nkey = an nkey seed file
 file-as-pem = a PEM file
 nkey-no-seed = --nkey { $path }: no user nkey seed (a line starting with SU) in the file
 conflicting-credentials = the --server URLs carry different credentials: give one user and password (or token) for every server, in one URL or in the settings file
+user-without-password = --user { $user } is a NATS login, and it has no password: refused before connecting. A login user comes from --user before the subcommand, NATS_USER, or `user` in the settings file or nats context; give its password in NATS_PASSWORD (or --password), or remove it
 tls-over-plain-websocket = a ws:// URL is never encrypted, yet TLS options are given: use wss:// for WebSocket over TLS
 cause-connection-refused = connection refused
 connect-dns = cannot resolve the NATS server in { $servers } ({ $cause }): check --server or NATS_URL

@@ -10,6 +10,7 @@ file-as-nkey = archivo de semilla nkey
 file-as-pem = archivo PEM
 nkey-no-seed = --nkey { $path }: el archivo no contiene ninguna semilla nkey de usuario (una línea que empiece por SU)
 conflicting-credentials = las URL de --server llevan credenciales distintas: indique un solo usuario y contraseña (o token) para todos los servidores, en una URL o en el archivo de configuración
+user-without-password = --user { $user } es un usuario de conexión a NATS y no tiene contraseña: rechazado antes de conectar. El usuario de conexión viene de --user antes de la suborden, de NATS_USER o de `user` en el archivo de configuración o el contexto de nats; indique su contraseña en NATS_PASSWORD (o --password), o quítelo
 tls-over-plain-websocket = una URL ws:// nunca va cifrada, pero se han dado opciones TLS: use wss:// para WebSocket sobre TLS
 cause-connection-refused = conexión rechazada
 connect-dns = no se puede resolver el servidor NATS de { $servers } ({ $cause }): compruebe --server o NATS_URL

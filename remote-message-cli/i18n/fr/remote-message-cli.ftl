@@ -10,6 +10,7 @@ file-as-nkey = fichier de graine nkey
 file-as-pem = fichier PEM
 nkey-no-seed = --nkey { $path } : aucune graine nkey d'utilisateur (une ligne commençant par SU) dans le fichier
 conflicting-credentials = les URL de --server portent des identifiants différents : donnez un seul utilisateur et mot de passe (ou jeton) pour tous les serveurs, dans une URL ou dans le fichier de réglages
+user-without-password = --user { $user } est un utilisateur de connexion à NATS, sans mot de passe : refusé avant de se connecter. L'utilisateur de connexion vient de --user avant la sous-commande, de NATS_USER, ou de `user` dans le fichier de réglages ou le contexte nats ; donnez son mot de passe dans NATS_PASSWORD (ou --password), ou retirez-le
 tls-over-plain-websocket = une URL ws:// n'est jamais chiffrée, et pourtant des options TLS sont données : utilisez wss:// pour WebSocket sur TLS
 cause-connection-refused = connexion refusée
 connect-dns = impossible de résoudre le serveur NATS de { $servers } ({ $cause }) : vérifiez --server ou NATS_URL
