@@ -1,7 +1,8 @@
 //! Settings files (`--config FILE`, default `~/.config/remote-message/
 //! <binary>.toml`): keys are the long option names; the command line beats
 //! the environment, which beats the file, which beats the defaults; unknown
-//! keys are refused, naming the key and the file.
+//! keys, and keys that target or identify one send, are refused, naming the
+//! key, the file and where in it (line and column).
 
 // Unix only, like the harness (tests/support/lib.rs says why).
 #![cfg(unix)]
@@ -207,4 +208,67 @@ fn the_publisher_takes_send_options_from_its_file() {
         &publisher(&server.url(), &["--config", file, "sessions"]),
         0,
     );
+}
+
+/// A settings file holds defaults safe for every send, never what targets
+/// or identifies one: `session = "jack"` (every send would go to jack),
+/// `id = "fixed1"` (every later send a silent duplicate) and `user =
+/// "vanessa"` (a file's user is the NATS login, here without a password)
+/// each stop the publisher with exit 2 naming the key, before anything is
+/// sent: jack's next message is a later marker.
+#[test]
+fn keys_that_target_or_identify_one_send_are_refused() {
+    let server = NatsServer::start();
+    let mut agent = Agent::start(&server.url(), "jack");
+    let dir = tempfile::tempdir().unwrap();
+    for (toml, named) in [
+        ("session = \"jack\"\n", "key `session` in the settings file"),
+        (
+            "sender = \"ops\"\nid = \"fixed1\"\n",
+            "key `id` in the settings file",
+        ),
+        ("user = \"vanessa\"\n", "`user` in the settings file"),
+    ] {
+        let file = write(&dir.path().join("publisher.toml"), toml);
+        let out = publisher(
+            &server.url(),
+            &["--config", file.to_str().unwrap(), "send", "hi"],
+        );
+        assert!(expect_exit(&out, 2).is_empty(), "{toml}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(named), "{toml}: {stderr}");
+    }
+    expect_exit(&publisher(&server.url(), &["send", "marker"]), 0);
+    assert_eq!(agent.next_text(), "marker", "a refused send was shown");
+}
+
+/// Settings errors say where: a misspelt key (`sever`) gets its line and
+/// column and "did you mean `server`?"; an unquoted URL (`server =
+/// nats://…`) gets the line and column and the line as it must be written,
+/// quoted. Both exit 2.
+#[test]
+fn settings_errors_give_the_line_the_column_and_what_was_meant() {
+    let dir = tempfile::tempdir().unwrap();
+    for (toml, expected) in [
+        (
+            "# ops\nsever = \"nats://nats.example:4222\"\n",
+            "key `sever` in the settings file {file}, line 2, column 1: unknown key; did you \
+             mean `server`?",
+        ),
+        (
+            "sender = \"ops\"\nserver = nats://nats.example:4222\n",
+            "the settings file {file} is not valid TOML, line 2, column 10: a text value must \
+             be quoted: write server = \"nats://nats.example:4222\"",
+        ),
+    ] {
+        let file = write(&dir.path().join("publisher.toml"), toml);
+        let file = file.to_str().unwrap();
+        let out = publisher("nats://127.0.0.1:1", &["--config", file, "send", "hi"]);
+        expect_exit(&out, 2);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains(&expected.replace("{file}", file)),
+            "{stderr}"
+        );
+    }
 }

@@ -4,6 +4,7 @@
 use crate::send::DEFAULT_RECEIPT_WAIT;
 use clap::{Args, Parser, Subcommand};
 use remote_message::{Priority, SessionId};
+use remote_message_cli::config::OneRun;
 use remote_message_cli::CommonArgs;
 use remote_message_cli::{exit, values};
 use std::ffi::OsString;
@@ -24,6 +25,19 @@ static WAIT_HELP: LazyLock<String> = LazyLock::new(|| {
         DEFAULT_WAIT_TEXT.as_str()
     )
 });
+
+/// The options a settings file may not hold, as a default would apply to
+/// every run: whom a send goes to (`session`; a file's `user` is always
+/// the login, never a target), what identifies one send (`id`: a fixed one
+/// makes every later send a silent duplicate), what one run asks for
+/// (`seal`, refused on a broadcast; `wait`, `no-wait`, `json`: what a script
+/// reads and its exit code), and which file one run writes (`out`) and
+/// whether it may replace it (`force`). Every other option is a default
+/// safe for every run: connection, language, log, `sender`, `title`,
+/// `priority`, `ttl`, `sign-key`, the stream's and the admin directory's.
+pub const ONE_RUN: OneRun = &[
+    "session", "id", "seal", "wait", "no-wait", "json", "out", "force",
+];
 
 /// Send a message to the screens of remote user sessions over NATS
 /// (4D Server's SEND MESSAGE TO REMOTE USER).
@@ -453,6 +467,28 @@ mod tests {
                 "-{short}"
             );
         }
+    }
+
+    /// Every option of `send` is decided: a settings file may hold it as a
+    /// default for every send, or it targets or identifies one send and
+    /// only the command line gives it (a new option fails here until it is
+    /// put on one side). `user` is the login in a file.
+    #[test]
+    fn every_send_option_is_a_default_or_one_run_only() {
+        let defaults = ["title", "priority", "sender", "ttl", "sign-key"];
+        let command = Cli::command();
+        let send = command.find_subcommand("send").unwrap();
+        for long in send.get_arguments().filter_map(|a| a.get_long()) {
+            let decided = ONE_RUN.contains(&long) || defaults.contains(&long) || long == "user";
+            assert!(decided, "send --{long}: a default or one run only?");
+            assert!(
+                !(ONE_RUN.contains(&long) && defaults.contains(&long)),
+                "{long}"
+            );
+        }
+        assert!(command
+            .get_arguments()
+            .any(|a| a.get_long() == Some("user")));
     }
 
     #[test]

@@ -20,6 +20,14 @@
 //! list adds the option once per element, `true` adds a flag), which are then
 //! parsed as usual. So a value from the file is checked exactly like one
 //! typed by hand. Unknown keys are an error naming the key and the file.
+//!
+//! A file holds defaults for every run, so it may not hold what targets or
+//! identifies one run (a send's `session`, its `id`, …): each binary names
+//! those keys ([`OneRun`]), and a file that sets one is refused, naming it,
+//! rather than turning every send into a send to one session or a silent
+//! duplicate. Every error says where in the file it is (line and column);
+//! a misspelt key gets the nearest known one, an unquoted string the line
+//! as it should be written.
 
 use crate::i18n::tr;
 use clap::parser::ValueSource;
@@ -46,6 +54,16 @@ pub(crate) const GENERATE_ID: &str = "generate";
 /// Options a file may not set: where the file is, and what only makes sense
 /// typed by hand.
 const NOT_SETTABLE: [&str; 4] = ["config", "generate", "help", "version"];
+
+/// The long names of a binary's options that target or identify one run
+/// (e.g. `publisher send --session`): a settings file may not set them, as
+/// a default would apply to every run. Each binary lists its own, next to
+/// its command line.
+pub type OneRun = &'static [&'static str];
+
+/// How close (Jaro similarity, as clap's own suggestions) a misspelt key
+/// must be to a known one to be suggested.
+const SUGGESTION_SIMILARITY: f64 = 0.7;
 
 /// Where `binary` looks for its settings when `--config` is not given:
 /// `<config dir>/remote-message/<binary>.toml`, the config dir being
@@ -245,9 +263,13 @@ impl Layered {
 /// Returns `argv` unchanged when it does not parse (the real parse will say
 /// why; asking for help or a version ends clap's parse the same way), when
 /// it asks for generated files, or when there is no file.
-pub fn layer(command: &mut Command, argv: Vec<OsString>) -> Result<Layered, ConfigError> {
+pub fn layer(
+    command: &mut Command,
+    argv: Vec<OsString>,
+    one_run: OneRun,
+) -> Result<Layered, ConfigError> {
     let matches = command.try_get_matches_from_mut(&argv).ok();
-    layer_parsed(command, argv, matches)
+    layer_parsed(command, argv, matches, one_run)
 }
 
 /// [`layer`], given `command`'s strict parse of `argv` (`None` when it
@@ -256,6 +278,7 @@ pub(crate) fn layer_parsed(
     command: &mut Command,
     argv: Vec<OsString>,
     matches: Option<ArgMatches>,
+    one_run: OneRun,
 ) -> Result<Layered, ConfigError> {
     let unchanged = |argv, matches| Layered {
         argv,
@@ -296,14 +319,34 @@ pub(crate) fn layer_parsed(
         }
     };
     let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
+        let at = e.span().map_or(0, |span| span.start);
+        let (line, column) = line_and_column(&text, at);
+        let cause = unquoted_string(&text, at).map_or_else(
+            || e.message().to_owned(),
+            |(key, value)| {
+                tr!(
+                    "settings-unquoted",
+                    key = key,
+                    value = value,
+                    cause = e.message()
+                )
+            },
+        );
         let context = tr!(
             "settings-not-toml",
             path = path.display().to_string(),
-            cause = e.message()
+            line = line,
+            column = column,
+            cause = cause
         );
         ConfigError::with_context(ConfigErrorKind::NotToml, context).caused_by(e)
     })?;
-    let settings = Settings::read(command, &matches, &path, table)?;
+    let file = File {
+        path: &path,
+        text: &text,
+        one_run,
+    };
+    let settings = Settings::read(command, &matches, &file, table)?;
     if settings.keys_used.is_empty() {
         return Ok(Layered {
             file: Some(path),
@@ -311,6 +354,39 @@ pub(crate) fn layer_parsed(
         });
     }
     Ok(settings.apply(argv, path))
+}
+
+/// The settings file being read: for errors that say where, and the keys
+/// the binary refuses.
+struct File<'a> {
+    path: &'a Path,
+    text: &'a str,
+    one_run: OneRun,
+}
+
+impl File<'_> {
+    /// The error for `key`: `problem`, with the file, the key, and where the
+    /// key is in the file.
+    fn bad_key(&self, key: &str, problem: &str) -> ConfigError {
+        let path = self.path.display().to_string();
+        let context = match key_position(self.text, key) {
+            Some((line, column)) => tr!(
+                "settings-bad-key-at",
+                key = key,
+                path = path,
+                line = line,
+                column = column,
+                problem = problem
+            ),
+            None => tr!(
+                "settings-bad-key",
+                key = key,
+                path = path,
+                problem = problem
+            ),
+        };
+        ConfigError::with_context(ConfigErrorKind::BadKey, context)
+    }
 }
 
 /// The file's options to add, split by where they go on the command line.
@@ -327,7 +403,7 @@ impl Settings {
     fn read(
         command: &Command,
         matches: &ArgMatches,
-        path: &Path,
+        file: &File,
         table: toml::Table,
     ) -> Result<Settings, ConfigError> {
         let active = matches
@@ -339,19 +415,12 @@ impl Settings {
             keys_used: Vec::new(),
         };
         for (key, value) in table {
-            let in_file = |problem: &str| {
-                ConfigError::with_context(
-                    ConfigErrorKind::BadKey,
-                    tr!(
-                        "settings-bad-key",
-                        key = key.as_str(),
-                        path = path.display().to_string(),
-                        problem = problem
-                    ),
-                )
-            };
+            let in_file = |problem: &str| file.bad_key(&key, problem);
             if NOT_SETTABLE.contains(&key.as_str()) {
                 return Err(in_file(&tr!("settings-command-line-only")));
+            }
+            if file.one_run.contains(&key.as_str()) {
+                return Err(in_file(&tr!("settings-one-run", key = key.as_str())));
             }
             let (arg, given, target) = if let Some(arg) = long_option(command, &key) {
                 (arg, matches, &mut settings.top)
@@ -365,10 +434,12 @@ impl Settings {
             {
                 continue; // an option of another subcommand
             } else {
-                return Err(in_file(&tr!(
-                    "settings-unknown-key",
-                    keys = known_keys(command).join(", ")
-                )));
+                let known = known_keys(command, file.one_run);
+                let keys = known.join(", ");
+                return Err(in_file(&match nearest(&key, &known) {
+                    Some(near) => tr!("settings-did-you-mean", near = near, keys = keys),
+                    None => tr!("settings-unknown-key", keys = keys),
+                }));
             };
             let from_user = matches!(
                 given.value_source(arg.get_id().as_str()),
@@ -436,18 +507,67 @@ fn long_option<'a>(command: &'a Command, key: &str) -> Option<&'a Arg> {
         .find(|arg| arg.get_long() == Some(key) && !NOT_SETTABLE.contains(&key))
 }
 
-/// Every key a file may use: the long options of the command and of its subcommands.
-fn known_keys(command: &Command) -> Vec<String> {
+/// Every key a file may use: the long options of the command and of its
+/// subcommands, but those only the command line may give.
+fn known_keys(command: &Command, one_run: OneRun) -> Vec<String> {
     let mut keys: Vec<String> = std::iter::once(command)
         .chain(command.get_subcommands())
         .flat_map(Command::get_arguments)
         .filter_map(Arg::get_long)
-        .filter(|long| !NOT_SETTABLE.contains(long))
+        .filter(|long| !NOT_SETTABLE.contains(long) && !one_run.contains(long))
         .map(str::to_owned)
         .collect();
     keys.sort();
     keys.dedup();
     keys
+}
+
+/// The known key nearest to a misspelt one, if one is near enough.
+fn nearest<'a>(key: &str, known: &'a [String]) -> Option<&'a str> {
+    known
+        .iter()
+        .map(|k| (strsim::jaro(key, k), k))
+        .filter(|(similarity, _)| *similarity > SUGGESTION_SIMILARITY)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, k)| k.as_str())
+}
+
+/// The line and column (from 1, in characters) of byte `at` of `text`.
+fn line_and_column(text: &str, at: usize) -> (usize, usize) {
+    let before = &text[..at.min(text.len())];
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    (
+        before.matches('\n').count() + 1,
+        before[line_start..].chars().count() + 1,
+    )
+}
+
+/// Where top-level `key` is written in `text` (line and column), if the
+/// text parses.
+fn key_position(text: &str, key: &str) -> Option<(usize, usize)> {
+    let table = toml::de::DeTable::parse(text).ok()?;
+    let (spanned, _) = table.get_ref().iter().find(|(k, _)| k.get_ref() == key)?;
+    Some(line_and_column(text, spanned.span().start))
+}
+
+/// The key and value of the line at byte `at` when that line is `key =
+/// value` with a value TOML refuses that would be fine quoted (`server =
+/// nats://h:4222`): the mistake TOML itself words as "invalid float" and
+/// the like.
+fn unquoted_string(text: &str, at: usize) -> Option<(String, String)> {
+    let (line, _) = line_and_column(text, at);
+    let (key, value) = text.lines().nth(line - 1)?.split_once('=')?;
+    let (key, value) = (key.trim(), value.trim());
+    let starts_a_string_or_list = value.starts_with(['"', '\'', '[', '{']);
+    if key.is_empty() || value.is_empty() || starts_a_string_or_list {
+        return None;
+    }
+    let quoted = format!("\"{}\"", value.replace('\\', "\\\\").replace('"', "\\\""));
+    let fixed = format!("{key} = {quoted}");
+    fixed
+        .parse::<toml::Table>()
+        .is_ok()
+        .then(|| (key.to_owned(), quoted))
 }
 
 /// `--key=value` words for one setting: a list gives the option once per
@@ -570,7 +690,7 @@ mod tests {
         let f = file(toml);
         let mut argv: Vec<OsString> = vec!["toy".into(), "--config".into(), f.path().into()];
         argv.extend(args.iter().map(OsString::from));
-        let layered = layer(&mut Toy::command(), argv).map_err(|e| e.to_string())?;
+        let layered = layer(&mut Toy::command(), argv, &[]).map_err(|e| e.to_string())?;
         Toy::try_parse_from(layered.argv).map_err(|e| e.to_string())
     }
 
@@ -645,13 +765,100 @@ mod tests {
     fn unknown_keys_name_the_key_and_the_file() {
         let f = file("servre = \"nats://typo\"\n");
         let argv: Vec<OsString> = vec!["toy".into(), "--config".into(), f.path().into()];
-        let err = layer(&mut Toy::command(), argv).unwrap_err().to_string();
+        let err = layer(&mut Toy::command(), argv, &[])
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("`servre`"), "{err}");
         assert!(err.contains(&f.path().display().to_string()), "{err}");
         assert!(err.contains("server"), "lists the known keys: {err}");
         for key in ["config = \"x\"", "help = true", "[table]\nx = 1"] {
             assert!(parse(key, &[]).is_err(), "{key}");
         }
+    }
+
+    /// `layer` with the file `toml` and the keys `one_run` refused: the error's text.
+    fn refusal(toml: &str, one_run: OneRun, args: &[&str]) -> String {
+        let f = file(toml);
+        let mut argv: Vec<OsString> = vec!["toy".into(), "--config".into(), f.path().into()];
+        argv.extend(args.iter().map(OsString::from));
+        crate::lang::errors_in(crate::lang::Lang::En, || {
+            let err = layer(&mut Toy::command(), argv, one_run).unwrap_err();
+            assert_eq!(err.kind(), ConfigErrorKind::BadKey);
+            err.to_string()
+        })
+    }
+
+    /// A key the binary keeps for one run is refused in a file, naming it,
+    /// where it is and the option to type instead, whichever subcommand
+    /// runs; it is neither listed nor suggested as a known key.
+    #[test]
+    fn one_run_keys_are_refused_naming_the_key_and_its_line() {
+        let toml = "server = \"nats://file\"\njson = true\n";
+        for args in [&["send", "hi"][..], &["sessions"]] {
+            let err = refusal(toml, &["json"], args);
+            assert!(
+                err.contains("key `json` in the settings file")
+                    && err.contains(", line 2, column 1: targets or identifies one run")
+                    && err.contains("give --json on the command line"),
+                "{err}"
+            );
+        }
+        assert!(
+            parse(toml, &["sessions"]).is_ok(),
+            "a key like any other without the rule"
+        );
+        let err = refusal("jsn = true\n", &["json"], &[]);
+        assert!(!err.contains("json"), "{err}");
+    }
+
+    /// A misspelt key gets the nearest known one, and where it is; a key
+    /// near none gets the list alone.
+    #[test]
+    fn misspelt_keys_get_the_nearest_known_one() {
+        let err = refusal("# ops\n  sever = \"nats://typo\"\n", &[], &[]);
+        assert!(
+            err.contains("key `sever`")
+                && err.contains("line 2, column 3")
+                && err.contains("did you mean `server`?"),
+            "{err}"
+        );
+        let err = refusal("zzz = 1\n", &[], &[]);
+        assert!(!err.contains("did you mean"), "{err}");
+        assert_eq!(
+            nearest("lables", &["label".into(), "lang".into()]),
+            Some("label")
+        );
+    }
+
+    /// A file that is not TOML is named with the line and column of the
+    /// mistake; an unquoted text value (a URL, a duration) is shown as it
+    /// should be written, quoted.
+    #[test]
+    fn toml_errors_say_where_and_unquoted_values_how_to_quote_them() {
+        let err = crate::lang::errors_in(crate::lang::Lang::En, || {
+            parse(
+                "output = \"json\"\nserver = nats://nats.example:4222\n",
+                &[],
+            )
+            .unwrap_err()
+        });
+        assert!(
+            err.contains(
+                "is not valid TOML, line 2, column 10: a text value must be quoted: \
+                 write server = \"nats://nats.example:4222\""
+            ),
+            "{err}"
+        );
+        let err = parse("label = [\"a=b\",\n", &[]).unwrap_err();
+        assert!(
+            err.contains("line 1, column 16") && !err.contains("must be quoted"),
+            "{err}"
+        );
+        assert_eq!(
+            line_and_column("a\né = 1", 4),
+            (2, 2),
+            "characters, not bytes"
+        );
     }
 
     /// A list for a single option and a file that is not TOML are errors; a bad value
@@ -676,9 +883,11 @@ mod tests {
             .iter()
             .map(OsString::from)
             .collect();
-        let err = layer(&mut Toy::command(), argv).unwrap_err().to_string();
+        let err = layer(&mut Toy::command(), argv, &[])
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("/nonexistent/x.toml"), "{err}");
-        let layered = layer(&mut Toy::command(), vec!["toy".into()]).unwrap();
+        let layered = layer(&mut Toy::command(), vec!["toy".into()], &[]).unwrap();
         assert_eq!(layered.argv, ["toy"]);
     }
 
@@ -702,10 +911,10 @@ mod tests {
             "--generate".into(),
             "man".into(),
         ];
-        let layered = layer(&mut Gen::command(), argv.clone()).unwrap();
+        let layered = layer(&mut Gen::command(), argv.clone(), &[]).unwrap();
         assert_eq!((layered.argv, layered.file), (argv, None));
         let argv: Vec<OsString> = vec!["gen".into(), "--config".into(), broken.path().into()];
-        assert!(layer(&mut Gen::command(), argv).is_err());
+        assert!(layer(&mut Gen::command(), argv, &[]).is_err());
     }
 
     /// Help, version and `--generate` are answered without reading the settings file.
@@ -716,7 +925,7 @@ mod tests {
                 .iter()
                 .map(OsString::from)
                 .collect();
-            assert!(layer(&mut Toy::command(), argv).is_ok(), "{flag}");
+            assert!(layer(&mut Toy::command(), argv, &[]).is_ok(), "{flag}");
         }
     }
 }

@@ -491,7 +491,7 @@ mod tests {
         let mut argv: Vec<OsString> = vec!["toy".into(), "--config".into(), file.path().into()];
         argv.extend(args.iter().map(OsString::from));
         let mut command = Toy::command();
-        let base = config::layer(&mut command, argv).unwrap();
+        let base = config::layer(&mut command, argv, &[]).unwrap();
         let mut out = layer(&mut command, base, Some(root))?;
         Ok(out.parse(Toy::command()).unwrap())
     }

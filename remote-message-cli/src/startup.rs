@@ -6,7 +6,7 @@
 //! (help, a version, generated files, a usage or settings error) comes back
 //! as an [`Exit`], which the binary's `main` reports and returns.
 
-use crate::config::{self, Layered};
+use crate::config::{self, Layered, OneRun};
 use crate::exit::ExitCode;
 use crate::generate::{self, Kind};
 use crate::i18n::tr;
@@ -84,6 +84,8 @@ impl Exit {
 pub struct Start {
     command: Command,
     argv: Vec<OsString>,
+    /// The keys the binary's settings file may not hold.
+    one_run: OneRun,
     /// `command`'s parse of `argv`; `None` when clap refused it (or
     /// answered help or a version): [`Start::parse`] reports why.
     matches: Option<ArgMatches>,
@@ -91,7 +93,8 @@ pub struct Start {
 
 /// Parses `argv` (already in the form the binary's parser takes) with
 /// `command`, once: for [`Start::early_choice`], then [`Start::parse`].
-pub fn start(mut command: Command, argv: Vec<OsString>) -> Start {
+/// `one_run` names the options its settings file may not hold.
+pub fn start(mut command: Command, argv: Vec<OsString>, one_run: OneRun) -> Start {
     // Generated files are made from the command as defined, not as built
     // for a parse.
     let matches = match generate::requested(&argv) {
@@ -101,6 +104,7 @@ pub fn start(mut command: Command, argv: Vec<OsString>) -> Start {
     Start {
         command,
         argv,
+        one_run,
         matches,
     }
 }
@@ -118,15 +122,19 @@ impl Start {
     /// [`parse`], reusing the parse already made when nothing (a settings
     /// file, a nats context) adds to the command line.
     pub fn parse<T: FromArgMatches>(self) -> Result<T, Exit> {
-        parse_from(self.command, self.argv, self.matches)
+        parse_from(self.command, self.argv, self.matches, self.one_run)
     }
 }
 
 /// Parses `argv` (already in the form the binary's parser takes) with
 /// `command`, the settings file's options added under the command line and
-/// the environment.
-pub fn parse<T: FromArgMatches>(command: Command, argv: Vec<OsString>) -> Result<T, Exit> {
-    start(command, argv).parse()
+/// the environment; `one_run` names the options that file may not hold.
+pub fn parse<T: FromArgMatches>(
+    command: Command,
+    argv: Vec<OsString>,
+    one_run: OneRun,
+) -> Result<T, Exit> {
+    start(command, argv, one_run).parse()
 }
 
 /// [`parse`], given `command`'s strict parse of `argv` if it succeeded.
@@ -134,6 +142,7 @@ fn parse_from<T: FromArgMatches>(
     mut command: Command,
     argv: Vec<OsString>,
     matches: Option<ArgMatches>,
+    one_run: OneRun,
 ) -> Result<T, Exit> {
     let usage = |command: &Command, error: Box<dyn std::error::Error + Send + Sync>| {
         Exit(Outcome::Usage {
@@ -151,8 +160,8 @@ fn parse_from<T: FromArgMatches>(
         Some(Err(unknown)) => return Err(usage(&command, unknown.into())),
         None => {}
     }
-    let layered: Layered =
-        config::layer_parsed(&mut command, argv, matches).map_err(|e| usage(&command, e.into()))?;
+    let layered: Layered = config::layer_parsed(&mut command, argv, matches, one_run)
+        .map_err(|e| usage(&command, e.into()))?;
     let mut layered =
         crate::context::layer(&mut command, layered, crate::context::root().as_deref())
             .map_err(|e| usage(&command, e.into()))?;
@@ -246,7 +255,11 @@ mod tests {
     }
 
     fn parse_toy(words: &[&str]) -> Result<Toy, Exit> {
-        parse(Toy::command(), words.iter().map(OsString::from).collect())
+        parse(
+            Toy::command(),
+            words.iter().map(OsString::from).collect(),
+            &[],
+        )
     }
 
     fn settings(toml: &str) -> tempfile::NamedTempFile {
@@ -394,12 +407,12 @@ mod tests {
             "send",
             "hi",
         ]);
-        let started = start(Toy::command(), good.clone());
+        let started = start(Toy::command(), good.clone(), &[]);
         assert!(started.matches.is_some(), "parsed once, up front");
         assert_eq!(started.early_choice(), (Lang::Fr, LogFormat::Json));
         assert_eq!(started.early_choice(), early_choice(&Toy::command(), &good));
         let toy: Toy = started.parse().unwrap();
-        let again: Toy = parse(Toy::command(), good).unwrap();
+        let again: Toy = parse(Toy::command(), good, &[]).unwrap();
         assert_eq!(
             (toy.server.as_str(), toy.lang.lang, toy.log.log_format),
             ("nats://default", Some(Lang::Fr), LogFormat::Json)
@@ -410,7 +423,7 @@ mod tests {
         );
 
         let bad = argv(&["toy", "--lang", "es", "send", "hi", "--bogus"]);
-        let started = start(Toy::command(), bad);
+        let started = start(Toy::command(), bad, &[]);
         assert!(started.matches.is_none(), "clap refused it");
         assert_eq!(started.early_choice().0, Lang::Es);
         let Err(exit) = started.parse::<Toy>() else {

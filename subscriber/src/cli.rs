@@ -4,8 +4,14 @@
 
 use clap::{Args, Parser, Subcommand, ValueEnum, ValueHint};
 use remote_message::{sessions, signing, SessionId};
+use remote_message_cli::config::OneRun;
 use remote_message_cli::CommonArgs;
 use remote_message_cli::{config, exit};
+
+/// The options a settings file may not hold: `print` makes one `install`
+/// or `uninstall` a dry run, not every one. The agent's options are its
+/// defaults, the settings file's very purpose.
+pub const ONE_RUN: OneRun = &["print"];
 
 /// The agent on a user machine: shows the messages sent to its session and to
 /// everyone (the receiving side of 4D Server's SEND MESSAGE TO REMOTE USER).

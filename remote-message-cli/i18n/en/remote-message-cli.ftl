@@ -48,10 +48,14 @@ tls-holds = it holds { $labels }
 ## config.rs: settings files.
 settings-note = note: these options came from { $file }: { $keys }
 settings-unreadable = cannot read the settings file { $path }: { $cause }
-settings-not-toml = the settings file { $path } is not valid TOML: { $cause }
+settings-not-toml = the settings file { $path } is not valid TOML, line { $line }, column { $column }: { $cause }
 settings-bad-key = key `{ $key }` in the settings file { $path }: { $problem }
+settings-bad-key-at = key `{ $key }` in the settings file { $path }, line { $line }, column { $column }: { $problem }
+settings-unquoted = a text value must be quoted: write { $key } = { $value } ({ $cause })
 settings-command-line-only = can only be given on the command line
+settings-one-run = targets or identifies one run, so as a default it would change every run: give --{ $key } on the command line
 settings-unknown-key = unknown key; the keys are the long option names: { $keys }
+settings-did-you-mean = unknown key; did you mean `{ $near }`? The keys are the long option names: { $keys }
 settings-flag = is a flag: write true or false
 settings-not-a-list = takes one value, not a list
 settings-bad-value = must be a string, a number or a boolean (or a list of them)

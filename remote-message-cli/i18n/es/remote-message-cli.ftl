@@ -45,10 +45,14 @@ tls-holds = contiene { $labels }
 ## config.rs: archivos de configuración.
 settings-note = nota: estas opciones venían de { $file }: { $keys }
 settings-unreadable = no se puede leer el archivo de configuración { $path }: { $cause }
-settings-not-toml = el archivo de configuración { $path } no es TOML válido: { $cause }
+settings-not-toml = el archivo de configuración { $path } no es TOML válido, línea { $line }, columna { $column }: { $cause }
 settings-bad-key = clave `{ $key }` del archivo de configuración { $path }: { $problem }
+settings-bad-key-at = clave `{ $key }` del archivo de configuración { $path }, línea { $line }, columna { $column }: { $problem }
+settings-unquoted = un valor de texto debe ir entre comillas: escriba { $key } = { $value } ({ $cause })
 settings-command-line-only = solo se puede dar en la línea de órdenes
+settings-one-run = designa o identifica una sola ejecución, así que como valor por defecto cambiaría todas: indique --{ $key } en la línea de órdenes
 settings-unknown-key = clave desconocida; las claves son los nombres largos de las opciones: { $keys }
+settings-did-you-mean = clave desconocida; ¿quería decir `{ $near }`? Las claves son los nombres largos de las opciones: { $keys }
 settings-flag = es un indicador: escriba true o false
 settings-not-a-list = admite un solo valor, no una lista
 settings-bad-value = debe ser una cadena, un número o un booleano (o una lista de ellos)

@@ -45,10 +45,14 @@ tls-holds = il contient { $labels }
 ## config.rs : les fichiers de réglages.
 settings-note = note : ces options venaient de { $file } : { $keys }
 settings-unreadable = impossible de lire le fichier de réglages { $path } : { $cause }
-settings-not-toml = le fichier de réglages { $path } n'est pas du TOML valide : { $cause }
+settings-not-toml = le fichier de réglages { $path } n'est pas du TOML valide, ligne { $line }, colonne { $column } : { $cause }
 settings-bad-key = clé `{ $key }` du fichier de réglages { $path } : { $problem }
+settings-bad-key-at = clé `{ $key }` du fichier de réglages { $path }, ligne { $line }, colonne { $column } : { $problem }
+settings-unquoted = une valeur texte doit être entre guillemets : écrivez { $key } = { $value } ({ $cause })
 settings-command-line-only = ne peut être donnée que sur la ligne de commande
+settings-one-run = vise ou identifie une seule exécution, donc comme valeur par défaut elle changerait toutes les autres : donnez --{ $key } sur la ligne de commande
 settings-unknown-key = clé inconnue ; les clés sont les noms longs des options : { $keys }
+settings-did-you-mean = clé inconnue ; vouliez-vous dire `{ $near }` ? Les clés sont les noms longs des options : { $keys }
 settings-flag = est un interrupteur : écrivez true ou false
 settings-not-a-list = prend une seule valeur, pas une liste
 settings-bad-value = doit être une chaîne, un nombre ou un booléen (ou une liste de ceux-ci)
