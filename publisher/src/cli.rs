@@ -1,12 +1,16 @@
-//! The `publisher` command line, defined once: `main`, the compose check and
-//! the tests all parse through [`try_parse_from`].
+//! The `publisher` command line, defined once: `main` parses (and help, the
+//! man page and completions show) it as [`command`] finishes it; the compose
+//! check and the tests parse through [`try_parse_from`].
 
 use crate::send::DEFAULT_RECEIPT_WAIT;
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, Parser, Subcommand};
 use remote_message::{Priority, SessionId};
 use remote_message_cli::config::OneRun;
+use remote_message_cli::exit::ExitCode::{
+    self, CannotSeal, Failure, NoSession, NotConfirmed, Server, Usage,
+};
 use remote_message_cli::CommonArgs;
-use remote_message_cli::{exit, values};
+use remote_message_cli::{exit, help, values};
 use std::ffi::OsString;
 use std::sync::LazyLock;
 use std::time::Duration;
@@ -42,7 +46,11 @@ pub const ONE_RUN: OneRun = &[
 /// Send a message to the screens of remote user sessions over NATS
 /// (4D Server's SEND MESSAGE TO REMOTE USER).
 #[derive(Debug, Parser)]
-#[command(name = "publisher", version, after_help = exit::HELP)]
+#[command(
+    name = "publisher",
+    version,
+    after_help = exit::help("done (each command's --help says what it ends with)", ExitCode::ALL)
+)]
 pub struct Cli {
     #[command(flatten)]
     pub common: CommonArgs,
@@ -51,29 +59,56 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// The command line as `main` parses it and help, man page and completions
+/// show it: [`Cli`]'s, with the connection options hidden where a command
+/// never connects (`keygen`, `admin init`, `admin ops-creds`) and usage
+/// lines that the environment does not change ([`help::finish`]).
+pub fn command() -> clap::Command {
+    help::finish(
+        Cli::command(),
+        &[&["keygen"], &["admin", "init"], &["admin", "ops-creds"]],
+    )
+}
+
+/// The exit codes of a command that never connects.
+const LOCAL: &[ExitCode] = &[Failure, Usage];
+/// The exit codes of a command that talks to the server.
+const CONNECTS: &[ExitCode] = &[Failure, Usage, Server];
+
+/// A command's help footer, shown by `-h` and `--help` alike: its examples,
+/// then the exit codes it can end with, 0 meaning `done`.
+fn footer(examples: &str, done: &str, codes: &[ExitCode]) -> String {
+    format!("{examples}\n\n{}", exit::help(done, codes))
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Send a message to every session, or to the sessions given with --session / --user
     ///
     /// A send to sessions waits for each agent's receipt (--no-wait to skip);
     /// a broadcast waits only with --wait.
-    ///
-    /// Examples:
-    ///   publisher send "The server restarts at 10pm. Please log out before."
-    ///   publisher send --session 7f3a --title Hello "Hello Vanessa"
-    ///   publisher send --user vanessa "Hello Vanessa"
-    ///   publisher send --wait 10s "Please save your work now"
-    ///   echo "from a script" | publisher send -
-    #[command(verbatim_doc_comment, after_help = exit::HELP)]
+    #[command(after_help = footer(
+        "Examples:
+  publisher send \"The server restarts at 10pm. Please log out before.\"
+  publisher send Lunch is served
+  publisher send --session 7f3a -t Hello \"Hello Vanessa\"
+  publisher send --user vanessa -p high \"Hello Vanessa\"
+  publisher send --wait 10s \"Please save your work now\"
+  echo \"from a script\" | publisher send -",
+        "sent",
+        &[Failure, Usage, Server, NotConfirmed, NoSession, CannotSeal],
+    ))]
     Send(SendArgs),
 
     /// Create or update the stream that stores every message for agents
     /// that were offline; idempotent (send creates it with defaults when missing)
-    ///
-    /// Examples:
-    ///   publisher setup
-    ///   publisher setup --retention 72h --replicas 3
-    #[command(verbatim_doc_comment, after_help = exit::HELP)]
+    #[command(after_help = footer(
+        "Examples:
+  publisher setup
+  publisher setup --retention 72h --replicas 3",
+        "the stream is set up",
+        CONNECTS,
+    ))]
     Setup(SetupArgs),
 
     /// List the live sessions (like 4D's Process activity (Sessions only))
@@ -84,30 +119,36 @@ pub enum Command {
     /// lost its network is not. The table shows what agents sent escaped
     /// (control, line-separator, bidi and zero-width characters as \n,
     /// \u{202e}, ...), one row per session; --json has it as sent.
-    ///
-    /// Examples:
-    ///   publisher sessions
-    ///   publisher sessions --user vanessa --json
-    #[command(verbatim_doc_comment, after_help = exit::HELP)]
+    #[command(verbatim_doc_comment, after_help = footer(
+        "Examples:
+  publisher sessions
+  publisher sessions --user vanessa --json",
+        "listed",
+        CONNECTS,
+    ))]
     Sessions(SessionsArgs),
 
     /// Make a new signing key: writes its seed to FILE (mode 0600), prints
     /// the public key to give agents as --trust
-    ///
-    /// Example:
-    ///   publisher keygen --out ~/.config/remote-message/ops.nk
-    #[command(verbatim_doc_comment, after_help = exit::HELP)]
+    #[command(after_help = footer(
+        "Example:
+  publisher keygen --out ~/.config/remote-message/ops.nk",
+        "the key is written",
+        LOCAL,
+    ))]
     Keygen(KeygenArgs),
 
     /// Per-session identity: make the operator, account and signing keys,
     /// the server's config, and creds files for agents and ops
-    ///
-    /// Examples:
-    ///   publisher admin init --out ~/remote-message-admin --resolver-dir /var/lib/nats/accounts
-    ///   publisher --server nats://nats.example:4222 admin agent-creds --dir ~/remote-message-admin --session 7f3a --user vanessa --out 7f3a.creds
-    ///   publisher admin ops-creds --dir ~/remote-message-admin --out ops2.creds
-    ///   publisher --server nats://nats.example:4222 admin push --dir ~/remote-message-admin
-    #[command(verbatim_doc_comment, after_help = exit::HELP)]
+    #[command(after_help = footer(
+        "Examples:
+  publisher admin init --out ~/remote-message-admin --resolver-dir /var/lib/nats/accounts
+  publisher --server nats://nats.example:4222 admin agent-creds --dir ~/remote-message-admin --session 7f3a --user vanessa --out 7f3a.creds
+  publisher admin ops-creds --dir ~/remote-message-admin --out ops2.creds
+  publisher --server nats://nats.example:4222 admin push --dir ~/remote-message-admin",
+        "done",
+        CONNECTS,
+    ))]
     Admin(AdminArgs),
 }
 
@@ -124,21 +165,41 @@ pub enum AdminCommand {
     /// DIR/system.creds
     ///
     /// DIR/keys/, DIR/ops.creds and DIR/system.creds must never leave the ops machine.
-    #[command(verbatim_doc_comment, after_help = exit::HELP)]
+    #[command(verbatim_doc_comment, after_help = footer(
+        "Example:
+  publisher admin init --out ~/remote-message-admin --resolver-dir /var/lib/nats/accounts",
+        "set up (or, with --if-missing, a whole set-up kept)",
+        LOCAL,
+    ))]
     Init(AdminInitArgs),
 
     /// Mint an agent's creds file, bound to one session id (and a user
     /// name), in an account of its own that is pushed to the server
-    #[command(after_help = exit::HELP)]
+    #[command(after_help = footer(
+        "Example:
+  publisher --server nats://nats.example:4222 admin agent-creds --dir ~/remote-message-admin --session 7f3a --user vanessa --out 7f3a.creds",
+        "the account is pushed (or kept, --no-push) and the creds written",
+        CONNECTS,
+    ))]
     AgentCreds(AgentCredsArgs),
 
     /// Mint another ops creds file (a second ops machine or person)
-    #[command(after_help = exit::HELP)]
+    #[command(after_help = footer(
+        "Example:
+  publisher admin ops-creds --dir ~/remote-message-admin --out ops2.creds",
+        "the creds are written",
+        LOCAL,
+    ))]
     OpsCreds(OpsCredsArgs),
 
     /// Push every session account minted in DIR to the server again (a
     /// new server, a lost resolver directory, creds minted with --no-push)
-    #[command(after_help = exit::HELP)]
+    #[command(after_help = footer(
+        "Example:
+  publisher --server nats://nats.example:4222 admin push --dir ~/remote-message-admin",
+        "every account is pushed",
+        CONNECTS,
+    ))]
     Push(AdminPushArgs),
 }
 
@@ -401,6 +462,7 @@ mod tests {
     #[test]
     fn definition_is_consistent() {
         Cli::command().debug_assert();
+        command().debug_assert();
     }
 
     #[test]

@@ -1,10 +1,11 @@
 //! Process exit codes, one table for both binaries. The enum, the `i32`
-//! constants and the "Exit codes:" text at the end of `--help` are all
-//! generated from the table below, so they cannot disagree (the README
-//! copies the help text).
+//! constants and the lines of the "Exit codes:" text at the end of each
+//! command's `--help` ([`help`]: only the codes that command can end with)
+//! are all generated from the table below, so they cannot disagree (the
+//! README copies the table).
 
-/// Writes the enum [`ExitCode`], one `i32` constant per code and [`HELP`]
-/// from one table: `Variant CONSTANT = code, "help line";`.
+/// Writes the enum [`ExitCode`] and one `i32` constant per code from one
+/// table: `Variant CONSTANT = code, "help line";`.
 macro_rules! exit_codes {
     ($($(#[$doc:meta])* $variant:ident $constant:ident = $code:literal, $help:literal;)*) => {
         /// A documented process exit code.
@@ -14,7 +15,7 @@ macro_rules! exit_codes {
         }
 
         impl ExitCode {
-            /// Every code, in the order `--help` lists them.
+            /// Every code, in the order the table lists them.
             pub const ALL: &'static [ExitCode] = &[$(ExitCode::$variant),*];
 
             /// The number the process ends with.
@@ -34,15 +35,13 @@ macro_rules! exit_codes {
             #[doc = concat!("`", $code, "`: ", $help, ".")]
             pub const $constant: i32 = ExitCode::$variant.code();
         )*
-
-        /// The table as printed at the end of `--help`.
-        pub const HELP: &str = concat!("Exit codes:", $("\n  ", $code, "  ", $help),*);
     };
 }
 
 exit_codes! {
-    /// Done: the message was sent (publisher), or the agent was stopped by SIGINT/SIGTERM.
-    Ok OK = 0, "sent (publisher) / stopped by SIGINT or SIGTERM (subscriber)";
+    /// Done: the message was sent (publisher), or the agent was stopped by
+    /// SIGINT/SIGTERM; each command's help says what done is for it.
+    Ok OK = 0, "done";
     /// Something unexpected, e.g. the agent's stdout was closed under it.
     Failure FAILURE = 1, "unexpected failure";
     /// Usage or invalid input (bad flag, bad session id, empty or oversized
@@ -59,6 +58,17 @@ exit_codes! {
     CannotSeal CANNOT_SEAL = 6, "--seal: a target session is not live or has no key; nothing was sent";
 }
 
+/// The "Exit codes:" text at the end of one command's `--help`: `0` with
+/// what done means for that command, then `codes`, the others it can end
+/// with, each with its line of the table.
+pub fn help(done: &str, codes: &[ExitCode]) -> String {
+    let mut text = format!("Exit codes:\n  {}  {done}", ExitCode::Ok.code());
+    for code in codes.iter().filter(|c| **c != ExitCode::Ok) {
+        text.push_str(&format!("\n  {}  {}", code.code(), code.meaning()));
+    }
+    text
+}
+
 impl From<ExitCode> for i32 {
     fn from(code: ExitCode) -> i32 {
         code.code()
@@ -69,21 +79,26 @@ impl From<ExitCode> for i32 {
 mod tests {
     use super::*;
 
-    /// The help text is byte for byte what both binaries printed before the
-    /// table was generated (the README and scripts quote it).
+    /// A command's help lists 0 as it says, then only the codes it is
+    /// given, each with its line of the table.
     #[test]
-    fn the_help_text_is_unchanged() {
+    fn each_command_lists_its_own_codes() {
         assert_eq!(
-            HELP,
+            help(
+                "sent",
+                &[ExitCode::Failure, ExitCode::Usage, ExitCode::NoSession]
+            ),
             "\
 Exit codes:
-  0  sent (publisher) / stopped by SIGINT or SIGTERM (subscriber)
+  0  sent
   1  unexpected failure
   2  usage or invalid input; nothing was sent
-  3  cannot reach the NATS server, or it refused the connection or the message
-  4  sent, but some target did not confirm (not connected, or no receipt in time)
-  5  --user named a user with no live session; nothing was sent
-  6  --seal: a target session is not live or has no key; nothing was sent"
+  5  --user named a user with no live session; nothing was sent"
+        );
+        assert_eq!(
+            help("stopped", &[]),
+            "Exit codes:\n  0  stopped",
+            "0 is given once"
         );
     }
 
@@ -93,9 +108,10 @@ Exit codes:
     fn codes_constants_and_help_lines_agree() {
         let codes: Vec<i32> = ExitCode::ALL.iter().map(|c| c.code()).collect();
         assert_eq!(codes, [0, 1, 2, 3, 4, 5, 6]);
+        let all = help("done", ExitCode::ALL);
         for code in ExitCode::ALL {
             let line = format!("\n  {}  {}", code.code(), code.meaning());
-            assert!(HELP.contains(&line), "{code:?}");
+            assert!(all.contains(&line), "{code:?}");
         }
         assert_eq!(
             [

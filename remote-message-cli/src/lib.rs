@@ -5,7 +5,8 @@
 //! is handed.
 //!
 //! Layout (a module only uses modules listed before it):
-//! - [`exit`]: the documented exit codes, one table for the enum, the constants and `--help`.
+//! - [`exit`]: the documented exit codes, one table for the enum, the constants and each
+//!   command's `--help`.
 //! - [`identity`]: the login name and host name of this process.
 //! - [`creds`]: NATS creds files: writing one, reading who it says its holder is (session, user).
 //! - [`files`]: private files (mode 0600, on Windows a DACL for the user alone) written atomically.
@@ -17,6 +18,8 @@
 //! - [`tls_files`]: the `--tls-*` files checked before connecting, each cause with its advice.
 //! - [`connection`]: the NATS connection options both binaries take, connecting, and error
 //!   text without secrets.
+//! - [`help`]: each command's help true of that command: connection options only where it
+//!   connects, usage lines the environment does not change.
 //! - [`generate`]: shell completions and man pages, generated from the clap definitions.
 //! - [`config`]: settings files for both binaries, layered under the command line and environment.
 //! - [`context`]: `nats` CLI contexts (`--context`, `NATS_CONTEXT`, the selected one), layered
@@ -32,6 +35,7 @@ pub mod creds;
 pub mod exit;
 pub mod files;
 pub mod generate;
+pub mod help;
 pub mod i18n;
 pub mod identity;
 pub mod lang;

@@ -2,11 +2,12 @@
 //! ([`AgentArgs`]), taken by the agent itself and by `subscriber install`,
 //! which starts the agent at logon with them.
 
-use clap::{Args, Parser, Subcommand, ValueEnum, ValueHint};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum, ValueHint};
 use remote_message::{sessions, signing, SessionId};
 use remote_message_cli::config::OneRun;
+use remote_message_cli::exit::ExitCode::{Failure, Server, Usage};
 use remote_message_cli::CommonArgs;
-use remote_message_cli::{config, exit};
+use remote_message_cli::{config, exit, help};
 
 /// The options a settings file may not hold: `print` makes one `install`
 /// or `uninstall` a dry run, not every one. The agent's options are its
@@ -18,7 +19,11 @@ pub const ONE_RUN: OneRun = &["print"];
 ///
 /// Logs go to stderr; stdout carries only the messages.
 #[derive(Debug, Parser)]
-#[command(name = "subscriber", version, after_help = exit::HELP)]
+#[command(
+    name = "subscriber",
+    version,
+    after_help = exit::help("stopped by SIGINT or SIGTERM", &[Failure, Usage, Server])
+)]
 pub struct Cli {
     #[command(flatten)]
     pub agent: AgentArgs,
@@ -28,6 +33,14 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
+/// The command line as `main` parses it and help, man page and completions
+/// show it: [`Cli`]'s, with the connection options hidden in `uninstall`,
+/// which never connects, and usage lines that the environment does not
+/// change ([`help::finish`]).
+pub fn command() -> clap::Command {
+    help::finish(Cli::command(), &[&["uninstall"]])
+}
+
 /// What else `subscriber` does besides running the agent.
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -35,9 +48,11 @@ pub enum Command {
     /// user unit (Linux), a LaunchAgent (macOS), a Run entry (Windows). No
     /// secret may be among them: put passwords and tokens in the settings
     /// file, the environment or a creds file
+    #[command(after_help = exit::help("installed", &[Failure, Usage]))]
     Install(Box<InstallArgs>),
     /// Stop starting the agent at logon: remove what `install` wrote (and
     /// stop the agent it started, on Linux and macOS)
+    #[command(after_help = exit::help("uninstalled", &[Failure, Usage]))]
     Uninstall(UninstallArgs),
 }
 
@@ -176,6 +191,7 @@ mod tests {
     #[test]
     fn definition_is_consistent() {
         Cli::command().debug_assert();
+        command().debug_assert();
     }
 
     /// Repeated labels are kept in order; one without `=` is a usage error.
