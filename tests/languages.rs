@@ -259,7 +259,8 @@ fn publisher_errors_in_the_chosen_language_english_with_json_logs() {
 }
 
 /// A settings-file error, found before the command line is parsed, is
-/// already in the language `--lang` asks for (exit 2).
+/// already in the language `--lang` asks for (exit 2), with where and the
+/// key meant.
 #[test]
 fn settings_file_errors_in_the_chosen_language() {
     let dir = tempfile::tempdir().unwrap();
@@ -274,7 +275,8 @@ fn settings_file_errors_in_the_chosen_language() {
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(
         err.starts_with(&format!(
-            "publisher: clé `sevrer` du fichier de réglages {path} : clé inconnue ; "
+            "publisher: clé `sevrer` du fichier de réglages {path}, ligne 1, colonne 1 : clé \
+             inconnue ; vouliez-vous dire `server` ? "
         )),
         "{err}"
     );
