@@ -9,8 +9,9 @@ use remote_message_cli::config::OneRun;
 use remote_message_cli::exit::ExitCode::{
     self, CannotSeal, Failure, NoSession, NotConfirmed, Server, Usage,
 };
+use remote_message_cli::startup::Definition;
 use remote_message_cli::CommonArgs;
-use remote_message_cli::{exit, help, values};
+use remote_message_cli::{exit, values};
 use std::ffi::OsString;
 use std::sync::LazyLock;
 use std::time::Duration;
@@ -59,15 +60,20 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// The command line as `main` parses it and help, man page and completions
-/// show it: [`Cli`]'s, with the connection options hidden where a command
-/// never connects (`keygen`, `admin init`, `admin ops-creds`) and usage
-/// lines that the environment does not change ([`help::finish`]).
+/// The command line as `main` starts it: [`Cli`], whose help, man page and
+/// completions hide the connection options where a command never connects
+/// (`keygen`, `admin init`, `admin ops-creds`), and whose settings files
+/// may not hold [`ONE_RUN`].
+pub const DEFINITION: Definition = Definition {
+    command: Cli::command,
+    offline: &[&["keygen"], &["admin", "init"], &["admin", "ops-creds"]],
+    one_run: ONE_RUN,
+};
+
+/// The command as help, usage lines after an error, the man page and
+/// completions show it ([`Definition::finished`]).
 pub fn command() -> clap::Command {
-    help::finish(
-        Cli::command(),
-        &[&["keygen"], &["admin", "init"], &["admin", "ops-creds"]],
-    )
+    DEFINITION.finished()
 }
 
 /// The exit codes of a command that never connects.

@@ -37,7 +37,7 @@ pub fn main() -> i32 {
     let argv = cli::join_wait_durations(std::env::args_os());
     // One command, parsed once for both steps. Errors in the parse itself
     // (a bad settings file) are in the language asked for.
-    let start = startup::start(cli::command(), argv, cli::ONE_RUN);
+    let start = startup::start(cli::DEFINITION, argv);
     let (early_lang, early_format) = start.early_choice();
     lang::choose_errors(early_lang, early_format);
     let cli: cli::Cli = match start.parse() {

@@ -5,8 +5,10 @@
 //! the same when the environment supplies a value (clap's usage after an
 //! error lists every option that has a value, so `NATS_URL` made `send`'s
 //! read `publisher send --server <URLS> <MESSAGE>`, as if `--server` were
-//! required). Each binary builds its command once through [`finish`]; the
-//! help, the man page and the completions all come from that command.
+//! required). [`finish`] makes that command from the binary's definition
+//! (`startup::Definition::finished`) only when help, an error, the man page
+//! or completions are to be shown: a command line that parses is parsed
+//! with the plain one, and a one-shot `publisher send` does not pay for it.
 
 use crate::connection::ConnectionArgs;
 use clap::{Args, Command};

@@ -9,6 +9,7 @@
 use crate::config::{self, Layered, OneRun};
 use crate::exit::ExitCode;
 use crate::generate::{self, Kind};
+use crate::help;
 use crate::i18n::tr;
 use crate::lang::Lang;
 use crate::logging::LogFormat;
@@ -77,24 +78,45 @@ impl Exit {
     }
 }
 
+/// A binary's command line as [`start`] takes it: each binary has one.
+#[derive(Clone, Copy)]
+pub struct Definition {
+    /// Makes the clap command from its derive (e.g. `Cli::command`): what
+    /// a command line that parses is parsed with.
+    pub command: fn() -> Command,
+    /// Paths of the subcommands that never connect, whose help hides the
+    /// connection options ([`help::finish`]).
+    pub offline: &'static [&'static [&'static str]],
+    /// The options its settings file may not hold.
+    pub one_run: OneRun,
+}
+
+impl Definition {
+    /// The command as help, usage lines after an error, the man page and
+    /// completions show it ([`help::finish`]). Made only when one of those
+    /// is asked for: a command line that parses never pays for it.
+    pub fn finished(&self) -> Command {
+        help::finish((self.command)(), self.offline)
+    }
+}
+
 /// The command line read once, strictly, before anything else: what
 /// [`Start::early_choice`] and [`Start::parse`] both use, so that a
 /// one-shot `publisher send` builds and parses its command line once
 /// (each parse costs about 0.1 ms of start-up).
 pub struct Start {
+    definition: Definition,
     command: Command,
     argv: Vec<OsString>,
-    /// The keys the binary's settings file may not hold.
-    one_run: OneRun,
     /// `command`'s parse of `argv`; `None` when clap refused it (or
     /// answered help or a version): [`Start::parse`] reports why.
     matches: Option<ArgMatches>,
 }
 
-/// Parses `argv` (already in the form the binary's parser takes) with
-/// `command`, once: for [`Start::early_choice`], then [`Start::parse`].
-/// `one_run` names the options its settings file may not hold.
-pub fn start(mut command: Command, argv: Vec<OsString>, one_run: OneRun) -> Start {
+/// Parses `argv` (already in the form the binary's parser takes) with the
+/// binary's command, once: for [`Start::early_choice`], then [`Start::parse`].
+pub fn start(definition: Definition, argv: Vec<OsString>) -> Start {
+    let mut command = (definition.command)();
     // Generated files are made from the command as defined, not as built
     // for a parse.
     let matches = match generate::requested(&argv) {
@@ -102,9 +124,9 @@ pub fn start(mut command: Command, argv: Vec<OsString>, one_run: OneRun) -> Star
         None => command.try_get_matches_from_mut(&argv).ok(),
     };
     Start {
+        definition,
         command,
         argv,
-        one_run,
         matches,
     }
 }
@@ -122,27 +144,23 @@ impl Start {
     /// [`parse`], reusing the parse already made when nothing (a settings
     /// file, a nats context) adds to the command line.
     pub fn parse<T: FromArgMatches>(self) -> Result<T, Exit> {
-        parse_from(self.command, self.argv, self.matches, self.one_run)
+        parse_from(self.definition, self.command, self.argv, self.matches)
     }
 }
 
 /// Parses `argv` (already in the form the binary's parser takes) with
 /// `command`, the settings file's options added under the command line and
-/// the environment; `one_run` names the options that file may not hold.
-pub fn parse<T: FromArgMatches>(
-    command: Command,
-    argv: Vec<OsString>,
-    one_run: OneRun,
-) -> Result<T, Exit> {
-    start(command, argv, one_run).parse()
+/// the environment.
+pub fn parse<T: FromArgMatches>(definition: Definition, argv: Vec<OsString>) -> Result<T, Exit> {
+    start(definition, argv).parse()
 }
 
 /// [`parse`], given `command`'s strict parse of `argv` if it succeeded.
 fn parse_from<T: FromArgMatches>(
+    definition: Definition,
     mut command: Command,
     argv: Vec<OsString>,
     matches: Option<ArgMatches>,
-    one_run: OneRun,
 ) -> Result<T, Exit> {
     let usage = |command: &Command, error: Box<dyn std::error::Error + Send + Sync>| {
         Exit(Outcome::Usage {
@@ -153,24 +171,29 @@ fn parse_from<T: FromArgMatches>(
     match generate::requested(&argv) {
         Some(Ok(kind)) => {
             return Err(Exit(Outcome::Generate {
-                command: Box::new(command),
+                command: Box::new(definition.finished()),
                 kind,
             }))
         }
         Some(Err(unknown)) => return Err(usage(&command, unknown.into())),
         None => {}
     }
-    let layered: Layered = config::layer_parsed(&mut command, argv, matches, one_run)
+    let layered: Layered = config::layer_parsed(&mut command, argv, matches, definition.one_run)
         .map_err(|e| usage(&command, e.into()))?;
     let mut layered =
         crate::context::layer(&mut command, layered, crate::context::root().as_deref())
             .map_err(|e| usage(&command, e.into()))?;
-    let parsed = layered.parse(command).map_err(|error| {
-        Exit(Outcome::Clap {
-            note: layered.note(&error),
-            error,
-        })
-    })?;
+    // Refused, or help or a version asked for: parsed again with the
+    // finished command, whose help and usage lines are the ones to show.
+    let parsed = layered
+        .parse(command)
+        .or_else(|_| layered.parse(definition.finished()))
+        .map_err(|error| {
+            Exit(Outcome::Clap {
+                note: layered.note(&error),
+                error,
+            })
+        })?;
     // Logged once logging starts (`logging::init`).
     for warning in layered.secret_warnings() {
         crate::logging::defer(warning);
@@ -254,12 +277,14 @@ mod tests {
         },
     }
 
+    const TOY: Definition = Definition {
+        command: Toy::command,
+        offline: &[],
+        one_run: &[],
+    };
+
     fn parse_toy(words: &[&str]) -> Result<Toy, Exit> {
-        parse(
-            Toy::command(),
-            words.iter().map(OsString::from).collect(),
-            &[],
-        )
+        parse(TOY, words.iter().map(OsString::from).collect())
     }
 
     fn settings(toml: &str) -> tempfile::NamedTempFile {
@@ -407,12 +432,12 @@ mod tests {
             "send",
             "hi",
         ]);
-        let started = start(Toy::command(), good.clone(), &[]);
+        let started = start(TOY, good.clone());
         assert!(started.matches.is_some(), "parsed once, up front");
         assert_eq!(started.early_choice(), (Lang::Fr, LogFormat::Json));
         assert_eq!(started.early_choice(), early_choice(&Toy::command(), &good));
         let toy: Toy = started.parse().unwrap();
-        let again: Toy = parse(Toy::command(), good, &[]).unwrap();
+        let again: Toy = parse(TOY, good).unwrap();
         assert_eq!(
             (toy.server.as_str(), toy.lang.lang, toy.log.log_format),
             ("nats://default", Some(Lang::Fr), LogFormat::Json)
@@ -423,7 +448,7 @@ mod tests {
         );
 
         let bad = argv(&["toy", "--lang", "es", "send", "hi", "--bogus"]);
-        let started = start(Toy::command(), bad, &[]);
+        let started = start(TOY, bad);
         assert!(started.matches.is_none(), "clap refused it");
         assert_eq!(started.early_choice().0, Lang::Es);
         let Err(exit) = started.parse::<Toy>() else {

@@ -6,8 +6,9 @@ use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum, ValueHint};
 use remote_message::{sessions, signing, SessionId};
 use remote_message_cli::config::OneRun;
 use remote_message_cli::exit::ExitCode::{Failure, Server, Usage};
+use remote_message_cli::startup::Definition;
 use remote_message_cli::CommonArgs;
-use remote_message_cli::{config, exit, help};
+use remote_message_cli::{config, exit};
 
 /// The options a settings file may not hold: `print` makes one `install`
 /// or `uninstall` a dry run, not every one. The agent's options are its
@@ -33,12 +34,19 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
-/// The command line as `main` parses it and help, man page and completions
-/// show it: [`Cli`]'s, with the connection options hidden in `uninstall`,
-/// which never connects, and usage lines that the environment does not
-/// change ([`help::finish`]).
+/// The command line as `main` starts it: [`Cli`], whose help, man page and
+/// completions hide the connection options in `uninstall`, which never
+/// connects, and whose settings files may not hold [`ONE_RUN`].
+pub const DEFINITION: Definition = Definition {
+    command: Cli::command,
+    offline: &[&["uninstall"]],
+    one_run: ONE_RUN,
+};
+
+/// The command as help, usage lines after an error, the man page and
+/// completions show it ([`Definition::finished`]).
 pub fn command() -> clap::Command {
-    help::finish(Cli::command(), &[&["uninstall"]])
+    DEFINITION.finished()
 }
 
 /// What else `subscriber` does besides running the agent.

@@ -63,7 +63,7 @@ const STOP_LIMIT: Duration = runner::DRAIN_LIMIT.saturating_add(Duration::from_s
 /// Runs the command line and returns the exit code.
 pub fn main() -> i32 {
     let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
-    let cli: cli::Cli = match startup::parse(cli::command(), argv.clone(), cli::ONE_RUN) {
+    let cli: cli::Cli = match startup::parse(cli::DEFINITION, argv.clone()) {
         Ok(cli) => cli,
         Err(exit) => return exit.report(),
     };
