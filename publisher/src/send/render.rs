@@ -172,7 +172,7 @@ mod tests {
              el stream ya tenía este id de envío: los agentes que lo mostraron no lo mostrarán de nuevo\n\
              entregado a 1 de 3 sesiones; faltan: b, c\n\
              también entregado a sesiones que se conectaron entretanto: z\n\
-             leído por 1 de 1 entregados\n"
+             leído por 1 de 1 entregado\n"
         );
         let french = text(&report(wait), Lang::Fr);
         assert!(

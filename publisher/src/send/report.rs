@@ -248,6 +248,41 @@ mod tests {
         );
     }
 
+    /// The "did not confirm" error counts through each language's plural
+    /// rules, the counts passed as numbers: French says one session
+    /// "n'a pas confirmé", two "n'ont pas confirmé".
+    #[test]
+    fn not_confirmed_agrees_with_the_count() {
+        use remote_message_cli::lang::{errors_in, Lang};
+        let silent = |sessions: &[&str]| {
+            let outcomes = sessions
+                .iter()
+                .map(|s| (id(s), Outcome::NoConfirmation))
+                .collect();
+            let collected = Collected {
+                outcomes,
+                ..Collected::default()
+            };
+            Report::assemble(&session_plan(sessions), Published::default(), collected)
+        };
+        let message =
+            |lang, report: &Report| errors_in(lang, || report.confirmed().unwrap_err().to_string());
+        let (one, two) = (silent(&["a"]), silent(&["a", "b"]));
+        assert_eq!(
+            message(Lang::Fr, &one),
+            "1 session sur 1 n'a pas confirmé : a"
+        );
+        assert_eq!(
+            message(Lang::Fr, &two),
+            "2 sessions sur 2 n'ont pas confirmé : a, b"
+        );
+        assert_eq!(message(Lang::Es, &one), "1 de 1 sesión no confirmó: a");
+        assert_eq!(
+            message(Lang::En, &two),
+            "2 of 2 sessions did not confirm: a, b"
+        );
+    }
+
     /// A send that did not wait reports no outcomes and is confirmed.
     #[test]
     fn a_send_without_wait_is_confirmed() {
