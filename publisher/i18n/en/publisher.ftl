@@ -6,6 +6,10 @@
 sent-line = sent { $id } to { $subject }{ $outcome }
 outcome-delivered = : delivered
 outcome-delivered-read = : delivered, read
+## How the agent showed it ($via: desktop, terminal, json, exec, the words of
+## the receipt and of --output, kept in every language).
+outcome-delivered-via = : delivered ({ $via })
+outcome-delivered-via-read = : delivered ({ $via }), read
 outcome-not-connected = : not connected
 outcome-not-connected-stored = : not connected (stored: shown when that session comes back)
 outcome-no-confirmation = : no confirmation within { $within }

@@ -4,6 +4,10 @@
 sent-line = enviado { $id } a { $subject }{ $outcome }
 outcome-delivered = : entregado
 outcome-delivered-read = : entregado, leído
+## Cómo lo mostró el agente ($via: desktop, terminal, json, exec, las palabras
+## del recibo y de --output, iguales en todos los idiomas).
+outcome-delivered-via = : entregado ({ $via })
+outcome-delivered-via-read = : entregado ({ $via }), leído
 outcome-not-connected = : no conectada
 outcome-not-connected-stored = : no conectada (guardado: se mostrará cuando esa sesión vuelva)
 outcome-no-confirmation = : sin confirmación en { $within }

@@ -4,6 +4,10 @@
 sent-line = envoyé { $id } à { $subject }{ $outcome }
 outcome-delivered = { " " }: remis
 outcome-delivered-read = { " " }: remis, lu
+## Comment l'agent l'a montré ($via : desktop, terminal, json, exec, les mots
+## du reçu et de --output, les mêmes dans toutes les langues).
+outcome-delivered-via = { " " }: remis ({ $via })
+outcome-delivered-via-read = { " " }: remis ({ $via }), lu
 outcome-not-connected = { " " }: non connectée
 outcome-not-connected-stored = { " " }: non connectée (stocké : affiché quand cette session reviendra)
 outcome-no-confirmation = { " " }: aucune confirmation en { $within }

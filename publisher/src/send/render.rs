@@ -19,15 +19,28 @@ pub fn text(report: &Report, lang: Lang) -> String {
     let wait_for_read = report.wait.is_some_and(|w| w.for_read);
     let mut out = String::new();
     for m in &report.messages {
-        let outcome = match m.outcome {
-            None => String::new(),
-            Some(Outcome::Delivered) if m.read == Some(true) => tr!(lang, "outcome-delivered-read"),
-            Some(Outcome::Delivered) => tr!(lang, "outcome-delivered"),
-            Some(Outcome::NotConnected) if report.stored => {
+        let read = m.read == Some(true);
+        let outcome = match (m.outcome, &m.shown) {
+            (None, _) => String::new(),
+            (Some(Outcome::Delivered), Some(ways)) => {
+                let via = ways
+                    .iter()
+                    .map(|w| w.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                if read {
+                    tr!(lang, "outcome-delivered-via-read", via = via)
+                } else {
+                    tr!(lang, "outcome-delivered-via", via = via)
+                }
+            }
+            (Some(Outcome::Delivered), None) if read => tr!(lang, "outcome-delivered-read"),
+            (Some(Outcome::Delivered), None) => tr!(lang, "outcome-delivered"),
+            (Some(Outcome::NotConnected), _) if report.stored => {
                 tr!(lang, "outcome-not-connected-stored")
             }
-            Some(Outcome::NotConnected) => tr!(lang, "outcome-not-connected"),
-            Some(Outcome::NoConfirmation) => tr!(
+            (Some(Outcome::NotConnected), _) => tr!(lang, "outcome-not-connected"),
+            (Some(Outcome::NoConfirmation), _) => tr!(
                 lang,
                 "outcome-no-confirmation",
                 within = humantime::format_duration(within).to_string()
@@ -97,6 +110,7 @@ mod tests {
             subject: format!("session.{session}"),
             outcome: Some(outcome),
             read: Some(read),
+            shown: None,
         }
     }
 
@@ -140,6 +154,48 @@ mod tests {
              delivered to 1 of 3 sessions; missing: b, c\n\
              also delivered to sessions that joined meanwhile: z\n\
              read by 1 of 1 delivered\n"
+        );
+    }
+
+    /// A delivered message whose receipt says how it was shown has it
+    /// after `delivered`, the display first, in every language; one from
+    /// an agent that does not say (an older one) reads as before.
+    #[test]
+    fn delivered_says_how_the_message_was_shown() {
+        use remote_message::sessions::ShownVia;
+        let mut r = report(Wait {
+            within: Duration::from_secs(5),
+            for_read: false,
+        });
+        r.messages[0].shown = Some(vec![ShownVia::Desktop]);
+        r.messages[1] = sent("b", Outcome::Delivered, false);
+        r.messages[1].shown = Some(vec![ShownVia::Terminal, ShownVia::Exec]);
+        r.messages[2] = sent("c", Outcome::Delivered, false);
+        let lines =
+            |lang| -> Vec<String> { text(&r, lang).lines().take(3).map(str::to_owned).collect() };
+        assert_eq!(
+            lines(Lang::En),
+            [
+                "sent s-a to session.a: delivered (desktop), read",
+                "sent s-b to session.b: delivered (terminal, exec)",
+                "sent s-c to session.c: delivered",
+            ]
+        );
+        assert_eq!(
+            lines(Lang::Es),
+            [
+                "enviado s-a a session.a: entregado (desktop), leído",
+                "enviado s-b a session.b: entregado (terminal, exec)",
+                "enviado s-c a session.c: entregado",
+            ]
+        );
+        assert_eq!(
+            lines(Lang::Fr),
+            [
+                "envoyé s-a à session.a : remis (desktop), lu",
+                "envoyé s-b à session.b : remis (terminal, exec)",
+                "envoyé s-c à session.c : remis",
+            ]
         );
     }
 
