@@ -2,12 +2,30 @@
 //! an operator reads, in the chosen language.
 
 use super::report::{join, Outcome, Report};
+use crate::error::{json_error, Error};
 use crate::i18n::tr;
+use remote_message_cli::exit::JsonError;
 use remote_message_cli::lang::Lang;
+use serde::Serialize;
 
-/// `--json`: the report as one line.
-pub fn json(report: &Report) -> String {
-    let mut line = serde_json::to_string(report).expect("a report serializes");
+/// `--json`'s object: the report, and the error it ends with, if any.
+#[derive(Serialize)]
+struct Printed<'a> {
+    #[serde(flatten)]
+    report: &'a Report,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<JsonError>,
+}
+
+/// `--json`: the report as one line; when the send fails on it (some
+/// target did not confirm), with the error as `--json` prints every
+/// failure, under `error`.
+pub fn json(report: &Report, error: Option<&Error>) -> String {
+    let printed = Printed {
+        report,
+        error: error.map(json_error),
+    };
+    let mut line = serde_json::to_string(&printed).expect("a report serializes");
     line.push('\n');
     line
 }
@@ -244,11 +262,39 @@ mod tests {
     /// `--json` prints one line ending in a newline, and leaves the wait out.
     #[test]
     fn json_is_one_line() {
-        let line = json(&report(Wait {
-            within: Duration::from_secs(5),
-            for_read: false,
-        }));
+        let line = json(
+            &report(Wait {
+                within: Duration::from_secs(5),
+                for_read: false,
+            }),
+            None,
+        );
         assert!(line.ends_with("}\n") && line.matches('\n').count() == 1);
         assert!(!line.contains("within") && !line.contains("for_read"));
+        assert!(!line.contains("\"error\""), "{line}");
+    }
+
+    /// A send some target did not confirm prints its report with the error
+    /// (exit 4, `not_confirmed`) in the same one object, after the report's
+    /// own fields.
+    #[test]
+    fn a_report_that_fails_carries_its_error() {
+        let r = report(Wait {
+            within: Duration::from_secs(5),
+            for_read: false,
+        });
+        let error = r.confirmed().unwrap_err();
+        let line = json(&r, Some(&error));
+        assert_eq!(line.matches('\n').count(), 1, "{line}");
+        let object: serde_json::Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(object["missing"], serde_json::json!(["b", "c"]));
+        assert_eq!(
+            object["error"],
+            serde_json::json!({
+                "exit_code": 4,
+                "kind": "not_confirmed",
+                "message": "2 of 3 sessions did not confirm: b, c",
+            })
+        );
     }
 }
