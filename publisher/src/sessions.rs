@@ -117,9 +117,15 @@ mod tests {
             table(sessions, lang).lines().last().unwrap().to_owned()
         };
         assert_eq!(count_line(Lang::Fr, &[]), "0 session");
-        assert_eq!(count_line(Lang::Fr, &[info.clone()]), "1 session");
+        assert_eq!(
+            count_line(Lang::Fr, std::slice::from_ref(&info)),
+            "1 session"
+        );
         assert_eq!(count_line(Lang::Es, &[]), "0 sesiones");
-        assert_eq!(count_line(Lang::Es, &[info.clone()]), "1 sesión");
+        assert_eq!(
+            count_line(Lang::Es, std::slice::from_ref(&info)),
+            "1 sesión"
+        );
         let mut other = info.clone();
         other.id = "s2".parse().unwrap();
         assert_eq!(count_line(Lang::Fr, &[info, other]), "2 sessions");
