@@ -16,8 +16,9 @@
 //!
 //! A [`Receipt`] is what an agent sends back, on `<Receipt-To>.<id>`, once it
 //! has shown a message (`delivered`, saying how: [`ShownVia`]), and again
-//! when the user acknowledged it (`read`), where its display can tell. [`receipt_from`] accepts one
-//! only when the payload names the session its subject ends with.
+//! when the user acknowledged it (`read`), where its display can tell.
+//! [`receipt_from`] accepts one only when the payload names the session its
+//! subject ends with.
 
 use crate::roles;
 use crate::session_id::SessionId;
