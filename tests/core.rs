@@ -67,7 +67,7 @@ fn session_send_reaches_only_its_target() {
         0,
     );
     assert!(
-        stdout.contains(" to session.alice: delivered\n"),
+        stdout.contains(" to session.alice: delivered (json)\n"),
         "{stdout}"
     );
     let m = alice.next_message();
@@ -80,6 +80,83 @@ fn session_send_reaches_only_its_target() {
     expect_exit(&publisher(&server.url(), &["send", "marker"]), 0);
     assert_eq!(bob.next_text(), "marker");
     assert_eq!(alice.next_text(), "marker");
+}
+
+/// Each receipt says how its agent showed the message, and `send` reports
+/// it: an agent printing terminal blocks is "delivered (terminal)" (on a
+/// hidden console nobody reads it), a JSON agent "delivered (json)", one
+/// that also hands messages to `--exec` "(json, exec)", whose program did
+/// get it; `--json` has it per message as `shown`.
+#[test]
+fn receipts_say_how_each_agent_showed_the_message() {
+    let server = NatsServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let received = dir.path().join("received.jsonl");
+    let hook = dir.path().join("on-message");
+    std::fs::write(
+        &hook,
+        format!("#!/bin/sh\ncat >> '{}'\n", received.display()),
+    )
+    .unwrap();
+    std::fs::set_permissions(&hook, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let mut alice = Agent::start_with(&server.url(), "alice", &["--output", "terminal"]);
+    let mut bob = Agent::start(&server.url(), "bob");
+    let mut carol = Agent::start_with(&server.url(), "carol", &["--exec", hook.to_str().unwrap()]);
+
+    let sessions = [
+        "--session",
+        "alice",
+        "--session",
+        "bob",
+        "--session",
+        "carol",
+    ];
+    let out = publisher(
+        &server.url(),
+        &[&["send", "--json"], &sessions[..], &["Hi"]].concat(),
+    );
+    let report: serde_json::Value = serde_json::from_str(&expect_exit(&out, 0)).unwrap();
+    let shown: Vec<(&str, &serde_json::Value)> = report["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| (m["subject"].as_str().unwrap(), &m["shown"]))
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            ("session.alice", &serde_json::json!(["terminal"])),
+            ("session.bob", &serde_json::json!(["json"])),
+            ("session.carol", &serde_json::json!(["json", "exec"])),
+        ],
+        "{report}"
+    );
+    assert!(
+        alice.next_line().is_empty(),
+        "a block starts with a blank line"
+    );
+    assert!(alice
+        .next_line()
+        .starts_with("==== Message for you (session alice)"));
+    assert_eq!(bob.next_text(), "Hi");
+    assert_eq!(carol.next_text(), "Hi");
+    let handed = e2e::procs::wait_json_lines(&received, 1, e2e::WAIT);
+    assert_eq!(handed[0]["text"], "Hi");
+
+    let stdout = expect_exit(
+        &publisher(
+            &server.url(),
+            &[&["send"], &sessions[..], &["Again"]].concat(),
+        ),
+        0,
+    );
+    for line in [
+        " to session.alice: delivered (terminal)\n",
+        " to session.bob: delivered (json)\n",
+        " to session.carol: delivered (json, exec)\n",
+    ] {
+        assert!(stdout.contains(line), "{line:?} missing in {stdout}");
+    }
 }
 
 /// `--session` repeats like the 4D example's loop: one message per session,

@@ -57,7 +57,8 @@ fn json(stdout: &str) -> Value {
 /// desktop`) puts it on dunst with the title, the text, the app name,
 /// urgency critical and no expiry; the user clicks OK (`dunstctl action`),
 /// the agent closes it and sends a read receipt, and `publisher send`
-/// reports alice as delivered and read. dunst's history then holds it.
+/// reports alice as delivered on the desktop and read. dunst's history
+/// then holds it.
 #[test]
 fn urgent_message_pops_up_and_ok_reports_it_read() {
     let server = NatsServer::start();
@@ -123,6 +124,11 @@ fn urgent_message_pops_up_and_ok_reports_it_read() {
         "{report}"
     );
     assert_eq!(report["messages"][0]["read"], true, "{report}");
+    assert_eq!(
+        report["messages"][0]["shown"],
+        serde_json::json!(["desktop"]),
+        "{report}"
+    );
 
     // OK closed the notification, so dunst moved it to its history.
     let entry = desktop.wait_history_entry(id);
@@ -193,9 +199,10 @@ fn auto_output_uses_the_desktop_when_a_service_answers_else_the_terminal() {
 }
 
 /// With `--output desktop`, a notification service that went away costs no
-/// message: it is printed as a terminal block with a warning, the agent goes
-/// on, and once the service is back the next message is a notification
-/// again (a new bus connection).
+/// message: it is printed as a terminal block with a warning (and the
+/// receipt says `terminal`, not `desktop`), the agent goes on, and once the
+/// service is back the next message is a notification again (a new bus
+/// connection).
 #[test]
 fn a_notification_service_that_goes_away_falls_back_to_the_terminal() {
     let server = NatsServer::start();
@@ -224,6 +231,12 @@ fn a_notification_service_that_goes_away_falls_back_to_the_terminal() {
     assert_eq!(
         report["read_unsupported"],
         serde_json::json!(["carol"]),
+        "{report}"
+    );
+    // Delivered, but as a terminal block: the receipt says so.
+    assert_eq!(
+        report["messages"][0]["shown"],
+        serde_json::json!(["terminal"]),
         "{report}"
     );
     agent.wait_event("desktop_failed");

@@ -435,7 +435,7 @@ async fn a_session_account_is_pushed_or_kept_for_later() {
 
     let pushed = admin(&["--server", &identity.url(), "push", "--dir", dir]);
     let stdout = expect_exit(&pushed, 0);
-    assert!(stdout.contains("pushed 1 session accounts"), "{stdout}");
+    assert!(stdout.contains("pushed 1 session account to "), "{stdout}");
     let carol = agent(&identity, &creds, "carol").await;
     carol.sync().await;
 }

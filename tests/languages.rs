@@ -177,7 +177,7 @@ fn publisher_report_in_spanish_json_in_english() {
         0,
     );
     assert!(out.contains(" a session.bob: entregado"), "{out}");
-    assert!(out.contains("entregado a 1 de 1 sesiones"), "{out}");
+    assert!(out.contains("entregado a 1 de 1 sesión"), "{out}");
     assert!(!out.contains("delivered"), "{out}");
     agent.next_message();
 
@@ -281,4 +281,35 @@ fn settings_file_errors_in_the_chosen_language() {
         "{err}"
     );
     assert!(!err.contains("unknown key"), "{err}");
+}
+
+/// Counts go through each language's plural rules in the real binary: a
+/// send to one session nobody holds reports "remis à 0 session sur 1" and
+/// fails (exit 4) with "1 session sur 1 n'a pas confirmé" in French, not
+/// "1 sessions … n'ont pas"; to two such sessions, the plural.
+#[test]
+fn publisher_counts_one_and_many_in_french() {
+    let server = NatsServer::start();
+    let send = |sessions: &[&str]| {
+        let mut args = vec!["--lang", "fr", "send"];
+        for session in sessions {
+            args.extend(["--session", session]);
+        }
+        args.push("x");
+        let out = publisher(&server.url(), &args);
+        let stdout = expect_exit(&out, 4);
+        (stdout, String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    let (stdout, stderr) = send(&["ghost"]);
+    assert!(stdout.contains("remis à 0 session sur 1 ;"), "{stdout}");
+    assert_eq!(
+        stderr,
+        "publisher: 1 session sur 1 n'a pas confirmé : ghost\n"
+    );
+    let (stdout, stderr) = send(&["ghost", "phantom"]);
+    assert!(stdout.contains("remis à 0 session sur 2 ;"), "{stdout}");
+    assert_eq!(
+        stderr,
+        "publisher: 2 sessions sur 2 n'ont pas confirmé : ghost, phantom\n"
+    );
 }

@@ -101,7 +101,7 @@ fn every_flow_works_with_the_two_roles() {
         ),
         0,
     );
-    assert!(stdout.contains("delivered to 1 of 1 sessions"), "{stdout}");
+    assert!(stdout.contains("delivered to 1 of 1 session\n"), "{stdout}");
     assert_eq!(alice.next_text(), "to vanessa");
 
     alice.signal(nix::sys::signal::Signal::SIGTERM);

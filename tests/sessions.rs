@@ -280,7 +280,7 @@ fn unknown_session_is_reported_not_connected_at_once() {
         "{stdout}"
     );
     assert!(
-        stdout.contains("delivered to 0 of 1 sessions; missing: ghost"),
+        stdout.contains("delivered to 0 of 1 session; missing: ghost"),
         "{stdout}"
     );
 

@@ -72,7 +72,9 @@ fn send_to_fake_bob(forge: fn(&str) -> (String, &'static str)) -> (i32, serde_js
 /// ends with: one on `<Receipt-To>.mallory` saying "bob", or one on
 /// `<Receipt-To>.bob` saying "mallory", confirms nothing (exit 4); the
 /// same fake answering honestly on `<Receipt-To>.bob` is delivered (so the
-/// fake does reach the publisher).
+/// fake does reach the publisher). Its receipts, like an agent's from
+/// before receipts said how a message was shown, have no `shown`: the
+/// report has none either, as before.
 #[test]
 fn a_receipt_naming_another_session_than_its_subject_is_ignored() {
     let (code, report) = send_to_fake_bob(|to| (format!("{to}.mallory"), "bob"));
@@ -84,6 +86,8 @@ fn a_receipt_naming_another_session_than_its_subject_is_ignored() {
     let (code, report) = send_to_fake_bob(|to| (format!("{to}.bob"), "bob"));
     assert_eq!(code, 0, "{report}");
     assert_eq!(report["delivered"], 1, "{report}");
+    assert_eq!(report["messages"][0]["outcome"], "delivered", "{report}");
+    assert!(report["messages"][0].get("shown").is_none(), "{report}");
 }
 
 /// A raw client answers the session list: once on a malformed entry

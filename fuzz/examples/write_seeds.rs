@@ -52,6 +52,11 @@ fn main() {
         "answers/receipt.json",
         &serde_json::to_vec(&receipt).unwrap(),
     );
+    // A newer agent's: how it was shown, with a word this version does not know.
+    write(
+        "answers/receipt-shown.json",
+        br#"{"id":"msg-1","session":"alice","status":"delivered","at":"2026-11-22T12:36:52Z","shown":["terminal","hologram","exec","terminal"]}"#,
+    );
     let info = SessionInfo {
         id: alice,
         user: "vanessa".into(),

@@ -158,6 +158,27 @@ pub enum Command {
     Admin(AdminArgs),
 }
 
+impl Command {
+    /// Whether the command prints JSON (`--json`, for the commands that
+    /// have it): then every exit prints one JSON value on stdout.
+    pub fn json(&self) -> bool {
+        match self {
+            Command::Send(args) => args.json,
+            Command::Sessions(args) => args.json,
+            Command::Setup(_) | Command::Keygen(_) | Command::Admin(_) => false,
+        }
+    }
+}
+
+/// Whether `--json` is among the arguments before `--`: for a command line
+/// clap refuses, whose usage error is then a JSON object too.
+pub fn asks_for_json(argv: &[OsString]) -> bool {
+    argv.iter()
+        .skip(1)
+        .take_while(|arg| *arg != "--")
+        .any(|arg| arg == "--json")
+}
+
 #[derive(Debug, Args)]
 pub struct AdminArgs {
     #[command(subcommand)]
@@ -367,7 +388,8 @@ pub struct SendArgs {
     #[arg(long, conflicts_with = "wait")]
     pub no_wait: bool,
 
-    /// Print the result as one JSON object
+    /// Print the result as one JSON object; on failure, an error object
+    /// (`{"error":{"exit_code","kind","message"}}`, docs/scripts.md)
     #[arg(long)]
     pub json: bool,
 }
@@ -393,7 +415,8 @@ pub struct SessionsArgs {
     #[arg(long = "user", value_name = "NAME")]
     pub users: Vec<String>,
 
-    /// Print a JSON array instead of a table
+    /// Print a JSON array instead of a table; on failure, an error object
+    /// (`{"error":{"exit_code","kind","message"}}`, docs/scripts.md)
     #[arg(long)]
     pub json: bool,
 }
@@ -557,6 +580,38 @@ mod tests {
         assert!(command
             .get_arguments()
             .any(|a| a.get_long() == Some("user")));
+    }
+
+    /// `--json` on a command line clap refuses is found anywhere before
+    /// `--`, never after it (there it is the message text).
+    #[test]
+    fn json_is_asked_for_before_the_separator_only() {
+        let argv = |words: &[&str]| -> Vec<OsString> { words.iter().map(OsString::from).collect() };
+        assert!(asks_for_json(&argv(&[
+            "publisher",
+            "send",
+            "--json",
+            "--bogus",
+            "x"
+        ])));
+        assert!(asks_for_json(&argv(&["publisher", "--json", "sessions"])));
+        assert!(!asks_for_json(&argv(&[
+            "publisher",
+            "send",
+            "--",
+            "--json"
+        ])));
+        assert!(!asks_for_json(&argv(&[
+            "publisher",
+            "send",
+            "--jsonx",
+            "x"
+        ])));
+        let send = try_parse_from(["publisher", "send", "--json", "x"]).unwrap();
+        let sessions = try_parse_from(["publisher", "sessions", "--json"]).unwrap();
+        let setup = try_parse_from(["publisher", "setup"]).unwrap();
+        assert!(send.command.json() && sessions.command.json());
+        assert!(!setup.command.json());
     }
 
     #[test]

@@ -2,11 +2,11 @@
 //! with the publisher's own [`ErrorKind`], which callers and tests match on.
 //! The message printed after `publisher: ` is the error's context; the
 //! underlying error is its `source()`. The kind alone decides the exit code,
-//! in [`ErrorKind::exit_code`], the only place that maps failures to exit
-//! codes.
+//! in [`ErrorKind::exit`], the only place that maps failures to exit
+//! codes (and so to the `kind` of a `--json` error, [`json_error`]).
 
 pub use remote_message::error::BoxError;
-use remote_message_cli::exit;
+use remote_message_cli::exit::{ExitCode, JsonError};
 
 /// A failure of a publisher command.
 ///
@@ -24,7 +24,9 @@ pub enum ErrorKind {
     /// The server could not be reached, or it refused the connection or a
     /// request, or did not confirm in time.
     Server,
-    /// Sent, but some target did not confirm.
+    /// Sent, but some target did not confirm. The one failure that comes
+    /// after the command printed its result (the send's report, which
+    /// carries the error under `--json`).
     NotConfirmed,
     /// `--user` named a user with no live session; nothing was sent.
     NoSession,
@@ -36,21 +38,38 @@ pub enum ErrorKind {
 
 impl ErrorKind {
     /// The documented exit code of this kind (`remote_message_cli::exit`).
-    pub fn exit_code(self) -> i32 {
+    pub fn exit(self) -> ExitCode {
         match self {
-            ErrorKind::Usage => exit::USAGE,
-            ErrorKind::Server => exit::SERVER,
-            ErrorKind::NotConfirmed => exit::NOT_CONFIRMED,
-            ErrorKind::NoSession => exit::NO_SESSION,
-            ErrorKind::CannotSeal => exit::CANNOT_SEAL,
-            ErrorKind::Failure => exit::FAILURE,
+            ErrorKind::Usage => ExitCode::Usage,
+            ErrorKind::Server => ExitCode::Server,
+            ErrorKind::NotConfirmed => ExitCode::NotConfirmed,
+            ErrorKind::NoSession => ExitCode::NoSession,
+            ErrorKind::CannotSeal => ExitCode::CannotSeal,
+            ErrorKind::Failure => ExitCode::Failure,
         }
+    }
+
+    /// [`ErrorKind::exit`] as the number the process ends with.
+    pub fn exit_code(self) -> i32 {
+        self.exit().code()
+    }
+
+    /// Whether a command failing with this kind printed its result already
+    /// (see [`ErrorKind::NotConfirmed`]): nothing more goes on stdout.
+    pub fn follows_the_result(self) -> bool {
+        self == ErrorKind::NotConfirmed
     }
 
     /// An error of this kind whose message is `message`.
     pub fn error(self, message: impl Into<String>) -> Error {
         Error::with_context(self, message)
     }
+}
+
+/// `error` as `--json` has it: its exit code, the code's kind, and the
+/// message stderr shows after `publisher: `.
+pub fn json_error(error: &Error) -> JsonError {
+    error.kind().exit().json_error(error.to_string())
 }
 
 impl remote_message::error::ErrorKind for ErrorKind {
@@ -87,6 +106,22 @@ mod tests {
         for (kind, code) in table {
             assert_eq!(kind.exit_code(), code, "{kind:?}");
         }
+    }
+
+    /// An error under `--json` names its exit code, that code's kind and
+    /// the message stderr shows.
+    #[test]
+    fn an_error_as_json_names_its_code_kind_and_message() {
+        let err = ErrorKind::NoSession.error("no live session for user bob");
+        assert_eq!(
+            json_error(&err),
+            JsonError {
+                exit_code: 5,
+                kind: "no_session",
+                message: "no live session for user bob".into(),
+            }
+        );
+        assert_eq!(json_error(&ErrorKind::Usage.into()).kind, "usage");
     }
 
     /// An error built on a cause prints only its own message and keeps the

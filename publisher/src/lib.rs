@@ -33,8 +33,14 @@ use i18n::tr;
 use remote_message_cli::{exit, lang, startup};
 
 /// Runs the command line and returns the exit code.
+///
+/// Under `--json` every exit prints one JSON value on stdout (docs/scripts.md):
+/// the command's result, or on failure the error object ([`error::json_error`]),
+/// even for a command line clap refuses when `--json` is on it. stderr says
+/// the same as without `--json`.
 pub fn main() -> i32 {
     let argv = cli::join_wait_durations(std::env::args_os());
+    let json_asked = cli::asks_for_json(&argv);
     // One command, parsed once for both steps. Errors in the parse itself
     // (a bad settings file) are in the language asked for.
     let start = startup::start(cli::DEFINITION, argv);
@@ -42,15 +48,20 @@ pub fn main() -> i32 {
     lang::choose_errors(early_lang, early_format);
     let cli: cli::Cli = match start.parse() {
         Ok(cli) => cli,
+        Err(exit) if json_asked => return exit.report_as_json(),
         Err(exit) => return exit.report(),
     };
     remote_message_cli::logging::init(cli.common.log.log_format);
     let chosen = cli.common.lang.resolve();
     i18n::set(chosen);
     lang::choose_errors(chosen, cli.common.log.log_format);
+    let json = cli.command.json();
     match execute(cli) {
         Ok(()) => exit::OK,
         Err(error) => {
+            if json && !error.kind().follows_the_result() {
+                print!("{}", error::json_error(&error).line());
+            }
             eprintln!("publisher: {error}");
             error.kind().exit_code()
         }

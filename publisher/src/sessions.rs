@@ -118,6 +118,8 @@ mod tests {
         }
     }
 
+    /// The table has the column headers, a row per session, and a count
+    /// line whose noun follows the language's plural rules.
     #[test]
     fn table_has_the_columns_rows_and_a_count() {
         let info = SessionInfo {
@@ -130,7 +132,7 @@ mod tests {
             labels: Default::default(),
             xkey: None,
         };
-        let out = table(&[info], Lang::En);
+        let out = table(std::slice::from_ref(&info), Lang::En);
         let lines: Vec<&str> = out.lines().collect();
         assert!(
             lines[0].starts_with("SESSION  USER     HOST   SINCE"),
@@ -142,6 +144,23 @@ mod tests {
             table(&[], Lang::En),
             "SESSION  USER  HOST  SINCE  VERSION\n0 sessions\n"
         );
+        // French counts 0 and 1 as one, Spanish 0 as many.
+        let count_line = |lang, sessions: &[SessionInfo]| {
+            table(sessions, lang).lines().last().unwrap().to_owned()
+        };
+        assert_eq!(count_line(Lang::Fr, &[]), "0 session");
+        assert_eq!(
+            count_line(Lang::Fr, std::slice::from_ref(&info)),
+            "1 session"
+        );
+        assert_eq!(count_line(Lang::Es, &[]), "0 sesiones");
+        assert_eq!(
+            count_line(Lang::Es, std::slice::from_ref(&info)),
+            "1 sesión"
+        );
+        let mut other = info.clone();
+        other.id = "s2".parse().unwrap();
+        assert_eq!(count_line(Lang::Fr, &[info, other]), "2 sessions");
     }
 
     /// An entry whose user, host and version hold line breaks, a bidi

@@ -22,7 +22,7 @@ pub async fn run(connection: &ConnectionArgs, args: SetupArgs) -> Result<(), Err
                 "stream-ready",
                 stream = STREAM_NAME,
                 retention = humantime::format_duration(settings.retention).to_string(),
-                replicas = settings.replicas.to_string(),
+                replicas = settings.replicas,
                 bytes = settings.max_bytes
             );
             println!("{ready}");

@@ -4,7 +4,8 @@
 //! and note (for the log) any secret the command line or a file exposes.
 //! Nothing here ends the process: what would end it before the command runs
 //! (help, a version, generated files, a usage or settings error) comes back
-//! as an [`Exit`], which the binary's `main` reports and returns.
+//! as an [`Exit`], which the binary's `main` reports and returns; under
+//! `--json` a usage or settings error is also the error object on stdout.
 
 use crate::config::{self, Layered, OneRun};
 use crate::exit::ExitCode;
@@ -45,23 +46,40 @@ impl Exit {
     /// Prints what this exit has to say and returns the process exit code:
     /// for `main` to return.
     pub fn report(self) -> i32 {
-        self.report_to(&mut std::io::stdout().lock())
+        self.report_to(&mut std::io::stdout().lock(), false)
     }
 
-    /// [`Exit::report`], generated files written to `out` (clap's output
-    /// and errors still go where clap sends them).
-    fn report_to(self, out: &mut dyn Write) -> i32 {
+    /// [`Exit::report`] for a command line that asks for `--json`: a usage
+    /// or settings error is also one JSON object on stdout
+    /// ([`crate::exit::JsonError`]). Help and versions stay text.
+    pub fn report_as_json(self) -> i32 {
+        self.report_to(&mut std::io::stdout().lock(), true)
+    }
+
+    /// [`Exit::report`], generated files and `json` errors written to `out`
+    /// (clap's output and errors still go where clap sends them).
+    fn report_to(self, out: &mut dyn Write, json: bool) -> i32 {
+        let usage_as_json = |out: &mut dyn Write, message: String| {
+            if json {
+                let line = ExitCode::Usage.json_error(message).line();
+                let _ = out.write_all(line.as_bytes()).and_then(|()| out.flush());
+            }
+            ExitCode::Usage.code()
+        };
         match self.0 {
             Outcome::Clap { error, note } => {
                 let _ = error.print();
-                if let Some(note) = note {
+                if let Some(note) = &note {
                     eprintln!("{note}");
                 }
-                error.exit_code()
+                match error.exit_code() {
+                    0 => 0,
+                    _ => usage_as_json(out, one_line(&error, note.as_deref())),
+                }
             }
             Outcome::Usage { binary, error } => {
                 eprintln!("{binary}: {error}");
-                ExitCode::Usage.code()
+                usage_as_json(out, error.to_string())
             }
             Outcome::Generate { command, kind } => {
                 let name = command.get_name().to_owned();
@@ -98,6 +116,27 @@ impl Definition {
     pub fn finished(&self) -> Command {
         help::finish((self.command)(), self.offline)
     }
+}
+
+/// clap's error as one line, for a JSON message: its paragraphs (the
+/// error, a tip) joined by `; `, each on one line, without the `error: `
+/// prefix and the usage clap adds; then the settings file's `note`.
+fn one_line(error: &clap::Error, note: Option<&str>) -> String {
+    let rendered = error.render().to_string();
+    let before_usage = rendered.split("\n\nUsage:").next().unwrap_or_default();
+    let what = before_usage
+        .trim()
+        .strip_prefix("error: ")
+        .unwrap_or(before_usage.trim());
+    what.split("\n\n")
+        .map(|paragraph| {
+            let lines: Vec<&str> = paragraph.lines().map(str::trim).collect();
+            lines.join(" ").trim().to_owned()
+        })
+        .chain(note.map(str::to_owned))
+        .filter(|part| !part.is_empty())
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// The command line read once, strictly, before anything else: what
@@ -328,7 +367,7 @@ mod tests {
             }
         ));
         let mut out = Vec::new();
-        assert_eq!(exit.report_to(&mut out), 0);
+        assert_eq!(exit.report_to(&mut out, false), 0);
         let man = String::from_utf8(out).unwrap();
         assert!(
             man.contains(".TH toy") && man.contains(".TH toy-send"),
@@ -354,7 +393,7 @@ mod tests {
         };
         assert!(error.to_string().contains("`sevrer`"), "{error}");
         let mut out = Vec::new();
-        assert_eq!(exit.report_to(&mut out), 2);
+        assert_eq!(exit.report_to(&mut out, false), 2);
         assert!(out.is_empty(), "nothing on stdout");
     }
 
@@ -379,6 +418,77 @@ mod tests {
             panic!("{exit:?}")
         };
         assert_eq!((error.exit_code(), note), (0, &None));
+    }
+
+    /// Reported as JSON, a usage error clap finds (with a tip, and the
+    /// settings file's note) and a bad settings file are each one error
+    /// object on one line, exit 2, the message on one line without clap's
+    /// usage; help stays text, and without JSON nothing goes to stdout.
+    #[test]
+    fn usage_errors_reported_as_json_are_one_object() {
+        let json = |exit: Exit| {
+            let mut out = Vec::new();
+            let code = exit.report_to(&mut out, true);
+            (code, String::from_utf8(out).unwrap())
+        };
+        let (code, out) = json(parse_toy(&["toy", "send", "hi", "--jsn"]).unwrap_err());
+        assert_eq!(code, 2);
+        assert!(
+            out.ends_with("}\n") && out.matches('\n').count() == 1,
+            "{out}"
+        );
+        let object: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(
+            (&object["error"]["exit_code"], &object["error"]["kind"]),
+            (&serde_json::json!(2), &serde_json::json!("usage"))
+        );
+        let message = object["error"]["message"].as_str().unwrap();
+        assert!(
+            message.starts_with("unexpected argument '--jsn' found"),
+            "{message}"
+        );
+        assert!(
+            !message.contains("Usage:") && !message.contains('\n'),
+            "{message}"
+        );
+
+        let file = settings("priority = \"loud\"\n");
+        let path = file.path().to_str().unwrap();
+        let (code, out) = json(parse_toy(&["toy", "--config", path, "send", "hi"]).unwrap_err());
+        let object: serde_json::Value = serde_json::from_str(&out).unwrap();
+        let message = object["error"]["message"].as_str().unwrap();
+        assert_eq!(code, 2);
+        assert!(
+            message.starts_with("invalid value 'loud' for '--priority"),
+            "{message}"
+        );
+        assert!(
+            message.ends_with(&format!("; note: these options came from {path}: priority")),
+            "{message}"
+        );
+
+        let file = settings("sevrer = \"x\"\n");
+        let path = file.path().to_str().unwrap();
+        let (code, out) = json(parse_toy(&["toy", "--config", path, "send", "hi"]).unwrap_err());
+        let object: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(
+            (code, &object["error"]["kind"]),
+            (2, &serde_json::json!("usage"))
+        );
+        assert!(
+            object["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("`sevrer`"),
+            "{object}"
+        );
+
+        let (code, out) = json(parse_toy(&["toy", "send", "--help"]).unwrap_err());
+        assert_eq!((code, out.as_str()), (0, ""), "help is clap's text");
+        let mut out = Vec::new();
+        let bogus = parse_toy(&["toy", "send", "hi", "--jsn"]).unwrap_err();
+        assert_eq!(bogus.report_to(&mut out, false), 2);
+        assert!(out.is_empty(), "without --json, stdout stays empty");
     }
 
     /// `--lang` and `--log-format` are read before the real parse, from

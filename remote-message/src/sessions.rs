@@ -15,9 +15,10 @@
 //! session answering again cannot stretch it.
 //!
 //! A [`Receipt`] is what an agent sends back, on `<Receipt-To>.<id>`, once it
-//! has shown a message (`delivered`), and again when the user acknowledged
-//! it (`read`), where its display can tell. [`receipt_from`] accepts one
-//! only when the payload names the session its subject ends with.
+//! has shown a message (`delivered`, saying how: [`ShownVia`]), and again
+//! when the user acknowledged it (`read`), where its display can tell.
+//! [`receipt_from`] accepts one only when the payload names the session its
+//! subject ends with.
 
 use crate::roles;
 use crate::session_id::SessionId;
@@ -386,6 +387,75 @@ pub struct Receipt {
     /// message is on a display with an OK action). Absent means no.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub read_ack: Option<bool>,
+    /// On a delivered receipt: how the message was shown, its display first
+    /// (`["terminal", "exec"]`). Empty (absent on the wire): not said, as
+    /// from agents that predate it. Words this version does not know are
+    /// dropped, and a value that is not a list reads as empty, so a newer
+    /// or foreign agent's receipt still counts.
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "known_ways"
+    )]
+    pub shown: Vec<ShownVia>,
+}
+
+/// How an agent showed a message, as its delivered receipt says: what
+/// `publisher send` reports after `delivered`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ShownVia {
+    /// A desktop notification.
+    Desktop,
+    /// A terminal block on the agent's stdout (`--output terminal`, `auto`
+    /// without a notification service, or a notification that failed).
+    Terminal,
+    /// A JSON line on the agent's stdout (`--output json`).
+    Json,
+    /// Handed to the `--exec` program (queued: the receipt does not wait
+    /// for it to run).
+    Exec,
+}
+
+impl ShownVia {
+    /// The word on the wire, which `publisher send` prints too.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ShownVia::Desktop => "desktop",
+            ShownVia::Terminal => "terminal",
+            ShownVia::Json => "json",
+            ShownVia::Exec => "exec",
+        }
+    }
+}
+
+/// A receipt's `shown`, read leniently: the known words of a list, each
+/// once, in order; anything else reads as nothing said.
+fn known_ways<'de, D: serde::Deserializer<'de>>(input: D) -> Result<Vec<ShownVia>, D::Error> {
+    use serde::de::IgnoredAny;
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Way {
+        Known(ShownVia),
+        Unknown(IgnoredAny),
+    }
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Field {
+        List(Vec<Way>),
+        Other(IgnoredAny),
+    }
+    let mut known = Vec::new();
+    if let Field::List(ways) = Field::deserialize(input)? {
+        for way in ways {
+            if let Way::Known(way) = way {
+                if !known.contains(&way) {
+                    known.push(way);
+                }
+            }
+        }
+    }
+    Ok(known)
 }
 
 /// What a [`Receipt`] says. A receipt with any other status does not parse,
@@ -431,6 +501,12 @@ impl Receipt {
         self
     }
 
+    /// Says how the message was shown.
+    pub fn with_shown(mut self, shown: Vec<ShownVia>) -> Receipt {
+        self.shown = shown;
+        self
+    }
+
     /// Whether this is a read receipt.
     pub fn is_read(&self) -> bool {
         self.status == ReceiptStatus::Read
@@ -443,6 +519,7 @@ impl Receipt {
             status,
             at: Timestamp::now(),
             read_ack: None,
+            shown: Vec::new(),
         }
     }
 }
@@ -774,6 +851,52 @@ mod tests {
                 status.as_str(),
                 "{status}"
             );
+        }
+    }
+
+    /// A delivered receipt says how the message was shown, in the
+    /// documented words, only when set; receipts without it (older agents)
+    /// parse as not saying; unknown words are dropped and repeats kept once,
+    /// and a `shown` that is no list says nothing, the receipt still
+    /// counting.
+    #[test]
+    fn receipts_say_how_the_message_was_shown_and_old_ones_do_not() {
+        let s1 = SessionId::parse("s1").unwrap();
+        let plain = serde_json::to_value(Receipt::delivered("m", &s1)).unwrap();
+        assert!(plain.get("shown").is_none(), "{plain}");
+        let ways = vec![ShownVia::Terminal, ShownVia::Exec];
+        let shown = Receipt::delivered("m", &s1).with_shown(ways.clone());
+        let json = serde_json::to_value(&shown).unwrap();
+        assert_eq!(json["shown"], serde_json::json!(["terminal", "exec"]));
+        let back: Receipt = serde_json::from_value(json).unwrap();
+        assert_eq!(back.shown, ways);
+        for way in [
+            ShownVia::Desktop,
+            ShownVia::Terminal,
+            ShownVia::Json,
+            ShownVia::Exec,
+        ] {
+            assert_eq!(serde_json::to_value(way).unwrap(), way.as_str());
+        }
+        let parse = |shown: &str| {
+            let raw = format!(
+                r#"{{"id":"m","session":"s1","status":"delivered","at":"2026-11-22T21:00:00Z"{shown}}}"#
+            );
+            serde_json::from_str::<Receipt>(&raw)
+                .unwrap_or_else(|e| panic!("{raw}: {e}"))
+                .shown
+        };
+        assert_eq!(parse(""), []);
+        assert_eq!(
+            parse(r#","shown":["hologram","desktop",7,"desktop","exec"]"#),
+            [ShownVia::Desktop, ShownVia::Exec]
+        );
+        for not_a_list in [
+            r#","shown":"desktop""#,
+            r#","shown":null"#,
+            r#","shown":{"a":1}"#,
+        ] {
+            assert_eq!(parse(not_a_list), [], "{not_a_list}");
         }
     }
 

@@ -11,6 +11,7 @@ use crate::admission::{Admission, Arrival, Gate, Refusals, Subscribed};
 use crate::catchup::driver::Replayed;
 use crate::catchup::replay::StreamReplays;
 use crate::catchup::{self, signed};
+use crate::screen::Displayed;
 use crate::state::{Seen, StateFile};
 use async_nats::{Client, Message, Subscriber};
 use futures::stream::{Map, SelectAll};
@@ -282,14 +283,16 @@ impl Agent {
             .await;
     }
 
-    /// Like [`Agent::send_receipt`], also saying whether a read receipt can
-    /// follow (`read_ack`: the message is on a display with an OK action).
-    pub async fn send_delivered(&self, delivery: &Delivery, read_ack: bool) {
+    /// Like [`Agent::send_receipt`], also saying how the message was shown
+    /// and whether a read receipt can follow (the message is on a display
+    /// with an OK action).
+    pub async fn send_delivered(&self, delivery: &Delivery, displayed: Displayed) {
         if delivery.receipt_to.is_none() {
             return; // nobody waits: no receipt built
         }
-        let receipt =
-            Receipt::delivered(&delivery.message.id, &self.session).with_read_ack(read_ack);
+        let receipt = Receipt::delivered(&delivery.message.id, &self.session)
+            .with_read_ack(displayed.read_ack)
+            .with_shown(displayed.via);
         self.publish_receipt(delivery.receipt_to.clone(), receipt)
             .await;
     }

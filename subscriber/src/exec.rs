@@ -79,18 +79,21 @@ impl Hook {
         Ok(Hook { queue, program })
     }
 
-    /// Queues one run with `json` (one JSON object) on the program's stdin.
-    pub fn run(&self, message_id: &str, json: String) {
+    /// Queues one run with `json` (one JSON object) on the program's
+    /// stdin; whether it was queued.
+    pub fn run(&self, message_id: &str, json: String) -> bool {
         let run = Run {
             message_id: message_id.to_owned(),
             json,
         };
-        if self.queue.try_send(run).is_err() {
+        let queued = self.queue.try_send(run).is_ok();
+        if !queued {
             warn!(
                 "--exec {}: {QUEUE_LIMIT} runs are waiting already; not run for message {message_id}",
                 self.program.display()
             );
         }
+        queued
     }
 }
 

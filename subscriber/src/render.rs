@@ -88,6 +88,9 @@ pub fn json_line(message: &Incoming, target: &Target, received_at: Timestamp) ->
 /// ---- from ops@srv1 · id 9bVZ0v
 /// ```
 ///
+/// A high or urgent message says so first in its header: `==== URGENT ·
+/// Message for everyone · …` (`HIGH PRIORITY · `).
+///
 /// Every line between the header and the footer starts with the
 /// [`GUTTER`], so no line of a title or text can pass for a header, a
 /// footer or another block; the sender and id stay on the footer's line.
@@ -107,9 +110,12 @@ pub fn terminal_block(
         .unwrap_or(received_at)
         .to_zoned(TimeZone::system())
         .strftime("%Y-%m-%d %H:%M:%S %Z");
+    // High and urgent are named first in the header: in a terminal nothing
+    // else (no sound, no sticky window) tells them from a normal message.
     let header = tr!(
         lang,
         "block-header",
+        priority = message.priority.as_str(),
         audience = audience,
         when = when.to_string()
     );
@@ -155,7 +161,7 @@ mod tests {
             sent_at: Some("2026-11-22T21:00:00Z".parse().unwrap()),
             sender: Some("ops@srv".into()),
             expires_at: None,
-            priority: Priority::Urgent,
+            priority: Priority::Normal,
             signer: None,
             sig: None,
             signed_times: None,
@@ -235,6 +241,53 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// An urgent or high message is marked at the start of its header in
+    /// each language; a normal or low one is not marked at all, and the
+    /// mark is on the header line only.
+    #[test]
+    fn high_and_urgent_are_marked_in_the_header() {
+        let alice = Target::Session("alice".parse().unwrap());
+        let header = |lang, priority| {
+            let mut m = message("x");
+            m.priority = priority;
+            let block = terminal_block(lang, &m, &alice, Timestamp::now());
+            block.lines().nth(1).unwrap().to_owned()
+        };
+        for (lang, urgent, high, plain) in [
+            (
+                Lang::En,
+                "==== URGENT · Message for you (session alice) · ",
+                "==== HIGH PRIORITY · Message for you (session alice) · ",
+                "==== Message for you (session alice) · ",
+            ),
+            (
+                Lang::Es,
+                "==== URGENTE · Mensaje para usted (sesión alice) · ",
+                "==== PRIORIDAD ALTA · Mensaje para usted (sesión alice) · ",
+                "==== Mensaje para usted (sesión alice) · ",
+            ),
+            (
+                Lang::Fr,
+                "==== URGENT · Message pour vous (session alice) · ",
+                "==== HAUTE PRIORITÉ · Message pour vous (session alice) · ",
+                "==== Message pour vous (session alice) · ",
+            ),
+        ] {
+            assert!(
+                header(lang, Priority::Urgent).starts_with(urgent),
+                "{lang:?}"
+            );
+            assert!(header(lang, Priority::High).starts_with(high), "{lang:?}");
+            for quiet in [Priority::Normal, Priority::Low] {
+                assert!(header(lang, quiet).starts_with(plain), "{lang:?} {quiet:?}");
+            }
+        }
+        let mut urgent = message("x");
+        urgent.priority = Priority::Urgent;
+        let block = terminal_block(Lang::En, &urgent, &alice, Timestamp::now());
+        assert_eq!(block.matches("URGENT").count(), 1, "{block}");
     }
 
     #[test]

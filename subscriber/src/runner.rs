@@ -500,14 +500,14 @@ async fn connect(
 /// rather than showing it twice after a restart.
 async fn show(agent: &mut Agent, screen: &mut Screen, delivery: Delivery) -> Result<(), Error> {
     agent.mark_shown(&delivery);
-    let read_ack = screen.show(&delivery).await.map_err(|e| {
+    let displayed = screen.show(&delivery).await.map_err(|e| {
         Error::with_context(
             Kind::Output,
             format!("cannot write to stdout ({e}): stopping"),
         )
         .caused_by(e)
     })?;
-    agent.send_delivered(&delivery, read_ack).await;
+    agent.send_delivered(&delivery, displayed).await;
     Ok(())
 }
 

@@ -19,6 +19,7 @@ use crate::exec::Hook;
 use crate::notify::Notifier;
 use crate::render;
 use jiff::Timestamp;
+use remote_message::sessions::ShownVia;
 use remote_message_cli::lang::Lang;
 use std::io;
 use tokio::io::AsyncWriteExt;
@@ -41,6 +42,16 @@ enum Chosen {
     Terminal,
     Json,
     Desktop(Notifier),
+}
+
+/// How one message was shown, for its delivered receipt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Displayed {
+    /// Where it went, the display first: a notification that failed was
+    /// printed as a terminal block, and says `terminal`.
+    pub via: Vec<ShownVia>,
+    /// Whether a read receipt can follow (a notification with OK).
+    pub read_ack: bool,
 }
 
 impl Screen {
@@ -110,21 +121,21 @@ impl Screen {
         })
     }
 
-    /// Shows one message, then runs the hook. Returns whether a read
-    /// receipt can follow; `Err` only when stdout is gone.
-    pub async fn show(&mut self, delivery: &Delivery) -> io::Result<bool> {
+    /// Shows one message, then runs the hook. Returns how it was shown;
+    /// `Err` only when stdout is gone.
+    pub async fn show(&mut self, delivery: &Delivery) -> io::Result<Displayed> {
         let now = Timestamp::now();
         let (message, target) = (&delivery.message, &delivery.target);
         let lang = self.lang;
         let mut print = |output| render::show(&mut self.buffer, output, lang, message, target, now);
-        let read_ack = match &mut self.output {
+        let (display, read_ack) = match &mut self.output {
             Chosen::Json => {
                 print(Output::Json)?;
-                false
+                (ShownVia::Json, false)
             }
             Chosen::Terminal => {
                 print(Output::Terminal)?;
-                false
+                (ShownVia::Terminal, false)
             }
             Chosen::Desktop(desktop) => {
                 match desktop.show(message, target, delivery.read_ticket()).await {
@@ -137,7 +148,7 @@ impl Screen {
                             message.id,
                             shown.notification
                         );
-                        shown.read_ack
+                        (ShownVia::Desktop, shown.read_ack)
                     }
                     Err(e) => {
                         warn!(
@@ -147,7 +158,7 @@ impl Screen {
                             message.id
                         );
                         print(Output::Terminal)?;
-                        false
+                        (ShownVia::Terminal, false)
                     }
                 }
             }
@@ -157,9 +168,12 @@ impl Screen {
             self.stdout.flush().await?;
             self.buffer.clear();
         }
+        let mut via = vec![display];
         if let Some(hook) = &self.hook {
-            hook.run(&message.id, render::json_line(message, target, now));
+            if hook.run(&message.id, render::json_line(message, target, now)) {
+                via.push(ShownVia::Exec);
+            }
         }
-        Ok(read_ack)
+        Ok(Displayed { via, read_ack })
     }
 }

@@ -6,11 +6,18 @@
 sent-line = sent { $id } to { $subject }{ $outcome }
 outcome-delivered = : delivered
 outcome-delivered-read = : delivered, read
+## How the agent showed it ($via: desktop, terminal, json, exec, the words of
+## the receipt and of --output, kept in every language).
+outcome-delivered-via = : delivered ({ $via })
+outcome-delivered-via-read = : delivered ({ $via }), read
 outcome-not-connected = : not connected
 outcome-not-connected-stored = : not connected (stored: shown when that session comes back)
 outcome-no-confirmation = : no confirmation within { $within }
 send-duplicate = the stream had this send id already: agents that showed it will not show it again
-send-delivered = delivered to { $delivered } of { $expected } sessions
+send-delivered = delivered to { $delivered } of { $expected ->
+    [one] { $expected } session
+   *[other] { $expected } sessions
+}
 send-missing = ; missing: { $sessions }
 send-also-delivered = also delivered to sessions that joined meanwhile: { $sessions }
 send-read = read by { $read } of { $delivered } delivered
@@ -28,12 +35,21 @@ session-count = { $count ->
 }
 
 ## publisher setup
-stream-ready = stream { $stream } ready: subjects broadcast, session.*; retention { $retention }; replicas { $replicas }; max { $bytes } bytes
+stream-ready = stream { $stream } ready: subjects broadcast, session.*; retention { $retention }; { $replicas ->
+    [one] { $replicas } replica
+   *[other] { $replicas } replicas
+}; max { $bytes ->
+    [one] { $bytes } byte
+   *[other] { $bytes } bytes
+}
 
 ## publisher admin
 admin-kept = { $dir } already holds a set-up: kept as it is
 admin-not-pushed = the account of session { $session } is kept in the admin directory but NOT pushed: these creds work once `publisher --server URL admin push` has sent it
-admin-pushed = pushed { $count } session accounts to { $servers }
+admin-pushed = pushed { $count ->
+    [one] { $count } session account
+   *[other] { $count } session accounts
+} to { $servers }
 admin-creds-written = wrote { $file } (mode 0600): give it to that machine only, over a private channel
 
 ## Errors: what `publisher: …` says on stderr. Built in lang::errors()'s language:
@@ -57,11 +73,17 @@ server-refused = NATS at { $servers } refused the request: { $refusals }
 no-jetstream = NATS at { $servers } has no JetStream: start nats-server with -js (or jetstream {"{}"} in its config) to keep messages for offline agents
 stdin-unreadable = cannot read the message from stdin: { $cause }
 stdin-not-utf8 = the message on stdin is not valid UTF-8: convert it to UTF-8 first
-not-confirmed = { $missing } of { $expected } sessions did not confirm: { $sessions }
+not-confirmed = { $missing } of { $expected ->
+    [one] { $expected } session
+   *[other] { $expected } sessions
+} did not confirm: { $sessions }
 login-user-not-target = { $refusal }. To send to the sessions of user { $user }, name it after send: publisher send --user { $user } MESSAGE
 user-empty = --user { $user } is empty: give a user name as `publisher sessions` lists it
 seal-broadcast = --seal needs --session or --user: a broadcast is for everyone and cannot be sealed to one key
-message-too-big = the message is { $size } bytes on the wire but the server accepts at most { $max }: shorten the text (nothing was sent)
+message-too-big = the message is { $size ->
+    [one] { $size } byte
+   *[other] { $size } bytes
+} on the wire but the server accepts at most { $max }: shorten the text (nothing was sent)
 no-live-users = none
 no-session-for-user = no live session for user { $user }; live users: { $known }; nothing was sent
 seal-not-live = session { $session } is not live, so its key is unknown: cannot seal to it; nothing was sent
@@ -70,8 +92,14 @@ seal-failed = cannot seal to session { $session }: { $cause }
 ack-timed-out = the stream did not acknowledge the message in time: it may not be stored; send again with the same --id to be sure
 unfinished-more = {" "}and { $more } more
 unfinished = the send did not finish within { $within } (--timeout): { $stored ->
-    [yes] the stream confirmed storing { $done } of { $total } messages; not confirmed: { $named }; they may not be stored; send again with the same --id (stored ones are never shown twice) or a longer --timeout
-   *[no] NATS took { $done } of { $total } messages; not confirmed: { $named }; they may not have been sent; send again with the same --id or a longer --timeout
+    [yes] the stream confirmed storing { $done } of { $total ->
+        [one] { $total } message
+       *[other] { $total } messages
+    }; not confirmed: { $named }; they may not be stored; send again with the same --id (stored ones are never shown twice) or a longer --timeout
+   *[no] NATS took { $done } of { $total ->
+        [one] { $total } message
+       *[other] { $total } messages
+    }; not confirmed: { $named }; they may not have been sent; send again with the same --id or a longer --timeout
 }
 ## What failed, before ": <the server's error>".
 failed-flushing = flushing failed

@@ -4,14 +4,24 @@
 sent-line = enviado { $id } a { $subject }{ $outcome }
 outcome-delivered = : entregado
 outcome-delivered-read = : entregado, leído
+## Cómo lo mostró el agente ($via: desktop, terminal, json, exec, las palabras
+## del recibo y de --output, iguales en todos los idiomas).
+outcome-delivered-via = : entregado ({ $via })
+outcome-delivered-via-read = : entregado ({ $via }), leído
 outcome-not-connected = : no conectada
 outcome-not-connected-stored = : no conectada (guardado: se mostrará cuando esa sesión vuelva)
 outcome-no-confirmation = : sin confirmación en { $within }
 send-duplicate = el stream ya tenía este id de envío: los agentes que lo mostraron no lo mostrarán de nuevo
-send-delivered = entregado a { $delivered } de { $expected } sesiones
+send-delivered = entregado a { $delivered } de { $expected ->
+    [one] { $expected } sesión
+   *[other] { $expected } sesiones
+}
 send-missing = ; faltan: { $sessions }
 send-also-delivered = también entregado a sesiones que se conectaron entretanto: { $sessions }
-send-read = leído por { $read } de { $delivered } entregados
+send-read = leído por { $read } de { $delivered ->
+    [one] { $delivered } entregado
+   *[other] { $delivered } entregados
+}
 send-read-unsupported = ; no pueden informar de la lectura: { $sessions }
 
 ## publisher sessions: los encabezados de columna y el total.
@@ -26,12 +36,21 @@ session-count = { $count ->
 }
 
 ## publisher setup
-stream-ready = stream { $stream } listo: subjects broadcast, session.*; retención { $retention }; réplicas { $replicas }; máximo { $bytes } bytes
+stream-ready = stream { $stream } listo: subjects broadcast, session.*; retención { $retention }; { $replicas ->
+    [one] { $replicas } réplica
+   *[other] { $replicas } réplicas
+}; máximo { $bytes ->
+    [one] { $bytes } byte
+   *[other] { $bytes } bytes
+}
 
 ## publisher admin
 admin-kept = { $dir } ya contiene una configuración: se conserva tal cual
 admin-not-pushed = la cuenta de la sesión { $session } se guarda en el directorio de administración pero NO se ha enviado: estas credenciales funcionarán cuando `publisher --server URL admin push` la envíe
-admin-pushed = { $count } cuentas de sesión enviadas a { $servers }
+admin-pushed = { $count ->
+    [one] { $count } cuenta de sesión enviada
+   *[other] { $count } cuentas de sesión enviadas
+} a { $servers }
 admin-creds-written = escrito { $file } (modo 0600): entréguelo solo a esa máquina, por un canal privado
 
 ## Errores: lo que dice `publisher: …` en stderr.
@@ -54,11 +73,20 @@ server-refused = NATS en { $servers } rechazó la petición: { $refusals }
 no-jetstream = NATS en { $servers } no tiene JetStream: inicie nats-server con -js (o jetstream {"{}"} en su configuración) para guardar los mensajes para los agentes desconectados
 stdin-unreadable = no se puede leer el mensaje de la entrada estándar: { $cause }
 stdin-not-utf8 = el mensaje de la entrada estándar no es UTF-8 válido: conviértalo antes a UTF-8
-not-confirmed = { $missing } de { $expected } sesiones no confirmaron: { $sessions }
+not-confirmed = { $missing } de { $expected ->
+    [one] { $expected } sesión
+   *[other] { $expected } sesiones
+} no { $missing ->
+    [one] confirmó
+   *[other] confirmaron
+}: { $sessions }
 login-user-not-target = { $refusal }. Para enviar a las sesiones del usuario { $user }, indíquelo después de send: publisher send --user { $user } MENSAJE
 user-empty = --user { $user } está vacío: indique un nombre de usuario tal como lo muestra `publisher sessions`
 seal-broadcast = --seal requiere --session o --user: una difusión es para todos y no se puede sellar para una sola clave
-message-too-big = el mensaje ocupa { $size } bytes en la red, pero el servidor admite como máximo { $max }: acorte el texto (no se ha enviado nada)
+message-too-big = el mensaje ocupa { $size ->
+    [one] { $size } byte
+   *[other] { $size } bytes
+} en la red, pero el servidor admite como máximo { $max }: acorte el texto (no se ha enviado nada)
 no-live-users = ninguno
 no-session-for-user = no hay ninguna sesión activa del usuario { $user }; usuarios activos: { $known }; no se ha enviado nada
 seal-not-live = la sesión { $session } no está activa, así que se desconoce su clave: no se puede sellar para ella; no se ha enviado nada
@@ -67,8 +95,14 @@ seal-failed = no se puede sellar para la sesión { $session }: { $cause }
 ack-timed-out = el stream no confirmó el mensaje a tiempo: puede que no esté guardado; envíelo de nuevo con el mismo --id para asegurarse
 unfinished-more = {" "}y { $more } más
 unfinished = el envío no terminó en { $within } (--timeout): { $stored ->
-    [yes] el stream confirmó haber guardado { $done } de { $total } mensajes; sin confirmar: { $named }; puede que no estén guardados; envíelos de nuevo con el mismo --id (los guardados nunca se muestran dos veces) o con un --timeout más largo
-   *[no] NATS aceptó { $done } de { $total } mensajes; sin confirmar: { $named }; puede que no se hayan enviado; envíelos de nuevo con el mismo --id o con un --timeout más largo
+    [yes] el stream confirmó haber guardado { $done } de { $total ->
+        [one] { $total } mensaje
+       *[other] { $total } mensajes
+    }; sin confirmar: { $named }; puede que no estén guardados; envíelos de nuevo con el mismo --id (los guardados nunca se muestran dos veces) o con un --timeout más largo
+   *[no] NATS aceptó { $done } de { $total ->
+        [one] { $total } mensaje
+       *[other] { $total } mensajes
+    }; sin confirmar: { $named }; puede que no se hayan enviado; envíelos de nuevo con el mismo --id o con un --timeout más largo
 }
 ## Lo que falló, antes de ": <el error del servidor>".
 failed-flushing = el vaciado falló

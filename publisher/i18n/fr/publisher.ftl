@@ -4,6 +4,10 @@
 sent-line = envoyé { $id } à { $subject }{ $outcome }
 outcome-delivered = { " " }: remis
 outcome-delivered-read = { " " }: remis, lu
+## Comment l'agent l'a montré ($via : desktop, terminal, json, exec, les mots
+## du reçu et de --output, les mêmes dans toutes les langues).
+outcome-delivered-via = { " " }: remis ({ $via })
+outcome-delivered-via-read = { " " }: remis ({ $via }), lu
 outcome-not-connected = { " " }: non connectée
 outcome-not-connected-stored = { " " }: non connectée (stocké : affiché quand cette session reviendra)
 outcome-no-confirmation = { " " }: aucune confirmation en { $within }
@@ -29,12 +33,21 @@ session-count = { $count ->
 }
 
 ## publisher setup
-stream-ready = stream { $stream } prêt : subjects broadcast, session.* ; rétention { $retention } ; réplicas { $replicas } ; max { $bytes } octets
+stream-ready = stream { $stream } prêt : subjects broadcast, session.* ; rétention { $retention } ; { $replicas ->
+    [one] { $replicas } réplica
+   *[other] { $replicas } réplicas
+} ; max { $bytes ->
+    [one] { $bytes } octet
+   *[other] { $bytes } octets
+}
 
 ## publisher admin
 admin-kept = { $dir } contient déjà une configuration : conservée telle quelle
 admin-not-pushed = le compte de la session { $session } est gardé dans le répertoire d'administration mais n'est PAS envoyé : ces identifiants fonctionneront une fois que `publisher --server URL admin push` l'aura envoyé
-admin-pushed = { $count } comptes de session envoyés à { $servers }
+admin-pushed = { $count ->
+    [one] { $count } compte de session envoyé
+   *[other] { $count } comptes de session envoyés
+} à { $servers }
 admin-creds-written = { $file } écrit (mode 0600) : à remettre à cette machine seulement, par un canal privé
 
 ## Erreurs : ce que dit `publisher: …` sur stderr.
@@ -57,11 +70,17 @@ server-refused = NATS à { $servers } a refusé la requête : { $refusals }
 no-jetstream = NATS à { $servers } n'a pas JetStream : lancez nats-server avec -js (ou jetstream {"{}"} dans sa configuration) pour garder les messages des agents hors ligne
 stdin-unreadable = impossible de lire le message sur l'entrée standard : { $cause }
 stdin-not-utf8 = le message sur l'entrée standard n'est pas de l'UTF-8 valide : convertissez-le d'abord en UTF-8
-not-confirmed = { $missing } sessions sur { $expected } n'ont pas confirmé : { $sessions }
+not-confirmed = { $missing ->
+    [one] { $missing } session sur { $expected } n'a pas confirmé
+   *[other] { $missing } sessions sur { $expected } n'ont pas confirmé
+} : { $sessions }
 login-user-not-target = { $refusal }. Pour envoyer aux sessions de l'utilisateur { $user }, nommez-le après send : publisher send --user { $user } MESSAGE
 user-empty = --user { $user } est vide : donnez un nom d'utilisateur tel que `publisher sessions` l'affiche
 seal-broadcast = --seal demande --session ou --user : une diffusion est pour tout le monde et ne peut pas être scellée pour une seule clé
-message-too-big = le message fait { $size } octets sur le réseau, mais le serveur en accepte au plus { $max } : raccourcissez le texte (rien n'a été envoyé)
+message-too-big = le message fait { $size ->
+    [one] { $size } octet
+   *[other] { $size } octets
+} sur le réseau, mais le serveur en accepte au plus { $max } : raccourcissez le texte (rien n'a été envoyé)
 no-live-users = aucun
 no-session-for-user = aucune session active pour l'utilisateur { $user } ; utilisateurs actifs : { $known } ; rien n'a été envoyé
 seal-not-live = la session { $session } n'est pas active, sa clé est donc inconnue : impossible de sceller pour elle ; rien n'a été envoyé
@@ -70,8 +89,14 @@ seal-failed = impossible de sceller pour la session { $session } : { $cause }
 ack-timed-out = le stream n'a pas accusé réception du message à temps : il n'est peut-être pas enregistré ; renvoyez-le avec le même --id pour en être sûr
 unfinished-more = {" "}et { $more } de plus
 unfinished = l'envoi ne s'est pas terminé en { $within } (--timeout) : { $stored ->
-    [yes] le stream a confirmé l'enregistrement de { $done } messages sur { $total } ; non confirmés : { $named } ; ils ne sont peut-être pas enregistrés ; renvoyez-les avec le même --id (ceux enregistrés ne s'affichent jamais deux fois) ou un --timeout plus long
-   *[no] NATS a pris { $done } messages sur { $total } ; non confirmés : { $named } ; ils n'ont peut-être pas été envoyés ; renvoyez-les avec le même --id ou un --timeout plus long
+    [yes] le stream a confirmé l'enregistrement de { $done ->
+        [one] { $done } message
+       *[other] { $done } messages
+    } sur { $total } ; non confirmés : { $named } ; ils ne sont peut-être pas enregistrés ; renvoyez-les avec le même --id (ceux enregistrés ne s'affichent jamais deux fois) ou un --timeout plus long
+   *[no] NATS a pris { $done ->
+        [one] { $done } message
+       *[other] { $done } messages
+    } sur { $total } ; non confirmés : { $named } ; ils n'ont peut-être pas été envoyés ; renvoyez-les avec le même --id ou un --timeout plus long
 }
 ## Ce qui a échoué, avant « : <l'erreur du serveur> ».
 failed-flushing = le vidage a échoué

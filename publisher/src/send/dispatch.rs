@@ -364,6 +364,7 @@ async fn collect(
     let expected = &plan.expected;
     let receipt_to = plan.receipt_inbox.as_deref().unwrap_or_default();
     let mut reads = Reads::default();
+    let mut shown = BTreeMap::new();
     let mut outcomes: BTreeMap<SessionId, Outcome> = expected
         .keys()
         .map(|id| (id.clone(), Outcome::NoConfirmation))
@@ -397,6 +398,9 @@ async fn collect(
                 match expected.get(&receipt.session) {
                     Some(id) if *id == receipt.id => {
                         reads.record(&receipt);
+                        if !receipt.shown.is_empty() {
+                            shown.insert(receipt.session.clone(), receipt.shown.clone());
+                        }
                         outcomes.insert(receipt.session.clone(), Outcome::Delivered);
                         open.remove(&receipt.session);
                     }
@@ -427,6 +431,7 @@ async fn collect(
         outcomes,
         unexpected: unexpected.into_iter().collect(),
         reads,
+        shown,
     }
 }
 

@@ -42,13 +42,14 @@ pub async fn run(connection: &ConnectionArgs, args: SendArgs) -> Result<(), Erro
     let route = dispatch::Route::expect(&link);
     let report = dispatch::dispatch(&link, &route, &plan).await?;
     link.settle().await?;
+    let confirmed = report.confirmed();
     let out = if json {
-        render::json(&report)
+        render::json(&report, confirmed.as_ref().err())
     } else {
         render::text(&report, crate::i18n::lang())
     };
     print!("{out}");
-    report.confirmed()
+    confirmed
 }
 
 /// The command line as a [`Request`]: the text read (all of stdin for

@@ -2,12 +2,30 @@
 //! an operator reads, in the chosen language.
 
 use super::report::{join, Outcome, Report};
+use crate::error::{json_error, Error};
 use crate::i18n::tr;
+use remote_message_cli::exit::JsonError;
 use remote_message_cli::lang::Lang;
+use serde::Serialize;
 
-/// `--json`: the report as one line.
-pub fn json(report: &Report) -> String {
-    let mut line = serde_json::to_string(report).expect("a report serializes");
+/// `--json`'s object: the report, and the error it ends with, if any.
+#[derive(Serialize)]
+struct Printed<'a> {
+    #[serde(flatten)]
+    report: &'a Report,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<JsonError>,
+}
+
+/// `--json`: the report as one line; when the send fails on it (some
+/// target did not confirm), with the error as `--json` prints every
+/// failure, under `error`.
+pub fn json(report: &Report, error: Option<&Error>) -> String {
+    let printed = Printed {
+        report,
+        error: error.map(json_error),
+    };
+    let mut line = serde_json::to_string(&printed).expect("a report serializes");
     line.push('\n');
     line
 }
@@ -19,15 +37,28 @@ pub fn text(report: &Report, lang: Lang) -> String {
     let wait_for_read = report.wait.is_some_and(|w| w.for_read);
     let mut out = String::new();
     for m in &report.messages {
-        let outcome = match m.outcome {
-            None => String::new(),
-            Some(Outcome::Delivered) if m.read == Some(true) => tr!(lang, "outcome-delivered-read"),
-            Some(Outcome::Delivered) => tr!(lang, "outcome-delivered"),
-            Some(Outcome::NotConnected) if report.stored => {
+        let read = m.read == Some(true);
+        let outcome = match (m.outcome, &m.shown) {
+            (None, _) => String::new(),
+            (Some(Outcome::Delivered), Some(ways)) => {
+                let via = ways
+                    .iter()
+                    .map(|w| w.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                if read {
+                    tr!(lang, "outcome-delivered-via-read", via = via)
+                } else {
+                    tr!(lang, "outcome-delivered-via", via = via)
+                }
+            }
+            (Some(Outcome::Delivered), None) if read => tr!(lang, "outcome-delivered-read"),
+            (Some(Outcome::Delivered), None) => tr!(lang, "outcome-delivered"),
+            (Some(Outcome::NotConnected), _) if report.stored => {
                 tr!(lang, "outcome-not-connected-stored")
             }
-            Some(Outcome::NotConnected) => tr!(lang, "outcome-not-connected"),
-            Some(Outcome::NoConfirmation) => tr!(
+            (Some(Outcome::NotConnected), _) => tr!(lang, "outcome-not-connected"),
+            (Some(Outcome::NoConfirmation), _) => tr!(
                 lang,
                 "outcome-no-confirmation",
                 within = humantime::format_duration(within).to_string()
@@ -97,6 +128,7 @@ mod tests {
             subject: format!("session.{session}"),
             outcome: Some(outcome),
             read: Some(read),
+            shown: None,
         }
     }
 
@@ -143,6 +175,48 @@ mod tests {
         );
     }
 
+    /// A delivered message whose receipt says how it was shown has it
+    /// after `delivered`, the display first, in every language; one from
+    /// an agent that does not say (an older one) reads as before.
+    #[test]
+    fn delivered_says_how_the_message_was_shown() {
+        use remote_message::sessions::ShownVia;
+        let mut r = report(Wait {
+            within: Duration::from_secs(5),
+            for_read: false,
+        });
+        r.messages[0].shown = Some(vec![ShownVia::Desktop]);
+        r.messages[1] = sent("b", Outcome::Delivered, false);
+        r.messages[1].shown = Some(vec![ShownVia::Terminal, ShownVia::Exec]);
+        r.messages[2] = sent("c", Outcome::Delivered, false);
+        let lines =
+            |lang| -> Vec<String> { text(&r, lang).lines().take(3).map(str::to_owned).collect() };
+        assert_eq!(
+            lines(Lang::En),
+            [
+                "sent s-a to session.a: delivered (desktop), read",
+                "sent s-b to session.b: delivered (terminal, exec)",
+                "sent s-c to session.c: delivered",
+            ]
+        );
+        assert_eq!(
+            lines(Lang::Es),
+            [
+                "enviado s-a a session.a: entregado (desktop), leído",
+                "enviado s-b a session.b: entregado (terminal, exec)",
+                "enviado s-c a session.c: entregado",
+            ]
+        );
+        assert_eq!(
+            lines(Lang::Fr),
+            [
+                "envoyé s-a à session.a : remis (desktop), lu",
+                "envoyé s-b à session.b : remis (terminal, exec)",
+                "envoyé s-c à session.c : remis",
+            ]
+        );
+    }
+
     /// An explicit wait prints the read line even when nobody read, and
     /// names the displays that cannot tell.
     #[test]
@@ -172,7 +246,7 @@ mod tests {
              el stream ya tenía este id de envío: los agentes que lo mostraron no lo mostrarán de nuevo\n\
              entregado a 1 de 3 sesiones; faltan: b, c\n\
              también entregado a sesiones que se conectaron entretanto: z\n\
-             leído por 1 de 1 entregados\n"
+             leído por 1 de 1 entregado\n"
         );
         let french = text(&report(wait), Lang::Fr);
         assert!(
@@ -188,11 +262,33 @@ mod tests {
     /// `--json` prints one line ending in a newline, and leaves the wait out.
     #[test]
     fn json_is_one_line() {
-        let line = json(&report(Wait {
-            within: Duration::from_secs(5),
-            for_read: false,
-        }));
+        let line = json(
+            &report(Wait {
+                within: Duration::from_secs(5),
+                for_read: false,
+            }),
+            None,
+        );
         assert!(line.ends_with("}\n") && line.matches('\n').count() == 1);
         assert!(!line.contains("within") && !line.contains("for_read"));
+        assert!(!line.contains("\"error\""), "{line}");
+    }
+
+    /// A send some target did not confirm prints its report with the error
+    /// (exit 4, `not_confirmed`) in the same one object, after the report's
+    /// own fields.
+    #[test]
+    fn a_report_that_fails_carries_its_error() {
+        let r = report(Wait {
+            within: Duration::from_secs(5),
+            for_read: false,
+        });
+        let error = r.confirmed().unwrap_err();
+        let line = json(&r, Some(&error));
+        assert_eq!(line.matches('\n').count(), 1, "{line}");
+        let object: serde_json::Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(object["missing"], serde_json::json!(["b", "c"]));
+        let error = r#","error":{"exit_code":4,"kind":"not_confirmed","message":"2 of 3 sessions did not confirm: b, c"}}"#;
+        assert!(line.trim_end().ends_with(error), "{line}");
     }
 }

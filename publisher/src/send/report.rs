@@ -6,6 +6,7 @@ use super::plan::{Plan, Wait};
 use crate::error::{Error, ErrorKind};
 use crate::i18n::{errors, tr};
 use crate::reads::Reads;
+use remote_message::sessions::ShownVia;
 use remote_message::{SessionId, Target};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -33,6 +34,10 @@ pub struct Sent {
     /// For a session send that waits: whether the user acknowledged it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub read: Option<bool>,
+    /// For a delivered session message: how the agent showed it, when its
+    /// receipt says (agents that predate `shown` do not).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shown: Option<Vec<ShownVia>>,
 }
 
 /// What `send` reports, as text or `--json`.
@@ -86,6 +91,8 @@ pub struct Collected {
     /// Sessions that confirmed without being expected.
     pub unexpected: Vec<SessionId>,
     pub reads: Reads,
+    /// How each delivered session showed the message, where it said.
+    pub shown: BTreeMap<SessionId, Vec<ShownVia>>,
 }
 
 impl Report {
@@ -96,6 +103,7 @@ impl Report {
             outcomes,
             unexpected,
             reads,
+            shown,
         } = collected;
         let mut missing = Vec::new();
         let mut not_connected = Vec::new();
@@ -123,6 +131,10 @@ impl Report {
                 read: match &m.target {
                     Target::Session(id) if outcomes.contains_key(id) => Some(reads.is_read(id)),
                     _ => None,
+                },
+                shown: match &m.target {
+                    Target::Session(id) => shown.get(id).cloned(),
+                    Target::Broadcast => None,
                 },
             })
             .collect();
@@ -208,10 +220,10 @@ mod tests {
         plan(&request, lookups).unwrap()
     }
 
-    /// Three session targets: one delivered and read, one not connected,
-    /// one silent. The counts, the per-message outcomes and the JSON keys
-    /// are those `send --json` has always printed, and the send is not
-    /// confirmed.
+    /// Three session targets: one delivered on a desktop and read, one not
+    /// connected, one silent. The counts, the per-message outcomes and the
+    /// JSON keys are those `send --json` has always printed, plus `shown`
+    /// on the delivered message only, and the send is not confirmed.
     #[test]
     fn outcomes_are_counted_and_reported_per_message() {
         let plan = session_plan(&["a", "b", "c"]);
@@ -225,6 +237,7 @@ mod tests {
             ]),
             unexpected: Vec::new(),
             reads,
+            shown: BTreeMap::from([(id("a"), vec![ShownVia::Desktop])]),
         };
         let published = Published {
             stored: true,
@@ -240,11 +253,46 @@ mod tests {
         let json = serde_json::to_string(&report).unwrap();
         assert_eq!(
             json,
-            r#"{"id":"s","subjects":["session.a","session.b","session.c"],"messages":[{"id":"s-a","subject":"session.a","outcome":"delivered","read":true},{"id":"s-b","subject":"session.b","outcome":"not_connected","read":false},{"id":"s-c","subject":"session.c","outcome":"no_confirmation","read":false}],"stored":true,"duplicate":false,"waited":true,"expected":3,"delivered":1,"missing":["b","c"],"not_connected":["b"],"read":["a"],"read_unsupported":[]}"#
+            r#"{"id":"s","subjects":["session.a","session.b","session.c"],"messages":[{"id":"s-a","subject":"session.a","outcome":"delivered","read":true,"shown":["desktop"]},{"id":"s-b","subject":"session.b","outcome":"not_connected","read":false},{"id":"s-c","subject":"session.c","outcome":"no_confirmation","read":false}],"stored":true,"duplicate":false,"waited":true,"expected":3,"delivered":1,"missing":["b","c"],"not_connected":["b"],"read":["a"],"read_unsupported":[]}"#
         );
         assert_eq!(
             report.confirmed().unwrap_err().kind(),
             ErrorKind::NotConfirmed
+        );
+    }
+
+    /// The "did not confirm" error counts through each language's plural
+    /// rules, the counts passed as numbers: French says one session
+    /// "n'a pas confirmé", two "n'ont pas confirmé".
+    #[test]
+    fn not_confirmed_agrees_with_the_count() {
+        use remote_message_cli::lang::{errors_in, Lang};
+        let silent = |sessions: &[&str]| {
+            let outcomes = sessions
+                .iter()
+                .map(|s| (id(s), Outcome::NoConfirmation))
+                .collect();
+            let collected = Collected {
+                outcomes,
+                ..Collected::default()
+            };
+            Report::assemble(&session_plan(sessions), Published::default(), collected)
+        };
+        let message =
+            |lang, report: &Report| errors_in(lang, || report.confirmed().unwrap_err().to_string());
+        let (one, two) = (silent(&["a"]), silent(&["a", "b"]));
+        assert_eq!(
+            message(Lang::Fr, &one),
+            "1 session sur 1 n'a pas confirmé : a"
+        );
+        assert_eq!(
+            message(Lang::Fr, &two),
+            "2 sessions sur 2 n'ont pas confirmé : a, b"
+        );
+        assert_eq!(message(Lang::Es, &one), "1 de 1 sesión no confirmó: a");
+        assert_eq!(
+            message(Lang::En, &two),
+            "2 of 2 sessions did not confirm: a, b"
         );
     }
 

@@ -11,9 +11,14 @@ notification-title-you = Message for you
 action-ok = OK
 action-mark-read = Mark as read
 
-## The terminal block: its header (to whom, when) and footer (from whom, the id).
+## The terminal block: its header (how pressing when high or urgent, to whom,
+## when; $priority is the wire word) and footer (from whom, the id).
 block-everyone = Message for everyone
 block-session = Message for you (session { $session })
-block-header = ==== { $audience } · { $when } ====
+block-header = ==== { $priority ->
+        [urgent] {"URGENT · "}
+        [high] {"HIGH PRIORITY · "}
+       *[other] {""}
+    }{ $audience } · { $when } ====
 block-footer = ---- from { $sender } · id { $id }
 block-unknown-sender = unknown sender

@@ -10,9 +10,14 @@ notification-title-you = Mensaje para usted
 action-ok = Aceptar
 action-mark-read = Marcar como leído
 
-## El bloque en la terminal: encabezado (para quién, cuándo) y pie (de quién, el id).
+## El bloque en la terminal: encabezado (la urgencia si es alta o urgente, para
+## quién, cuándo; $priority es la palabra del protocolo) y pie (de quién, el id).
 block-everyone = Mensaje para todos
 block-session = Mensaje para usted (sesión { $session })
-block-header = ==== { $audience } · { $when } ====
+block-header = ==== { $priority ->
+        [urgent] {"URGENTE · "}
+        [high] {"PRIORIDAD ALTA · "}
+       *[other] {""}
+    }{ $audience } · { $when } ====
 block-footer = ---- de { $sender } · id { $id }
 block-unknown-sender = remitente desconocido

@@ -10,9 +10,14 @@ notification-title-you = Message pour vous
 action-ok = OK
 action-mark-read = Marquer comme lu
 
-## Le bloc dans le terminal : en-tête (pour qui, quand) et pied (de qui, l'id).
+## Le bloc dans le terminal : en-tête (l'urgence si haute ou urgente, pour qui,
+## quand ; $priority est le mot du protocole) et pied (de qui, l'id).
 block-everyone = Message pour tout le monde
 block-session = Message pour vous (session { $session })
-block-header = ==== { $audience } · { $when } ====
+block-header = ==== { $priority ->
+        [urgent] {"URGENT · "}
+        [high] {"HAUTE PRIORITÉ · "}
+       *[other] {""}
+    }{ $audience } · { $when } ====
 block-footer = ---- de { $sender } · id { $id }
 block-unknown-sender = expéditeur inconnu
