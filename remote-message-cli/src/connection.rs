@@ -2,7 +2,7 @@
 //! `nats` CLI's, plus error text that says what to do and never shows a secret.
 
 use crate::i18n::tr;
-use crate::tls_files::{self, TlsFileKind};
+use crate::tls_files::{self, TlsFile, TlsFileKind};
 use async_nats::{ConnectError, ConnectErrorKind, ConnectOptions, RequestErrorKind, ServerAddr};
 use remote_message::error::{Error, ErrorKind};
 use remote_message::keys::{self, SeedErrorKind, SeedKind};
@@ -35,11 +35,11 @@ pub struct ConnectionArgs {
     pub server: String,
 
     /// User credentials file (JWT and nkey seed)
-    #[arg(long, env = "NATS_CREDS", value_name = "FILE", global = true)]
+    #[arg(long = CREDS.long, env = CREDS.env, value_name = "FILE", global = true)]
     pub creds: Option<PathBuf>,
 
     /// User nkey seed file
-    #[arg(long, env = "NATS_NKEY", value_name = "FILE", global = true)]
+    #[arg(long = NKEY.long, env = NKEY.env, value_name = "FILE", global = true)]
     pub nkey: Option<PathBuf>,
 
     /// Authentication token
@@ -77,15 +77,35 @@ pub struct ConnectionArgs {
     pub inbox_prefix: Option<String>,
 
     /// CA certificate (PEM) to verify the server with; turns TLS on
-    #[arg(long, value_name = "FILE", global = true)]
+    #[arg(
+        long = TLS_CA.long,
+        visible_alias = "tlsca",
+        env = TLS_CA.env,
+        value_name = "FILE",
+        global = true
+    )]
     pub tls_ca: Option<PathBuf>,
 
     /// Client certificate (PEM) for servers that require one; needs --tls-key
-    #[arg(long, value_name = "FILE", requires = "tls_key", global = true)]
+    #[arg(
+        long = TLS_CERT.long,
+        visible_alias = "tlscert",
+        env = TLS_CERT.env,
+        value_name = "FILE",
+        requires = "tls_key",
+        global = true
+    )]
     pub tls_cert: Option<PathBuf>,
 
     /// Private key (PEM) of --tls-cert
-    #[arg(long, value_name = "FILE", requires = "tls_cert", global = true)]
+    #[arg(
+        long = TLS_KEY.long,
+        visible_alias = "tlskey",
+        env = TLS_KEY.env,
+        value_name = "FILE",
+        requires = "tls_cert",
+        global = true
+    )]
     pub tls_key: Option<PathBuf>,
 
     /// Connection name shown by the server's monitoring
@@ -94,8 +114,64 @@ pub struct ConnectionArgs {
 
     /// How long to wait on NATS: connecting, and answers where a command waits
     /// for them (e.g. 5s, 500ms) [default: connect 5s]
-    #[arg(long, value_name = "DUR", value_parser = humantime::parse_duration, global = true)]
+    #[arg(
+        long,
+        env = "NATS_TIMEOUT",
+        value_name = "DUR",
+        value_parser = humantime::parse_duration,
+        global = true
+    )]
     pub timeout: Option<Duration>,
+}
+
+/// An option naming a file that a `nats` CLI environment variable sets too
+/// (`NATS_CA` for `--tls-ca`, …): an error about the file names where the
+/// value came from, so a variable set long ago and forgotten is found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileOption {
+    /// The long option, without its dashes.
+    pub long: &'static str,
+    /// The environment variable that sets it, as the `nats` CLI reads it.
+    pub env: &'static str,
+}
+
+pub const CREDS: FileOption = FileOption {
+    long: "creds",
+    env: "NATS_CREDS",
+};
+pub const NKEY: FileOption = FileOption {
+    long: "nkey",
+    env: "NATS_NKEY",
+};
+pub const TLS_CA: FileOption = FileOption {
+    long: "tls-ca",
+    env: "NATS_CA",
+};
+pub const TLS_CERT: FileOption = FileOption {
+    long: "tls-cert",
+    env: "NATS_CERT",
+};
+pub const TLS_KEY: FileOption = FileOption {
+    long: "tls-key",
+    env: "NATS_KEY",
+};
+
+impl FileOption {
+    /// How an error names this option, whose value is `value`: `NATS_CA
+    /// (--tls-ca)` when the environment holds that value, else `--tls-ca`.
+    pub fn label(self, value: &Path) -> String {
+        let from_env = std::env::var_os(self.env).is_some_and(|v| Path::new(&v) == value);
+        if from_env {
+            format!("{} (--{})", self.env, self.long)
+        } else {
+            format!("--{}", self.long)
+        }
+    }
+
+    /// The TLS file `path` given with this option, to check.
+    fn tls_file(self, path: &Path) -> TlsFile<'_> {
+        TlsFile::new(self.label(path), path)
+    }
 }
 
 /// A local problem with the connection options: nothing was attempted (exit 2).
@@ -257,11 +333,13 @@ impl ConnectionArgs {
             options = options
                 .credentials_file(path)
                 .await
-                .map_err(|e| file_error("--creds", tr!("file-as-creds"), path, e))?;
+                .map_err(|e| file_error(&CREDS.label(path), tr!("file-as-creds"), path, e))?;
         }
         if let Some(path) = &self.nkey {
             let seed = keys::read_seed(path, SeedKind::User).map_err(|e| match e.kind() {
-                SeedErrorKind::Unreadable => file_error("--nkey", tr!("file-as-nkey"), path, e),
+                SeedErrorKind::Unreadable => {
+                    file_error(&NKEY.label(path), tr!("file-as-nkey"), path, e)
+                }
                 SeedErrorKind::NoSeed => SetupError::with_context(
                     SetupErrorKind::NoSeed,
                     tr!("nkey-no-seed", path = path.display().to_string()),
@@ -289,22 +367,26 @@ impl ConnectionArgs {
             options = options.custom_inbox_prefix(prefix.clone());
         }
         self.refuse_tls_over_plain_websocket()?;
-        tls_files::check(
-            self.tls_ca.as_deref(),
-            self.tls_cert.as_deref().zip(self.tls_key.as_deref()),
-        )
-        .map_err(|e| {
+        let ca = self.tls_ca.as_deref().map(|path| TLS_CA.tls_file(path));
+        let client = self
+            .tls_cert
+            .as_deref()
+            .zip(self.tls_key.as_deref())
+            .map(|(cert, key)| (TLS_CERT.tls_file(cert), TLS_KEY.tls_file(key)));
+        tls_files::check(ca.as_ref(), client.as_ref()).map_err(|e| {
             SetupError::with_context(SetupErrorKind::TlsFile(e.kind()), e.to_string()).caused_by(e)
         })?;
-        if let Some(ca) = &self.tls_ca {
-            readable("--tls-ca", ca)?;
-            options = options.add_root_certificates(ca.clone()).require_tls(true);
-        }
-        if let (Some(cert), Some(key)) = (&self.tls_cert, &self.tls_key) {
-            readable("--tls-cert", cert)?;
-            readable("--tls-key", key)?;
+        if let Some(ca) = &ca {
+            readable(ca)?;
             options = options
-                .add_client_certificate(cert.clone(), key.clone())
+                .add_root_certificates(ca.path.to_owned())
+                .require_tls(true);
+        }
+        if let Some((cert, key)) = &client {
+            readable(cert)?;
+            readable(key)?;
+            options = options
+                .add_client_certificate(cert.path.to_owned(), key.path.to_owned())
                 .require_tls(true);
         }
         Ok(options)
@@ -582,10 +664,10 @@ fn file_error(
     SetupError::with_context(SetupErrorKind::UnreadableFile, context).caused_by(err)
 }
 
-fn readable(flag: &str, path: &Path) -> Result<(), SetupError> {
-    std::fs::metadata(path)
+fn readable(file: &TlsFile) -> Result<(), SetupError> {
+    std::fs::metadata(file.path)
         .map(|_| ())
-        .map_err(|e| file_error(flag, tr!("file-as-pem"), path, e))
+        .map_err(|e| file_error(&file.label, tr!("file-as-pem"), file.path, e))
 }
 
 /// Returns once the server has processed everything `client` sent before

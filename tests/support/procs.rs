@@ -70,6 +70,23 @@ pub fn publisher_on(
     args: &[&str],
     stdin: Option<&[u8]>,
 ) -> Output {
+    run_publisher(launcher, server_url, args, stdin, &[])
+}
+
+/// Like [`publisher`], with more environment variables (e.g. `NATS_CA`).
+pub fn publisher_with_env(server_url: &str, args: &[&str], env: &[(&str, &str)]) -> Output {
+    run_publisher(&Launcher::Native, server_url, args, None, env)
+}
+
+/// Runs `publisher <args>` the way every helper above does, `env` set on
+/// top of the harness's own variables.
+fn run_publisher(
+    launcher: &Launcher,
+    server_url: &str,
+    args: &[&str],
+    stdin: Option<&[u8]>,
+    env: &[(&str, &str)],
+) -> Output {
     let mut child = launcher
         .command("publisher")
         .args(args)
@@ -78,6 +95,7 @@ pub fn publisher_on(
         .env_remove("RUST_LOG")
         .envs(ENGLISH)
         .env_remove("REMOTE_MESSAGE_LANG")
+        .envs(env.iter().copied())
         .stdin(if stdin.is_some() {
             Stdio::piped()
         } else {

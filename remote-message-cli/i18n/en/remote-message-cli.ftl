@@ -31,10 +31,10 @@ advice-ws-tls = the server refused the WebSocket handshake: if its websocket lis
 advice-ws-refused = the server, or a proxy on the way, refused the WebSocket handshake: check the URL's host, port and path
 
 ## tls_files.rs: the --tls-* files, checked before connecting.
-tls-cert-version-1 = --tls-cert { $path }: the certificate ({ $subject }) is X.509 version 1, and TLS here (rustls) takes version 3 only: make a version 3 one, e.g. sign the request with `openssl x509 -req -in client.csr -CA ca.pem -CAkey ca-key.pem -out client.pem -days 365 -extfile v3.ext` where v3.ext holds a line such as `basicConstraints=CA:FALSE` (any extension makes it version 3), or make a self-signed one with `openssl req -x509`
+tls-cert-version-1 = { $flag } { $path }: the certificate ({ $subject }) is X.509 version 1, and TLS here (rustls) takes version 3 only: make a version 3 one, e.g. sign the request with `openssl x509 -req -in client.csr -CA ca.pem -CAkey ca-key.pem -out client.pem -days 365 -extfile v3.ext` where v3.ext holds a line such as `basicConstraints=CA:FALSE` (any extension makes it version 3), or make a self-signed one with `openssl req -x509`
 tls-no-certificate = { $flag } { $path }: no certificate in it ({ $holds }): give the PEM file that holds a -----BEGIN CERTIFICATE----- section
 tls-certificate-malformed = { $flag } { $path }: a certificate in it does not parse ({ $cause }): give an X.509 certificate in PEM
-tls-key-problem = --tls-key { $path }: { $advice }
+tls-key-problem = { $flag } { $path }: { $advice }
 tls-key-encrypted = the private key is encrypted with a passphrase, and the agent cannot ask for one: decrypt it once with `openssl pkey -in KEY -out KEY.plain`, keep KEY.plain readable by its user only, and give that
 tls-no-key = no private key in it ({ $holds }): give the PEM file that holds a -----BEGIN PRIVATE KEY----- section
 tls-key-unsupported = the private key cannot be used ({ $cause }): give an RSA, ECDSA (P-256 or P-384) or Ed25519 key

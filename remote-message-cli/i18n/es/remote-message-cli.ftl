@@ -28,10 +28,10 @@ advice-ws-tls = el servidor rechazó el handshake de WebSocket: si su listener w
 advice-ws-refused = el servidor, o un proxy intermedio, rechazó el handshake de WebSocket: compruebe el host, el puerto y la ruta de la URL
 
 ## tls_files.rs: los archivos --tls-*, comprobados antes de conectar.
-tls-cert-version-1 = --tls-cert { $path }: el certificado ({ $subject }) es X.509 versión 1, y TLS aquí (rustls) solo admite la versión 3: cree uno de versión 3, por ejemplo firmando la solicitud con `openssl x509 -req -in client.csr -CA ca.pem -CAkey ca-key.pem -out client.pem -days 365 -extfile v3.ext`, donde v3.ext contiene una línea como `basicConstraints=CA:FALSE` (cualquier extensión lo hace de versión 3), o cree uno autofirmado con `openssl req -x509`
+tls-cert-version-1 = { $flag } { $path }: el certificado ({ $subject }) es X.509 versión 1, y TLS aquí (rustls) solo admite la versión 3: cree uno de versión 3, por ejemplo firmando la solicitud con `openssl x509 -req -in client.csr -CA ca.pem -CAkey ca-key.pem -out client.pem -days 365 -extfile v3.ext`, donde v3.ext contiene una línea como `basicConstraints=CA:FALSE` (cualquier extensión lo hace de versión 3), o cree uno autofirmado con `openssl req -x509`
 tls-no-certificate = { $flag } { $path }: no contiene ningún certificado ({ $holds }): indique el archivo PEM que contiene una sección -----BEGIN CERTIFICATE-----
 tls-certificate-malformed = { $flag } { $path }: un certificado del archivo no se puede analizar ({ $cause }): indique un certificado X.509 en PEM
-tls-key-problem = --tls-key { $path }: { $advice }
+tls-key-problem = { $flag } { $path }: { $advice }
 tls-key-encrypted = la clave privada está cifrada con una frase de contraseña, y el agente no puede pedirla: descífrela una vez con `openssl pkey -in KEY -out KEY.plain`, haga que KEY.plain solo la pueda leer su usuario, e indique esa
 tls-no-key = no contiene ninguna clave privada ({ $holds }): indique el archivo PEM que contiene una sección -----BEGIN PRIVATE KEY-----
 tls-key-unsupported = la clave privada no se puede usar ({ $cause }): indique una clave RSA, ECDSA (P-256 o P-384) o Ed25519

@@ -28,10 +28,10 @@ advice-ws-tls = le serveur a refusé la poignée de main WebSocket : si son éco
 advice-ws-refused = le serveur, ou un proxy en chemin, a refusé la poignée de main WebSocket : vérifiez l'hôte, le port et le chemin de l'URL
 
 ## tls_files.rs : les fichiers --tls-*, vérifiés avant de se connecter.
-tls-cert-version-1 = --tls-cert { $path } : le certificat ({ $subject }) est en X.509 version 1, et TLS ici (rustls) n'accepte que la version 3 : faites-en un de version 3, par exemple en signant la demande avec `openssl x509 -req -in client.csr -CA ca.pem -CAkey ca-key.pem -out client.pem -days 365 -extfile v3.ext`, où v3.ext contient une ligne comme `basicConstraints=CA:FALSE` (toute extension le rend de version 3), ou faites-en un auto-signé avec `openssl req -x509`
+tls-cert-version-1 = { $flag } { $path } : le certificat ({ $subject }) est en X.509 version 1, et TLS ici (rustls) n'accepte que la version 3 : faites-en un de version 3, par exemple en signant la demande avec `openssl x509 -req -in client.csr -CA ca.pem -CAkey ca-key.pem -out client.pem -days 365 -extfile v3.ext`, où v3.ext contient une ligne comme `basicConstraints=CA:FALSE` (toute extension le rend de version 3), ou faites-en un auto-signé avec `openssl req -x509`
 tls-no-certificate = { $flag } { $path } : aucun certificat dedans ({ $holds }) : donnez le fichier PEM qui contient une section -----BEGIN CERTIFICATE-----
 tls-certificate-malformed = { $flag } { $path } : un certificat du fichier ne se lit pas ({ $cause }) : donnez un certificat X.509 en PEM
-tls-key-problem = --tls-key { $path } : { $advice }
+tls-key-problem = { $flag } { $path } : { $advice }
 tls-key-encrypted = la clé privée est chiffrée par une phrase secrète, que l'agent ne peut pas demander : déchiffrez-la une fois avec `openssl pkey -in KEY -out KEY.plain`, rendez KEY.plain lisible par son seul utilisateur, et donnez celle-là
 tls-no-key = aucune clé privée dedans ({ $holds }) : donnez le fichier PEM qui contient une section -----BEGIN PRIVATE KEY-----
 tls-key-unsupported = la clé privée est inutilisable ({ $cause }) : donnez une clé RSA, ECDSA (P-256 ou P-384) ou Ed25519
