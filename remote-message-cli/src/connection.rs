@@ -1,6 +1,8 @@
 //! NATS connection options, defined once for both binaries and named like the
 //! `nats` CLI's, plus error text that says what to do and never shows a secret.
 
+use crate::creds::{self, CredsIdentity, Holder};
+use crate::creds_check::{self, Cause, CauseKind};
 use crate::i18n::tr;
 use crate::tls_files::{self, TlsFile, TlsFileKind};
 use async_nats::{ConnectError, ConnectErrorKind, ConnectOptions, RequestErrorKind, ServerAddr};
@@ -191,6 +193,8 @@ pub enum SetupErrorKind {
     TlsOverPlainWebSocket,
     /// A `--tls-ca`, `--tls-cert` or `--tls-key` file TLS cannot use.
     TlsFile(TlsFileKind),
+    /// `--creds` of the other program (an agent's for ops, ops' for an agent).
+    CredsWrongRole,
 }
 
 impl ErrorKind for SetupErrorKind {
@@ -211,6 +215,7 @@ impl ErrorKind for SetupErrorKind {
                  WebSocket over TLS"
             }
             SetupErrorKind::TlsFile(kind) => kind.describe(),
+            SetupErrorKind::CredsWrongRole => CauseKind::WrongRole.describe(),
         }
     }
 }
@@ -232,6 +237,8 @@ pub enum ConnectFailureKind {
     Dns,
     /// The server refused the credentials.
     Refused,
+    /// The server refused the `--creds`, for the cause their JWT tells.
+    CredsRefused(CauseKind),
     /// TLS failed (certificate, or TLS required on one side only).
     Tls,
     /// The server list is not a NATS URL.
@@ -246,6 +253,7 @@ impl ErrorKind for ConnectFailureKind {
             ConnectFailureKind::Unreachable => "cannot reach NATS",
             ConnectFailureKind::Dns => "cannot resolve the NATS server",
             ConnectFailureKind::Refused => "NATS refused the credentials",
+            ConnectFailureKind::CredsRefused(cause) => cause.describe(),
             ConnectFailureKind::Tls => "TLS with NATS failed",
             ConnectFailureKind::InvalidUrl => "invalid NATS server URL",
         }
@@ -470,7 +478,73 @@ impl ConnectionArgs {
     /// of [`ConnectionArgs::describe_connect_error`], and the cause.
     pub fn connect_failure(&self, err: ConnectError) -> ConnectFailure {
         let context = self.describe_connect_error(&err);
-        ConnectFailure::with_context(failure_kind(&err), context).caused_by(err)
+        let kind = match self.creds_refusal(&err) {
+            Some(cause) => ConnectFailureKind::CredsRefused(cause.kind()),
+            None => failure_kind(&err),
+        };
+        ConnectFailure::with_context(kind, context).caused_by(err)
+    }
+
+    /// Who the `--creds` file says its holder is; `None` without one, or
+    /// when it cannot be read (connecting says why).
+    pub fn creds_identity(&self) -> Option<CredsIdentity> {
+        creds::read(self.creds.as_deref()?).ok()
+    }
+
+    /// [`ConnectionArgs::creds_refused_because`], when `err` is the
+    /// server's "authorization violation"; `None` for another error.
+    fn creds_refusal(&self, err: &ConnectError) -> Option<Cause> {
+        (err.kind() == ConnectErrorKind::AuthorizationViolation)
+            .then(|| self.creds_refused_because())
+            .flatten()
+    }
+
+    /// Why the server refused the `--creds` now ("authorization violation"
+    /// is all it says), as their JWT tells; `None` without creds.
+    pub fn creds_refused_because(&self) -> Option<Cause> {
+        let identity = self.creds_identity()?;
+        Some(creds_check::refused(&identity, jiff::Timestamp::now()))
+    }
+
+    /// Why the `--creds` will be refused, from their dates alone, before
+    /// connecting; `None` while they are in force (or without creds).
+    pub fn creds_out_of_date(&self) -> Option<Cause> {
+        creds_check::out_of_date(&self.creds_identity()?, jiff::Timestamp::now())
+    }
+
+    /// What to say when the server refuses (or will refuse) the `--creds`
+    /// for `cause`.
+    pub fn creds_refused_text(&self, cause: &Cause) -> String {
+        let creds = self
+            .creds
+            .as_deref()
+            .map_or_else(String::new, |path| path.display().to_string());
+        tr!(
+            "creds-refused",
+            servers = self.display_servers(),
+            creds = creds,
+            cause = cause.advice()
+        )
+    }
+
+    /// Refuses `--creds` meant for the other program than `wanted`, before
+    /// connecting: the server would take them and refuse what they do.
+    pub fn check_creds_holder(&self, wanted: Holder) -> Result<(), SetupError> {
+        let Some(cause) = self
+            .creds_identity()
+            .and_then(|identity| creds_check::wrong_role(&identity, wanted))
+        else {
+            return Ok(());
+        };
+        let creds = self.creds.as_deref().unwrap_or(Path::new("")).display();
+        Err(SetupError::with_context(
+            SetupErrorKind::CredsWrongRole,
+            tr!(
+                "creds-wrong-role",
+                creds = creds.to_string(),
+                cause = cause.advice()
+            ),
+        ))
     }
 
     /// What went wrong connecting, and what to do about it.
@@ -494,11 +568,14 @@ impl ConnectionArgs {
                 cause = cause.as_str()
             ),
             ConnectErrorKind::Authentication | ConnectErrorKind::AuthorizationViolation => {
-                tr!(
-                    "connect-refused-credentials",
-                    servers = servers.as_str(),
-                    cause = cause.as_str()
-                )
+                match self.creds_refusal(err) {
+                    Some(refusal) => self.creds_refused_text(&refusal),
+                    None => tr!(
+                        "connect-refused-credentials",
+                        servers = servers.as_str(),
+                        cause = cause.as_str()
+                    ),
+                }
             }
             ConnectErrorKind::Tls => self.tls_advice(&cause),
             ConnectErrorKind::ServerParse => tr!(

@@ -282,7 +282,10 @@ mod tests {
 
         fn client(&self, cert: &str, key: &str) -> Result<(), TlsFileError> {
             let (cert, key) = (self.path(cert), self.path(key));
-            let pair = (TlsFile::new("--tls-cert", &cert), TlsFile::new("--tls-key", &key));
+            let pair = (
+                TlsFile::new("--tls-cert", &cert),
+                TlsFile::new("--tls-key", &key),
+            );
             check(None, Some(&pair))
         }
 

@@ -27,6 +27,15 @@ advice-ws-not-websocket = ese puerto no habla WebSocket (un puerto de cliente NA
 advice-ws-tls = el servidor rechazó el handshake de WebSocket: si su listener websocket tiene TLS, use wss://
 advice-ws-refused = el servidor, o un proxy intermedio, rechazó el handshake de WebSocket: compruebe el host, el puerto y la ruta de la URL
 
+## creds_check.rs: por qué NATS rechaza un archivo de credenciales. { $creds } es el archivo (o stdin).
+creds-refused = NATS en { $servers } rechaza las credenciales de { $creds }: { $cause }
+creds-expired = su JWT de usuario caducó el { $at }: pida credenciales nuevas a ops (`publisher admin agent-creds` para un agente, `publisher admin ops-creds` para ops)
+creds-not-yet-valid = su JWT de usuario no es válido hasta el { $until }: espere hasta entonces o compruebe el reloj de esta máquina
+creds-unknown-account = el servidor no conoce su cuenta { $account }: vienen de otra instalación (otro `publisher admin init`, otro operador), o su cuenta de sesión nunca se envió a este servidor (ops: `publisher --server URL admin push`)
+creds-agent-for-ops = son las credenciales de un agente (sesión { $session }), y el publisher necesita credenciales de ops: indique el ops.creds de `publisher admin init`, o unas nuevas de `publisher admin ops-creds`
+creds-ops-for-agent = son credenciales de ops (firmadas por una clave con ámbito de la cuenta { $account }, sin etiqueta user:), y un agente necesita las de su propia sesión: `publisher admin agent-creds`
+creds-wrong-role = --creds { $creds }: { $cause }
+
 ## tls_files.rs: los archivos --tls-*, comprobados antes de conectar.
 tls-cert-version-1 = { $flag } { $path }: el certificado ({ $subject }) es X.509 versión 1, y TLS aquí (rustls) solo admite la versión 3: cree uno de versión 3, por ejemplo firmando la solicitud con `openssl x509 -req -in client.csr -CA ca.pem -CAkey ca-key.pem -out client.pem -days 365 -extfile v3.ext`, donde v3.ext contiene una línea como `basicConstraints=CA:FALSE` (cualquier extensión lo hace de versión 3), o cree uno autofirmado con `openssl req -x509`
 tls-no-certificate = { $flag } { $path }: no contiene ningún certificado ({ $holds }): indique el archivo PEM que contiene una sección -----BEGIN CERTIFICATE-----
