@@ -36,9 +36,14 @@ pub struct ConnectionArgs {
     )]
     pub server: String,
 
-    /// User credentials file (JWT and nkey seed)
+    /// User credentials file (JWT and nkey seed); `-`: read them from stdin (the agent only),
+    /// so that they are never written to a file
     #[arg(long = CREDS.long, env = CREDS.env, value_name = "FILE", global = true)]
     pub creds: Option<PathBuf>,
+
+    /// The creds read from stdin for `--creds -` ([`ConnectionArgs::read_stdin_creds`]).
+    #[arg(skip)]
+    pub stdin_creds: Option<StdinCreds>,
 
     /// User nkey seed file
     #[arg(long = NKEY.long, env = NKEY.env, value_name = "FILE", global = true)]
@@ -126,6 +131,27 @@ pub struct ConnectionArgs {
     pub timeout: Option<Duration>,
 }
 
+/// The text of creds read from stdin (`--creds -`): kept in memory only,
+/// never shown (`Debug` hides it).
+#[derive(Clone, Default)]
+pub struct StdinCreds(std::sync::Arc<str>);
+
+impl std::fmt::Debug for StdinCreds {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("StdinCreds(***)")
+    }
+}
+
+/// The `--creds` value that means "read them from stdin".
+pub const CREDS_FROM_STDIN: &str = "-";
+
+/// Most creds text read from stdin (a creds file is about 1 KiB).
+const STDIN_CREDS_LIMIT: u64 = 64 * 1024;
+
+/// The line that ends a creds file: reading stops there, so a caller that
+/// keeps stdin open does not hold the agent up.
+const CREDS_LAST_LINE: &str = "------END USER NKEY SEED------";
+
 /// An option naming a file that a `nats` CLI environment variable sets too
 /// (`NATS_CA` for `--tls-ca`, …): an error about the file names where the
 /// value came from, so a variable set long ago and forgotten is found.
@@ -193,6 +219,9 @@ pub enum SetupErrorKind {
     TlsOverPlainWebSocket,
     /// A `--tls-ca`, `--tls-cert` or `--tls-key` file TLS cannot use.
     TlsFile(TlsFileKind),
+    /// `--creds -` with no creds on stdin (a terminal, nothing, or not creds),
+    /// or in a program that does not read them there.
+    StdinCreds,
     /// `--creds` of the other program (an agent's for ops, ops' for an agent).
     CredsWrongRole,
 }
@@ -216,6 +245,7 @@ impl ErrorKind for SetupErrorKind {
             }
             SetupErrorKind::TlsFile(kind) => kind.describe(),
             SetupErrorKind::CredsWrongRole => CauseKind::WrongRole.describe(),
+            SetupErrorKind::StdinCreds => "--creds -: no creds on stdin",
         }
     }
 }
@@ -337,7 +367,17 @@ impl ConnectionArgs {
         let mut options = ConnectOptions::new()
             .name(self.name.as_deref().unwrap_or(default_name))
             .connection_timeout(self.connect_timeout());
-        if let Some(path) = &self.creds {
+        if let Some(text) = &self.stdin_creds {
+            options = options.credentials(&text.0).map_err(|e| {
+                SetupError::with_context(SetupErrorKind::StdinCreds, tr!("stdin-creds-not-creds"))
+                    .caused_by(e)
+            })?;
+        } else if self.creds_from_stdin() {
+            return Err(SetupError::with_context(
+                SetupErrorKind::StdinCreds,
+                tr!("stdin-creds-agent-only"),
+            ));
+        } else if let Some(path) = &self.creds {
             options = options
                 .credentials_file(path)
                 .await
@@ -485,10 +525,72 @@ impl ConnectionArgs {
         ConnectFailure::with_context(kind, context).caused_by(err)
     }
 
-    /// Who the `--creds` file says its holder is; `None` without one, or
-    /// when it cannot be read (connecting says why).
+    /// Whether `--creds -` asks for the creds on stdin.
+    pub fn creds_from_stdin(&self) -> bool {
+        self.creds.as_deref() == Some(Path::new(CREDS_FROM_STDIN))
+    }
+
+    /// For `--creds -`: reads the creds from stdin, up to the end of their
+    /// seed block (or of stdin), and keeps them in memory for connecting;
+    /// they are never written anywhere. A terminal, or no creds, is a
+    /// setup error. Does nothing for other `--creds`.
+    pub fn read_stdin_creds(&mut self) -> Result<(), SetupError> {
+        use std::io::{BufRead, IsTerminal, Read};
+        if !self.creds_from_stdin() || self.stdin_creds.is_some() {
+            return Ok(());
+        }
+        let stdin = std::io::stdin();
+        if stdin.is_terminal() {
+            return Err(SetupError::with_context(
+                SetupErrorKind::StdinCreds,
+                tr!("stdin-creds-terminal"),
+            ));
+        }
+        let mut text = String::new();
+        let mut lines = stdin.lock().take(STDIN_CREDS_LIMIT);
+        loop {
+            let read = lines.read_line(&mut text).map_err(|e| {
+                SetupError::with_context(
+                    SetupErrorKind::StdinCreds,
+                    tr!("stdin-creds-unreadable", cause = e.to_string()),
+                )
+                .caused_by(e)
+            })?;
+            if read == 0 || text.trim_end().ends_with(CREDS_LAST_LINE) {
+                break;
+            }
+        }
+        creds::parse(&text).map_err(|e| {
+            SetupError::with_context(SetupErrorKind::StdinCreds, tr!("stdin-creds-not-creds"))
+                .caused_by(e)
+        })?;
+        self.stdin_creds = Some(StdinCreds(text.into()));
+        Ok(())
+    }
+
+    /// Who the `--creds` say their holder is, read from their file or from
+    /// stdin; `None` without creds.
+    pub fn read_creds_identity(&self) -> Option<Result<CredsIdentity, creds::CredsError>> {
+        match (&self.stdin_creds, &self.creds) {
+            (Some(text), _) => Some(creds::parse(&text.0)),
+            (None, Some(path)) => Some(creds::read(path)),
+            (None, None) => None,
+        }
+    }
+
+    /// Who the `--creds` say their holder is; `None` without creds, or when
+    /// they cannot be read (connecting says why).
     pub fn creds_identity(&self) -> Option<CredsIdentity> {
-        creds::read(self.creds.as_deref()?).ok()
+        self.read_creds_identity()?.ok()
+    }
+
+    /// How messages name the `--creds`: their file, or stdin.
+    fn creds_shown(&self) -> String {
+        match &self.creds {
+            _ if self.creds_from_stdin() => "stdin (--creds -)".to_owned(),
+            Some(path) => path.display().to_string(),
+            None => String::new(),
+        }
     }
 
     /// [`ConnectionArgs::creds_refused_because`], when `err` is the
@@ -515,14 +617,10 @@ impl ConnectionArgs {
     /// What to say when the server refuses (or will refuse) the `--creds`
     /// for `cause`.
     pub fn creds_refused_text(&self, cause: &Cause) -> String {
-        let creds = self
-            .creds
-            .as_deref()
-            .map_or_else(String::new, |path| path.display().to_string());
         tr!(
             "creds-refused",
             servers = self.display_servers(),
-            creds = creds,
+            creds = self.creds_shown(),
             cause = cause.advice()
         )
     }
@@ -536,12 +634,11 @@ impl ConnectionArgs {
         else {
             return Ok(());
         };
-        let creds = self.creds.as_deref().unwrap_or(Path::new("")).display();
         Err(SetupError::with_context(
             SetupErrorKind::CredsWrongRole,
             tr!(
                 "creds-wrong-role",
-                creds = creds.to_string(),
+                creds = self.creds_shown(),
                 cause = cause.advice()
             ),
         ))

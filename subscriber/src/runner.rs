@@ -315,11 +315,10 @@ struct Bound {
 /// usage error) and the user name (a different `--user-name` is warned
 /// about; the bound one wins). `None` without a credentials file.
 fn bound_identity(config: &AgentConfig) -> Result<Option<Bound>, Error> {
-    use remote_message_cli::creds;
-    let Some(path) = &config.connection.creds else {
+    let Some(read) = config.connection.read_creds_identity() else {
         return Ok(None);
     };
-    let identity = creds::read(path)
+    let identity = read
         .map_err(|e| Error::with_context(Kind::Settings, format!("--creds: {e}")).caused_by(e))?;
     let walled = identity.is_walled_agent();
     let broadcast_consumer = if walled {

@@ -37,8 +37,12 @@ creds-not-yet-valid = their user JWT is not valid until { $until }: wait until t
 creds-unknown-account = the server does not know their account { $account }: they come from another set-up (another `publisher admin init`, another operator), or their session account was never pushed to this server (ops: `publisher --server URL admin push`)
 creds-agent-for-ops = they are an agent's creds (session { $session }), and the publisher needs ops creds: give ops.creds from `publisher admin init`, or new ones from `publisher admin ops-creds`
 creds-ops-for-agent = they are ops creds (signed by a scoped key of account { $account }, no user: tag), and an agent needs creds of its own session: `publisher admin agent-creds`
-creds-wrong-role = --creds { $creds }: { $cause }
-
+creds-wrong-role = the creds in { $creds }: { $cause }
+# connection.rs: --creds -, the creds read from stdin.
+stdin-creds-terminal = --creds -: stdin is a terminal; pipe the creds in (e.g. from the program that starts the agent), or give a creds file
+stdin-creds-unreadable = --creds -: cannot read the creds from stdin ({ $cause })
+stdin-creds-not-creds = --creds -: what came on stdin is not a NATS creds file (a user JWT block and an nkey seed block)
+stdin-creds-agent-only = --creds - (creds on stdin) is taken by the agent (subscriber) only: give a creds file
 ## tls_files.rs: the --tls-* files, checked before connecting.
 tls-cert-version-1 = { $flag } { $path }: the certificate ({ $subject }) is X.509 version 1, and TLS here (rustls) takes version 3 only: make a version 3 one, e.g. sign the request with `openssl x509 -req -in client.csr -CA ca.pem -CAkey ca-key.pem -out client.pem -days 365 -extfile v3.ext` where v3.ext holds a line such as `basicConstraints=CA:FALSE` (any extension makes it version 3), or make a self-signed one with `openssl req -x509`
 tls-no-certificate = { $flag } { $path }: no certificate in it ({ $holds }): give the PEM file that holds a -----BEGIN CERTIFICATE----- section

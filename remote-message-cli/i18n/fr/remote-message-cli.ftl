@@ -34,8 +34,12 @@ creds-not-yet-valid = leur JWT utilisateur n'est pas valide avant le { $until } 
 creds-unknown-account = le serveur ne connaît pas leur compte { $account } : ils viennent d'une autre installation (un autre `publisher admin init`, un autre opérateur), ou leur compte de session n'a jamais été envoyé à ce serveur (ops : `publisher --server URL admin push`)
 creds-agent-for-ops = ce sont les identifiants d'un agent (session { $session }), et le publisher a besoin d'identifiants ops : donnez le ops.creds de `publisher admin init`, ou de nouveaux avec `publisher admin ops-creds`
 creds-ops-for-agent = ce sont des identifiants ops (signés par une clé à portée du compte { $account }, sans étiquette user:), et un agent a besoin de ceux de sa propre session : `publisher admin agent-creds`
-creds-wrong-role = --creds { $creds } : { $cause }
-
+creds-wrong-role = les identifiants de { $creds } : { $cause }
+# connection.rs : --creds -, les identifiants lus sur l'entrée standard.
+stdin-creds-terminal = --creds - : l'entrée standard est un terminal ; envoyez les identifiants par un tube (p. ex. depuis le programme qui lance l'agent), ou donnez un fichier d'identifiants
+stdin-creds-unreadable = --creds - : impossible de lire les identifiants sur l'entrée standard ({ $cause })
+stdin-creds-not-creds = --creds - : ce qui est arrivé sur l'entrée standard n'est pas un fichier d'identifiants NATS (un bloc JWT utilisateur et un bloc de graine nkey)
+stdin-creds-agent-only = --creds - (identifiants sur l'entrée standard) n'est accepté que par l'agent (subscriber) : donnez un fichier d'identifiants
 ## tls_files.rs : les fichiers --tls-*, vérifiés avant de se connecter.
 tls-cert-version-1 = { $flag } { $path } : le certificat ({ $subject }) est en X.509 version 1, et TLS ici (rustls) n'accepte que la version 3 : faites-en un de version 3, par exemple en signant la demande avec `openssl x509 -req -in client.csr -CA ca.pem -CAkey ca-key.pem -out client.pem -days 365 -extfile v3.ext`, où v3.ext contient une ligne comme `basicConstraints=CA:FALSE` (toute extension le rend de version 3), ou faites-en un auto-signé avec `openssl req -x509`
 tls-no-certificate = { $flag } { $path } : aucun certificat dedans ({ $holds }) : donnez le fichier PEM qui contient une section -----BEGIN CERTIFICATE-----
