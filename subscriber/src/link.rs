@@ -161,7 +161,6 @@ impl Link {
         personal: String,
         live_tx: mpsc::UnboundedSender<Timestamp>,
         drops: Arc<Drops>,
-        creds_told: CredsTold,
         tasks: TaskTracker,
         cancel: CancellationToken,
     ) -> Link {
@@ -174,12 +173,18 @@ impl Link {
             drops,
             connected_before: false,
             outage_reported: false,
-            creds_told,
+            creds_told: CredsTold::default(),
             drops_reported: None,
             generation: Arc::new(AtomicU64::new(0)),
             tasks,
             cancel,
         }
+    }
+
+    /// Starts from the causes of refused creds told before connecting.
+    pub fn with_creds_told(mut self, told: CredsTold) -> Link {
+        self.creds_told = told;
+        self
     }
 
     /// Takes the client's events until they end or the agent stops.

@@ -132,10 +132,10 @@ async fn serve(
         personal,
         live_tx,
         drops.clone(),
-        creds_told,
         tasks.clone(),
         cancel.clone(),
-    );
+    )
+    .with_creds_told(creds_told);
     tasks.spawn(link.run(events));
     let answering = cancel.clone();
     tasks.spawn(async move { answering.run_until_cancelled(answers.run()).await });
