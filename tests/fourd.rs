@@ -116,3 +116,79 @@ fn a_4d_session_uuid_works_end_to_end() {
     assert_eq!(vanessa.next_text(), "marker", "a message shown twice");
     assert_eq!(john.next_text(), "marker", "John Doe got Vanessa's message");
 }
+
+/// docs/4d.md's way of handing an agent its creds: `--creds -`, the creds
+/// text on its stdin (4D's `postMessage`), stdin left open. The agent runs
+/// as the session the creds name and shows what is sent to it; the creds
+/// are nowhere on disk (the minted file is deleted first, and nothing in
+/// its state directory holds them), and no `secret_file_readable` warning
+/// comes, since there is no file.
+#[test]
+fn creds_handed_on_stdin_are_never_written() {
+    let identity = Identity::start();
+    identity.setup_stream();
+    let minted = identity.agent_creds(VANESSA_SESSION, Some("Vanessa"));
+    let creds = std::fs::read_to_string(&minted).unwrap();
+    std::fs::remove_file(&minted).unwrap();
+    let mut agent = e2e::Agent::spawn_with_stdin(
+        &identity.url(),
+        &["--creds", "-", "--session-id", VANESSA_SESSION],
+        creds.as_bytes(),
+    );
+    let listening = agent.wait_event("listening");
+    assert_eq!(listening["session"], VANESSA_SESSION);
+    assert_eq!(listening["user"], "Vanessa");
+    agent.wait_subscribed();
+    expect_exit(
+        &identity.ops_publisher(&["send", "--session", VANESSA_SESSION, "from stdin creds"]),
+        0,
+    );
+    assert_eq!(agent.next_text(), "from stdin creds");
+
+    let seed = creds.lines().find(|l| l.starts_with("SU")).unwrap();
+    let jwt_claims = creds.lines().nth(1).unwrap().split('.').nth(1).unwrap();
+    for entry in walk(agent.state_dir().expect("the harness's state dir")) {
+        let bytes = std::fs::read(&entry).unwrap();
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(
+            !text.contains(seed) && !text.contains(jwt_claims),
+            "{} holds the creds",
+            entry.display()
+        );
+    }
+    assert!(agent.events("secret_file_readable").is_empty());
+}
+
+/// `--creds -` with nothing on stdin stops the agent with exit 2
+/// (`settings_invalid`) before it connects; the publisher, whose stdin may
+/// be the message, refuses `--creds -` with exit 2 too.
+#[test]
+fn creds_on_stdin_must_be_creds() {
+    let identity = Identity::start();
+    let mut cmd = std::process::Command::new(e2e::procs::bin("subscriber"));
+    cmd.args(["--server", &identity.url(), "--creds", "-"])
+        .args(["--log-format", "json", "--output", "json"])
+        .env("XDG_CONFIG_HOME", e2e::procs::NO_USER_CONFIG);
+    let mut agent = e2e::Agent::spawn_command(cmd);
+    agent.wait_event("settings_invalid");
+    assert_eq!(agent.wait_exit().code(), Some(2));
+
+    let out = e2e::publisher(&identity.url(), &["--creds", "-", "send", "x"]);
+    expect_exit(&out, 2);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("--creds -"), "{stderr}");
+}
+
+/// Every file under `dir`, however deep.
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files.extend(walk(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
+}

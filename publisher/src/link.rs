@@ -1,12 +1,14 @@
 //! The publisher's connection: connect once, bounded by `--timeout`, and
 //! notice errors the server reports asynchronously (e.g. a permissions
-//! violation on publish, which core NATS never acknowledges).
+//! violation on publish, which core NATS never acknowledges). An agent's
+//! creds are refused before connecting (`creds_check`).
 
 use crate::error::{BoxError, Error, ErrorKind};
 use crate::i18n::{errors, tr};
 use async_nats::{Client, Event, ServerError};
 use remote_message::sessions;
-use remote_message_cli::connection::{ConnectionArgs, SetupErrorKind};
+use remote_message_cli::connection::{ConnectionArgs, SetupError, SetupErrorKind};
+use remote_message_cli::creds::Holder;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -25,7 +27,7 @@ impl Link {
     /// Connects, or fails with a usage error (bad local options) or a
     /// server error.
     pub async fn open(args: &ConnectionArgs) -> Result<Link, Error> {
-        let options = args.options("publisher").await.map_err(|e| {
+        let usage = |e: SetupError| {
             let message = match (e.kind(), &args.user) {
                 // The login `--user` was most likely meant as a send's target.
                 (SetupErrorKind::UserWithoutPassword, Some(user)) => tr!(
@@ -37,7 +39,10 @@ impl Link {
                 _ => e.to_string(),
             };
             ErrorKind::Usage.error(message).caused_by(e)
-        })?;
+        };
+        // An agent's creds connect, then every send is refused: said first.
+        args.check_creds_holder(Holder::Ops).map_err(usage)?;
+        let options = args.options("publisher").await.map_err(usage)?;
         let server_errors = Arc::new(Mutex::new(Vec::new()));
         let sink = server_errors.clone();
         let options = options.event_callback(move |event| {

@@ -215,7 +215,9 @@ impl Layered {
             files.push((context.clone(), "the nats context file"));
         }
         for (id, what) in [("creds", "the --creds file"), ("nkey", "the --nkey file")] {
-            if let Some(path) = path_value(matches, id) {
+            // `--creds -`: on stdin, in no file.
+            let stdin = |path: &PathBuf| path.as_os_str() == crate::connection::CREDS_FROM_STDIN;
+            if let Some(path) = path_value(matches, id).filter(|path| !stdin(path)) {
                 files.push((path, what));
             }
         }

@@ -1,8 +1,10 @@
 //! NATS connection options, defined once for both binaries and named like the
 //! `nats` CLI's, plus error text that says what to do and never shows a secret.
 
+use crate::creds::{self, CredsIdentity, Holder};
+use crate::creds_check::{self, Cause, CauseKind};
 use crate::i18n::tr;
-use crate::tls_files::{self, TlsFileKind};
+use crate::tls_files::{self, TlsFile, TlsFileKind};
 use async_nats::{ConnectError, ConnectErrorKind, ConnectOptions, RequestErrorKind, ServerAddr};
 use remote_message::error::{Error, ErrorKind};
 use remote_message::keys::{self, SeedErrorKind, SeedKind};
@@ -34,12 +36,17 @@ pub struct ConnectionArgs {
     )]
     pub server: String,
 
-    /// User credentials file (JWT and nkey seed)
-    #[arg(long, env = "NATS_CREDS", value_name = "FILE", global = true)]
+    /// User credentials file (JWT and nkey seed); `-`: read them from stdin (the agent only),
+    /// so that they are never written to a file
+    #[arg(long = CREDS.long, env = CREDS.env, value_name = "FILE", global = true)]
     pub creds: Option<PathBuf>,
 
+    /// The creds read from stdin for `--creds -` ([`ConnectionArgs::read_stdin_creds`]).
+    #[arg(skip)]
+    pub stdin_creds: Option<StdinCreds>,
+
     /// User nkey seed file
-    #[arg(long, env = "NATS_NKEY", value_name = "FILE", global = true)]
+    #[arg(long = NKEY.long, env = NKEY.env, value_name = "FILE", global = true)]
     pub nkey: Option<PathBuf>,
 
     /// Authentication token
@@ -77,15 +84,35 @@ pub struct ConnectionArgs {
     pub inbox_prefix: Option<String>,
 
     /// CA certificate (PEM) to verify the server with; turns TLS on
-    #[arg(long, value_name = "FILE", global = true)]
+    #[arg(
+        long = TLS_CA.long,
+        visible_alias = "tlsca",
+        env = TLS_CA.env,
+        value_name = "FILE",
+        global = true
+    )]
     pub tls_ca: Option<PathBuf>,
 
     /// Client certificate (PEM) for servers that require one; needs --tls-key
-    #[arg(long, value_name = "FILE", requires = "tls_key", global = true)]
+    #[arg(
+        long = TLS_CERT.long,
+        visible_alias = "tlscert",
+        env = TLS_CERT.env,
+        value_name = "FILE",
+        requires = "tls_key",
+        global = true
+    )]
     pub tls_cert: Option<PathBuf>,
 
     /// Private key (PEM) of --tls-cert
-    #[arg(long, value_name = "FILE", requires = "tls_cert", global = true)]
+    #[arg(
+        long = TLS_KEY.long,
+        visible_alias = "tlskey",
+        env = TLS_KEY.env,
+        value_name = "FILE",
+        requires = "tls_cert",
+        global = true
+    )]
     pub tls_key: Option<PathBuf>,
 
     /// Connection name shown by the server's monitoring
@@ -94,8 +121,85 @@ pub struct ConnectionArgs {
 
     /// How long to wait on NATS: connecting, and answers where a command waits
     /// for them (e.g. 5s, 500ms) [default: connect 5s]
-    #[arg(long, value_name = "DUR", value_parser = humantime::parse_duration, global = true)]
+    #[arg(
+        long,
+        env = "NATS_TIMEOUT",
+        value_name = "DUR",
+        value_parser = humantime::parse_duration,
+        global = true
+    )]
     pub timeout: Option<Duration>,
+}
+
+/// The text of creds read from stdin (`--creds -`): kept in memory only,
+/// never shown (`Debug` hides it).
+#[derive(Clone, Default)]
+pub struct StdinCreds(std::sync::Arc<str>);
+
+impl std::fmt::Debug for StdinCreds {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("StdinCreds(***)")
+    }
+}
+
+/// The `--creds` value that means "read them from stdin".
+pub const CREDS_FROM_STDIN: &str = "-";
+
+/// Most creds text read from stdin (a creds file is about 1 KiB).
+const STDIN_CREDS_LIMIT: u64 = 64 * 1024;
+
+/// The line that ends a creds file: reading stops there, so a caller that
+/// keeps stdin open does not hold the agent up.
+const CREDS_LAST_LINE: &str = "------END USER NKEY SEED------";
+
+/// An option naming a file that a `nats` CLI environment variable sets too
+/// (`NATS_CA` for `--tls-ca`, …): an error about the file names where the
+/// value came from, so a variable set long ago and forgotten is found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileOption {
+    /// The long option, without its dashes.
+    pub long: &'static str,
+    /// The environment variable that sets it, as the `nats` CLI reads it.
+    pub env: &'static str,
+}
+
+pub const CREDS: FileOption = FileOption {
+    long: "creds",
+    env: "NATS_CREDS",
+};
+pub const NKEY: FileOption = FileOption {
+    long: "nkey",
+    env: "NATS_NKEY",
+};
+pub const TLS_CA: FileOption = FileOption {
+    long: "tls-ca",
+    env: "NATS_CA",
+};
+pub const TLS_CERT: FileOption = FileOption {
+    long: "tls-cert",
+    env: "NATS_CERT",
+};
+pub const TLS_KEY: FileOption = FileOption {
+    long: "tls-key",
+    env: "NATS_KEY",
+};
+
+impl FileOption {
+    /// How an error names this option, whose value is `value`: `NATS_CA
+    /// (--tls-ca)` when the environment holds that value, else `--tls-ca`.
+    pub fn label(self, value: &Path) -> String {
+        let from_env = std::env::var_os(self.env).is_some_and(|v| Path::new(&v) == value);
+        if from_env {
+            format!("{} (--{})", self.env, self.long)
+        } else {
+            format!("--{}", self.long)
+        }
+    }
+
+    /// The TLS file `path` given with this option, to check.
+    fn tls_file(self, path: &Path) -> TlsFile<'_> {
+        TlsFile::new(self.label(path), path)
+    }
 }
 
 /// A local problem with the connection options: nothing was attempted (exit 2).
@@ -119,6 +223,11 @@ pub enum SetupErrorKind {
     TlsOverPlainWebSocket,
     /// A `--tls-ca`, `--tls-cert` or `--tls-key` file TLS cannot use.
     TlsFile(TlsFileKind),
+    /// `--creds -` with no creds on stdin (a terminal, nothing, or not creds),
+    /// or in a program that does not read them there.
+    StdinCreds,
+    /// `--creds` of the other program (an agent's for ops, ops' for an agent).
+    CredsWrongRole,
 }
 
 impl ErrorKind for SetupErrorKind {
@@ -140,6 +249,8 @@ impl ErrorKind for SetupErrorKind {
                  WebSocket over TLS"
             }
             SetupErrorKind::TlsFile(kind) => kind.describe(),
+            SetupErrorKind::CredsWrongRole => CauseKind::WrongRole.describe(),
+            SetupErrorKind::StdinCreds => "--creds -: no creds on stdin",
         }
     }
 }
@@ -161,6 +272,8 @@ pub enum ConnectFailureKind {
     Dns,
     /// The server refused the credentials.
     Refused,
+    /// The server refused the `--creds`, for the cause their JWT tells.
+    CredsRefused(CauseKind),
     /// TLS failed (certificate, or TLS required on one side only).
     Tls,
     /// The server list is not a NATS URL.
@@ -175,6 +288,7 @@ impl ErrorKind for ConnectFailureKind {
             ConnectFailureKind::Unreachable => "cannot reach NATS",
             ConnectFailureKind::Dns => "cannot resolve the NATS server",
             ConnectFailureKind::Refused => "NATS refused the credentials",
+            ConnectFailureKind::CredsRefused(cause) => cause.describe(),
             ConnectFailureKind::Tls => "TLS with NATS failed",
             ConnectFailureKind::InvalidUrl => "invalid NATS server URL",
         }
@@ -260,15 +374,27 @@ impl ConnectionArgs {
         let mut options = ConnectOptions::new()
             .name(self.name.as_deref().unwrap_or(default_name))
             .connection_timeout(self.connect_timeout());
-        if let Some(path) = &self.creds {
+        if let Some(text) = &self.stdin_creds {
+            options = options.credentials(&text.0).map_err(|e| {
+                SetupError::with_context(SetupErrorKind::StdinCreds, tr!("stdin-creds-not-creds"))
+                    .caused_by(e)
+            })?;
+        } else if self.creds_from_stdin() {
+            return Err(SetupError::with_context(
+                SetupErrorKind::StdinCreds,
+                tr!("stdin-creds-agent-only"),
+            ));
+        } else if let Some(path) = &self.creds {
             options = options
                 .credentials_file(path)
                 .await
-                .map_err(|e| file_error("--creds", tr!("file-as-creds"), path, e))?;
+                .map_err(|e| file_error(&CREDS.label(path), tr!("file-as-creds"), path, e))?;
         }
         if let Some(path) = &self.nkey {
             let seed = keys::read_seed(path, SeedKind::User).map_err(|e| match e.kind() {
-                SeedErrorKind::Unreadable => file_error("--nkey", tr!("file-as-nkey"), path, e),
+                SeedErrorKind::Unreadable => {
+                    file_error(&NKEY.label(path), tr!("file-as-nkey"), path, e)
+                }
                 SeedErrorKind::NoSeed => SetupError::with_context(
                     SetupErrorKind::NoSeed,
                     tr!("nkey-no-seed", path = path.display().to_string()),
@@ -296,22 +422,26 @@ impl ConnectionArgs {
             options = options.custom_inbox_prefix(prefix.clone());
         }
         self.refuse_tls_over_plain_websocket()?;
-        tls_files::check(
-            self.tls_ca.as_deref(),
-            self.tls_cert.as_deref().zip(self.tls_key.as_deref()),
-        )
-        .map_err(|e| {
+        let ca = self.tls_ca.as_deref().map(|path| TLS_CA.tls_file(path));
+        let client = self
+            .tls_cert
+            .as_deref()
+            .zip(self.tls_key.as_deref())
+            .map(|(cert, key)| (TLS_CERT.tls_file(cert), TLS_KEY.tls_file(key)));
+        tls_files::check(ca.as_ref(), client.as_ref()).map_err(|e| {
             SetupError::with_context(SetupErrorKind::TlsFile(e.kind()), e.to_string()).caused_by(e)
         })?;
-        if let Some(ca) = &self.tls_ca {
-            readable("--tls-ca", ca)?;
-            options = options.add_root_certificates(ca.clone()).require_tls(true);
-        }
-        if let (Some(cert), Some(key)) = (&self.tls_cert, &self.tls_key) {
-            readable("--tls-cert", cert)?;
-            readable("--tls-key", key)?;
+        if let Some(ca) = &ca {
+            readable(ca)?;
             options = options
-                .add_client_certificate(cert.clone(), key.clone())
+                .add_root_certificates(ca.path.to_owned())
+                .require_tls(true);
+        }
+        if let Some((cert, key)) = &client {
+            readable(cert)?;
+            readable(key)?;
+            options = options
+                .add_client_certificate(cert.path.to_owned(), key.path.to_owned())
                 .require_tls(true);
         }
         Ok(options)
@@ -410,7 +540,130 @@ impl ConnectionArgs {
     /// of [`ConnectionArgs::describe_connect_error`], and the cause.
     pub fn connect_failure(&self, err: ConnectError) -> ConnectFailure {
         let context = self.describe_connect_error(&err);
-        ConnectFailure::with_context(failure_kind(&err), context).caused_by(err)
+        let kind = match self.creds_refusal(&err) {
+            Some(cause) => ConnectFailureKind::CredsRefused(cause.kind()),
+            None => failure_kind(&err),
+        };
+        ConnectFailure::with_context(kind, context).caused_by(err)
+    }
+
+    /// Whether `--creds -` asks for the creds on stdin.
+    pub fn creds_from_stdin(&self) -> bool {
+        self.creds.as_deref() == Some(Path::new(CREDS_FROM_STDIN))
+    }
+
+    /// For `--creds -`: reads the creds from stdin, up to the end of their
+    /// seed block (or of stdin), and keeps them in memory for connecting;
+    /// they are never written anywhere. A terminal, or no creds, is a
+    /// setup error. Does nothing for other `--creds`.
+    pub fn read_stdin_creds(&mut self) -> Result<(), SetupError> {
+        use std::io::{BufRead, IsTerminal, Read};
+        if !self.creds_from_stdin() || self.stdin_creds.is_some() {
+            return Ok(());
+        }
+        let stdin = std::io::stdin();
+        if stdin.is_terminal() {
+            return Err(SetupError::with_context(
+                SetupErrorKind::StdinCreds,
+                tr!("stdin-creds-terminal"),
+            ));
+        }
+        let mut text = String::new();
+        let mut lines = stdin.lock().take(STDIN_CREDS_LIMIT);
+        loop {
+            let read = lines.read_line(&mut text).map_err(|e| {
+                SetupError::with_context(
+                    SetupErrorKind::StdinCreds,
+                    tr!("stdin-creds-unreadable", cause = e.to_string()),
+                )
+                .caused_by(e)
+            })?;
+            if read == 0 || text.trim_end().ends_with(CREDS_LAST_LINE) {
+                break;
+            }
+        }
+        creds::parse(&text).map_err(|e| {
+            SetupError::with_context(SetupErrorKind::StdinCreds, tr!("stdin-creds-not-creds"))
+                .caused_by(e)
+        })?;
+        self.stdin_creds = Some(StdinCreds(text.into()));
+        Ok(())
+    }
+
+    /// Who the `--creds` say their holder is, read from their file or from
+    /// stdin; `None` without creds.
+    pub fn read_creds_identity(&self) -> Option<Result<CredsIdentity, creds::CredsError>> {
+        match (&self.stdin_creds, &self.creds) {
+            (Some(text), _) => Some(creds::parse(&text.0)),
+            (None, Some(path)) => Some(creds::read(path)),
+            (None, None) => None,
+        }
+    }
+
+    /// Who the `--creds` say their holder is; `None` without creds, or when
+    /// they cannot be read (connecting says why).
+    pub fn creds_identity(&self) -> Option<CredsIdentity> {
+        self.read_creds_identity()?.ok()
+    }
+
+    /// How messages name the `--creds`: their file, or stdin.
+    fn creds_shown(&self) -> String {
+        match &self.creds {
+            _ if self.creds_from_stdin() => "stdin (--creds -)".to_owned(),
+            Some(path) => path.display().to_string(),
+            None => String::new(),
+        }
+    }
+
+    /// [`ConnectionArgs::creds_refused_because`], when `err` is the
+    /// server's "authorization violation"; `None` for another error.
+    fn creds_refusal(&self, err: &ConnectError) -> Option<Cause> {
+        (err.kind() == ConnectErrorKind::AuthorizationViolation)
+            .then(|| self.creds_refused_because())
+            .flatten()
+    }
+
+    /// Why the server refused the `--creds` now ("authorization violation"
+    /// is all it says), as their JWT tells; `None` without creds.
+    pub fn creds_refused_because(&self) -> Option<Cause> {
+        let identity = self.creds_identity()?;
+        Some(creds_check::refused(&identity, jiff::Timestamp::now()))
+    }
+
+    /// Why the `--creds` will be refused, from their dates alone, before
+    /// connecting; `None` while they are in force (or without creds).
+    pub fn creds_out_of_date(&self) -> Option<Cause> {
+        creds_check::out_of_date(&self.creds_identity()?, jiff::Timestamp::now())
+    }
+
+    /// What to say when the server refuses (or will refuse) the `--creds`
+    /// for `cause`.
+    pub fn creds_refused_text(&self, cause: &Cause) -> String {
+        tr!(
+            "creds-refused",
+            servers = self.display_servers(),
+            creds = self.creds_shown(),
+            cause = cause.advice()
+        )
+    }
+
+    /// Refuses `--creds` meant for the other program than `wanted`, before
+    /// connecting: the server would take them and refuse what they do.
+    pub fn check_creds_holder(&self, wanted: Holder) -> Result<(), SetupError> {
+        let Some(cause) = self
+            .creds_identity()
+            .and_then(|identity| creds_check::wrong_role(&identity, wanted))
+        else {
+            return Ok(());
+        };
+        Err(SetupError::with_context(
+            SetupErrorKind::CredsWrongRole,
+            tr!(
+                "creds-wrong-role",
+                creds = self.creds_shown(),
+                cause = cause.advice()
+            ),
+        ))
     }
 
     /// What went wrong connecting, and what to do about it.
@@ -434,11 +687,14 @@ impl ConnectionArgs {
                 cause = cause.as_str()
             ),
             ConnectErrorKind::Authentication | ConnectErrorKind::AuthorizationViolation => {
-                tr!(
-                    "connect-refused-credentials",
-                    servers = servers.as_str(),
-                    cause = cause.as_str()
-                )
+                match self.creds_refusal(err) {
+                    Some(refusal) => self.creds_refused_text(&refusal),
+                    None => tr!(
+                        "connect-refused-credentials",
+                        servers = servers.as_str(),
+                        cause = cause.as_str()
+                    ),
+                }
             }
             ConnectErrorKind::Tls => self.tls_advice(&cause),
             ConnectErrorKind::ServerParse => tr!(
@@ -604,10 +860,10 @@ fn file_error(
     SetupError::with_context(SetupErrorKind::UnreadableFile, context).caused_by(err)
 }
 
-fn readable(flag: &str, path: &Path) -> Result<(), SetupError> {
-    std::fs::metadata(path)
+fn readable(file: &TlsFile) -> Result<(), SetupError> {
+    std::fs::metadata(file.path)
         .map(|_| ())
-        .map_err(|e| file_error(flag, tr!("file-as-pem"), path, e))
+        .map_err(|e| file_error(&file.label, tr!("file-as-pem"), file.path, e))
 }
 
 /// Returns once the server has processed everything `client` sent before

@@ -1,6 +1,8 @@
 //! NATS creds files (a user JWT and its nkey seed), in one place: writing
 //! them (`publisher admin`) and reading back who a creds file says its holder
-//! is (the agent takes its session id and bound user from there).
+//! is (the agent takes its session id and bound user from there), what it
+//! is for (an agent or ops) and when it is valid (`nbf`, `exp`), which
+//! [`crate::creds_check`] uses to name why a server refuses it.
 //!
 //! Reading decodes the JWT's claims only; it does not check the signature:
 //! the broker does, at connect, and refuses a forged or altered JWT. What is
@@ -9,6 +11,7 @@
 //! a doctored file would simply be refused by the server.
 
 use base64::Engine as _;
+use jiff::Timestamp;
 use remote_message::roles;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -37,9 +40,40 @@ pub struct CredsIdentity {
     /// Who signed the JWT (`iss`): for an agent behind the account wall, its
     /// session account's key.
     pub issuer: String,
+    /// When the JWT expires (`exp`); `None`: never.
+    pub expires: Option<Timestamp>,
+    /// When the JWT becomes valid (`nbf`); `None`: at once.
+    pub not_before: Option<Timestamp>,
+}
+
+/// What a creds file is for, as its JWT shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Holder {
+    /// An agent's: a `user:` tag (every `admin agent-creds` JWT has one).
+    Agent,
+    /// Ops': no `user:` tag, signed by a scoped signing key of the account
+    /// (`issuer_account`), as `admin ops-creds` makes them.
+    Ops,
+    /// Neither (e.g. a plain user of a set-up of one's own).
+    Other,
 }
 
 impl CredsIdentity {
+    /// What these creds are for.
+    pub fn holder(&self) -> Holder {
+        match (self.has_user_tag, &self.issuer_account) {
+            (true, _) => Holder::Agent,
+            (false, Some(_)) => Holder::Ops,
+            (false, None) => Holder::Other,
+        }
+    }
+
+    /// The account the user belongs to: the `issuer_account`, else the
+    /// signer (an account signing its own users).
+    pub fn account(&self) -> &str {
+        self.issuer_account.as_deref().unwrap_or(&self.issuer)
+    }
+
     /// Agent creds of a session account of its own (the account wall):
     /// a `user:` tag, signed by the account itself. Agent creds of the older
     /// set-up, signed by a scoped key of the one shared account, are not.
@@ -108,6 +142,10 @@ pub fn identity_of_jwt(jwt: &str) -> Result<CredsIdentity, CredsError> {
         #[serde(default)]
         name: Option<String>,
         #[serde(default)]
+        exp: Option<i64>,
+        #[serde(default)]
+        nbf: Option<i64>,
+        #[serde(default)]
         nats: Nats,
     }
     #[derive(Deserialize, Default)]
@@ -149,7 +187,19 @@ pub fn identity_of_jwt(jwt: &str) -> Result<CredsIdentity, CredsError> {
         has_user_tag,
         issuer_account: claims.nats.issuer_account,
         issuer: claims.iss,
+        expires: date(claims.exp, "exp")?,
+        not_before: date(claims.nbf, "nbf")?,
     })
+}
+
+/// A JWT date (seconds since the epoch; 0 or none: no date).
+fn date(seconds: Option<i64>, claim: &str) -> Result<Option<Timestamp>, CredsError> {
+    match seconds {
+        None | Some(0) => Ok(None),
+        Some(s) => Timestamp::from_second(s)
+            .map(Some)
+            .map_err(|e| CredsError::BadJwt(format!("its {claim} is no date: {e}"))),
+    }
 }
 
 /// The text of a creds file: the user JWT and the user's nkey seed, in the
@@ -203,6 +253,36 @@ mod tests {
         assert_eq!(id.user.as_ref().map(BoundUser::as_str), Some("vanessa"));
         assert!(id.has_user_tag);
         assert_eq!(id.issuer_account.as_deref(), Some("AXYZ"));
+    }
+
+    /// The JWT's dates and what it is for read back: an agent's (a `user:`
+    /// tag), ops' (no tag, a scoped key's `issuer_account`), or neither.
+    #[test]
+    fn dates_and_holder() {
+        let agent = identity_of_jwt(&jwt(serde_json::json!({
+            "sub": "U1", "iss": "AS", "exp": 1_700_000_000, "nbf": 1_600_000_000,
+            "nats": {"tags": ["user:-"]}
+        })))
+        .unwrap();
+        assert_eq!(
+            agent.expires,
+            Some(Timestamp::from_second(1_700_000_000).unwrap())
+        );
+        assert_eq!(
+            agent.not_before,
+            Some(Timestamp::from_second(1_600_000_000).unwrap())
+        );
+        assert_eq!((agent.holder(), agent.account()), (Holder::Agent, "AS"));
+        let ops = identity_of_jwt(&jwt(serde_json::json!({
+            "sub": "U2", "iss": "ASCOPED", "nats": {"issuer_account": "AOPS"}
+        })))
+        .unwrap();
+        assert_eq!((ops.expires, ops.not_before), (None, None));
+        assert_eq!((ops.holder(), ops.account()), (Holder::Ops, "AOPS"));
+        let plain = identity_of_jwt(&jwt(serde_json::json!({"sub": "U3", "iss": "A1"}))).unwrap();
+        assert_eq!(plain.holder(), Holder::Other);
+        let bad = identity_of_jwt(&jwt(serde_json::json!({"sub": "U", "exp": i64::MAX})));
+        assert!(matches!(bad, Err(CredsError::BadJwt(_))));
     }
 
     /// `user:-` is a tag binding no user; no tag at all (ops creds) is no

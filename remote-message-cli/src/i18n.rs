@@ -36,8 +36,8 @@ mod tests {
             assert_eq!(empty.kind(), SetupErrorKind::NoServer);
             let bad = server("nats://u:s3cret@[bad").server_addrs().unwrap_err();
             assert_eq!(bad.kind(), SetupErrorKind::InvalidServer);
-            let missing =
-                tls_files::check(Some(Path::new("/nonexistent/ca.pem")), None).unwrap_err();
+            let ca = tls_files::TlsFile::new("--tls-ca", Path::new("/nonexistent/ca.pem"));
+            let missing = tls_files::check(Some(&ca), None).unwrap_err();
             assert_eq!(missing.kind(), TlsFileKind::Unreadable);
             let generate = UnknownKind("complete-tcsh".into());
             [

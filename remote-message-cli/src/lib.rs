@@ -8,13 +8,16 @@
 //! - [`exit`]: the documented exit codes, one table for the enum, the constants and each
 //!   command's `--help`.
 //! - [`identity`]: the login name and host name of this process.
-//! - [`creds`]: NATS creds files: writing one, reading who it says its holder is (session, user).
+//! - [`creds`]: NATS creds files: writing one, reading who it says its holder is (session, user),
+//!   what for (agent or ops) and when valid.
 //! - [`files`]: private files (mode 0600, on Windows a DACL for the user alone) written atomically.
 //! - [`values`]: clap parsers for contract values (`--priority`, ntfy's priorities too).
 //! - [`logging`]: stderr logging, `--log-format text|json`, records named by an `event` field.
 //! - [`lang`]: `--lang` and the OS language, the language of errors, loading a crate's Fluent
 //!   catalogue, the catalogue check.
 //! - [`i18n`]: this crate's error messages in English, Spanish or French (its catalogue, `tr!`).
+//! - [`creds_check`]: why NATS refuses a creds file (expired, not yet valid, unknown account,
+//!   wrong role), named from the file.
 //! - [`tls_files`]: the `--tls-*` files checked before connecting, each cause with its advice.
 //! - [`connection`]: the NATS connection options both binaries take, connecting, and error
 //!   text without secrets.
@@ -32,6 +35,7 @@ pub mod config;
 pub mod connection;
 pub mod context;
 pub mod creds;
+pub mod creds_check;
 pub mod exit;
 pub mod files;
 pub mod generate;

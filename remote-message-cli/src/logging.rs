@@ -82,7 +82,7 @@ pub fn defer(warning: Early) {
 
 /// Installs the stderr logger in `format`, then logs what [`defer`] kept.
 /// `RUST_LOG` (e.g. `debug`, `async_nats=debug`) overrides the default of
-/// `info` for our own crates and `warn` for the rest.
+/// `info` for our own crates and nothing from the others.
 pub fn init(format: LogFormat) {
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
     subscriber(format, std::io::stderr, ansi).init();
@@ -131,14 +131,16 @@ where
     tracing_subscriber::registry().with(layer).with(filter())
 }
 
-/// `RUST_LOG`, else `info` for our crates and `warn` for the others.
+/// `RUST_LOG`, else `info` for our crates and nothing from the others: a
+/// library's own lines (async-nats logs an `ERROR authorization violation`
+/// at every refused retry) say less than ours, which name the cause once.
 fn filter() -> Targets {
     std::env::var("RUST_LOG")
         .ok()
         .and_then(|v| v.parse::<Targets>().ok())
         .unwrap_or_else(|| {
             Targets::new()
-                .with_default(tracing::Level::WARN)
+                .with_default(tracing::level_filters::LevelFilter::OFF)
                 .with_target("remote_message", tracing::Level::INFO)
                 .with_target("remote_message_cli", tracing::Level::INFO)
                 .with_target("publisher", tracing::Level::INFO)

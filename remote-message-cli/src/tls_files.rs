@@ -58,27 +58,48 @@ impl ErrorKind for TlsFileKind {
 /// file, the cause and what to do.
 pub type TlsFileError = Error<TlsFileKind>;
 
+/// A TLS file to check and how errors name the option that gave it
+/// (`--tls-ca`, or `NATS_CA (--tls-ca)` when the environment did).
+#[derive(Debug, Clone)]
+pub struct TlsFile<'a> {
+    pub label: String,
+    pub path: &'a Path,
+}
+
+impl<'a> TlsFile<'a> {
+    pub fn new(label: impl Into<String>, path: &'a Path) -> TlsFile<'a> {
+        TlsFile {
+            label: label.into(),
+            path,
+        }
+    }
+}
+
 /// Checks `--tls-ca` (certificates to trust) and the `--tls-cert` and
 /// `--tls-key` pair, without connecting.
-pub fn check(ca: Option<&Path>, client: Option<(&Path, &Path)>) -> Result<(), TlsFileError> {
+pub fn check(
+    ca: Option<&TlsFile>,
+    client: Option<&(TlsFile, TlsFile)>,
+) -> Result<(), TlsFileError> {
     if let Some(ca) = ca {
-        certificates("--tls-ca", ca)?;
+        certificates(&ca.label, ca.path)?;
     }
     if let Some((cert, key)) = client {
-        let der = certificates("--tls-cert", cert)?.swap_remove(0);
-        let certificate = parse_certificate("--tls-cert", cert, &der)?;
+        let der = certificates(&cert.label, cert.path)?.swap_remove(0);
+        let certificate = parse_certificate(&cert.label, cert.path, &der)?;
         if certificate.version() == X509Version::V1 {
             return Err(TlsFileError::with_context(
                 TlsFileKind::Version1Certificate,
                 tr!(
                     "tls-cert-version-1",
-                    path = cert.display().to_string(),
+                    flag = cert.label.as_str(),
+                    path = cert.path.display().to_string(),
                     subject = certificate.subject().to_string()
                 ),
             ));
         }
         let spki = certificate.public_key().raw;
-        check_key(key, cert, spki)?;
+        check_key(key, cert.path, spki)?;
     }
     Ok(())
 }
@@ -131,11 +152,15 @@ fn parse_certificate<'a>(
 
 /// Checks that `key` holds one usable private key whose public key is
 /// `spki`, the one in `cert`.
-fn check_key(key: &Path, cert: &Path, spki: &[u8]) -> Result<(), TlsFileError> {
-    let sections = sections("--tls-key", key)?;
+fn check_key(key: &TlsFile, cert: &Path, spki: &[u8]) -> Result<(), TlsFileError> {
+    let sections = sections(&key.label, key.path)?;
     let error = |kind, advice: String| {
-        let path = key.display().to_string();
-        TlsFileError::with_context(kind, tr!("tls-key-problem", path = path, advice = advice))
+        let path = key.path.display().to_string();
+        let flag = key.label.as_str();
+        TlsFileError::with_context(
+            kind,
+            tr!("tls-key-problem", flag = flag, path = path, advice = advice),
+        )
     };
     let encrypted = sections.iter().any(|s| {
         s.tag() == "ENCRYPTED PRIVATE KEY"
@@ -256,11 +281,17 @@ mod tests {
         }
 
         fn client(&self, cert: &str, key: &str) -> Result<(), TlsFileError> {
-            check(None, Some((&self.path(cert), &self.path(key))))
+            let (cert, key) = (self.path(cert), self.path(key));
+            let pair = (
+                TlsFile::new("--tls-cert", &cert),
+                TlsFile::new("--tls-key", &key),
+            );
+            check(None, Some(&pair))
         }
 
         fn ca(&self, name: &str) -> Result<(), TlsFileError> {
-            check(Some(&self.path(name)), None)
+            let path = self.path(name);
+            check(Some(&TlsFile::new("--tls-ca", &path)), None)
         }
     }
 

@@ -76,7 +76,7 @@ pub fn main() -> i32 {
         }
         None => {}
     }
-    let cli = cli.agent;
+    let mut cli = cli.agent;
     // Before logging starts: it may move stderr to a file.
     let background = cli.background.then(|| autostart::background(cli.output));
     remote_message_cli::logging::init(cli.common.log.log_format);
@@ -91,6 +91,10 @@ pub fn main() -> i32 {
             "started at logon, but the log file cannot be opened ({e}): keeping the console"
         ),
         Some(Ok(None)) | None => {}
+    }
+    // `--creds -`: read once, before anything else could take stdin.
+    if let Err(e) = cli.common.connection.read_stdin_creds() {
+        return report(Error::with_context(Kind::Settings, e.to_string()).caused_by(e));
     }
     // One thread: an idle agent on a laptop should cost next to nothing.
     match tokio::runtime::Builder::new_current_thread()

@@ -14,15 +14,25 @@
 //! backoff while connected, the first ones logged at debug, then a warning
 //! (`subscription_unconfirmed`).
 //!
+//! Refused creds: the server says "authorization violation" at every
+//! retry, whatever the reason; the agent names the reason once per cause
+//! and outage (`creds_refused`, its `cause` from the creds' JWT, see
+//! `remote_message_cli::creds_check`), and before the first attempt when
+//! the JWT's dates already tell. Ops creds are named when the server
+//! refuses the agent's subscriptions.
+//!
 //! The client reports its events through a channel; [`Link::run`] takes them
 //! in a task of its own, so that a catch-up or a blocked display in the main
 //! loop never delays them. What it spawns is held by the runner's tracker
 //! and ends with its cancellation token.
 
-use async_nats::{Client, Event};
+use async_nats::Client;
+use async_nats::{ClientError, ConnectErrorKind, Event, ServerError};
 use futures::StreamExt;
 use jiff::Timestamp;
 use remote_message_cli::connection::ConnectionArgs;
+use remote_message_cli::creds::Holder;
+use remote_message_cli::creds_check::{self, Cause, CauseKind};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -76,6 +86,46 @@ impl Drops {
     }
 }
 
+/// The causes of refused creds told since the agent was last connected:
+/// each is told once.
+#[derive(Debug, Default)]
+pub struct CredsTold(Vec<CauseKind>);
+
+impl CredsTold {
+    /// Tells, before any connection, why the server will refuse the creds
+    /// when their dates already say (expired, not valid yet).
+    pub fn before_connecting(connection: &ConnectionArgs) -> CredsTold {
+        let mut told = CredsTold::default();
+        if let Some(cause) = connection.creds_out_of_date() {
+            told.tell(connection, cause);
+        }
+        told
+    }
+
+    /// Logs `cause` (`creds_refused`), unless it was told already.
+    fn tell(&mut self, connection: &ConnectionArgs, cause: Cause) {
+        if self.0.contains(&cause.kind()) {
+            return;
+        }
+        self.0.push(cause.kind());
+        // Ops creds connect: nothing to retry, what they do stays refused.
+        let then = match cause.kind() {
+            CauseKind::WrongRole => "",
+            _ => "; retrying",
+        };
+        warn!(
+            event = "creds_refused",
+            cause = cause.kind().name(),
+            "{}{then}",
+            connection.creds_refused_text(&cause)
+        );
+    }
+
+    fn clear(&mut self) {
+        self.0.clear();
+    }
+}
+
 /// What the agent knows of its link, to log each change once.
 pub struct Link {
     client: Client,
@@ -93,6 +143,8 @@ pub struct Link {
     connected_before: bool,
     /// Has the current outage been reported already?
     outage_reported: bool,
+    /// The causes of refused creds told since the agent was last connected.
+    creds_told: CredsTold,
     /// When dropped messages were last reported.
     drops_reported: Option<Instant>,
     /// Counts (re)connects: a confirmation still retrying for an earlier
@@ -121,11 +173,18 @@ impl Link {
             drops,
             connected_before: false,
             outage_reported: false,
+            creds_told: CredsTold::default(),
             drops_reported: None,
             generation: Arc::new(AtomicU64::new(0)),
             tasks,
             cancel,
         }
+    }
+
+    /// Starts from the causes of refused creds told before connecting.
+    pub fn with_creds_told(mut self, told: CredsTold) -> Link {
+        self.creds_told = told;
+        self
     }
 
     /// Takes the client's events until they end or the agent stops.
@@ -142,6 +201,7 @@ impl Link {
                 let reconnect = self.connected_before;
                 self.connected_before = true;
                 self.outage_reported = false;
+                self.creds_told.clear();
                 self.confirm_subscriptions(reconnect);
             }
             Event::Disconnected => {
@@ -152,16 +212,23 @@ impl Link {
                 );
             }
             Event::ClientError(err) => {
+                let refused = self.creds_refusal(&err);
                 let err = self.connection.scrub(&err.to_string());
                 debug!("connect attempt failed: {err}");
-                if !self.outage_reported {
+                if let Some(cause) = refused {
+                    self.outage_reported = true;
+                    self.creds_told.tell(&self.connection, cause);
+                } else if !self.outage_reported {
                     self.outage_reported = true;
                     // The client's own error says little ("IO error"): one
                     // separate attempt tells the reason (refused, TLS, …).
                     self.spawn(diagnose(self.connection.clone()));
                 }
             }
-            Event::ServerError(err) => warn!(event = "server_error", "NATS server error: {err}"),
+            Event::ServerError(err) => match self.wrong_role(&err) {
+                Some(cause) => self.creds_told.tell(&self.connection, cause),
+                None => warn!(event = "server_error", "NATS server error: {err}"),
+            },
             Event::SlowConsumer(_) => {
                 let now = Instant::now();
                 if self
@@ -181,6 +248,30 @@ impl Link {
             Event::LameDuckMode => info!("NATS server is shutting down; will move to another"),
             Event::Draining | Event::Closed => debug!("connection {event}"),
         }
+    }
+
+    /// Why the server refused the creds, when `err` is its "authorization
+    /// violation" at a connect attempt; `None` for other errors, or
+    /// without creds.
+    fn creds_refusal(&self, err: &ClientError) -> Option<Cause> {
+        let refused = ConnectErrorKind::AuthorizationViolation.to_string();
+        match err {
+            ClientError::Other(text) if *text == refused => self.connection.creds_refused_because(),
+            _ => None,
+        }
+    }
+
+    /// Ops creds, when the server refuses what the agent does: ops may not
+    /// subscribe to `broadcast` nor publish the subscriptions' echo, and
+    /// each retry would repeat it.
+    fn wrong_role(&self, err: &ServerError) -> Option<Cause> {
+        let ServerError::Other(text) = err else {
+            return None;
+        };
+        if !text.to_lowercase().contains("permissions violation") {
+            return None;
+        }
+        creds_check::wrong_role(&self.connection.creds_identity()?, Holder::Agent)
     }
 
     /// The subscriptions are (re)sent on connect; a round trip proves the

@@ -22,7 +22,7 @@ use crate::cli::Output;
 use crate::clock::sleep_until;
 use crate::error::{Error, Kind};
 use crate::exec::Hook;
-use crate::link::{Drops, Link};
+use crate::link::{CredsTold, Drops, Link};
 use crate::screen::Screen;
 use crate::signals::StopReason;
 use crate::state::{self, StateFile};
@@ -114,6 +114,7 @@ async fn serve(
         events,
         brand_new,
         js_api,
+        creds_told,
     } = start(&config, tasks).await?;
     let mut catch_up = Driver::new(
         CatchUp::new(config.catch_up_window, brand_new).spread_by(agent.session().as_str()),
@@ -133,7 +134,8 @@ async fn serve(
         drops.clone(),
         tasks.clone(),
         cancel.clone(),
-    );
+    )
+    .with_creds_told(creds_told);
     tasks.spawn(link.run(events));
     let answering = cancel.clone();
     tasks.spawn(async move { answering.run_until_cancelled(answers.run()).await });
@@ -196,6 +198,8 @@ struct Started {
     /// Where the stream's API is: the ops account's, under the session
     /// account's local prefix, behind the account wall; else `--js-domain`'s.
     js_api: Option<&'static str>,
+    /// Why the creds will be refused, told before connecting.
+    creds_told: CredsTold,
 }
 
 /// How long the check for another live agent on the same session id
@@ -257,6 +261,7 @@ async fn start(config: &AgentConfig, tasks: &TaskTracker) -> Result<Started, Err
     let screen = Screen::open(config.output, config.lang, hook, acks_tx, tasks).await?;
 
     let (events_tx, events) = mpsc::unbounded_channel();
+    let creds_told = CredsTold::before_connecting(&config.connection);
     let client = connect(&config.connection, &session, events_tx).await?;
     // Every subscription is queued before the link's events are taken, so
     // the round trip that follows the first Connected event confirms all.
@@ -284,6 +289,7 @@ async fn start(config: &AgentConfig, tasks: &TaskTracker) -> Result<Started, Err
         events,
         brand_new,
         js_api: bound.and_then(|b| b.js_api),
+        creds_told,
     })
 }
 
@@ -309,11 +315,10 @@ struct Bound {
 /// usage error) and the user name (a different `--user-name` is warned
 /// about; the bound one wins). `None` without a credentials file.
 fn bound_identity(config: &AgentConfig) -> Result<Option<Bound>, Error> {
-    use remote_message_cli::creds;
-    let Some(path) = &config.connection.creds else {
+    let Some(read) = config.connection.read_creds_identity() else {
         return Ok(None);
     };
-    let identity = creds::read(path)
+    let identity = read
         .map_err(|e| Error::with_context(Kind::Settings, format!("--creds: {e}")).caused_by(e))?;
     let walled = identity.is_walled_agent();
     let broadcast_consumer = if walled {

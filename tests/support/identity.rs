@@ -74,6 +74,78 @@ impl Identity {
         file
     }
 
+    /// Mints agent creds for `session` with `agent-creds --no-push`: its
+    /// account is kept in the admin directory, not sent to the server.
+    pub fn unpushed_agent_creds(&self, session: &str) -> PathBuf {
+        let file = self.dir.path().join(format!("{session}.unpushed.creds"));
+        let dir = self.admin_dir();
+        let args = [
+            "agent-creds",
+            "--dir",
+            path_str(&dir),
+            "--session",
+            session,
+            "--no-push",
+            "--out",
+            path_str(&file),
+        ];
+        expect_exit(&admin(&args), 0);
+        file
+    }
+
+    /// A copy of `creds` whose user JWT claims `edit` changed (e.g. an
+    /// `exp` in the past), signed again by `signer` as this set-up would
+    /// sign it: the server judges it like any creds ops mint.
+    pub fn edited_creds(
+        &self,
+        creds: &Path,
+        signer: Signer,
+        edit: impl FnOnce(&mut serde_json::Value),
+    ) -> PathBuf {
+        use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        use base64::Engine as _;
+        use publisher::admin::layout::{Key, Layout};
+        let text = std::fs::read_to_string(creds).expect("read creds");
+        let mut lines = text.lines().map(str::trim);
+        let jwt = lines
+            .by_ref()
+            .skip_while(|l| !l.contains("BEGIN NATS USER JWT"))
+            .nth(1)
+            .expect("a user JWT");
+        let seed = text
+            .lines()
+            .map(str::trim)
+            .find(|l| l.starts_with("SU"))
+            .expect("a user seed");
+        let (header, rest) = jwt.split_once('.').expect("a JWT");
+        let payload = rest.split_once('.').expect("a JWT").0;
+        let mut claims: serde_json::Value =
+            serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).expect("base64url"))
+                .expect("JSON claims");
+        edit(&mut claims);
+        let layout = Layout::new(&self.admin_dir());
+        let key = match signer {
+            Signer::Session(id) => publisher::admin::mint::session_account_key(
+                &layout
+                    .read_key(Key::SessionAccounts)
+                    .expect("session secret"),
+                id,
+            )
+            .expect("session account key"),
+            Signer::Ops => layout.read_key(Key::OpsSigning).expect("ops signing key"),
+        };
+        let signed = format!("{header}.{}", URL_SAFE_NO_PAD.encode(claims.to_string()));
+        let signature = URL_SAFE_NO_PAD.encode(key.sign(signed.as_bytes()).expect("sign"));
+        let file = self
+            .dir
+            .path()
+            .join(format!("edited-{}", unique_creds_name()));
+        let text = remote_message_cli::creds::format(&format!("{signed}.{signature}"), seed);
+        std::fs::write(&file, text).expect("write creds");
+        set_private(&file);
+        file
+    }
+
     /// Runs `publisher --creds <ops creds> <args>` against this server.
     pub fn ops_publisher(&self, args: &[&str]) -> Output {
         let creds = self.ops_creds();
@@ -96,6 +168,28 @@ impl Identity {
         agent.wait_subscribed();
         agent
     }
+}
+
+/// Who signs a user JWT of a set-up.
+#[derive(Debug, Clone, Copy)]
+pub enum Signer<'a> {
+    /// The account of this session (an agent's creds).
+    Session(&'a str),
+    /// The ops role's scoped key (ops creds).
+    Ops,
+}
+
+/// A name no other file of the test has.
+fn unique_creds_name() -> String {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    format!("{}.creds", NEXT.fetch_add(1, Ordering::Relaxed))
+}
+
+/// Mode 0600, as creds are kept (the agent warns about others).
+fn set_private(path: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).expect("chmod");
 }
 
 /// Runs `publisher admin <args>` (no server involved); bounded to 30 s.

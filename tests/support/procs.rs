@@ -158,9 +158,11 @@ pub struct Agent {
     /// looks only at lines after the last one it returned.
     waited: usize,
     /// The agent's own `--state-dir`, unless the test gave one.
-    _state_dir: Option<tempfile::TempDir>,
+    state_dir: Option<tempfile::TempDir>,
     /// The bound on each wait: [`crate::WAIT`], or longer under wine.
     wait: Duration,
+    /// The agent's stdin, held open, when the test fed it something.
+    _stdin: Option<std::process::ChildStdin>,
 }
 
 impl Agent {
@@ -188,7 +190,7 @@ impl Agent {
         env: &[(&str, &str)],
     ) -> Agent {
         let (cmd, state_dir) = agent_command(launcher, server_url, args, env);
-        let mut agent = Agent::launch(cmd, state_dir, None);
+        let mut agent = Agent::launch(cmd, state_dir, None, None);
         agent.wait = launcher.wait();
         agent
     }
@@ -205,7 +207,7 @@ impl Agent {
                 Ok(())
             });
         }
-        Agent::launch(cmd, state_dir, None)
+        Agent::launch(cmd, state_dir, None, None)
     }
 
     /// Spawns a `subscriber` command line the test built itself (its own
@@ -213,7 +215,7 @@ impl Agent {
     /// waits on events it must choose `--log-format json` itself (on its
     /// command line or in a settings file).
     pub fn spawn_command(cmd: Command) -> Agent {
-        Agent::launch(cmd, None, None)
+        Agent::launch(cmd, None, None, None)
     }
 
     /// Like [`Agent::spawn`], but nobody reads the agent's stdout until the
@@ -230,7 +232,7 @@ impl Agent {
             reader,
             writer,
         };
-        let agent = Agent::launch(cmd, state_dir, Some(held));
+        let agent = Agent::launch(cmd, state_dir, Some(held), None);
         (
             agent,
             StdoutGate {
@@ -240,7 +242,24 @@ impl Agent {
         )
     }
 
-    fn launch(mut cmd: Command, state_dir: Option<tempfile::TempDir>, held: Option<Held>) -> Agent {
+    /// Like [`Agent::spawn`], `stdin` written to the agent's stdin, which
+    /// then stays open (as a parent that never closes it would leave it).
+    pub fn spawn_with_stdin(server_url: &str, args: &[&str], stdin: &[u8]) -> Agent {
+        let (cmd, state_dir) = agent_command(&Launcher::Native, server_url, args, &[]);
+        Agent::launch(cmd, state_dir, None, Some(stdin))
+    }
+
+    /// The agent's `--state-dir`, when the harness made it.
+    pub fn state_dir(&self) -> Option<&std::path::Path> {
+        self.state_dir.as_ref().map(tempfile::TempDir::path)
+    }
+
+    fn launch(
+        mut cmd: Command,
+        state_dir: Option<tempfile::TempDir>,
+        held: Option<Held>,
+        stdin: Option<&[u8]>,
+    ) -> Agent {
         let (stdout, held) = match held {
             Some(Held {
                 gate,
@@ -251,7 +270,11 @@ impl Agent {
         };
         let mut child = cmd
             .env_remove("RUST_LOG")
-            .stdin(Stdio::null())
+            .stdin(if stdin.is_some() {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
             .stdout(stdout)
             .stderr(Stdio::piped())
             .spawn()
@@ -264,14 +287,20 @@ impl Agent {
             None => lines(child.stdout.take().expect("stdout"), None),
         };
         let logs = lines(child.stderr.take().expect("stderr"), None);
+        let stdin = stdin.map(|input| {
+            let mut pipe = child.stdin.take().expect("stdin pipe");
+            pipe.write_all(input).expect("write the agent's stdin");
+            pipe
+        });
         Agent {
             child,
             messages,
             logs,
             log_history: Vec::new(),
             waited: 0,
-            _state_dir: state_dir,
+            state_dir,
             wait: crate::WAIT,
+            _stdin: stdin,
         }
     }
 

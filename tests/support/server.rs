@@ -188,6 +188,13 @@ impl NatsServer {
         }
     }
 
+    /// How many lines of the server's log hold `needle` so far.
+    pub fn log_count(&self, needle: &str) -> usize {
+        let log = self.dir.path().join("server.log");
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        text.lines().filter(|line| line.contains(needle)).count()
+    }
+
     fn launch_new(
         port: u16,
         config: Option<PathBuf>,

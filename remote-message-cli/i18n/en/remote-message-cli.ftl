@@ -31,11 +31,24 @@ advice-ws-not-websocket = that port does not speak WebSocket (a NATS client port
 advice-ws-tls = the server refused the WebSocket handshake: if its websocket listener has TLS, use wss://
 advice-ws-refused = the server, or a proxy on the way, refused the WebSocket handshake: check the URL's host, port and path
 
+## creds_check.rs: why NATS refuses a creds file. { $creds } is the file (or stdin).
+creds-refused = NATS at { $servers } refuses the creds in { $creds }: { $cause }
+creds-expired = their user JWT expired at { $at }: ask ops for new creds (`publisher admin agent-creds` for an agent, `publisher admin ops-creds` for ops)
+creds-not-yet-valid = their user JWT is not valid until { $until }: wait until then, or check this machine's clock
+creds-unknown-account = the server does not know their account { $account }: they come from another set-up (another `publisher admin init`, another operator), or their session account was never pushed to this server (ops: `publisher --server URL admin push`)
+creds-agent-for-ops = they are an agent's creds (session { $session }), and the publisher needs ops creds: give ops.creds from `publisher admin init`, or new ones from `publisher admin ops-creds`
+creds-ops-for-agent = they are ops creds (signed by a scoped key of account { $account }, no user: tag), and an agent needs creds of its own session: `publisher admin agent-creds`
+creds-wrong-role = the creds in { $creds }: { $cause }
+# connection.rs: --creds -, the creds read from stdin.
+stdin-creds-terminal = --creds -: stdin is a terminal; pipe the creds in (e.g. from the program that starts the agent), or give a creds file
+stdin-creds-unreadable = --creds -: cannot read the creds from stdin ({ $cause })
+stdin-creds-not-creds = --creds -: what came on stdin is not a NATS creds file (a user JWT block and an nkey seed block)
+stdin-creds-agent-only = --creds - (creds on stdin) is taken by the agent (subscriber) only: give a creds file
 ## tls_files.rs: the --tls-* files, checked before connecting.
-tls-cert-version-1 = --tls-cert { $path }: the certificate ({ $subject }) is X.509 version 1, and TLS here (rustls) takes version 3 only: make a version 3 one, e.g. sign the request with `openssl x509 -req -in client.csr -CA ca.pem -CAkey ca-key.pem -out client.pem -days 365 -extfile v3.ext` where v3.ext holds a line such as `basicConstraints=CA:FALSE` (any extension makes it version 3), or make a self-signed one with `openssl req -x509`
+tls-cert-version-1 = { $flag } { $path }: the certificate ({ $subject }) is X.509 version 1, and TLS here (rustls) takes version 3 only: make a version 3 one, e.g. sign the request with `openssl x509 -req -in client.csr -CA ca.pem -CAkey ca-key.pem -out client.pem -days 365 -extfile v3.ext` where v3.ext holds a line such as `basicConstraints=CA:FALSE` (any extension makes it version 3), or make a self-signed one with `openssl req -x509`
 tls-no-certificate = { $flag } { $path }: no certificate in it ({ $holds }): give the PEM file that holds a -----BEGIN CERTIFICATE----- section
 tls-certificate-malformed = { $flag } { $path }: a certificate in it does not parse ({ $cause }): give an X.509 certificate in PEM
-tls-key-problem = --tls-key { $path }: { $advice }
+tls-key-problem = { $flag } { $path }: { $advice }
 tls-key-encrypted = the private key is encrypted with a passphrase, and the agent cannot ask for one: decrypt it once with `openssl pkey -in KEY -out KEY.plain`, keep KEY.plain readable by its user only, and give that
 tls-no-key = no private key in it ({ $holds }): give the PEM file that holds a -----BEGIN PRIVATE KEY----- section
 tls-key-unsupported = the private key cannot be used ({ $cause }): give an RSA, ECDSA (P-256 or P-384) or Ed25519 key

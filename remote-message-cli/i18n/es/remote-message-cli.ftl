@@ -28,11 +28,24 @@ advice-ws-not-websocket = ese puerto no habla WebSocket (un puerto de cliente NA
 advice-ws-tls = el servidor rechazó el handshake de WebSocket: si su listener websocket tiene TLS, use wss://
 advice-ws-refused = el servidor, o un proxy intermedio, rechazó el handshake de WebSocket: compruebe el host, el puerto y la ruta de la URL
 
+## creds_check.rs: por qué NATS rechaza un archivo de credenciales. { $creds } es el archivo (o stdin).
+creds-refused = NATS en { $servers } rechaza las credenciales de { $creds }: { $cause }
+creds-expired = su JWT de usuario caducó el { $at }: pida credenciales nuevas a ops (`publisher admin agent-creds` para un agente, `publisher admin ops-creds` para ops)
+creds-not-yet-valid = su JWT de usuario no es válido hasta el { $until }: espere hasta entonces o compruebe el reloj de esta máquina
+creds-unknown-account = el servidor no conoce su cuenta { $account }: vienen de otra instalación (otro `publisher admin init`, otro operador), o su cuenta de sesión nunca se envió a este servidor (ops: `publisher --server URL admin push`)
+creds-agent-for-ops = son las credenciales de un agente (sesión { $session }), y el publisher necesita credenciales de ops: indique el ops.creds de `publisher admin init`, o unas nuevas de `publisher admin ops-creds`
+creds-ops-for-agent = son credenciales de ops (firmadas por una clave con ámbito de la cuenta { $account }, sin etiqueta user:), y un agente necesita las de su propia sesión: `publisher admin agent-creds`
+creds-wrong-role = las credenciales de { $creds }: { $cause }
+# connection.rs: --creds -, las credenciales leídas de la entrada estándar.
+stdin-creds-terminal = --creds -: la entrada estándar es un terminal; envíe las credenciales por una tubería (p. ej. desde el programa que inicia el agente) o indique un archivo de credenciales
+stdin-creds-unreadable = --creds -: no se pueden leer las credenciales de la entrada estándar ({ $cause })
+stdin-creds-not-creds = --creds -: lo recibido por la entrada estándar no es un archivo de credenciales NATS (un bloque de JWT de usuario y un bloque de semilla nkey)
+stdin-creds-agent-only = --creds - (credenciales por la entrada estándar) solo lo admite el agente (subscriber): indique un archivo de credenciales
 ## tls_files.rs: los archivos --tls-*, comprobados antes de conectar.
-tls-cert-version-1 = --tls-cert { $path }: el certificado ({ $subject }) es X.509 versión 1, y TLS aquí (rustls) solo admite la versión 3: cree uno de versión 3, por ejemplo firmando la solicitud con `openssl x509 -req -in client.csr -CA ca.pem -CAkey ca-key.pem -out client.pem -days 365 -extfile v3.ext`, donde v3.ext contiene una línea como `basicConstraints=CA:FALSE` (cualquier extensión lo hace de versión 3), o cree uno autofirmado con `openssl req -x509`
+tls-cert-version-1 = { $flag } { $path }: el certificado ({ $subject }) es X.509 versión 1, y TLS aquí (rustls) solo admite la versión 3: cree uno de versión 3, por ejemplo firmando la solicitud con `openssl x509 -req -in client.csr -CA ca.pem -CAkey ca-key.pem -out client.pem -days 365 -extfile v3.ext`, donde v3.ext contiene una línea como `basicConstraints=CA:FALSE` (cualquier extensión lo hace de versión 3), o cree uno autofirmado con `openssl req -x509`
 tls-no-certificate = { $flag } { $path }: no contiene ningún certificado ({ $holds }): indique el archivo PEM que contiene una sección -----BEGIN CERTIFICATE-----
 tls-certificate-malformed = { $flag } { $path }: un certificado del archivo no se puede analizar ({ $cause }): indique un certificado X.509 en PEM
-tls-key-problem = --tls-key { $path }: { $advice }
+tls-key-problem = { $flag } { $path }: { $advice }
 tls-key-encrypted = la clave privada está cifrada con una frase de contraseña, y el agente no puede pedirla: descífrela una vez con `openssl pkey -in KEY -out KEY.plain`, haga que KEY.plain solo la pueda leer su usuario, e indique esa
 tls-no-key = no contiene ninguna clave privada ({ $holds }): indique el archivo PEM que contiene una sección -----BEGIN PRIVATE KEY-----
 tls-key-unsupported = la clave privada no se puede usar ({ $cause }): indique una clave RSA, ECDSA (P-256 o P-384) o Ed25519

@@ -28,11 +28,24 @@ advice-ws-not-websocket = ce port ne parle pas WebSocket (un port client NATS se
 advice-ws-tls = le serveur a refusé la poignée de main WebSocket : si son écouteur websocket a TLS, utilisez wss://
 advice-ws-refused = le serveur, ou un proxy en chemin, a refusé la poignée de main WebSocket : vérifiez l'hôte, le port et le chemin de l'URL
 
+## creds_check.rs : pourquoi NATS refuse un fichier d'identifiants. { $creds } est le fichier (ou stdin).
+creds-refused = NATS sur { $servers } refuse les identifiants de { $creds } : { $cause }
+creds-expired = leur JWT utilisateur a expiré le { $at } : demandez de nouveaux identifiants à ops (`publisher admin agent-creds` pour un agent, `publisher admin ops-creds` pour ops)
+creds-not-yet-valid = leur JWT utilisateur n'est pas valide avant le { $until } : attendez jusque-là, ou vérifiez l'horloge de cette machine
+creds-unknown-account = le serveur ne connaît pas leur compte { $account } : ils viennent d'une autre installation (un autre `publisher admin init`, un autre opérateur), ou leur compte de session n'a jamais été envoyé à ce serveur (ops : `publisher --server URL admin push`)
+creds-agent-for-ops = ce sont les identifiants d'un agent (session { $session }), et le publisher a besoin d'identifiants ops : donnez le ops.creds de `publisher admin init`, ou de nouveaux avec `publisher admin ops-creds`
+creds-ops-for-agent = ce sont des identifiants ops (signés par une clé à portée du compte { $account }, sans étiquette user:), et un agent a besoin de ceux de sa propre session : `publisher admin agent-creds`
+creds-wrong-role = les identifiants de { $creds } : { $cause }
+# connection.rs : --creds -, les identifiants lus sur l'entrée standard.
+stdin-creds-terminal = --creds - : l'entrée standard est un terminal ; envoyez les identifiants par un tube (p. ex. depuis le programme qui lance l'agent), ou donnez un fichier d'identifiants
+stdin-creds-unreadable = --creds - : impossible de lire les identifiants sur l'entrée standard ({ $cause })
+stdin-creds-not-creds = --creds - : ce qui est arrivé sur l'entrée standard n'est pas un fichier d'identifiants NATS (un bloc JWT utilisateur et un bloc de graine nkey)
+stdin-creds-agent-only = --creds - (identifiants sur l'entrée standard) n'est accepté que par l'agent (subscriber) : donnez un fichier d'identifiants
 ## tls_files.rs : les fichiers --tls-*, vérifiés avant de se connecter.
-tls-cert-version-1 = --tls-cert { $path } : le certificat ({ $subject }) est en X.509 version 1, et TLS ici (rustls) n'accepte que la version 3 : faites-en un de version 3, par exemple en signant la demande avec `openssl x509 -req -in client.csr -CA ca.pem -CAkey ca-key.pem -out client.pem -days 365 -extfile v3.ext`, où v3.ext contient une ligne comme `basicConstraints=CA:FALSE` (toute extension le rend de version 3), ou faites-en un auto-signé avec `openssl req -x509`
+tls-cert-version-1 = { $flag } { $path } : le certificat ({ $subject }) est en X.509 version 1, et TLS ici (rustls) n'accepte que la version 3 : faites-en un de version 3, par exemple en signant la demande avec `openssl x509 -req -in client.csr -CA ca.pem -CAkey ca-key.pem -out client.pem -days 365 -extfile v3.ext`, où v3.ext contient une ligne comme `basicConstraints=CA:FALSE` (toute extension le rend de version 3), ou faites-en un auto-signé avec `openssl req -x509`
 tls-no-certificate = { $flag } { $path } : aucun certificat dedans ({ $holds }) : donnez le fichier PEM qui contient une section -----BEGIN CERTIFICATE-----
 tls-certificate-malformed = { $flag } { $path } : un certificat du fichier ne se lit pas ({ $cause }) : donnez un certificat X.509 en PEM
-tls-key-problem = --tls-key { $path } : { $advice }
+tls-key-problem = { $flag } { $path } : { $advice }
 tls-key-encrypted = la clé privée est chiffrée par une phrase secrète, que l'agent ne peut pas demander : déchiffrez-la une fois avec `openssl pkey -in KEY -out KEY.plain`, rendez KEY.plain lisible par son seul utilisateur, et donnez celle-là
 tls-no-key = aucune clé privée dedans ({ $holds }) : donnez le fichier PEM qui contient une section -----BEGIN PRIVATE KEY-----
 tls-key-unsupported = la clé privée est inutilisable ({ $cause }) : donnez une clé RSA, ECDSA (P-256 ou P-384) ou Ed25519

@@ -17,7 +17,7 @@
 use crate::cli::{AgentArgs, Output};
 use clap::parser::ValueSource;
 use clap::{ArgMatches, Args, ValueHint};
-use remote_message_cli::connection::redact_url;
+use remote_message_cli::connection::{redact_url, CREDS_FROM_STDIN};
 use remote_message_cli::exit;
 use std::convert::Infallible;
 use std::ffi::OsString;
@@ -160,6 +160,7 @@ pub fn installed_args(root: &ArgMatches, cwd: &Path) -> Result<Vec<String>, Erro
         ));
     }
     refuse_secrets(matches)?;
+    refuse_stdin_creds(matches)?;
     let mut words = Vec::new();
     for arg in agent.get_arguments() {
         let id = arg.get_id().as_str();
@@ -260,6 +261,23 @@ fn refuse_secrets(matches: &ArgMatches) -> Result<(), Error> {
             found.join("; ")
         ),
     ))
+}
+
+/// Refuses `--creds -`: at logon the agent has no stdin to read creds
+/// from, and the entry never holds the creds themselves.
+fn refuse_stdin_creds(matches: &ArgMatches) -> Result<(), Error> {
+    let stdin = matches
+        .get_one::<PathBuf>("creds")
+        .is_some_and(|path| path.as_os_str() == CREDS_FROM_STDIN);
+    if matches.value_source("creds") == Some(ValueSource::CommandLine) && stdin {
+        return Err(Error::with_context(
+            Kind::Refused,
+            "--creds - reads the creds from stdin, which the agent started at logon does not \
+             have (and the entry holds no secret): install with a creds file readable by you \
+             only (--creds FILE). Nothing was written",
+        ));
+    }
+    Ok(())
 }
 
 /// Environment variables that set agent options now but that the entry
@@ -676,6 +694,19 @@ mod tests {
         // A user name alone is a token too; a plain URL is fine.
         assert!(installed(&["install", "-s", "nats://tok@h"]).is_err());
         assert!(installed(&["install", "-s", "nats://h:4222,tls://h2:4443"]).is_ok());
+    }
+
+    /// `--creds -` (creds on stdin) is refused, before or after `install`:
+    /// at logon there is no stdin, and the entry never holds creds.
+    #[test]
+    fn creds_on_stdin_are_refused() {
+        for words in [&["install", "--creds", "-"][..], &["--creds=-", "install"]] {
+            let err = installed(words).unwrap_err();
+            assert_eq!(err.kind(), Kind::Refused, "{words:?}");
+            assert!(err
+                .to_string()
+                .starts_with("--creds - reads the creds from stdin"));
+        }
     }
 
     /// The words are built from the single value each option occurrence
