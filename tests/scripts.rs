@@ -69,7 +69,7 @@ fn usage_errors_are_one_json_object() {
     let message = error_of(&one_json(&missing, 2), 2, "usage");
     assert_eq!(
         message,
-        "the following required arguments were not provided: <MESSAGE>"
+        "the following required arguments were not provided: <MESSAGE>..."
     );
 
     let empty = publisher(&url, &["send", "--json", ""]);
