@@ -113,6 +113,66 @@ fn acknowledgements_that_never_come_end_at_the_deadline_with_what_was_not_stored
     assert!(took < Duration::from_secs(10), "took {took:?}");
 }
 
+/// A server without JetStream and an ops signing key made by `publisher
+/// keygen`: ops send signed messages to carol, or forge one with any date.
+struct SignedToCarol {
+    server: NatsServer,
+    _keys: tempfile::TempDir,
+    key: std::path::PathBuf,
+    /// The key's public half, for carol's `--trust`.
+    public: String,
+}
+
+impl SignedToCarol {
+    fn start() -> SignedToCarol {
+        let server = NatsServer::start_without_jetstream();
+        let keys = tempfile::tempdir().unwrap();
+        let key = keys.path().join("ops.nk");
+        let out = publisher(&server.url(), &["keygen", "--out", key.to_str().unwrap()]);
+        let public = expect_exit(&out, 0).trim().to_owned();
+        SignedToCarol {
+            server,
+            _keys: keys,
+            key,
+            public,
+        }
+    }
+
+    /// Carol's agent, trusting the ops key, with `extra` options.
+    fn carol(&self, extra: &[&str]) -> Agent {
+        let mut args = vec!["--trust", self.public.as_str()];
+        args.extend_from_slice(extra);
+        Agent::start_with(&self.server.url(), "carol", &args)
+    }
+
+    /// `publisher send --sign-key` of `text` to carol, now.
+    fn send(&self, text: &str) {
+        let key = self.key.to_str().unwrap();
+        let args = [
+            "send",
+            "--no-wait",
+            "--sign-key",
+            key,
+            "--session",
+            "carol",
+            text,
+        ];
+        expect_exit(&publisher(&self.server.url(), &args), 0);
+    }
+
+    /// A message `id` signed by the ops key as sent at `sent_at`, published
+    /// raw on `session.carol`.
+    fn forge(&self, id: &str, sent_at: &str) {
+        let ops_key = remote_message::signing::load_key(&self.key).unwrap();
+        let mut forged =
+            remote_message::Envelope::with_id(id.into(), id.into(), None, None).unwrap();
+        forged.sent_at = sent_at.parse().unwrap();
+        forged.sign(&ops_key, "session.carol");
+        let mut raw = RawClient::connect(self.server.port());
+        raw.publish("session.carol", &forged.to_payload());
+    }
+}
+
 /// A signed message for carol, harvested long ago (signed by the ops key,
 /// `sent_at` a year back), is published again on `session.carol`: her
 /// agent, trusting the key, refuses it as `signed_too_old` (older than her
@@ -121,48 +181,18 @@ fn acknowledgements_that_never_come_end_at_the_deadline_with_what_was_not_stored
 /// so no test clock has to pass the window.
 #[test]
 fn a_harvested_signed_message_replayed_after_the_window_is_not_shown() {
-    let server = NatsServer::start_without_jetstream();
-    let url = server.url();
-    let keys = tempfile::tempdir().unwrap();
-    let key = keys.path().join("ops.nk");
-    let key_arg = key.to_str().unwrap();
-    let public = expect_exit(&publisher(&url, &["keygen", "--out", key_arg]), 0);
-    let public = public.trim();
-    let send = |text: &str| {
-        let args = [
-            "send",
-            "--no-wait",
-            "--sign-key",
-            key_arg,
-            "--session",
-            "carol",
-            text,
-        ];
-        expect_exit(&publisher(&url, &args), 0);
-    };
-
-    let mut carol = Agent::start_with(
-        &url,
-        "carol",
-        &["--trust", public, "--catch-up-window", "10m"],
-    );
-    send("fresh");
+    let ops = SignedToCarol::start();
+    let mut carol = ops.carol(&["--catch-up-window", "10m"]);
+    ops.send("fresh");
     assert_eq!(carol.next_text(), "fresh");
 
-    let ops_key = remote_message::signing::load_key(&key).unwrap();
-    let mut harvested =
-        remote_message::Envelope::with_id("harvested".into(), "harvested".into(), None, None)
-            .unwrap();
-    harvested.sent_at = "2025-11-30T20:00:00Z".parse().unwrap();
-    harvested.sign(&ops_key, "session.carol");
-    let mut raw = RawClient::connect(server.port());
-    raw.publish("session.carol", &harvested.to_payload());
+    ops.forge("harvested", "2025-11-30T20:00:00Z");
     let refused = carol.wait_refused("signed_too_old");
     assert!(
         refused.to_string().contains("--catch-up-window"),
         "{refused}"
     );
-    send("after the replay");
+    ops.send("after the replay");
     assert_eq!(carol.next_text(), "after the replay");
 }
 
@@ -172,33 +202,11 @@ fn a_harvested_signed_message_replayed_after_the_window_is_not_shown() {
 /// is.
 #[test]
 fn a_signed_message_from_the_future_is_not_shown() {
-    let server = NatsServer::start_without_jetstream();
-    let url = server.url();
-    let keys = tempfile::tempdir().unwrap();
-    let key = keys.path().join("ops.nk");
-    let key_arg = key.to_str().unwrap();
-    let public = expect_exit(&publisher(&url, &["keygen", "--out", key_arg]), 0);
-    let mut carol = Agent::start_with(&url, "carol", &["--trust", public.trim()]);
-
-    let ops_key = remote_message::signing::load_key(&key).unwrap();
-    let mut future =
-        remote_message::Envelope::with_id("future".into(), "from 2099".into(), None, None).unwrap();
-    future.sent_at = "2099-01-01T00:00:00Z".parse().unwrap();
-    future.sign(&ops_key, "session.carol");
-    let mut raw = RawClient::connect(server.port());
-    raw.publish("session.carol", &future.to_payload());
+    let ops = SignedToCarol::start();
+    let mut carol = ops.carol(&[]);
+    ops.forge("future", "2099-01-01T00:00:00Z");
     let refused = carol.wait_refused("signed_from_the_future");
     assert!(refused.to_string().contains("2099"), "{refused}");
-
-    let args = [
-        "send",
-        "--no-wait",
-        "--sign-key",
-        key_arg,
-        "--session",
-        "carol",
-        "now",
-    ];
-    expect_exit(&publisher(&url, &args), 0);
+    ops.send("now");
     assert_eq!(carol.next_text(), "now");
 }

@@ -23,14 +23,7 @@ fn block_for(server: &NatsServer, agent: &mut Agent, session: Option<&str>) -> S
     }
     args.push("Restart at 10pm");
     expect_exit(&publisher(&server.url(), &args), 0);
-    let mut block = Vec::new();
-    while !block
-        .last()
-        .is_some_and(|l: &String| l.starts_with("---- "))
-    {
-        block.push(agent.next_line());
-    }
-    block.join("\n")
+    agent.next_block().join("\n")
 }
 
 /// A terminal agent for session bob with these arguments and environment,

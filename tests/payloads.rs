@@ -89,14 +89,7 @@ fn terminal_output_is_an_alert_block() {
         "It is ready",
     ];
     expect_exit(&publisher(&server.url(), &args), 0);
-    let mut block = Vec::new();
-    while !block
-        .last()
-        .is_some_and(|l: &String| l.starts_with("---- from"))
-    {
-        block.push(agent.next_line());
-    }
-    let block = block.join("\n");
+    let block = agent.next_block().join("\n");
     for part in [
         "==== Message for you (session bob)",
         "Report",
@@ -137,13 +130,7 @@ fn a_text_cannot_forge_an_alert_block() {
         forged,
     ];
     expect_exit(&publisher(&server.url(), &args), 0);
-    let mut block = Vec::new();
-    while !block
-        .last()
-        .is_some_and(|l: &String| l.starts_with("---- "))
-    {
-        block.push(agent.next_line());
-    }
+    let block = agent.next_block();
     assert_eq!(block[0], "", "{block:#?}");
     assert!(
         block[1].starts_with("==== Message for you (session bob) · "),

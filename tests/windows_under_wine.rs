@@ -54,16 +54,6 @@ fn send(server: &NatsServer, args: &[&str]) -> String {
     expect_exit(&publisher(&server.url(), &all), 0)
 }
 
-/// The next terminal alert block the agent printed, up to its `---- from`
-/// line, as one string.
-fn next_block(agent: &mut Agent) -> String {
-    let mut block: Vec<String> = Vec::new();
-    while !block.last().is_some_and(|l| l.starts_with("---- from")) {
-        block.push(agent.next_line());
-    }
-    block.join("\n")
-}
-
 /// Windows agent, `--output json`: a broadcast and a message to its own
 /// session are shown, with their targets; a message to another session
 /// is not (the next thing shown is a marker broadcast sent after it).
@@ -131,7 +121,7 @@ fn terminal_output_shows_broadcast_and_own_session_only() {
         vec!["Message for everyone", "marker"],
     ];
     for parts in expected {
-        let block = next_block(&mut agent);
+        let block = agent.next_block().join("\n");
         println!("Windows agent (terminal):\n{block}");
         assert!(!block.contains("For bob"), "bob's message shown:\n{block}");
         for part in parts {
@@ -299,7 +289,7 @@ fn without_a_toast_service_auto_uses_the_terminal_and_desktop_exits_2() {
     assert_eq!(output.len(), 1, "{:?}", agent.logs());
     assert_eq!(output[0]["kind"], "terminal", "{}", output[0]);
     send(&server, &["--session", "win-hank", "in the terminal"]);
-    let block = next_block(&mut agent);
+    let block = agent.next_block().join("\n");
     assert!(block.contains("in the terminal"), "{block}");
 
     let mut refused = Agent::spawn_on(

@@ -396,6 +396,17 @@ impl Agent {
         self.next_line_within(self.wait)
     }
 
+    /// The lines of the next terminal alert block (`--output terminal`), up
+    /// to and with its footer (`---- …`, in every language), each line
+    /// waited for at most [`crate::WAIT`].
+    pub fn next_block(&mut self) -> Vec<String> {
+        let mut block: Vec<String> = Vec::new();
+        while !block.last().is_some_and(|l| l.starts_with("---- ")) {
+            block.push(self.next_line());
+        }
+        block
+    }
+
     /// The text of the next message, waiting at most `limit` (for what takes
     /// longer than usual, like a cluster electing new leaders).
     pub fn next_text_within(&mut self, limit: Duration) -> String {
