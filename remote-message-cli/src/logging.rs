@@ -16,6 +16,7 @@
 //! (a secret exposed on the command line or in a file others may read), are
 //! kept with [`defer`] and logged by [`init`] first.
 
+use remote_message::Event;
 use std::fmt;
 use std::sync::Mutex;
 use tracing::field::{Field, Visit};
@@ -95,13 +96,13 @@ pub fn log_deferred() {
     for warning in early {
         match warning {
             Early::SecretOnCommandLine(text) => {
-                tracing::warn!(event = "secret_on_command_line", "{text}")
+                tracing::warn!(event = Event::SecretOnCommandLine.name(), "{text}")
             }
             Early::SecretFileReadable(text) => {
-                tracing::warn!(event = "secret_file_readable", "{text}")
+                tracing::warn!(event = Event::SecretFileReadable.name(), "{text}")
             }
             Early::ContextUnsupported(text) => {
-                tracing::warn!(event = "context_unsupported", "{text}")
+                tracing::warn!(event = Event::ContextUnsupported.name(), "{text}")
             }
         }
     }
@@ -262,7 +263,7 @@ mod tests {
         let subscriber = subscriber(format, buffer.clone(), false);
         tracing::subscriber::with_default(subscriber, || {
             info!(
-                event = "subscribed",
+                event = Event::Subscribed.name(),
                 reconnect = false,
                 "connected to NATS at nats://h:4222; subscribed to broadcast and session.s1"
             );

@@ -8,6 +8,7 @@
 //! logging set-up (those are in `remote-message-cli`).
 //!
 //! Layout (a module only uses modules listed before it):
+//! - [`event`]: every log event name (the stable `event` field), checked against docs/events.md.
 //! - [`error`]: the one error shape, `Error<Kind>`: a kind to match on, a message, a source.
 //! - [`session_id`]: what a session id may be, and the one validator for it.
 //! - [`subject`]: every subject of the contract (messages, presence, receipts, session list), and
@@ -24,6 +25,7 @@
 
 pub mod envelope;
 pub mod error;
+pub mod event;
 pub mod keys;
 pub mod priority;
 pub mod roles;
@@ -37,6 +39,7 @@ pub mod terminal;
 
 pub use envelope::{Envelope, Incoming, Rejection};
 pub use error::Error;
+pub use event::Event;
 pub use priority::Priority;
 pub use session_id::SessionId;
 pub use subject::Target;

@@ -198,7 +198,7 @@ pub async fn discover(
     // `gather` dropped the subscriptions, which unsubscribes them.
     if listing.ignored().total() > 0 {
         tracing::warn!(
-            event = "sessions_ignored",
+            event = crate::Event::SessionsIgnored.name(),
             ignored = listing.ignored().total(),
             "session list: {}",
             listing.ignored()

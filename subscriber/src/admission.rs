@@ -412,13 +412,13 @@ impl Refusals {
     pub fn log(&mut self, refusal: &Refusal, now: Instant) {
         if let Some(count) = self.count(now) {
             warn!(
-                event = "refusals_summarised",
+                event = remote_message::Event::RefusalsSummarised.name(),
                 count, "{count} more messages were not shown in the last minute"
             );
         }
         if self.count <= WARNINGS_PER_MINUTE {
             warn!(
-                event = "message_refused",
+                event = remote_message::Event::MessageRefused.name(),
                 reason = refusal.reason,
                 "{}",
                 refusal.text

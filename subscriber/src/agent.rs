@@ -246,7 +246,7 @@ impl Agent {
         self.persist(None);
         if stored > 0 {
             info!(
-                event = "caught_up",
+                event = remote_message::Event::CaughtUp.name(),
                 missed = missed.len(),
                 stored,
                 "caught up: {} missed message(s) to show, of {stored} stored since {}",

@@ -31,7 +31,7 @@ impl Answers {
         let entry_size = info.entry_payload().len();
         if entry_size > sessions::MAX_ENTRY_BYTES {
             warn!(
-                event = "entry_too_large",
+                event = remote_message::Event::EntryTooLarge.name(),
                 "this session's list entry is {entry_size} bytes, over the {} a listing takes: \
                  it will not be listed (use fewer or shorter --label)",
                 sessions::MAX_ENTRY_BYTES

@@ -2,6 +2,7 @@
 //! means decided in one place ([`Kind::exit_code`]), and the event name
 //! that reports it ([`Kind::event`]).
 
+use remote_message::Event;
 use remote_message_cli::exit;
 
 /// What kind of failure stopped the agent.
@@ -44,19 +45,19 @@ impl Kind {
         }
     }
 
-    /// The stable `event` name of the log record that reports it.
-    pub fn event(self) -> &'static str {
+    /// The stable `event` of the log record that reports it.
+    pub fn event(self) -> Event {
         match self {
-            Kind::StateLocked => "state_locked",
-            Kind::SessionTaken => "session_taken",
-            Kind::State => "state_unusable",
-            Kind::Exec => "exec_missing",
-            Kind::Settings => "settings_invalid",
-            Kind::Server => "connect_failed",
-            Kind::Subscribe => "subscribe_failed",
-            Kind::Signals => "signals_failed",
-            Kind::Output => "output_failed",
-            Kind::Desktop => "desktop_unavailable",
+            Kind::StateLocked => Event::StateLocked,
+            Kind::SessionTaken => Event::SessionTaken,
+            Kind::State => Event::StateUnusable,
+            Kind::Exec => Event::ExecMissing,
+            Kind::Settings => Event::SettingsInvalid,
+            Kind::Server => Event::ConnectFailed,
+            Kind::Subscribe => Event::SubscribeFailed,
+            Kind::Signals => Event::SignalsFailed,
+            Kind::Output => Event::OutputFailed,
+            Kind::Desktop => Event::DesktopUnavailable,
         }
     }
 }

@@ -127,7 +127,7 @@ async fn work(program: PathBuf, timeout: Duration, mut runs: mpsc::Receiver<Run>
                 debug!("--exec {shown} done for message {}", run.message_id)
             }
             Ok(status) => warn!(
-                event = "exec_failed",
+                event = remote_message::Event::ExecFailed.name(),
                 status = status.code(),
                 "--exec {shown} failed for message {} ({status}); going on",
                 run.message_id
@@ -137,7 +137,7 @@ async fn work(program: PathBuf, timeout: Duration, mut runs: mpsc::Receiver<Run>
                 run.message_id
             ),
             Err(RunError::TimedOut) => warn!(
-                event = "exec_killed",
+                event = remote_message::Event::ExecKilled.name(),
                 "--exec {shown} still running after {} for message {}: killed; going on",
                 humantime::format_duration(timeout),
                 run.message_id

@@ -82,12 +82,12 @@ pub fn main() -> i32 {
     remote_message_cli::logging::init(cli.common.log.log_format);
     match background {
         Some(Ok(Some(log))) => info!(
-            event = "background",
+            event = remote_message::Event::Background.name(),
             "started at logon: console released, log appended to {}",
             log.display()
         ),
         Some(Err(e)) => warn!(
-            event = "background_failed",
+            event = remote_message::Event::BackgroundFailed.name(),
             "started at logon, but the log file cannot be opened ({e}): keeping the console"
         ),
         Some(Ok(None)) | None => {}
@@ -146,7 +146,7 @@ async fn run_until_signalled(config: AgentConfig) -> i32 {
             () = sleep_until(overdue.map(|(_, at)| at)) => {
                 let why = overdue.map_or(StopReason::Requested, |(why, _)| why);
                 warn!(
-                    event = "stop_overdue",
+                    event = remote_message::Event::StopOverdue.name(),
                     "{why}: not stopped within {STOP_LIMIT:?} (is the output blocked?); exiting now"
                 );
                 return exit::OK;
@@ -157,6 +157,6 @@ async fn run_until_signalled(config: AgentConfig) -> i32 {
 
 /// Logs why the agent stopped and returns its exit code.
 fn report(e: Error) -> i32 {
-    error!(event = e.kind().event(), "{e}");
+    error!(event = e.kind().event().name(), "{e}");
     e.kind().exit_code()
 }

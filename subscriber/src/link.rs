@@ -114,7 +114,7 @@ impl CredsTold {
             _ => "; retrying",
         };
         warn!(
-            event = "creds_refused",
+            event = remote_message::Event::CredsRefused.name(),
             cause = cause.kind().name(),
             "{}{then}",
             connection.creds_refused_text(&cause)
@@ -207,7 +207,7 @@ impl Link {
             Event::Disconnected => {
                 self.outage_reported = true;
                 warn!(
-                    event = "disconnected",
+                    event = remote_message::Event::Disconnected.name(),
                     "disconnected from NATS; reconnecting"
                 );
             }
@@ -227,7 +227,10 @@ impl Link {
             }
             Event::ServerError(err) => match self.wrong_role(&err) {
                 Some(cause) => self.creds_told.tell(&self.connection, cause),
-                None => warn!(event = "server_error", "NATS server error: {err}"),
+                None => warn!(
+                    event = remote_message::Event::ServerError.name(),
+                    "NATS server error: {err}"
+                ),
             },
             Event::SlowConsumer(_) => {
                 let now = Instant::now();
@@ -237,7 +240,7 @@ impl Link {
                 {
                     self.drops_reported = Some(now);
                     warn!(
-                        event = "live_dropped",
+                        event = remote_message::Event::LiveDropped.name(),
                         "the agent could not keep up: live messages were dropped (over {} \
                          waiting); reading them back from the stream",
                         crate::runner::LIVE_BUFFER
@@ -297,7 +300,10 @@ impl Link {
                 let live_since = Timestamp::now();
                 match confirm_once(&client).await {
                     Ok(()) if current() => {
-                        info!(event = "subscribed", reconnect, "{line}");
+                        info!(
+                            event = remote_message::Event::Subscribed.name(),
+                            reconnect, "{line}"
+                        );
                         let _ = live_tx.send(live_since);
                         return;
                     }
@@ -308,7 +314,7 @@ impl Link {
                             debug!("subscription confirmation failed ({failures}): {e}; retrying");
                         } else {
                             warn!(
-                                event = "subscription_unconfirmed",
+                                event = remote_message::Event::SubscriptionUnconfirmed.name(),
                                 failures,
                                 "the server has not confirmed the subscriptions after {failures} \
                                  attempts ({e}); retrying (catch-up waits for it)"
@@ -375,6 +381,9 @@ async fn diagnose(connection: ConnectionArgs) {
         return;
     };
     if let Err(failure) = connection.connect(options).await {
-        warn!(event = "unreachable", "{failure}; retrying");
+        warn!(
+            event = remote_message::Event::Unreachable.name(),
+            "{failure}; retrying"
+        );
     }
 }

@@ -92,7 +92,7 @@ pub async fn run(
         debug!("{} task(s) did not end in time", tasks.len());
     }
     if result.is_ok() {
-        info!(event = "stopped", "stopped");
+        info!(event = remote_message::Event::Stopped.name(), "stopped");
     }
     result
 }
@@ -169,7 +169,7 @@ async fn serve(
             }
             () = sleep_until(drain_deadline) => {
                 warn!(
-                    event = "drain_overdue",
+                    event = remote_message::Event::DrainOverdue.name(),
                     "drain did not finish within {DRAIN_LIMIT:?}; exiting anyway"
                 );
                 break;
@@ -239,7 +239,7 @@ async fn start(config: &AgentConfig, tasks: &TaskTracker) -> Result<Started, Err
     };
     info.xkey = Some(seal_key.public_key());
     info!(
-        event = "listening",
+        event = remote_message::Event::Listening.name(),
         session = %session,
         user = %info.user,
         host = %info.host,
@@ -329,7 +329,7 @@ fn bound_identity(config: &AgentConfig) -> Result<Option<Bound>, Error> {
     let js_api = walled.then_some(remote_message::roles::AGENT_JS_API);
     if identity.has_user_tag && !walled {
         warn!(
-            event = "creds_without_account_wall",
+            event = remote_message::Event::CredsWithoutAccountWall.name(),
             "--creds are agent creds of a set-up made before the account wall (one account \
              shared with the stream): ask ops for creds from a new `publisher admin init`"
         );
@@ -370,7 +370,7 @@ fn bound_identity(config: &AgentConfig) -> Result<Option<Bound>, Error> {
         .unwrap_or_default();
     if let Some(asked) = config.user_name.as_ref().filter(|asked| **asked != user) {
         warn!(
-            event = "user_name_ignored",
+            event = remote_message::Event::UserNameIgnored.name(),
             "--user-name {asked:?} ignored: the credentials bind this session to user {user:?}"
         );
     }
@@ -474,7 +474,7 @@ async fn connect(
     let addrs = connection.server_addrs().map_err(settings)?;
     if let Some(prefix) = &connection.inbox_prefix {
         warn!(
-            event = "inbox_prefix_ignored",
+            event = remote_message::Event::InboxPrefixIgnored.name(),
             "inbox prefix {prefix:?} (--inbox-prefix or the nats context) is not used: the agent's \
              inbox is always _INBOX.{session}, the one the broker's per-session rules allow"
         );
@@ -520,7 +520,7 @@ async fn show(agent: &mut Agent, screen: &mut Screen, delivery: Delivery) -> Res
 /// the returned deadline.
 async fn start_drain(client: &Client, why: StopReason) -> Instant {
     info!(
-        event = "stopping",
+        event = remote_message::Event::Stopping.name(),
         signal = why.name(),
         "{why}: draining and stopping"
     );
@@ -586,7 +586,7 @@ mod tests {
         config.state_dir = Some(dir.path().to_owned());
         let e = run_until(config, std::future::pending()).await.unwrap_err();
         assert_eq!(e.kind(), Kind::StateLocked);
-        assert_eq!(e.kind().event(), "state_locked");
+        assert_eq!(e.kind().event(), remote_message::Event::StateLocked);
     }
 
     /// An empty server list is a settings error (exit 2), found before any

@@ -74,7 +74,7 @@ impl Screen {
                 match (desktop.connect().await, output) {
                     (Ok(server), _) => {
                         info!(
-                            event = "output",
+                            event = remote_message::Event::Output.name(),
                             kind = "desktop",
                             "output: desktop notifications through {server}"
                         );
@@ -89,7 +89,7 @@ impl Screen {
                     }
                     (Err(e), Output::Desktop) => {
                         warn!(
-                            event = "output",
+                            event = remote_message::Event::Output.name(),
                             kind = "desktop",
                             "output: desktop notifications, but {e}: each message tries again, \
                              and is printed here meanwhile"
@@ -103,7 +103,7 @@ impl Screen {
                             "; --output desktop would keep trying"
                         };
                         info!(
-                            event = "output",
+                            event = remote_message::Event::Output.name(),
                             kind = "terminal",
                             "output: terminal ({e}{retry})"
                         );
@@ -141,7 +141,7 @@ impl Screen {
                 match desktop.show(message, target, delivery.read_ticket()).await {
                     Ok(shown) => {
                         info!(
-                            event = "shown_on_desktop",
+                            event = remote_message::Event::ShownOnDesktop.name(),
                             message_id = message.id,
                             notification = shown.notification,
                             "message {} shown as desktop notification {}",
@@ -152,7 +152,7 @@ impl Screen {
                     }
                     Err(e) => {
                         warn!(
-                            event = "desktop_failed",
+                            event = remote_message::Event::DesktopFailed.name(),
                             message_id = message.id,
                             "message {} could not be shown on the desktop ({e}); printed here",
                             message.id

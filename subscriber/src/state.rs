@@ -192,7 +192,7 @@ impl StateFile {
                 Ok(state) if state.session_id == id => Some(state),
                 Ok(_) | Err(_) => {
                     warn!(
-                        event = "state_corrupt",
+                        event = remote_message::Event::StateCorrupt.name(),
                         "state file {} is corrupt or not this session's: replacing it",
                         path.display()
                     );
@@ -202,7 +202,7 @@ impl StateFile {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
             Err(e) => {
                 warn!(
-                    event = "state_corrupt",
+                    event = remote_message::Event::StateCorrupt.name(),
                     "cannot read state file {} ({e}): replacing it",
                     path.display()
                 );
@@ -369,7 +369,7 @@ fn make_private(dir: &Path, id: &SessionId, dir_tightened: bool) {
     }
     if !tightened.is_empty() {
         warn!(
-            event = "state_made_private",
+            event = remote_message::Event::StateMadePrivate.name(),
             dir = %dir.display(),
             "state dir {}: {} could be read by others; made private (directory 0700, files 0600)",
             dir.display(),

@@ -103,7 +103,7 @@ impl Route {
             Ok(()) => Ok(Route::Stored(Box::new(js))),
             Err(e) if e.kind() == StreamErrorKind::NoJetStream => {
                 warn!(
-                    event = "no_jetstream",
+                    event = remote_message::Event::NoJetstream.name(),
                     "this NATS server has no JetStream: the message is delivered live only, and \
                      sessions offline now will not see it"
                 );

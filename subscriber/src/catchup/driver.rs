@@ -144,13 +144,13 @@ impl<S: ReplaySource> Driver<S> {
                 } => {
                     let e = error.map_or_else(String::new, ToString::to_string);
                     warn!(
-                        event = "catch_up_failed",
+                        event = remote_message::Event::CatchUpFailed.name(),
                         retry_in_ms = retry_in.as_millis() as u64,
                         "catch-up failed ({e}); retrying in {retry_in:?}"
                     );
                     if live_meanwhile {
                         warn!(
-                            event = "live_before_missed",
+                            event = remote_message::Event::LiveBeforeMissed.name(),
                             "catch-up keeps failing: showing live messages meanwhile; missed \
                              ones follow"
                         );
@@ -167,7 +167,7 @@ impl<S: ReplaySource> Driver<S> {
         if !self.warned_no_jetstream {
             self.warned_no_jetstream = true;
             warn!(
-                event = "no_jetstream",
+                event = remote_message::Event::NoJetstream.name(),
                 "this NATS server has no JetStream: messages sent while this agent is offline \
                  cannot be caught up"
             );

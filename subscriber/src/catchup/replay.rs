@@ -332,7 +332,7 @@ async fn drain(consumer: &mut PullConsumer, subject: &str) -> Result<Vec<Stored>
     }
     if skipped > 0 {
         tracing::warn!(
-            event = "replay_truncated",
+            event = remote_message::Event::ReplayTruncated.name(),
             skipped,
             subject = %subject,
             "catch-up: {skipped} older message(s) on {subject} skipped; only the newest \

@@ -228,7 +228,7 @@ impl Acks {
             return false;
         };
         info!(
-            event = "acknowledged",
+            event = remote_message::Event::Acknowledged.name(),
             notification,
             "message {} acknowledged on the desktop (notification {notification})",
             acked.message_id

@@ -54,7 +54,7 @@ impl Signals {
         // without draining, as before.
         if let Err(e) = session_end::watch() {
             tracing::warn!(
-                event = "session_end_unwatched",
+                event = remote_message::Event::SessionEndUnwatched.name(),
                 "cannot watch for logoff and shutdown ({e}); at logoff the agent is ended without draining"
             );
         }
