@@ -17,7 +17,7 @@ use bytes::Bytes;
 use futures::stream::SelectAll;
 use futures::StreamExt;
 use remote_message::sessions::{Receipt, SessionInfo};
-use remote_message::SessionId;
+use remote_message::{SendId, SessionId, Target};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -243,7 +243,10 @@ impl Fleet {
         let template = agent::session_info(session_id(0), Some("bench".into()), []);
         let ping_len = template.entry_payload().len();
         let receipt =
-            Receipt::delivered(&format!("{}-{}", nuid::next(), session_id(0)), &template.id);
+            Receipt::delivered(
+            &SendId::random().message_id(&Target::Session(session_id(0))),
+            &template.id,
+        );
         let ack_len = serde_json::to_vec(&receipt).expect("serializes").len();
         let shared = Shared {
             probe: Probe::new(capacity),

@@ -55,7 +55,7 @@ impl Publisher {
             sender: sender.to_owned(),
             priority: None,
             ttl: None,
-            id: nuid::next().to_string(),
+            id: remote_message::SendId::random(),
             sessions,
             users: Vec::new(),
             seal: false,

@@ -360,7 +360,7 @@ pub struct SendArgs {
     /// Id of this send, instead of a random one: sending again with the
     /// same id (e.g. a retry after an error) never shows the message twice
     #[arg(long, value_name = "ID", value_parser = parse_send_id)]
-    pub id: Option<String>,
+    pub id: Option<remote_message::SendId>,
 
     /// Sign the message with the seed in FILE (from `publisher keygen`), for
     /// agents started with --trust
@@ -422,9 +422,8 @@ pub struct SessionsArgs {
 }
 
 /// A send id: the session id alphabet, so derived message ids stay tokens.
-fn parse_send_id(raw: &str) -> Result<String, String> {
-    SessionId::parse(raw)
-        .map(|id| id.to_string())
+fn parse_send_id(raw: &str) -> Result<remote_message::SendId, String> {
+    remote_message::SendId::parse(raw)
         .map_err(|_| format!("{raw:?} is not 1 to 64 characters of A-Z a-z 0-9 _ -"))
 }
 
@@ -617,7 +616,10 @@ mod tests {
     #[test]
     fn send_ids_and_ttls_are_checked() {
         assert_eq!(
-            send(&["--id", "batch-7", "x"]).id.as_deref(),
+            send(&["--id", "batch-7", "x"])
+                .id
+                .as_ref()
+                .map(|id| id.as_str()),
             Some("batch-7")
         );
         assert!(try_parse_from(["publisher", "send", "--id", "a.b", "x"]).is_err());

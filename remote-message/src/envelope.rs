@@ -6,6 +6,7 @@
 //! unknown fields are ignored, and a known field of the wrong type is treated
 //! as absent, so that no payload can stop an agent.
 
+use crate::event::RefusalReason;
 use crate::priority::Priority;
 use jiff::{Timestamp, Unit};
 use serde::de::{Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
@@ -183,6 +184,17 @@ pub enum Rejection {
     Empty,
     #[error("JSON object has no non-empty string \"text\" field")]
     NoText,
+}
+
+impl Rejection {
+    /// The `reason` of the `message_refused` event it is logged with.
+    pub fn reason(&self) -> RefusalReason {
+        match self {
+            Rejection::NotUtf8(_) => RefusalReason::NotUtf8,
+            Rejection::Empty => RefusalReason::Empty,
+            Rejection::NoText => RefusalReason::NoText,
+        }
+    }
 }
 
 /// Turns any payload into a message to show, or says why not.

@@ -8,11 +8,12 @@
 //! logging set-up (those are in `remote-message-cli`).
 //!
 //! Layout (a module only uses modules listed before it):
-//! - [`event`]: every log event name (the stable `event` field), checked against docs/events.md.
+//! - [`event`]: every log event name and refusal reason (stable fields), checked against docs/events.md.
 //! - [`error`]: the one error shape, `Error<Kind>`: a kind to match on, a message, a source.
 //! - [`session_id`]: what a session id may be, and the one validator for it.
 //! - [`subject`]: every subject of the contract (messages, presence, receipts, session list), and
 //!   which target or sender a subject names.
+//! - [`send_id`]: a send's id, and the one constructor of the message ids made from it.
 //! - [`priority`]: how strongly a message asks for attention (low, normal, high, urgent).
 //! - [`envelope`]: the message payload; building it (publisher) and decoding anything (agent).
 //! - [`keys`]: seed files (signing, nkey, sealing keys), read in one place.
@@ -30,6 +31,7 @@ pub mod keys;
 pub mod priority;
 pub mod roles;
 pub mod sealing;
+pub mod send_id;
 pub mod session_id;
 pub mod sessions;
 pub mod signing;
@@ -39,7 +41,8 @@ pub mod terminal;
 
 pub use envelope::{Envelope, Incoming, Rejection};
 pub use error::Error;
-pub use event::Event;
+pub use event::{Event, RefusalReason};
 pub use priority::Priority;
+pub use send_id::SendId;
 pub use session_id::SessionId;
 pub use subject::Target;

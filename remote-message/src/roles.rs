@@ -72,6 +72,7 @@
 //! subject is any subject and then "respond" there, past every deny. Answers
 //! go to subjects that carry the answerer's id instead (`presence.*.<id>`).
 
+use crate::session_id::SessionId;
 use crate::stream::STREAM_NAME;
 
 /// The ops account: the stream, its API and the ops users (per-session
@@ -92,6 +93,32 @@ pub const NO_USER: &str = "-";
 /// Longest user name that can be bound to a session, in bytes (so the hex
 /// in a subject token is at most 128 characters).
 pub const MAX_USER_LEN: usize = 64;
+
+/// The NATS inbox prefix (the client's default): ops' reply inboxes are
+/// `_INBOX.<token>`, an agent's are under [`agent_inbox`].
+pub const INBOX_PREFIX: &str = "_INBOX";
+
+/// Agent `session`'s own inbox prefix, `_INBOX.<id>`: the templates let only
+/// that session publish and subscribe under it (`_INBOX.{{name()}}.>`).
+pub fn agent_inbox(session: &SessionId) -> String {
+    format!("{INBOX_PREFIX}.{session}")
+}
+
+/// The name of agent `session`'s consumer of `session.<id>`: its session id
+/// (the templates' `REMOTE_MESSAGES.{{name()}}.session.{{name()}}`).
+pub fn session_consumer(session: &SessionId) -> String {
+    session.to_string()
+}
+
+/// The name of agent `session`'s consumer of `broadcast`: `key` when its
+/// creds give one (the session account's public key behind the account wall,
+/// the templates' `REMOTE_MESSAGES.{{account()}}.broadcast`, the same for
+/// every creds file minted for the session; the user key `U…` of older
+/// creds), else `<id>-b`.
+pub fn broadcast_consumer(session: &SessionId, key: Option<&str>) -> String {
+    key.map(str::to_owned)
+        .unwrap_or_else(|| format!("{session}-b"))
+}
 
 /// One role: what a user JWT signed by its scoped key may publish and
 /// subscribe to (never a response permission: see the module documentation).
@@ -443,6 +470,52 @@ mod tests {
                 "{import} is imported but the agent may not use it"
             );
         }
+    }
+
+    /// The names the agent uses (its inbox, its consumers, the subjects it
+    /// answers on) are within what its filled templates allow.
+    #[test]
+    fn the_agents_names_match_its_templates() {
+        let session: SessionId = "alice".parse().unwrap();
+        let grant = SessionGrant {
+            session: session.to_string(),
+            account_key: "AKEY".into(),
+            user: None,
+        };
+        let allowed = |subject: &str, templates: &[&str]| {
+            grant
+                .fill_all(templates)
+                .iter()
+                .any(|pattern| subject_within(subject, pattern))
+        };
+        let inbox = format!("{}.token", agent_inbox(&session));
+        assert!(allowed(&inbox, AGENT.publish) && allowed(&inbox, AGENT.subscribe));
+        let create = local_subject(&consumer_api("CREATE"));
+        let session_feed = format!(
+            "{create}{}.{}",
+            session_consumer(&session),
+            crate::Target::Session(session.clone()).subject()
+        );
+        let broadcast_feed = format!(
+            "{create}{}.{}",
+            broadcast_consumer(&session, Some("AKEY")),
+            crate::Target::Broadcast.subject()
+        );
+        assert!(allowed(&session_feed, AGENT.publish), "{session_feed}");
+        assert!(allowed(&broadcast_feed, AGENT.publish), "{broadcast_feed}");
+        let receipt_to = crate::subject::new_receipt_to();
+        let receipt = crate::subject::receipt_subject(&receipt_to, &session).unwrap();
+        assert!(allowed(&receipt, AGENT.publish), "{receipt}");
+        assert!(allowed(
+            &crate::subject::presence_reply("t", &session),
+            AGENT.publish
+        ));
+        let entry = crate::subject::entry_subject(
+            &crate::subject::new_entry_reply(),
+            &session,
+            &user_token(None),
+        );
+        assert!(allowed(&entry, AGENT.publish), "{entry}");
     }
 
     /// Only pull batches are streamed answers; what ops publish goes to

@@ -9,6 +9,7 @@
 //! and no field can be changed.
 
 use crate::envelope::{Envelope, Incoming};
+use crate::event::RefusalReason;
 use crate::keys::{self, SeedError, SeedErrorKind, SeedKind};
 use crate::priority::Priority;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -149,6 +150,17 @@ pub enum Untrusted {
     UnknownSigner(String),
     #[error("its signature does not match its content (tampered, or replayed on another subject)")]
     BadSignature,
+}
+
+impl Untrusted {
+    /// The `reason` of the `message_refused` event it is logged with.
+    pub fn reason(&self) -> RefusalReason {
+        match self {
+            Untrusted::Unsigned => RefusalReason::Unsigned,
+            Untrusted::UnknownSigner(_) => RefusalReason::UnknownSigner,
+            Untrusted::BadSignature => RefusalReason::BadSignature,
+        }
+    }
 }
 
 /// Accepts a message only if a trusted key signed exactly these fields on

@@ -35,10 +35,10 @@ use async_nats::header::HeaderName;
 use async_nats::HeaderMap;
 use jiff::Timestamp;
 use nkeys::XKey;
-use remote_message::envelope::{self, Rejection, MSG_ID_HEADER, RECEIPT_TO_HEADER};
-use remote_message::signing::{self, Untrusted};
+use remote_message::envelope::{self, MSG_ID_HEADER, RECEIPT_TO_HEADER};
+use remote_message::signing;
 use remote_message::subject::BROADCAST;
-use remote_message::{sealing, SessionId, Target};
+use remote_message::{sealing, RefusalReason, SessionId, Target};
 use std::borrow::Cow;
 use std::time::Duration;
 use tokio::time::Instant;
@@ -57,11 +57,6 @@ pub const WARNINGS_PER_MINUTE: u32 = 10;
 /// later is refused (`signed_from_the_future`), else it would stay fresh
 /// (shown, replayable) until that date.
 pub const MAX_CLOCK_SKEW: Duration = Duration::from_secs(5 * 60);
-
-/// The reasons a message is refused for the way it came, not its content.
-const STATUS_MESSAGE: &str = "status_message";
-const UNEXPECTED_SUBJECT: &str = "unexpected_subject";
-const FOREIGN_SUBJECT: &str = "foreign_subject";
 
 /// How a message reached the agent, which decides the subjects it may have.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -98,7 +93,7 @@ pub enum Admission {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Refusal {
     /// Stable name, the `reason` field of the `message_refused` event.
-    pub reason: &'static str,
+    pub reason: RefusalReason,
     /// The log line.
     pub text: String,
 }
@@ -108,10 +103,7 @@ impl Refusal {
     /// content: such a message in a replay never came live, so it was not
     /// reported then.
     pub fn is_steered(&self) -> bool {
-        matches!(
-            self.reason,
-            STATUS_MESSAGE | UNEXPECTED_SUBJECT | FOREIGN_SUBJECT
-        )
+        self.reason.is_steered()
     }
 }
 
@@ -176,7 +168,7 @@ impl Gate {
             Ok(message) => message,
             Err(rejection) => {
                 return refused(
-                    rejection_reason(&rejection),
+                    rejection.reason(),
                     format!("ignored a message on {subject}: {rejection}"),
                 )
             }
@@ -184,7 +176,7 @@ impl Gate {
         if !self.trusted.is_empty() {
             if let Err(why) = signing::verify(&message, subject, &self.trusted) {
                 return refused(
-                    untrusted_reason(&why),
+                    why.reason(),
                     format!("not showing message {} on {subject}: {why}", message.id),
                 );
             }
@@ -231,7 +223,7 @@ impl Gate {
         let subject = raw.subject.as_str();
         if let Some(status) = raw.status {
             return Err(Refusal {
-                reason: STATUS_MESSAGE,
+                reason: RefusalReason::StatusMessage,
                 text: format!(
                     "ignored a NATS status message (status {status}) on {subject}: a request \
                      named this subject as its reply"
@@ -249,11 +241,11 @@ impl Gate {
             (Some((_, target)), Arrival::Replayed { .. }) => Ok(target),
             (Some((on, target)), Arrival::Live(subscribed)) if on == subscribed => Ok(target),
             _ if Target::from_subject(subject).is_none() => Err(Refusal {
-                reason: UNEXPECTED_SUBJECT,
+                reason: RefusalReason::UnexpectedSubject,
                 text: format!("ignored a message on unexpected subject {subject:?}"),
             }),
             (_, Arrival::Live(subscribed)) => Err(Refusal {
-                reason: FOREIGN_SUBJECT,
+                reason: RefusalReason::ForeignSubject,
                 text: format!(
                     "ignored a message for {subject} that came on this agent's {}: it was \
                      steered here (a JetStream request naming that as its reply subject?)",
@@ -261,7 +253,7 @@ impl Gate {
                 ),
             }),
             (None, Arrival::Replayed { .. }) => Err(Refusal {
-                reason: FOREIGN_SUBJECT,
+                reason: RefusalReason::ForeignSubject,
                 text: format!(
                     "ignored a replayed message for {subject}, which is not this session's"
                 ),
@@ -290,13 +282,13 @@ impl Gate {
                 Some(Ok(inner)) => Cow::Owned(inner),
                 Some(Err(e)) => {
                     return Err(Refusal {
-                        reason: "sealed_cannot_open",
+                        reason: RefusalReason::SealedCannotOpen,
                         text: format!("ignored sealed message {} on {subject}: {e}", sealed.id),
                     })
                 }
                 None => {
                     return Err(Refusal {
-                        reason: "sealed_no_key",
+                        reason: RefusalReason::SealedNoKey,
                         text: format!(
                             "ignored sealed message {} on {subject}: this agent has no key",
                             sealed.id
@@ -315,11 +307,11 @@ impl Gate {
         &self,
         message: &envelope::Incoming,
         now: Timestamp,
-    ) -> Option<(&'static str, String)> {
+    ) -> Option<(RefusalReason, String)> {
         let latest = now.saturating_add(MAX_CLOCK_SKEW).unwrap_or(Timestamp::MAX);
         if let Some(sent_at) = message.sent_at.filter(|at| *at > latest) {
             return Some((
-                "signed_from_the_future",
+                RefusalReason::SignedFromTheFuture,
                 format!(
                     "it was sent at {sent_at}, more than {} ahead of this agent's clock \
                      (now {now})",
@@ -332,7 +324,7 @@ impl Gate {
         }
         let Some(sent_at) = message.sent_at else {
             return Some((
-                "signed_without_sent_at",
+                RefusalReason::SignedWithoutSentAt,
                 "it has no sent_at, so its age cannot be told".to_owned(),
             ));
         };
@@ -341,7 +333,7 @@ impl Gate {
             .unwrap_or(Timestamp::MAX);
         (now >= until).then(|| {
             (
-                "signed_too_old",
+                RefusalReason::SignedTooOld,
                 format!(
                     "it was sent at {sent_at}, more than the {} of --catch-up-window ago \
                      (a replay?)",
@@ -367,26 +359,8 @@ fn read_headers(headers: Option<&HeaderMap>) -> (Option<&str>, Option<&str>) {
     (msg_id, receipt_to)
 }
 
-fn refused(reason: &'static str, text: String) -> Admission {
+fn refused(reason: RefusalReason, text: String) -> Admission {
     Admission::Refused(Refusal { reason, text })
-}
-
-/// The `reason` of an undecodable payload.
-fn rejection_reason(rejection: &Rejection) -> &'static str {
-    match rejection {
-        Rejection::NotUtf8(_) => "not_utf8",
-        Rejection::Empty => "empty",
-        Rejection::NoText => "no_text",
-    }
-}
-
-/// The `reason` of a message `--trust` refuses.
-fn untrusted_reason(why: &Untrusted) -> &'static str {
-    match why {
-        Untrusted::Unsigned => "unsigned",
-        Untrusted::UnknownSigner(_) => "unknown_signer",
-        Untrusted::BadSignature => "bad_signature",
-    }
 }
 
 /// The refusals logged in the current minute.
@@ -419,7 +393,7 @@ impl Refusals {
         if self.count <= WARNINGS_PER_MINUTE {
             warn!(
                 event = remote_message::Event::MessageRefused.name(),
-                reason = refusal.reason,
+                reason = refusal.reason.name(),
                 "{}",
                 refusal.text
             );
@@ -572,7 +546,7 @@ mod tests {
             live(subject),
             now(),
         ) {
-            Admission::Refused(r) => r.reason,
+            Admission::Refused(r) => r.reason.name(),
             other => panic!("{other:?}"),
         };
         assert_eq!(reason("broadcast", b""), "empty");
@@ -584,7 +558,7 @@ mod tests {
             ..gate(now())
         };
         match trusting.admit(&raw("broadcast", b"hello", None), live("broadcast"), now()) {
-            Admission::Refused(r) => assert_eq!(r.reason, "unsigned"),
+            Admission::Refused(r) => assert_eq!(r.reason, RefusalReason::Unsigned),
             other => panic!("{other:?}"),
         }
     }
@@ -647,7 +621,7 @@ mod tests {
 
     fn reason_of(admission: Admission) -> &'static str {
         match admission {
-            Admission::Refused(r) => r.reason,
+            Admission::Refused(r) => r.reason.name(),
             other => panic!("not refused: {other:?}"),
         }
     }
@@ -798,7 +772,11 @@ mod tests {
         ] {
             match admit(subject, arrival) {
                 Admission::Refused(r) => {
-                    assert_eq!(r.reason, "foreign_subject", "{subject} {arrival:?}");
+                    assert_eq!(
+                        r.reason,
+                        RefusalReason::ForeignSubject,
+                        "{subject} {arrival:?}"
+                    );
                     assert!(r.is_steered());
                 }
                 other => panic!("{subject} {arrival:?}: {other:?}"),

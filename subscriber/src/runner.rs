@@ -472,17 +472,18 @@ async fn connect(
             _ => settings(e),
         })?;
     let addrs = connection.server_addrs().map_err(settings)?;
+    let inbox = remote_message::roles::agent_inbox(session);
     if let Some(prefix) = &connection.inbox_prefix {
         warn!(
             event = remote_message::Event::InboxPrefixIgnored.name(),
             "inbox prefix {prefix:?} (--inbox-prefix or the nats context) is not used: the agent's \
-             inbox is always _INBOX.{session}, the one the broker's per-session rules allow"
+             inbox is always {inbox}, the one the broker's per-session rules allow"
         );
     }
     options
         // Its own inbox prefix: where the broker enforces identity, only
         // this session may subscribe (and publish) there.
-        .custom_inbox_prefix(format!("_INBOX.{session}"))
+        .custom_inbox_prefix(inbox)
         .retry_on_initial_connect()
         .max_reconnects(None)
         .ping_interval(PING_INTERVAL)

@@ -62,7 +62,7 @@ fn request(args: SendArgs) -> Result<Request, Error> {
         sender: args.sender.unwrap_or_else(identity::user_at_host),
         priority: args.priority,
         ttl: args.ttl,
-        id: args.id.unwrap_or_else(|| nuid::next().to_string()),
+        id: args.id.unwrap_or_else(remote_message::SendId::random),
         sessions: args.sessions,
         users: args.users,
         seal: args.seal,

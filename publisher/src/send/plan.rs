@@ -14,7 +14,7 @@ use remote_message::envelope::{
 };
 use remote_message::sessions::SessionInfo;
 use remote_message::terminal::{printable, Lines};
-use remote_message::{sealing, Priority, SessionId, Target};
+use remote_message::{sealing, Priority, SendId, SessionId, Target};
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::time::Duration;
 
@@ -34,7 +34,7 @@ pub struct Request {
     pub ttl: Option<Duration>,
     /// Id of this send; the message id of a broadcast, the prefix of each
     /// session message's id.
-    pub id: String,
+    pub id: SendId,
     /// Named sessions, in the order given (repeats allowed).
     pub sessions: Vec<SessionId>,
     /// Users whose every live session is a target.
@@ -102,7 +102,7 @@ pub struct Outgoing {
 #[derive(Debug)]
 pub struct Plan {
     /// Id of this send.
-    pub id: String,
+    pub id: SendId,
     /// One per target, in target order.
     pub messages: Vec<Outgoing>,
     pub wait: Option<Wait>,
@@ -155,7 +155,7 @@ impl Request {
         if self.seal && self.is_broadcast() {
             return Err(ErrorKind::Usage.error(tr!(errors(), "seal-broadcast")));
         }
-        self.envelope(self.id.clone())?;
+        self.envelope(self.id.to_string())?;
         Ok(Needs {
             live_sessions: !self.users.is_empty()
                 || self.seal
@@ -220,7 +220,7 @@ pub fn plan(request: &Request, lookups: Lookups) -> Result<Plan, Error> {
         None => BTreeMap::new(),
         Some(_) if broadcast => live
             .into_iter()
-            .map(|s| (s.id, request.id.clone()))
+            .map(|s| (s.id, request.id.message_id(&Target::Broadcast)))
             .collect(),
         Some(_) => messages
             .iter()
@@ -321,10 +321,7 @@ fn build(
     seal_keys: &BTreeMap<SessionId, String>,
     receipt_to: Option<&str>,
 ) -> Result<Outgoing, Error> {
-    let id = match target {
-        Target::Broadcast => request.id.clone(),
-        Target::Session(session) => format!("{}-{session}", request.id),
-    };
+    let id = request.id.message_id(target);
     let subject = target.subject();
     let mut envelope = request.envelope(id.clone())?;
     if let Some(key) = &request.sign_key {
@@ -377,7 +374,7 @@ mod tests {
             sender: "ops@host".into(),
             priority: None,
             ttl: None,
-            id: "send1".into(),
+            id: SendId::parse("send1").unwrap(),
             sessions: Vec::new(),
             users: Vec::new(),
             seal: false,

@@ -139,7 +139,7 @@ impl Report {
             })
             .collect();
         Report {
-            id: plan.id.clone(),
+            id: plan.id.to_string(),
             subjects: plan.messages.iter().map(|m| m.target.subject()).collect(),
             messages,
             stored: published.stored,
@@ -205,7 +205,7 @@ mod tests {
             sender: "ops@host".into(),
             priority: None,
             ttl: None,
-            id: "s".into(),
+            id: remote_message::SendId::parse("s").unwrap(),
             sessions: sessions.iter().map(|s| id(s)).collect(),
             users: Vec::new(),
             seal: false,

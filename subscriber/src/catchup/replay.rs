@@ -101,13 +101,11 @@ pub struct Feed {
 pub fn feeds(session: &SessionId, broadcast_consumer: Option<&str>) -> [Feed; 2] {
     [
         Feed {
-            consumer: broadcast_consumer
-                .map(str::to_owned)
-                .unwrap_or_else(|| format!("{session}-b")),
+            consumer: remote_message::roles::broadcast_consumer(session, broadcast_consumer),
             subject: Target::Broadcast.subject(),
         },
         Feed {
-            consumer: session.to_string(),
+            consumer: remote_message::roles::session_consumer(session),
             subject: Target::Session(session.clone()).subject(),
         },
     ]

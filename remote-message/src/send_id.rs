@@ -1,0 +1,62 @@
+//! Send ids and the message ids made from them, each built in one place.
+//!
+//! One `publisher send` has a send id (`--id`, else a random one): a
+//! broadcast's message id is the send id, a session message's is
+//! `<send id>-<session id>`. A retried send with the same id so gives every
+//! message the id it had, and agents and JetStream de-duplicate it.
+
+use crate::session_id::{InvalidSessionId, SessionId};
+use crate::subject::Target;
+use std::fmt;
+
+/// The id of one send: the session id alphabet (1 to 64 characters of
+/// `A-Z a-z 0-9 _ -`), so the message ids made from it stay subject tokens.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct SendId(String);
+
+impl SendId {
+    /// Checks `raw` against the session id rule.
+    pub fn parse(raw: &str) -> Result<SendId, InvalidSessionId> {
+        SessionId::parse(raw).map(|id| SendId(id.to_string()))
+    }
+
+    /// A fresh random id, for a send without `--id`.
+    pub fn random() -> SendId {
+        SendId(SessionId::random().to_string())
+    }
+
+    /// The message id of this send's message to `target`: the send id for
+    /// a broadcast, `<send id>-<session id>` for a session.
+    pub fn message_id(&self, target: &Target) -> String {
+        match target {
+            Target::Broadcast => self.0.clone(),
+            Target::Session(session) => format!("{}-{session}", self.0),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for SendId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A broadcast's message id is the send id; a session's adds the session.
+    #[test]
+    fn message_ids_are_made_from_the_send_id() {
+        let send = SendId::parse("send1").unwrap();
+        assert_eq!(send.message_id(&Target::Broadcast), "send1");
+        let bob = Target::Session("bob".parse().unwrap());
+        assert_eq!(send.message_id(&bob), "send1-bob");
+        assert!(SendId::parse("a.b").is_err());
+        assert!(SendId::parse(SendId::random().as_str()).is_ok());
+    }
+}
