@@ -17,7 +17,7 @@ use bytes::Bytes;
 use futures::stream::SelectAll;
 use futures::StreamExt;
 use remote_message::sessions::{Receipt, SessionInfo};
-use remote_message::{SendId, SessionId, Target};
+use remote_message::{SendId, SessionId, Target, UserName};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -240,7 +240,7 @@ impl Fleet {
     /// several fleets, each in its own process).
     pub fn numbered_from(port: u16, capacity: usize, first: usize) -> Fleet {
         // Built once with the agent's own function; each session gets its id.
-        let template = agent::session_info(session_id(0), Some("bench".into()), []);
+        let template = agent::session_info(session_id(0), UserName::parse("bench").ok(), []);
         let ping_len = template.entry_payload().len();
         let receipt =
             Receipt::delivered(
@@ -277,7 +277,7 @@ impl Fleet {
                 let number = self.first + index;
                 let info = SessionInfo {
                     id: session_id(number),
-                    user: format!("user{:04}", number % 1000),
+                    user: UserName::parse(&format!("user{:04}", number % 1000)).ok(),
                     ..self.template.clone()
                 };
                 let url = crate::server::connect_url(self.port, index);

@@ -23,7 +23,7 @@ use remote_message::session_id::InvalidSessionId;
 use remote_message::sessions::{self, Receipt, ReceiptStatus, SessionInfo};
 use remote_message::signing::{self, Signed, Untrusted};
 use remote_message::subject::{self, Target};
-use remote_message::{sealing, terminal, Priority, SessionId};
+use remote_message::{sealing, terminal, Priority, SessionId, UserName};
 use std::sync::LazyLock;
 
 /// The one signing key the fuzzer "trusts". Fixed, so the signed seed in
@@ -345,8 +345,9 @@ pub fn check_answers(data: &[u8]) {
     // A listing answer: what `publisher sessions` turns into a row. The id
     // and user come from the entry's subject, the rest from this payload.
     let id = SessionId::parse("s1").unwrap();
-    if let Some(info) = SessionInfo::from_entry(id, &sessions::user_token("vanessa"), data) {
-        assert_eq!((info.id.as_str(), info.user.as_str()), ("s1", "vanessa"));
+    let vanessa = UserName::parse("vanessa").unwrap();
+    if let Some(info) = SessionInfo::from_entry(id, &UserName::token(Some(&vanessa)), data) {
+        assert_eq!((info.id.as_str(), info.user.as_ref()), ("s1", Some(&vanessa)));
         assert!(info.xkey.as_ref().is_none_or(|k| k.starts_with('X')));
         check_entry_round_trip(&info);
     }
@@ -354,7 +355,7 @@ pub fn check_answers(data: &[u8]) {
         assert!(is_valid_session_id(info.id.as_str()));
         let again = serde_json::to_vec(&info).unwrap();
         assert_eq!(serde_json::from_slice::<SessionInfo>(&again).unwrap(), info);
-        if sessions::user_from_token(&info.user_token()).as_deref() == Some(info.user.as_str()) {
+        if UserName::from_token(&info.user_token()).as_ref() == Some(&info.user) {
             check_entry_round_trip(&info);
         }
     }

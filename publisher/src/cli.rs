@@ -269,7 +269,7 @@ pub struct AgentCredsArgs {
     /// The user name bound to the session (`send --user NAME` reaches it);
     /// without it, no user is bound
     #[arg(long, value_name = "NAME", value_parser = parse_user_name)]
-    pub user: Option<String>,
+    pub user: Option<remote_message::UserName>,
 
     #[command(flatten)]
     pub out: CredsOut,
@@ -306,11 +306,9 @@ pub struct CredsOut {
     pub force: bool,
 }
 
-/// `--user` of `admin agent-creds`: the rule of [`remote_message::roles`].
-fn parse_user_name(raw: &str) -> Result<String, String> {
-    remote_message::roles::check_user_name(raw)
-        .map(|()| raw.to_owned())
-        .map_err(|e| e.to_string())
+/// `--user` of `admin agent-creds`: the rule of [`remote_message::UserName`].
+fn parse_user_name(raw: &str) -> Result<remote_message::UserName, String> {
+    remote_message::UserName::parse(raw).map_err(|e| e.to_string())
 }
 
 #[derive(Debug, Args)]

@@ -9,6 +9,7 @@ use crate::link::Link;
 use jiff::tz::TimeZone;
 use remote_message::sessions::{self, SessionInfo};
 use remote_message::terminal::{printable, Lines};
+use remote_message::UserName;
 use remote_message_cli::lang::Lang;
 
 pub async fn run(
@@ -21,7 +22,10 @@ pub async fn run(
         .map_err(|e| link.server_failure(&tr!(errors(), "failed-listing-sessions"), e))?;
     link.settle().await?;
     if !args.users.is_empty() {
-        live.retain(|s| args.users.iter().any(|asked| is_user(&s.user, asked)));
+        live.retain(|s| {
+            let user = UserName::shown(s.user.as_ref());
+            args.users.iter().any(|asked| is_user(user, asked))
+        });
     }
     if args.json {
         println!(
@@ -53,7 +57,7 @@ pub fn table(sessions: &[SessionInfo], lang: Lang) -> String {
         .map(|s| {
             [
                 printable(s.id.as_str(), 64, Lines::Escaped),
-                printable(&s.user, 64, Lines::Escaped),
+                printable(UserName::shown(s.user.as_ref()), 64, Lines::Escaped),
                 printable(&s.host, 64, Lines::Escaped),
                 s.since
                     .to_zoned(TimeZone::system())
@@ -124,7 +128,7 @@ mod tests {
     fn table_has_the_columns_rows_and_a_count() {
         let info = SessionInfo {
             id: "s1".parse().unwrap(),
-            user: "vanessa".into(),
+            user: remote_message::UserName::parse("vanessa").ok(),
             host: "pc-12".into(),
             os: "linux".into(),
             version: "0.1.0".into(),
@@ -170,7 +174,7 @@ mod tests {
     fn an_entry_cannot_forge_a_row() {
         let info = SessionInfo {
             id: "s1".parse().unwrap(),
-            user: "eve\u{202E}nimda".into(),
+            user: remote_message::UserName::parse("eve\u{202E}nimda").ok(),
             host: "pc\nadmin    ops-1  2026-11-22 08:00:00  0.1.0".into(),
             os: "linux".into(),
             version: "0.1.0\u{2028}x\u{200B}\r\t".into(),

@@ -11,6 +11,7 @@
 //! - [`event`]: every log event name and refusal reason (stable fields), checked against docs/events.md.
 //! - [`error`]: the one error shape, `Error<Kind>`: a kind to match on, a message, a source.
 //! - [`session_id`]: what a session id may be, and the one validator for it.
+//! - [`user_name`]: what a user name may be (the one rule), `None` for no user, its subject token.
 //! - [`subject`]: every subject of the contract (messages, presence, receipts, session list), and
 //!   which target or sender a subject names.
 //! - [`send_id`]: a send's id, and the one constructor of the message ids made from it.
@@ -38,6 +39,7 @@ pub mod signing;
 pub mod stream;
 pub mod subject;
 pub mod terminal;
+pub mod user_name;
 
 pub use envelope::{Envelope, Incoming, Rejection};
 pub use error::Error;
@@ -46,3 +48,4 @@ pub use priority::Priority;
 pub use send_id::SendId;
 pub use session_id::SessionId;
 pub use subject::Target;
+pub use user_name::UserName;

@@ -20,9 +20,9 @@
 //! [`receipt_from`] accepts one only when the payload names the session its
 //! subject ends with.
 
-use crate::roles;
 use crate::session_id::SessionId;
 use crate::subject;
+use crate::user_name::UserName;
 use async_nats::{Client, Message, StatusCode};
 use futures::StreamExt;
 use jiff::Timestamp;
@@ -55,8 +55,9 @@ pub const MAX_SESSIONS: usize = 100_000;
 pub struct SessionInfo {
     pub id: SessionId,
     /// The user: bound by the agent's credentials, else `--user-name` or the
-    /// OS login name ("" when none is bound).
-    pub user: String,
+    /// OS login name; `None` when none is bound (written `""`).
+    #[serde(with = "crate::user_name::or_empty")]
+    pub user: Option<UserName>,
     pub host: String,
     pub os: String,
     /// Agent version.
@@ -101,13 +102,13 @@ impl SessionInfo {
 
     /// The token this session's user travels as in its entry subject.
     pub fn user_token(&self) -> String {
-        user_token(&self.user)
+        UserName::token(self.user.as_ref())
     }
 
     /// The session an answer names: id and user from its subject, the rest
     /// from its payload; `None` for anything that is not an entry.
     pub fn from_entry(id: SessionId, user_token: &str, payload: &[u8]) -> Option<SessionInfo> {
-        let user = user_from_token(user_token)?;
+        let user = UserName::from_token(user_token)?;
         let entry: Entry = serde_json::from_slice(payload).ok()?;
         Some(SessionInfo {
             id,
@@ -120,18 +121,6 @@ impl SessionInfo {
             xkey: entry.xkey.filter(|k| k.starts_with('X')),
         })
     }
-}
-
-/// A user name as a subject token (see [`roles::user_token`]): "" (no user
-/// bound) is [`roles::NO_USER`].
-pub fn user_token(user: &str) -> String {
-    roles::user_token(Some(user).filter(|u| !u.is_empty()))
-}
-
-/// The user name a token stands for ("" for no user bound); `None` for
-/// anything that is not a user token.
-pub fn user_from_token(token: &str) -> Option<String> {
-    roles::parse_user_token(token).map(Option::unwrap_or_default)
 }
 
 /// Why a `--label` is not `key=value`.
@@ -651,7 +640,7 @@ mod tests {
     fn info() -> SessionInfo {
         SessionInfo {
             id: SessionId::parse("s1").unwrap(),
-            user: "vanessa".into(),
+            user: Some(UserName::parse("vanessa").unwrap()),
             host: "pc-12".into(),
             os: "linux".into(),
             version: "0.1.0".into(),
@@ -676,19 +665,6 @@ mod tests {
         let mut listing = Listing::new(&reply);
         assert!(listing.add(&subject, &payload));
         assert_eq!(listing.into_sessions(), [info()]);
-    }
-
-    /// User tokens: hex of UTF-8, `-` for no user; nothing else decodes.
-    #[test]
-    fn user_tokens_are_hex_or_dash() {
-        for user in ["vanessa", "", "Zoë Dupont", "a.b*c>"] {
-            assert_eq!(user_from_token(&user_token(user)).as_deref(), Some(user));
-        }
-        assert_eq!(user_token(""), "-");
-        assert_eq!(user_token("bob"), "626f62");
-        for bad in ["", "6", "626F62", "zz", "ff", "--"] {
-            assert_eq!(user_from_token(bad), None, "{bad}");
-        }
     }
 
     /// An agent answers only a `sessions.entry.<one token>` reply subject.
@@ -717,7 +693,7 @@ mod tests {
         assert!(listing.add(&subject, forged.to_string().as_bytes()));
         let listed = listing.into_sessions();
         assert_eq!(listed[0].id.as_str(), "mallory");
-        assert_eq!(listed[0].user, "");
+        assert_eq!(listed[0].user, None);
     }
 
     /// A listing counts each id once (first wins, a different second answer
@@ -728,7 +704,7 @@ mod tests {
         let reply = crate::subject::new_entry_reply();
         let mut bob = info();
         bob.id = SessionId::parse("s0").unwrap();
-        bob.user = "bob".into();
+        bob.user = Some(UserName::parse("bob").unwrap());
         let mut listing = Listing::new(&reply);
         let (subject, payload) = answer(&reply, &info());
         assert!(listing.add(&subject, &payload));
@@ -749,7 +725,10 @@ mod tests {
         assert_eq!(listing.len(), 2);
         let listed = listing.into_sessions();
         assert_eq!(listed[1].host, "pc-12", "the first answer wins");
-        let users: Vec<_> = listed.into_iter().map(|s| s.user).collect();
+        let users: Vec<_> = listed
+            .iter()
+            .map(|s| UserName::shown(s.user.as_ref()))
+            .collect();
         assert_eq!(users, ["bob", "vanessa"]);
     }
 

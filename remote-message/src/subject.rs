@@ -113,7 +113,7 @@ pub fn is_entry_reply(reply: &str) -> bool {
 }
 
 /// Where agent `id` of user token `user` (see
-/// [`crate::sessions::user_token`]) answers the listing `reply`.
+/// [`crate::user_name::UserName::token`]) answers the listing `reply`.
 pub fn entry_subject(reply: &str, id: &SessionId, user: &str) -> String {
     format!("{reply}.{id}.{user}")
 }

@@ -20,7 +20,7 @@ use jiff::Timestamp;
 use nkeys::XKey;
 use remote_message::sessions::{Receipt, SessionInfo};
 use remote_message::subject;
-use remote_message::{Incoming, SessionId, Target};
+use remote_message::{Incoming, SessionId, Target, UserName};
 use remote_message_cli::identity;
 use tracing::{debug, info};
 
@@ -88,21 +88,25 @@ fn on_broadcast(message: Message) -> (Subscribed, Message) {
     (Subscribed::Broadcast, message)
 }
 
+/// The OS login name as a user name (`None` when it breaks the rule).
+pub fn login_user() -> Option<UserName> {
+    UserName::parse(&identity::login_name()).ok()
+}
+
 /// Tags a message of the session's own subscription.
 fn on_session(message: Message) -> (Subscribed, Message) {
     (Subscribed::Session, message)
 }
 
-/// This session as the session list shows it: `user` defaults to the OS
-/// login name.
+/// This session as the session list shows it, for `user` (`None`: no user).
 pub fn session_info(
     session: SessionId,
-    user_name: Option<String>,
+    user: Option<UserName>,
     labels: impl IntoIterator<Item = (String, String)>,
 ) -> SessionInfo {
     SessionInfo {
         id: session,
-        user: user_name.unwrap_or_else(identity::login_name),
+        user,
         host: identity::host_name(),
         os: identity::os_name(),
         version: env!("CARGO_PKG_VERSION").to_owned(),

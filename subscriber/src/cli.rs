@@ -101,7 +101,7 @@ pub struct AgentArgs {
 
     /// User name shown in the session list [default: the OS login name]
     #[arg(long, value_name = "NAME")]
-    pub user_name: Option<String>,
+    pub user_name: Option<remote_message::UserName>,
 
     /// Label shown in the session list, e.g. --label dept=sales; repeatable
     #[arg(long = "label", value_name = "KEY=VALUE", value_parser = sessions::parse_label)]

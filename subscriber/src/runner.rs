@@ -28,7 +28,7 @@ use crate::signals::StopReason;
 use crate::state::{self, StateFile};
 use async_nats::Client;
 use futures::StreamExt;
-use remote_message::{subject, SessionId, Target};
+use remote_message::{subject, SessionId, Target, UserName};
 use remote_message_cli::connection::{ConnectionArgs, SetupErrorKind};
 use remote_message_cli::lang::Lang;
 use std::future::Future;
@@ -61,7 +61,7 @@ pub const LIVE_BUFFER: usize = 1024;
 #[derive(Debug, Clone)]
 pub struct AgentConfig {
     pub session_id: Option<SessionId>,
-    pub user_name: Option<String>,
+    pub user_name: Option<remote_message::UserName>,
     pub labels: Vec<(String, String)>,
     /// Where the state lives; `None`: nowhere (a restart does not catch up).
     pub state_dir: Option<PathBuf>,
@@ -211,13 +211,12 @@ const PRESENCE_CHECK: Duration = Duration::from_secs(1);
 async fn start(config: &AgentConfig, tasks: &TaskTracker) -> Result<Started, Error> {
     let bound = bound_identity(config)?;
     let mut config = config.clone();
+    let mut bound_user = None;
     if let Some(bound) = &bound {
         if let Some(id) = &bound.session {
             config.session_id = Some(id.clone());
         }
-        if let Some(user) = &bound.user {
-            config.user_name = Some(user.clone());
-        }
+        bound_user = bound.user.clone();
     }
     let config = &config;
     let state = open_state(config)?;
@@ -227,11 +226,10 @@ async fn start(config: &AgentConfig, tasks: &TaskTracker) -> Result<Started, Err
         (None, None) => SessionId::random(),
     };
     let personal = Target::Session(session.clone()).subject();
-    let mut info = agent::session_info(
-        session.clone(),
-        config.user_name.clone(),
-        config.labels.clone(),
-    );
+    // The user the credentials bind (perhaps none), else --user-name, else
+    // the OS login name.
+    let user = bound_user.unwrap_or_else(|| config.user_name.clone().or_else(agent::login_user));
+    let mut info = agent::session_info(session.clone(), user, config.labels.clone());
     // Without a state dir the key lasts as long as the process.
     let seal_key = match &state {
         Some(state) => state.seal_key(),
@@ -241,10 +239,10 @@ async fn start(config: &AgentConfig, tasks: &TaskTracker) -> Result<Started, Err
     info!(
         event = remote_message::Event::Listening.name(),
         session = %session,
-        user = %info.user,
+        user = %UserName::shown(info.user.as_ref()),
         host = %info.host,
         "listening as session {session} (user {}, host {})",
-        info.user,
+        UserName::shown(info.user.as_ref()),
         info.host
     );
 
@@ -301,8 +299,8 @@ fn cannot_subscribe(e: async_nats::Error) -> Error {
 struct Bound {
     /// The session id (the JWT's name), when the credentials are an agent's.
     session: Option<SessionId>,
-    /// The user name bound by the `user:` tag ("" for `user:-`).
-    user: Option<String>,
+    /// The user name bound by the `user:` tag (`Some(None)` for `user:-`).
+    user: Option<Option<UserName>>,
     /// The broadcast catch-up consumer's name: the session account's key
     /// behind the account wall, else the user's public key (`U…`).
     broadcast_consumer: Option<String>,
@@ -363,15 +361,18 @@ fn bound_identity(config: &AgentConfig) -> Result<Option<Bound>, Error> {
             ),
         ));
     }
-    // `user:-` (no user bound) is listed with user "".
-    let user = identity
-        .user
-        .map(|u| u.as_str().to_owned())
-        .unwrap_or_default();
-    if let Some(asked) = config.user_name.as_ref().filter(|asked| **asked != user) {
+    // `user:-`: no user bound (listed with user "").
+    let user = identity.user.and_then(|u| UserName::parse(u.as_str()).ok());
+    if let Some(asked) = config
+        .user_name
+        .as_ref()
+        .filter(|asked| Some(*asked) != user.as_ref())
+    {
         warn!(
             event = remote_message::Event::UserNameIgnored.name(),
-            "--user-name {asked:?} ignored: the credentials bind this session to user {user:?}"
+            "--user-name {:?} ignored: the credentials bind this session to user {:?}",
+            asked.as_str(),
+            UserName::shown(user.as_ref())
         );
     }
     Ok(Some(Bound {
@@ -539,7 +540,7 @@ mod tests {
     fn config(server: &str) -> AgentConfig {
         AgentConfig {
             session_id: Some("alice".parse().unwrap()),
-            user_name: Some("tester".into()),
+            user_name: UserName::parse("tester").ok(),
             labels: Vec::new(),
             state_dir: None,
             catch_up_window: crate::catchup::DEFAULT_WINDOW,

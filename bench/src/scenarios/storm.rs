@@ -260,7 +260,7 @@ async fn run(n: usize, sender: &str) -> Result<Storm, String> {
         last_shown_ns: AtomicU64::new(0),
         back: Comebacks::default(),
     });
-    let template = agent::session_info(session_id(0), Some("storm".into()), []);
+    let template = agent::session_info(session_id(0), remote_message::UserName::parse("storm").ok(), []);
     let joined = futures::stream::iter(0..n)
         .map(|index| {
             let info = SessionInfo {

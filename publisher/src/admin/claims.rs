@@ -190,7 +190,7 @@ pub fn agent_user(
         bearer_token: None,
         allowed_connection_types: None,
     };
-    claims.nats.generic_fields.tags = Some(vec![roles::user_tag(grant.user.as_deref())]);
+    claims.nats.generic_fields.tags = Some(vec![roles::user_tag(grant.user.as_ref())]);
     claims.encode(account).map_err(jwt_failed)
 }
 

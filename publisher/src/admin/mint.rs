@@ -186,7 +186,7 @@ mod tests {
         let grant = SessionGrant {
             session: "alice".into(),
             account_key: account.public_key(),
-            user: Some("Zoë".into()),
+            user: remote_message::UserName::parse("Zoë").ok(),
         };
         let user = KeyPair::new_user();
         let jwt = claims::agent_user(&account, &user, &grant).unwrap();

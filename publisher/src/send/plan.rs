@@ -14,7 +14,7 @@ use remote_message::envelope::{
 };
 use remote_message::sessions::SessionInfo;
 use remote_message::terminal::{printable, Lines};
-use remote_message::{sealing, Priority, SendId, SessionId, Target};
+use remote_message::{sealing, Priority, SendId, SessionId, Target, UserName};
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::time::Duration;
 
@@ -247,10 +247,13 @@ fn resolve_sessions(request: &Request, live: &[SessionInfo]) -> Result<Vec<Sessi
     for user in &request.users {
         let theirs: Vec<_> = live
             .iter()
-            .filter(|s| crate::sessions::is_user(&s.user, user))
+            .filter(|s| crate::sessions::is_user(UserName::shown(s.user.as_ref()), user))
             .collect();
         if theirs.is_empty() {
-            let known: BTreeSet<&str> = live.iter().map(|s| s.user.as_str()).collect();
+            let known: BTreeSet<&str> = live
+                .iter()
+                .map(|s| UserName::shown(s.user.as_ref()))
+                .collect();
             let known = if known.is_empty() {
                 tr!(errors(), "no-live-users")
             } else {
@@ -386,7 +389,7 @@ mod tests {
     fn session(session: &str, user: &str, xkey: Option<&str>) -> SessionInfo {
         SessionInfo {
             id: id(session),
-            user: user.into(),
+            user: UserName::parse(user).ok(),
             host: "pc".into(),
             os: "linux".into(),
             version: "0.1.0".into(),
