@@ -10,6 +10,7 @@
 //! Layout (a module only uses modules listed before it):
 //! - [`event`]: every log event name and refusal reason (stable fields), checked against docs/events.md.
 //! - [`error`]: the one error shape, `Error<Kind>`: a kind to match on, a message, a source.
+//! - [`public_key`]: user (`U…`), account (`A…`) and sealing (`X…`) public keys, each checked once.
 //! - [`session_id`]: what a session id may be, and the one validator for it.
 //! - [`user_name`]: what a user name may be (the one rule), `None` for no user, its subject token.
 //! - [`subject`]: every subject of the contract (messages, presence, receipts, session list), and
@@ -30,6 +31,7 @@ pub mod error;
 pub mod event;
 pub mod keys;
 pub mod priority;
+pub mod public_key;
 pub mod roles;
 pub mod sealing;
 pub mod send_id;
@@ -45,6 +47,7 @@ pub use envelope::{Envelope, Incoming, Rejection};
 pub use error::Error;
 pub use event::{Event, RefusalReason};
 pub use priority::Priority;
+pub use public_key::{AccountKey, SealingKey, UserKey};
 pub use send_id::SendId;
 pub use session_id::SessionId;
 pub use subject::Target;

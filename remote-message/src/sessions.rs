@@ -20,6 +20,7 @@
 //! [`receipt_from`] accepts one only when the payload names the session its
 //! subject ends with.
 
+use crate::public_key::SealingKey;
 use crate::session_id::SessionId;
 use crate::subject;
 use crate::user_name::UserName;
@@ -66,7 +67,7 @@ pub struct SessionInfo {
     pub since: Timestamp,
     pub labels: BTreeMap<String, String>,
     /// Public curve25519 key (`X…`) messages to this session can be sealed to.
-    pub xkey: Option<String>,
+    pub xkey: Option<SealingKey>,
 }
 
 /// The payload of a session-list answer: everything but the id and the
@@ -95,7 +96,7 @@ impl SessionInfo {
             version: self.version.clone(),
             since: self.since,
             labels: self.labels.clone(),
-            xkey: self.xkey.clone(),
+            xkey: self.xkey.as_ref().map(SealingKey::to_string),
         };
         serde_json::to_vec(&entry).expect("an entry serializes")
     }
@@ -118,7 +119,7 @@ impl SessionInfo {
             version: entry.version,
             since: entry.since,
             labels: entry.labels,
-            xkey: entry.xkey.filter(|k| k.starts_with('X')),
+            xkey: entry.xkey.as_deref().and_then(SealingKey::parse),
         })
     }
 }
@@ -646,7 +647,7 @@ mod tests {
             version: "0.1.0".into(),
             since: "2026-11-22T08:00:00Z".parse().unwrap(),
             labels: BTreeMap::from([("dept".into(), "sales".into())]),
-            xkey: Some("XAJ3EXAMPLE".into()),
+            xkey: SealingKey::parse(&nkeys::XKey::new_from_raw([7; 32]).public_key()),
         }
     }
 

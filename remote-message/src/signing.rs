@@ -12,6 +12,7 @@ use crate::envelope::{Envelope, Incoming};
 use crate::event::RefusalReason;
 use crate::keys::{self, SeedError, SeedErrorKind, SeedKind};
 use crate::priority::Priority;
+use crate::public_key::UserKey;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use nkeys::KeyPair;
@@ -128,11 +129,8 @@ pub fn load_key(path: &Path) -> Result<KeyPair, SeedError> {
 pub struct NotAPublicKey(pub String);
 
 /// Checks a public key given to `--trust`.
-pub fn parse_public_key(raw: &str) -> Result<String, NotAPublicKey> {
-    match KeyPair::from_public_key(raw) {
-        Ok(key) if raw.starts_with('U') && key.public_key() == raw => Ok(raw.to_owned()),
-        _ => Err(NotAPublicKey(raw.to_owned())),
-    }
+pub fn parse_public_key(raw: &str) -> Result<UserKey, NotAPublicKey> {
+    UserKey::parse(raw).ok_or_else(|| NotAPublicKey(raw.to_owned()))
 }
 
 /// `(signer, signature)` for `signed`, the signature in unpadded base64url.
@@ -165,11 +163,11 @@ impl Untrusted {
 
 /// Accepts a message only if a trusted key signed exactly these fields on
 /// this subject.
-pub fn verify(message: &Incoming, subject: &str, trusted: &[String]) -> Result<(), Untrusted> {
+pub fn verify(message: &Incoming, subject: &str, trusted: &[UserKey]) -> Result<(), Untrusted> {
     let (Some(signer), Some(sig)) = (&message.signer, &message.sig) else {
         return Err(Untrusted::Unsigned);
     };
-    if !trusted.iter().any(|t| t == signer) {
+    if !trusted.iter().any(|t| t.as_str() == signer) {
         return Err(Untrusted::UnknownSigner(signer.clone()));
     }
     let key = KeyPair::from_public_key(signer).map_err(|_| Untrusted::BadSignature)?;
@@ -201,7 +199,7 @@ mod tests {
     #[test]
     fn a_signed_message_verifies_on_its_subject_only() {
         let key = KeyPair::new_user();
-        let trusted = vec![key.public_key()];
+        let trusted = vec![UserKey::parse(&key.public_key()).unwrap()];
         let got = decode(&signed_payload(&key, "session.bob"), None).unwrap();
         assert_eq!(verify(&got, "session.bob", &trusted), Ok(()));
         assert_eq!(
@@ -215,7 +213,7 @@ mod tests {
     #[test]
     fn unsigned_foreign_and_tampered_messages_are_refused() {
         let key = KeyPair::new_user();
-        let trusted = vec![key.public_key()];
+        let trusted = vec![UserKey::parse(&key.public_key()).unwrap()];
         let plain = decode(b"hello", None).unwrap();
         assert_eq!(
             verify(&plain, "broadcast", &trusted),
@@ -299,7 +297,7 @@ mod tests {
             (field("public key"), field("sig"))
         );
         assert_eq!(message.sig.as_deref(), Some(field("sig")));
-        let trusted = [field("public key").to_owned()];
+        let trusted = [UserKey::parse(field("public key")).unwrap()];
         assert_eq!(verify(&message, subject, &trusted), Ok(()));
         let reformatted = field("payload").replace("21:00:00.000Z", "21:00:00Z");
         let reformatted = decode(reformatted.as_bytes(), None).unwrap();
@@ -316,7 +314,10 @@ mod tests {
     fn keys_parse_and_errors_never_show_the_seed() {
         let (seed, public) = generate();
         assert!(seed.starts_with("SU") && public.starts_with('U'));
-        assert_eq!(parse_public_key(&public), Ok(public.clone()));
+        assert_eq!(
+            parse_public_key(&public).map(|k| k.to_string()),
+            Ok(public.clone())
+        );
         assert!(parse_public_key(&seed).is_err());
         assert!(parse_public_key("Uxyz").is_err());
         let dir = tempfile::tempdir().unwrap();

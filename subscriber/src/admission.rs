@@ -121,7 +121,7 @@ pub struct Gate {
     /// Opens messages sealed to this session.
     pub seal_key: Option<XKey>,
     /// With keys here, only messages signed by one of them are shown.
-    pub trusted: Vec<String>,
+    pub trusted: Vec<remote_message::UserKey>,
     /// With `trusted` keys: how long after its `sent_at` a signed message
     /// without `expires_at` is shown (`--catch-up-window`).
     pub signed_window: Duration,
@@ -554,7 +554,9 @@ mod tests {
         assert_eq!(reason("broadcast", br#"{"text":""}"#), "no_text");
         assert_eq!(reason("elsewhere", b"hello"), "unexpected_subject");
         let trusting = Gate {
-            trusted: vec!["UAXXX".into()],
+            trusted: vec![
+                remote_message::UserKey::parse(&nkeys::KeyPair::new_user().public_key()).unwrap(),
+            ],
             ..gate(now())
         };
         match trusting.admit(&raw("broadcast", b"hello", None), live("broadcast"), now()) {
@@ -592,7 +594,7 @@ mod tests {
     fn trusting_gate() -> (Gate, nkeys::KeyPair) {
         let key = nkeys::KeyPair::new_user();
         let gate = Gate {
-            trusted: vec![key.public_key()],
+            trusted: vec![remote_message::UserKey::parse(&key.public_key()).unwrap()],
             signed_window: Duration::from_secs(3600),
             ..gate(now())
         };

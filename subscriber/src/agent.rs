@@ -166,7 +166,11 @@ impl Agent {
 
     /// Shows only messages signed by one of `keys` (none: every message),
     /// and signed ones only while fresh: `window` after `sent_at`.
-    pub fn with_trusted(mut self, keys: Vec<String>, window: std::time::Duration) -> Agent {
+    pub fn with_trusted(
+        mut self,
+        keys: Vec<remote_message::UserKey>,
+        window: std::time::Duration,
+    ) -> Agent {
         self.gate.trusted = keys;
         self.gate.signed_window = window;
         self

@@ -118,7 +118,7 @@ pub struct AgentArgs {
     /// Show only messages signed by this public key (U…, from `publisher
     /// keygen`); repeatable
     #[arg(long = "trust", value_name = "PUBLIC_KEY", value_parser = signing::parse_public_key)]
-    pub trust: Vec<String>,
+    pub trust: Vec<remote_message::UserKey>,
 
     /// How to show each message, e.g. --output desktop
     #[arg(long, value_enum, default_value_t = Output::Auto)]

@@ -66,7 +66,7 @@ pub struct AgentConfig {
     /// Where the state lives; `None`: nowhere (a restart does not catch up).
     pub state_dir: Option<PathBuf>,
     pub catch_up_window: Duration,
-    pub trust: Vec<String>,
+    pub trust: Vec<remote_message::UserKey>,
     pub output: Output,
     /// The language of what the user reads (not of the logs).
     pub lang: Lang,
@@ -235,7 +235,7 @@ async fn start(config: &AgentConfig, tasks: &TaskTracker) -> Result<Started, Err
         Some(state) => state.seal_key(),
         None => nkeys::XKey::new(),
     };
-    info.xkey = Some(seal_key.public_key());
+    info.xkey = remote_message::SealingKey::parse(&seal_key.public_key());
     info!(
         event = remote_message::Event::Listening.name(),
         session = %session,
@@ -320,9 +320,9 @@ fn bound_identity(config: &AgentConfig) -> Result<Option<Bound>, Error> {
         .map_err(|e| Error::with_context(Kind::Settings, format!("--creds: {e}")).caused_by(e))?;
     let walled = identity.is_walled_agent();
     let broadcast_consumer = if walled {
-        Some(identity.issuer.clone())
+        remote_message::AccountKey::parse(&identity.issuer).map(|key| key.to_string())
     } else {
-        Some(identity.user_key.clone()).filter(|k| k.starts_with('U'))
+        remote_message::UserKey::parse(&identity.user_key).map(|key| key.to_string())
     };
     let js_api = walled.then_some(remote_message::roles::AGENT_JS_API);
     if identity.has_user_tag && !walled {

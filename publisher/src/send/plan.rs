@@ -309,7 +309,8 @@ fn seal_keys(
             .ok_or_else(|| cannot(tr!(errors(), "seal-not-live", session = id.to_string())))?;
         let key = info
             .xkey
-            .clone()
+            .as_ref()
+            .map(|key| key.as_str().to_owned())
             .ok_or_else(|| cannot(tr!(errors(), "seal-no-key", session = id.to_string())))?;
         keys.insert(id.clone(), key);
     }
@@ -395,7 +396,7 @@ mod tests {
             version: "0.1.0".into(),
             since: "2026-11-22T08:00:00Z".parse().unwrap(),
             labels: Default::default(),
-            xkey: xkey.map(str::to_owned),
+            xkey: xkey.and_then(remote_message::SealingKey::parse),
         }
     }
 
