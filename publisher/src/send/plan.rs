@@ -390,7 +390,8 @@ mod tests {
     fn session(session: &str, user: &str, xkey: Option<&str>) -> SessionInfo {
         SessionInfo {
             id: id(session),
-            user: UserName::parse(user).ok(),
+            // "": no user.
+            user: (!user.is_empty()).then(|| UserName::parse(user).unwrap()),
             host: "pc".into(),
             os: "linux".into(),
             version: "0.1.0".into(),
@@ -574,7 +575,9 @@ mod tests {
     #[test]
     fn live_users_are_named_escaped() {
         use remote_message_cli::lang::{errors_in, Lang};
-        let live = vec![session("m", "mal\nory\u{202E}\u{200B}", None)];
+        // A user name holds no control character, but may hold other
+        // characters that must not reach a terminal as they are.
+        let live = vec![session("m", "mal\u{2028}ory\u{202E}\u{200B}", None)];
         let r = Request {
             users: vec!["zoe".into()],
             ..request()
@@ -584,7 +587,7 @@ mod tests {
         });
         assert_eq!(
             text,
-            "no live session for user \"zoe\"; live users: mal\\nory\\u{202e}\\u{200b}; nothing was sent"
+            "no live session for user \"zoe\"; live users: mal\\u{2028}ory\\u{202e}\\u{200b}; nothing was sent"
         );
     }
 
