@@ -59,13 +59,13 @@ fn main() {
     );
     let info = SessionInfo {
         id: alice,
-        user: "vanessa".into(),
+        user: remote_message::UserName::parse("vanessa").ok(),
         host: "pc-12".into(),
         os: "linux".into(),
         version: "0.1.0".into(),
         since: "2026-11-22T08:00:00Z".parse().unwrap(),
         labels: BTreeMap::from([("dept".into(), "sales".into())]),
-        xkey: Some(AGENT_XKEY.public_key()),
+        xkey: remote_message::SealingKey::parse(&AGENT_XKEY.public_key()),
     };
     write("answers/entry.json", &info.entry_payload());
     write(

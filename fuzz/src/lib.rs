@@ -246,13 +246,21 @@ pub fn check_envelope(input: EnvelopeInput) {
     assert_eq!(got.format, Format::Json);
     if let (Some(subject), true) = (subject, id_kept) {
         assert_eq!(
-            signing::verify(&got, subject, &[UserKey::parse(&SIGNER.public_key()).unwrap()]),
+            signing::verify(
+                &got,
+                subject,
+                &[UserKey::parse(&SIGNER.public_key()).unwrap()]
+            ),
             Ok(())
         );
         // A signature is for one subject only: never replayable on the other.
         let other = SUBJECTS.iter().find(|s| **s != subject).unwrap();
         assert_eq!(
-            signing::verify(&got, other, &[UserKey::parse(&SIGNER.public_key()).unwrap()]),
+            signing::verify(
+                &got,
+                other,
+                &[UserKey::parse(&SIGNER.public_key()).unwrap()]
+            ),
             Err(Untrusted::BadSignature)
         );
     }
@@ -347,8 +355,14 @@ pub fn check_answers(data: &[u8]) {
     let id = SessionId::parse("s1").unwrap();
     let vanessa = UserName::parse("vanessa").unwrap();
     if let Some(info) = SessionInfo::from_entry(id, &UserName::token(Some(&vanessa)), data) {
-        assert_eq!((info.id.as_str(), info.user.as_ref()), ("s1", Some(&vanessa)));
-        assert!(info.xkey.as_ref().is_none_or(|k| k.as_str().starts_with('X')));
+        assert_eq!(
+            (info.id.as_str(), info.user.as_ref()),
+            ("s1", Some(&vanessa))
+        );
+        assert!(info
+            .xkey
+            .as_ref()
+            .is_none_or(|k| k.as_str().starts_with('X')));
         check_entry_round_trip(&info);
     }
     if let Ok(info) = serde_json::from_slice::<SessionInfo>(data) {

@@ -45,9 +45,12 @@ fn payload_seed(name: &str) -> Vec<u8> {
 fn signed_and_sealed_seeds_use_the_fuzzers_keys() {
     let signed = payload_seed("signed.json");
     let message = remote_message::envelope::decode(&signed, None).unwrap();
-    assert!(
-        remote_message::signing::verify(&message, "session.alice", &[SIGNER.public_key()]).is_ok()
-    );
+    assert!(remote_message::signing::verify(
+        &message,
+        "session.alice",
+        &[remote_message::UserKey::parse(&SIGNER.public_key()).unwrap()]
+    )
+    .is_ok());
     let sealed = payload_seed("sealed.json");
     assert!(sealing::open(&sealing::as_sealed(&sealed).unwrap(), &AGENT_XKEY).is_ok());
 }
