@@ -197,36 +197,28 @@ async fn start(config: &AgentConfig, tasks: &TaskTracker) -> Result<Started, Err
     identity
         .refuse_if_taken(&client, config.connection.connect_timeout())
         .await?;
-    let Identity {
-        info,
-        seal_key,
-        state,
-        brand_new,
-        broadcast_consumer,
-        js_api,
-    } = identity;
-    let mut agent = Agent::start(client.clone(), &info)
+    let mut agent = Agent::start(client.clone(), &identity.info)
         .await
         .map_err(cannot_subscribe)?
-        .with_seal_key(seal_key)
-        .with_broadcast_consumer(broadcast_consumer)
+        .with_seal_key(identity.seal_key)
+        .with_broadcast_consumer(identity.broadcast_consumer)
         .with_trusted(config.trust.clone(), config.catch_up_window);
-    if let Some(state) = state {
+    if let Some(state) = identity.state {
         agent = agent.with_state(state);
     }
-    let answers = Answers::subscribe(client.clone(), &info)
+    let answers = Answers::subscribe(client.clone(), &identity.info)
         .await
         .map_err(cannot_subscribe)?;
     Ok(Started {
-        personal: Target::Session(info.id).subject(),
+        personal: Target::Session(identity.info.id).subject(),
         client,
         agent,
         answers,
         screen,
         acks,
         events,
-        brand_new,
-        js_api,
+        brand_new: identity.brand_new,
+        js_api: identity.js_api,
         creds_told,
     })
 }
