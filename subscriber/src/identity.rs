@@ -43,17 +43,10 @@ impl Identity {
     /// Reads the credentials' binding, opens the state, and says who the
     /// agent is (`listening`).
     pub fn decide(config: &AgentConfig) -> Result<Identity, Error> {
-        let bound = bound_identity(config)?;
-        let (mut asked_session, mut user_name) =
-            (config.session_id.clone(), config.user_name.clone());
-        if let Some(bound) = &bound {
-            if let Some(id) = &bound.session {
-                asked_session = Some(id.clone());
-            }
-            if let Some(user) = &bound.user {
-                user_name = Some(user.clone());
-            }
-        }
+        // What the credentials bind wins over what the command line asks.
+        let bound = bound_identity(config)?.unwrap_or_default();
+        let asked_session = bound.session.or_else(|| config.session_id.clone());
+        let user_name = bound.user.or_else(|| config.user_name.clone());
         let state = open_state(config.state_dir.as_deref(), asked_session.clone())?;
         let session = match (&state, asked_session) {
             (Some(state), _) => state.session_id().clone(),
@@ -76,17 +69,13 @@ impl Identity {
             info.host
         );
         let brand_new = state.as_ref().is_none_or(|state| state.fresh);
-        let (broadcast_consumer, js_api) = match bound {
-            Some(bound) => (bound.broadcast_consumer, bound.js_api),
-            None => (None, None),
-        };
         Ok(Identity {
             info,
             seal_key,
             state,
             brand_new,
-            broadcast_consumer,
-            js_api,
+            broadcast_consumer: bound.broadcast_consumer,
+            js_api: bound.js_api,
         })
     }
 
@@ -150,6 +139,7 @@ impl Identity {
 const PRESENCE_CHECK: Duration = Duration::from_secs(1);
 
 /// Who the agent's credentials file (if any) binds it to.
+#[derive(Default)]
 struct Bound {
     /// The session id (the JWT's name), when the credentials are an agent's.
     session: Option<SessionId>,
