@@ -244,8 +244,12 @@ impl Fleet {
         // Built once with the agent's own function; each session gets its id.
         let template = identity::session_info(session_id(0), Some("bench".into()), []);
         let ping_len = template.entry_payload().len();
+        // As the agent sends it for a message its recorder showed.
+        let shown = recorded();
         let receipt =
-            Receipt::delivered(&format!("{}-{}", nuid::next(), session_id(0)), &template.id);
+            Receipt::delivered(&format!("{}-{}", nuid::next(), session_id(0)), &template.id)
+                .with_read_ack(shown.read_ack)
+                .with_shown(shown.via);
         let ack_len = serde_json::to_vec(&receipt).expect("serializes").len();
         let shared = Shared {
             probe: Probe::new(capacity),
@@ -367,10 +371,15 @@ pub struct Recorded<F>(pub F);
 impl<F: FnMut(&Delivery)> Show for Recorded<F> {
     async fn show(&mut self, delivery: &Delivery) -> std::io::Result<Displayed> {
         (self.0)(delivery);
-        Ok(Displayed {
-            via: vec![ShownVia::Json],
-            read_ack: false,
-        })
+        Ok(recorded())
+    }
+}
+
+/// How a [`Recorded`] message counts as shown, for its receipt.
+fn recorded() -> Displayed {
+    Displayed {
+        via: vec![ShownVia::Json],
+        read_ack: false,
     }
 }
 
