@@ -43,10 +43,6 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::{debug, info, warn};
 
-/// Kept here too for the end-to-end tests that name it `runner::LIVE_BUFFER`;
-/// it lives in [`crate::link`], beside the client options it sets.
-pub use crate::link::LIVE_BUFFER;
-
 /// How long a drain on shutdown may take before the agent stops anyway.
 pub const DRAIN_LIMIT: Duration = Duration::from_secs(2);
 

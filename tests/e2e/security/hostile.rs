@@ -133,7 +133,7 @@ fn a_blocked_display_keeps_memory_bounded_and_loses_nothing() {
     );
     // What may wait: LIVE_BUFFER messages per subject, plus the client's read
     // buffers they are cut from and the allocator's slack: 4× their size.
-    let bound_kib = (4 * subscriber::runner::LIVE_BUFFER * TEXT_BYTES / 1024) as u64;
+    let bound_kib = (4 * subscriber::link::LIVE_BUFFER * TEXT_BYTES / 1024) as u64;
     assert!(bound_kib < sent_kib / 2);
     assert!(
         blocked < before + bound_kib,
@@ -165,7 +165,7 @@ fn a_blocked_display_keeps_memory_bounded_and_loses_nothing() {
 /// agent reads again and shows it, once, after all the others.
 #[test]
 fn a_message_stored_after_the_read_back_looked_is_still_shown() {
-    const MESSAGES: usize = 3 * subscriber::runner::LIVE_BUFFER;
+    const MESSAGES: usize = 3 * subscriber::link::LIVE_BUFFER;
     let server = NatsServer::start();
     let mut raw = RawClient::connect(server.port());
     if raw.server_version() < (2, 10) {
