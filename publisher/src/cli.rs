@@ -740,6 +740,24 @@ mod tests {
         assert!(!setup.command.json());
     }
 
+    /// A send's options resolve into its request: the words joined, the
+    /// sender and send id defaulted, the wait decided; a blank `--user` is
+    /// reported before an unreadable `--sign-key`, as they come in order.
+    #[test]
+    fn send_options_resolve_into_a_request() {
+        use remote_message_cli::lang::{errors_in, Lang};
+        let r = send(&["hi", "there"]).request().unwrap();
+        assert_eq!((r.text.as_str(), r.wait), ("hi there", WaitPolicy::Default));
+        assert!(r.sender.contains('@') && !r.id.is_empty(), "{r:?}");
+        let wait = |args: &[&str]| send(args).request().unwrap().wait;
+        assert_eq!(wait(&["--no-wait", "x"]), WaitPolicy::Never);
+        let two_seconds = WaitPolicy::Within(Duration::from_secs(2));
+        assert_eq!(wait(&["--wait=2s", "x"]), two_seconds);
+        let both = send(&["--user", " ", "--sign-key", "/nonexistent/key.nk", "x"]);
+        let error = errors_in(Lang::En, || both.request().unwrap_err().to_string());
+        assert!(error.starts_with("--user \" \" is empty"), "{error}");
+    }
+
     #[test]
     fn send_ids_and_ttls_are_checked() {
         assert_eq!(
