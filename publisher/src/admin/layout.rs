@@ -1,5 +1,6 @@
 //! What `admin init` writes into its directory, named once: the commands
-//! that mint creds read the keys back from the same places.
+//! that mint creds read the keys back from the same places, and every
+//! command opens the directory one way ([`Layout::open`]).
 
 use crate::error::{Error, ErrorKind};
 use crate::i18n::{errors, tr};
@@ -80,9 +81,9 @@ impl Layout {
         }
     }
 
-    /// The admin directory given (`--dir`, its environment variable, or
-    /// `init`'s `--out`; none is a usage error), made by this version: a
-    /// set-up from before the account wall is refused with what to do.
+    /// The admin directory given (`--dir` or its environment variable, or
+    /// `init`'s `--out`; none given is a usage error), made by this version:
+    /// a set-up from before the account wall is refused with what to do.
     pub fn open(dir: Option<&Path>) -> Result<Layout, Error> {
         let Some(dir) = dir else {
             return Err(ErrorKind::Usage.error(tr!(errors(), "admin-dir-missing", env = DIR_ENV)));

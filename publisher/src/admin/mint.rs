@@ -42,6 +42,8 @@ pub struct AgentCreds {
     pub out: Destination,
 }
 
+/// `admin agent-creds`: the session's account kept in the admin directory
+/// and pushed (unless asked not to), then the agent's creds written.
 pub async fn agent(connection: &ConnectionArgs, asked: AgentCreds) -> Result<(), Error> {
     // First: a refused --out must leave the server and DIR as they were.
     refuse_to_replace(&asked.out)?;
