@@ -16,13 +16,15 @@ use async_nats::{Client, ConnectOptions, Subscriber};
 use bytes::Bytes;
 use futures::stream::SelectAll;
 use futures::StreamExt;
-use remote_message::sessions::{Receipt, SessionInfo};
+use remote_message::sessions::{Receipt, SessionInfo, ShownVia};
 use remote_message::{SendId, SessionId, Target, UserName};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use subscriber::agent::{self, Agent};
+use subscriber::agent::Agent;
 use subscriber::answers::Answers;
+use subscriber::delivery::{Delivery, Displayed, Show};
+use subscriber::identity;
 use tokio::sync::Notify;
 
 /// Raw baseline of `broadcast`.
@@ -240,13 +242,17 @@ impl Fleet {
     /// several fleets, each in its own process).
     pub fn numbered_from(port: u16, capacity: usize, first: usize) -> Fleet {
         // Built once with the agent's own function; each session gets its id.
-        let template = agent::session_info(session_id(0), UserName::parse("bench").ok(), []);
+        let template = identity::session_info(session_id(0), UserName::parse("bench").ok(), []);
         let ping_len = template.entry_payload().len();
+        // As the agent sends it for a message its recorder showed.
+        let shown = recorded();
         let receipt =
             Receipt::delivered(
-            &SendId::random().message_id(&Target::Session(session_id(0))),
-            &template.id,
-        );
+                &SendId::random().message_id(&Target::Session(session_id(0))),
+                &template.id,
+            )
+                .with_read_ack(shown.read_ack)
+                .with_shown(shown.via);
         let ack_len = serde_json::to_vec(&receipt).expect("serializes").len();
         let shared = Shared {
             probe: Probe::new(capacity),
@@ -352,9 +358,31 @@ pub async fn start_agent(
 /// Ours: the agent core's loop, as the `subscriber` runner drives it, with
 /// the screen replaced by a timestamp.
 async fn run_agent(mut agent: Agent, index: usize, shared: Arc<Shared>) {
-    while let Some(delivery) = agent.next().await {
+    let mut stamp = Recorded(|delivery: &Delivery| {
         shared.handled(index, delivery.message.text.as_bytes(), now_ns());
-        agent.confirm(&delivery).await;
+    });
+    while let Some(delivery) = agent.next().await {
+        let _ = agent.show(&mut stamp, delivery).await;
+    }
+}
+
+/// The agent's screen replaced by `record`: each message is shown through
+/// [`Agent::show`], as the `subscriber` runner shows it (recorded as shown,
+/// then confirmed), and its receipt says `json`, the cheapest real output.
+pub struct Recorded<F>(pub F);
+
+impl<F: FnMut(&Delivery)> Show for Recorded<F> {
+    async fn show(&mut self, delivery: &Delivery) -> std::io::Result<Displayed> {
+        (self.0)(delivery);
+        Ok(recorded())
+    }
+}
+
+/// How a [`Recorded`] message counts as shown, for its receipt.
+fn recorded() -> Displayed {
+    Displayed {
+        via: vec![ShownVia::Json],
+        read_ack: false,
     }
 }
 

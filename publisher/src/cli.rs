@@ -1,18 +1,28 @@
 //! The `publisher` command line, defined once: `main` parses (and help, the
 //! man page and completions show) it as [`command`] finishes it; the compose
-//! check and the tests parse through [`try_parse_from`].
+//! check and the tests parse through [`try_parse_from`]. Each command's
+//! options then resolve into what that command takes (a send's
+//! [`send::Request`], an admin [`admin::Request`], plain values), so no
+//! command reads this module.
 
-use crate::send::DEFAULT_RECEIPT_WAIT;
+use crate::admin::{self, layout::DIR_ENV, mint};
+use crate::error::{Error, ErrorKind};
+use crate::i18n::{errors, tr};
+use crate::send::{self, Request, WaitPolicy, DEFAULT_RECEIPT_WAIT};
 use clap::{Args, CommandFactory, Parser, Subcommand};
-use remote_message::{Priority, SessionId};
+use remote_message::keys::SeedErrorKind;
+use remote_message::stream::StreamSettings;
+use remote_message::{signing, Priority, SessionId};
 use remote_message_cli::config::OneRun;
 use remote_message_cli::exit::ExitCode::{
     self, CannotSeal, Failure, NoSession, NotConfirmed, Server, Usage,
 };
 use remote_message_cli::startup::Definition;
 use remote_message_cli::CommonArgs;
-use remote_message_cli::{exit, values};
+use remote_message_cli::{exit, identity, values};
 use std::ffi::OsString;
+use std::io::Read;
+use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 use std::time::Duration;
 
@@ -230,6 +240,31 @@ pub enum AdminCommand {
     Push(AdminPushArgs),
 }
 
+impl AdminCommand {
+    /// The command as [`admin::run`] takes it.
+    pub fn request(self) -> admin::Request {
+        match self {
+            AdminCommand::Init(args) => admin::Request::Init {
+                dir: args.out,
+                if_missing: args.if_missing,
+                resolver_dir: args.resolver_dir,
+            },
+            AdminCommand::AgentCreds(args) => admin::Request::AgentCreds(mint::AgentCreds {
+                dir: args.dir.dir,
+                session: args.session,
+                user: args.user,
+                push: !args.no_push,
+                out: args.out.destination(),
+            }),
+            AdminCommand::OpsCreds(args) => admin::Request::OpsCreds {
+                dir: args.dir.dir,
+                out: args.out.destination(),
+            },
+            AdminCommand::Push(args) => admin::Request::Push { dir: args.dir.dir },
+        }
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct AdminInitArgs {
     /// The directory to create (or an empty one); refused if it holds keys
@@ -256,8 +291,8 @@ pub struct AdminPushArgs {
 #[derive(Debug, Args)]
 pub struct AdminDirArgs {
     /// The directory `publisher admin init --out` made
-    #[arg(long, value_name = "DIR", env = "REMOTE_MESSAGE_ADMIN_DIR")]
-    pub dir: Option<std::path::PathBuf>,
+    #[arg(long, value_name = "DIR", env = DIR_ENV)]
+    pub dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -304,6 +339,20 @@ pub struct CredsOut {
     /// Replace an existing --out file (e.g. when minting a session again)
     #[arg(long)]
     pub force: bool,
+}
+
+impl CredsOut {
+    /// `-` is stdout; any other path a file.
+    fn destination(self) -> mint::Destination {
+        if self.file == Path::new("-") {
+            mint::Destination::Stdout
+        } else {
+            mint::Destination::File {
+                path: self.file,
+                replace: self.force,
+            }
+        }
+    }
 }
 
 /// `--user` of `admin agent-creds`: the rule of [`remote_message::UserName`].
@@ -392,6 +441,72 @@ pub struct SendArgs {
     pub json: bool,
 }
 
+impl SendArgs {
+    /// The send as asked: the text read (all of stdin for `-`), `--user`
+    /// checked, the key loaded, the sender and send id defaulted; in that
+    /// order, so the first mistake is the one reported.
+    pub fn request(self) -> Result<Request, Error> {
+        let text = message_text(&self.message)?;
+        send::plan::check_users(&self.users)?;
+        let sign_key = self.sign_key.as_deref().map(sign_key).transpose()?;
+        Ok(Request {
+            text,
+            title: self.title,
+            sender: self.sender.unwrap_or_else(identity::user_at_host),
+            priority: self.priority,
+            ttl: self.ttl,
+            id: self.id.unwrap_or_else(remote_message::SendId::random),
+            sessions: self.sessions,
+            users: self.users,
+            seal: self.seal,
+            sign_key,
+            wait: match (self.no_wait, self.wait) {
+                (true, _) => WaitPolicy::Never,
+                (false, Some(within)) => WaitPolicy::Within(within),
+                (false, None) => WaitPolicy::Default,
+            },
+        })
+    }
+}
+
+/// The message text: the words joined with spaces, or all of stdin for `-`
+/// alone (without its final newline).
+fn message_text(words: &[String]) -> Result<String, Error> {
+    if words != ["-"] {
+        return Ok(words.join(" "));
+    }
+    let mut raw = Vec::new();
+    std::io::stdin().read_to_end(&mut raw).map_err(|e| {
+        ErrorKind::Usage
+            .error(tr!(errors(), "stdin-unreadable", cause = e.to_string()))
+            .caused_by(e)
+    })?;
+    let text = String::from_utf8(raw).map_err(|e| {
+        ErrorKind::Usage
+            .error(tr!(errors(), "stdin-not-utf8"))
+            .caused_by(e)
+    })?;
+    Ok(text.trim_end_matches(['\n', '\r']).to_owned())
+}
+
+/// `--sign-key`: the seed in `path`, or a usage error saying why not.
+fn sign_key(path: &Path) -> Result<nkeys::KeyPair, Error> {
+    signing::load_key(path).map_err(|e| {
+        let path = path.display().to_string();
+        let message = match e.kind() {
+            SeedErrorKind::Unreadable => tr!(
+                errors(),
+                "sign-key-unreadable",
+                path = path,
+                cause = std::error::Error::source(&e)
+                    .map_or_else(|| e.to_string(), ToString::to_string)
+            ),
+            SeedErrorKind::NoSeed => tr!(errors(), "sign-key-no-seed", path = path),
+        };
+        ErrorKind::Usage.error(message).caused_by(e)
+    })
+}
+
 #[derive(Debug, Args)]
 pub struct SetupArgs {
     /// How long messages are kept for agents that were offline
@@ -405,6 +520,17 @@ pub struct SetupArgs {
     /// Size bound of the stream in bytes; the oldest messages go first
     #[arg(long, value_name = "BYTES", default_value_t = remote_message::stream::DEFAULT_MAX_BYTES)]
     pub max_bytes: i64,
+}
+
+impl SetupArgs {
+    /// The stream as asked.
+    pub fn settings(&self) -> StreamSettings {
+        StreamSettings {
+            retention: self.retention,
+            replicas: self.replicas.into(),
+            max_bytes: self.max_bytes,
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -609,6 +735,24 @@ mod tests {
         let setup = try_parse_from(["publisher", "setup"]).unwrap();
         assert!(send.command.json() && sessions.command.json());
         assert!(!setup.command.json());
+    }
+
+    /// A send's options resolve into its request: the words joined, the
+    /// sender and send id defaulted, the wait decided; a blank `--user` is
+    /// reported before an unreadable `--sign-key`, as they come in order.
+    #[test]
+    fn send_options_resolve_into_a_request() {
+        use remote_message_cli::lang::{errors_in, Lang};
+        let r = send(&["hi", "there"]).request().unwrap();
+        assert_eq!((r.text.as_str(), r.wait), ("hi there", WaitPolicy::Default));
+        assert!(r.sender.contains('@') && !r.id.as_str().is_empty(), "{r:?}");
+        let wait = |args: &[&str]| send(args).request().unwrap().wait;
+        assert_eq!(wait(&["--no-wait", "x"]), WaitPolicy::Never);
+        let two_seconds = WaitPolicy::Within(Duration::from_secs(2));
+        assert_eq!(wait(&["--wait=2s", "x"]), two_seconds);
+        let both = send(&["--user", " ", "--sign-key", "/nonexistent/key.nk", "x"]);
+        let error = errors_in(Lang::En, || both.request().unwrap_err().to_string());
+        assert!(error.starts_with("--user \" \" is empty"), "{error}");
     }
 
     #[test]

@@ -1,16 +1,18 @@
 //! `publisher keygen`: a new signing key. The seed goes to a file only its
 //! owner can read; only the public key is printed.
 
-use crate::cli::KeygenArgs;
 use crate::error::{Error, ErrorKind};
 use crate::i18n::{errors, tr};
 use remote_message::signing;
 use remote_message_cli::files;
+use std::path::Path;
 
-pub fn run(args: KeygenArgs) -> Result<(), Error> {
+/// Writes a new seed to `out` (never over an existing file); prints its
+/// public key.
+pub fn run(out: &Path) -> Result<(), Error> {
     let (seed, public) = signing::generate();
     files::create_private(
-        &args.out,
+        out,
         format!(
             "{seed}
 "
@@ -22,7 +24,7 @@ pub fn run(args: KeygenArgs) -> Result<(), Error> {
             .error(tr!(
                 errors(),
                 "keygen-cannot-create",
-                path = args.out.display().to_string(),
+                path = out.display().to_string(),
                 cause = e.to_string()
             ))
             .caused_by(e)

@@ -1,20 +1,22 @@
 //! `publisher`: the ops side. Sends a text to every session (`broadcast`) or to
 //! given sessions (`session.<id>`), like 4D's `SEND MESSAGE TO REMOTE USER`.
 //!
-//! Layout:
-//! - [`cli`]: the command line, defined once (help, the compose check and the
-//!   tests all read this definition).
+//! Layout (a module only uses modules listed before it):
 //! - [`error`]: the one error type; its kind decides the exit code.
 //! - [`i18n`]: the human output in English, Spanish or French (Fluent catalogue, `tr!`).
 //! - [`link`]: the connection, bounded, with the server's asynchronous errors.
-//! - [`send`]: `publisher send` as a pipeline: [`send::plan`] (pure: targets
-//!   and messages), [`send::dispatch`] (publish, collect receipts),
-//!   [`send::report`] (the typed report), [`send::render`] (text or JSON).
 //! - [`reads`]: read receipts: who acknowledged a message, and whose display cannot tell.
-//! - [`sessions`]: `publisher sessions`: the live session table.
+//! - [`sessions`]: `publisher sessions`: the live session table, and the one rule `--user`
+//!   picks a user's sessions by.
+//! - [`send`]: `publisher send` as a pipeline: [`send::plan`] (pure: targets
+//!   and messages), [`send::report`] (the typed report), [`send::render`]
+//!   (text or JSON), [`send::dispatch`] (publish, collect receipts).
 //! - [`setup`]: `publisher setup`: the stream that stores every message.
 //! - [`keygen`]: `publisher keygen`: a signing key for `send --sign-key`.
 //! - [`admin`]: `publisher admin`: per-session identity set-up (keys, server config, creds).
+//! - [`cli`]: the command line, defined once (help, the compose check and the
+//!   tests all read this definition); each command's options resolved into
+//!   what that command takes.
 
 pub mod admin;
 pub mod cli;
@@ -56,7 +58,7 @@ pub fn main() -> i32 {
     i18n::set(chosen);
     lang::choose_errors(chosen, cli.common.log.log_format);
     let json = cli.command.json();
-    match execute(cli) {
+    match execute(cli, json) {
         Ok(()) => exit::OK,
         Err(error) => {
             if json && !error.kind().follows_the_result() {
@@ -68,8 +70,9 @@ pub fn main() -> i32 {
     }
 }
 
-/// Runs one parsed command on a runtime of its own.
-fn execute(cli: cli::Cli) -> Result<(), Error> {
+/// Runs one parsed command on a runtime of its own, its output JSON when
+/// `json`.
+fn execute(cli: cli::Cli, json: bool) -> Result<(), Error> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -80,13 +83,14 @@ fn execute(cli: cli::Cli) -> Result<(), Error> {
             )
             .caused_by(e)
         })?;
+    let connection = &cli.common.connection;
     runtime.block_on(async {
         match cli.command {
-            cli::Command::Send(args) => send::run(&cli.common.connection, args).await,
-            cli::Command::Sessions(args) => sessions::run(&cli.common.connection, args).await,
-            cli::Command::Setup(args) => setup::run(&cli.common.connection, args).await,
-            cli::Command::Keygen(args) => keygen::run(args),
-            cli::Command::Admin(args) => admin::run(&cli.common.connection, args).await,
+            cli::Command::Send(args) => send::run(connection, args.request()?, json).await,
+            cli::Command::Sessions(args) => sessions::run(connection, &args.users, json).await,
+            cli::Command::Setup(args) => setup::run(connection, args.settings()).await,
+            cli::Command::Keygen(args) => keygen::run(&args.out),
+            cli::Command::Admin(args) => admin::run(connection, args.command.request()).await,
         }
     })
 }

@@ -1,7 +1,7 @@
 //! The publisher's connection: connect once, bounded by `--timeout`, and
 //! notice errors the server reports asynchronously (e.g. a permissions
 //! violation on publish, which core NATS never acknowledges). An agent's
-//! creds are refused before connecting (`creds_check`).
+//! creds are refused before connecting (`ConnectionArgs::check_creds_holder`).
 
 use crate::error::{BoxError, Error, ErrorKind};
 use crate::i18n::{errors, tr};

@@ -2,7 +2,6 @@
 //! rule `--user NAME` picks a user's sessions by ([`is_user`]), for
 //! `sessions` and `send` alike.
 
-use crate::cli::SessionsArgs;
 use crate::error::Error;
 use crate::i18n::{errors, tr};
 use crate::link::Link;
@@ -10,24 +9,24 @@ use jiff::tz::TimeZone;
 use remote_message::sessions::{self, SessionInfo};
 use remote_message::terminal::{printable, Lines};
 use remote_message::UserName;
+use remote_message_cli::connection::ConnectionArgs;
 use remote_message_cli::lang::Lang;
 
-pub async fn run(
-    connection: &remote_message_cli::connection::ConnectionArgs,
-    args: SessionsArgs,
-) -> Result<(), Error> {
+/// Prints the live sessions (only those of `users`, when some are named) as
+/// a table, or as a JSON array when `json`.
+pub async fn run(connection: &ConnectionArgs, users: &[String], json: bool) -> Result<(), Error> {
     let link = Link::open(connection).await?;
     let mut live = sessions::discover(&link.client, link.list_wait())
         .await
         .map_err(|e| link.server_failure(&tr!(errors(), "failed-listing-sessions"), e))?;
     link.settle().await?;
-    if !args.users.is_empty() {
+    if !users.is_empty() {
         live.retain(|s| {
             let user = UserName::shown(s.user.as_ref());
-            args.users.iter().any(|asked| is_user(user, asked))
+            users.iter().any(|asked| is_user(user, asked))
         });
     }
-    if args.json {
+    if json {
         println!(
             "{}",
             serde_json::to_string(&live).expect("sessions serialize")

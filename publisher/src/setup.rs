@@ -1,18 +1,13 @@
 //! `publisher setup`: create or update the stream, idempotently.
 
-use crate::cli::SetupArgs;
 use crate::error::{Error, ErrorKind};
 use crate::i18n::{errors, tr};
 use crate::link::Link;
 use remote_message::stream::{self, StreamErrorKind, StreamSettings, STREAM_NAME};
 use remote_message_cli::connection::ConnectionArgs;
 
-pub async fn run(connection: &ConnectionArgs, args: SetupArgs) -> Result<(), Error> {
-    let settings = StreamSettings {
-        retention: args.retention,
-        replicas: args.replicas.into(),
-        max_bytes: args.max_bytes,
-    };
+/// Creates the stream with `settings`, or updates it to them.
+pub async fn run(connection: &ConnectionArgs, settings: StreamSettings) -> Result<(), Error> {
     let link = Link::open(connection).await?;
     let js = connection.jetstream(link.client.clone());
     match stream::create_or_update(&js, &settings).await {

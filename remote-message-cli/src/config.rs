@@ -21,6 +21,15 @@
 //! parsed as usual. So a value from the file is checked exactly like one
 //! typed by hand. Unknown keys are an error naming the key and the file.
 //!
+//! Why words and not clap's own defaults (`Command::mut_arg` with
+//! `default_value`, telling them apart by `ArgMatches::value_source`):
+//! clap's `requires` and `conflicts_with` count only values given on the
+//! command line or in the environment, never defaults. As defaults, a
+//! file's `user` would not satisfy `--password`'s `requires` (so `NATS_PASSWORD`
+//! with the user in the file would be refused), a file's `tls-cert` alone
+//! would no longer be refused for lacking `--tls-key`, and a file's `wait`
+//! would no longer conflict with `--no-wait`.
+//!
 //! A file holds defaults for every run, so it may not hold what targets or
 //! identifies one run (a send's `session`, its `id`, …): each binary names
 //! those keys ([`OneRun`]), and a file that sets one is refused, naming it,

@@ -131,6 +131,26 @@ pub struct ConnectionArgs {
     pub timeout: Option<Duration>,
 }
 
+/// The connection options as a program runs with them, once the command
+/// line (and settings) are parsed: [`ConnectionArgs`]'s values and methods,
+/// held by a runtime configuration (the agent's) that knows nothing of clap.
+#[derive(Debug, Clone, Default)]
+pub struct Connection(ConnectionArgs);
+
+impl From<ConnectionArgs> for Connection {
+    fn from(args: ConnectionArgs) -> Connection {
+        Connection(args)
+    }
+}
+
+impl std::ops::Deref for Connection {
+    type Target = ConnectionArgs;
+
+    fn deref(&self) -> &ConnectionArgs {
+        &self.0
+    }
+}
+
 /// The text of creds read from stdin (`--creds -`): kept in memory only,
 /// never shown (`Debug` hides it).
 #[derive(Clone, Default)]

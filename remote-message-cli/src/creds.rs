@@ -4,16 +4,15 @@
 //! is for (an agent or ops) and when it is valid (`nbf`, `exp`), which
 //! [`crate::creds_check`] uses to name why a server refuses it.
 //!
-//! Reading decodes the JWT's claims only; it does not check the signature:
-//! the broker does, at connect, and refuses a forged or altered JWT. What is
-//! read here is only what the broker will enforce anyway (the permission
-//! templates use the same `name` and `user:` tag), so an agent that trusted
-//! a doctored file would simply be refused by the server.
+//! Reading goes through NATS' JWT crate (`nats-jwt-rs`, which the publisher
+//! writes them with): it checks the header and that the issuer (`iss`)
+//! signed the claims, not that the issuer is trusted: the broker does, at
+//! connect. What is read here is only what the broker will enforce anyway
+//! (the permission templates use the same `name` and `user:` tag).
 
-use base64::Engine as _;
 use jiff::Timestamp;
+use nats_jwt_rs::{user::User, Claims};
 use remote_message::roles;
-use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
 const JWT_BEGIN: &str = "-----BEGIN NATS USER JWT-----";
@@ -132,43 +131,13 @@ pub fn parse(text: &str) -> Result<CredsIdentity, CredsError> {
     identity_of_jwt(jwt)
 }
 
-/// The identity in a user JWT (its claims, not its signature).
+/// The identity in a user JWT whose signature is its issuer's.
 pub fn identity_of_jwt(jwt: &str) -> Result<CredsIdentity, CredsError> {
-    #[derive(Deserialize)]
-    struct Claims {
-        sub: String,
-        #[serde(default)]
-        iss: String,
-        #[serde(default)]
-        name: Option<String>,
-        #[serde(default)]
-        exp: Option<i64>,
-        #[serde(default)]
-        nbf: Option<i64>,
-        #[serde(default)]
-        nats: Nats,
-    }
-    #[derive(Deserialize, Default)]
-    struct Nats {
-        #[serde(default)]
-        tags: Vec<String>,
-        #[serde(default)]
-        issuer_account: Option<String>,
-    }
-    let mut parts = jwt.split('.');
-    let (Some(_header), Some(payload), Some(_signature), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return Err(CredsError::BadJwt("not three dot-separated parts".into()));
-    };
-    let json = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(payload.trim_end_matches('='))
-        .map_err(|e| CredsError::BadJwt(format!("claims are not base64url: {e}")))?;
-    let claims: Claims = serde_json::from_slice(&json)
-        .map_err(|e| CredsError::BadJwt(format!("claims are not the expected JSON: {e}")))?;
+    let claims = Claims::<User>::decode(jwt).map_err(|e| CredsError::BadJwt(format!("{e:#}")))?;
+    let tags = claims.nats.generic_fields.tags.unwrap_or_default();
     let mut user = None;
     let mut has_user_tag = false;
-    for tag in &claims.nats.tags {
+    for tag in &tags {
         if !tag.starts_with(&format!("{}:", roles::USER_TAG)) {
             continue;
         }
@@ -227,15 +196,30 @@ fn block<'a>(text: &'a str, begin: &str, end: &str) -> Option<&'a str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine as _};
 
-    /// A JWT with the given claims (header and signature are not read).
+    /// A user JWT with the given claims (those a JWT always has added),
+    /// signed by a new account key; and that key.
+    fn signed(mut claims: serde_json::Value) -> (String, String) {
+        let signer = nkeys::KeyPair::new_account();
+        let b64 = |s: &[u8]| URL_SAFE_NO_PAD.encode(s);
+        claims["iss"] = signer.public_key().into();
+        claims["iat"] = 0.into();
+        claims["jti"] = "".into();
+        claims["nats"]["type"] = "user".into();
+        claims["nats"]["version"] = 2.into();
+        let unsigned = format!(
+            "{}.{}",
+            b64(br#"{"typ":"JWT","alg":"ed25519-nkey"}"#),
+            b64(claims.to_string().as_bytes())
+        );
+        let signature = b64(&signer.sign(unsigned.as_bytes()).unwrap());
+        (format!("{unsigned}.{signature}"), signer.public_key())
+    }
+
+    /// [`signed`], the JWT alone.
     fn jwt(claims: serde_json::Value) -> String {
-        let b64 = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
-        format!(
-            "{}.{}.c2ln",
-            b64(r#"{"typ":"JWT","alg":"ed25519-nkey"}"#),
-            b64(&claims.to_string())
-        )
+        signed(claims).0
     }
 
     /// An agent's creds file (what `admin agent-creds --user` writes) reads
@@ -259,11 +243,11 @@ mod tests {
     /// tag), ops' (no tag, a scoped key's `issuer_account`), or neither.
     #[test]
     fn dates_and_holder() {
-        let agent = identity_of_jwt(&jwt(serde_json::json!({
-            "sub": "U1", "iss": "AS", "exp": 1_700_000_000, "nbf": 1_600_000_000,
+        let (agent, signer) = signed(serde_json::json!({
+            "sub": "U1", "exp": 1_700_000_000, "nbf": 1_600_000_000,
             "nats": {"tags": ["user:-"]}
-        })))
-        .unwrap();
+        }));
+        let agent = identity_of_jwt(&agent).unwrap();
         assert_eq!(
             agent.expires,
             Some(Timestamp::from_second(1_700_000_000).unwrap())
@@ -272,14 +256,17 @@ mod tests {
             agent.not_before,
             Some(Timestamp::from_second(1_600_000_000).unwrap())
         );
-        assert_eq!((agent.holder(), agent.account()), (Holder::Agent, "AS"));
+        assert_eq!(
+            (agent.holder(), agent.account()),
+            (Holder::Agent, signer.as_str())
+        );
         let ops = identity_of_jwt(&jwt(serde_json::json!({
-            "sub": "U2", "iss": "ASCOPED", "nats": {"issuer_account": "AOPS"}
+            "sub": "U2", "nats": {"issuer_account": "AOPS"}
         })))
         .unwrap();
         assert_eq!((ops.expires, ops.not_before), (None, None));
         assert_eq!((ops.holder(), ops.account()), (Holder::Ops, "AOPS"));
-        let plain = identity_of_jwt(&jwt(serde_json::json!({"sub": "U3", "iss": "A1"}))).unwrap();
+        let plain = identity_of_jwt(&jwt(serde_json::json!({"sub": "U3"}))).unwrap();
         assert_eq!(plain.holder(), Holder::Other);
         let bad = identity_of_jwt(&jwt(serde_json::json!({"sub": "U", "exp": i64::MAX})));
         assert!(matches!(bad, Err(CredsError::BadJwt(_))));
@@ -314,7 +301,8 @@ mod tests {
         assert!(matches!(two, Err(CredsError::TwoUserTags)));
     }
 
-    /// Text that is not a creds file, or a JWT that is not one, is an error.
+    /// Text that is not a creds file, a JWT that is not one, or one its
+    /// issuer did not sign, is an error.
     #[test]
     fn garbage_is_an_error() {
         assert!(matches!(parse("hello"), Err(CredsError::NoJwt)));
@@ -324,6 +312,20 @@ mod tests {
         ));
         assert!(matches!(
             parse(&format("a.!!!.c", "S")),
+            Err(CredsError::BadJwt(_))
+        ));
+        // Claims its issuer did not sign: another JWT's signature.
+        let (one, other) = (
+            jwt(serde_json::json!({"sub": "U1"})),
+            jwt(serde_json::json!({"sub": "U1"})),
+        );
+        let swapped = format!(
+            "{}.{}",
+            one.rsplit_once('.').unwrap().0,
+            other.rsplit_once('.').unwrap().1
+        );
+        assert!(matches!(
+            identity_of_jwt(&swapped),
             Err(CredsError::BadJwt(_))
         ));
     }

@@ -17,14 +17,14 @@
 //!   which target or sender a subject names.
 //! - [`send_id`]: a send's id, and the one constructor of the message ids made from it.
 //! - [`priority`]: how strongly a message asks for attention (low, normal, high, urgent).
-//! - [`envelope`]: the message payload; building it (publisher) and decoding anything (agent).
 //! - [`keys`]: seed files (signing, nkey, sealing keys), read in one place.
-//! - [`signing`]: signed messages, so agents show only what trusted ops sent.
 //! - [`sealing`]: session messages encrypted to the one agent they are for.
-//! - [`sessions`]: session info, listing the live sessions (identity from the subject), receipts.
+//! - [`envelope`]: the message payload; building it (publisher) and decoding anything (agent).
+//! - [`signing`]: signed messages, so agents show only what trusted ops sent.
 //! - [`stream`]: the JetStream stream that keeps a copy of every message for catch-up.
-//! - [`terminal`]: untrusted text made safe to show (terminal, table, notification).
 //! - [`roles`]: the per-session identity roles (agent, ops): permission templates, the `user:` tag.
+//! - [`sessions`]: session info, listing the live sessions (identity from the subject), receipts.
+//! - [`terminal`]: untrusted text made safe to show (terminal, table, notification).
 
 pub mod envelope;
 pub mod error;

@@ -29,7 +29,7 @@
 //! ([`Refusal::is_steered`]), are logged at most [`WARNINGS_PER_MINUTE`] a
 //! minute ([`Refusals`]): a flood of junk cannot flood the log.
 
-use crate::agent::Delivery;
+use crate::delivery::Delivery;
 use crate::state::Seen;
 use async_nats::header::HeaderName;
 use async_nats::HeaderMap;

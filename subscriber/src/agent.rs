@@ -11,7 +11,7 @@ use crate::admission::{Admission, Arrival, Gate, Refusals, Subscribed};
 use crate::catchup::driver::Replayed;
 use crate::catchup::replay::StreamReplays;
 use crate::catchup::{self, signed};
-use crate::screen::Displayed;
+use crate::delivery::{Delivery, Displayed, ReadTicket, Show};
 use crate::state::{Seen, StateFile};
 use async_nats::{Client, Message, Subscriber};
 use futures::stream::{Map, SelectAll};
@@ -20,42 +20,8 @@ use jiff::Timestamp;
 use nkeys::XKey;
 use remote_message::sessions::{Receipt, SessionInfo};
 use remote_message::subject;
-use remote_message::{Incoming, SessionId, Target, UserName};
-use remote_message_cli::identity;
+use remote_message::{SessionId, Target};
 use tracing::{debug, info};
-
-/// A message to show.
-#[derive(Debug)]
-pub struct Delivery {
-    pub message: Incoming,
-    pub target: Target,
-    /// Where the sender waits for a receipt, if it does.
-    pub(crate) receipt_to: Option<String>,
-}
-
-impl Delivery {
-    /// What a read receipt needs, for a display that lets the user
-    /// acknowledge the message later; `None` when no sender waits.
-    pub fn read_ticket(&self) -> Option<ReadTicket> {
-        Some(ReadTicket {
-            message_id: self.message.id.clone(),
-            receipt_to: self.receipt_to.clone()?,
-        })
-    }
-}
-
-/// A message the user may still acknowledge, kept by the display until then.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ReadTicket {
-    message_id: String,
-    receipt_to: String,
-}
-
-impl ReadTicket {
-    pub fn message_id(&self) -> &str {
-        &self.message_id
-    }
-}
 
 /// A message subscription whose messages say which one they came on: a
 /// message's own subject does not (see [`crate::admission`]).
@@ -88,32 +54,9 @@ fn on_broadcast(message: Message) -> (Subscribed, Message) {
     (Subscribed::Broadcast, message)
 }
 
-/// The OS login name as a user name (`None` when it breaks the rule).
-pub fn login_user() -> Option<UserName> {
-    UserName::parse(&identity::login_name()).ok()
-}
-
 /// Tags a message of the session's own subscription.
 fn on_session(message: Message) -> (Subscribed, Message) {
     (Subscribed::Session, message)
-}
-
-/// This session as the session list shows it, for `user` (`None`: no user).
-pub fn session_info(
-    session: SessionId,
-    user: Option<UserName>,
-    labels: impl IntoIterator<Item = (String, String)>,
-) -> SessionInfo {
-    SessionInfo {
-        id: session,
-        user,
-        host: identity::host_name(),
-        os: identity::os_name(),
-        version: env!("CARGO_PKG_VERSION").to_owned(),
-        since: Timestamp::now(),
-        labels: labels.into_iter().collect(),
-        xkey: None,
-    }
 }
 
 impl Agent {
@@ -267,22 +210,30 @@ impl Agent {
 
     /// Records a message as shown, before it is shown: a crash right after
     /// loses that one message rather than showing it twice on restart.
-    pub fn mark_shown(&mut self, delivery: &Delivery) {
+    fn mark_shown(&mut self, delivery: &Delivery) {
         if self.gate.seen.insert(&delivery.message.id) {
             self.last_seen = self.last_seen.max(Timestamp::now());
             self.persist(Some(&delivery.message.id));
         }
     }
 
-    /// Marks the message shown and tells a sender that waits that it is on
-    /// the user's screen.
-    pub async fn confirm(&mut self, delivery: &Delivery) {
-        self.mark_shown(delivery);
-        self.send_receipt(delivery).await;
+    /// Shows one message on `display` and confirms it to a sender that
+    /// waits; `Err` only when the display's output is gone. It is recorded
+    /// as shown first: a crash in between loses that message rather than
+    /// showing it twice after a restart.
+    pub async fn show(
+        &mut self,
+        display: &mut impl Show,
+        delivery: Delivery,
+    ) -> std::io::Result<()> {
+        self.mark_shown(&delivery);
+        let displayed = display.show(&delivery).await?;
+        self.send_delivered(&delivery, displayed).await;
+        Ok(())
     }
 
     /// Tells a sender that waits that the message is on the user's screen.
-    pub async fn send_receipt(&self, delivery: &Delivery) {
+    async fn send_receipt(&self, delivery: &Delivery) {
         if delivery.receipt_to.is_none() {
             return; // nobody waits: no receipt built
         }
@@ -294,7 +245,7 @@ impl Agent {
     /// Like [`Agent::send_receipt`], also saying how the message was shown
     /// and whether a read receipt can follow (the message is on a display
     /// with an OK action).
-    pub async fn send_delivered(&self, delivery: &Delivery, displayed: Displayed) {
+    async fn send_delivered(&self, delivery: &Delivery, displayed: Displayed) {
         if delivery.receipt_to.is_none() {
             return; // nobody waits: no receipt built
         }

@@ -1,7 +1,11 @@
 //! The `subscriber` command line, defined once: the agent's options
 //! ([`AgentArgs`]), taken by the agent itself and by `subscriber install`,
-//! which starts the agent at logon with them.
+//! which starts the agent at logon with them; and its conversion to the
+//! [`AgentConfig`] the agent runs with (below it, nothing knows clap).
 
+use crate::config::{AgentConfig, Output};
+use crate::state;
+use clap::builder::PossibleValue;
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum, ValueHint};
 use remote_message::{sessions, signing, SessionId};
 use remote_message_cli::config::OneRun;
@@ -147,7 +151,7 @@ pub struct AgentArgs {
 /// `--state-dir`'s help, naming the default this OS resolves it to
 /// ([`crate::state::default_dir`], so help and behaviour cannot disagree).
 fn state_dir_help() -> String {
-    let default = crate::state::default_dir().map_or_else(
+    let default = state::default_dir().map_or_else(
         || "none: no home directory".to_owned(),
         |dir| config::shown_path(&dir),
     );
@@ -160,34 +164,52 @@ fn state_dir_help() -> String {
 impl AgentArgs {
     /// What the agent runs with: this command line, resolved (the default
     /// state directory looked up), without the clap-only parts.
-    pub fn into_config(self) -> crate::runner::AgentConfig {
-        crate::runner::AgentConfig {
+    pub fn into_config(self) -> AgentConfig {
+        AgentConfig {
             session_id: self.session_id,
             user_name: self.user_name,
             labels: self.labels,
-            state_dir: self.state_dir.or_else(crate::state::default_dir),
+            state_dir: self.state_dir.or_else(state::default_dir),
             catch_up_window: self.catch_up_window,
             trust: self.trust,
             output: self.output,
             lang: self.common.lang.resolve(),
             exec: self.exec,
             exec_timeout: self.exec_timeout,
-            connection: self.common.connection,
+            connection: self.common.connection.into(),
         }
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Output {
-    /// Desktop notifications when the native service answers at start, else terminal
-    Auto,
-    /// A native notification per message: freedesktop (D-Bus) on Linux, a toast on
-    /// Windows, Notification Center on macOS (from an .app bundle)
-    Desktop,
-    /// A readable alert block per message
-    Terminal,
-    /// One JSON object per line, for scripts
-    Json,
+/// `--output`'s values and their help: [`Output`] as the command line
+/// spells it.
+impl ValueEnum for Output {
+    fn value_variants<'a>() -> &'a [Output] {
+        &[
+            Output::Auto,
+            Output::Desktop,
+            Output::Terminal,
+            Output::Json,
+        ]
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(match self {
+            Output::Auto => PossibleValue::new("auto").help(
+                "Desktop notifications when the native service answers at start, else terminal",
+            ),
+            Output::Desktop => PossibleValue::new("desktop").help(
+                "A native notification per message: freedesktop (D-Bus) on Linux, a toast on \
+                 Windows, Notification Center on macOS (from an .app bundle)",
+            ),
+            Output::Terminal => {
+                PossibleValue::new("terminal").help("A readable alert block per message")
+            }
+            Output::Json => {
+                PossibleValue::new("json").help("One JSON object per line, for scripts")
+            }
+        })
+    }
 }
 
 #[cfg(test)]

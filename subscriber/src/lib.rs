@@ -1,30 +1,39 @@
 //! `subscriber`: the agent on a user machine. It listens on `broadcast` and on
 //! its own `session.<id>` and shows every message it gets.
 //!
-//! Layout:
+//! Layout, in dependency order: a module only uses modules listed before it.
+//! Inside a module folder no file uses one that uses it either: the OS files
+//! share a sibling (`notify/backend.rs`, `autostart/plan.rs`,
+//! `signals/stop.rs`), never the `mod.rs` that picks them.
+//! - [`clock`]: the one monotonic clock (tokio's) and its timer helper.
+//! - [`error`]: the typed [`Error`] that stops the agent; kind → exit code in one place.
+//! - [`i18n`]: the agent's own words in English, Spanish or French (Fluent catalogue, `tr!`).
+//! - [`signals`]: the OS signals that stop the agent, one file per OS (installed by [`main`]).
+//! - [`state`]: the state directory: session id, what was shown, locking.
+//! - [`config`]: what the agent runs with ([`AgentConfig`]): resolved values, no clap.
+//! - [`delivery`]: a message to show, how it was shown, and the [`delivery::Show`]
+//!   seam between the agent's core and its display.
+//! - [`admission`]: which received messages are shown (pure rules, tested alone).
+//! - [`catchup`]: showing what was missed: one pure state machine, the replay (a
+//!   fetch of stored messages from the stream), and the driver that runs them.
+//! - [`answers`]: presence and session-list answers, in a task of their own (also run
+//!   by the benchmarks).
+//! - [`agent`]: the reusable core: subscriptions, position, showing and receipts
+//!   (also run by the benchmarks).
+//! - [`render`]: how a message looks: a terminal alert block or one JSON line.
+//! - [`exec`]: the --exec hook: a program run once per message, the message on its stdin.
+//! - [`notify`]: native notifications (freedesktop on Linux, toasts on Windows,
+//!   UserNotifications on macOS; one file per OS), with an OK that sends a read receipt.
+//! - [`identity`]: who the agent is (session id, user, keys, state), decided once,
+//!   and the check that no other live agent is it.
+//! - [`link`]: the link to NATS: connecting, its changes logged once, subscriptions
+//!   confirmed, drops.
+//! - [`screen`]: where a shown message goes: the chosen output, then the --exec hook.
+//! - [`runner`]: the process, runnable in-process: `run(config, shutdown)`; it
+//!   orchestrates the modules above: start, the main loop, owned tasks, drain.
 //! - [`cli`]: the command line, defined once, and its conversion to an [`AgentConfig`].
 //! - [`autostart`]: `subscriber install` / `uninstall`: the agent started at logon by
 //!   the OS's session manager, one file per OS.
-//! - [`runner`]: the process, runnable in-process: `run(config, shutdown)`; connection
-//!   life cycle, the main loop, owned tasks, drain.
-//! - [`signals`]: the OS signals that stop the agent, one file per OS (installed by [`main`]).
-//! - [`clock`]: the one monotonic clock (tokio's) and its timer helper.
-//! - [`error`]: the typed [`Error`] that stops the agent; kind → exit code in one place.
-//! - [`link`]: the link to NATS: its changes logged once, subscriptions confirmed, drops.
-//! - [`agent`]: the reusable core: subscriptions, position, receipts (also run by
-//!   the benchmarks).
-//! - [`answers`]: presence and session-list answers, in a task of their own (also run
-//!   by the benchmarks).
-//! - [`admission`]: which received messages are shown (pure rules, tested alone).
-//! - [`catchup`]: showing what was missed: one pure state machine, its driver, and
-//!   the replay (a fetch of stored messages from the stream).
-//! - [`state`]: the state directory: session id, what was shown, locking.
-//! - [`i18n`]: the agent's own words in English, Spanish or French (Fluent catalogue, `tr!`).
-//! - [`render`]: how a message looks: a terminal alert block or one JSON line.
-//! - [`screen`]: where a shown message goes: the chosen output, then the --exec hook.
-//! - [`notify`]: native notifications (freedesktop on Linux, toasts on Windows,
-//!   UserNotifications on macOS; one file per OS), with an OK that sends a read receipt.
-//! - [`exec`]: the --exec hook: a program run once per message, the message on its stdin.
 
 pub mod admission;
 pub mod agent;
@@ -33,9 +42,12 @@ pub mod autostart;
 pub mod catchup;
 pub mod cli;
 pub mod clock;
+pub mod config;
+pub mod delivery;
 pub mod error;
 pub mod exec;
 pub mod i18n;
+pub mod identity;
 pub mod link;
 pub mod notify;
 pub mod render;
@@ -44,8 +56,9 @@ pub mod screen;
 pub mod signals;
 pub mod state;
 
+pub use config::AgentConfig;
 pub use error::{Error, Kind};
-pub use runner::{run, AgentConfig};
+pub use runner::run;
 
 use clock::sleep_until;
 use remote_message_cli::{exit, startup};

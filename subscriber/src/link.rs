@@ -1,4 +1,5 @@
-//! The link to NATS as the agent sees it: each change logged once
+//! The link to NATS as the agent sees it: the client, connecting (and
+//! reconnecting) in the background for ever ([`connect`]), each change logged once
 //! (connected, disconnected, why the server cannot be reached), the moment
 //! the subscriptions are confirmed live after each (re)connect (catch-up
 //! starts from there), and the live messages the client dropped (replayed
@@ -26,11 +27,13 @@
 //! loop never delays them. What it spawns is held by the runner's tracker
 //! and ends with its cancellation token.
 
+use crate::error::{Error, Kind};
 use async_nats::Client;
 use async_nats::{ClientError, ConnectErrorKind, Event, ServerError};
 use futures::StreamExt;
 use jiff::Timestamp;
-use remote_message_cli::connection::ConnectionArgs;
+use remote_message::SessionId;
+use remote_message_cli::connection::{Connection, SetupError, SetupErrorKind};
 use remote_message_cli::creds::Holder;
 use remote_message_cli::creds_check::{self, Cause, CauseKind};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -41,6 +44,15 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::{debug, info, warn};
+
+/// How often the agent pings the server: a link that died while a laptop
+/// slept is noticed within about twice this.
+const PING_INTERVAL: Duration = Duration::from_secs(20);
+
+/// Messages that may wait per subscription while the agent is busy (e.g. its
+/// stdout is blocked): memory stays bounded; past it the client drops them
+/// and the agent replays them from the stream once it keeps up.
+pub const LIVE_BUFFER: usize = 1024;
 
 /// Longest one subscription confirmation attempt waits for its echo.
 const CONFIRM_ATTEMPT: Duration = Duration::from_secs(2);
@@ -58,6 +70,57 @@ const QUIET_FAILURES: u32 = 2;
 
 /// At most one "could not keep up" warning per this long.
 const DROP_WARNING_INTERVAL: Duration = Duration::from_secs(60);
+
+/// A client that connects (and reconnects) in the background for ever,
+/// reporting its events to `events`: with `retry_on_initial_connect` this
+/// returns at once, so an agent started before the network still comes up.
+pub async fn connect(
+    connection: &Connection,
+    session: &SessionId,
+    events: mpsc::UnboundedSender<async_nats::Event>,
+) -> Result<Client, Error> {
+    let settings = |e: SetupError| Error::with_context(Kind::Settings, e.to_string()).caused_by(e);
+    let options = connection
+        .options(&format!("subscriber {session}"))
+        .await
+        .map_err(|e| match e.kind() {
+            // The login `--user` was most likely meant as the session's user.
+            SetupErrorKind::UserWithoutPassword => {
+                let hint =
+                    format!("{e}. The user the session list shows is --user-name NAME, not --user");
+                Error::with_context(Kind::Settings, hint).caused_by(e)
+            }
+            _ => settings(e),
+        })?;
+    let addrs = connection.server_addrs().map_err(settings)?;
+    let inbox = remote_message::roles::agent_inbox(session);
+    if let Some(prefix) = &connection.inbox_prefix {
+        warn!(
+            event = remote_message::Event::InboxPrefixIgnored.name(),
+            "inbox prefix {prefix:?} (--inbox-prefix or the nats context) is not used: the agent's \
+             inbox is always {inbox}, the one the broker's per-session rules allow"
+        );
+    }
+    options
+        // Its own inbox prefix: where the broker enforces identity, only
+        // this session may subscribe (and publish) there.
+        .custom_inbox_prefix(inbox)
+        .retry_on_initial_connect()
+        .max_reconnects(None)
+        .ping_interval(PING_INTERVAL)
+        .subscription_capacity(LIVE_BUFFER)
+        .event_callback(move |event| {
+            let events = events.clone();
+            async move {
+                let _ = events.send(event);
+            }
+        })
+        .connect(addrs)
+        .await
+        .map_err(|e| {
+            Error::with_context(Kind::Server, connection.describe_connect_error(&e)).caused_by(e)
+        })
+}
 
 /// Live messages the client dropped since the main loop last looked (it may
 /// be busy showing one): when the first of them was, and a wake-up.
@@ -94,7 +157,7 @@ pub struct CredsTold(Vec<CauseKind>);
 impl CredsTold {
     /// Tells, before any connection, why the server will refuse the creds
     /// when their dates already say (expired, not valid yet).
-    pub fn before_connecting(connection: &ConnectionArgs) -> CredsTold {
+    pub fn before_connecting(connection: &Connection) -> CredsTold {
         let mut told = CredsTold::default();
         if let Some(cause) = connection.creds_out_of_date() {
             told.tell(connection, cause);
@@ -103,7 +166,7 @@ impl CredsTold {
     }
 
     /// Logs `cause` (`creds_refused`), unless it was told already.
-    fn tell(&mut self, connection: &ConnectionArgs, cause: Cause) {
+    fn tell(&mut self, connection: &Connection, cause: Cause) {
         if self.0.contains(&cause.kind()) {
             return;
         }
@@ -129,7 +192,7 @@ impl CredsTold {
 /// What the agent knows of its link, to log each change once.
 pub struct Link {
     client: Client,
-    connection: ConnectionArgs,
+    connection: Connection,
     /// The servers, with secrets scrubbed, for the log.
     servers: String,
     /// The session's own subject, for the log.
@@ -157,7 +220,7 @@ pub struct Link {
 impl Link {
     pub fn new(
         client: Client,
-        connection: ConnectionArgs,
+        connection: Connection,
         personal: String,
         live_tx: mpsc::UnboundedSender<Timestamp>,
         drops: Arc<Drops>,
@@ -243,7 +306,7 @@ impl Link {
                         event = remote_message::Event::LiveDropped.name(),
                         "the agent could not keep up: live messages were dropped (over {} \
                          waiting); reading them back from the stream",
-                        crate::runner::LIVE_BUFFER
+                        LIVE_BUFFER
                     );
                 }
                 self.drops.record();
@@ -376,7 +439,7 @@ async fn confirm_once(client: &Client) -> Result<(), ConfirmError> {
 }
 
 /// Logs why NATS cannot be reached, from one bounded connection attempt.
-async fn diagnose(connection: ConnectionArgs) {
+async fn diagnose(connection: Connection) {
     let Ok(options) = connection.options("subscriber (diagnosis)").await else {
         return;
     };

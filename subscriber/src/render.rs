@@ -2,7 +2,7 @@
 //! terminal, in the agent's language, or one JSON object per line for
 //! scripts, always English.
 
-use crate::cli::Output;
+use crate::config::Output;
 use crate::i18n::tr;
 use jiff::tz::TimeZone;
 use jiff::Timestamp;

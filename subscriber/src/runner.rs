@@ -5,6 +5,11 @@
 //! sends a read receipt when the user acknowledges one on the desktop, and
 //! drains when the `shutdown` future resolves.
 //!
+//! It only orchestrates: who the agent is comes from [`crate::identity`],
+//! the display from [`crate::screen`], the connection and its events from
+//! [`crate::link`], what is shown and confirmed from [`crate::agent`], and
+//! the catch-up from [`crate::catchup`].
+//!
 //! Every task it spawns is held by one tracker, cancelled by one token and
 //! joined (with a bound) before it returns. Signals, the exit code and the
 //! last-resort exit when stopping takes too long belong to `main`
@@ -14,25 +19,21 @@
 //! docs/notes: `listening`, `output`, `subscribed`, `disconnected`,
 //! `stopping`, `stopped`, …), which operators and the tests wait on.
 
-use crate::agent::{self, Agent, Delivery};
+use crate::agent::Agent;
 use crate::answers::Answers;
 use crate::catchup::driver::Driver;
 use crate::catchup::CatchUp;
-use crate::cli::Output;
 use crate::clock::sleep_until;
+use crate::config::AgentConfig;
+use crate::delivery::ReadTicket;
 use crate::error::{Error, Kind};
-use crate::exec::Hook;
-use crate::link::{CredsTold, Drops, Link};
+use crate::identity::Identity;
+use crate::link::{self, CredsTold, Drops, Link};
 use crate::screen::Screen;
 use crate::signals::StopReason;
-use crate::state::{self, StateFile};
 use async_nats::Client;
-use futures::StreamExt;
-use remote_message::{subject, SessionId, Target, UserName};
-use remote_message_cli::connection::{ConnectionArgs, SetupErrorKind};
-use remote_message_cli::lang::Lang;
+use remote_message::Target;
 use std::future::Future;
-use std::path::PathBuf;
 use std::pin::pin;
 use std::sync::Arc;
 use std::time::Duration;
@@ -42,38 +43,11 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::{debug, info, warn};
 
-/// How often the agent pings the server: a link that died while a laptop
-/// slept is noticed within about twice this.
-const PING_INTERVAL: Duration = Duration::from_secs(20);
-
 /// How long a drain on shutdown may take before the agent stops anyway.
 pub const DRAIN_LIMIT: Duration = Duration::from_secs(2);
 
 /// How long the agent's own tasks may take to end once cancelled.
 const JOIN_LIMIT: Duration = Duration::from_millis(500);
-
-/// Messages that may wait per subscription while the agent is busy (e.g. its
-/// stdout is blocked): memory stays bounded; past it the client drops them
-/// and the agent replays them from the stream once it keeps up.
-pub const LIVE_BUFFER: usize = 1024;
-
-/// What the agent runs with: the command line, resolved, free of clap.
-#[derive(Debug, Clone)]
-pub struct AgentConfig {
-    pub session_id: Option<SessionId>,
-    pub user_name: Option<remote_message::UserName>,
-    pub labels: Vec<(String, String)>,
-    /// Where the state lives; `None`: nowhere (a restart does not catch up).
-    pub state_dir: Option<PathBuf>,
-    pub catch_up_window: Duration,
-    pub trust: Vec<remote_message::UserKey>,
-    pub output: Output,
-    /// The language of what the user reads (not of the logs).
-    pub lang: Lang,
-    pub exec: Option<PathBuf>,
-    pub exec_timeout: Duration,
-    pub connection: ConnectionArgs,
-}
 
 /// Runs the agent until `shutdown` resolves (then drains) or it fails.
 pub async fn run(
@@ -149,7 +123,7 @@ async fn serve(
             // ones are shown first, in order.
             delivery = agent.next(), if !catch_up.holds_live() => {
                 let Some(delivery) = delivery else { break }; // drained
-                show(&mut agent, &mut screen, delivery).await?;
+                agent.show(&mut screen, delivery).await.map_err(cannot_write)?;
             }
             Some(ticket) = acks.recv() => agent.send_read_receipt(&ticket).await,
             Some(live_since) = live.recv(), if drain_deadline.is_none() => {
@@ -161,7 +135,7 @@ async fn serve(
             replayed = catch_up.next() => {
                 agent.owe_catch_up_from(catch_up.owed_from());
                 for delivery in agent.take_replayed(replayed) {
-                    show(&mut agent, &mut screen, delivery).await?;
+                    agent.show(&mut screen, delivery).await.map_err(cannot_write)?;
                 }
             }
             why = &mut shutdown, if drain_deadline.is_none() => {
@@ -190,7 +164,7 @@ struct Started {
     answers: Answers,
     screen: Screen,
     /// Messages the user acknowledged on the desktop.
-    acks: mpsc::UnboundedReceiver<crate::agent::ReadTicket>,
+    acks: mpsc::UnboundedReceiver<ReadTicket>,
     /// The client's connection events.
     events: mpsc::UnboundedReceiver<async_nats::Event>,
     /// The session never ran before.
@@ -202,91 +176,45 @@ struct Started {
     creds_told: CredsTold,
 }
 
-/// How long the check for another live agent on the same session id
-/// waits for an answer.
-const PRESENCE_CHECK: Duration = Duration::from_secs(1);
-
-/// Opens the state, says who the agent is, settles where messages go,
-/// connects, makes sure no other agent holds the session, and subscribes.
+/// Decides who the agent is, settles where messages go, connects, makes
+/// sure no other agent holds the session, and subscribes.
 async fn start(config: &AgentConfig, tasks: &TaskTracker) -> Result<Started, Error> {
-    let bound = bound_identity(config)?;
-    let mut config = config.clone();
-    let mut bound_user = None;
-    if let Some(bound) = &bound {
-        if let Some(id) = &bound.session {
-            config.session_id = Some(id.clone());
-        }
-        bound_user = bound.user.clone();
-    }
-    let config = &config;
-    let state = open_state(config)?;
-    let session = match (&state, &config.session_id) {
-        (Some(state), _) => state.session_id().clone(),
-        (None, Some(id)) => id.clone(),
-        (None, None) => SessionId::random(),
-    };
-    let personal = Target::Session(session.clone()).subject();
-    // The user the credentials bind (perhaps none), else --user-name, else
-    // the OS login name.
-    let user = bound_user.unwrap_or_else(|| config.user_name.clone().or_else(agent::login_user));
-    let mut info = agent::session_info(session.clone(), user, config.labels.clone());
-    // Without a state dir the key lasts as long as the process.
-    let seal_key = match &state {
-        Some(state) => state.seal_key(),
-        None => nkeys::XKey::new(),
-    };
-    info.xkey = remote_message::SealingKey::parse(&seal_key.public_key());
-    info!(
-        event = remote_message::Event::Listening.name(),
-        session = %session,
-        user = %UserName::shown(info.user.as_ref()),
-        host = %info.host,
-        "listening as session {session} (user {}, host {})",
-        UserName::shown(info.user.as_ref()),
-        info.host
-    );
-
+    let identity = Identity::decide(config)?;
     // Where messages go is settled (and said) before any can arrive.
-    let hook = match config.exec.as_deref() {
-        Some(program) => Some(
-            Hook::start(program, config.exec_timeout, tasks)
-                .map_err(|e| Error::with_context(Kind::Exec, e.to_string()).caused_by(e))?,
-        ),
-        None => None,
-    };
     // Messages the user acknowledged on the desktop, to confirm as read.
     let (acks_tx, acks) = mpsc::unbounded_channel();
-    let screen = Screen::open(config.output, config.lang, hook, acks_tx, tasks).await?;
+    let screen = Screen::start(config, acks_tx, tasks).await?;
 
     let (events_tx, events) = mpsc::unbounded_channel();
     let creds_told = CredsTold::before_connecting(&config.connection);
-    let client = connect(&config.connection, &session, events_tx).await?;
+    let client = link::connect(&config.connection, identity.session(), events_tx).await?;
     // Every subscription is queued before the link's events are taken, so
     // the round trip that follows the first Connected event confirms all.
-    let brand_new = state.as_ref().is_none_or(|state| state.fresh);
-    refuse_if_taken(&client, &session, config.connection.connect_timeout()).await?;
-    let mut agent = Agent::start(client.clone(), &info)
+    identity
+        .refuse_if_taken(&client, config.connection.connect_timeout())
+        .await?;
+    let mut agent = Agent::start(client.clone(), &identity.info)
         .await
         .map_err(cannot_subscribe)?
-        .with_seal_key(seal_key)
-        .with_broadcast_consumer(bound.as_ref().and_then(|b| b.broadcast_consumer.clone()))
+        .with_seal_key(identity.seal_key)
+        .with_broadcast_consumer(identity.broadcast_consumer)
         .with_trusted(config.trust.clone(), config.catch_up_window);
-    if let Some(state) = state {
+    if let Some(state) = identity.state {
         agent = agent.with_state(state);
     }
-    let answers = Answers::subscribe(client.clone(), &info)
+    let answers = Answers::subscribe(client.clone(), &identity.info)
         .await
         .map_err(cannot_subscribe)?;
     Ok(Started {
-        personal,
+        personal: Target::Session(identity.info.id).subject(),
         client,
         agent,
         answers,
         screen,
         acks,
         events,
-        brand_new,
-        js_api: bound.and_then(|b| b.js_api),
+        brand_new: identity.brand_new,
+        js_api: identity.js_api,
         creds_told,
     })
 }
@@ -295,227 +223,13 @@ fn cannot_subscribe(e: async_nats::Error) -> Error {
     Error::with_context(Kind::Subscribe, format!("cannot subscribe: {e}")).caused_by(e)
 }
 
-/// Who the agent's credentials file (if any) binds it to.
-struct Bound {
-    /// The session id (the JWT's name), when the credentials are an agent's.
-    session: Option<SessionId>,
-    /// The user name bound by the `user:` tag (`Some(None)` for `user:-`).
-    user: Option<Option<UserName>>,
-    /// The broadcast catch-up consumer's name: the session account's key
-    /// behind the account wall, else the user's public key (`U…`).
-    broadcast_consumer: Option<String>,
-    /// The stream's API prefix behind the account wall.
-    js_api: Option<&'static str>,
-}
-
-/// Reads the identity in `--creds`: an agent credential (a JWT `name` and
-/// a `user:` tag) fixes the session id (a different `--session-id` is a
-/// usage error) and the user name (a different `--user-name` is warned
-/// about; the bound one wins). `None` without a credentials file.
-fn bound_identity(config: &AgentConfig) -> Result<Option<Bound>, Error> {
-    let Some(read) = config.connection.read_creds_identity() else {
-        return Ok(None);
-    };
-    let identity = read
-        .map_err(|e| Error::with_context(Kind::Settings, format!("--creds: {e}")).caused_by(e))?;
-    let walled = identity.is_walled_agent();
-    let broadcast_consumer = if walled {
-        remote_message::AccountKey::parse(&identity.issuer).map(|key| key.to_string())
-    } else {
-        remote_message::UserKey::parse(&identity.user_key).map(|key| key.to_string())
-    };
-    let js_api = walled.then_some(remote_message::roles::AGENT_JS_API);
-    if identity.has_user_tag && !walled {
-        warn!(
-            event = remote_message::Event::CredsWithoutAccountWall.name(),
-            "--creds are agent creds of a set-up made before the account wall (one account \
-             shared with the stream): ask ops for creds from a new `publisher admin init`"
-        );
-    }
-    let (Some(name), true) = (identity.name.clone(), identity.has_user_tag) else {
-        return Ok(Some(Bound {
-            session: None,
-            user: None,
-            broadcast_consumer,
-            js_api,
-        }));
-    };
-    let session = SessionId::parse(&name).map_err(|e| {
-        Error::with_context(
-            Kind::Settings,
-            format!(
-                "--creds: the session id the credentials are bound to ({name:?}) is not valid: {e}"
-            ),
-        )
-    })?;
-    if let Some(asked) = config
-        .session_id
-        .as_ref()
-        .filter(|asked| **asked != session)
-    {
-        return Err(Error::with_context(
-            Kind::Settings,
-            format!(
-                "--session-id {asked} differs from the session the credentials are bound to \
-                 ({session}): leave --session-id out, or use that session's credentials"
-            ),
-        ));
-    }
-    // `user:-`: no user bound (listed with user "").
-    let user = identity.user.and_then(|u| UserName::parse(u.as_str()).ok());
-    if let Some(asked) = config
-        .user_name
-        .as_ref()
-        .filter(|asked| Some(*asked) != user.as_ref())
-    {
-        warn!(
-            event = remote_message::Event::UserNameIgnored.name(),
-            "--user-name {:?} ignored: the credentials bind this session to user {:?}",
-            asked.as_str(),
-            UserName::shown(user.as_ref())
-        );
-    }
-    Ok(Some(Bound {
-        session: Some(session),
-        user: Some(user),
-        broadcast_consumer,
-        js_api,
-    }))
-}
-
-/// Refuses to start when another live agent answers on this session's
-/// presence subject: it would silently share (or shadow) that session.
-/// Checked once the client is connected (within `connect_wait`); an agent
-/// started before the network is up cannot check and starts.
-async fn refuse_if_taken(
-    client: &Client,
-    session: &SessionId,
-    connect_wait: Duration,
-) -> Result<(), Error> {
-    let deadline = Instant::now() + connect_wait;
-    while client.connection_state() != async_nats::connection::State::Connected {
-        if Instant::now() >= deadline {
-            debug!("not connected yet: the check for another agent on {session} is skipped");
-            return Ok(());
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    // Asked as ops asks: the answer (or the server's "no responders") comes
-    // on presence.<token>.<id>, the one reply subject another agent of this
-    // session may publish on.
-    let reply = subject::presence_reply(&subject::new_token(), session);
-    let answered = async {
-        let mut answers = client.subscribe(reply.clone()).await?;
-        client
-            .publish_with_reply(
-                subject::presence_subject(session),
-                reply,
-                Default::default(),
-            )
-            .await?;
-        let answer = tokio::time::timeout(PRESENCE_CHECK, answers.next()).await;
-        Ok::<_, async_nats::Error>(matches!(answer, Ok(Some(m)) if m.status.is_none()))
-    };
-    match answered.await {
-        Ok(true) => Err(Error::with_context(
-            Kind::SessionTaken,
-            format!(
-                "another agent is live as session {session}: stop it first, or start this one \
-                 with another --session-id (or its own credentials)"
-            ),
-        )),
-        Ok(false) => Ok(()),
-        Err(e) => {
-            debug!("the check for another agent on {session} failed: {e}");
-            Ok(())
-        }
-    }
-}
-
-/// The state directory, locked for this session; `None` without one.
-fn open_state(config: &AgentConfig) -> Result<Option<StateFile>, Error> {
-    let Some(dir) = &config.state_dir else {
-        warn!("no state directory (set --state-dir): a restarted agent will not catch up");
-        return Ok(None);
-    };
-    StateFile::open(dir, config.session_id.clone())
-        .map(Some)
-        .map_err(|e| {
-            let kind = match e {
-                state::StateError::InUse(..) => Kind::StateLocked,
-                state::StateError::Io(..) => Kind::State,
-            };
-            Error::with_context(kind, e.to_string()).caused_by(e)
-        })
-}
-
-/// A client that connects (and reconnects) in the background for ever,
-/// reporting its events to `events`: with `retry_on_initial_connect` this
-/// returns at once, so an agent started before the network still comes up.
-async fn connect(
-    connection: &ConnectionArgs,
-    session: &SessionId,
-    events: mpsc::UnboundedSender<async_nats::Event>,
-) -> Result<Client, Error> {
-    let settings = |e: remote_message_cli::connection::SetupError| {
-        Error::with_context(Kind::Settings, e.to_string()).caused_by(e)
-    };
-    let options = connection
-        .options(&format!("subscriber {session}"))
-        .await
-        .map_err(|e| match e.kind() {
-            // The login `--user` was most likely meant as the session's user.
-            SetupErrorKind::UserWithoutPassword => {
-                let hint =
-                    format!("{e}. The user the session list shows is --user-name NAME, not --user");
-                Error::with_context(Kind::Settings, hint).caused_by(e)
-            }
-            _ => settings(e),
-        })?;
-    let addrs = connection.server_addrs().map_err(settings)?;
-    let inbox = remote_message::roles::agent_inbox(session);
-    if let Some(prefix) = &connection.inbox_prefix {
-        warn!(
-            event = remote_message::Event::InboxPrefixIgnored.name(),
-            "inbox prefix {prefix:?} (--inbox-prefix or the nats context) is not used: the agent's \
-             inbox is always {inbox}, the one the broker's per-session rules allow"
-        );
-    }
-    options
-        // Its own inbox prefix: where the broker enforces identity, only
-        // this session may subscribe (and publish) there.
-        .custom_inbox_prefix(inbox)
-        .retry_on_initial_connect()
-        .max_reconnects(None)
-        .ping_interval(PING_INTERVAL)
-        .subscription_capacity(LIVE_BUFFER)
-        .event_callback(move |event| {
-            let events = events.clone();
-            async move {
-                let _ = events.send(event);
-            }
-        })
-        .connect(addrs)
-        .await
-        .map_err(|e| {
-            Error::with_context(Kind::Server, connection.describe_connect_error(&e)).caused_by(e)
-        })
-}
-
-/// Shows one message and confirms it; only a failing stdout stops the agent.
-/// It is recorded as shown first: a crash in between loses that message
-/// rather than showing it twice after a restart.
-async fn show(agent: &mut Agent, screen: &mut Screen, delivery: Delivery) -> Result<(), Error> {
-    agent.mark_shown(&delivery);
-    let displayed = screen.show(&delivery).await.map_err(|e| {
-        Error::with_context(
-            Kind::Output,
-            format!("cannot write to stdout ({e}): stopping"),
-        )
-        .caused_by(e)
-    })?;
-    agent.send_delivered(&delivery, displayed).await;
-    Ok(())
+/// Only a failing stdout stops the agent.
+fn cannot_write(e: std::io::Error) -> Error {
+    Error::with_context(
+        Kind::Output,
+        format!("cannot write to stdout ({e}): stopping"),
+    )
+    .caused_by(e)
 }
 
 /// Stops taking messages; those already received are still shown, until
@@ -535,12 +249,16 @@ async fn start_drain(client: &Client, why: StopReason) -> Instant {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::Output;
+    use crate::state::StateFile;
+    use remote_message_cli::connection::ConnectionArgs;
+    use remote_message_cli::lang::Lang;
 
     /// A config that needs no server to start: terminal output, no state.
     fn config(server: &str) -> AgentConfig {
         AgentConfig {
             session_id: Some("alice".parse().unwrap()),
-            user_name: UserName::parse("tester").ok(),
+            user_name: remote_message::UserName::parse("tester").ok(),
             labels: Vec::new(),
             state_dir: None,
             catch_up_window: crate::catchup::DEFAULT_WINDOW,
@@ -552,7 +270,8 @@ mod tests {
             connection: ConnectionArgs {
                 server: server.into(),
                 ..ConnectionArgs::default()
-            },
+            }
+            .into(),
         }
     }
 

@@ -10,10 +10,10 @@
 //! stdout is written without blocking the agent's thread: when whoever
 //! reads it stops (a pipe that is full, a terminal on hold), showing waits,
 //! but the connection, the session list and the signals go on, and the live
-//! messages that pile up meanwhile stay bounded (see [`crate::runner::LIVE_BUFFER`]).
+//! messages that pile up meanwhile stay bounded (see [`crate::link::LIVE_BUFFER`]).
 
-use crate::agent::{Delivery, ReadTicket};
-use crate::cli::Output;
+use crate::config::{AgentConfig, Output};
+use crate::delivery::{Delivery, Displayed, ReadTicket, Show};
 use crate::error::{Error, Kind};
 use crate::exec::Hook;
 use crate::notify::Notifier;
@@ -44,17 +44,24 @@ enum Chosen {
     Desktop(Notifier),
 }
 
-/// How one message was shown, for its delivered receipt.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Displayed {
-    /// Where it went, the display first: a notification that failed was
-    /// printed as a terminal block, and says `terminal`.
-    pub via: Vec<ShownVia>,
-    /// Whether a read receipt can follow (a notification with OK).
-    pub read_ack: bool,
-}
-
 impl Screen {
+    /// Starts the `--exec` hook, if any, and opens the chosen output
+    /// ([`Screen::open`]).
+    pub async fn start(
+        config: &AgentConfig,
+        acks: mpsc::UnboundedSender<ReadTicket>,
+        tasks: &TaskTracker,
+    ) -> Result<Screen, Error> {
+        let hook = match config.exec.as_deref() {
+            Some(program) => Some(
+                Hook::start(program, config.exec_timeout, tasks)
+                    .map_err(|e| Error::with_context(Kind::Exec, e.to_string()).caused_by(e))?,
+            ),
+            None => None,
+        };
+        Screen::open(config.output, config.lang, hook, acks, tasks).await
+    }
+
     /// Resolves `--output` (probing the desktop once for `auto` and
     /// `desktop`) and says on stderr, once, what was chosen. Messages
     /// acknowledged on the desktop are sent to `acks`. Fails only for
@@ -120,10 +127,12 @@ impl Screen {
             buffer: Vec::new(),
         })
     }
+}
 
+impl Show for Screen {
     /// Shows one message, then runs the hook. Returns how it was shown;
     /// `Err` only when stdout is gone.
-    pub async fn show(&mut self, delivery: &Delivery) -> io::Result<Displayed> {
+    async fn show(&mut self, delivery: &Delivery) -> io::Result<Displayed> {
         let now = Timestamp::now();
         let (message, target) = (&delivery.message, &delivery.target);
         let lang = self.lang;

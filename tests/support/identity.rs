@@ -6,6 +6,8 @@
 
 use crate::procs::{bin, expect_exit, finish_within, publisher, Agent, NO_USER_CONFIG};
 use crate::server::NatsServer;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
@@ -102,26 +104,16 @@ impl Identity {
         signer: Signer,
         edit: impl FnOnce(&mut serde_json::Value),
     ) -> PathBuf {
-        use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-        use base64::Engine as _;
         use publisher::admin::layout::{Key, Layout};
         let text = std::fs::read_to_string(creds).expect("read creds");
-        let mut lines = text.lines().map(str::trim);
-        let jwt = lines
-            .by_ref()
-            .skip_while(|l| !l.contains("BEGIN NATS USER JWT"))
-            .nth(1)
-            .expect("a user JWT");
+        let jwt = user_jwt(&text);
         let seed = text
             .lines()
             .map(str::trim)
             .find(|l| l.starts_with("SU"))
             .expect("a user seed");
-        let (header, rest) = jwt.split_once('.').expect("a JWT");
-        let payload = rest.split_once('.').expect("a JWT").0;
-        let mut claims: serde_json::Value =
-            serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).expect("base64url"))
-                .expect("JSON claims");
+        let header = jwt.split_once('.').expect("a JWT").0;
+        let mut claims = jwt_claims(jwt);
         edit(&mut claims);
         let layout = Layout::new(&self.admin_dir());
         let key = match signer {
@@ -190,6 +182,34 @@ fn unique_creds_name() -> String {
 fn set_private(path: &Path) {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+}
+
+/// The claim `claim` (`sub`, `iss`, …) of the user JWT in the creds file
+/// `creds`, as a string.
+pub fn jwt_claim(creds: &Path, claim: &str) -> String {
+    let text = std::fs::read_to_string(creds).expect("read creds");
+    let claims = jwt_claims(user_jwt(&text));
+    claims[claim]
+        .as_str()
+        .unwrap_or_else(|| panic!("no claim {claim} in {claims}"))
+        .to_owned()
+}
+
+/// The user JWT of a creds file's text: the line after its BEGIN line.
+fn user_jwt(creds: &str) -> &str {
+    creds
+        .lines()
+        .map(str::trim)
+        .skip_while(|l| !l.contains("BEGIN NATS USER JWT"))
+        .nth(1)
+        .expect("a user JWT")
+}
+
+/// The claims of `jwt` (its middle part, base64url JSON).
+fn jwt_claims(jwt: &str) -> serde_json::Value {
+    let payload = jwt.split('.').nth(1).expect("a JWT");
+    let json = URL_SAFE_NO_PAD.decode(payload).expect("base64url");
+    serde_json::from_slice(&json).expect("JSON claims")
 }
 
 /// Runs `publisher admin <args>` (no server involved); bounded to 30 s.

@@ -63,7 +63,22 @@ pub fn publisher_with_stdin(server_url: &str, args: &[&str], stdin: Option<&[u8]
 
 /// Like [`publisher`], with more environment variables (e.g. `NATS_USER`).
 pub fn publisher_with_env(server_url: &str, args: &[&str], env: &[(&str, &str)]) -> Output {
-    run_publisher(&Launcher::Native, server_url, args, None, env)
+    run_on(
+        &Launcher::Native,
+        "publisher",
+        Some(server_url),
+        args,
+        None,
+        env,
+    )
+}
+
+/// Runs `<binary> <args>` (`publisher` or `subscriber`) with no server
+/// unless `env` names one (`NATS_URL` unset), and the rest of the harness's
+/// environment (no settings file, no `RUST_LOG`, English); `env` is set
+/// over it. Panics if it runs longer than 30 s.
+pub fn run_binary(binary: &str, args: &[&str], env: &[(&str, &str)]) -> Output {
+    run_on(&Launcher::Native, binary, None, args, None, env)
 }
 
 /// Like [`publisher_with_stdin`], started by `launcher` (e.g. the Windows
@@ -75,21 +90,26 @@ pub fn publisher_on(
     args: &[&str],
     stdin: Option<&[u8]>,
 ) -> Output {
-    run_publisher(launcher, server_url, args, stdin, &[])
+    run_on(launcher, "publisher", Some(server_url), args, stdin, &[])
 }
 
-/// [`publisher_on`] with `env` set over the harness's environment.
-fn run_publisher(
+/// Runs `binary`, started by `launcher`, with `NATS_URL` set to
+/// `server_url` (or unset), the harness's environment and `env` over it.
+fn run_on(
     launcher: &Launcher,
-    server_url: &str,
+    binary: &str,
+    server_url: Option<&str>,
     args: &[&str],
     stdin: Option<&[u8]>,
     env: &[(&str, &str)],
 ) -> Output {
-    let mut child = launcher
-        .command("publisher")
+    let mut command = launcher.command(binary);
+    match server_url {
+        Some(url) => command.env("NATS_URL", url),
+        None => command.env_remove("NATS_URL"),
+    };
+    let mut child = command
         .args(args)
-        .env("NATS_URL", server_url)
         .env("XDG_CONFIG_HOME", NO_USER_CONFIG)
         .env_remove("RUST_LOG")
         .envs(ENGLISH)
@@ -103,7 +123,7 @@ fn run_publisher(
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("spawn publisher");
+        .unwrap_or_else(|e| panic!("spawn {binary}: {e}"));
     if let Some(input) = stdin {
         let mut pipe = child.stdin.take().expect("stdin pipe");
         pipe.write_all(input).expect("write stdin");
@@ -111,7 +131,7 @@ fn run_publisher(
     finish_within(
         child,
         Duration::from_secs(30).max(launcher.wait()),
-        &format!("publisher {args:?}"),
+        &format!("{binary} {args:?}"),
     )
 }
 
@@ -130,6 +150,11 @@ pub fn finish_within(child: Child, limit: Duration, what: &str) -> Output {
         panic!("{what} ran for more than {limit:?}");
     }
     waiter.join().expect("waiter").expect("child output")
+}
+
+/// What a finished program wrote on stderr, as text.
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 /// Asserts that a finished publisher exited with `code`; returns its stdout.

@@ -231,6 +231,12 @@ impl NatsServer {
         format!("nats://127.0.0.1:{}", self.port)
     }
 
+    /// The `tls://` URL of a server started with a TLS config (see
+    /// [`crate::tls::TestPki::server_config`]).
+    pub fn tls_url(&self) -> String {
+        format!("tls://127.0.0.1:{}", self.port)
+    }
+
     /// SIGKILLs the server, as a crash would.
     pub fn kill(&mut self) {
         if let Some(mut child) = self.child.take() {

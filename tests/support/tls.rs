@@ -31,6 +31,15 @@ impl TestPki {
         self.dir.path().join(name)
     }
 
+    /// What a client of a server that verifies clients is given: the CA's,
+    /// the client certificate's and its key's PEM files, as paths.
+    pub fn client_files(&self) -> [String; 3] {
+        ["ca.pem", "client.pem", "client-key.pem"].map(|name| {
+            let path = self.path(name);
+            path.to_str().expect("a UTF-8 temp path").to_owned()
+        })
+    }
+
     /// A nats-server config requiring TLS (and client certificates when
     /// `verify_clients`), written next to the certificates.
     pub fn server_config(&self, verify_clients: bool) -> PathBuf {

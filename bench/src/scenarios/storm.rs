@@ -29,6 +29,7 @@
 //! JetStream API requests it answered (the restarted server counts from
 //! zero).
 
+use crate::fleet::Recorded;
 use crate::ours::Publisher;
 use crate::server::Server;
 use crate::stats::{now_ns, round2};
@@ -41,9 +42,11 @@ use serde::Serialize;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
-use subscriber::agent::{self, Agent};
+use subscriber::agent::Agent;
 use subscriber::catchup::driver::Driver;
 use subscriber::catchup::CatchUp;
+use subscriber::delivery::Delivery;
+use subscriber::identity;
 use tokio::sync::{mpsc, Notify};
 
 /// Broadcasts sent while the server is down.
@@ -260,7 +263,7 @@ async fn run(n: usize, sender: &str) -> Result<Storm, String> {
         last_shown_ns: AtomicU64::new(0),
         back: Comebacks::default(),
     });
-    let template = agent::session_info(session_id(0), remote_message::UserName::parse("storm").ok(), []);
+    let template = identity::session_info(session_id(0), remote_message::UserName::parse("storm").ok(), []);
     let joined = futures::stream::iter(0..n)
         .map(|index| {
             let info = SessionInfo {
@@ -447,14 +450,14 @@ async fn run_agent(
         CatchUp::new(subscriber::catchup::DEFAULT_WINDOW, false).spread_by(session_id(index).as_str()),
         agent.replays(async_nats::jetstream::new),
     );
+    let mut screen = Recorded(|delivery: &Delivery| record.shown(index, &delivery.message.text));
     let mut was_down = false;
     loop {
         agent.owe_catch_up_from(catch_up.owed_from());
         tokio::select! {
             delivery = agent.next(), if !catch_up.holds_live() => {
                 let Some(delivery) = delivery else { break };
-                agent.mark_shown(&delivery);
-                record.shown(index, &delivery.message.text);
+                let _ = agent.show(&mut screen, delivery).await;
             }
             event = events.recv() => match event {
                 Some(Event::Disconnected) => was_down = true,
@@ -471,8 +474,7 @@ async fn run_agent(
             replayed = catch_up.next() => {
                 agent.owe_catch_up_from(catch_up.owed_from());
                 for delivery in agent.take_replayed(replayed) {
-                    agent.mark_shown(&delivery);
-                    record.shown(index, &delivery.message.text);
+                    let _ = agent.show(&mut screen, delivery).await;
                 }
             }
         }

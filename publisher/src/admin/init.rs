@@ -9,28 +9,23 @@
 //! nothing can fail but the writes. An existing set-up is never overwritten
 //! (its keys sign every creds file handed out).
 
-use super::layout::{Key, Layout};
+use super::claims;
+use super::layout::{cannot_write, Key, Layout};
 use super::mint;
-use super::{cannot_write, claims};
-use crate::cli::AdminInitArgs;
 use crate::error::{Error, ErrorKind};
 use crate::i18n::{errors, tr};
 use nkeys::KeyPair;
 use remote_message::roles;
 use remote_message_cli::files;
 use std::collections::BTreeMap;
+use std::path::Path;
 
-pub fn run(args: AdminInitArgs) -> Result<(), Error> {
-    let layout = Layout::new(&args.out);
-    if layout.is_legacy() {
-        return Err(ErrorKind::Usage.error(tr!(
-            errors(),
-            "admin-dir-legacy",
-            dir = layout.dir().display().to_string()
-        )));
-    }
+/// Makes the set-up in `dir`; with `if_missing`, keeps a whole one there.
+/// `resolver_dir`: where the server keeps pushed accounts.
+pub fn run(dir: &Path, if_missing: bool, resolver_dir: &str) -> Result<(), Error> {
+    let layout = Layout::open(Some(dir))?;
     let existing = layout.existing();
-    if args.if_missing && layout.is_complete() {
+    if if_missing && layout.is_complete() {
         let dir = layout.dir().display().to_string();
         println!("{}", tr!(crate::i18n::lang(), "admin-kept", dir = dir));
         return Ok(());
@@ -62,13 +57,12 @@ pub fn run(args: AdminInitArgs) -> Result<(), Error> {
             (system, &system_jwt, "SYS"),
             (account, &account_jwt, roles::ACCOUNT),
         ],
-        &args.resolver_dir,
+        resolver_dir,
     );
     let ops_creds = mint::ops_creds(pair(Key::OpsSigning), &account.public_key())?;
     let system_creds = mint::system_creds(system)?;
 
-    let write_failed =
-        |what: &std::path::Path, e: std::io::Error| cannot_write(ErrorKind::Failure, what, e);
+    let write_failed = |what: &Path, e: std::io::Error| cannot_write(ErrorKind::Failure, what, e);
     // Private (0700 on unix; see `files` for Windows); an existing, wider
     // directory is made private too, which needs no word here.
     files::create_private_dir(layout.dir()).map_err(|e| write_failed(layout.dir(), e))?;

@@ -1,5 +1,6 @@
 //! What `admin init` writes into its directory, named once: the commands
-//! that mint creds read the keys back from the same places.
+//! that mint creds read the keys back from the same places, and every
+//! command opens the directory one way ([`Layout::open`]).
 
 use crate::error::{Error, ErrorKind};
 use crate::i18n::{errors, tr};
@@ -19,6 +20,8 @@ pub const ACCOUNTS: &str = "accounts";
 const LEGACY_AGENT_SIGNING: &str = "agent-signing.nk";
 /// The seeds: never leave the ops machine.
 pub const KEYS: &str = "keys";
+/// The env variable `--dir` defaults to.
+pub const DIR_ENV: &str = "REMOTE_MESSAGE_ADMIN_DIR";
 
 /// One seed file under `keys/`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,6 +79,24 @@ impl Layout {
         Layout {
             dir: dir.to_owned(),
         }
+    }
+
+    /// The admin directory given (`--dir` or its environment variable, or
+    /// `init`'s `--out`; none given is a usage error), made by this version:
+    /// a set-up from before the account wall is refused with what to do.
+    pub fn open(dir: Option<&Path>) -> Result<Layout, Error> {
+        let Some(dir) = dir else {
+            return Err(ErrorKind::Usage.error(tr!(errors(), "admin-dir-missing", env = DIR_ENV)));
+        };
+        let layout = Layout::new(dir);
+        if layout.is_legacy() {
+            return Err(ErrorKind::Usage.error(tr!(
+                errors(),
+                "admin-dir-legacy",
+                dir = layout.dir().display().to_string()
+            )));
+        }
+        Ok(layout)
     }
 
     pub fn dir(&self) -> &Path {
@@ -169,4 +190,15 @@ impl Layout {
                 ))
             })
     }
+}
+
+/// A file of the set-up that could not be written: a `kind` error naming it.
+pub fn cannot_write(kind: ErrorKind, path: &Path, e: std::io::Error) -> Error {
+    kind.error(tr!(
+        errors(),
+        "cannot-write",
+        path = path.display().to_string(),
+        cause = e.to_string()
+    ))
+    .caused_by(e)
 }

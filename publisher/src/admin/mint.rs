@@ -6,27 +6,49 @@
 //! scoped key.
 
 use super::claims;
-use super::layout::{Key, Layout};
+use super::layout::{cannot_write, Key, Layout};
 use super::push;
-use crate::cli::{AdminDirArgs, AgentCredsArgs, CredsOut, OpsCredsArgs};
 use crate::error::{Error, ErrorKind};
 use crate::i18n::{errors, tr};
 use hmac::{Hmac, Mac};
 use nkeys::{KeyPair, KeyPairType};
 use remote_message::roles::SessionGrant;
+use remote_message::SessionId;
 use remote_message_cli::connection::ConnectionArgs;
 use remote_message_cli::{creds, files};
 use sha2::Sha256;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-/// The env variable `--dir` defaults to.
-pub const DIR_ENV: &str = "REMOTE_MESSAGE_ADMIN_DIR";
+/// Where minted creds go.
+#[derive(Debug)]
+pub enum Destination {
+    /// `--out -`.
+    Stdout,
+    /// A file (mode 0600); an existing one is replaced only when `replace`
+    /// (`--force`).
+    File { path: PathBuf, replace: bool },
+}
 
-pub async fn agent(connection: &ConnectionArgs, args: AgentCredsArgs) -> Result<(), Error> {
+/// `admin agent-creds`, as asked.
+#[derive(Debug)]
+pub struct AgentCreds {
+    /// The admin directory (`--dir`).
+    pub dir: Option<PathBuf>,
+    pub session: SessionId,
+    /// The user name bound to the session.
+    pub user: Option<remote_message::UserName>,
+    /// Push the session's account to the server now (no `--no-push`).
+    pub push: bool,
+    pub out: Destination,
+}
+
+/// `admin agent-creds`: the session's account kept in the admin directory
+/// and pushed (unless asked not to), then the agent's creds written.
+pub async fn agent(connection: &ConnectionArgs, asked: AgentCreds) -> Result<(), Error> {
     // First: a refused --out must leave the server and DIR as they were.
-    refuse_to_replace(&args.out)?;
-    let layout = layout(&args.dir)?;
-    let id = args.session.as_str();
+    refuse_to_replace(&asked.out)?;
+    let layout = Layout::open(asked.dir.as_deref())?;
+    let id = asked.session.as_str();
     if looks_like_public_key(id) {
         // An agent's broadcast consumer is named after its account's key:
         // a session id shaped like a key could name another's.
@@ -42,29 +64,30 @@ pub async fn agent(connection: &ConnectionArgs, args: AgentCredsArgs) -> Result<
     let grant = SessionGrant {
         session: id.to_owned(),
         account_key: account.public_key(),
-        user: args.user.clone(),
+        user: asked.user.clone(),
     };
     let account_jwt = claims::session_account(&operator, &account, &ops_account, &grant)?;
     let user = KeyPair::new_user();
     let user_jwt = claims::agent_user(&account, &user, &grant)?;
     push::save(&layout, id, &account_jwt)?;
-    if !args.no_push {
+    if asked.push {
         push::push(connection, &layout, &[(id.to_owned(), account_jwt)]).await?;
     }
-    write(&args.out, &creds::format(&user_jwt, &seed(&user)?))?;
-    if args.no_push {
+    write(&asked.out, &creds::format(&user_jwt, &seed(&user)?))?;
+    if !asked.push {
         let note = tr!(crate::i18n::lang(), "admin-not-pushed", session = id);
         eprintln!("{note}");
     }
     Ok(())
 }
 
-pub fn ops(args: OpsCredsArgs) -> Result<(), Error> {
-    refuse_to_replace(&args.out)?;
-    let layout = layout(&args.dir)?;
+/// `admin ops-creds`: new ops creds from the set-up in `dir`.
+pub fn ops(dir: Option<&Path>, out: &Destination) -> Result<(), Error> {
+    refuse_to_replace(out)?;
+    let layout = Layout::open(dir)?;
     let signer = layout.read_key(Key::OpsSigning)?;
     let account = layout.read_key(Key::Account)?.public_key();
-    write(&args.out, &ops_creds(&signer, &account)?)
+    write(out, &ops_creds(&signer, &account)?)
 }
 
 /// The key of session `id`'s account: derived from the set-up's secret and
@@ -101,33 +124,17 @@ fn seed(key: &KeyPair) -> Result<String, Error> {
     })
 }
 
-/// The admin directory from `--dir` or the environment (neither is a usage
-/// error), made by this version: a set-up from before the account wall is
-/// refused with what to do.
-pub fn layout(args: &AdminDirArgs) -> Result<Layout, Error> {
-    let Some(dir) = &args.dir else {
-        return Err(ErrorKind::Usage.error(tr!(errors(), "admin-dir-missing", env = DIR_ENV)));
-    };
-    let layout = Layout::new(dir);
-    if layout.is_legacy() {
-        return Err(ErrorKind::Usage.error(tr!(
-            errors(),
-            "admin-dir-legacy",
-            dir = layout.dir().display().to_string()
-        )));
-    }
-    Ok(layout)
-}
-
 /// An existing `--out` file (a dangling link included) without `--force`:
 /// a usage error, checked before anything is pushed or written, like
 /// `keygen`'s key.
-fn refuse_to_replace(out: &CredsOut) -> Result<(), Error> {
-    let taken = out.file != Path::new("-") && std::fs::symlink_metadata(&out.file).is_ok();
-    if taken && !out.force {
-        return Err(exists(&out.file));
+fn refuse_to_replace(out: &Destination) -> Result<(), Error> {
+    match out {
+        Destination::File {
+            path,
+            replace: false,
+        } if std::fs::symlink_metadata(path).is_ok() => Err(exists(path)),
+        _ => Ok(()),
     }
-    Ok(())
 }
 
 fn exists(path: &Path) -> Error {
@@ -138,23 +145,25 @@ fn exists(path: &Path) -> Error {
     ))
 }
 
-/// Writes the creds to `--out` (mode 0600; replacing a file only with
-/// `--force`, so one made since [`refuse_to_replace`] is kept too) or to
-/// stdout for `-`.
-fn write(out: &CredsOut, text: &str) -> Result<(), Error> {
-    let path = out.file.as_path();
-    if path == Path::new("-") {
-        print!("{text}");
-        return Ok(());
-    }
-    let written = if out.force {
+/// Writes the creds to stdout, or to their file (mode 0600; replacing one
+/// only with `--force`, so one made since [`refuse_to_replace`] is kept
+/// too).
+fn write(out: &Destination, text: &str) -> Result<(), Error> {
+    let (path, replace) = match out {
+        Destination::Stdout => {
+            print!("{text}");
+            return Ok(());
+        }
+        Destination::File { path, replace } => (path.as_path(), *replace),
+    };
+    let written = if replace {
         files::write_private(path, text.as_bytes())
     } else {
         files::create_private(path, text.as_bytes())
     };
     written.map_err(|e| match e.kind() {
         std::io::ErrorKind::AlreadyExists => exists(path),
-        _ => super::cannot_write(ErrorKind::Usage, path, e),
+        _ => cannot_write(ErrorKind::Usage, path, e),
     })?;
     let file = path.display().to_string();
     let written = tr!(crate::i18n::lang(), "admin-creds-written", file = file);

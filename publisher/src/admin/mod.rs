@@ -5,11 +5,12 @@
 //! enforces the account wall and roles of [`remote_message::roles`]; only
 //! pushing a session's account talks to a server.
 //!
+//! A module only uses modules listed before it:
 //! - [`layout`]: the files in the admin directory, named once.
 //! - [`claims`]: the JWTs (operator, accounts, users).
-//! - [`init`]: `admin init`.
-//! - [`mint`]: `admin agent-creds`, `admin ops-creds`.
 //! - [`push`]: session accounts to the server's resolver; `admin push`.
+//! - [`mint`]: `admin agent-creds`, `admin ops-creds`.
+//! - [`init`]: `admin init`.
 //!
 //! The admin directory is private (`remote_message_cli::files::create_private_dir`).
 
@@ -19,28 +20,41 @@ pub mod layout;
 pub mod mint;
 pub mod push;
 
-use crate::cli::{AdminArgs, AdminCommand};
-use crate::error::{Error, ErrorKind};
-use crate::i18n::{errors, tr};
+use crate::error::Error;
 use remote_message_cli::connection::ConnectionArgs;
-use std::path::Path;
+use std::path::PathBuf;
 
-pub async fn run(connection: &ConnectionArgs, args: AdminArgs) -> Result<(), Error> {
-    match args.command {
-        AdminCommand::Init(args) => init::run(args),
-        AdminCommand::AgentCreds(args) => mint::agent(connection, args).await,
-        AdminCommand::OpsCreds(args) => mint::ops(args),
-        AdminCommand::Push(args) => push::run(connection, args).await,
-    }
+/// One `publisher admin` command, as the command line resolved it.
+#[derive(Debug)]
+pub enum Request {
+    /// `admin init --out DIR [--if-missing] [--resolver-dir DIR]`.
+    Init {
+        dir: PathBuf,
+        if_missing: bool,
+        resolver_dir: String,
+    },
+    AgentCreds(mint::AgentCreds),
+    /// `admin ops-creds`: from the set-up in `dir` (`--dir`).
+    OpsCreds {
+        dir: Option<PathBuf>,
+        out: mint::Destination,
+    },
+    /// `admin push`: every session account kept in `dir` (`--dir`).
+    Push {
+        dir: Option<PathBuf>,
+    },
 }
 
-/// A file of the set-up that could not be written: a `kind` error naming it.
-fn cannot_write(kind: ErrorKind, path: &Path, e: std::io::Error) -> Error {
-    kind.error(tr!(
-        errors(),
-        "cannot-write",
-        path = path.display().to_string(),
-        cause = e.to_string()
-    ))
-    .caused_by(e)
+/// Runs one `publisher admin` command.
+pub async fn run(connection: &ConnectionArgs, request: Request) -> Result<(), Error> {
+    match request {
+        Request::Init {
+            dir,
+            if_missing,
+            resolver_dir,
+        } => init::run(&dir, if_missing, &resolver_dir),
+        Request::AgentCreds(asked) => mint::agent(connection, asked).await,
+        Request::OpsCreds { dir, out } => mint::ops(dir.as_deref(), &out),
+        Request::Push { dir } => push::run(connection, dir.as_deref()).await,
+    }
 }

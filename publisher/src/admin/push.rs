@@ -5,14 +5,13 @@
 //! each other. `admin push` sends every kept account again (a new server, a
 //! lost resolver directory, creds minted with `--no-push`).
 
-use super::layout::Layout;
-use super::mint;
-use crate::cli::AdminPushArgs;
+use super::layout::{cannot_write, Layout};
 use crate::error::{Error, ErrorKind};
 use crate::i18n::{errors, tr};
 use crate::link::Link;
 use remote_message_cli::connection::ConnectionArgs;
 use serde::Deserialize;
+use std::path::Path;
 use std::time::Duration;
 
 /// The resolver's update subject (system account only).
@@ -22,8 +21,8 @@ const CLAIMS_UPDATE: &str = "$SYS.REQ.CLAIMS.UPDATE";
 const ANSWER_WAIT: Duration = Duration::from_secs(5);
 
 /// `publisher admin push`: every kept session account, again.
-pub async fn run(connection: &ConnectionArgs, args: AdminPushArgs) -> Result<(), Error> {
-    let layout = mint::layout(&args.dir)?;
+pub async fn run(connection: &ConnectionArgs, dir: Option<&Path>) -> Result<(), Error> {
+    let layout = Layout::open(dir)?;
     let accounts = kept(&layout)?;
     push(connection, &layout, &accounts).await?;
     let pushed = tr!(
@@ -41,7 +40,7 @@ pub fn save(layout: &Layout, id: &str, jwt: &str) -> Result<(), Error> {
     let path = layout.session_account(id);
     std::fs::create_dir_all(layout.accounts_dir())
         .and_then(|()| std::fs::write(&path, format!("{jwt}\n")))
-        .map_err(|e| super::cannot_write(ErrorKind::Failure, &path, e))
+        .map_err(|e| cannot_write(ErrorKind::Failure, &path, e))
 }
 
 /// The kept session accounts: (session id, JWT), by id.

@@ -24,6 +24,7 @@ pub const DEFAULT_RECEIPT_WAIT: Duration = Duration::from_secs(5);
 
 /// One send as asked: the command line's `publisher send`, once its
 /// defaults are filled in (sender, id) and its files read (text, key).
+#[derive(Debug)]
 pub struct Request {
     pub text: String,
     pub title: Option<String>,
@@ -116,6 +117,16 @@ pub struct Plan {
     pub receipt_inbox: Option<String>,
 }
 
+/// A [`Request`] that passed every check that needs no server
+/// ([`Request::check`]): what to look up, and the one envelope every
+/// target's message copies.
+#[derive(Debug)]
+pub struct Checked<'a> {
+    request: &'a Request,
+    envelope: Envelope,
+    pub needs: Needs,
+}
+
 impl Request {
     /// A broadcast: no session and no user named.
     pub fn is_broadcast(&self) -> bool {
@@ -138,35 +149,29 @@ impl Request {
         }
     }
 
-    /// Every `--user` is a name, not blank.
-    pub fn check_users(&self) -> Result<(), Error> {
-        match self.users.iter().find(|u| u.trim().is_empty()) {
-            Some(user) => {
-                Err(ErrorKind::Usage.error(tr!(errors(), "user-empty", user = format!("{user:?}"))))
-            }
-            None => Ok(()),
-        }
-    }
-
-    /// The checks that need no server, made before connecting; then what
-    /// must be looked up for [`plan`].
-    pub fn check(&self) -> Result<Needs, Error> {
-        self.check_users()?;
+    /// The checks that need no server, made before connecting: then what
+    /// must be looked up, and the send's envelope, built (and its text
+    /// and title checked) once for every target.
+    pub fn check(&self) -> Result<Checked<'_>, Error> {
         if self.seal && self.is_broadcast() {
             return Err(ErrorKind::Usage.error(tr!(errors(), "seal-broadcast")));
         }
-        self.envelope(self.id.to_string())?;
-        Ok(Needs {
-            live_sessions: !self.users.is_empty()
-                || self.seal
-                || (self.is_broadcast() && self.wait().is_some()),
+        let envelope = self.envelope()?;
+        Ok(Checked {
+            request: self,
+            envelope,
+            needs: Needs {
+                live_sessions: !self.users.is_empty()
+                    || self.seal
+                    || (self.is_broadcast() && self.wait().is_some()),
+            },
         })
     }
 
-    /// The envelope of one message of this send, stamped now.
-    fn envelope(&self, id: String) -> Result<Envelope, Error> {
+    /// The envelope of this send, stamped now, under the send id.
+    fn envelope(&self) -> Result<Envelope, Error> {
         let envelope = Envelope::with_id(
-            id,
+            self.id.to_string(),
             self.text.clone(),
             self.title.clone(),
             Some(self.sender.clone()),
@@ -186,58 +191,128 @@ impl Request {
     }
 }
 
-/// Resolves the targets and builds every message, or refuses the whole
-/// send: a `--user` without a live session, a session `--seal` cannot
-/// encrypt to, a message over the server's size limit.
-pub fn plan(request: &Request, lookups: Lookups) -> Result<Plan, Error> {
-    let Lookups {
-        live,
-        max_payload,
-        receipt_inbox,
-    } = lookups;
-    let targets = targets(&resolve_sessions(request, &live)?);
-    let seal_keys = if request.seal {
-        seal_keys(&targets, &live)?
-    } else {
-        BTreeMap::new()
-    };
-    let wait = request.wait();
-    let receipt_inbox = wait.map(|_| receipt_inbox);
-    let messages = targets
-        .iter()
-        .map(|target| build(request, target, &seal_keys, receipt_inbox.as_deref()))
-        .collect::<Result<Vec<_>, Error>>()?;
-    if let Some(too_big) = messages.iter().find(|m| m.wire_size > max_payload) {
-        return Err(ErrorKind::Usage.error(tr!(
-            errors(),
-            "message-too-big",
-            size = too_big.wire_size,
-            max = max_payload
-        )));
+/// Every `--user` is a name, not blank: checked by whoever builds the
+/// [`Request`] (the command line, before it loads the signing key, so the
+/// first mistake on it is the one reported).
+pub fn check_users(users: &[String]) -> Result<(), Error> {
+    match users.iter().find(|u| u.trim().is_empty()) {
+        Some(user) => {
+            Err(ErrorKind::Usage.error(tr!(errors(), "user-empty", user = format!("{user:?}"))))
+        }
+        None => Ok(()),
     }
-    let broadcast = targets == [Target::Broadcast];
-    let expected = match wait {
-        None => BTreeMap::new(),
-        Some(_) if broadcast => live
-            .into_iter()
-            .map(|s| (s.id, request.id.message_id(&Target::Broadcast)))
-            .collect(),
-        Some(_) => messages
+}
+
+/// [`Request::check`], then [`Checked::plan`].
+pub fn plan(request: &Request, lookups: Lookups) -> Result<Plan, Error> {
+    request.check()?.plan(lookups)
+}
+
+impl Checked<'_> {
+    /// Resolves the targets and builds every message, or refuses the whole
+    /// send: a `--user` without a live session, a session `--seal` cannot
+    /// encrypt to, a message over the server's size limit.
+    pub fn plan(self, lookups: Lookups) -> Result<Plan, Error> {
+        let request = self.request;
+        let Lookups {
+            live,
+            max_payload,
+            receipt_inbox,
+        } = lookups;
+        let targets = targets(&resolve_sessions(request, &live)?);
+        let seal_keys = if request.seal {
+            seal_keys(&targets, &live)?
+        } else {
+            BTreeMap::new()
+        };
+        let wait = request.wait();
+        let receipt_inbox = wait.map(|_| receipt_inbox);
+        let messages = targets
             .iter()
-            .filter_map(|m| match &m.target {
-                Target::Session(id) => Some((id.clone(), m.id.clone())),
-                Target::Broadcast => None,
-            })
-            .collect(),
-    };
-    Ok(Plan {
-        id: request.id.clone(),
-        messages,
-        wait,
-        expected,
-        check_presence: !broadcast,
-        receipt_inbox,
-    })
+            .map(|target| self.build(target, &seal_keys, receipt_inbox.as_deref()))
+            .collect::<Result<Vec<_>, Error>>()?;
+        if let Some(too_big) = messages.iter().find(|m| m.wire_size > max_payload) {
+            return Err(ErrorKind::Usage.error(tr!(
+                errors(),
+                "message-too-big",
+                size = too_big.wire_size,
+                max = max_payload
+            )));
+        }
+        let broadcast = targets == [Target::Broadcast];
+        let expected = match wait {
+            None => BTreeMap::new(),
+            Some(_) if broadcast => live
+                .into_iter()
+                .map(|s| (s.id, request.id.message_id(&Target::Broadcast)))
+                .collect(),
+            Some(_) => messages
+                .iter()
+                .filter_map(|m| match &m.target {
+                    Target::Session(id) => Some((id.clone(), m.id.clone())),
+                    Target::Broadcast => None,
+                })
+                .collect(),
+        };
+        Ok(Plan {
+            id: request.id.clone(),
+            messages,
+            wait,
+            expected,
+            check_presence: !broadcast,
+            receipt_inbox,
+        })
+    }
+
+    /// One target's message: its id, the send's envelope under that id
+    /// (signed when asked), sealed when its key is known, with its headers.
+    fn build(
+        &self,
+        target: &Target,
+        seal_keys: &BTreeMap<SessionId, String>,
+        receipt_to: Option<&str>,
+    ) -> Result<Outgoing, Error> {
+        let request = self.request;
+        let id = request.id.message_id(target);
+        let subject = target.subject();
+        let mut envelope = Envelope {
+            id: id.clone(),
+            ..self.envelope.clone()
+        };
+        if let Some(key) = &request.sign_key {
+            envelope.sign(key, &subject);
+        }
+        let mut payload = envelope.to_payload();
+        if let Target::Session(session) = target {
+            if let Some(key) = seal_keys.get(session) {
+                payload = sealing::seal(&id, &payload, key).map_err(|e| {
+                    Error::with_context(
+                        ErrorKind::CannotSeal,
+                        tr!(
+                            errors(),
+                            "seal-failed",
+                            session = session.to_string(),
+                            cause = e.to_string()
+                        ),
+                    )
+                    .caused_by(e)
+                })?;
+            }
+        }
+        let mut pairs = vec![(MSG_ID_HEADER, id.as_str())];
+        pairs.extend(receipt_to.map(|inbox| (RECEIPT_TO_HEADER, inbox)));
+        let mut headers = HeaderMap::new();
+        for (name, value) in &pairs {
+            headers.insert(*name, *value);
+        }
+        Ok(Outgoing {
+            wire_size: wire_size(&pairs, payload.len()),
+            target: target.clone(),
+            id,
+            headers,
+            payload: payload.into(),
+        })
+    }
 }
 
 /// The named sessions, then every live session of each `--user` (its case
@@ -315,52 +390,6 @@ fn seal_keys(
         keys.insert(id.clone(), key);
     }
     Ok(keys)
-}
-
-/// One target's message: its id, envelope (signed when asked), sealed when
-/// its key is known, with its headers.
-fn build(
-    request: &Request,
-    target: &Target,
-    seal_keys: &BTreeMap<SessionId, String>,
-    receipt_to: Option<&str>,
-) -> Result<Outgoing, Error> {
-    let id = request.id.message_id(target);
-    let subject = target.subject();
-    let mut envelope = request.envelope(id.clone())?;
-    if let Some(key) = &request.sign_key {
-        envelope.sign(key, &subject);
-    }
-    let mut payload = envelope.to_payload();
-    if let Target::Session(session) = target {
-        if let Some(key) = seal_keys.get(session) {
-            payload = sealing::seal(&id, &payload, key).map_err(|e| {
-                Error::with_context(
-                    ErrorKind::CannotSeal,
-                    tr!(
-                        errors(),
-                        "seal-failed",
-                        session = session.to_string(),
-                        cause = e.to_string()
-                    ),
-                )
-                .caused_by(e)
-            })?;
-        }
-    }
-    let mut pairs = vec![(MSG_ID_HEADER, id.as_str())];
-    pairs.extend(receipt_to.map(|inbox| (RECEIPT_TO_HEADER, inbox)));
-    let mut headers = HeaderMap::new();
-    for (name, value) in &pairs {
-        headers.insert(*name, *value);
-    }
-    Ok(Outgoing {
-        wire_size: wire_size(&pairs, payload.len()),
-        target: target.clone(),
-        id,
-        headers,
-        payload: payload.into(),
-    })
 }
 
 #[cfg(test)]
@@ -490,7 +519,7 @@ mod tests {
             wait: WaitPolicy::Within(Duration::from_secs(2)),
             ..request()
         };
-        assert!(r.check().unwrap().live_sessions);
+        assert!(r.check().unwrap().needs.live_sessions);
         let live = vec![session("x", "ann", None), session("y", "bob", None)];
         let broadcast = plan(&r, lookups(live)).unwrap();
         assert_eq!(
@@ -513,7 +542,7 @@ mod tests {
     /// broadcast needs it.
     #[test]
     fn the_live_list_is_needed_only_for_users_seal_or_a_waiting_broadcast() {
-        let needs = |r: Request| r.check().unwrap().live_sessions;
+        let needs = |r: Request| r.check().unwrap().needs.live_sessions;
         assert!(!needs(request()));
         assert!(!needs(Request {
             sessions: vec![id("a")],
@@ -594,11 +623,8 @@ mod tests {
     /// A blank `--user` is a usage error before anything is looked up.
     #[test]
     fn blank_users_are_usage_errors() {
-        let r = Request {
-            users: vec!["ann".into(), "  ".into()],
-            ..request()
-        };
-        assert_eq!(r.check().unwrap_err().kind(), ErrorKind::Usage);
+        let users = ["ann".to_owned(), "  ".to_owned()];
+        assert_eq!(check_users(&users).unwrap_err().kind(), ErrorKind::Usage);
     }
 
     /// An empty text or title, refused by the contract's check, is told in the
@@ -664,7 +690,7 @@ mod tests {
             errors_in(lang, || {
                 let live = vec![session("a", "ann", None)];
                 [
-                    blank.check().unwrap_err(),
+                    check_users(&blank.users).unwrap_err(),
                     sealed_broadcast.check().unwrap_err(),
                     plan(&nobody, lookups(live)).unwrap_err(),
                 ]

@@ -4,7 +4,7 @@
 //! `deploy/systemd/subscriber.service` with the installed command line: same
 //! name, same restart policy.
 
-use super::{Check, Entry, Plan, Step};
+use super::plan::{shell_words, Check, Entry, Plan, Step};
 use std::convert::Infallible;
 use std::path::Path;
 
@@ -95,7 +95,7 @@ pub fn install_plan_in(unit_dir: &Path, entry: &Entry) -> Plan<Infallible> {
          {UNIT}` (over SSH the user's systemd runs only after `loginctl enable-linger`). \
          Without systemd, start `{}` from your desktop's autostart instead and remove the unit",
         path.display(),
-        super::shell_words(&entry.argv())
+        shell_words(&entry.argv())
     );
     let required = || Check::Required {
         advice: advice.clone(),
@@ -169,12 +169,12 @@ fn systemctl(args: &[&str]) -> Vec<String> {
 
 /// The user's unit directory: `<config dir>/systemd/user`.
 #[cfg(all(unix, not(target_os = "macos")))]
-fn unit_dir() -> Result<std::path::PathBuf, super::Error> {
+fn unit_dir() -> Result<std::path::PathBuf, super::plan::Error> {
     dirs::config_dir()
         .map(|dir| dir.join("systemd").join("user"))
         .ok_or_else(|| {
-            super::Error::with_context(
-                super::Kind::Place,
+            super::plan::Error::with_context(
+                super::plan::Kind::Place,
                 "no config directory ($XDG_CONFIG_HOME or $HOME) for the systemd user unit",
             )
         })
@@ -182,13 +182,13 @@ fn unit_dir() -> Result<std::path::PathBuf, super::Error> {
 
 /// [`install_plan_in`] the user's unit directory.
 #[cfg(all(unix, not(target_os = "macos")))]
-pub fn install_plan(entry: &Entry) -> Result<Plan<Infallible>, super::Error> {
+pub fn install_plan(entry: &Entry) -> Result<Plan<Infallible>, super::plan::Error> {
     Ok(install_plan_in(&unit_dir()?, entry))
 }
 
 /// [`uninstall_plan_in`] the user's unit directory.
 #[cfg(all(unix, not(target_os = "macos")))]
-pub fn uninstall_plan() -> Result<Plan<Infallible>, super::Error> {
+pub fn uninstall_plan() -> Result<Plan<Infallible>, super::plan::Error> {
     Ok(uninstall_plan_in(&unit_dir()?))
 }
 

@@ -5,7 +5,7 @@
 //! (`KeepAlive` unless it exited 0), and appends its log to
 //! `~/Library/Logs/remote-message/`.
 
-use super::{Check, Entry, Plan, Step};
+use super::plan::{Check, Entry, Plan, Step};
 use std::convert::Infallible;
 use std::path::{Path, PathBuf};
 
@@ -168,9 +168,12 @@ fn launchctl(args: &[&str]) -> Vec<String> {
 
 /// This user's places: the home directory's `Library`, and the real user id.
 #[cfg(target_os = "macos")]
-fn places() -> Result<Places, super::Error> {
+fn places() -> Result<Places, super::plan::Error> {
     let home = dirs::home_dir().ok_or_else(|| {
-        super::Error::with_context(super::Kind::Place, "no home directory for the LaunchAgent")
+        super::plan::Error::with_context(
+            super::plan::Kind::Place,
+            "no home directory for the LaunchAgent",
+        )
     })?;
     Ok(Places {
         agents_dir: home.join("Library").join("LaunchAgents"),
@@ -181,13 +184,13 @@ fn places() -> Result<Places, super::Error> {
 
 /// [`install_plan_in`] this user's places.
 #[cfg(target_os = "macos")]
-pub fn install_plan(entry: &Entry) -> Result<Plan<Infallible>, super::Error> {
+pub fn install_plan(entry: &Entry) -> Result<Plan<Infallible>, super::plan::Error> {
     Ok(install_plan_in(&places()?, entry))
 }
 
 /// [`uninstall_plan_in`] this user's places.
 #[cfg(target_os = "macos")]
-pub fn uninstall_plan() -> Result<Plan<Infallible>, super::Error> {
+pub fn uninstall_plan() -> Result<Plan<Infallible>, super::plan::Error> {
     Ok(uninstall_plan_in(&places()?))
 }
 

@@ -11,7 +11,7 @@
 //! console, whose window closes (it shows for a moment at logon). With
 //! `terminal` or `json` the window stays: it is where the messages show.
 
-use super::{Entry, NativeStep, Plan};
+use super::plan::{Entry, NativeStep, Plan};
 
 /// The key, under `HKEY_CURRENT_USER`.
 pub const RUN_KEY: &str = r"Software\Microsoft\Windows\CurrentVersion\Run";
@@ -96,7 +96,7 @@ pub fn quote(arg: &str) -> String {
 pub fn install_plan_with(entry: &Entry) -> Plan<Change> {
     let line = command_line(entry);
     Plan {
-        steps: vec![super::Step::Native(Change::SetRunValue(line.clone()))],
+        steps: vec![super::plan::Step::Native(Change::SetRunValue(line.clone()))],
         outcome: format!(
             "installed: the agent starts at your next logon (its log: \
              %LOCALAPPDATA%\\remote-message\\logs\\subscriber.log); to start it now, run: {line}"
@@ -114,7 +114,7 @@ pub fn uninstall_plan_with(current: Option<&str>) -> Plan<Change> {
             ),
         },
         Some(_) => Plan {
-            steps: vec![super::Step::Native(Change::DeleteRunValue)],
+            steps: vec![super::plan::Step::Native(Change::DeleteRunValue)],
             outcome: "uninstalled: the agent no longer starts at logon (one running now runs \
                       until you log off)"
                 .to_owned(),
@@ -127,7 +127,7 @@ mod native {
     //! The registry and the console: Windows only.
 
     use super::{Change, RUN_KEY, VALUE_NAME};
-    use crate::autostart::{ApplyNative, Entry, Error, Kind, Plan};
+    use crate::autostart::plan::{ApplyNative, Entry, Error, Kind, Plan};
     use std::io;
     use std::path::PathBuf;
     use windows_registry::CURRENT_USER;
@@ -375,7 +375,7 @@ mod tests {
         let some = uninstall_plan_with(Some("x"));
         assert_eq!(
             some.steps,
-            [super::super::Step::Native(Change::DeleteRunValue)]
+            [super::super::plan::Step::Native(Change::DeleteRunValue)]
         );
     }
 }

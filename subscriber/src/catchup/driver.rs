@@ -3,18 +3,13 @@
 //! one timer on `tokio::time` (so tests can pause time), and logs what an
 //! operator needs to know. What replays find is handed to the caller.
 
-use super::replay::{ReplayError, Stored};
+use super::replay::{ReplayError, ReplaySource, Stored};
 use super::{CatchUp, Command, Now, Outcome};
 use crate::clock::sleep_until;
 use futures::future::BoxFuture;
 use jiff::Timestamp;
 use tokio::time::Instant;
 use tracing::warn;
-
-/// Starts a replay of what the stream stored from a time on.
-pub trait ReplaySource {
-    fn replay(&self, from: Timestamp) -> BoxFuture<'static, Result<Vec<Stored>, ReplayError>>;
-}
 
 /// What a successful replay found, to show.
 #[derive(Debug)]

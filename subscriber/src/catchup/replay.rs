@@ -111,6 +111,12 @@ pub fn feeds(session: &SessionId, broadcast_consumer: Option<&str>) -> [Feed; 2]
     ]
 }
 
+/// Starts a replay of what the stream stored from a time on: what the
+/// catch-up driver runs (the stream's, [`StreamReplays`], or a test's fake).
+pub trait ReplaySource {
+    fn replay(&self, from: Timestamp) -> BoxFuture<'static, Result<Vec<Stored>, ReplayError>>;
+}
+
 /// Starts replays of this agent's subjects: what the catch-up driver runs.
 #[derive(Clone)]
 pub struct StreamReplays {
@@ -135,7 +141,7 @@ impl StreamReplays {
     }
 }
 
-impl super::driver::ReplaySource for StreamReplays {
+impl ReplaySource for StreamReplays {
     fn replay(&self, from: Timestamp) -> BoxFuture<'static, Result<Vec<Stored>, ReplayError>> {
         let this = self.clone();
         Box::pin(async move { since(&this.js, &this.feeds, from).await })

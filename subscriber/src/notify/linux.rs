@@ -14,13 +14,13 @@
 //! notification is sent, so an OK clicked at once is never missed. Where the
 //! server supports actions, each notification carries an OK action: clicking
 //! it (or the notification itself) closes the notification and hands a
-//! [`ReadTicket`](crate::agent::ReadTicket) to the runner. A bus failure
+//! [`ReadTicket`](crate::delivery::ReadTicket) to the runner. A bus failure
 //! drops the connection; the next message connects again.
 
-use super::request::{Activation, Request, DEFAULT_ACTION, READ_ACTION};
-use super::{
+use super::backend::{
     within, Acks, NotifyError, ServiceInfo, Waiting, APP_NAME, CALL_TIMEOUT, PROBE_TIMEOUT,
 };
+use super::request::{Activation, Request, DEFAULT_ACTION, READ_ACTION};
 use remote_message_cli::lang::Lang;
 use std::collections::HashMap;
 use tokio_util::task::TaskTracker;

@@ -28,8 +28,8 @@
 //! [`super::request::InterruptionLevel`]). Whether a notification stays on
 //! screen is the user's choice of alert style for the app, not the app's.
 
+use super::backend::{within, Acks, NotifyError, ServiceInfo, Waiting, PROBE_TIMEOUT};
 use super::request::{read_label, Activation, InterruptionLevel, Request, READ_ACTION};
-use super::{within, Acks, NotifyError, ServiceInfo, Waiting, PROBE_TIMEOUT};
 use block2::RcBlock;
 use objc2::rc::Retained;
 use objc2::runtime::{Bool, NSObjectProtocol, ProtocolObject};

@@ -6,13 +6,15 @@
 //! message ([`Notifier::show`]) and hands a [`ReadTicket`] to the runner
 //! when the user clicks OK (the runner sends the read receipt), with typed
 //! errors ([`NotifyError`]). What a message looks like on each service is
-//! decided once, as plain data, in [`request`]. One file per OS talks to the
+//! decided once, as plain data, in [`request`]; what the OS backends share
+//! with the notifier is in `backend.rs`. One file per OS talks to the
 //! service:
 //! - `linux.rs`: the freedesktop notification service over D-Bus (also any
 //!   other unix but macOS);
 //! - `windows.rs`: WinRT toast notifications;
 //! - `macos.rs`: the UserNotifications framework.
 
+mod backend;
 pub mod request;
 
 #[cfg(all(unix, not(target_os = "macos")))]
@@ -30,79 +32,16 @@ mod macos;
 #[cfg(target_os = "macos")]
 use macos as native;
 
-use crate::agent::ReadTicket;
+use crate::delivery::ReadTicket;
+use backend::{Acks, Waiting};
+pub use backend::{NotifyError, ServiceInfo, APP_NAME, PROBE_TIMEOUT};
 use remote_message::{Incoming, Target};
 use remote_message_cli::lang::Lang;
-use request::{Activation, BodyFormat, Request};
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use request::{BodyFormat, Request};
+use std::sync::atomic::AtomicU32;
+use std::sync::Arc;
 use tokio::sync::mpsc;
 use tokio_util::task::TaskTracker;
-use tracing::info;
-
-/// The application name notifications carry (and show under, where the
-/// service shows one).
-pub const APP_NAME: &str = "remote-message";
-
-/// How long finding the notification service (and asking it who it is)
-/// may take.
-pub const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
-
-/// How long showing one notification may take.
-const CALL_TIMEOUT: Duration = Duration::from_secs(5);
-
-/// Why a message could not be shown as a native notification.
-#[derive(Debug, thiserror::Error)]
-pub enum NotifyError {
-    /// This machine or process cannot show native notifications at all
-    /// (no toast service, no app bundle): trying again will not help.
-    #[error("native notifications are unavailable: {0}")]
-    Unavailable(String),
-    #[error("no D-Bus session bus ({0})")]
-    NoBus(String),
-    /// No service answers, it answered with an error, or it is turned off.
-    #[error("no notification service, or it failed ({0})")]
-    NoService(String),
-    #[error("the notification service did not answer within {0:?}")]
-    Timeout(Duration),
-}
-
-impl NotifyError {
-    /// Whether the failure lasts as long as the process: `--output desktop`
-    /// cannot work then, and `auto` should not try again.
-    pub fn is_permanent(&self) -> bool {
-        matches!(self, NotifyError::Unavailable(_))
-    }
-}
-
-/// Who serves notifications.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ServiceInfo {
-    pub name: String,
-    pub vendor: String,
-    /// Empty where the service does not say.
-    pub version: String,
-    /// Whether notifications can carry actions (the OK button).
-    pub actions: bool,
-    /// Whether the service reads the body as markup, so text must be escaped.
-    pub reads_markup: bool,
-}
-
-impl std::fmt::Display for ServiceInfo {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.name)?;
-        if !self.version.is_empty() {
-            write!(f, " {}", self.version)?;
-        }
-        write!(f, " ({})", self.vendor)?;
-        if !self.actions {
-            f.write_str(", without actions: read receipts are not possible")?;
-        }
-        Ok(())
-    }
-}
 
 /// A notification on screen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -189,197 +128,5 @@ impl Notifier {
                 Err(e)
             }
         }
-    }
-}
-
-/// A message shown with an OK action, until acknowledged or closed.
-struct Waiting {
-    message_id: String,
-    ticket: Option<ReadTicket>,
-}
-
-/// The notifications that may still be acknowledged, and where their
-/// tickets go: shared by a backend and its click listener.
-#[derive(Clone)]
-struct Acks {
-    to_runner: mpsc::UnboundedSender<ReadTicket>,
-    pending: Arc<Mutex<HashMap<u32, Waiting>>>,
-    /// The number the next notification gets, where the service gives no
-    /// id back (Windows, macOS).
-    /// (The freedesktop server numbers its own: unused on Linux.)
-    #[cfg_attr(all(unix, not(target_os = "macos")), allow(dead_code))]
-    next: Arc<AtomicU32>,
-}
-
-impl Acks {
-    /// Notification `notification` shows `waiting`'s message.
-    fn expect(&self, notification: u32, waiting: Waiting) {
-        self.lock().insert(notification, waiting);
-    }
-
-    /// The user did `activation` to `notification`: if that acknowledges
-    /// a message still waiting, logs it and hands its ticket to the runner.
-    /// Returns whether it did.
-    fn activated(&self, notification: u32, activation: Activation<'_>) -> bool {
-        if !request::acknowledges(activation) {
-            return false;
-        }
-        let Some(acked) = self.lock().remove(&notification) else {
-            return false;
-        };
-        info!(
-            event = remote_message::Event::Acknowledged.name(),
-            notification,
-            "message {} acknowledged on the desktop (notification {notification})",
-            acked.message_id
-        );
-        if let Some(ticket) = acked.ticket {
-            let _ = self.to_runner.send(ticket);
-        }
-        true
-    }
-
-    /// Shows a notification on a service that gives no id back: numbers
-    /// it, registers it as waiting before `show` runs (so no click can come
-    /// first), and forgets it if showing fails. The answer is its number.
-    #[cfg_attr(all(unix, not(target_os = "macos")), allow(dead_code))]
-    async fn show_numbered<F>(
-        &self,
-        waiting: Waiting,
-        show: impl FnOnce(u32) -> F,
-    ) -> Result<u32, NotifyError>
-    where
-        F: std::future::Future<Output = Result<(), NotifyError>>,
-    {
-        let notification = self.next.fetch_add(1, Ordering::Relaxed);
-        self.expect(notification, waiting);
-        let shown = within(CALL_TIMEOUT, show(notification)).await;
-        match shown {
-            Ok(Ok(())) => Ok(notification),
-            Ok(Err(e)) | Err(e) => {
-                self.forget(notification);
-                Err(e)
-            }
-        }
-    }
-
-    /// `notification` is gone (closed, expired, never shown).
-    fn forget(&self, notification: u32) {
-        self.lock().remove(&notification);
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<u32, Waiting>> {
-        self.pending.lock().expect("pending lock")
-    }
-}
-
-/// `f`, or [`NotifyError::Timeout`] after `limit`.
-async fn within<F: std::future::Future>(limit: Duration, f: F) -> Result<F::Output, NotifyError> {
-    tokio::time::timeout(limit, f)
-        .await
-        .map_err(|_| NotifyError::Timeout(limit))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use request::READ_ACTION;
-
-    /// A ticket for message `id`, as the runner would hand it over.
-    fn ticket(id: &str) -> ReadTicket {
-        let delivery = crate::agent::Delivery {
-            message: remote_message::Incoming {
-                id: id.into(),
-                text: "hello".into(),
-                title: None,
-                sent_at: None,
-                sender: None,
-                expires_at: None,
-                priority: remote_message::Priority::Normal,
-                signer: None,
-                sig: None,
-                signed_times: None,
-                format: remote_message::envelope::Format::Json,
-            },
-            target: Target::Broadcast,
-            receipt_to: Some("_INBOX.x".into()),
-        };
-        delivery.read_ticket().expect("a receipt is awaited")
-    }
-
-    /// An OK on a waiting notification hands its ticket to the runner,
-    /// once; a second click, a click on a forgotten notification, or
-    /// another button hands nothing.
-    #[test]
-    fn ok_acknowledges_a_waiting_notification_once() {
-        let (tx, mut rx) = mpsc::unbounded_channel();
-        let acks = Acks {
-            to_runner: tx,
-            pending: Arc::default(),
-            next: Arc::default(),
-        };
-        for (notification, id) in [(1, "m1"), (2, "m2")] {
-            let waiting = Waiting {
-                message_id: id.into(),
-                ticket: Some(ticket(id)),
-            };
-            acks.expect(notification, waiting);
-        }
-        assert!(!acks.activated(1, Activation::Action("dismiss")));
-        assert!(rx.try_recv().is_err());
-        assert!(acks.activated(1, Activation::Action(READ_ACTION)));
-        assert_eq!(rx.try_recv().unwrap(), ticket("m1"));
-        assert!(!acks.activated(1, Activation::Action(READ_ACTION)));
-        acks.forget(2);
-        assert!(!acks.activated(2, Activation::Body));
-        assert!(rx.try_recv().is_err());
-    }
-
-    /// A service that gives no id back gets numbers 1, 2, …; a
-    /// notification that failed to show is no longer waiting, one shown is.
-    #[tokio::test]
-    async fn numbered_notifications_are_forgotten_when_showing_fails() {
-        let (tx, _rx) = mpsc::unbounded_channel();
-        let acks = Acks {
-            to_runner: tx,
-            pending: Arc::default(),
-            next: Arc::new(AtomicU32::new(1)),
-        };
-        let waiting = |id: &str| Waiting {
-            message_id: id.into(),
-            ticket: None,
-        };
-        let failed = acks
-            .show_numbered(waiting("m1"), |_| async {
-                Err(NotifyError::NoService("down".into()))
-            })
-            .await;
-        assert!(matches!(failed, Err(NotifyError::NoService(_))));
-        let shown = acks
-            .show_numbered(waiting("m2"), |_| async { Ok(()) })
-            .await;
-        assert_eq!(shown.unwrap(), 2);
-        assert!(!acks.activated(1, Activation::Body));
-        assert!(acks.activated(2, Activation::Body));
-    }
-
-    /// The log line says who serves notifications, without an empty
-    /// version, and warns when OK cannot send a receipt.
-    #[test]
-    fn service_info_reads_well() {
-        let mut info = ServiceInfo {
-            name: "dunst".into(),
-            vendor: "knopwob".into(),
-            version: "1.9.0".into(),
-            actions: true,
-            reads_markup: false,
-        };
-        assert_eq!(info.to_string(), "dunst 1.9.0 (knopwob)");
-        info.version.clear();
-        info.actions = false;
-        assert_eq!(
-            info.to_string(),
-            "dunst (knopwob), without actions: read receipts are not possible"
-        );
     }
 }

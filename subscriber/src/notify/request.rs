@@ -6,7 +6,7 @@
 //! duration, the macOS interruption level).
 //!
 //! Plain data, no OS calls: every mapping is unit-tested on every host,
-//! although each OS backend ([`super::native`]) reads only its own part.
+//! although each OS backend (`linux.rs`, `windows.rs`, `macos.rs`) reads only its own part.
 
 use crate::i18n::tr;
 use remote_message::terminal::{printable, Lines};

@@ -6,7 +6,7 @@
 //! The app id. A toast shows under an AppUserModelID (AUMID). A packaged
 //! app has one; this agent is a plain .exe, so it registers its own,
 //! [`APP_ID`], per user: the key `HKCU\Software\Classes\AppUserModelId\`
-//! [`APP_ID`] with `DisplayName` = [`APP_NAME`](super::APP_NAME), which is the
+//! [`APP_ID`] with `DisplayName` = [`APP_NAME`], which is the
 //! name Windows shows on the toast and in Settings > Notifications. It is
 //! written (again) on every connect: creating the key and setting the value
 //! is idempotent, needs no administrator, and a user who deleted it gets it
@@ -26,8 +26,8 @@
 //! falls back to the terminal; where the user or a policy turned toasts off
 //! for the app, it fails with [`NotifyError::NoService`].
 
+use super::backend::{within, Acks, NotifyError, ServiceInfo, Waiting, APP_NAME, PROBE_TIMEOUT};
 use super::request::{Activation, Request, ToastDuration, ToastScenario, READ_ACTION};
-use super::{within, Acks, NotifyError, ServiceInfo, Waiting, APP_NAME, PROBE_TIMEOUT};
 use remote_message_cli::lang::Lang;
 use tauri_winrt_notification::{Duration, Scenario, Sound, Toast};
 use tokio_util::task::TaskTracker;

@@ -1,6 +1,6 @@
 //! SIGTERM (service managers, `kill`) and SIGINT (Ctrl-C in a terminal).
 
-use super::StopReason;
+use super::stop::StopReason;
 use std::io;
 use tokio::signal::unix::{signal, Signal, SignalKind};
 

@@ -17,7 +17,7 @@
 //! process has exited (Windows ends a process as soon as its windows have
 //! answered). The window is never shown.
 
-use super::StopReason;
+use super::stop::StopReason;
 use std::io;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
