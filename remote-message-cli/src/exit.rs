@@ -2,7 +2,7 @@
 //! constants, each code's stable `kind` name and the lines of the "Exit
 //! codes:" text at the end of each command's `--help` ([`help`]: only the
 //! codes that command can end with) are all generated from the table below,
-//! so they cannot disagree (the README copies the table).
+//! so they cannot disagree (docs/cli.md copies the table).
 //!
 //! A failure under `--json` is one JSON object on stdout, [`JsonError`]
 //! under `error`, naming the code and its kind: what scripts match on

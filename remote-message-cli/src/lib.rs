@@ -29,6 +29,7 @@
 //!   under the settings file.
 //! - [`startup`]: raw arguments to a parsed command line (generate, settings, parse), or the
 //!   [`startup::Exit`] to report.
+//! - [`translated_errors`] (tests only): every error of this crate built in each language.
 //! - [`CommonArgs`] (here): the options every binary takes, flattened into each command line.
 
 pub mod config;
@@ -47,6 +48,9 @@ pub mod logging;
 pub mod startup;
 pub mod tls_files;
 pub mod values;
+
+#[cfg(test)]
+mod translated_errors;
 
 /// The options both binaries take, defined once: the connection, the
 /// settings file, `--generate`, `--log-format` and `--lang`.

@@ -1,5 +1,5 @@
 /* Test scaffolding for scripts/test-platforms, never shipped: the --exec
- * program the Windows agent runs under wine in tests/windows_under_wine.rs.
+ * program the Windows agent runs under wine in tests/e2e/platforms/windows.rs.
  * It appends all of its stdin (the message as one JSON line) to the file
  * named by the APPEND_STDIN_TO environment variable, inherited from the
  * agent, and exits 0; 2 if the variable is unset, 1 if the file cannot be

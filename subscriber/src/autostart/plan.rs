@@ -29,7 +29,7 @@ pub enum Kind {
 
 impl Kind {
     /// The process exit code: 2 when nothing was written because of the
-    /// options, else 1 (see the README's install section).
+    /// options, else 1 (see docs/agent.md, install and start at logon).
     pub fn exit_code(self) -> i32 {
         match self {
             Kind::Refused => exit::USAGE,

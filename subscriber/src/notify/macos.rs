@@ -9,7 +9,7 @@
 //! stops with `desktop_unavailable`. To get native notifications the agent
 //! must run from an application bundle, e.g. `Remote Message.app/Contents/
 //! MacOS/subscriber` with an `Info.plist` that has a `CFBundleIdentifier`
-//! (and is signed, for Notification Center to list it); README.md says how.
+//! (and is signed, for Notification Center to list it); docs/agent.md says how.
 //!
 //! Permission. The first connect asks for permission (alert and sound)
 //! without waiting for the user's answer (the dialog may stay open for

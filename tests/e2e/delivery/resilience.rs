@@ -62,7 +62,7 @@ fn signals_drain_and_exit_zero() {
 }
 
 /// The default text log is for people: the agent's state changes read as
-/// the README lists them, one plain line each, with no JSON and none of the
+/// docs/agent.md lists them, one plain line each, with no JSON and none of the
 /// structured fields (`event`, `reconnect`, …) that `--log-format json`
 /// adds for programs.
 #[test]

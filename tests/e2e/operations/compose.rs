@@ -1,5 +1,5 @@
 //! The compose demo cannot drift from the CLI: every `publisher`/`subscriber`
-//! command line in `docker-compose.yml`, and the one the README tells people
+//! command line in `docker-compose.yml`, and the one docs/deploy.md tells people
 //! to run, must be accepted by the real argument parsers.
 
 use clap::Parser;
@@ -92,7 +92,7 @@ fn compose_command_lines_are_accepted_by_the_real_parsers() {
     }
     assert!(has("publisher", "publisher", None), "{ours:?}");
 
-    // What the README tells people to run: docker compose run --rm publisher send --session bob "hi"
+    // What docs/deploy.md tells people to run: docker compose run --rm publisher send --session bob "hi"
     let readme = ["publisher", "send", "--session", "bob", "hi"].map(String::from);
-    accepts(&readme).expect("the README's compose example parses");
+    accepts(&readme).expect("docs/deploy.md's compose example parses");
 }
