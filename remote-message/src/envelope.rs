@@ -358,7 +358,8 @@ impl Wire<'_> {
 /// The text read as raw bytes, for speed: serde_json hands a string's bytes
 /// over after a vectorised search for its closing quote (`memchr2`), where
 /// reading it as a `str` checks every byte for control characters eight at
-/// a time, which was the agent's largest cost (issue 13's benchmarks, in BENCHMARKS.md's git history).
+/// a time, which was the agent's largest cost (issue 13's benchmarks, in
+/// BENCHMARKS.md's git history).
 /// Accepted only when the result is what the strict pass gives: a string
 /// without escapes (else its bytes are a copy) and without control
 /// characters (which make the payload not JSON); anything else, or a text
