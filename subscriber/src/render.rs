@@ -2,7 +2,6 @@
 //! terminal, in the agent's language, or one JSON object per line for
 //! scripts, always English.
 
-use crate::config::Output;
 use crate::i18n::tr;
 use jiff::tz::TimeZone;
 use jiff::Timestamp;
@@ -40,20 +39,27 @@ pub struct JsonLine<'a> {
     pub format: Format,
 }
 
-/// Writes one message to `out` in the chosen format (a terminal block in
-/// `lang`), and flushes it.
+/// How a message is printed on stdout: `--output terminal` (also what the
+/// desktop falls back to) or `--output json`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Printed {
+    TerminalBlock,
+    JsonLine,
+}
+
+/// Writes one message to `out` as `printed` (a terminal block in `lang`),
+/// and flushes it.
 pub fn show(
     out: &mut impl Write,
-    output: Output,
+    printed: Printed,
     lang: Lang,
     message: &Incoming,
     target: &Target,
     received_at: Timestamp,
 ) -> io::Result<()> {
-    match output {
-        Output::Json => writeln!(out, "{}", json_line(message, target, received_at))?,
-        // The terminal block is also what the desktop falls back to.
-        Output::Terminal | Output::Auto | Output::Desktop => {
+    match printed {
+        Printed::JsonLine => writeln!(out, "{}", json_line(message, target, received_at))?,
+        Printed::TerminalBlock => {
             out.write_all(terminal_block(lang, message, target, received_at).as_bytes())?
         }
     }
@@ -382,7 +388,7 @@ mod tests {
         let mut out = Vec::new();
         show(
             &mut out,
-            Output::Json,
+            Printed::JsonLine,
             Lang::En,
             &message(&long),
             &Target::Broadcast,
@@ -399,7 +405,7 @@ mod tests {
         let bob = Target::Session("bob".parse().unwrap());
         show(
             &mut out,
-            Output::Json,
+            Printed::JsonLine,
             Lang::En,
             &message("hi"),
             &bob,

@@ -17,7 +17,7 @@ use crate::delivery::{Delivery, Displayed, ReadTicket, Show};
 use crate::error::{Error, Kind};
 use crate::exec::Hook;
 use crate::notify::Notifier;
-use crate::render;
+use crate::render::{self, Printed};
 use jiff::Timestamp;
 use remote_message::sessions::ShownVia;
 use remote_message_cli::lang::Lang;
@@ -38,9 +38,10 @@ pub struct Screen {
     buffer: Vec<u8>,
 }
 
+/// `--output` once resolved: printed on stdout, or the desktop (which
+/// falls back to a terminal block for a message it cannot show).
 enum Chosen {
-    Terminal,
-    Json,
+    Printed(Printed),
     Desktop(Notifier),
 }
 
@@ -74,8 +75,8 @@ impl Screen {
         tasks: &TaskTracker,
     ) -> Result<Screen, Error> {
         let output = match output {
-            Output::Terminal => Chosen::Terminal,
-            Output::Json => Chosen::Json,
+            Output::Terminal => Chosen::Printed(Printed::TerminalBlock),
+            Output::Json => Chosen::Printed(Printed::JsonLine),
             Output::Auto | Output::Desktop => {
                 let mut desktop = Notifier::new(acks, tasks.clone(), lang);
                 match (desktop.connect().await, output) {
@@ -114,7 +115,7 @@ impl Screen {
                             kind = "terminal",
                             "output: terminal ({e}{retry})"
                         );
-                        Chosen::Terminal
+                        Chosen::Printed(Printed::TerminalBlock)
                     }
                 }
             }
@@ -138,13 +139,13 @@ impl Show for Screen {
         let lang = self.lang;
         let mut print = |output| render::show(&mut self.buffer, output, lang, message, target, now);
         let (display, read_ack) = match &mut self.output {
-            Chosen::Json => {
-                print(Output::Json)?;
-                (ShownVia::Json, false)
-            }
-            Chosen::Terminal => {
-                print(Output::Terminal)?;
-                (ShownVia::Terminal, false)
+            Chosen::Printed(printed) => {
+                print(*printed)?;
+                let via = match printed {
+                    Printed::TerminalBlock => ShownVia::Terminal,
+                    Printed::JsonLine => ShownVia::Json,
+                };
+                (via, false)
             }
             Chosen::Desktop(desktop) => {
                 match desktop.show(message, target, delivery.read_ticket()).await {
@@ -166,7 +167,7 @@ impl Show for Screen {
                             "message {} could not be shown on the desktop ({e}); printed here",
                             message.id
                         );
-                        print(Output::Terminal)?;
+                        print(Printed::TerminalBlock)?;
                         (ShownVia::Terminal, false)
                     }
                 }
