@@ -24,7 +24,12 @@ fn main() {
     signed.sign(&SIGNER, "session.alice");
     write("payload/signed.json", &signed.to_payload());
     let inner = Envelope::with_id("msg-2".into(), "for alice only".into(), None, None).unwrap();
-    let sealed = sealing::seal("msg-2", &inner.to_payload(), &AGENT_XKEY.public_key()).unwrap();
+    let sealed = sealing::seal(
+        &"msg-2".into(),
+        &inner.to_payload(),
+        &AGENT_XKEY.public_key(),
+    )
+    .unwrap();
     write("payload/sealed.json", &sealed);
     write(
         "payload/foreign.json",
@@ -47,7 +52,7 @@ fn main() {
     write("session_id/subject", b"session.bob.*");
 
     let alice = SessionId::parse("alice").unwrap();
-    let receipt = Receipt::delivered("msg-1", &alice).with_read_ack(true);
+    let receipt = Receipt::delivered(&"msg-1".into(), &alice).with_read_ack(true);
     write(
         "answers/receipt.json",
         &serde_json::to_vec(&receipt).unwrap(),

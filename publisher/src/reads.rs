@@ -66,11 +66,11 @@ mod tests {
     #[test]
     fn read_is_awaited_only_from_displays_that_can_report_it() {
         let mut reads = Reads::default();
-        reads.record(&Receipt::delivered("m", &id("desk")).with_read_ack(true));
-        reads.record(&Receipt::delivered("m", &id("term")).with_read_ack(false));
-        reads.record(&Receipt::delivered("m", &id("old")));
+        reads.record(&Receipt::delivered(&"m".into(), &id("desk")).with_read_ack(true));
+        reads.record(&Receipt::delivered(&"m".into(), &id("term")).with_read_ack(false));
+        reads.record(&Receipt::delivered(&"m".into(), &id("old")));
         assert!(reads.awaited());
-        reads.record(&Receipt::read("m", &id("desk")));
+        reads.record(&Receipt::read(&"m".into(), &id("desk")));
         assert!(!reads.awaited());
         assert_eq!(reads.read(), [id("desk")]);
         let delivered = [id("desk"), id("old"), id("term")];

@@ -12,7 +12,7 @@
 
 use jiff::Timestamp;
 use nats_jwt_rs::{user::User, Claims};
-use remote_message::roles;
+use remote_message::{roles, AccountKey, UserName};
 use std::path::{Path, PathBuf};
 
 const JWT_BEGIN: &str = "-----BEGIN NATS USER JWT-----";
@@ -29,7 +29,7 @@ pub struct CredsIdentity {
     pub name: Option<String>,
     /// The user bound by the `user:<hex>` tag; `None` for `user:-` and for
     /// a JWT without a `user:` tag (ops creds).
-    pub user: Option<BoundUser>,
+    pub user: Option<UserName>,
     /// Whether the JWT carries a `user:` tag at all (`user:-` included):
     /// agent creds from `publisher admin agent-creds` always do.
     pub has_user_tag: bool,
@@ -77,23 +77,9 @@ impl CredsIdentity {
     /// a `user:` tag, signed by the account itself. Agent creds of the older
     /// set-up, signed by a scoped key of the one shared account, are not.
     pub fn is_walled_agent(&self) -> bool {
-        self.has_user_tag && self.issuer_account.is_none() && self.issuer.starts_with('A')
-    }
-}
-
-/// A user name bound to a session by ops (`agent-creds --user NAME`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BoundUser(String);
-
-impl BoundUser {
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::fmt::Display for BoundUser {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+        self.has_user_tag
+            && self.issuer_account.is_none()
+            && AccountKey::parse(&self.issuer).is_some()
     }
 }
 
@@ -145,9 +131,7 @@ pub fn identity_of_jwt(jwt: &str) -> Result<CredsIdentity, CredsError> {
             return Err(CredsError::TwoUserTags);
         }
         has_user_tag = true;
-        user = roles::parse_user_tag(tag)
-            .ok_or_else(|| CredsError::BadUserTag(tag.clone()))?
-            .map(BoundUser);
+        user = roles::parse_user_tag(tag).ok_or_else(|| CredsError::BadUserTag(tag.clone()))?;
     }
     Ok(CredsIdentity {
         user_key: claims.sub,
@@ -234,7 +218,7 @@ mod tests {
         let id = parse(&text).unwrap();
         assert_eq!(id.user_key, "UABC");
         assert_eq!(id.name.as_deref(), Some("alice-1"));
-        assert_eq!(id.user.as_ref().map(BoundUser::as_str), Some("vanessa"));
+        assert_eq!(id.user.as_ref().map(UserName::as_str), Some("vanessa"));
         assert!(id.has_user_tag);
         assert_eq!(id.issuer_account.as_deref(), Some("AXYZ"));
     }

@@ -8,6 +8,7 @@
 
 use crate::event::RefusalReason;
 use crate::priority::Priority;
+use crate::send_id::MessageId;
 use jiff::{Timestamp, Unit};
 use serde::de::{Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
@@ -26,7 +27,7 @@ pub const RECEIPT_TO_HEADER: &str = "Receipt-To";
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Envelope {
     /// Unique id; also sent as the `Nats-Msg-Id` header.
-    pub id: String,
+    pub id: MessageId,
     /// The text to show; never blank.
     pub text: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -66,12 +67,12 @@ impl Envelope {
         title: Option<String>,
         sender: Option<String>,
     ) -> Result<Envelope, InvalidText> {
-        Envelope::with_id(nuid::next().to_string(), text, title, sender)
+        Envelope::with_id(MessageId::random(), text, title, sender)
     }
 
     /// A new message with the given id, stamped now.
     pub fn with_id(
-        id: String,
+        id: MessageId,
         text: String,
         title: Option<String>,
         sender: Option<String>,
@@ -139,7 +140,7 @@ pub enum Format {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Incoming {
     /// The sender's id; else the `Nats-Msg-Id` header; else one the agent made up.
-    pub id: String,
+    pub id: MessageId,
     pub text: String,
     pub title: Option<String>,
     /// `None` when absent or not RFC 3339.
@@ -269,11 +270,10 @@ pub fn decode_unsealed(
 
 /// The id of a message without one of its own: the `Nats-Msg-Id` header,
 /// else a fresh one.
-fn fallback_id(header_id: Option<&str>) -> String {
+fn fallback_id(header_id: Option<&str>) -> MessageId {
     header_id
         .filter(|h| !h.is_empty())
-        .map(str::to_owned)
-        .unwrap_or_else(|| nuid::next().to_string())
+        .map_or_else(MessageId::random, MessageId::new)
 }
 
 /// The known fields of a JSON payload, each kept only when it is a
@@ -327,7 +327,7 @@ impl<'a> Wire<'a, PlainText<'a>> {
 }
 
 impl Wire<'_> {
-    fn into_incoming(self, fallback_id: impl FnOnce() -> String) -> Result<Incoming, Rejection> {
+    fn into_incoming(self, fallback_id: impl FnOnce() -> MessageId) -> Result<Incoming, Rejection> {
         let text = self.text.owned().ok_or(Rejection::NoText)?;
         // Kept only when a signature may need them: no copy for the others.
         let signed_times =
@@ -336,7 +336,7 @@ impl Wire<'_> {
                 expires_at: self.expires_at.get().map(str::to_owned),
             });
         Ok(Incoming {
-            id: self.id.owned().unwrap_or_else(fallback_id),
+            id: self.id.owned().map_or_else(fallback_id, MessageId::new),
             text,
             title: self.title.owned(),
             sent_at: self.sent_at.get().and_then(|s| s.parse().ok()),
@@ -616,7 +616,7 @@ mod tests {
     fn minimal_foreign_object_gets_an_id() {
         let got = decode(br#"{"text":"hi"}"#, None).unwrap();
         assert_eq!(got.text, "hi");
-        assert!(!got.id.is_empty());
+        assert!(!got.id.as_str().is_empty());
         let got = decode(br#"{"text":"hi"}"#, Some("from-header")).unwrap();
         assert_eq!(got.id, "from-header");
     }
@@ -767,7 +767,7 @@ mod tests {
     fn decode_unsealed_answers_only_for_certainly_unsealed_payloads() {
         let key = nkeys::XKey::new();
         let inner = envelope().to_payload();
-        let sealed = crate::sealing::seal("s1", &inner, &key.public_key()).unwrap();
+        let sealed = crate::sealing::seal(&"s1".into(), &inner, &key.public_key()).unwrap();
         let answered = [
             envelope().to_payload(),
             br#"{"text":"hi","sealed_by":null}"#.to_vec(),

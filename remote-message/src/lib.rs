@@ -15,7 +15,7 @@
 //! - [`user_name`]: what a user name may be (the one rule), `None` for no user, its subject token.
 //! - [`subject`]: every subject of the contract (messages, presence, receipts, session list), and
 //!   which target or sender a subject names.
-//! - [`send_id`]: a send's id, and the one constructor of the message ids made from it.
+//! - [`send_id`]: a send's id, and the message id type with the one constructor of ids made from it.
 //! - [`priority`]: how strongly a message asks for attention (low, normal, high, urgent).
 //! - [`keys`]: seed files (signing, nkey, sealing keys), read in one place.
 //! - [`sealing`]: session messages encrypted to the one agent they are for.
@@ -48,7 +48,7 @@ pub use error::Error;
 pub use event::{Event, RefusalReason};
 pub use priority::Priority;
 pub use public_key::{AccountKey, SealingKey, UserKey};
-pub use send_id::SendId;
+pub use send_id::{MessageId, SendId};
 pub use session_id::SessionId;
 pub use subject::Target;
 pub use user_name::UserName;

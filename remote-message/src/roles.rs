@@ -343,11 +343,9 @@ pub fn user_tag(user: Option<&UserName>) -> String {
 
 /// Reads a `user:` tag (`user:<hex>` / `user:-`): `Some(None)` for none,
 /// `Some(Some(name))` for a user, `None` when it is not a valid user tag.
-/// The name comes as a string: remote-message-cli's creds reading keeps it
-/// in a type of its own.
-pub fn parse_user_tag(tag: &str) -> Option<Option<String>> {
+pub fn parse_user_tag(tag: &str) -> Option<Option<UserName>> {
     let value = tag.strip_prefix(USER_TAG)?.strip_prefix(':')?;
-    UserName::from_token(value).map(|user| user.map(|name| name.as_str().to_owned()))
+    UserName::from_token(value)
 }
 
 /// The API subject prefix every agent consumer permission starts with.
@@ -533,10 +531,7 @@ mod tests {
         assert_eq!(parse_user_tag("user:-"), Some(None));
         for name in ["vanessa", "Zoë Müller", "a.b*c>", &"x".repeat(64)] {
             let user = UserName::parse(name).unwrap();
-            assert_eq!(
-                parse_user_tag(&user_tag(Some(&user))),
-                Some(Some(name.to_owned()))
-            );
+            assert_eq!(parse_user_tag(&user_tag(Some(&user))), Some(Some(user)));
         }
     }
 

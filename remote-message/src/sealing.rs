@@ -12,6 +12,7 @@
 //! ```
 
 use crate::keys::{self, SeedError, SeedErrorKind, SeedKind};
+use crate::send_id::MessageId;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use nkeys::XKey;
@@ -23,7 +24,7 @@ use std::sync::LazyLock;
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Sealed {
     /// The message id, in clear for de-duplication (also in the header).
-    pub id: String,
+    pub id: MessageId,
     /// The inner payload, sealed to the recipient's xkey.
     pub sealed: String,
     /// Public xkey of the (one-time) sender key.
@@ -40,7 +41,7 @@ pub enum SealError {
 }
 
 /// Seals `inner` (a whole envelope payload) for `recipient`.
-pub fn seal(id: &str, inner: &[u8], recipient: &str) -> Result<Vec<u8>, SealError> {
+pub fn seal(id: &MessageId, inner: &[u8], recipient: &str) -> Result<Vec<u8>, SealError> {
     let recipient =
         XKey::from_public_key(recipient).map_err(|_| SealError::BadRecipient(recipient.into()))?;
     let sender = XKey::new();
@@ -48,7 +49,7 @@ pub fn seal(id: &str, inner: &[u8], recipient: &str) -> Result<Vec<u8>, SealErro
         .seal(inner, &recipient)
         .map_err(|_| SealError::BadRecipient(recipient.public_key()))?;
     let outer = Sealed {
-        id: id.to_owned(),
+        id: id.clone(),
         sealed: URL_SAFE_NO_PAD.encode(ciphertext),
         sealed_by: sender.public_key(),
     };
@@ -101,7 +102,7 @@ mod tests {
     fn only_the_recipient_opens_it() {
         let (seed, public) = generate();
         let own = XKey::from_seed(&seed).unwrap();
-        let wire = seal("m1", b"{\"text\":\"secret\"}", &public).unwrap();
+        let wire = seal(&"m1".into(), b"{\"text\":\"secret\"}", &public).unwrap();
         assert!(!String::from_utf8_lossy(&wire).contains("secret"));
         let sealed = as_sealed(&wire).unwrap();
         assert_eq!(sealed.id, "m1");
@@ -116,7 +117,7 @@ mod tests {
     fn plain_messages_are_not_sealed_ones() {
         assert!(as_sealed(b"hello").is_none());
         assert!(as_sealed(br#"{"text":"hi"}"#).is_none());
-        assert!(seal("m", b"x", "not-a-key").is_err());
+        assert!(seal(&"m".into(), b"x", "not-a-key").is_err());
     }
 
     /// The key file an agent writes loads back, through the one seed

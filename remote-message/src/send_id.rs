@@ -4,9 +4,14 @@
 //! broadcast's message id is the send id, a session message's is
 //! `<send id>-<session id>`. A retried send with the same id so gives every
 //! message the id it had, and agents and JetStream de-duplicate it.
+//!
+//! A message id is a [`MessageId`] wherever it goes: the envelope, the
+//! `Nats-Msg-Id` header, a sealed message's clear part, receipts, the agent's
+//! journal, the publisher's report.
 
 use crate::session_id::{InvalidSessionId, SessionId};
 use crate::subject::Target;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// The id of one send: the session id alphabet (1 to 64 characters of
@@ -27,11 +32,11 @@ impl SendId {
 
     /// The message id of this send's message to `target`: the send id for
     /// a broadcast, `<send id>-<session id>` for a session.
-    pub fn message_id(&self, target: &Target) -> String {
-        match target {
+    pub fn message_id(&self, target: &Target) -> MessageId {
+        MessageId(match target {
             Target::Broadcast => self.0.clone(),
             Target::Session(session) => format!("{}-{session}", self.0),
-        }
+        })
     }
 
     pub fn as_str(&self) -> &str {
@@ -42,6 +47,60 @@ impl SendId {
 impl fmt::Display for SendId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
+    }
+}
+
+/// The id of one message. The ids `publisher send` makes follow the
+/// session id rule ([`SendId::message_id`]), but an agent takes whatever
+/// id a message comes with (its `id`, else its `Nats-Msg-Id` header), so
+/// any string is one; on the wire it is that string.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct MessageId(String);
+
+impl MessageId {
+    /// `raw` as it came: from a payload, a header, a receipt, or made up.
+    pub fn new(raw: impl Into<String>) -> MessageId {
+        MessageId(raw.into())
+    }
+
+    /// A fresh unique id, for a message that came without one.
+    pub fn random() -> MessageId {
+        MessageId(nuid::next().to_string())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for MessageId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl From<&str> for MessageId {
+    fn from(raw: &str) -> MessageId {
+        MessageId::new(raw)
+    }
+}
+
+impl From<String> for MessageId {
+    fn from(raw: String) -> MessageId {
+        MessageId::new(raw)
+    }
+}
+
+impl PartialEq<str> for MessageId {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for MessageId {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
     }
 }
 
@@ -58,5 +117,19 @@ mod tests {
         assert_eq!(send.message_id(&bob), "send1-bob");
         assert!(SendId::parse("a.b").is_err());
         assert!(SendId::parse(SendId::random().as_str()).is_ok());
+    }
+
+    /// A message id is its string on the wire, in JSON too.
+    #[test]
+    fn message_ids_are_their_string_on_the_wire() {
+        let id = SendId::parse("send1")
+            .unwrap()
+            .message_id(&Target::Broadcast);
+        assert_eq!(serde_json::to_string(&id).unwrap(), r#""send1""#);
+        assert_eq!(
+            serde_json::from_str::<MessageId>(r#""x y""#).unwrap(),
+            "x y"
+        );
+        assert_ne!(MessageId::random(), MessageId::random());
     }
 }

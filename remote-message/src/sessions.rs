@@ -21,6 +21,7 @@
 //! subject ends with.
 
 use crate::public_key::SealingKey;
+use crate::send_id::MessageId;
 use crate::session_id::SessionId;
 use crate::subject;
 use crate::user_name::UserName;
@@ -367,7 +368,7 @@ pub fn receipt_from(receipt_to: &str, subject: &str, payload: &[u8]) -> Option<R
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Receipt {
     /// The message id.
-    pub id: String,
+    pub id: MessageId,
     /// The session that showed it.
     pub session: SessionId,
     /// Shown, or acknowledged by the user.
@@ -476,12 +477,12 @@ impl std::fmt::Display for ReceiptStatus {
 }
 
 impl Receipt {
-    pub fn delivered(id: &str, session: &SessionId) -> Receipt {
+    pub fn delivered(id: &MessageId, session: &SessionId) -> Receipt {
         Receipt::with_status(id, session, ReceiptStatus::Delivered)
     }
 
     /// The user acknowledged the message.
-    pub fn read(id: &str, session: &SessionId) -> Receipt {
+    pub fn read(id: &MessageId, session: &SessionId) -> Receipt {
         Receipt::with_status(id, session, ReceiptStatus::Read)
     }
 
@@ -502,9 +503,9 @@ impl Receipt {
         self.status == ReceiptStatus::Read
     }
 
-    fn with_status(id: &str, session: &SessionId, status: ReceiptStatus) -> Receipt {
+    fn with_status(id: &MessageId, session: &SessionId, status: ReceiptStatus) -> Receipt {
         Receipt {
-            id: id.to_owned(),
+            id: id.clone(),
             session: session.clone(),
             status,
             at: Timestamp::now(),
@@ -785,7 +786,7 @@ mod tests {
     fn receipts_name_the_session_of_their_subject() {
         let to = crate::subject::new_receipt_to();
         let s1 = SessionId::parse("s1").unwrap();
-        let payload = serde_json::to_vec(&Receipt::delivered("m", &s1)).unwrap();
+        let payload = serde_json::to_vec(&Receipt::delivered(&"m".into(), &s1)).unwrap();
         assert!(receipt_from(&to, &format!("{to}.s1"), &payload).is_some());
         assert_eq!(receipt_from(&to, &format!("{to}.s2"), &payload), None);
         assert_eq!(receipt_from(&to, &to, &payload), None);
@@ -808,13 +809,15 @@ mod tests {
     #[test]
     fn receipts_say_delivered_or_read_and_read_ack_is_optional() {
         let s1 = SessionId::parse("s1").unwrap();
-        let delivered = serde_json::to_value(Receipt::delivered("m", &s1)).unwrap();
+        let delivered = serde_json::to_value(Receipt::delivered(&"m".into(), &s1)).unwrap();
         assert_eq!(delivered["status"], "delivered");
         assert!(delivered.get("read_ack").is_none());
-        let acked = serde_json::to_value(Receipt::delivered("m", &s1).with_read_ack(true)).unwrap();
+        let acked =
+            serde_json::to_value(Receipt::delivered(&"m".into(), &s1).with_read_ack(true)).unwrap();
         assert_eq!(acked["read_ack"], true);
         let read: Receipt =
-            serde_json::from_value(serde_json::to_value(Receipt::read("m", &s1)).unwrap()).unwrap();
+            serde_json::from_value(serde_json::to_value(Receipt::read(&"m".into(), &s1)).unwrap())
+                .unwrap();
         assert!(read.is_read() && read.read_ack.is_none());
         // Receipts from agents that predate read_ack still parse.
         let old: Receipt = serde_json::from_str(
@@ -842,10 +845,10 @@ mod tests {
     #[test]
     fn receipts_say_how_the_message_was_shown_and_old_ones_do_not() {
         let s1 = SessionId::parse("s1").unwrap();
-        let plain = serde_json::to_value(Receipt::delivered("m", &s1)).unwrap();
+        let plain = serde_json::to_value(Receipt::delivered(&"m".into(), &s1)).unwrap();
         assert!(plain.get("shown").is_none(), "{plain}");
         let ways = vec![ShownVia::Terminal, ShownVia::Exec];
-        let shown = Receipt::delivered("m", &s1).with_shown(ways.clone());
+        let shown = Receipt::delivered(&"m".into(), &s1).with_shown(ways.clone());
         let json = serde_json::to_value(&shown).unwrap();
         assert_eq!(json["shown"], serde_json::json!(["terminal", "exec"]));
         let back: Receipt = serde_json::from_value(json).unwrap();

@@ -196,7 +196,7 @@ impl Gate {
             receipt_to: receipt_to.filter(|s| !s.is_empty()).map(str::to_owned),
         };
         let message = &delivery.message;
-        if self.seen.contains(&message.id) {
+        if self.seen.contains(message.id.as_str()) {
             debug!("message {} was shown already", message.id);
             return Admission::AlreadyShown(delivery);
         }

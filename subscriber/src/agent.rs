@@ -211,9 +211,9 @@ impl Agent {
     /// Records a message as shown, before it is shown: a crash right after
     /// loses that one message rather than showing it twice on restart.
     fn mark_shown(&mut self, delivery: &Delivery) {
-        if self.gate.seen.insert(&delivery.message.id) {
+        if self.gate.seen.insert(delivery.message.id.as_str()) {
             self.last_seen = self.last_seen.max(Timestamp::now());
-            self.persist(Some(&delivery.message.id));
+            self.persist(Some(delivery.message.id.as_str()));
         }
     }
 

@@ -6,7 +6,7 @@
 //! display that lets the user acknowledge it later keeps a [`ReadTicket`].
 
 use remote_message::sessions::ShownVia;
-use remote_message::{Incoming, Target};
+use remote_message::{Incoming, MessageId, Target};
 use std::future::Future;
 use std::io;
 
@@ -33,12 +33,12 @@ impl Delivery {
 /// A message the user may still acknowledge, kept by the display until then.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReadTicket {
-    pub(crate) message_id: String,
+    pub(crate) message_id: MessageId,
     pub(crate) receipt_to: String,
 }
 
 impl ReadTicket {
-    pub fn message_id(&self) -> &str {
+    pub fn message_id(&self) -> &MessageId {
         &self.message_id
     }
 }

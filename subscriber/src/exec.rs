@@ -23,6 +23,7 @@ mod windows;
 #[cfg(windows)]
 use windows as platform;
 
+use remote_message::MessageId;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
@@ -54,7 +55,7 @@ const QUEUE_LIMIT: usize = 1_000;
 
 /// One message for the program.
 struct Run {
-    message_id: String,
+    message_id: MessageId,
     json: String,
 }
 
@@ -81,9 +82,9 @@ impl Hook {
 
     /// Queues one run with `json` (one JSON object) on the program's
     /// stdin; whether it was queued.
-    pub fn run(&self, message_id: &str, json: String) -> bool {
+    pub fn run(&self, message_id: &MessageId, json: String) -> bool {
         let run = Run {
-            message_id: message_id.to_owned(),
+            message_id: message_id.clone(),
             json,
         };
         let queued = self.queue.try_send(run).is_ok();

@@ -210,7 +210,7 @@ fn bound_identity(config: &AgentConfig) -> Result<Option<Bound>, Error> {
         ));
     }
     // `user:-`: no user bound (listed with user "").
-    let user = identity.user.and_then(|u| UserName::parse(u.as_str()).ok());
+    let user = identity.user;
     if let Some(asked) = config
         .user_name
         .as_ref()

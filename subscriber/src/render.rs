@@ -69,7 +69,7 @@ pub fn show(
 /// One `--output json` line, without its newline (also what `--exec` gets).
 pub fn json_line(message: &Incoming, target: &Target, received_at: Timestamp) -> String {
     let line = JsonLine {
-        id: &message.id,
+        id: message.id.as_str(),
         text: &message.text,
         title: message.title.as_deref(),
         sent_at: message.sent_at,
@@ -139,7 +139,7 @@ pub fn terminal_block(
         lang,
         "block-footer",
         sender = from,
-        id = printable(&message.id, 200, Lines::Escaped)
+        id = printable(message.id.as_str(), 200, Lines::Escaped)
     );
     let mut block = format!("\n{header}\n");
     for line in body.split('\n') {

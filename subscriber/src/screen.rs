@@ -152,7 +152,7 @@ impl Show for Screen {
                     Ok(shown) => {
                         info!(
                             event = remote_message::Event::ShownOnDesktop.name(),
-                            message_id = message.id,
+                            message_id = message.id.as_str(),
                             notification = shown.notification,
                             "message {} shown as desktop notification {}",
                             message.id,
@@ -163,7 +163,7 @@ impl Show for Screen {
                     Err(e) => {
                         warn!(
                             event = remote_message::Event::DesktopFailed.name(),
-                            message_id = message.id,
+                            message_id = message.id.as_str(),
                             "message {} could not be shown on the desktop ({e}); printed here",
                             message.id
                         );

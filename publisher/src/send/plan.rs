@@ -14,7 +14,7 @@ use remote_message::envelope::{
 };
 use remote_message::sessions::SessionInfo;
 use remote_message::terminal::{printable, Lines};
-use remote_message::{sealing, Priority, SendId, SessionId, Target, UserName};
+use remote_message::{sealing, MessageId, Priority, SendId, SessionId, Target, UserName};
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::time::Duration;
 
@@ -92,7 +92,7 @@ pub struct Lookups {
 #[derive(Debug, Clone)]
 pub struct Outgoing {
     pub target: Target,
-    pub id: String,
+    pub id: MessageId,
     pub headers: HeaderMap,
     pub payload: Bytes,
     /// Its size as the server counts it against `max_payload`.
@@ -109,7 +109,7 @@ pub struct Plan {
     pub wait: Option<Wait>,
     /// Who must confirm, and the id of the message each must confirm: the
     /// targets of a session send, or the sessions live before a broadcast.
-    pub expected: BTreeMap<SessionId, String>,
+    pub expected: BTreeMap<SessionId, MessageId>,
     /// Ask each expected session's presence subject, so that a session
     /// nobody holds is known at once (session sends only).
     pub check_presence: bool,
@@ -171,7 +171,7 @@ impl Request {
     /// The envelope of this send, stamped now, under the send id.
     fn envelope(&self) -> Result<Envelope, Error> {
         let envelope = Envelope::with_id(
-            self.id.to_string(),
+            self.id.message_id(&Target::Broadcast),
             self.text.clone(),
             self.title.clone(),
             Some(self.sender.clone()),

@@ -124,7 +124,7 @@ mod tests {
 
     fn sent(session: &str, outcome: Outcome, read: bool) -> super::super::report::Sent {
         super::super::report::Sent {
-            id: format!("s-{session}"),
+            id: format!("s-{session}").into(),
             subject: format!("session.{session}"),
             outcome: Some(outcome),
             read: Some(read),

@@ -7,7 +7,7 @@ use crate::error::{Error, ErrorKind};
 use crate::i18n::{errors, tr};
 use crate::reads::Reads;
 use remote_message::sessions::ShownVia;
-use remote_message::{SessionId, Target};
+use remote_message::{MessageId, SessionId, Target};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -26,7 +26,7 @@ pub enum Outcome {
 /// One message on the wire.
 #[derive(Debug, Serialize)]
 pub struct Sent {
-    pub id: String,
+    pub id: MessageId,
     pub subject: String,
     /// For a session send that waits: what became of it.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -228,7 +228,7 @@ mod tests {
     fn outcomes_are_counted_and_reported_per_message() {
         let plan = session_plan(&["a", "b", "c"]);
         let mut reads = Reads::default();
-        reads.record(&Receipt::read("s-a", &id("a")));
+        reads.record(&Receipt::read(&"s-a".into(), &id("a")));
         let collected = Collected {
             outcomes: BTreeMap::from([
                 (id("a"), Outcome::Delivered),

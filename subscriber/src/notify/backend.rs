@@ -6,6 +6,7 @@
 
 use super::request::{self, Activation};
 use crate::delivery::ReadTicket;
+use remote_message::MessageId;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
@@ -77,7 +78,7 @@ impl std::fmt::Display for ServiceInfo {
 
 /// A message shown with an OK action, until acknowledged or closed.
 pub(super) struct Waiting {
-    pub(super) message_id: String,
+    pub(super) message_id: MessageId,
     pub(super) ticket: Option<ReadTicket>,
 }
 
