@@ -6,9 +6,10 @@
 //! unknown fields are ignored, and a known field of the wrong type is treated
 //! as absent, so that no payload can stop an agent.
 
+use crate::answer::Answers;
 use crate::event::RefusalReason;
 use crate::priority::Priority;
-use crate::send_id::MessageId;
+use crate::send_id::{MessageId, SendId};
 use jiff::{Timestamp, Unit};
 use serde::de::{Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
@@ -23,12 +24,17 @@ pub const MSG_ID_HEADER: &str = "Nats-Msg-Id";
 /// agents' receipts never share an inbox.
 pub const RECEIPT_TO_HEADER: &str = "Receipt-To";
 
+/// How long a message with reminders stays when the send gave no `--ttl`:
+/// a working day, so a forgotten reminder does not ring through the night.
+pub const DEFAULT_REMIND_TTL: std::time::Duration = std::time::Duration::from_secs(8 * 3600);
+
 /// A message as the publisher sends it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Envelope {
     /// Unique id; also sent as the `Nats-Msg-Id` header.
     pub id: MessageId,
-    /// The text to show; never blank.
+    /// The text to show; never blank, except in a recall order (left out).
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub text: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
@@ -43,6 +49,15 @@ pub struct Envelope {
     /// How strongly it asks for attention; absent means normal.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub priority: Option<Priority>,
+    /// The answers offered as buttons (`--answer`); left out when none.
+    #[serde(skip_serializing_if = "Answers::is_empty")]
+    pub answers: Answers,
+    /// Show it again every this many seconds until read or answered.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub remind_every: Option<u64>,
+    /// In a recall order only: the send whose messages agents take down.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recall: Option<SendId>,
     /// Public key (`U…`) that signed it (`Envelope::sign`, in `signing`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub signer: Option<String>,
@@ -93,9 +108,43 @@ impl Envelope {
             sender: sender.filter(|s| !s.trim().is_empty()),
             expires_at: None,
             priority: None,
+            answers: Answers::default(),
+            remind_every: None,
+            recall: None,
             signer: None,
             sig: None,
         })
+    }
+
+    /// The order that takes send `send` down from every screen: published
+    /// on `broadcast`, with no text (agents before recalls ignore it).
+    pub fn recall(send: &SendId, sender: Option<String>) -> Envelope {
+        let mut order = Envelope::with_id(
+            MessageId::new(format!("{send}-recall")),
+            "recall".to_owned(),
+            None,
+            sender,
+        )
+        .expect("a non-blank text");
+        order.text.clear();
+        order.recall = Some(send.clone());
+        order
+    }
+
+    /// Offers `answers` as buttons.
+    pub fn with_answers(mut self, answers: Answers) -> Envelope {
+        self.answers = answers;
+        self
+    }
+
+    /// Shows it again every `every` (whole seconds, at least 1) until read
+    /// or answered; without an expiry it gets [`DEFAULT_REMIND_TTL`].
+    pub fn reminding_every(mut self, every: std::time::Duration) -> Envelope {
+        self.remind_every = Some(every.as_secs().max(1));
+        if self.expires_at.is_none() {
+            self = self.expiring_after(DEFAULT_REMIND_TTL);
+        }
+        self
     }
 
     /// Sets the priority (`None`: left out, which agents read as normal).
@@ -129,15 +178,16 @@ pub fn wire_size(headers: &[(&str, &str)], payload_len: usize) -> usize {
 }
 
 /// Whether the payload was a JSON envelope or plain text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Format {
     Json,
+    #[default]
     Text,
 }
 
 /// A message as an agent received it, whatever client sent it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Incoming {
     /// The sender's id; else the `Nats-Msg-Id` header; else one the agent made up.
     pub id: MessageId,
@@ -150,6 +200,12 @@ pub struct Incoming {
     pub expires_at: Option<Timestamp>,
     /// Normal when absent or not one of the four words.
     pub priority: Priority,
+    /// The valid labels of its `answers` (none: it asks nothing).
+    pub answers: Answers,
+    /// Its `remind_every`, when a whole number of seconds above 0.
+    pub remind_every: Option<std::time::Duration>,
+    /// Set in a recall order: the send to take down (its `text` is empty).
+    pub recall: Option<SendId>,
     /// Who signed it and the signature, if it is signed.
     pub signer: Option<String>,
     pub sig: Option<String>,
@@ -238,11 +294,8 @@ pub fn decode(payload: &[u8], header_id: Option<&str>) -> Result<Incoming, Rejec
         sent_at: None,
         sender: None,
         expires_at: None,
-        priority: Priority::Normal,
-        signer: None,
-        sig: None,
-        signed_times: None,
         format: Format::Text,
+        ..Incoming::default()
     })
 }
 
@@ -297,6 +350,12 @@ struct Wire<'a, T = Lenient<'a>> {
     expires_at: Lenient<'a>,
     #[serde(borrow, default)]
     priority: Lenient<'a>,
+    #[serde(default)]
+    answers: Labels,
+    #[serde(default)]
+    remind_every: Seconds,
+    #[serde(borrow, default)]
+    recall: Lenient<'a>,
     #[serde(borrow, default)]
     signer: Lenient<'a>,
     #[serde(borrow, default)]
@@ -319,6 +378,9 @@ impl<'a> Wire<'a, PlainText<'a>> {
             sent_at: self.sent_at,
             expires_at: self.expires_at,
             priority: self.priority,
+            answers: self.answers,
+            remind_every: self.remind_every,
+            recall: self.recall,
             signer: self.signer,
             sig: self.sig,
             sealed_by: self.sealed_by,
@@ -328,7 +390,13 @@ impl<'a> Wire<'a, PlainText<'a>> {
 
 impl Wire<'_> {
     fn into_incoming(self, fallback_id: impl FnOnce() -> MessageId) -> Result<Incoming, Rejection> {
-        let text = self.text.owned().ok_or(Rejection::NoText)?;
+        let recall = self.recall.get().and_then(|r| SendId::parse(r).ok());
+        // A recall order needs no text; any other message does.
+        let text = match (self.text.owned(), &recall) {
+            (Some(text), _) => text,
+            (None, Some(_)) => String::new(),
+            (None, None) => return Err(Rejection::NoText),
+        };
         // Kept only when a signature may need them: no copy for the others.
         let signed_times =
             (self.signer.get().is_some() && self.sig.get().is_some()).then(|| WireTimes {
@@ -347,6 +415,9 @@ impl Wire<'_> {
                 .get()
                 .and_then(Priority::from_wire)
                 .unwrap_or_default(),
+            answers: Answers::lenient(self.answers.0),
+            remind_every: self.remind_every.0.map(std::time::Duration::from_secs),
+            recall,
             signer: self.signer.owned(),
             sig: self.sig.owned(),
             signed_times,
@@ -409,6 +480,43 @@ impl<'de: 'a, 'a> Deserialize<'de> for PlainText<'a> {
             }
         }
         deserializer.deserialize_bytes(Visit)
+    }
+}
+
+/// Any JSON value, of which only the strings of an array are kept (the
+/// `answers`; [`Answers::lenient`] then keeps the valid ones).
+#[derive(Default)]
+struct Labels(Vec<String>);
+
+impl<'de> Deserialize<'de> for Labels {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = Value::deserialize(deserializer)?;
+        let Value::Array(items) = value else {
+            return Ok(Labels::default());
+        };
+        Ok(Labels(
+            items
+                .into_iter()
+                // A bounded number: a payload of a million labels costs no more.
+                .take(4 * crate::answer::MAX_ANSWERS)
+                .filter_map(|item| match item {
+                    Value::String(label) => Some(label),
+                    _ => None,
+                })
+                .collect(),
+        ))
+    }
+}
+
+/// Any JSON value, of which only a whole number of seconds above 0 is kept
+/// (the `remind_every`).
+#[derive(Default)]
+struct Seconds(Option<u64>);
+
+impl<'de> Deserialize<'de> for Seconds {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = Value::deserialize(deserializer)?;
+        Ok(Seconds(value.as_u64().filter(|&s| s > 0)))
     }
 }
 

@@ -16,6 +16,7 @@
 //! - [`subject`]: every subject of the contract (messages, presence, receipts, session list), and
 //!   which target or sender a subject names.
 //! - [`send_id`]: a send's id, and the message id type with the one constructor of ids made from it.
+//! - [`answer`]: the answers a message offers (1 to 5 labels) and how a reply picks one.
 //! - [`priority`]: how strongly a message asks for attention (low, normal, high, urgent).
 //! - [`keys`]: seed files (signing, nkey, sealing keys), read in one place.
 //! - [`sealing`]: session messages encrypted to the one agent they are for.
@@ -24,12 +25,16 @@
 //! - [`stream`]: the JetStream stream that keeps a copy of every message for catch-up.
 //! - [`roles`]: the per-session identity roles (agent, ops): permission templates, the `user:` tag.
 //! - [`sessions`]: session info, listing the live sessions (identity from the subject), receipts.
+//! - [`ledger`]: the per-session ledger (what became of each message: delivered, read, answered,
+//!   recalled, expired) and ops' send records, in a stream of its own.
 //! - [`terminal`]: untrusted text made safe to show (terminal, table, notification).
 
+pub mod answer;
 pub mod envelope;
 pub mod error;
 pub mod event;
 pub mod keys;
+pub mod ledger;
 pub mod priority;
 pub mod public_key;
 pub mod roles;
@@ -43,6 +48,7 @@ pub mod subject;
 pub mod terminal;
 pub mod user_name;
 
+pub use answer::Answers;
 pub use envelope::{Envelope, Incoming, Rejection};
 pub use error::Error;
 pub use event::{Event, RefusalReason};

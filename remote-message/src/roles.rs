@@ -137,6 +137,7 @@ pub const AGENT: Role = Role {
     publish: &[
         "_INBOX.{{name()}}.>",
         "receipt.*.{{name()}}",
+        "ledger.*.{{name()}}",
         "presence.*.{{name()}}",
         "session.{{name()}}.presence",
         "sessions.entry.*.{{name()}}.{{tag(user)}}",
@@ -168,9 +169,16 @@ pub const OPS: Role = Role {
         "session.*",
         "session.*.presence",
         "sessions.ping",
+        "sends.*.*",
         "$JS.API.>",
     ],
-    subscribe: &["_INBOX.>", "receipt.>", "sessions.entry.>", "presence.>"],
+    subscribe: &[
+        "_INBOX.>",
+        "receipt.>",
+        "ledger.>",
+        "sessions.entry.>",
+        "presence.>",
+    ],
 };
 
 /// Both roles.
@@ -214,12 +222,13 @@ const fn to_ops(subject: &'static str) -> Export {
 
 /// What the ops account offers the session accounts. Wide subjects: a
 /// session account is written by ops, and imports only its own ([`AGENT_IMPORTS`]).
-pub const OPS_EXPORTS: [Export; 11] = [
+pub const OPS_EXPORTS: [Export; 12] = [
     to_session("broadcast"),
     to_session("session.*"),
     to_session("session.*.presence"),
     to_session("sessions.ping"),
     to_ops("receipt.*.*"),
+    to_ops("ledger.*.*"),
     to_ops("presence.*.*"),
     to_ops("sessions.entry.*.*.*"),
     to_ops("$JS.API.CONSUMER.CREATE.REMOTE_MESSAGES.>"),
@@ -235,12 +244,13 @@ pub const OPS_EXPORTS: [Export; 11] = [
 /// What a session's account imports from the ops account (templates):
 /// ops' subjects for this session, and this session's answers and own
 /// consumers' API (the JetStream API under [`AGENT_JS_API`]).
-pub const AGENT_IMPORTS: [&str; 15] = [
+pub const AGENT_IMPORTS: [&str; 16] = [
     "broadcast",
     "session.{{name()}}",
     "session.{{name()}}.presence",
     "sessions.ping",
     "receipt.*.{{name()}}",
+    "ledger.*.{{name()}}",
     "presence.*.{{name()}}",
     "sessions.entry.*.{{name()}}.{{tag(user)}}",
     "$JS.API.CONSUMER.CREATE.REMOTE_MESSAGES.{{name()}}.session.{{name()}}",
@@ -486,7 +496,7 @@ mod tests {
             "sessions.entry.*.alice.76616e65737361"
         );
         assert_eq!(
-            local_subject(&grant.fill(AGENT_IMPORTS[8])),
+            local_subject(&grant.fill(AGENT_IMPORTS[9])),
             "ops.JS.API.CONSUMER.CREATE.REMOTE_MESSAGES.AKEY.broadcast"
         );
         let none = SessionGrant {

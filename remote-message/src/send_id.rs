@@ -16,7 +16,8 @@ use std::fmt;
 
 /// The id of one send: the session id alphabet (1 to 64 characters of
 /// `A-Z a-z 0-9 _ -`), so the message ids made from it stay subject tokens.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
 pub struct SendId(String);
 
 impl SendId {
@@ -44,6 +45,14 @@ impl SendId {
     }
 }
 
+impl<'de> Deserialize<'de> for SendId {
+    /// Only a valid send id: a record naming anything else is refused.
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let raw = std::borrow::Cow::<str>::deserialize(deserializer)?;
+        SendId::parse(&raw).map_err(serde::de::Error::custom)
+    }
+}
+
 impl fmt::Display for SendId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
@@ -54,7 +63,7 @@ impl fmt::Display for SendId {
 /// session id rule ([`SendId::message_id`]), but an agent takes whatever
 /// id a message comes with (its `id`, else its `Nats-Msg-Id` header), so
 /// any string is one; on the wire it is that string.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct MessageId(String);
 
@@ -71,6 +80,24 @@ impl MessageId {
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// The send this message belongs to, as an agent tells it from the
+    /// subject it came on: the inverse of [`SendId::message_id`]. On
+    /// `session.<id>` an id ending in `-<id>` gives what comes before;
+    /// otherwise (a broadcast, or another client's id) the whole id.
+    /// `None` when that is no valid send id: the agent then keeps no ledger
+    /// for the message.
+    pub fn send_id(&self, target: &Target) -> Option<SendId> {
+        let send = match target {
+            Target::Session(session) => self
+                .0
+                .strip_suffix(session.as_str())
+                .and_then(|rest| rest.strip_suffix('-'))
+                .unwrap_or(&self.0),
+            Target::Broadcast => &self.0,
+        };
+        SendId::parse(send).ok()
     }
 }
 
@@ -107,6 +134,32 @@ impl PartialEq<&str> for MessageId {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An agent finds the send of every id the publisher makes, and of
+    /// other clients' ids when they are valid send ids.
+    #[test]
+    fn the_send_id_comes_back_from_the_message_id() {
+        let send = SendId::parse("a-b_1").unwrap();
+        let bob = Target::Session("bob".parse().unwrap());
+        for target in [Target::Broadcast, bob.clone()] {
+            assert_eq!(
+                send.message_id(&target).send_id(&target),
+                Some(send.clone())
+            );
+        }
+        assert_eq!(MessageId::new("x").send_id(&bob), SendId::parse("x").ok());
+        assert_eq!(
+            MessageId::new("x-alice").send_id(&bob),
+            SendId::parse("x-alice").ok()
+        );
+        assert_eq!(
+            MessageId::new("-bob").send_id(&bob),
+            None,
+            "no send id before the session"
+        );
+        assert_eq!(MessageId::new("a.b").send_id(&Target::Broadcast), None);
+        assert_eq!(MessageId::new("a b-bob").send_id(&bob), None);
+    }
 
     /// A broadcast's message id is the send id; a session's adds the session.
     #[test]

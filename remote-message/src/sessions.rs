@@ -422,7 +422,9 @@ impl ShownVia {
 
 /// A receipt's `shown`, read leniently: the known words of a list, each
 /// once, in order; anything else reads as nothing said.
-fn known_ways<'de, D: serde::Deserializer<'de>>(input: D) -> Result<Vec<ShownVia>, D::Error> {
+pub(crate) fn known_ways<'de, D: serde::Deserializer<'de>>(
+    input: D,
+) -> Result<Vec<ShownVia>, D::Error> {
     use serde::de::IgnoredAny;
     #[derive(Deserialize)]
     #[serde(untagged)]

@@ -8,6 +8,7 @@
 //! shown, so a signed session message cannot be replayed onto `broadcast`,
 //! and no field can be changed.
 
+use crate::answer::Answers;
 use crate::envelope::{Envelope, Incoming};
 use crate::event::RefusalReason;
 use crate::keys::{self, SeedError, SeedErrorKind, SeedKind};
@@ -35,11 +36,37 @@ pub struct Signed<'a> {
     /// As agents read it: absent (or unknown) is normal. An `urgent`
     /// message stays on screen until dismissed, so it is signed too.
     pub priority: Priority,
+    /// The answers offered (buttons that report back), as agents keep them.
+    pub answers: &'a Answers,
+    /// Seconds between reminders, as agents read it.
+    pub remind_every: Option<u64>,
+    /// The send a recall order takes down.
+    pub recall: Option<&'a str>,
 }
 
 impl Signed<'_> {
-    /// The exact bytes the signature is made over (documented in docs/protocol.md).
+    /// The exact bytes the signature is made over (documented in
+    /// docs/protocol.md): version 2 for a message with no answers, reminder
+    /// or recall (what agents before them verify), else version 3, which
+    /// covers those too. Adding or stripping one breaks the signature.
     pub fn input(&self) -> Vec<u8> {
+        if !self.answers.is_empty() || self.remind_every.is_some() || self.recall.is_some() {
+            return serde_json::to_vec(&serde_json::json!([
+                "remote-message-signature-v3",
+                self.subject,
+                self.id,
+                self.text,
+                self.title,
+                self.sender,
+                self.sent_at,
+                self.expires_at,
+                self.priority.as_str(),
+                self.answers.labels(),
+                self.remind_every,
+                self.recall,
+            ]))
+            .expect("the signing input serializes");
+        }
         serde_json::to_vec(&serde_json::json!([
             "remote-message-signature-v2",
             self.subject,
@@ -66,6 +93,9 @@ impl Signed<'_> {
             sent_at: times.and_then(|t| t.sent_at.as_deref()),
             expires_at: times.and_then(|t| t.expires_at.as_deref()),
             priority: message.priority,
+            answers: &message.answers,
+            remind_every: message.remind_every.map(|every| every.as_secs()),
+            recall: message.recall.as_ref().map(|send| send.as_str()),
         }
     }
 }
@@ -88,6 +118,9 @@ impl Envelope {
             sent_at: Some(&sent_at),
             expires_at: expires_at.as_deref(),
             priority: self.priority.unwrap_or_default(),
+            answers: &self.answers,
+            remind_every: self.remind_every,
+            recall: self.recall.as_ref().map(|send| send.as_str()),
         };
         let (signer, sig) = sign(key, &signed);
         self.signer = Some(signer);
@@ -206,6 +239,52 @@ mod tests {
             verify(&got, "broadcast", &trusted),
             Err(Untrusted::BadSignature)
         );
+    }
+
+    /// Answers, reminders and recalls are signed (version 3): a signed
+    /// question verifies, and adding, changing or stripping one of them
+    /// does not; a message without them keeps version 2.
+    #[test]
+    fn answers_reminders_and_recalls_are_signed() {
+        let key = KeyPair::new_user();
+        let trusted = vec![UserKey::parse(&key.public_key()).unwrap()];
+        let mut asked = Envelope::new("Restart?".into(), None, None)
+            .unwrap()
+            .with_answers(Answers::parse(&["Yes", "No"]).unwrap())
+            .reminding_every(std::time::Duration::from_secs(60));
+        asked.sign(&key, "broadcast");
+        let payload = String::from_utf8(asked.to_payload()).unwrap();
+        let got = decode(payload.as_bytes(), None).unwrap();
+        assert_eq!(verify(&got, "broadcast", &trusted), Ok(()));
+        for tampered in [
+            payload.replace(r#"["Yes","No"]"#, r#"["Yes","Never"]"#),
+            payload.replace(r#""answers":["Yes","No"],"#, ""),
+            payload.replace(r#""remind_every":60"#, r#""remind_every":1"#),
+            payload.replace(r#""remind_every":60,"#, ""),
+        ] {
+            assert_ne!(tampered, payload);
+            let got = decode(tampered.as_bytes(), None).unwrap();
+            assert_eq!(
+                verify(&got, "broadcast", &trusted),
+                Err(Untrusted::BadSignature)
+            );
+        }
+
+        let mut recall = Envelope::recall(&crate::SendId::parse("s1").unwrap(), None);
+        recall.sign(&key, "broadcast");
+        let payload = String::from_utf8(recall.to_payload()).unwrap();
+        let got = decode(payload.as_bytes(), None).unwrap();
+        assert_eq!(got.recall.as_ref().map(|s| s.as_str()), Some("s1"));
+        assert_eq!(verify(&got, "broadcast", &trusted), Ok(()));
+        let other = payload.replace(r#""recall":"s1""#, r#""recall":"s2""#);
+        let got = decode(other.as_bytes(), None).unwrap();
+        assert_eq!(
+            verify(&got, "broadcast", &trusted),
+            Err(Untrusted::BadSignature)
+        );
+
+        let plain = Signed::of(&decode(b"hi", None).unwrap(), "broadcast").input();
+        assert!(plain.starts_with(br#"["remote-message-signature-v2""#));
     }
 
     /// Unsigned messages, other keys' messages and any change to a signed field

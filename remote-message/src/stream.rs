@@ -123,7 +123,13 @@ pub fn timed_out(err: &(dyn std::error::Error + 'static)) -> bool {
 
 /// The stream, or `None` when it was never created.
 pub async fn get(js: &Context) -> Result<Option<Stream>, StreamError> {
-    let lookup = js.get_stream(STREAM_NAME);
+    get_named(js, STREAM_NAME).await
+}
+
+/// The stream called `name` (this one, or the ledger's), or `None` when it
+/// was never created.
+pub async fn get_named(js: &Context, name: &str) -> Result<Option<Stream>, StreamError> {
+    let lookup = js.get_stream(name);
     let unanswered = |answer: &Result<_, _>| matches!(answer, Err(e) if timed_out(e));
     let Some(answer) = jetstream_answer(&js.client(), lookup, unanswered).await else {
         return Err(StreamErrorKind::NoJetStream.into());
@@ -147,12 +153,14 @@ pub async fn get(js: &Context) -> Result<Option<Stream>, StreamError> {
 
 /// The stream, created with default settings if it does not exist yet.
 pub async fn get_or_create(js: &Context) -> Result<Stream, StreamError> {
-    match get(js).await? {
+    get_or_create_with(js, StreamSettings::default().config()).await
+}
+
+/// The stream `config` names, created with `config` if it does not exist yet.
+pub async fn get_or_create_with(js: &Context, config: Config) -> Result<Stream, StreamError> {
+    match get_named(js, &config.name).await? {
         Some(stream) => Ok(stream),
-        None => js
-            .create_stream(StreamSettings::default().config())
-            .await
-            .map_err(classify_create),
+        None => js.create_stream(config).await.map_err(classify_create),
     }
 }
 
@@ -174,7 +182,12 @@ fn request_failed(err: &(dyn std::error::Error + 'static), kind: RequestErrorKin
 
 /// Creates the stream, or updates it to `settings`; idempotent.
 pub async fn create_or_update(js: &Context, settings: &StreamSettings) -> Result<(), StreamError> {
-    js.create_or_update_stream(settings.config())
+    create_or_update_with(js, settings.config()).await
+}
+
+/// Creates the stream `config` names, or updates it to `config`; idempotent.
+pub async fn create_or_update_with(js: &Context, config: Config) -> Result<(), StreamError> {
+    js.create_or_update_stream(config)
         .await
         .map(|_| ())
         .map_err(classify_create)

@@ -693,6 +693,9 @@ mod tests {
             sent_at: None,
             expires_at: None,
             priority: Default::default(),
+            answers: &Default::default(),
+            remind_every: None,
+            recall: None,
         };
         let (signer, sig) = signing::sign(&key, &signed);
         let payload =

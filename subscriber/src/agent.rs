@@ -11,7 +11,7 @@ use crate::admission::{Admission, Arrival, Gate, Refusals, Subscribed};
 use crate::catchup::driver::Replayed;
 use crate::catchup::replay::StreamReplays;
 use crate::catchup::{self, signed};
-use crate::delivery::{Delivery, Displayed, ReadTicket, Show};
+use crate::delivery::{Acted, Delivery, Displayed, Show, UserAction};
 use crate::state::{Seen, StateFile};
 use async_nats::{Client, Message, Subscriber};
 use futures::stream::{Map, SelectAll};
@@ -256,11 +256,17 @@ impl Agent {
             .await;
     }
 
-    /// Tells a sender that waits that the user acknowledged the message.
-    pub async fn send_read_receipt(&self, ticket: &ReadTicket) {
-        let receipt = Receipt::read(&ticket.message_id, &self.session);
-        self.publish_receipt(Some(ticket.receipt_to.clone()), receipt)
-            .await;
+    /// The user acted on a message on the desktop. An OK tells a sender
+    /// that waits that the message was read.
+    pub async fn on_user_action(&self, acted: &Acted) {
+        match &acted.action {
+            UserAction::Read => {
+                let receipt = Receipt::read(&acted.ticket.message_id, &self.session);
+                self.publish_receipt(acted.ticket.receipt_to.clone(), receipt)
+                    .await;
+            }
+            UserAction::Answer(_) => {}
+        }
     }
 
     async fn publish_receipt(&self, receipt_to: Option<String>, receipt: Receipt) {

@@ -3,10 +3,12 @@
 //! a recorder in the benchmarks, so both run the same
 //! `Agent::show` (in the agent module). How it was shown
 //! ([`Displayed`]) goes back to the sender in the delivered receipt; a
-//! display that lets the user acknowledge it later keeps a [`ReadTicket`].
+//! display that lets the user act on it later (OK, an answer button) keeps
+//! a [`Ticket`] and hands it back as [`Acted`].
 
+use remote_message::ledger::AnsweredVia;
 use remote_message::sessions::ShownVia;
-use remote_message::{Incoming, MessageId, Target};
+use remote_message::{Answers, Incoming, MessageId, Target};
 use std::future::Future;
 use std::io;
 
@@ -20,27 +22,55 @@ pub struct Delivery {
 }
 
 impl Delivery {
-    /// What a read receipt needs, for a display that lets the user
-    /// acknowledge the message later; `None` when no sender waits.
-    pub fn read_ticket(&self) -> Option<ReadTicket> {
-        Some(ReadTicket {
+    /// What the agent needs when the user acts on this message later: its
+    /// read receipt (when a sender waits), its ledger row, its answers.
+    pub fn ticket(&self) -> Ticket {
+        Ticket {
             message_id: self.message.id.clone(),
-            receipt_to: self.receipt_to.clone()?,
-        })
+            target: self.target.clone(),
+            receipt_to: self.receipt_to.clone(),
+            answers: self.message.answers.clone(),
+        }
     }
 }
 
-/// A message the user may still acknowledge, kept by the display until then.
+/// A message the user may still act on, kept by the display until then.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ReadTicket {
+pub struct Ticket {
     pub(crate) message_id: MessageId,
-    pub(crate) receipt_to: String,
+    pub(crate) target: Target,
+    /// Where a sender waits for receipts, if one does.
+    pub(crate) receipt_to: Option<String>,
+    /// The answers it offers (buttons); empty when it asks nothing.
+    pub(crate) answers: Answers,
 }
 
-impl ReadTicket {
+impl Ticket {
     pub fn message_id(&self) -> &MessageId {
         &self.message_id
     }
+
+    pub fn answers(&self) -> &Answers {
+        &self.answers
+    }
+}
+
+/// What the user did to a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UserAction {
+    /// Acknowledged it (OK, or the notification itself).
+    Read,
+    /// Chose one of its answers: the label, exactly as offered.
+    Answer(String),
+}
+
+/// The user acted on a message a display kept a [`Ticket`] for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Acted {
+    pub ticket: Ticket,
+    pub action: UserAction,
+    /// Where (for an answer's ledger row).
+    pub via: AnsweredVia,
 }
 
 /// How one message was shown, for its delivered receipt.

@@ -172,6 +172,7 @@ mod tests {
             sig: None,
             signed_times: None,
             format: Format::Json,
+            ..Default::default()
         }
     }
 

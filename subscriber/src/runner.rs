@@ -25,7 +25,7 @@ use crate::catchup::driver::Driver;
 use crate::catchup::CatchUp;
 use crate::clock::sleep_until;
 use crate::config::AgentConfig;
-use crate::delivery::ReadTicket;
+use crate::delivery::Acted;
 use crate::error::{Error, Kind};
 use crate::identity::Identity;
 use crate::link::{self, CredsTold, Drops, Link};
@@ -125,7 +125,7 @@ async fn serve(
                 let Some(delivery) = delivery else { break }; // drained
                 agent.show(&mut screen, delivery).await.map_err(cannot_write)?;
             }
-            Some(ticket) = acks.recv() => agent.send_read_receipt(&ticket).await,
+            Some(acted) = acks.recv() => agent.on_user_action(&acted).await,
             Some(live_since) = live.recv(), if drain_deadline.is_none() => {
                 catch_up.on_live(live_since, agent.last_seen());
             }
@@ -164,7 +164,7 @@ struct Started {
     answers: Answers,
     screen: Screen,
     /// Messages the user acknowledged on the desktop.
-    acks: mpsc::UnboundedReceiver<ReadTicket>,
+    acks: mpsc::UnboundedReceiver<Acted>,
     /// The client's connection events.
     events: mpsc::UnboundedReceiver<async_nats::Event>,
     /// The session never ran before.

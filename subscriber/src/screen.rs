@@ -13,7 +13,7 @@
 //! messages that pile up meanwhile stay bounded (see [`crate::link::LIVE_BUFFER`]).
 
 use crate::config::{AgentConfig, Output};
-use crate::delivery::{Delivery, Displayed, ReadTicket, Show};
+use crate::delivery::{Acted, Delivery, Displayed, Show};
 use crate::error::{Error, Kind};
 use crate::exec::Hook;
 use crate::notify::Notifier;
@@ -50,7 +50,7 @@ impl Screen {
     /// ([`Screen::open`]).
     pub async fn start(
         config: &AgentConfig,
-        acks: mpsc::UnboundedSender<ReadTicket>,
+        acks: mpsc::UnboundedSender<Acted>,
         tasks: &TaskTracker,
     ) -> Result<Screen, Error> {
         let hook = match config.exec.as_deref() {
@@ -71,7 +71,7 @@ impl Screen {
         output: Output,
         lang: Lang,
         hook: Option<Hook>,
-        acks: mpsc::UnboundedSender<ReadTicket>,
+        acks: mpsc::UnboundedSender<Acted>,
         tasks: &TaskTracker,
     ) -> Result<Screen, Error> {
         let output = match output {
@@ -148,7 +148,7 @@ impl Show for Screen {
                 (via, false)
             }
             Chosen::Desktop(desktop) => {
-                match desktop.show(message, target, delivery.read_ticket()).await {
+                match desktop.show(message, target, delivery.ticket()).await {
                     Ok(shown) => {
                         info!(
                             event = remote_message::Event::ShownOnDesktop.name(),

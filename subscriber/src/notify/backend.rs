@@ -5,7 +5,8 @@
 //! notifier (`mod.rs`) that uses it.
 
 use super::request::{self, Activation};
-use crate::delivery::ReadTicket;
+use crate::delivery::{Acted, Ticket, UserAction};
+use remote_message::ledger::AnsweredVia;
 use remote_message::MessageId;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -79,14 +80,14 @@ impl std::fmt::Display for ServiceInfo {
 /// A message shown with an OK action, until acknowledged or closed.
 pub(super) struct Waiting {
     pub(super) message_id: MessageId,
-    pub(super) ticket: Option<ReadTicket>,
+    pub(super) ticket: Ticket,
 }
 
 /// The notifications that may still be acknowledged, and where their
 /// tickets go: shared by a backend and its click listener.
 #[derive(Clone)]
 pub(super) struct Acks {
-    pub(super) to_runner: mpsc::UnboundedSender<ReadTicket>,
+    pub(super) to_runner: mpsc::UnboundedSender<Acted>,
     pub(super) pending: Arc<Mutex<HashMap<u32, Waiting>>>,
     /// The number the next notification gets, where the service gives no
     /// id back (Windows, macOS).
@@ -117,9 +118,11 @@ impl Acks {
             "message {} acknowledged on the desktop (notification {notification})",
             acked.message_id
         );
-        if let Some(ticket) = acked.ticket {
-            let _ = self.to_runner.send(ticket);
-        }
+        let _ = self.to_runner.send(Acted {
+            ticket: acked.ticket,
+            action: UserAction::Read,
+            via: AnsweredVia::Desktop,
+        });
         true
     }
 
@@ -173,25 +176,18 @@ mod tests {
     use request::READ_ACTION;
 
     /// A ticket for message `id`, as the runner would hand it over.
-    fn ticket(id: &str) -> ReadTicket {
+    fn ticket(id: &str) -> Ticket {
         let delivery = crate::delivery::Delivery {
             message: remote_message::Incoming {
                 id: id.into(),
                 text: "hello".into(),
-                title: None,
-                sent_at: None,
-                sender: None,
-                expires_at: None,
-                priority: remote_message::Priority::Normal,
-                signer: None,
-                sig: None,
-                signed_times: None,
                 format: remote_message::envelope::Format::Json,
+                ..Default::default()
             },
             target: remote_message::Target::Broadcast,
             receipt_to: Some("_INBOX.x".into()),
         };
-        delivery.read_ticket().expect("a receipt is awaited")
+        delivery.ticket()
     }
 
     /// An OK on a waiting notification hands its ticket to the runner,
@@ -208,14 +204,18 @@ mod tests {
         for (notification, id) in [(1, "m1"), (2, "m2")] {
             let waiting = Waiting {
                 message_id: id.into(),
-                ticket: Some(ticket(id)),
+                ticket: ticket(id),
             };
             acks.expect(notification, waiting);
         }
         assert!(!acks.activated(1, Activation::Action("dismiss")));
         assert!(rx.try_recv().is_err());
         assert!(acks.activated(1, Activation::Action(READ_ACTION)));
-        assert_eq!(rx.try_recv().unwrap(), ticket("m1"));
+        let acted = rx.try_recv().unwrap();
+        assert_eq!(
+            (acted.ticket, acted.action),
+            (ticket("m1"), UserAction::Read)
+        );
         assert!(!acks.activated(1, Activation::Action(READ_ACTION)));
         acks.forget(2);
         assert!(!acks.activated(2, Activation::Body));
@@ -234,7 +234,7 @@ mod tests {
         };
         let waiting = |id: &str| Waiting {
             message_id: id.into(),
-            ticket: None,
+            ticket: ticket(id),
         };
         let failed = acks
             .show_numbered(waiting("m1"), |_| async {

@@ -14,7 +14,7 @@
 //! notification is sent, so an OK clicked at once is never missed. Where the
 //! server supports actions, each notification carries an OK action: clicking
 //! it (or the notification itself) closes the notification and hands a
-//! [`ReadTicket`](crate::delivery::ReadTicket) to the runner. A bus failure
+//! [`Acted`](crate::delivery::Acted) to the runner. A bus failure
 //! drops the connection; the next message connects again.
 
 use super::backend::{

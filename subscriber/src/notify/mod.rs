@@ -3,7 +3,7 @@
 //!
 //! This file is the OS-neutral part the rest of the agent uses: a
 //! [`Notifier`] that probes the service ([`Notifier::connect`]), shows a
-//! message ([`Notifier::show`]) and hands a [`ReadTicket`] to the runner
+//! message ([`Notifier::show`]) and hands an [`Acted`] to the runner
 //! when the user clicks OK (the runner sends the read receipt), with typed
 //! errors ([`NotifyError`]). What a message looks like on each service is
 //! decided once, as plain data, in [`request`]; what the OS backends share
@@ -32,7 +32,7 @@ mod macos;
 #[cfg(target_os = "macos")]
 use macos as native;
 
-use crate::delivery::ReadTicket;
+use crate::delivery::{Acted, Ticket};
 use backend::{Acks, Waiting};
 pub use backend::{NotifyError, ServiceInfo, APP_NAME, PROBE_TIMEOUT};
 use remote_message::{Incoming, Target};
@@ -68,11 +68,7 @@ impl Notifier {
     /// An output that finds the service on the first [`Notifier::connect`]
     /// or message. Messages acknowledged with OK go to `acks`; the
     /// notification's own words are in `lang`.
-    pub fn new(
-        acks: mpsc::UnboundedSender<ReadTicket>,
-        tasks: TaskTracker,
-        lang: Lang,
-    ) -> Notifier {
+    pub fn new(acks: mpsc::UnboundedSender<Acted>, tasks: TaskTracker, lang: Lang) -> Notifier {
         Notifier {
             service: None,
             acks: Acks {
@@ -95,13 +91,14 @@ impl Notifier {
         Ok(&self.service.as_ref().expect("just connected").1)
     }
 
-    /// Shows `message` as a notification. `ticket` is set when a sender
-    /// waits for receipts: clicking OK then sends it back as read.
+    /// Shows `message` as a notification. Clicking OK hands `ticket` back
+    /// to the runner as read (a read receipt when a sender waits, and the
+    /// ledger's row).
     pub async fn show(
         &mut self,
         message: &Incoming,
         target: &Target,
-        ticket: Option<ReadTicket>,
+        ticket: Ticket,
     ) -> Result<Shown, NotifyError> {
         let info = self.connect().await?;
         let format = if info.reads_markup {
@@ -111,7 +108,7 @@ impl Notifier {
         };
         let actions = info.actions;
         let request = Request::of(message, target, format, self.lang);
-        let read_ack = actions && ticket.is_some();
+        let read_ack = actions;
         let waiting = Waiting {
             message_id: message.id.clone(),
             ticket,

@@ -242,6 +242,7 @@ mod tests {
             sig: None,
             signed_times: None,
             format: Format::Json,
+            ..Default::default()
         }
     }
 
