@@ -1325,3 +1325,98 @@ fn a_second_agent_of_a_session_behind_the_wall_exits_2() {
     );
     assert_eq!(first.next_text(), "still mine");
 }
+
+/// The ledger behind the account wall. Alice's agent creds write the
+/// ledger rows of her own session (`ledger.<send>.alice`), and they land in
+/// the ledger stream in the ops account, where ops read them. They cannot
+/// write a row for bob (answer or acknowledge for him), nor ops' send
+/// records, nor read anyone's rows, nor reach the ledger stream's API
+/// (read, consume, delete). A row she publishes with a reply subject
+/// naming `broadcast` gets the stream's acknowledgement back in her own
+/// account: bob's agent, subscribed to `broadcast`, sees only ops' next
+/// broadcast.
+#[tokio::test]
+async fn agents_write_only_their_own_ledger_rows() {
+    use remote_message::ledger::{self, LedgerEvent, Step};
+    let identity = Identity::start();
+    let alice_creds = identity.agent_creds("alice", None);
+    let bob_creds = identity.agent_creds("bob", None);
+    let ops = connect(&identity, &identity.ops_creds(), None).await;
+    let js = jetstream::new(ops.client.clone());
+    let mut stream = ledger::get_or_create(&js).await.expect("ledger stream");
+    let mut alice = agent(&identity, &alice_creds, "alice").await;
+    let bob = agent(&identity, &bob_creds, "bob").await;
+    let mut bob_screen = bob.client.subscribe("broadcast").await.unwrap();
+    bob.sync().await;
+
+    let row = |session: &str| {
+        let mut row = LedgerEvent::new(
+            Step::Answered,
+            format!("s1-{session}").into(),
+            session.parse().unwrap(),
+        );
+        row.answer = Some("Yes".into());
+        String::from_utf8(row.to_payload()).unwrap()
+    };
+    let mut watch = ops.client.subscribe("ledger.>").await.unwrap();
+    ops.sync().await;
+    alice
+        .client
+        .publish_with_reply("ledger.s1.alice", "broadcast", row("alice").into())
+        .await
+        .unwrap();
+    alice.sync().await;
+    // Ops see it live (what `send --wait` reads) and stored (`status`).
+    let live = next_within(&mut watch, "ops' live view of the ledger").await;
+    assert_eq!(live.subject.as_str(), "ledger.s1.alice");
+    let stored = tokio::time::timeout(WAIT, async {
+        loop {
+            if let Ok(m) = stream
+                .get_last_raw_message_by_subject("ledger.s1.alice")
+                .await
+            {
+                return m;
+            }
+            tokio::task::yield_now().await;
+        }
+    })
+    .await
+    .expect("alice's row stored in time");
+    assert_eq!(
+        ledger::event_from(
+            &remote_message::SendId::parse("s1").unwrap(),
+            &stored.subject,
+            &stored.payload
+        )
+        .map(|r| r.session.to_string()),
+        Some("alice".to_owned())
+    );
+
+    alice.publish_refused("ledger.s1.bob", &row("bob")).await;
+    alice.publish_refused("sends.s1.sent", "{}").await;
+    alice.publish_refused("sends.s1.recalled", "{}").await;
+    let mut tap = alice.subscribe_refused("ledger.>").await;
+    for api in [
+        "ops.JS.API.STREAM.INFO.REMOTE_MESSAGE_LEDGER",
+        "ops.JS.API.STREAM.MSG.GET.REMOTE_MESSAGE_LEDGER",
+        "ops.JS.API.STREAM.MSG.DELETE.REMOTE_MESSAGE_LEDGER",
+        "ops.JS.API.CONSUMER.CREATE.REMOTE_MESSAGE_LEDGER.x.ledger.s1.bob",
+        "$JS.API.STREAM.MSG.GET.REMOTE_MESSAGE_LEDGER",
+    ] {
+        alice.publish_refused(api, "{}").await;
+    }
+
+    // Ops' next broadcast is the first thing bob sees: the acknowledgement
+    // alice aimed at `broadcast` stayed in her account.
+    ops.client
+        .publish("broadcast", "marker".into())
+        .await
+        .unwrap();
+    let first = next_within(&mut bob_screen, "bob's broadcast").await;
+    assert_eq!(&first.payload[..], b"marker");
+    alice.sync().await;
+    nothing_queued(&mut tap, "alice's ledger tap");
+
+    let info = stream.info().await.expect("ledger info");
+    assert_eq!(info.state.messages, 1, "only alice's own row is stored");
+}
