@@ -111,7 +111,7 @@ pub enum Command {
   publisher send Lunch is served
   publisher send --session 7f3a -t Hello \"Hello Vanessa\"
   publisher send --user vanessa -p high \"Hello Vanessa\"
-  publisher send --where dept=sales --where os=windows \"The sales CRM is back\"
+  publisher send --where dept=sales --where host=pc-12 \"The sales CRM is back\"
   publisher send --wait 10s \"Please save your work now\"
   echo \"from a script\" | publisher send -",
         "sent",

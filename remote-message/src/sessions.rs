@@ -195,7 +195,7 @@ pub enum Condition {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum InvalidWhere {
     #[error(
-        "--where {0:?} has no '=': write KEY=VALUE, e.g. --where dept=sales or --where os=windows"
+        "--where {0:?} has no '=': write KEY=VALUE, e.g. --where dept=sales or --where host=pc-12"
     )]
     NoEquals(String),
     #[error("--where {0:?} has no key before '=': write KEY=VALUE, e.g. --where dept=sales")]
@@ -255,22 +255,38 @@ impl Condition {
     }
 }
 
+/// A `--where` value as it could be typed again: as is when it is one
+/// plain word, else quoted (`"Windows 11 Pro"`, `""`).
+struct Typed<'a>(&'a str);
+
+impl fmt::Display for Typed<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let plain = |c: char| c.is_alphanumeric() || "_-.,:/@+=".contains(c);
+        if !self.0.is_empty() && self.0.chars().all(plain) {
+            f.write_str(self.0)
+        } else {
+            write!(f, "{:?}", self.0)
+        }
+    }
+}
+
 impl fmt::Display for Condition {
-    /// As it could be written again: `host=pc-12`, `dept=sales`, and
-    /// `label.host=x` for a label named like a field.
+    /// As it could be written again: `host=pc-12`, `dept=sales`,
+    /// `os="Windows 11 Pro"`, and `label.host=x` for a label named like a
+    /// field.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Condition::Host(value) => write!(f, "host={value}"),
-            Condition::Os(value) => write!(f, "os={value}"),
-            Condition::Version(value) => write!(f, "version={value}"),
-            Condition::User(value) => write!(f, "user={value}"),
-            Condition::Session(value) => write!(f, "session={value}"),
+            Condition::Host(value) => write!(f, "host={}", Typed(value)),
+            Condition::Os(value) => write!(f, "os={}", Typed(value)),
+            Condition::Version(value) => write!(f, "version={}", Typed(value)),
+            Condition::User(value) => write!(f, "user={}", Typed(value)),
+            Condition::Session(value) => write!(f, "session={}", Typed(value)),
             Condition::Label { key, value }
                 if WHERE_FIELDS.contains(&key.as_str()) || key.starts_with(WHERE_LABEL_PREFIX) =>
             {
-                write!(f, "{WHERE_LABEL_PREFIX}{key}={value}")
+                write!(f, "{WHERE_LABEL_PREFIX}{key}={}", Typed(value))
             }
-            Condition::Label { key, value } => write!(f, "{key}={value}"),
+            Condition::Label { key, value } => write!(f, "{key}={}", Typed(value)),
         }
     }
 }
@@ -1117,6 +1133,10 @@ mod tests {
             ])
             .to_string(),
             "--where label.host=kiosk --where dept=sales --where os=linux --where label.label.x=1"
+        );
+        assert_eq!(
+            filter(&["os=Windows 11 Pro", "user=", "eq=a=b"]).to_string(),
+            "--where os=\"Windows 11 Pro\" --where user=\"\" --where eq=a=b"
         );
     }
 

@@ -567,6 +567,63 @@ mod tests {
         }));
     }
 
+    /// `--where` alone is a session send (not a broadcast), looks the live
+    /// list up, and targets each matching live session, sealed when asked;
+    /// with `--user` it keeps only the user's matching sessions; a filter
+    /// that keeps nothing refuses the send.
+    #[test]
+    fn where_targets_the_matching_live_sessions() {
+        let key = nkeys::XKey::new().public_key();
+        let labelled = |name: &str, user: &str, dept: &str| SessionInfo {
+            labels: [("dept".to_owned(), dept.to_owned())].into(),
+            ..session(name, user, Some(&key))
+        };
+        let live = || {
+            vec![
+                labelled("a", "ann", "sales"),
+                labelled("b", "bob", "it"),
+                labelled("c", "ann", "it"),
+                labelled("d", "bob", "sales"),
+            ]
+        };
+        let sales = Request {
+            filter: Where::parse(&["dept=sales".to_owned()]).unwrap(),
+            ..request()
+        };
+        assert!(!sales.is_broadcast());
+        assert!(sales.check().unwrap().needs.live_sessions);
+        let targets = |r: &Request| -> Vec<String> {
+            plan(r, lookups(live()))
+                .unwrap()
+                .messages
+                .iter()
+                .map(|m| m.target.subject())
+                .collect()
+        };
+        assert_eq!(targets(&sales), ["session.a", "session.d"]);
+        let sealed = Request {
+            seal: true,
+            ..sales
+        };
+        assert!(plan(&sealed, lookups(live()))
+            .unwrap()
+            .messages
+            .iter()
+            .all(|m| sealing::as_sealed(&m.payload).is_some()));
+        let anns = Request {
+            users: vec!["ANN".into()],
+            filter: Where::parse(&["dept=sales".to_owned()]).unwrap(),
+            ..request()
+        };
+        assert_eq!(targets(&anns), ["session.a"]);
+        let nobody = Request {
+            filter: Where::parse(&["dept=hr".to_owned()]).unwrap(),
+            ..request()
+        };
+        let err = plan(&nobody, lookups(live())).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::NoSession);
+    }
+
     /// `--user ann` adds each of ann's live sessions after the named ones,
     /// and so does `--user ANN`; a user without a live session refuses the
     /// send, naming who is live.
