@@ -58,6 +58,7 @@ impl Publisher {
             id: remote_message::SendId::random(),
             sessions,
             users: Vec::new(),
+            filter: remote_message::sessions::Where::default(),
             seal: false,
             sign_key: None,
             wait,

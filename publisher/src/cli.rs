@@ -9,6 +9,7 @@ use crate::admin::{self, layout::DIR_ENV, mint};
 use crate::error::{Error, ErrorKind};
 use crate::i18n::{errors, tr};
 use crate::send::{self, Request, WaitPolicy, DEFAULT_RECEIPT_WAIT};
+use crate::where_filter;
 use clap::{Args, CommandFactory, Parser, Subcommand};
 use remote_message::keys::SeedErrorKind;
 use remote_message::stream::StreamSettings;
@@ -44,14 +45,15 @@ static WAIT_HELP: LazyLock<String> = LazyLock::new(|| {
 /// The options a settings file may not hold, as a default would apply to
 /// every run: whom a send goes to (`session`; a file's `user` is always
 /// the login, never a target), what identifies one send (`id`: a fixed one
-/// makes every later send a silent duplicate), what one run asks for
+/// makes every later send a silent duplicate; `where`, which picks targets
+/// too), what one run asks for
 /// (`seal`, refused on a broadcast; `wait`, `no-wait`, `json`: what a script
 /// reads and its exit code), and which file one run writes (`out`) and
 /// whether it may replace it (`force`). Every other option is a default
 /// safe for every run: connection, language, log, `sender`, `title`,
 /// `priority`, `ttl`, `sign-key`, the stream's and the admin directory's.
 pub const ONE_RUN: OneRun = &[
-    "session", "id", "seal", "wait", "no-wait", "json", "out", "force",
+    "session", "id", "seal", "wait", "no-wait", "json", "out", "force", "where",
 ];
 
 /// Send a message to the screens of remote user sessions over NATS
@@ -109,6 +111,7 @@ pub enum Command {
   publisher send Lunch is served
   publisher send --session 7f3a -t Hello \"Hello Vanessa\"
   publisher send --user vanessa -p high \"Hello Vanessa\"
+  publisher send --where dept=sales --where host=pc-12 \"The sales CRM is back\"
   publisher send --wait 10s \"Please save your work now\"
   echo \"from a script\" | publisher send -",
         "sent",
@@ -138,7 +141,8 @@ pub enum Command {
     #[command(verbatim_doc_comment, after_help = footer(
         "Examples:
   publisher sessions
-  publisher sessions --user vanessa --json",
+  publisher sessions --user vanessa --json
+  publisher sessions --where dept=sales",
         "listed",
         CONNECTS,
     ))]
@@ -384,6 +388,9 @@ pub struct SendArgs {
     #[arg(long = "user", value_name = "NAME")]
     pub users: Vec<String>,
 
+    #[arg(long = "where", value_name = "K=V", help = SEND_WHERE_HELP)]
+    pub wheres: Vec<String>,
+
     /// Title shown above the text (the notification's title on a desktop)
     #[arg(short = 't', long, value_name = "TEXT")]
     pub title: Option<String>,
@@ -448,6 +455,7 @@ impl SendArgs {
     pub fn request(self) -> Result<Request, Error> {
         let text = message_text(&self.message)?;
         send::plan::check_users(&self.users)?;
+        let filter = where_filter::parse(&self.wheres)?;
         let sign_key = self.sign_key.as_deref().map(sign_key).transpose()?;
         Ok(Request {
             text,
@@ -458,6 +466,7 @@ impl SendArgs {
             id: self.id.unwrap_or_else(remote_message::SendId::random),
             sessions: self.sessions,
             users: self.users,
+            filter,
             seal: self.seal,
             sign_key,
             wait: match (self.no_wait, self.wait) {
@@ -539,10 +548,32 @@ pub struct SessionsArgs {
     #[arg(long = "user", value_name = "NAME")]
     pub users: Vec<String>,
 
+    #[arg(long = "where", value_name = "K=V", help = SESSIONS_WHERE_HELP)]
+    pub wheres: Vec<String>,
+
     /// Print a JSON array instead of a table; on failure, an error object
     /// (`{"error":{"exit_code","kind","message"}}`, docs/scripts.md)
     #[arg(long)]
     pub json: bool,
+}
+
+/// `sessions --where`'s help. (Its value is `K=V`: a longer name would
+/// widen, and so change, every other line of the short help.)
+const SESSIONS_WHERE_HELP: &str = "Only the sessions whose K is V; repeatable, all must match. K: \
+    host, os, version or session (exactly), user (any case), any other key a label (dept=sales), \
+    label.K a label named like those";
+
+/// `send --where`'s help.
+const SEND_WHERE_HELP: &str = "Send to the live sessions whose K is V (each gets its own \
+    message); repeatable, all must match. K: host, os, version or session (exactly), user (any \
+    case), any other key a label (dept=sales), label.K a label named like those. With --session \
+    or --user, only those of their sessions that match";
+
+impl SessionsArgs {
+    /// `--where`, parsed (exit 2 on a bad one).
+    pub fn filter(&self) -> Result<remote_message::sessions::Where, Error> {
+        where_filter::parse(&self.wheres)
+    }
 }
 
 /// A send id: the session id alphabet, so derived message ids stay tokens.

@@ -6,8 +6,10 @@
 //! - [`i18n`]: the human output in English, Spanish or French (Fluent catalogue, `tr!`).
 //! - [`link`]: the connection, bounded, with the server's asynchronous errors.
 //! - [`reads`]: read receipts: who acknowledged a message, and whose display cannot tell.
-//! - [`sessions`]: `publisher sessions`: the live session table, and the one rule `--user`
-//!   picks a user's sessions by.
+//! - [`where_filter`]: `--where KEY=VALUE`: the live sessions a filter keeps (the contract's
+//!   rule), and the refusal when a send's filter keeps none.
+//! - [`sessions`]: `publisher sessions`: the live session table, filtered by `--user` and
+//!   `--where`.
 //! - [`send`]: `publisher send` as a pipeline: [`send::plan`] (pure: targets
 //!   and messages), [`send::report`] (the typed report), [`send::render`]
 //!   (text or JSON), [`send::dispatch`] (publish, collect receipts).
@@ -28,6 +30,7 @@ pub mod reads;
 pub mod send;
 pub mod sessions;
 pub mod setup;
+pub mod where_filter;
 
 pub use error::{Error, ErrorKind};
 
@@ -87,7 +90,9 @@ fn execute(cli: cli::Cli, json: bool) -> Result<(), Error> {
     runtime.block_on(async {
         match cli.command {
             cli::Command::Send(args) => send::run(connection, args.request()?, json).await,
-            cli::Command::Sessions(args) => sessions::run(connection, &args.users, json).await,
+            cli::Command::Sessions(args) => {
+                sessions::run(connection, &args.users, &args.filter()?, json).await
+            }
             cli::Command::Setup(args) => setup::run(connection, args.settings()).await,
             cli::Command::Keygen(args) => keygen::run(&args.out),
             cli::Command::Admin(args) => admin::run(connection, args.command.request()).await,

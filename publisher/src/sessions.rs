@@ -1,20 +1,28 @@
-//! `publisher sessions`: the live sessions as a table or JSON, and the one
-//! rule `--user NAME` picks a user's sessions by ([`is_user`]), for
-//! `sessions` and `send` alike.
+//! `publisher sessions`: the live sessions as a table or JSON, only a
+//! user's with `--user NAME` (the contract's [`is_user`], as `send --user`
+//! picks them) and only the matching ones with `--where`
+//! ([`where_filter::listed`], the set `send --where` targets).
 
 use crate::error::Error;
 use crate::i18n::{errors, tr};
 use crate::link::Link;
+use crate::where_filter;
 use jiff::tz::TimeZone;
-use remote_message::sessions::{self, SessionInfo};
+use remote_message::sessions::{self, SessionInfo, Where};
 use remote_message::terminal::{printable, Lines};
+use remote_message::user_name::is_user;
 use remote_message::UserName;
 use remote_message_cli::connection::ConnectionArgs;
 use remote_message_cli::lang::Lang;
 
-/// Prints the live sessions (only those of `users`, when some are named) as
-/// a table, or as a JSON array when `json`.
-pub async fn run(connection: &ConnectionArgs, users: &[String], json: bool) -> Result<(), Error> {
+/// Prints the live sessions (only those of `users`, when some are named,
+/// that meet `filter`) as a table, or as a JSON array when `json`.
+pub async fn run(
+    connection: &ConnectionArgs,
+    users: &[String],
+    filter: &Where,
+    json: bool,
+) -> Result<(), Error> {
     let link = Link::open(connection).await?;
     let mut live = sessions::discover(&link.client, link.list_wait())
         .await
@@ -26,6 +34,7 @@ pub async fn run(connection: &ConnectionArgs, users: &[String], json: bool) -> R
             users.iter().any(|asked| is_user(user, asked))
         });
     }
+    let live = where_filter::listed(filter, live);
     if json {
         println!(
             "{}",
@@ -35,16 +44,6 @@ pub async fn run(connection: &ConnectionArgs, users: &[String], json: bool) -> R
         print!("{}", table(&live, crate::i18n::lang()));
     }
     Ok(())
-}
-
-/// Whether `user` (as an agent reports it) is the user `asked` for: equal
-/// but for case, as 4D's own comparison of strings (and so its query on
-/// `Process activity`'s `systemUserName`) is: `Vanessa` is `vanessa`, while
-/// accents still count (`José` is not `Jose`).
-pub fn is_user(user: &str, asked: &str) -> bool {
-    user.chars()
-        .flat_map(char::to_lowercase)
-        .eq(asked.chars().flat_map(char::to_lowercase))
 }
 
 /// `SESSION USER HOST SINCE VERSION` columns, then a count line, in `lang`.
@@ -100,26 +99,6 @@ pub fn table(sessions: &[SessionInfo], lang: Lang) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// User names match as 4D compares strings: any case (beyond ASCII
-    /// too), but accents and every other character count.
-    #[test]
-    fn user_names_match_whatever_their_case_but_not_their_accents() {
-        for (user, asked) in [
-            ("vanessa", "Vanessa"),
-            ("VANESSA", "vanessa"),
-            ("élodie", "ÉLODIE"),
-        ] {
-            assert!(is_user(user, asked), "{user} / {asked}");
-        }
-        for (user, asked) in [
-            ("José", "jose"),
-            ("vanessa", "vaness"),
-            ("vanessa", "vanessa "),
-        ] {
-            assert!(!is_user(user, asked), "{user} / {asked}");
-        }
-    }
 
     /// The table has the column headers, a row per session, and a count
     /// line whose noun follows the language's plural rules.

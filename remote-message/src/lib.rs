@@ -12,7 +12,8 @@
 //! - [`error`]: the one error shape, `Error<Kind>`: a kind to match on, a message, a source.
 //! - [`public_key`]: user (`U…`), account (`A…`) and sealing (`X…`) public keys, each checked once.
 //! - [`session_id`]: what a session id may be, and the one validator for it.
-//! - [`user_name`]: what a user name may be (the one rule), `None` for no user, its subject token.
+//! - [`user_name`]: what a user name may be (the one rule), `None` for no user, its subject token,
+//!   and the one rule `--user` compares names by.
 //! - [`subject`]: every subject of the contract (messages, presence, receipts, session list), and
 //!   which target or sender a subject names.
 //! - [`send_id`]: a send's id, and the message id type with the one constructor of ids made from it.
@@ -24,7 +25,8 @@
 //! - [`signing`]: signed messages, so agents show only what trusted ops sent.
 //! - [`stream`]: the JetStream stream that keeps a copy of every message for catch-up.
 //! - [`roles`]: the per-session identity roles (agent, ops): permission templates, the `user:` tag.
-//! - [`sessions`]: session info, listing the live sessions (identity from the subject), receipts.
+//! - [`sessions`]: session info, listing the live sessions (identity from the subject), the
+//!   `--where` filter over them, receipts.
 //! - [`ledger`]: the per-session ledger (what became of each message: delivered, read, answered,
 //!   recalled, expired) and ops' send records, in a stream of its own.
 //! - [`terminal`]: untrusted text made safe to show (terminal, table, notification).

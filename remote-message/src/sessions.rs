@@ -19,6 +19,11 @@
 //! when the user acknowledged it (`read`), where its display can tell.
 //! [`receipt_from`] accepts one only when the payload names the session its
 //! subject ends with.
+//!
+//! [`Where`] is `--where KEY=VALUE`: the conditions a listed session must
+//! meet, read against its [`SessionInfo`]. Its id and user come from the
+//! entry's subject (bound by the broker in per-session mode); its host, os,
+//! version and labels are what the agent says of itself.
 
 use crate::public_key::SealingKey;
 use crate::send_id::MessageId;
@@ -139,14 +144,189 @@ pub fn parse_label(raw: &str) -> Result<(String, String), InvalidLabel> {
     let (key, value) = raw
         .split_once('=')
         .ok_or_else(|| InvalidLabel::NoEquals(raw.to_owned()))?;
-    if key.is_empty()
-        || !key
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
-    {
+    if !is_label_key(key) {
         return Err(InvalidLabel::BadKey(key.to_owned()));
     }
     Ok((key.to_owned(), value.to_owned()))
+}
+
+/// The one rule for a label key: 1 or more of A-Z a-z 0-9 `_` `-` `.`.
+fn is_label_key(key: &str) -> bool {
+    !key.is_empty()
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+}
+
+/// The `--where` keys that name a field of the session list rather than a
+/// label; `label.KEY` reaches a label whose key is one of them.
+pub const WHERE_FIELDS: [&str; 5] = ["host", "os", "version", "user", "session"];
+
+/// The prefix that makes a `--where` key a label key whatever follows.
+pub const WHERE_LABEL_PREFIX: &str = "label.";
+
+/// `--where KEY=VALUE`, parsed: every condition a session must meet (all of
+/// them) to be listed by `publisher sessions --where` or targeted by
+/// `publisher send --where`. Empty: no condition, every session matches.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Where {
+    conditions: Vec<Condition>,
+}
+
+/// One `--where` condition: a field of the session list, or a label.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Condition {
+    /// `host=` exactly.
+    Host(String),
+    /// `os=` exactly.
+    Os(String),
+    /// `version=` (the agent's) exactly.
+    Version(String),
+    /// `user=`, its case aside ([`crate::user_name::is_user`]); `user=`
+    /// with nothing after it is a session with no user.
+    User(String),
+    /// `session=` (the id) exactly.
+    Session(String),
+    /// Any other key, or `label.KEY`: the label KEY has exactly this value.
+    Label { key: String, value: String },
+}
+
+/// Why a `--where` is not `KEY=VALUE`; each says what to write instead.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InvalidWhere {
+    #[error(
+        "--where {0:?} has no '=': write KEY=VALUE, e.g. --where dept=sales or --where host=pc-12"
+    )]
+    NoEquals(String),
+    #[error("--where {0:?} has no key before '=': write KEY=VALUE, e.g. --where dept=sales")]
+    EmptyKey(String),
+    #[error(
+        "--where {raw:?}: label key {key:?} is not 1 or more characters of A-Z a-z 0-9 _ - .; \
+         write KEY=VALUE, KEY being host, os, version, user, session, a label key (dept=sales) \
+         or label.KEY for a label named like one of those (label.host=pc-12)"
+    )]
+    BadLabelKey { raw: String, key: String },
+}
+
+impl Condition {
+    /// One `KEY=VALUE`, split at the first `=`.
+    pub fn parse(raw: &str) -> Result<Condition, InvalidWhere> {
+        let (key, value) = raw
+            .split_once('=')
+            .ok_or_else(|| InvalidWhere::NoEquals(raw.to_owned()))?;
+        if key.is_empty() {
+            return Err(InvalidWhere::EmptyKey(raw.to_owned()));
+        }
+        let value = value.to_owned();
+        Ok(match key {
+            "host" => Condition::Host(value),
+            "os" => Condition::Os(value),
+            "version" => Condition::Version(value),
+            "user" => Condition::User(value),
+            "session" => Condition::Session(value),
+            _ => {
+                let label = key.strip_prefix(WHERE_LABEL_PREFIX).unwrap_or(key);
+                if !is_label_key(label) {
+                    return Err(InvalidWhere::BadLabelKey {
+                        raw: raw.to_owned(),
+                        key: label.to_owned(),
+                    });
+                }
+                Condition::Label {
+                    key: label.to_owned(),
+                    value,
+                }
+            }
+        })
+    }
+
+    /// Whether `session` meets this condition.
+    pub fn matches(&self, session: &SessionInfo) -> bool {
+        match self {
+            Condition::Host(host) => session.host == *host,
+            Condition::Os(os) => session.os == *os,
+            Condition::Version(version) => session.version == *version,
+            Condition::User(user) => {
+                crate::user_name::is_user(UserName::shown(session.user.as_ref()), user)
+            }
+            Condition::Session(id) => session.id.as_str() == id,
+            Condition::Label { key, value } => session.labels.get(key) == Some(value),
+        }
+    }
+}
+
+/// A `--where` value as it could be typed again: as is when it is one
+/// plain word, else quoted (`"Windows 11 Pro"`, `""`).
+struct Typed<'a>(&'a str);
+
+impl fmt::Display for Typed<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let plain = |c: char| c.is_alphanumeric() || "_-.,:/@+=".contains(c);
+        if !self.0.is_empty() && self.0.chars().all(plain) {
+            f.write_str(self.0)
+        } else {
+            write!(f, "{:?}", self.0)
+        }
+    }
+}
+
+impl fmt::Display for Condition {
+    /// As it could be written again: `host=pc-12`, `dept=sales`,
+    /// `os="Windows 11 Pro"`, and `label.host=x` for a label named like a
+    /// field.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Condition::Host(value) => write!(f, "host={}", Typed(value)),
+            Condition::Os(value) => write!(f, "os={}", Typed(value)),
+            Condition::Version(value) => write!(f, "version={}", Typed(value)),
+            Condition::User(value) => write!(f, "user={}", Typed(value)),
+            Condition::Session(value) => write!(f, "session={}", Typed(value)),
+            Condition::Label { key, value }
+                if WHERE_FIELDS.contains(&key.as_str()) || key.starts_with(WHERE_LABEL_PREFIX) =>
+            {
+                write!(f, "{WHERE_LABEL_PREFIX}{key}={}", Typed(value))
+            }
+            Condition::Label { key, value } => write!(f, "{key}={}", Typed(value)),
+        }
+    }
+}
+
+impl Where {
+    /// Every `--where` as given; the first bad one is the error.
+    pub fn parse(raw: &[String]) -> Result<Where, InvalidWhere> {
+        let conditions = raw
+            .iter()
+            .map(|one| Condition::parse(one))
+            .collect::<Result<_, _>>()?;
+        Ok(Where { conditions })
+    }
+
+    /// No condition: every session matches.
+    pub fn is_empty(&self) -> bool {
+        self.conditions.is_empty()
+    }
+
+    /// The conditions, in the order given.
+    pub fn conditions(&self) -> &[Condition] {
+        &self.conditions
+    }
+
+    /// Whether `session` meets every condition.
+    pub fn matches(&self, session: &SessionInfo) -> bool {
+        self.conditions.iter().all(|c| c.matches(session))
+    }
+}
+
+impl fmt::Display for Where {
+    /// `--where dept=sales --where os=linux`, as it could be typed again.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let words: Vec<String> = self
+            .conditions
+            .iter()
+            .map(|c| format!("--where {c}"))
+            .collect();
+        f.write_str(&words.join(" "))
+    }
 }
 
 /// Agent side: the answer to a listing whose reply subject is `reply`:
@@ -883,6 +1063,105 @@ mod tests {
         ] {
             assert_eq!(parse(not_a_list), [], "{not_a_list}");
         }
+    }
+
+    fn filter(raw: &[&str]) -> Where {
+        let raw: Vec<String> = raw.iter().map(|s| s.to_string()).collect();
+        Where::parse(&raw).unwrap_or_else(|e| panic!("{raw:?}: {e}"))
+    }
+
+    /// Each field key compares its field (the user as `--user` does, the
+    /// others exactly); any other key is a label; all conditions must hold;
+    /// no condition matches everyone.
+    #[test]
+    fn where_matches_fields_and_labels_and_needs_all() {
+        let s = info();
+        for yes in [
+            &["host=pc-12"][..],
+            &["os=linux"],
+            &["version=0.1.0"],
+            &["user=VANESSA"],
+            &["session=s1"],
+            &["dept=sales"],
+            &["label.dept=sales"],
+            &["dept=sales", "user=vanessa", "os=linux"],
+            &[],
+        ] {
+            assert!(filter(yes).matches(&s), "{yes:?}");
+        }
+        for no in [
+            &["host=PC-12"][..],
+            &["os=Linux"],
+            &["version=0.1"],
+            &["user=vaness"],
+            &["session=S1"],
+            &["dept=Sales"],
+            &["dept=sales "],
+            &["team=sales"],
+            &["dept=sales", "os=windows"],
+        ] {
+            assert!(!filter(no).matches(&s), "{no:?}");
+        }
+        let mut nobody = info();
+        nobody.user = None;
+        assert!(filter(&["user="]).matches(&nobody), "user= is no user");
+        assert!(!filter(&["user="]).matches(&s));
+        assert!(filter(&["dept="]).matches(&{
+            let mut blank = info();
+            blank.labels.insert("dept".into(), String::new());
+            blank
+        }));
+    }
+
+    /// `label.KEY` reaches a label named like a field; a plain field key
+    /// never looks at the labels. The value splits at the first `=`.
+    #[test]
+    fn label_prefix_reaches_labels_named_like_fields() {
+        let mut s = info();
+        s.labels.insert("host".into(), "kiosk".into());
+        s.labels.insert("eq".into(), "a=b".into());
+        assert!(filter(&["label.host=kiosk"]).matches(&s));
+        assert!(!filter(&["host=kiosk"]).matches(&s));
+        assert!(!filter(&["label.host=pc-12"]).matches(&s));
+        assert!(filter(&["eq=a=b"]).matches(&s));
+        assert_eq!(
+            filter(&[
+                "label.host=kiosk",
+                "dept=sales",
+                "os=linux",
+                "label.label.x=1"
+            ])
+            .to_string(),
+            "--where label.host=kiosk --where dept=sales --where os=linux --where label.label.x=1"
+        );
+        assert_eq!(
+            filter(&["os=Windows 11 Pro", "user=", "eq=a=b"]).to_string(),
+            "--where os=\"Windows 11 Pro\" --where user=\"\" --where eq=a=b"
+        );
+    }
+
+    /// A `--where` without `=`, with an empty key, or with a label key the
+    /// `--label` rule refuses is an error that says what to write.
+    #[test]
+    fn bad_wheres_say_what_to_write() {
+        let err = |raw: &str| Where::parse(&[raw.to_owned()]).unwrap_err();
+        assert_eq!(err("dept"), InvalidWhere::NoEquals("dept".into()));
+        assert_eq!(err("=sales"), InvalidWhere::EmptyKey("=sales".into()));
+        assert_eq!(
+            err("sp ace=x"),
+            InvalidWhere::BadLabelKey {
+                raw: "sp ace=x".into(),
+                key: "sp ace".into()
+            }
+        );
+        assert!(matches!(err("label.=x"), InvalidWhere::BadLabelKey { key, .. } if key.is_empty()));
+        for raw in ["dept", "=sales", "sp ace=x"] {
+            let text = err(raw).to_string();
+            assert!(text.contains("write KEY=VALUE"), "{text}");
+        }
+        // The first bad one is reported, whatever comes after.
+        let raw = ["os=linux".to_owned(), "x".to_owned(), "=y".to_owned()];
+        assert_eq!(Where::parse(&raw), Err(InvalidWhere::NoEquals("x".into())));
     }
 
     /// `--label` splits at the first `=`, and the key is 1 or more of the allowed characters.

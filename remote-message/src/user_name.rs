@@ -89,6 +89,17 @@ impl UserName {
     }
 }
 
+/// Whether `user` (a session's user as the list shows it, `""` for none) is
+/// the user `asked` for: equal but for case, as 4D's own comparison of
+/// strings (and so its query on `Process activity`'s `systemUserName`) is:
+/// `Vanessa` is `vanessa`, while accents still count (`José` is not
+/// `Jose`). The one rule of `--user` and of `--where user=NAME`.
+pub fn is_user(user: &str, asked: &str) -> bool {
+    user.chars()
+        .flat_map(char::to_lowercase)
+        .eq(asked.chars().flat_map(char::to_lowercase))
+}
+
 impl fmt::Display for UserName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
@@ -143,6 +154,26 @@ mod tests {
 
     fn name(raw: &str) -> UserName {
         UserName::parse(raw).unwrap()
+    }
+
+    /// User names match as 4D compares strings: any case (beyond ASCII
+    /// too), but accents and every other character count.
+    #[test]
+    fn user_names_match_whatever_their_case_but_not_their_accents() {
+        for (user, asked) in [
+            ("vanessa", "Vanessa"),
+            ("VANESSA", "vanessa"),
+            ("élodie", "ÉLODIE"),
+        ] {
+            assert!(is_user(user, asked), "{user} / {asked}");
+        }
+        for (user, asked) in [
+            ("José", "jose"),
+            ("vanessa", "vaness"),
+            ("vanessa", "vanessa "),
+        ] {
+            assert!(!is_user(user, asked), "{user} / {asked}");
+        }
     }
 
     /// User names: 1..=64 bytes, no control characters.

@@ -86,6 +86,8 @@ message-too-big = the message is { $size ->
 } on the wire but the server accepts at most { $max }: shorten the text (nothing was sent)
 no-live-users = none
 no-session-for-user = no live session for user { $user }; live users: { $known }; nothing was sent
+no-session-where = no live session matches { $filter } ({ $live } live); nothing was sent
+no-session-where-picked = none of the { $picked } live sessions that --session and --user give matches { $filter }; nothing was sent
 seal-not-live = session { $session } is not live, so its key is unknown: cannot seal to it; nothing was sent
 seal-no-key = session { $session } advertises no key to seal to (an older or foreign agent); nothing was sent
 seal-failed = cannot seal to session { $session }: { $cause }

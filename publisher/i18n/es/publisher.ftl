@@ -89,6 +89,8 @@ message-too-big = el mensaje ocupa { $size ->
 } en la red, pero el servidor admite como máximo { $max }: acorte el texto (no se ha enviado nada)
 no-live-users = ninguno
 no-session-for-user = no hay ninguna sesión activa del usuario { $user }; usuarios activos: { $known }; no se ha enviado nada
+no-session-where = ninguna sesión activa cumple { $filter } ({ $live } activas); no se ha enviado nada
+no-session-where-picked = ninguna de las { $picked } sesiones activas que dan --session y --user cumple { $filter }; no se ha enviado nada
 seal-not-live = la sesión { $session } no está activa, así que se desconoce su clave: no se puede sellar para ella; no se ha enviado nada
 seal-no-key = la sesión { $session } no anuncia ninguna clave con la que sellar (un agente antiguo o ajeno); no se ha enviado nada
 seal-failed = no se puede sellar para la sesión { $session }: { $cause }

@@ -83,6 +83,8 @@ message-too-big = le message fait { $size ->
 } sur le réseau, mais le serveur en accepte au plus { $max } : raccourcissez le texte (rien n'a été envoyé)
 no-live-users = aucun
 no-session-for-user = aucune session active pour l'utilisateur { $user } ; utilisateurs actifs : { $known } ; rien n'a été envoyé
+no-session-where = aucune session active ne correspond à { $filter } ({ $live } actives) ; rien n'a été envoyé
+no-session-where-picked = aucune des { $picked } sessions actives que donnent --session et --user ne correspond à { $filter } ; rien n'a été envoyé
 seal-not-live = la session { $session } n'est pas active, sa clé est donc inconnue : impossible de sceller pour elle ; rien n'a été envoyé
 seal-no-key = la session { $session } n'annonce aucune clé pour sceller (un agent ancien ou étranger) ; rien n'a été envoyé
 seal-failed = impossible de sceller pour la session { $session } : { $cause }

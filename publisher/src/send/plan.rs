@@ -6,14 +6,16 @@
 
 use crate::error::{Error, ErrorKind};
 use crate::i18n::{errors, tr};
+use crate::where_filter;
 use async_nats::HeaderMap;
 use bytes::Bytes;
 use nkeys::KeyPair;
 use remote_message::envelope::{
     wire_size, Envelope, InvalidText, MSG_ID_HEADER, RECEIPT_TO_HEADER,
 };
-use remote_message::sessions::SessionInfo;
+use remote_message::sessions::{SessionInfo, Where};
 use remote_message::terminal::{printable, Lines};
+use remote_message::user_name::is_user;
 use remote_message::{sealing, MessageId, Priority, SendId, SessionId, Target, UserName};
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::time::Duration;
@@ -40,6 +42,9 @@ pub struct Request {
     pub sessions: Vec<SessionId>,
     /// Users whose every live session is a target.
     pub users: Vec<String>,
+    /// `--where`: of the sessions named and the users' (or of every live
+    /// session when none is), only those meeting every condition.
+    pub filter: Where,
     /// Encrypt each session message to its agent's key.
     pub seal: bool,
     pub sign_key: Option<KeyPair>,
@@ -128,9 +133,9 @@ pub struct Checked<'a> {
 }
 
 impl Request {
-    /// A broadcast: no session and no user named.
+    /// A broadcast: no session, no user and no `--where` given.
     pub fn is_broadcast(&self) -> bool {
-        self.sessions.is_empty() && self.users.is_empty()
+        self.sessions.is_empty() && self.users.is_empty() && self.filter.is_empty()
     }
 
     /// The wait this request resolves to.
@@ -162,6 +167,7 @@ impl Request {
             envelope,
             needs: Needs {
                 live_sessions: !self.users.is_empty()
+                    || !self.filter.is_empty()
                     || self.seal
                     || (self.is_broadcast() && self.wait().is_some()),
             },
@@ -316,13 +322,14 @@ impl Checked<'_> {
 }
 
 /// The named sessions, then every live session of each `--user` (its case
-/// aside, [`crate::sessions::is_user`]).
+/// aside, [`is_user`]), then of those (or of every live session) the ones
+/// `--where` keeps ([`where_filter::targets`]).
 fn resolve_sessions(request: &Request, live: &[SessionInfo]) -> Result<Vec<SessionId>, Error> {
     let mut ids = request.sessions.clone();
     for user in &request.users {
         let theirs: Vec<_> = live
             .iter()
-            .filter(|s| crate::sessions::is_user(UserName::shown(s.user.as_ref()), user))
+            .filter(|s| is_user(UserName::shown(s.user.as_ref()), user))
             .collect();
         if theirs.is_empty() {
             let known: BTreeSet<&str> = live
@@ -351,7 +358,7 @@ fn resolve_sessions(request: &Request, live: &[SessionInfo]) -> Result<Vec<Sessi
         }
         ids.extend(theirs.into_iter().map(|s| s.id.clone()));
     }
-    Ok(ids)
+    where_filter::targets(&request.filter, ids, live)
 }
 
 /// Broadcast when no session is named; else each named session once, in order.
@@ -410,6 +417,7 @@ mod tests {
             id: SendId::parse("send1").unwrap(),
             sessions: Vec::new(),
             users: Vec::new(),
+            filter: Where::default(),
             seal: false,
             sign_key: None,
             wait: WaitPolicy::Default,
@@ -557,6 +565,63 @@ mod tests {
             seal: true,
             ..request()
         }));
+    }
+
+    /// `--where` alone is a session send (not a broadcast), looks the live
+    /// list up, and targets each matching live session, sealed when asked;
+    /// with `--user` it keeps only the user's matching sessions; a filter
+    /// that keeps nothing refuses the send.
+    #[test]
+    fn where_targets_the_matching_live_sessions() {
+        let key = nkeys::XKey::new().public_key();
+        let labelled = |name: &str, user: &str, dept: &str| SessionInfo {
+            labels: [("dept".to_owned(), dept.to_owned())].into(),
+            ..session(name, user, Some(&key))
+        };
+        let live = || {
+            vec![
+                labelled("a", "ann", "sales"),
+                labelled("b", "bob", "it"),
+                labelled("c", "ann", "it"),
+                labelled("d", "bob", "sales"),
+            ]
+        };
+        let sales = Request {
+            filter: Where::parse(&["dept=sales".to_owned()]).unwrap(),
+            ..request()
+        };
+        assert!(!sales.is_broadcast());
+        assert!(sales.check().unwrap().needs.live_sessions);
+        let targets = |r: &Request| -> Vec<String> {
+            plan(r, lookups(live()))
+                .unwrap()
+                .messages
+                .iter()
+                .map(|m| m.target.subject())
+                .collect()
+        };
+        assert_eq!(targets(&sales), ["session.a", "session.d"]);
+        let sealed = Request {
+            seal: true,
+            ..sales
+        };
+        assert!(plan(&sealed, lookups(live()))
+            .unwrap()
+            .messages
+            .iter()
+            .all(|m| sealing::as_sealed(&m.payload).is_some()));
+        let anns = Request {
+            users: vec!["ANN".into()],
+            filter: Where::parse(&["dept=sales".to_owned()]).unwrap(),
+            ..request()
+        };
+        assert_eq!(targets(&anns), ["session.a"]);
+        let nobody = Request {
+            filter: Where::parse(&["dept=hr".to_owned()]).unwrap(),
+            ..request()
+        };
+        let err = plan(&nobody, lookups(live())).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::NoSession);
     }
 
     /// `--user ann` adds each of ann's live sessions after the named ones,

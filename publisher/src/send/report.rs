@@ -208,6 +208,7 @@ mod tests {
             id: remote_message::SendId::parse("s").unwrap(),
             sessions: sessions.iter().map(|s| id(s)).collect(),
             users: Vec::new(),
+            filter: remote_message::sessions::Where::default(),
             seal: false,
             sign_key: None,
             wait: WaitPolicy::Default,

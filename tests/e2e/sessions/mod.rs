@@ -3,8 +3,11 @@
 //! killed or frozen. Beside them:
 //!
 //! - [`fourd`]: 4D's own session ids and user names, end to end.
+//! - [`where_filter`]: `send --where` and `sessions --where`: targeting by
+//!   labels and the listed fields.
 
 mod fourd;
+mod where_filter;
 
 use e2e::exit::{NOT_CONFIRMED, NO_SESSION};
 use e2e::procs::publisher_with_env;
