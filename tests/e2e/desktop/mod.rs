@@ -4,11 +4,13 @@
 //! `scripts/ensure-desktop-test-deps` installs them). Also: read receipts,
 //! `--output auto`, and the terminal fallback. Beside them:
 //!
+//! - [`answers`]: a message's answers as buttons, and a click on one.
 //! - [`languages`]: English, Spanish and French, through the real binaries.
 //!
 //! `REMOTE_MESSAGE_SCREENSHOT=docs/notification.png` makes the first test
 //! save a screenshot of the notification on screen (needs imagemagick).
 
+mod answers;
 mod languages;
 
 use e2e::desktop::{Desktop, Received};
