@@ -119,7 +119,7 @@ impl Service {
                 ToastNotificationManager::History()
                     .and_then(|history| {
                         history.RemoveGroupedTagWithId(
-                            &HSTRING::from(tag),
+                            &HSTRING::from(tag.as_str()),
                             &HSTRING::from(TOAST_GROUP),
                             &HSTRING::from(APP_ID),
                         )

@@ -2,9 +2,9 @@
 //! as buttons on a real notification daemon (dunst, see the parent
 //! module), and a click on one reaches the agent with that answer.
 
-use super::{notification_id, wait_output_through_dunst};
+use super::{agent_on_dunst, notification_id};
 use e2e::desktop::{Desktop, Received};
-use e2e::{Agent, NatsServer, RawClient};
+use e2e::{NatsServer, RawClient};
 use remote_message::{Answers, Envelope, MessageId};
 
 const QUESTION: &str = "The server needs a restart. When may it go?";
@@ -21,13 +21,7 @@ const QUESTION: &str = "The server needs a restart. When may it go?";
 fn a_click_on_an_answer_reaches_the_agent_and_ends_the_notification() {
     let server = NatsServer::start();
     let desktop = Desktop::start();
-    let mut agent = Agent::spawn_with_env(
-        &server.url(),
-        &["--session-id", "alice", "--output", "desktop"],
-        &desktop.env(),
-    );
-    wait_output_through_dunst(&mut agent);
-    agent.wait_subscribed();
+    let mut agent = agent_on_dunst(&server, &desktop, "alice");
 
     let question = Envelope::with_id(
         MessageId::new("ask-1"),
