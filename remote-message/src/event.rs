@@ -66,6 +66,8 @@ names! {
         ShownOnDesktop = "shown_on_desktop",
         DesktopFailed = "desktop_failed",
         Acknowledged = "acknowledged",
+        AnswerClicked = "answer_clicked",
+        NotificationClosed = "notification_closed",
         ExecFailed = "exec_failed",
         ExecKilled = "exec_killed",
         StateCorrupt = "state_corrupt",

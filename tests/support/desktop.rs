@@ -6,6 +6,10 @@
 //! through a rule in the test's dunstrc, one file per notification written
 //! by a script as dunst runs it (it also carries the urgency, which the
 //! history leaves out).
+//!
+//! A test clicks a notification's button as a user picks it from dunst's
+//! context menu ([`Desktop::choose_action`]): dunst's menu program (dmenu
+//! for people) is a script here that picks the action the test named.
 
 use crate::procs::finish_within;
 use serde_json::Value;
@@ -118,8 +122,11 @@ impl Desktop {
         let record = self.dir.path().join("record");
         std::fs::write(&record, RECORD_SCRIPT).expect("write record script");
         make_executable(&record);
+        let choose = self.dir.path().join("choose");
+        std::fs::write(&choose, CHOOSE_SCRIPT).expect("write choose script");
+        make_executable(&choose);
         let rc = self.dir.path().join("dunstrc");
-        std::fs::write(&rc, dunstrc(&record)).expect("write dunstrc");
+        std::fs::write(&rc, dunstrc(&record, &choose)).expect("write dunstrc");
         let dunst = Command::new("dunst")
             .arg("-conf")
             .arg(&rc)
@@ -181,6 +188,31 @@ impl Desktop {
             String::from_utf8_lossy(&out.stderr)
         );
         String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Clicks the button (action) keyed `key` of the notification on
+    /// screen that has one, as a user picking it from dunst's context menu
+    /// (`dunstctl context`): dunst lists every action of every notification
+    /// on screen to its menu program, one a line as `#<label> (<summary>)
+    /// [<id>,<key>]`, and invokes the line it gets back. Returns the menu
+    /// dunst offered, once the pick is made (dunst then invokes it).
+    pub fn choose_action(&self, key: &str) -> Vec<String> {
+        let menu = self.dir.path().join("menu");
+        let _ = std::fs::remove_file(&menu);
+        std::fs::write(self.dir.path().join("choice"), key).expect("write choice");
+        self.dunstctl(&["context"]);
+        let deadline = Instant::now() + crate::WAIT;
+        loop {
+            // The script writes the menu to a temporary file and renames it.
+            if let Ok(offered) = std::fs::read_to_string(&menu) {
+                return offered.lines().map(str::to_owned).collect();
+            }
+            assert!(
+                Instant::now() < deadline,
+                "dunst never opened its menu to choose {key}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 
     /// Waits, at most [`crate::WAIT`], until dunst has `count` notifications on screen.
@@ -308,7 +340,16 @@ printf '%s\0%s\0%s\0%s\0%s' "$1" "$2" "$3" "$5" "$DUNST_TIMEOUT" > "$out.tmp"
 mv "$out.tmp" "$out"
 "#;
 
-fn dunstrc(record: &Path) -> String {
+/// dunst's menu program: it saves the menu dunst offers, and picks the
+/// line of the action whose key the test wrote to `choice`.
+const CHOOSE_SCRIPT: &str = r#"#!/bin/sh
+dir="$(dirname "$0")"
+cat > "$dir/menu.tmp"
+grep -F ",$(cat "$dir/choice")]" "$dir/menu.tmp" | head -n 1
+mv "$dir/menu.tmp" "$dir/menu"
+"#;
+
+fn dunstrc(record: &Path, choose: &Path) -> String {
     format!(
         r##"[global]
     font = DejaVu Sans 11
@@ -320,6 +361,7 @@ fn dunstrc(record: &Path) -> String {
     horizontal_padding = 14
     markup = full
     format = "<b>%s</b>\n%b\n<small>%a</small>"
+    dmenu = {}
 [urgency_low]
     background = "#2b2b2b"
     foreground = "#cccccc"
@@ -337,6 +379,7 @@ fn dunstrc(record: &Path) -> String {
     appname = "*"
     script = {}
 "##,
+        choose.display(),
         record.display()
     )
 }

@@ -1,10 +1,10 @@
 //! What the notifier and its OS backends share: why showing failed
 //! ([`NotifyError`]), who serves notifications ([`ServiceInfo`]), the
-//! messages waiting for an OK and where their tickets go ([`Acks`]), and the
-//! time bounds on the service. A backend uses this file, never the
+//! notifications on screen, waiting for an OK or an answer, and where their
+//! tickets go ([`Acks`]), and the time bounds on the service. A backend uses this file, never the
 //! notifier (`mod.rs`) that uses it.
 
-use super::request::{self, Activation};
+use super::request::{self, Activation, Choice};
 use crate::delivery::{Acted, Ticket, UserAction};
 use remote_message::ledger::AnsweredVia;
 use remote_message::MessageId;
@@ -77,14 +77,15 @@ impl std::fmt::Display for ServiceInfo {
     }
 }
 
-/// A message shown with an OK action, until acknowledged or closed.
+/// A message on screen, until acknowledged, answered or closed.
 pub(super) struct Waiting {
     pub(super) message_id: MessageId,
     pub(super) ticket: Ticket,
 }
 
-/// The notifications that may still be acknowledged, and where their
-/// tickets go: shared by a backend and its click listener.
+/// The notifications on screen, which may still be acknowledged or
+/// answered, and where their tickets go: shared by a backend and its click
+/// listener.
 #[derive(Clone)]
 pub(super) struct Acks {
     pub(super) to_runner: mpsc::UnboundedSender<Acted>,
@@ -102,28 +103,69 @@ impl Acks {
         self.lock().insert(notification, waiting);
     }
 
-    /// The user did `activation` to `notification`: if that acknowledges
-    /// a message still waiting, logs it and hands its ticket to the runner.
-    /// Returns whether it did.
+    /// The user did `activation` to `notification`: if that reads or
+    /// answers a message still waiting, logs it and hands its ticket to the
+    /// runner, with the answer's label exactly as offered; the notification
+    /// is then done. Returns whether it did.
     pub(super) fn activated(&self, notification: u32, activation: Activation<'_>) -> bool {
-        if !request::acknowledges(activation) {
-            return false;
-        }
-        let Some(acked) = self.lock().remove(&notification) else {
+        let Some(choice) = request::choice(activation) else {
             return false;
         };
-        info!(
-            event = remote_message::Event::Acknowledged.name(),
-            notification,
-            "message {} acknowledged on the desktop (notification {notification})",
-            acked.message_id
-        );
+        let mut pending = self.lock();
+        let Some(waiting) = pending.get(&notification) else {
+            return false;
+        };
+        let action = match choice {
+            Choice::Read => UserAction::Read,
+            Choice::Answer(index) => match waiting.ticket.answers().labels().get(index) {
+                Some(label) => UserAction::Answer(label.clone()),
+                // A key this message never offered.
+                None => return false,
+            },
+        };
+        let Some(done) = pending.remove(&notification) else {
+            return false;
+        };
+        drop(pending);
+        match &action {
+            UserAction::Read => info!(
+                event = remote_message::Event::Acknowledged.name(),
+                notification,
+                "message {} acknowledged on the desktop (notification {notification})",
+                done.message_id
+            ),
+            UserAction::Answer(label) => info!(
+                event = remote_message::Event::AnswerClicked.name(),
+                notification,
+                message_id = done.message_id.as_str(),
+                answer = label.as_str(),
+                "message {} answered {label:?} on the desktop (notification {notification})",
+                done.message_id
+            ),
+        }
         let _ = self.to_runner.send(Acted {
-            ticket: acked.ticket,
-            action: UserAction::Read,
+            ticket: done.ticket,
+            action,
             via: AnsweredVia::Desktop,
         });
         true
+    }
+
+    /// Forgets every notification showing message `id` (so no click on it
+    /// counts any more) and returns their numbers, lowest first: those to
+    /// take down or replace.
+    pub(super) fn take_message(&self, id: &MessageId) -> Vec<u32> {
+        let mut pending = self.lock();
+        let mut taken: Vec<u32> = pending
+            .iter()
+            .filter(|(_, waiting)| &waiting.message_id == id)
+            .map(|(notification, _)| *notification)
+            .collect();
+        taken.sort_unstable();
+        for notification in &taken {
+            pending.remove(notification);
+        }
+        taken
     }
 
     /// Shows a notification on a service that gives no id back: numbers
@@ -177,11 +219,17 @@ mod tests {
 
     /// A ticket for message `id`, as the runner would hand it over.
     fn ticket(id: &str) -> Ticket {
+        asking(id, &[])
+    }
+
+    /// A ticket for message `id` offering `answers`.
+    fn asking(id: &str, answers: &[&str]) -> Ticket {
         let delivery = crate::delivery::Delivery {
             message: remote_message::Incoming {
                 id: id.into(),
                 text: "hello".into(),
                 format: remote_message::envelope::Format::Json,
+                answers: remote_message::Answers::parse(answers).unwrap(),
                 ..Default::default()
             },
             target: remote_message::Target::Broadcast,
@@ -220,6 +268,64 @@ mod tests {
         acks.forget(2);
         assert!(!acks.activated(2, Activation::Body));
         assert!(rx.try_recv().is_err());
+    }
+
+    /// Acks with nothing on screen yet, and what they hand the runner.
+    fn acks() -> (Acks, mpsc::UnboundedReceiver<Acted>) {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let acks = Acks {
+            to_runner: tx,
+            pending: Arc::default(),
+            next: Arc::new(AtomicU32::new(1)),
+        };
+        (acks, rx)
+    }
+
+    /// An answer button hands the runner its label exactly as offered, once:
+    /// the notification is then done, so neither a second answer nor OK
+    /// counts; a key the message never offered (`answer-3` of two answers)
+    /// hands nothing and leaves it waiting.
+    #[test]
+    fn an_answer_click_hands_its_label_once() {
+        let (acks, mut rx) = acks();
+        let offered = ["Restart now", "In 1 hour"];
+        let waiting = Waiting {
+            message_id: "m1".into(),
+            ticket: asking("m1", &offered),
+        };
+        acks.expect(7, waiting);
+        assert!(!acks.activated(7, Activation::Action("answer-3")));
+        assert!(rx.try_recv().is_err());
+        assert!(acks.activated(7, Activation::Action("answer-2")));
+        let acted = rx.try_recv().unwrap();
+        assert_eq!(acted.ticket, asking("m1", &offered));
+        assert_eq!(acted.action, UserAction::Answer("In 1 hour".into()));
+        assert_eq!(acted.via, AnsweredVia::Desktop);
+        assert!(!acks.activated(7, Activation::Action("answer-1")));
+        assert!(!acks.activated(7, Activation::Action(READ_ACTION)));
+        assert!(rx.try_recv().is_err());
+    }
+
+    /// Taking a message down forgets every notification showing it (a
+    /// later click on one hands nothing) and names them, lowest first;
+    /// other messages stay; a message not on screen names none.
+    #[test]
+    fn taking_a_message_forgets_its_notifications() {
+        let (acks, mut rx) = acks();
+        for (notification, id) in [(4, "m1"), (2, "m1"), (3, "m2")] {
+            let waiting = Waiting {
+                message_id: id.into(),
+                ticket: ticket(id),
+            };
+            acks.expect(notification, waiting);
+        }
+        assert_eq!(acks.take_message(&"m1".into()), [2, 4]);
+        assert_eq!(acks.take_message(&"m1".into()), Vec::<u32>::new());
+        assert!(!acks.activated(2, Activation::Body));
+        assert!(!acks.activated(4, Activation::Action(READ_ACTION)));
+        assert!(rx.try_recv().is_err());
+        assert!(acks.activated(3, Activation::Body));
+        assert_eq!(rx.try_recv().unwrap().ticket, ticket("m2"));
     }
 
     /// A service that gives no id back gets numbers 1, 2, …; a

@@ -12,15 +12,19 @@
 //!
 //! One bus connection is kept; its signal stream is open before the first
 //! notification is sent, so an OK clicked at once is never missed. Where the
-//! server supports actions, each notification carries an OK action: clicking
-//! it (or the notification itself) closes the notification and hands a
-//! [`Acted`](crate::delivery::Acted) to the runner. A bus failure
-//! drops the connection; the next message connects again.
+//! server supports actions, each notification carries the message's answers
+//! (keys `answer-1`…, the label as the text shown), then OK (`read`) and a
+//! click on it (`default`): clicking one closes the notification and hands
+//! an [`Acted`](crate::delivery::Acted) to the runner. A message shown again
+//! replaces its notification (`replaces_id`); a recall closes it
+//! (`CloseNotification`). A bus failure drops the connection; the next
+//! message connects again.
 
 use super::backend::{
     within, Acks, NotifyError, ServiceInfo, Waiting, APP_NAME, CALL_TIMEOUT, PROBE_TIMEOUT,
 };
-use super::request::{Activation, Request, DEFAULT_ACTION, READ_ACTION};
+use super::request::{Activation, Request};
+use remote_message::MessageId;
 use remote_message_cli::lang::Lang;
 use std::collections::HashMap;
 use tokio_util::task::TaskTracker;
@@ -125,24 +129,30 @@ impl Service {
         Ok((service, info))
     }
 
-    /// Shows `request`; the answer is the server's notification id.
+    /// Shows `request` in place of notification `earlier` (the same
+    /// message shown before, if still on screen); the answer is the
+    /// server's notification id.
     pub(super) async fn show(
         &self,
         request: &Request,
         waiting: Waiting,
+        earlier: &[u32],
     ) -> Result<u32, NotifyError> {
-        let labelled = [
-            READ_ACTION,
-            &request.read_label,
-            DEFAULT_ACTION,
-            &request.default_label,
-        ];
+        let look = &request.freedesktop;
+        let labelled: Vec<&str> = look
+            .actions
+            .iter()
+            .flat_map(|action| [action.key.as_str(), action.label.as_str()])
+            .collect();
         let actions: &[&str] = if self.actions { &labelled } else { &[] };
-        let look = request.freedesktop;
         let hints = HashMap::from([("urgency", Variant::U8(look.urgency))]);
+        // 0: replaces nothing. More than one earlier is not expected (each
+        // show replaces the last): the others are closed.
+        let (replaces, others) = earlier.split_first().unwrap_or((&0, &[]));
+        self.close_each(others).await?;
         let sent = self.proxy.notify(
             APP_NAME,
-            0,  // replaces no earlier notification
+            *replaces,
             "", // no icon
             &request.title,
             &request.body,
@@ -152,11 +162,36 @@ impl Service {
         );
         let notification = answer("Notify", within(CALL_TIMEOUT, sent).await?)?;
         // Registered as soon as the server names it: nobody can click a
-        // notification before the server has answered with its id.
-        if self.actions {
-            self.acks.expect(notification, waiting);
-        }
+        // notification before the server has answered with its id. Kept
+        // without actions too, to replace or close it.
+        self.acks.expect(notification, waiting);
         Ok(notification)
+    }
+
+    /// Takes message `_id` down: closes its `notifications` (the server
+    /// numbers them; the id is for the services that do not).
+    pub(super) async fn close(
+        &self,
+        _id: &MessageId,
+        notifications: &[u32],
+    ) -> Result<(), NotifyError> {
+        self.close_each(notifications).await
+    }
+
+    /// Asks the server to close each of `notifications`. One already gone
+    /// is no failure: the server answers that with an error (as the
+    /// specification says), which is only logged.
+    async fn close_each(&self, notifications: &[u32]) -> Result<(), NotifyError> {
+        for &notification in notifications {
+            match within(CALL_TIMEOUT, self.proxy.close_notification(notification)).await? {
+                Ok(()) => {}
+                Err(e @ zbus::Error::MethodError(..)) => {
+                    debug!("closing notification {notification}: {e}");
+                }
+                Err(e) => answer("CloseNotification", Err(e))?,
+            }
+        }
+        Ok(())
     }
 }
 

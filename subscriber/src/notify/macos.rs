@@ -16,12 +16,21 @@
 //! long); where the user has refused, the probe says so
 //! ([`NotifyError::NoService`]).
 //!
-//! The OK button. Every notification is of one category with an OK action;
-//! the category asks to be told of dismissals too. The user's answer
-//! reaches the center's delegate, which hands the read ticket to the
-//! runner (OK or a click on the notification) or forgets the notification
-//! (dismissed). Delegate calls come on a queue of the framework's choosing,
-//! not the agent's runtime; the shared [`Acks`] is thread-safe for that.
+//! The buttons. A notification's actions come from its category: one with
+//! OK alone for a message that asks nothing, and one per list of answer
+//! labels (the answers, `answer-1`…, then OK), registered with the center
+//! the first time a message needs it ([`Apple::category`]; at most
+//! [`MAX_CATEGORIES`] are kept). Every category asks to be told of
+//! dismissals too. The user's click reaches the center's delegate, which
+//! hands the ticket to the runner (an answer, OK, or a click on the
+//! notification) or forgets the notification (dismissed). Delegate calls
+//! come on a queue of the framework's choosing, not the agent's runtime;
+//! the shared [`Acks`] is thread-safe for that.
+//!
+//! Replacing and removing. A notification's request identifier is the
+//! agent's number for it: showing a message again first removes its
+//! earlier notification from Notification Center, and a recall removes it
+//! (`removeDeliveredNotificationsWithIdentifiers`).
 //!
 //! Priority becomes `interruptionLevel` (macOS 12 and later; older systems
 //! show the notification without one), never `critical` (see
@@ -29,7 +38,7 @@
 //! screen is the user's choice of alert style for the app, not the app's.
 
 use super::backend::{within, Acks, NotifyError, ServiceInfo, Waiting, PROBE_TIMEOUT};
-use super::request::{read_label, Activation, InterruptionLevel, Request, READ_ACTION};
+use super::request::{Activation, Apple, Button, InterruptionLevel, Request};
 use block2::RcBlock;
 use objc2::rc::Retained;
 use objc2::runtime::{Bool, NSObjectProtocol, ProtocolObject};
@@ -44,6 +53,7 @@ use objc2_user_notifications::{
     UNNotificationSettings, UNNotificationSound, UNUserNotificationCenter,
     UNUserNotificationCenterDelegate,
 };
+use remote_message::MessageId;
 use remote_message_cli::lang::Lang;
 use std::ptr::NonNull;
 use std::sync::Mutex;
@@ -51,21 +61,25 @@ use tokio::sync::oneshot;
 use tokio_util::task::TaskTracker;
 use tracing::{debug, info, warn};
 
-/// The category every notification has: it carries the OK action.
-const CATEGORY: &str = "message";
+/// The most categories registered with the center at once: past it, the
+/// oldest goes (a notification of it still on screen then shows no buttons).
+const MAX_CATEGORIES: usize = 64;
 
 /// Notification Center, with this agent's delegate.
 pub(super) struct Service {
     acks: Acks,
     /// The center holds its delegate weakly: this is the strong reference.
     _delegate: Retained<Delegate>,
+    /// The categories registered with the center (identifier and actions),
+    /// oldest first.
+    categories: Mutex<Vec<(String, Vec<Button>)>>,
 }
 
 impl Service {
     pub(super) async fn connect(
         acks: Acks,
         _tasks: &TaskTracker,
-        lang: Lang,
+        _lang: Lang,
     ) -> Result<(Service, ServiceInfo), NotifyError> {
         // Before anything touches the center: it aborts without a bundle id.
         let bundle = NSBundle::mainBundle().bundleIdentifier().ok_or_else(|| {
@@ -87,19 +101,6 @@ impl Service {
             UNAuthorizationStatus::NotDetermined => ask_permission(&center),
             _ => {}
         }
-        let ok = UNNotificationAction::actionWithIdentifier_title_options(
-            &NSString::from_str(READ_ACTION),
-            &NSString::from_str(&read_label(lang)),
-            UNNotificationActionOptions::empty(),
-        );
-        let category =
-            UNNotificationCategory::categoryWithIdentifier_actions_intentIdentifiers_options(
-                &NSString::from_str(CATEGORY),
-                &NSArray::from_retained_slice(&[ok]),
-                &NSArray::new(),
-                UNNotificationCategoryOptions::CustomDismissAction,
-            );
-        center.setNotificationCategories(&NSSet::from_retained_slice(&[category]));
         let delegate = Delegate::new(acks.clone());
         center.setDelegate(Some(ProtocolObject::from_ref(&*delegate)));
         let info = ServiceInfo {
@@ -112,21 +113,89 @@ impl Service {
         let service = Service {
             acks,
             _delegate: delegate,
+            categories: Mutex::default(),
         };
         Ok((service, info))
     }
 
-    /// Shows `request`; the answer is the agent's number for it (also its
-    /// request identifier).
+    /// Shows `request` in place of the notifications `earlier` (the same
+    /// message shown before); the answer is the agent's number for it
+    /// (also its request identifier).
     pub(super) async fn show(
         &self,
         request: &Request,
         waiting: Waiting,
+        earlier: &[u32],
     ) -> Result<u32, NotifyError> {
+        remove_delivered(earlier);
+        self.register(&request.apple);
         self.acks
             .show_numbered(waiting, |notification| add(request, notification))
             .await
     }
+
+    /// Takes message `_id` down: removes its `notifications` from
+    /// Notification Center (they are numbered by the agent, not by the id).
+    pub(super) async fn close(
+        &self,
+        _id: &MessageId,
+        notifications: &[u32],
+    ) -> Result<(), NotifyError> {
+        remove_delivered(notifications);
+        Ok(())
+    }
+
+    /// Registers `look`'s category with the center, unless it is already.
+    fn register(&self, look: &Apple) {
+        let mut categories = self.categories.lock().expect("categories lock");
+        if categories.iter().any(|(id, _)| *id == look.category) {
+            return;
+        }
+        categories.push((look.category.clone(), look.actions.clone()));
+        if categories.len() > MAX_CATEGORIES {
+            categories.remove(0);
+        }
+        let all: Vec<Retained<UNNotificationCategory>> = categories
+            .iter()
+            .map(|(id, actions)| category(id, actions))
+            .collect();
+        UNUserNotificationCenter::currentNotificationCenter()
+            .setNotificationCategories(&NSSet::from_retained_slice(&all));
+    }
+}
+
+/// The category `id` with `actions` as its buttons, told of dismissals.
+fn category(id: &str, actions: &[Button]) -> Retained<UNNotificationCategory> {
+    let actions: Vec<Retained<UNNotificationAction>> = actions
+        .iter()
+        .map(|button| {
+            UNNotificationAction::actionWithIdentifier_title_options(
+                &NSString::from_str(&button.key),
+                &NSString::from_str(&button.label),
+                UNNotificationActionOptions::empty(),
+            )
+        })
+        .collect();
+    UNNotificationCategory::categoryWithIdentifier_actions_intentIdentifiers_options(
+        &NSString::from_str(id),
+        &NSArray::from_retained_slice(&actions),
+        &NSArray::new(),
+        UNNotificationCategoryOptions::CustomDismissAction,
+    )
+}
+
+/// Removes the notifications numbered `notifications` from Notification
+/// Center (those no longer there are no failure).
+fn remove_delivered(notifications: &[u32]) {
+    if notifications.is_empty() {
+        return;
+    }
+    let identifiers: Vec<Retained<NSString>> = notifications
+        .iter()
+        .map(|n| NSString::from_str(&n.to_string()))
+        .collect();
+    UNUserNotificationCenter::currentNotificationCenter()
+        .removeDeliveredNotificationsWithIdentifiers(&NSArray::from_retained_slice(&identifiers));
 }
 
 /// Adds the notification request for `request` to the center.
@@ -134,7 +203,7 @@ async fn add(request: &Request, notification: u32) -> Result<(), NotifyError> {
     let content = UNMutableNotificationContent::new();
     content.setTitle(&NSString::from_str(&request.title));
     content.setBody(&NSString::from_str(&request.body));
-    content.setCategoryIdentifier(&NSString::from_str(CATEGORY));
+    content.setCategoryIdentifier(&NSString::from_str(&request.apple.category));
     if request.apple.sound {
         content.setSound(Some(&UNNotificationSound::defaultSound()));
     }

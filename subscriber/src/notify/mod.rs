@@ -3,8 +3,10 @@
 //!
 //! This file is the OS-neutral part the rest of the agent uses: a
 //! [`Notifier`] that probes the service ([`Notifier::connect`]), shows a
-//! message ([`Notifier::show`]) and hands an [`Acted`] to the runner
-//! when the user clicks OK (the runner sends the read receipt), with typed
+//! message ([`Notifier::show`]: again for the same message replaces it),
+//! hands an [`Acted`] to the runner when the user clicks OK or one of the
+//! message's answers (the runner sends the read receipt, the ledger row),
+//! and takes a message down ([`Notifier::close`], for a recall), with typed
 //! errors ([`NotifyError`]). What a message looks like on each service is
 //! decided once, as plain data, in [`request`]; what the OS backends share
 //! with the notifier is in `backend.rs`. One file per OS talks to the
@@ -35,7 +37,7 @@ use macos as native;
 use crate::delivery::{Acted, Ticket};
 use backend::{Acks, Waiting};
 pub use backend::{NotifyError, ServiceInfo, APP_NAME, PROBE_TIMEOUT};
-use remote_message::{Incoming, Target};
+use remote_message::{Incoming, MessageId, Target};
 use remote_message_cli::lang::Lang;
 use request::{BodyFormat, Request};
 use std::sync::atomic::AtomicU32;
@@ -49,7 +51,8 @@ pub struct Shown {
     /// Its id: the freedesktop server's, or on Windows and macOS the
     /// agent's own number for it.
     pub notification: u32,
-    /// Whether clicking OK will send a read receipt.
+    /// Whether clicking OK will send a read receipt (and the answers are
+    /// buttons).
     pub read_ack: bool,
 }
 
@@ -91,9 +94,11 @@ impl Notifier {
         Ok(&self.service.as_ref().expect("just connected").1)
     }
 
-    /// Shows `message` as a notification. Clicking OK hands `ticket` back
-    /// to the runner as read (a read receipt when a sender waits, and the
-    /// ledger's row).
+    /// Shows `message` as a notification, in place of any notification
+    /// still showing the same message (a reminder replaces, never stacks).
+    /// Clicking OK hands `ticket` back to the runner as read (a read receipt
+    /// when a sender waits, and the ledger's row); clicking one of its
+    /// answers hands it back with that answer. Either ends the notification.
     pub async fn show(
         &mut self,
         message: &Incoming,
@@ -106,15 +111,15 @@ impl Notifier {
         } else {
             BodyFormat::Plain
         };
-        let actions = info.actions;
+        let read_ack = info.actions;
         let request = Request::of(message, target, format, self.lang);
-        let read_ack = actions;
         let waiting = Waiting {
             message_id: message.id.clone(),
             ticket,
         };
+        let earlier = self.acks.take_message(&message.id);
         let (service, _) = self.service.as_ref().expect("connected");
-        match service.show(&request, waiting).await {
+        match service.show(&request, waiting, &earlier).await {
             Ok(notification) => Ok(Shown {
                 notification,
                 read_ack,
@@ -125,5 +130,32 @@ impl Notifier {
                 Err(e)
             }
         }
+    }
+
+    /// Takes down the notification(s) showing message `id` (a recall) and
+    /// forgets them: a click on one that is still on its way does nothing.
+    /// Returns whether one was on screen, as far as the agent knows (one
+    /// the user dismissed, or one the service let expire, is not; Windows
+    /// also removes the toast from the Action Center either way).
+    pub async fn close(&mut self, id: &MessageId) -> Result<bool, NotifyError> {
+        let notifications = self.acks.take_message(id);
+        if notifications.is_empty() && self.service.is_none() {
+            return Ok(false);
+        }
+        self.connect().await?;
+        let (service, _) = self.service.as_ref().expect("connected");
+        if let Err(e) = service.close(id, &notifications).await {
+            self.service = None;
+            return Err(e);
+        }
+        for &notification in &notifications {
+            tracing::info!(
+                event = remote_message::Event::NotificationClosed.name(),
+                message_id = id.as_str(),
+                notification,
+                "message {id} taken off the desktop (notification {notification})"
+            );
+        }
+        Ok(!notifications.is_empty())
     }
 }

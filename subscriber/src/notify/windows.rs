@@ -1,7 +1,10 @@
-//! Native notifications on Windows: WinRT toast notifications, through
-//! `tauri-winrt-notification` (title, text, an OK button, the scenario and
-//! duration, and the activation callback), with the `windows` crate for the
-//! probe.
+//! Native notifications on Windows: WinRT toast notifications, through the
+//! `windows` crate: the toast's XML is decided in [`Request::toast_xml`]
+//! (title, text, the answer and OK buttons, scenario, duration, sound);
+//! this file shows it under a tag and group, follows its clicks, removes it
+//! from the Action Center, and probes the service. (Not through a toast
+//! crate such as `tauri-winrt-notification`: it cannot tag a toast, and an
+//! untagged toast cannot be removed once shown.)
 //!
 //! The app id. A toast shows under an AppUserModelID (AUMID). A packaged
 //! app has one; this agent is a plain .exe, so it registers its own,
@@ -13,11 +16,17 @@
 //! back at the next start. Nothing else is registered (no Start menu
 //! shortcut, no COM activator).
 //!
-//! The OK button. Clicking OK (or the toast itself) while the agent runs
-//! raises the toast's `Activated` event in this process, which hands the
-//! read ticket to the runner like the freedesktop action does. Without a
-//! COM activator, a click on a toast left in the Action Center after the
-//! agent stopped starts nothing and sends no receipt.
+//! The buttons. Clicking an answer (`answer-1`…), OK (`read`) or the toast
+//! itself while the agent runs raises the toast's `Activated` event in this
+//! process with the button's `arguments`, which hands the ticket to the
+//! runner like the freedesktop action does. Without a COM activator, a
+//! click on a toast left in the Action Center after the agent stopped
+//! starts nothing and sends no receipt.
+//!
+//! Replacing and removing. Every toast of message M has the tag
+//! [`toast_tag`]`(M)` in the group [`TOAST_GROUP`]: showing M again
+//! replaces its toast, and a recall removes it from the screen and the
+//! Action Center (`ToastNotificationHistory.RemoveGroupedTagWithId`).
 //!
 //! The probe. `auto` and `desktop` ask the WinRT toast service for a
 //! notifier under [`APP_ID`] first, on a blocking thread and bounded by
@@ -26,15 +35,21 @@
 //! falls back to the terminal; where the user or a policy turned toasts off
 //! for the app, it fails with [`NotifyError::NoService`].
 
-use super::backend::{within, Acks, NotifyError, ServiceInfo, Waiting, APP_NAME, PROBE_TIMEOUT};
-use super::request::{Activation, Request, ToastDuration, ToastScenario, READ_ACTION};
+use super::backend::{
+    within, Acks, NotifyError, ServiceInfo, Waiting, APP_NAME, CALL_TIMEOUT, PROBE_TIMEOUT,
+};
+use super::request::{toast_tag, Activation, Request, TOAST_GROUP};
+use remote_message::MessageId;
 use remote_message_cli::lang::Lang;
-use tauri_winrt_notification::{Duration, Scenario, Sound, Toast};
 use tokio_util::task::TaskTracker;
 use tracing::debug;
-use windows::core::HSTRING;
+use windows::core::{IInspectable, Interface, HSTRING};
 use windows::Data::Xml::Dom::XmlDocument;
-use windows::UI::Notifications::{NotificationSetting, ToastNotificationManager};
+use windows::Foundation::TypedEventHandler;
+use windows::UI::Notifications::{
+    NotificationSetting, ToastActivatedEventArgs, ToastDismissedEventArgs, ToastNotification,
+    ToastNotificationManager,
+};
 
 /// The AppUserModelID toasts show under (registered per user, see above).
 pub const APP_ID: &str = "RemoteMessage.Subscriber";
@@ -67,56 +82,94 @@ impl Service {
     }
 
     /// Shows `request` as a toast; the answer is the agent's number for it.
+    /// A toast of the same message still shown (`_earlier`) is replaced:
+    /// it has the same tag.
     pub(super) async fn show(
         &self,
         request: &Request,
         waiting: Waiting,
+        _earlier: &[u32],
     ) -> Result<u32, NotifyError> {
         let acks = self.acks.clone();
         self.acks
             .show_numbered(waiting, |notification| {
-                let request = request.clone();
+                let xml = request.toast_xml();
+                let tag = request.toast.tag.clone();
                 blocking(move || {
-                    toast(&request, notification, acks).show().map_err(|e| {
-                        NotifyError::NoService(format!("the toast was not shown: {e}"))
+                    show_toast(&xml, &tag, notification, acks).map_err(|e| {
+                        NotifyError::NoService(format!("the toast was not shown: {}", said(&e)))
                     })
                 })
             })
             .await
     }
+
+    /// Takes message `id` down: removes its toast (by its tag and group)
+    /// from the screen and the Action Center, whether or not the agent
+    /// still counted it as shown (`_notifications`).
+    pub(super) async fn close(
+        &self,
+        id: &MessageId,
+        _notifications: &[u32],
+    ) -> Result<(), NotifyError> {
+        let tag = toast_tag(id);
+        within(
+            CALL_TIMEOUT,
+            blocking(move || {
+                ToastNotificationManager::History()
+                    .and_then(|history| {
+                        history.RemoveGroupedTagWithId(
+                            &HSTRING::from(tag.as_str()),
+                            &HSTRING::from(TOAST_GROUP),
+                            &HSTRING::from(APP_ID),
+                        )
+                    })
+                    .map_err(|e| {
+                        NotifyError::NoService(format!("the toast was not removed: {}", said(&e)))
+                    })
+            }),
+        )
+        .await?
+    }
 }
 
-/// The toast for `request`: its clicks and its dismissal reported to `acks`
-/// as notification `notification`.
-fn toast(request: &Request, notification: u32, acks: Acks) -> Toast {
-    let look = request.toast;
-    let mut toast = Toast::new(APP_ID)
-        .title(&request.title)
-        .text1(&request.body)
-        .add_button(&request.read_label, READ_ACTION)
-        .duration(match look.duration {
-            ToastDuration::Short => Duration::Short,
-            ToastDuration::Long => Duration::Long,
-        })
-        .sound((!look.silent).then_some(Sound::Default));
-    if look.scenario == ToastScenario::Reminder {
-        toast = toast.scenario(Scenario::Reminder);
-    }
+/// Shows the toast `xml` tagged `tag`: its clicks and its dismissal
+/// reported to `acks` as notification `notification`.
+fn show_toast(xml: &str, tag: &str, notification: u32, acks: Acks) -> windows::core::Result<()> {
+    let document = XmlDocument::new()?;
+    document.LoadXml(&HSTRING::from(xml))?;
+    let toast = ToastNotification::CreateToastNotification(&document)?;
+    toast.SetTag(&HSTRING::from(tag))?;
+    toast.SetGroup(&HSTRING::from(TOAST_GROUP))?;
     let dismissed = acks.clone();
-    toast
-        .on_activated(move |arguments| {
+    toast.Activated(&TypedEventHandler::<ToastNotification, IInspectable>::new(
+        move |_, args| {
             // A button reports its arguments; a click on the toast none.
-            let activation = match arguments.as_deref() {
+            let key = activation_key(&args);
+            let activation = match key.as_deref() {
                 Some(key) => Activation::Action(key),
                 None => Activation::Body,
             };
             acks.activated(notification, activation);
             Ok(())
-        })
-        .on_dismissed(move |_reason| {
-            dismissed.forget(notification);
-            Ok(())
-        })
+        },
+    ))?;
+    toast.Dismissed(&TypedEventHandler::<
+        ToastNotification,
+        ToastDismissedEventArgs,
+    >::new(move |_, _| {
+        dismissed.forget(notification);
+        Ok(())
+    }))?;
+    ToastNotificationManager::CreateToastNotifierWithId(&HSTRING::from(APP_ID))?.Show(&toast)
+}
+
+/// The `arguments` of the button that activated a toast; `None` for a
+/// click on the toast itself (no arguments).
+fn activation_key(args: &Option<IInspectable>) -> Option<String> {
+    let args = args.as_ref()?.cast::<ToastActivatedEventArgs>().ok()?;
+    let key = args.Arguments().ok()?.to_string();
+    (!key.is_empty()).then_some(key)
 }
 
 /// Registers [`APP_ID`] for this user, then asks the toast service for a

@@ -4,11 +4,13 @@
 //! `scripts/ensure-desktop-test-deps` installs them). Also: read receipts,
 //! `--output auto`, and the terminal fallback. Beside them:
 //!
+//! - [`answers`]: a message's answers as buttons, and a click on one.
 //! - [`languages`]: English, Spanish and French, through the real binaries.
 //!
 //! `REMOTE_MESSAGE_SCREENSHOT=docs/notification.png` makes the first test
 //! save a screenshot of the notification on screen (needs imagemagick).
 
+mod answers;
 mod languages;
 
 use e2e::desktop::{Desktop, Received};
@@ -51,6 +53,19 @@ fn wait_output_through_dunst(agent: &mut Agent) {
     );
 }
 
+/// An agent of session `session` showing notifications on `desktop`
+/// (`--output desktop`), once it said so and is subscribed.
+fn agent_on_dunst(server: &NatsServer, desktop: &Desktop, session: &str) -> Agent {
+    let mut agent = Agent::spawn_with_env(
+        &server.url(),
+        &["--session-id", session, "--output", "desktop"],
+        &desktop.env(),
+    );
+    wait_output_through_dunst(&mut agent);
+    agent.wait_subscribed();
+    agent
+}
+
 fn json(stdout: &str) -> Value {
     serde_json::from_str(stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}"))
 }
@@ -65,13 +80,7 @@ fn json(stdout: &str) -> Value {
 fn urgent_message_pops_up_and_ok_reports_it_read() {
     let server = NatsServer::start();
     let desktop = Desktop::start();
-    let mut agent = Agent::spawn_with_env(
-        &server.url(),
-        &["--session-id", "alice", "--output", "desktop"],
-        &desktop.env(),
-    );
-    wait_output_through_dunst(&mut agent);
-    agent.wait_subscribed();
+    let mut agent = agent_on_dunst(&server, &desktop, "alice");
 
     let url = server.url();
     let sending = std::thread::spawn(move || {
