@@ -445,11 +445,18 @@ async fn status_follow_ends_once_every_target_answered() {
     let started = std::time::Instant::now();
     let (followed, ()) = tokio::join!(following, answering);
     let text = expect_exit(&followed, 0);
-    assert!(started.elapsed() < std::time::Duration::from_secs(30), "{text}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(30),
+        "{text}"
+    );
     assert!(
         text.contains("alice: answered \"Yes\" at 2026-12-07T10:00:05Z\n"),
         "{text}"
     );
     assert!(text.ends_with("answered by 1 of 1\n"), "{text}");
-    assert_eq!(text.matches("answers: \"Yes\" 1, \"No\" 0\n").count(), 1, "{text}");
+    assert_eq!(
+        text.matches("answers: \"Yes\" 1, \"No\" 0\n").count(),
+        1,
+        "{text}"
+    );
 }
