@@ -316,12 +316,23 @@ fn when(at: Timestamp) -> String {
     at.round(Unit::Second).unwrap_or(at).to_string()
 }
 
-/// Session ids as `a, b, c`.
-fn join(ids: &[SessionId]) -> String {
-    ids.iter()
+/// Sessions a "not yet" line names; the rest are counted (over thousands
+/// of sessions the line stays readable; `--json` lists them all).
+const NAMED: usize = 20;
+
+/// Session ids as `a, b, c`, the first [`NAMED`], then how many more.
+fn join(ids: &[SessionId], lang: Lang) -> String {
+    let mut named = ids
+        .iter()
+        .take(NAMED)
         .map(SessionId::as_str)
         .collect::<Vec<_>>()
-        .join(", ")
+        .join(", ");
+    let more: usize = ids.len().saturating_sub(NAMED);
+    if more > 0 {
+        named.push_str(&tr!(lang, "unfinished-more", more = more));
+    }
+    named
 }
 
 /// One session's line: `bob (vanessa): delivered … (desktop), read …, answered "Yes" … (terminal)`.
@@ -412,7 +423,7 @@ pub fn totals(tally: &Tally, lang: Lang) -> String {
     // A total's line, then who is missing from it.
     let mut total = |mut line: String, missing: &[SessionId]| {
         if !missing.is_empty() {
-            line.push_str(&tr!(lang, "tally-not-yet", sessions = join(missing)));
+            line.push_str(&tr!(lang, "tally-not-yet", sessions = join(missing, lang)));
         }
         out.push_str(&line);
         out.push('\n');
@@ -444,7 +455,7 @@ pub fn totals(tally: &Tally, lang: Lang) -> String {
         out.push_str(&tr!(
             lang,
             "tally-invalid",
-            sessions = join(&summary.invalid)
+            sessions = join(&summary.invalid, lang)
         ));
         out.push('\n');
     }
@@ -583,6 +594,16 @@ mod tests {
         for lang in [Lang::Es, Lang::Fr] {
             assert!(text(&tally, lang).contains("\"Yes\" 1"), "{lang:?}");
         }
+    }
+
+    /// Over many sessions a "not yet" line names the first 20 and counts
+    /// the rest.
+    #[test]
+    fn long_lists_are_cut() {
+        let many: Vec<String> = (0..25).map(|i| format!("s{i:02}")).collect();
+        let many: Vec<&str> = many.iter().map(String::as_str).collect();
+        let text = text(&asking(&many), Lang::En);
+        assert!(text.contains("s18, s19 and 5 more\n"), "{text}");
     }
 
     /// `--json`: the counts, each session's steps, and the lists.
