@@ -62,6 +62,7 @@ impl Publisher {
             seal: false,
             sign_key: None,
             wait,
+            asks: Default::default(),
         }
     }
 

@@ -10,9 +10,11 @@ use crate::where_filter;
 use async_nats::HeaderMap;
 use bytes::Bytes;
 use nkeys::KeyPair;
+use remote_message::answer::Answers;
 use remote_message::envelope::{
     wire_size, Envelope, InvalidText, MSG_ID_HEADER, RECEIPT_TO_HEADER,
 };
+use remote_message::ledger::{SendRecord, SendTarget, Targeted};
 use remote_message::sessions::{SessionInfo, Where};
 use remote_message::terminal::{printable, Lines};
 use remote_message::user_name::is_user;
@@ -49,6 +51,17 @@ pub struct Request {
     pub seal: bool,
     pub sign_key: Option<KeyPair>,
     pub wait: WaitPolicy,
+    /// What the message asks of its readers: answers, reminders.
+    pub asks: Asks,
+}
+
+/// What a send asks of its readers beyond reading it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Asks {
+    /// `--answer`: the labels offered (checked); empty asks nothing.
+    pub answers: Answers,
+    /// `--remind`: show it again this often until read or answered.
+    pub remind: Option<Duration>,
 }
 
 /// Whether and how long to wait for receipts, as asked.
@@ -120,6 +133,10 @@ pub struct Plan {
     pub check_presence: bool,
     /// The `Receipt-To` value (`receipt.<token>`), when waiting.
     pub receipt_inbox: Option<String>,
+    /// What the ledger keeps of this send (`sends.<id>.sent`): the text,
+    /// the answers offered, and whom it targeted (the session targets, or
+    /// the sessions listed before a broadcast, when it listed them).
+    pub record: SendRecord,
 }
 
 /// A [`Request`] that passed every check that needs no server
@@ -169,7 +186,8 @@ impl Request {
                 live_sessions: !self.users.is_empty()
                     || !self.filter.is_empty()
                     || self.seal
-                    || (self.is_broadcast() && self.wait().is_some()),
+                    || (self.is_broadcast()
+                        && (self.wait().is_some() || !self.asks.answers.is_empty())),
             },
         })
     }
@@ -189,9 +207,15 @@ impl Request {
             };
             ErrorKind::Usage.error(message).caused_by(e)
         })?
-        .with_priority(self.priority);
-        Ok(match self.ttl {
+        .with_priority(self.priority)
+        .with_answers(self.asks.answers.clone());
+        let envelope = match self.ttl {
             Some(ttl) => envelope.expiring_after(ttl),
+            None => envelope,
+        };
+        // After the ttl: a reminder without one expires by default.
+        Ok(match self.asks.remind {
+            Some(every) => envelope.reminding_every(every),
             None => envelope,
         })
     }
@@ -246,6 +270,22 @@ impl Checked<'_> {
             )));
         }
         let broadcast = targets == [Target::Broadcast];
+        let record = SendRecord {
+            send: request.id.clone(),
+            sent_at: self.envelope.sent_at,
+            sender: self.envelope.sender.clone(),
+            title: self.envelope.title.clone(),
+            text: request.text.clone(),
+            answers: request.asks.answers.clone(),
+            remind_every: self.envelope.remind_every,
+            expires_at: self.envelope.expires_at,
+            target: if broadcast {
+                SendTarget::Broadcast
+            } else {
+                SendTarget::Sessions
+            },
+            sessions: targeted(&targets, &live, self.needs.live_sessions),
+        };
         let expected = match wait {
             None => BTreeMap::new(),
             Some(_) if broadcast => live
@@ -267,6 +307,7 @@ impl Checked<'_> {
             expected,
             check_presence: !broadcast,
             receipt_inbox,
+            record,
         })
     }
 
@@ -374,6 +415,38 @@ fn targets(sessions: &[SessionId]) -> Vec<Target> {
         .collect()
 }
 
+/// Whom the send record names: each session target (its user when the
+/// listing knew it), or on a broadcast every session `listed` found.
+fn targeted(targets: &[Target], live: &[SessionInfo], listed: bool) -> Option<Vec<Targeted>> {
+    let user_of = |id: &SessionId| {
+        live.iter()
+            .find(|s| &s.id == id)
+            .and_then(|s| s.user.clone())
+    };
+    if targets == [Target::Broadcast] {
+        return listed.then(|| {
+            live.iter()
+                .map(|s| Targeted {
+                    session: s.id.clone(),
+                    user: s.user.clone(),
+                })
+                .collect()
+        });
+    }
+    Some(
+        targets
+            .iter()
+            .filter_map(|t| match t {
+                Target::Session(id) => Some(Targeted {
+                    session: id.clone(),
+                    user: user_of(id),
+                }),
+                Target::Broadcast => None,
+            })
+            .collect(),
+    )
+}
+
 /// `--seal`: the key of every session target, or nothing is sent.
 fn seal_keys(
     targets: &[Target],
@@ -421,6 +494,7 @@ mod tests {
             seal: false,
             sign_key: None,
             wait: WaitPolicy::Default,
+            asks: Asks::default(),
         }
     }
 
@@ -461,6 +535,74 @@ mod tests {
         assert!(plan.expected.is_empty());
         assert_eq!(plan.receipt_inbox, None);
         assert!(plan.messages[0].headers.get(RECEIPT_TO_HEADER).is_none());
+    }
+
+    /// `--answer` and `--remind`: every message carries the answers and the
+    /// reminder, and without `--ttl` expires 8 h after it was sent; the
+    /// send record names the answers and each session target with its
+    /// user when listed.
+    #[test]
+    fn answers_and_reminders_go_on_every_message_and_the_record() {
+        let r = Request {
+            sessions: vec![id("a"), id("b")],
+            users: vec!["vanessa".into()],
+            asks: Asks {
+                answers: Answers::parse(&["Yes", "No"]).unwrap(),
+                remind: Some(Duration::from_secs(600)),
+            },
+            ..request()
+        };
+        assert!(r.check().unwrap().needs.live_sessions);
+        let plan = plan(&r, lookups(vec![session("c", "vanessa", None)])).unwrap();
+        for m in &plan.messages {
+            let json: serde_json::Value = serde_json::from_slice(&m.payload).unwrap();
+            assert_eq!(json["answers"], serde_json::json!(["Yes", "No"]));
+            assert_eq!(json["remind_every"], serde_json::json!(600));
+            assert!(json["expires_at"].is_string(), "{json}");
+        }
+        let record = &plan.record;
+        assert_eq!(record.target, SendTarget::Sessions);
+        assert_eq!(record.answers.labels(), ["Yes", "No"]);
+        assert_eq!(record.remind_every, Some(600));
+        let ids: Vec<&str> = record
+            .sessions
+            .as_ref()
+            .unwrap()
+            .iter()
+            .map(|t| t.session.as_str())
+            .collect();
+        assert_eq!(ids, ["a", "b", "c"]);
+        assert_eq!(
+            record.sessions.as_ref().unwrap()[2]
+                .user
+                .as_ref()
+                .unwrap()
+                .as_str(),
+            "vanessa"
+        );
+        let (sent, expires) = (record.sent_at, record.expires_at.unwrap());
+        assert_eq!(expires.duration_since(sent).as_secs(), 8 * 3600);
+    }
+
+    /// A broadcast with `--answer` lists the live sessions first, even
+    /// without `--wait`, so status can say who has not answered; one
+    /// without lists nobody, and its record has no sessions.
+    #[test]
+    fn a_broadcast_that_asks_lists_its_sessions() {
+        let asking = Request {
+            asks: Asks {
+                answers: Answers::parse(&["Ok"]).unwrap(),
+                remind: None,
+            },
+            ..request()
+        };
+        assert!(asking.check().unwrap().needs.live_sessions);
+        let plan = plan(&asking, lookups(vec![session("a", "", None)])).unwrap();
+        assert_eq!(plan.record.target, SendTarget::Broadcast);
+        assert_eq!(plan.record.sessions.as_ref().map(Vec::len), Some(1));
+        let silent = super::plan(&request(), lookups(Vec::new())).unwrap();
+        assert_eq!(silent.record.sessions, None);
+        assert!(silent.record.answers.is_empty());
     }
 
     /// `--session b --session a --session b`: b then a, once each, with ids
