@@ -32,6 +32,9 @@ use tracing::{debug, info};
 const MAX_EXPIRING: usize = 1024;
 
 /// What came live: a message to show, or a recall order.
+// Moved once per message; boxing the common case would cost an allocation
+// per message on the agent's hot path.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum Next {
     Show(Delivery),
