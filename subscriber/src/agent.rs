@@ -706,7 +706,16 @@ mod tests {
             .await
             .unwrap();
         let alice: SessionId = "alice".parse().unwrap();
-        let info = crate::identity::session_info(alice.clone(), None, Vec::new());
+        let info = SessionInfo {
+            id: alice.clone(),
+            user: None,
+            host: "test".into(),
+            os: "test".into(),
+            version: "0".into(),
+            since: Timestamp::now(),
+            labels: Default::default(),
+            xkey: None,
+        };
         Agent::start(client, &info)
             .await
             .unwrap()
