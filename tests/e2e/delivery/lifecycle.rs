@@ -327,3 +327,19 @@ async fn alice_cannot_write_bobs_rows() {
     tokio::time::timeout(WAIT, echo.next()).await.expect("echo");
     assert!(errors.try_recv().is_err());
 }
+
+/// A message shown with a ttl and never read reaches its `expires_at`: the
+/// agent writes its `expired` row then.
+#[test]
+fn an_unread_message_that_expires_gets_an_expired_row() {
+    let server = NatsServer::start();
+    let mut ops = Ops::connect(&server);
+    let mut agent = Agent::start(&server.url(), "frank");
+    let message = Envelope::with_id("x1".into(), "Short-lived".into(), None, None)
+        .unwrap()
+        .expiring_after(Duration::from_secs(2));
+    ops.send(&Target::Broadcast, &message);
+    assert_eq!(agent.next_text(), "Short-lived");
+    ops.row("ledger.x1.frank", "delivered");
+    ops.row("ledger.x1.frank", "expired");
+}
