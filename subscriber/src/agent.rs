@@ -23,12 +23,13 @@ use remote_message::ledger::{LedgerEvent, Step};
 use remote_message::sessions::{Receipt, SessionInfo};
 use remote_message::subject;
 use remote_message::{MessageId, SendId, SessionId, Target};
+use std::collections::BTreeMap;
 use std::time::Duration;
 use tokio::time::Instant;
 use tracing::{debug, info};
 
-/// Most shown messages watched for their expiry at once (the oldest
-/// dropped first): each one's `expired` row is written when it is reached.
+/// Most shown messages watched for their expiry at once (past it, the one
+/// due first is dropped): each one's `expired` row is written when it is due.
 const MAX_EXPIRING: usize = 1024;
 
 /// What came live: a message to show, or a recall order.
@@ -72,8 +73,11 @@ pub struct Agent {
     memory: lifecycle::Record,
     /// When each reminding message is shown again.
     reminders: Vec<(Instant, MessageId)>,
-    /// Shown messages not yet read or answered that expire, and when.
-    expiring: Vec<(Instant, Ticket)>,
+    /// Shown messages not yet read or answered that expire, by when (and
+    /// the order they were shown in): the next due is the first.
+    expiring: BTreeMap<(Instant, u64), Ticket>,
+    /// How many messages were put in `expiring`, for its keys.
+    expiring_count: u64,
     /// Rows and take-downs owed since the last [`Agent::settle`].
     owed: Vec<Owed>,
 }
@@ -124,7 +128,8 @@ impl Agent {
             record: None,
             memory: lifecycle::Record::default(),
             reminders: Vec::new(),
-            expiring: Vec::new(),
+            expiring: BTreeMap::new(),
+            expiring_count: 0,
             owed: Vec::new(),
         })
     }
@@ -369,14 +374,17 @@ impl Agent {
                 (true, ())
             });
         }
-        if let Some(at) = message.expires_at {
+        // Only a message with a ledger gets an `expired` row.
+        let ledgered = message.id.send_id(&delivery.target).is_some();
+        if let (Some(at), true) = (message.expires_at, ledgered) {
             let left = at.duration_since(Timestamp::now());
             let left = Duration::try_from(left).unwrap_or(Duration::ZERO);
             if self.expiring.len() >= MAX_EXPIRING {
-                self.expiring.remove(0);
+                self.expiring.pop_first();
             }
-            self.expiring
-                .push((Instant::now() + left, delivery.ticket()));
+            self.expiring_count += 1;
+            let key = (Instant::now() + left, self.expiring_count);
+            self.expiring.insert(key, delivery.ticket());
         }
     }
 
@@ -405,7 +413,7 @@ impl Agent {
     /// When the next reminder or expiry is due, if any.
     pub fn next_due(&self) -> Option<Instant> {
         let reminders = self.reminders.iter().map(|(at, _)| *at);
-        let expiring = self.expiring.iter().map(|(at, _)| *at);
+        let expiring = self.expiring.first_key_value().map(|((at, _), _)| *at);
         reminders.chain(expiring).min()
     }
 
@@ -447,12 +455,13 @@ impl Agent {
             self.reminders
                 .push((Instant::now() + Duration::from_secs(every), id));
         }
-        let (expired, later): (Vec<_>, Vec<_>) = std::mem::take(&mut self.expiring)
-            .into_iter()
-            .partition(|(at, _)| *at <= now);
-        self.expiring = later;
+        let later = self.expiring.split_off(&(now, u64::MAX));
+        let expired = std::mem::replace(&mut self.expiring, later);
+        if expired.is_empty() {
+            return Ok(());
+        }
         let record = self.load_record();
-        for (_, ticket) in expired {
+        for ticket in expired.into_values() {
             let done = record
                 .find(&ticket.message_id)
                 .is_some_and(|open| open.done.is_some());
@@ -526,7 +535,7 @@ impl Agent {
     /// Stops reminding `id` and watching its expiry.
     fn forget(&mut self, id: &MessageId) {
         self.reminders.retain(|(_, kept)| kept != id);
-        self.expiring.retain(|(_, ticket)| &ticket.message_id != id);
+        self.expiring.retain(|_, ticket| &ticket.message_id != id);
     }
 
     /// Writes a ledger row (none for a message whose id names no send).
