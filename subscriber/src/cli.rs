@@ -67,24 +67,24 @@ pub enum Command {
     #[command(after_help = exit::help("uninstalled", &[Failure, Usage]))]
     Uninstall(UninstallArgs),
     /// Answer a message the agent showed, with one of its labels or its
-    /// number, as the agent's session (the agent's own options, settings
-    /// and credentials); the agent stops reminding it. Exit 8: no such
-    /// message waits here; 9: it was answered already
+    /// number, as the agent's session (the agent's options go before
+    /// `answer`, or come from its settings file and environment); the agent
+    /// stops reminding it. Exit 8: no such message waits here; 9: it was
+    /// answered already
     #[command(after_help = exit::help("answered", &[Failure, Usage, Server]))]
     Answer(Box<AnswerArgs>),
-    /// Mark a message the agent showed as read, as the agent's session;
-    /// the agent stops reminding it. Exit 8: no such message waits here;
-    /// 9: it was answered or read already
+    /// Mark a message the agent showed as read, as the agent's session
+    /// (its options as for `answer`); the agent stops reminding it. Exit 8:
+    /// no such message waits here; 9: it was answered or read already
     #[command(after_help = exit::help("marked read", &[Failure, Usage, Server]))]
     Read(Box<ReadArgs>),
 }
 
-/// `subscriber answer [AGENT OPTIONS…] <MESSAGE_ID> <ANSWER>`.
+/// `subscriber [AGENT OPTIONS…] answer <MESSAGE_ID> <ANSWER>`: the
+/// agent's options are the top-level ones, which the settings file and the
+/// environment fill as for the agent.
 #[derive(Debug, Args)]
 pub struct AnswerArgs {
-    #[command(flatten)]
-    pub agent: AgentArgs,
-
     /// The message's id (its terminal block's footer, its JSON `id`)
     #[arg(value_name = "MESSAGE_ID")]
     pub message_id: String,
@@ -94,12 +94,9 @@ pub struct AnswerArgs {
     pub answer: String,
 }
 
-/// `subscriber read [AGENT OPTIONS…] <MESSAGE_ID>`.
+/// `subscriber [AGENT OPTIONS…] read <MESSAGE_ID>`.
 #[derive(Debug, Args)]
 pub struct ReadArgs {
-    #[command(flatten)]
-    pub agent: AgentArgs,
-
     /// The message's id (its terminal block's footer, its JSON `id`)
     #[arg(value_name = "MESSAGE_ID")]
     pub message_id: String,

@@ -95,10 +95,10 @@ pub fn main() -> i32 {
         }
         Some(cli::Command::Answer(answer)) => {
             let act = command::Act::Answer(answer.answer);
-            return run_command(answer.agent, answer.message_id, act);
+            return run_command(cli.agent, answer.message_id, act);
         }
         Some(cli::Command::Read(read)) => {
-            return run_command(read.agent, read.message_id, command::Act::Read);
+            return run_command(cli.agent, read.message_id, command::Act::Read);
         }
         None => {}
     }

@@ -65,8 +65,8 @@ fn asking(send: &str, target: &Target, text: &str, answers: &[&str]) -> Envelope
         .with_answers(Answers::parse(answers).unwrap())
 }
 
-/// Runs `subscriber <command> --server <url> --state-dir <dir>
-/// --session-id <session> <args>`: the agent's own options.
+/// Runs `subscriber --server <url> --state-dir <dir> --session-id
+/// <session> <command> <args>`: the agent's own options, then the command.
 fn act(
     server: &NatsServer,
     command: &str,
@@ -75,13 +75,13 @@ fn act(
     args: &[&str],
 ) -> std::process::Output {
     let mut all = vec![
-        command,
         "--server",
         &server.url(),
         "--state-dir",
         dir.to_str().unwrap(),
         "--session-id",
         session,
+        command,
     ]
     .into_iter()
     .map(str::to_owned)
