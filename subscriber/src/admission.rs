@@ -228,12 +228,19 @@ impl Gate {
             debug!("message {} was recalled; not shown", message.id);
             return Admission::Recalled(delivery);
         }
+        // A broadcast stored before this session existed was never its to
+        // see: skipped when it has no ttl, and not reported when expired.
+        let history = stored_at.is_some_and(|at| at < self.created_at)
+            && delivery.target == Target::Broadcast;
         if message.is_expired(now) {
             debug!("message {} expired; not shown", message.id);
-            return Admission::Expired(delivery);
+            return if history {
+                Admission::Skip
+            } else {
+                Admission::Expired(delivery)
+            };
         }
-        let history = stored_at.is_some_and(|at| at < self.created_at);
-        if history && delivery.target == Target::Broadcast && message.expires_at.is_none() {
+        if history && message.expires_at.is_none() {
             return Admission::Skip;
         }
         Admission::Show(delivery)
