@@ -11,8 +11,8 @@ use crate::i18n::{errors, tr};
 use crate::recall::{self, DEFAULT_RECALL_WAIT};
 use crate::send::plan::Asks;
 use crate::send::{self, Request, WaitPolicy, DEFAULT_RECEIPT_WAIT};
-use crate::where_filter;
 use crate::status::DEFAULT_FOLLOW;
+use crate::where_filter;
 use clap::{Args, CommandFactory, Parser, Subcommand};
 use remote_message::keys::SeedErrorKind;
 use remote_message::ledger::LedgerSettings;
@@ -651,7 +651,6 @@ impl SessionsArgs {
         where_filter::parse(&self.wheres)
     }
 }
-
 
 #[derive(Debug, Args)]
 pub struct StatusArgs {

@@ -37,9 +37,9 @@ pub mod recall;
 pub mod send;
 pub mod sessions;
 pub mod setup;
-pub mod where_filter;
 pub mod status;
 pub mod tally;
+pub mod where_filter;
 
 pub use error::{Error, ErrorKind};
 
