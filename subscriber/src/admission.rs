@@ -38,8 +38,9 @@ use nkeys::XKey;
 use remote_message::envelope::{self, MSG_ID_HEADER, RECEIPT_TO_HEADER};
 use remote_message::signing;
 use remote_message::subject::BROADCAST;
-use remote_message::{sealing, RefusalReason, SessionId, Target};
+use remote_message::{sealing, RefusalReason, SendId, SessionId, Target};
 use std::borrow::Cow;
+use std::collections::HashSet;
 use std::time::Duration;
 use tokio::time::Instant;
 use tracing::{debug, warn};
@@ -83,8 +84,15 @@ pub enum Admission {
     Show(Delivery),
     /// Shown before (a retried send): confirm again, show nothing.
     AlreadyShown(Delivery),
-    /// Not shown, nothing to say (expired, history).
+    /// Not shown, nothing to say (history, a recall order not on `broadcast`).
     Skip,
+    /// Not shown: it expired before it could be.
+    Expired(Delivery),
+    /// A recall order (on `broadcast`): take down the send's messages and
+    /// never show them.
+    Recall(SendId),
+    /// Not shown: its send was recalled.
+    Recalled(Delivery),
     /// Not shown, and an operator should know why (when it came live).
     Refused(Refusal),
 }
@@ -125,6 +133,8 @@ pub struct Gate {
     /// With `trusted` keys: how long after its `sent_at` a signed message
     /// without `expires_at` is shown (`--catch-up-window`).
     pub signed_window: Duration,
+    /// Sends recalled: their messages are never shown.
+    pub recalled: HashSet<SendId>,
 }
 
 impl Gate {
@@ -139,6 +149,7 @@ impl Gate {
             seal_key: None,
             trusted: Vec::new(),
             signed_window: Duration::ZERO,
+            recalled: HashSet::new(),
         }
     }
 
@@ -196,13 +207,30 @@ impl Gate {
             receipt_to: receipt_to.filter(|s| !s.is_empty()).map(str::to_owned),
         };
         let message = &delivery.message;
+        // A recall order (signed like any message, checked above) is never
+        // shown; it counts only on `broadcast`, where ops publish it.
+        if let Some(send) = &message.recall {
+            if delivery.target != Target::Broadcast {
+                debug!("ignored a recall order of {send} on {subject}: not on broadcast");
+                return Admission::Skip;
+            }
+            return Admission::Recall(send.clone());
+        }
         if self.seen.contains(message.id.as_str()) {
             debug!("message {} was shown already", message.id);
             return Admission::AlreadyShown(delivery);
         }
+        if message
+            .id
+            .send_id(&delivery.target)
+            .is_some_and(|send| self.recalled.contains(&send))
+        {
+            debug!("message {} was recalled; not shown", message.id);
+            return Admission::Recalled(delivery);
+        }
         if message.is_expired(now) {
             debug!("message {} expired; not shown", message.id);
-            return Admission::Skip;
+            return Admission::Expired(delivery);
         }
         let history = stored_at.is_some_and(|at| at < self.created_at);
         if history && delivery.target == Target::Broadcast && message.expires_at.is_none() {
@@ -508,7 +536,7 @@ mod tests {
             live("broadcast"),
             now(),
         );
-        assert!(matches!(admission, Admission::Skip), "{admission:?}");
+        assert!(matches!(admission, Admission::Expired(_)), "{admission:?}");
         let fresh = json("news", r#","expires_at":"2026-01-01T13:00:00Z""#);
         shown(g.admit(
             &raw("broadcast", &fresh, Some("m3")),
@@ -676,7 +704,7 @@ mod tests {
             live("broadcast"),
             now(),
         );
-        assert!(matches!(expired, Admission::Skip), "{expired:?}");
+        assert!(matches!(expired, Admission::Expired(_)), "{expired:?}");
     }
 
     /// A signed message without `sent_at` (validly signed over a null

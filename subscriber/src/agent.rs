@@ -11,17 +11,32 @@ use crate::admission::{Admission, Arrival, Gate, Refusals, Subscribed};
 use crate::catchup::driver::Replayed;
 use crate::catchup::replay::StreamReplays;
 use crate::catchup::{self, signed};
-use crate::delivery::{Acted, Delivery, Displayed, Show, UserAction};
+use crate::delivery::{Acted, Delivery, Displayed, Show, Ticket, UserAction};
+use crate::lifecycle::{self, Done, Open, RecordFile};
 use crate::state::{Seen, StateFile};
 use async_nats::{Client, Message, Subscriber};
 use futures::stream::{Map, SelectAll};
 use futures::StreamExt;
 use jiff::Timestamp;
 use nkeys::XKey;
+use remote_message::ledger::{LedgerEvent, Step};
 use remote_message::sessions::{Receipt, SessionInfo};
 use remote_message::subject;
-use remote_message::{SessionId, Target};
+use remote_message::{MessageId, SendId, SessionId, Target};
+use std::time::Duration;
+use tokio::time::Instant;
 use tracing::{debug, info};
+
+/// Most shown messages watched for their expiry at once (the oldest
+/// dropped first): each one's `expired` row is written when it is reached.
+const MAX_EXPIRING: usize = 1024;
+
+/// What came live: a message to show, or a recall order.
+#[derive(Debug)]
+pub enum Next {
+    Show(Delivery),
+    Recall(SendId),
+}
 
 /// A message subscription whose messages say which one they came on: a
 /// message's own subject does not (see [`crate::admission`]).
@@ -47,7 +62,29 @@ pub struct Agent {
     /// Start of a catch-up that has not succeeded yet: the saved position
     /// never passes it, so a restart still replays it.
     owed_from: Option<Timestamp>,
+    /// Messages that wait for the user and sends recalled (in the state
+    /// dir); `None` without one: remembered in memory only.
+    record: Option<RecordFile>,
+    /// Open messages in memory when there is no record file.
+    memory: lifecycle::Record,
+    /// When each reminding message is shown again.
+    reminders: Vec<(Instant, MessageId)>,
+    /// Shown messages not yet read or answered that expire, and when.
+    expiring: Vec<(Instant, Ticket)>,
+    /// Rows and take-downs owed since the last [`Agent::settle`].
+    owed: Vec<Owed>,
 }
+
+/// What a recall or a replay owes, done by [`Agent::settle`].
+#[derive(Debug)]
+enum Owed {
+    Row(LedgerEvent, Target),
+    TakeDown(MessageId, Target),
+}
+
+/// Most rows and take-downs owed at once (an agent that never settles,
+/// like the benchmarks', stays bounded).
+const MAX_OWED: usize = 1024;
 
 /// Tags a message of the `broadcast` subscription.
 fn on_broadcast(message: Message) -> (Subscribed, Message) {
@@ -81,7 +118,27 @@ impl Agent {
             state: None,
             last_seen: now,
             owed_from: None,
+            record: None,
+            memory: lifecycle::Record::default(),
+            reminders: Vec::new(),
+            expiring: Vec::new(),
+            owed: Vec::new(),
         })
+    }
+
+    /// Keeps the messages that wait for the user, and the sends recalled,
+    /// in `record`; reminders saved there before a restart go on.
+    pub fn with_record(mut self, record: RecordFile) -> Agent {
+        let kept = record.load();
+        self.gate.recalled.extend(kept.recalled.iter().cloned());
+        let now = Timestamp::now();
+        for open in kept.open.iter().filter(|open| open.reminds(now)) {
+            let every = Duration::from_secs(open.remind_every.unwrap_or(1));
+            self.reminders
+                .push((Instant::now() + every, open.id.clone()));
+        }
+        self.record = Some(record);
+        self
     }
 
     /// Remembers what was shown in `state` (and starts from what it holds).
@@ -128,15 +185,32 @@ impl Agent {
     /// already shown and expired ones. `None` once drained.
     pub async fn next(&mut self) -> Option<Delivery> {
         loop {
+            match self.next_live().await? {
+                Next::Show(delivery) => return Some(delivery),
+                // Without a display, nothing to take down.
+                Next::Recall(send) => self.recall(&mut NothingShown, send).await,
+            }
+        }
+    }
+
+    /// [`Agent::next`], with the recall orders: the caller takes the
+    /// send's messages down ([`Agent::recall`]).
+    pub async fn next_live(&mut self) -> Option<Next> {
+        loop {
             let (subscribed, raw) = self.subscriptions.next().await?;
             match self
                 .gate
                 .admit(&raw, Arrival::Live(subscribed), Timestamp::now())
             {
-                Admission::Show(delivery) => return Some(delivery),
+                Admission::Show(delivery) => return Some(Next::Show(delivery)),
+                Admission::Recall(send) => return Some(Next::Recall(send)),
+                Admission::Recalled(delivery) => {
+                    self.never_shown(&delivery);
+                    self.settle(&mut NothingShown).await;
+                }
                 // A retried send: confirm again, show nothing.
                 Admission::AlreadyShown(delivery) => self.send_receipt(&delivery).await,
-                Admission::Skip => {}
+                Admission::Skip | Admission::Expired(_) => {}
                 Admission::Refused(refusal) => {
                     self.refusals.log(&refusal, tokio::time::Instant::now());
                 }
@@ -170,29 +244,47 @@ impl Agent {
     }
 
     /// Takes what a replay found: the missed messages to show, oldest
-    /// first, without what was already shown or expired. Everything up to
-    /// `seen_until` now counts as seen.
+    /// first, without what was already shown, expired or recalled (a
+    /// recall order anywhere in the batch counts before any message is
+    /// shown). Everything up to `seen_until` now counts as seen. The rows
+    /// and take-downs this owes are done by [`Agent::settle`].
     pub fn take_replayed(&mut self, replayed: Replayed) -> Vec<Delivery> {
         let stored = replayed.stored.len();
         let now = Timestamp::now();
-        let missed: Vec<Delivery> = replayed
+        let admitted: Vec<Admission> = replayed
             .stored
             .into_iter()
-            .filter_map(|s| {
+            .map(|s| {
                 let arrival = Arrival::Replayed {
                     stored_at: s.stored_at,
                 };
-                match self.gate.admit(&s.message, arrival, now) {
-                    Admission::Show(delivery) => Some(delivery),
-                    Admission::Refused(refusal) if refusal.is_steered() => {
-                        self.refusals.log(&refusal, tokio::time::Instant::now());
-                        None
-                    }
-                    // Stored ones were reported when they came live.
-                    _ => None,
-                }
+                self.gate.admit(&s.message, arrival, now)
             })
             .collect();
+        for admission in &admitted {
+            if let Admission::Recall(send) = admission {
+                self.note_recall(send.clone());
+            }
+        }
+        let mut missed = Vec::new();
+        for admission in admitted {
+            match admission {
+                Admission::Show(delivery) if self.is_recalled(&delivery) => {
+                    self.never_shown(&delivery);
+                }
+                Admission::Show(delivery) => missed.push(delivery),
+                Admission::Recalled(delivery) => self.never_shown(&delivery),
+                Admission::Expired(delivery) => {
+                    let row = lifecycle::row(Step::Expired, &delivery.message.id, &self.session);
+                    self.owe(Owed::Row(row, delivery.target));
+                }
+                Admission::Refused(refusal) if refusal.is_steered() => {
+                    self.refusals.log(&refusal, tokio::time::Instant::now());
+                }
+                // Stored ones were reported when they came live.
+                _ => {}
+            }
+        }
         self.last_seen = self.last_seen.max(replayed.seen_until);
         self.persist(None);
         if stored > 0 {
@@ -206,6 +298,29 @@ impl Agent {
             );
         }
         missed
+    }
+
+    /// Queues what is owed, within [`MAX_OWED`] (the oldest dropped).
+    fn owe(&mut self, owed: Owed) {
+        if self.owed.len() >= MAX_OWED {
+            self.owed.remove(0);
+        }
+        self.owed.push(owed);
+    }
+
+    /// Does what recalls and a replay owe: takes messages down from
+    /// `display`, writes their ledger rows.
+    pub async fn settle(&mut self, display: &mut impl Show) {
+        for owed in std::mem::take(&mut self.owed) {
+            match owed {
+                Owed::Row(row, target) => self.publish_row(row, &target).await,
+                Owed::TakeDown(id, target) => {
+                    if let Err(e) = display.take_down(&id, &target).await {
+                        debug!("cannot take down {id}: {e}");
+                    }
+                }
+            }
+        }
     }
 
     /// Records a message as shown, before it is shown: a crash right after
@@ -228,8 +343,192 @@ impl Agent {
     ) -> std::io::Result<()> {
         self.mark_shown(&delivery);
         let displayed = display.show(&delivery).await?;
+        self.watch(&delivery);
+        let mut row = lifecycle::row(Step::Delivered, &delivery.message.id, &self.session);
+        row.shown = displayed.via.clone();
+        row.read_ack = Some(displayed.read_ack);
+        self.publish_row(row, &delivery.target).await;
         self.send_delivered(&delivery, displayed).await;
         Ok(())
+    }
+
+    /// Watches a message just shown: its reminders, its expiry, and its
+    /// record when it waits for the user.
+    fn watch(&mut self, delivery: &Delivery) {
+        let message = &delivery.message;
+        if let Some(open) = Open::of(message, &delivery.target, delivery.receipt_to.as_deref()) {
+            if let Some(every) = message.remind_every {
+                self.reminders
+                    .push((Instant::now() + every, message.id.clone()));
+            }
+            self.update_record(|record| {
+                record.keep(open);
+                (true, ())
+            });
+        }
+        if let Some(at) = message.expires_at {
+            let left = at.duration_since(Timestamp::now());
+            let left = Duration::try_from(left).unwrap_or(Duration::ZERO);
+            if self.expiring.len() >= MAX_EXPIRING {
+                self.expiring.remove(0);
+            }
+            self.expiring
+                .push((Instant::now() + left, delivery.ticket()));
+        }
+    }
+
+    /// Changes the record (the file, else the one in memory).
+    fn update_record<T: Default>(
+        &mut self,
+        change: impl FnOnce(&mut lifecycle::Record) -> (bool, T),
+    ) -> T {
+        match &self.record {
+            Some(file) => file.update(change).unwrap_or_else(|e| {
+                debug!("cannot write {}: {e}", file.path().display());
+                T::default()
+            }),
+            None => change(&mut self.memory).1,
+        }
+    }
+
+    /// The record as it is now (the file, else the one in memory).
+    fn load_record(&self) -> lifecycle::Record {
+        match &self.record {
+            Some(file) => file.load(),
+            None => self.memory.clone(),
+        }
+    }
+
+    /// When the next reminder or expiry is due, if any.
+    pub fn next_due(&self) -> Option<Instant> {
+        let reminders = self.reminders.iter().map(|(at, _)| *at);
+        let expiring = self.expiring.iter().map(|(at, _)| *at);
+        reminders.chain(expiring).min()
+    }
+
+    /// Shows again what is due for a reminder (unless it was read,
+    /// answered, recalled or expired meanwhile, maybe by `subscriber
+    /// answer`/`read`), and writes the `expired` rows now due.
+    pub async fn on_due(&mut self, display: &mut impl Show) -> std::io::Result<()> {
+        let now = Instant::now();
+        let (due, later): (Vec<_>, Vec<_>) = std::mem::take(&mut self.reminders)
+            .into_iter()
+            .partition(|(at, _)| *at <= now);
+        self.reminders = later;
+        let wall = Timestamp::now();
+        for (_, id) in due {
+            let reminder = self.update_record(|record| match record.find_mut(&id) {
+                Some(open) if open.reminds(wall) => {
+                    open.reminders += 1;
+                    (true, Some(open.clone()))
+                }
+                _ => (false, None),
+            });
+            let Some(open) = reminder else { continue };
+            let (Some(target), Some(every)) = (open.target(), open.remind_every) else {
+                continue;
+            };
+            let delivery = Delivery {
+                message: open.message(),
+                target,
+                receipt_to: open.receipt_to.clone(),
+            };
+            info!(
+                event = remote_message::Event::Reminded.name(),
+                message_id = id.as_str(),
+                reminder = open.reminders,
+                "message {id} shown again (reminder {})",
+                open.reminders
+            );
+            display.show_again(&delivery, open.reminders).await?;
+            self.reminders
+                .push((Instant::now() + Duration::from_secs(every), id));
+        }
+        let (expired, later): (Vec<_>, Vec<_>) = std::mem::take(&mut self.expiring)
+            .into_iter()
+            .partition(|(at, _)| *at <= now);
+        self.expiring = later;
+        let record = self.load_record();
+        for (_, ticket) in expired {
+            let done = record
+                .find(&ticket.message_id)
+                .is_some_and(|open| open.done.is_some());
+            if !done {
+                let row = lifecycle::row(Step::Expired, &ticket.message_id, &self.session);
+                self.publish_row(row, &ticket.target).await;
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether the send of `delivery` was recalled.
+    fn is_recalled(&self, delivery: &Delivery) -> bool {
+        delivery
+            .message
+            .id
+            .send_id(&delivery.target)
+            .is_some_and(|send| self.gate.recalled.contains(&send))
+    }
+
+    /// A message of a recalled send came: it is not shown, and the ledger
+    /// says it was not seen.
+    fn never_shown(&mut self, delivery: &Delivery) {
+        if self.gate.seen.insert(delivery.message.id.as_str()) {
+            self.persist(Some(delivery.message.id.as_str()));
+            let row = lifecycle::recalled(&delivery.message.id, &self.session, false);
+            self.owe(Owed::Row(row, delivery.target.clone()));
+        }
+    }
+
+    /// A recall order for `send`: its messages shown here are taken down
+    /// from `display` (a `recalled` row with seen=true for each), and it is
+    /// remembered so that none is ever shown later. A repeated order does
+    /// nothing more.
+    pub async fn recall(&mut self, display: &mut impl Show, send: SendId) {
+        self.note_recall(send);
+        self.settle(display).await;
+    }
+
+    /// [`Agent::recall`] without the display: what it owes is queued.
+    fn note_recall(&mut self, send: SendId) {
+        if !self.gate.recalled.insert(send.clone()) {
+            return;
+        }
+        self.update_record(|record| (record.recall(&send), ()));
+        let mut shown = 0;
+        for target in [Target::Broadcast, Target::Session(self.session.clone())] {
+            let id = send.message_id(&target);
+            if !self.gate.seen.contains(id.as_str()) {
+                continue;
+            }
+            shown += 1;
+            self.forget(&id);
+            self.update_record(|record| {
+                let before = record.open.len();
+                record.open.retain(|open| open.id != id);
+                (record.open.len() != before, ())
+            });
+            let row = lifecycle::recalled(&id, &self.session, true);
+            self.owe(Owed::TakeDown(id, target.clone()));
+            self.owe(Owed::Row(row, target));
+        }
+        info!(
+            event = remote_message::Event::MessageRecalled.name(),
+            send = send.as_str(),
+            shown,
+            "send {send} recalled: {shown} message(s) taken down; it will not be shown"
+        );
+    }
+
+    /// Stops reminding `id` and watching its expiry.
+    fn forget(&mut self, id: &MessageId) {
+        self.reminders.retain(|(_, kept)| kept != id);
+        self.expiring.retain(|(_, ticket)| &ticket.message_id != id);
+    }
+
+    /// Writes a ledger row (none for a message whose id names no send).
+    async fn publish_row(&self, row: LedgerEvent, target: &Target) {
+        lifecycle::publish_row(&self.client, row, target).await;
     }
 
     /// Tells a sender that waits that the message is on the user's screen.
@@ -256,17 +555,59 @@ impl Agent {
             .await;
     }
 
-    /// The user acted on a message on the desktop. An OK tells a sender
-    /// that waits that the message was read.
-    pub async fn on_user_action(&self, acted: &Acted) {
-        match &acted.action {
+    /// The user acted on a message (on the desktop, or through the
+    /// `--exec` program). An OK tells a sender that waits that the message
+    /// was read; a read or an answer goes to the ledger (the first answer
+    /// only) and stops its reminders.
+    pub async fn on_user_action(&mut self, acted: &Acted) {
+        let ticket = &acted.ticket;
+        let id = &ticket.message_id;
+        let answer = match &acted.action {
             UserAction::Read => {
-                let receipt = Receipt::read(&acted.ticket.message_id, &self.session);
-                self.publish_receipt(acted.ticket.receipt_to.clone(), receipt)
+                let receipt = Receipt::read(id, &self.session);
+                self.publish_receipt(ticket.receipt_to.clone(), receipt)
                     .await;
+                None
             }
-            UserAction::Answer(_) => {}
+            UserAction::Answer(label) => match ticket.answers.resolve(label) {
+                Some(label) => Some(label.to_owned()),
+                None => {
+                    debug!("answer {label:?} to {id} is not one it offers: ignored");
+                    return;
+                }
+            },
+        };
+        let first = self.update_record(|record| match record.find_mut(id) {
+            Some(open) if open.done.as_ref().is_some_and(|done| done.answer.is_some()) => {
+                (false, false)
+            }
+            Some(open) => {
+                open.done = Some(Done {
+                    at: Timestamp::now(),
+                    answer: answer.clone(),
+                });
+                (true, true)
+            }
+            None => (false, true),
+        });
+        self.forget(id);
+        if !first {
+            debug!("{id} was answered already: this action is not recorded");
+            return;
         }
+        let row = match &answer {
+            Some(label) => lifecycle::answered(id, &self.session, label, acted.via),
+            None => lifecycle::row(Step::Read, id, &self.session),
+        };
+        info!(
+            event = remote_message::Event::Answered.name(),
+            message_id = id.as_str(),
+            answer = answer.as_deref(),
+            via = ?acted.via,
+            "message {id}: {}",
+            answer.as_deref().map_or("read".to_owned(), |a| format!("answered {a:?}"))
+        );
+        self.publish_row(row, &ticket.target).await;
     }
 
     async fn publish_receipt(&self, receipt_to: Option<String>, receipt: Receipt) {
@@ -301,5 +642,18 @@ impl Agent {
         if let Some(file) = &mut self.state {
             file.record(last_seen, shown, self.gate.seen.recent());
         }
+    }
+}
+
+/// The display of an agent that shows nothing itself (the benchmarks', or
+/// a replay's recall order before the batch is shown): nothing to take down.
+struct NothingShown;
+
+impl Show for NothingShown {
+    async fn show(&mut self, _: &Delivery) -> std::io::Result<Displayed> {
+        Ok(Displayed {
+            via: Vec::new(),
+            read_ack: false,
+        })
     }
 }

@@ -66,6 +66,43 @@ pub enum Command {
     /// stop the agent it started, on Linux and macOS)
     #[command(after_help = exit::help("uninstalled", &[Failure, Usage]))]
     Uninstall(UninstallArgs),
+    /// Answer a message the agent showed, with one of its labels or its
+    /// number, as the agent's session (the agent's own options, settings
+    /// and credentials); the agent stops reminding it. Exit 8: no such
+    /// message waits here; 9: it was answered already
+    #[command(after_help = exit::help("answered", &[Failure, Usage, Server]))]
+    Answer(Box<AnswerArgs>),
+    /// Mark a message the agent showed as read, as the agent's session;
+    /// the agent stops reminding it. Exit 8: no such message waits here;
+    /// 9: it was answered or read already
+    #[command(after_help = exit::help("marked read", &[Failure, Usage, Server]))]
+    Read(Box<ReadArgs>),
+}
+
+/// `subscriber answer [AGENT OPTIONS…] <MESSAGE_ID> <ANSWER>`.
+#[derive(Debug, Args)]
+pub struct AnswerArgs {
+    #[command(flatten)]
+    pub agent: AgentArgs,
+
+    /// The message's id (its terminal block's footer, its JSON `id`)
+    #[arg(value_name = "MESSAGE_ID")]
+    pub message_id: String,
+
+    /// One of its answers: the label (any case) or its number, from 1
+    #[arg(value_name = "ANSWER")]
+    pub answer: String,
+}
+
+/// `subscriber read [AGENT OPTIONS…] <MESSAGE_ID>`.
+#[derive(Debug, Args)]
+pub struct ReadArgs {
+    #[command(flatten)]
+    pub agent: AgentArgs,
+
+    /// The message's id (its terminal block's footer, its JSON `id`)
+    #[arg(value_name = "MESSAGE_ID")]
+    pub message_id: String,
 }
 
 /// `subscriber install [AGENT OPTIONS…] [--print]`.

@@ -87,4 +87,26 @@ pub struct Displayed {
 pub trait Show {
     /// Shows one message; returns how. `Err` only when the output is gone.
     fn show(&mut self, delivery: &Delivery) -> impl Future<Output = io::Result<Displayed>>;
+
+    /// Shows a message again, as its `reminder`-th reminder (1 for the
+    /// first). By default, as the first time.
+    fn show_again(
+        &mut self,
+        delivery: &Delivery,
+        reminder: u32,
+    ) -> impl Future<Output = io::Result<()>> {
+        let _ = reminder;
+        async move { self.show(delivery).await.map(|_| ()) }
+    }
+
+    /// Takes down message `id`, recalled (shown on `target`). By default
+    /// nothing stays on screen: nothing to do.
+    fn take_down(
+        &mut self,
+        id: &MessageId,
+        target: &Target,
+    ) -> impl Future<Output = io::Result<()>> {
+        let _ = (id, target);
+        async { Ok(()) }
+    }
 }

@@ -7,7 +7,10 @@
 //! order messages were shown, off the agent's main loop; a run that fails or
 //! outlives `--exec-timeout` is logged (and killed, with everything it
 //! started) and the agent goes on. The program's stdout and stderr go to the
-//! agent's stderr, so stdout keeps carrying only messages.
+//! agent's stderr, so stdout keeps carrying only messages. For a message
+//! that offers answers, the first non-empty line the program prints on its
+//! stdout, when it is one of the labels (or its number), is the user's
+//! answer (`via exec`).
 //!
 //! What differs by platform (what "everything it started" is, and how it is
 //! killed as a whole: a process group on Unix, a job object on Windows)
@@ -23,11 +26,14 @@ mod windows;
 #[cfg(windows)]
 use windows as platform;
 
+use crate::delivery::{Acted, Ticket, UserAction};
+use remote_message::ledger::AnsweredVia;
 use remote_message::MessageId;
 use std::path::{Path, PathBuf};
+use std::pin::pin;
 use std::process::Stdio;
 use std::time::Duration;
-use tokio::io::AsyncWriteExt;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::mpsc;
 use tokio_util::task::TaskTracker;
 use tracing::{debug, warn};
@@ -53,16 +59,28 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Runs waiting their turn; past this, new ones are dropped with a warning.
 const QUEUE_LIMIT: usize = 1_000;
 
+/// How long the rest of the program's stdout is read once it ended.
+const STDOUT_GRACE: Duration = Duration::from_millis(200);
+
+/// Most of the program's stdout kept (to find its answer and pass it on
+/// to stderr); the rest is read and dropped.
+const STDOUT_LIMIT: usize = 4096;
+
 /// One message for the program.
 struct Run {
     message_id: MessageId,
     json: String,
+    /// A message that offers answers: its ticket, and where an answer the
+    /// program prints goes.
+    answer_to: Option<(Ticket, mpsc::UnboundedSender<Acted>)>,
 }
 
 /// A started hook: hand it messages with [`Hook::run`].
 pub struct Hook {
     queue: mpsc::Sender<Run>,
     program: PathBuf,
+    /// Where the answers the program prints go, if anywhere.
+    acks: Option<mpsc::UnboundedSender<Acted>>,
 }
 
 impl Hook {
@@ -77,16 +95,46 @@ impl Hook {
         let program = resolve(program)?;
         let (queue, runs) = mpsc::channel(QUEUE_LIMIT);
         tasks.spawn(work(program.clone(), timeout, runs));
-        Ok(Hook { queue, program })
+        Ok(Hook {
+            queue,
+            program,
+            acks: None,
+        })
+    }
+
+    /// Sends the answers the program prints to `acks`.
+    pub fn answering_to(mut self, acks: mpsc::UnboundedSender<Acted>) -> Hook {
+        self.acks = Some(acks);
+        self
     }
 
     /// Queues one run with `json` (one JSON object) on the program's
     /// stdin; whether it was queued.
     pub fn run(&self, message_id: &MessageId, json: String) -> bool {
-        let run = Run {
+        self.queue_run(Run {
             message_id: message_id.clone(),
             json,
+            answer_to: None,
+        })
+    }
+
+    /// [`Hook::run`] for a message shown (`ticket`): when it offers
+    /// answers, what the program prints may answer it.
+    pub fn run_for(&self, ticket: Ticket, json: String) -> bool {
+        let message_id = ticket.message_id().clone();
+        let answer_to = match &self.acks {
+            Some(acks) if !ticket.answers().is_empty() => Some((ticket, acks.clone())),
+            _ => None,
         };
+        self.queue_run(Run {
+            message_id,
+            json,
+            answer_to,
+        })
+    }
+
+    fn queue_run(&self, run: Run) -> bool {
+        let message_id = run.message_id.clone();
         let queued = self.queue.try_send(run).is_ok();
         if !queued {
             warn!(
@@ -123,7 +171,18 @@ fn is_path(program: &Path) -> bool {
 async fn work(program: PathBuf, timeout: Duration, mut runs: mpsc::Receiver<Run>) {
     while let Some(run) = runs.recv().await {
         let shown = program.display();
-        match run_once(&program, &run.json, timeout).await {
+        let read = run.answer_to.is_some();
+        let (outcome, printed) = run_reading(&program, &run.json, timeout, read).await;
+        if let Some((ticket, acks)) = run.answer_to {
+            if let Some(label) = answer_in(&printed, &ticket) {
+                let _ = acks.send(Acted {
+                    ticket,
+                    action: UserAction::Answer(label),
+                    via: AnsweredVia::Exec,
+                });
+            }
+        }
+        match outcome {
             Ok(status) if status.success() => {
                 debug!("--exec {shown} done for message {}", run.message_id)
             }
@@ -152,36 +211,111 @@ enum RunError {
     TimedOut,
 }
 
+/// The answer the program printed: its first non-empty line, when that is
+/// one of the ticket's labels or numbers.
+fn answer_in(printed: &[u8], ticket: &Ticket) -> Option<String> {
+    let text = String::from_utf8_lossy(printed);
+    let line = text.lines().map(str::trim).find(|line| !line.is_empty())?;
+    match ticket.answers().resolve(line) {
+        Some(label) => Some(label.to_owned()),
+        None => {
+            debug!(
+                "--exec printed {line:?} for message {}: not one of its answers",
+                ticket.message_id()
+            );
+            None
+        }
+    }
+}
+
 /// One run: the program in a process group (Unix) or job object (Windows)
 /// of its own, so that a timeout kills whatever it started too.
+#[cfg(test)]
 async fn run_once(
     program: &Path,
     json: &str,
     timeout: Duration,
 ) -> Result<std::process::ExitStatus, RunError> {
+    run_reading(program, json, timeout, false).await.0
+}
+
+/// [`run_once`]; with `read`, the start of what the program printed on
+/// stdout is returned too (and passed on to stderr); without, its stdout is
+/// the agent's stderr.
+async fn run_reading(
+    program: &Path,
+    json: &str,
+    timeout: Duration,
+    read: bool,
+) -> (Result<std::process::ExitStatus, RunError>, Vec<u8>) {
     let mut command = tokio::process::Command::new(program);
+    let stdout = if read {
+        Stdio::piped()
+    } else {
+        std::io::stderr().into()
+    };
     command
         .stdin(Stdio::piped())
-        .stdout(std::io::stderr())
+        .stdout(stdout)
         .stderr(std::io::stderr())
         .kill_on_drop(true);
-    let mut child = platform::Run::spawn(command).map_err(RunError::Start)?;
+    let mut child = match platform::Run::spawn(command) {
+        Ok(child) => child,
+        Err(e) => return (Err(RunError::Start(e)), Vec::new()),
+    };
     let mut stdin = child.take_stdin();
+    let stdout = child.take_stdout();
+    let mut printed = Vec::new();
     let finished = tokio::time::timeout(timeout, async {
-        if let Some(stdin) = stdin.as_mut() {
-            // A program that does not read its stdin is fine.
-            let _ = stdin.write_all(json.as_bytes()).await;
-            let _ = stdin.write_all(b"\n").await;
+        let fed = async {
+            if let Some(stdin) = stdin.as_mut() {
+                // A program that does not read its stdin is fine.
+                let _ = stdin.write_all(json.as_bytes()).await;
+                let _ = stdin.write_all(b"\n").await;
+            }
+            drop(stdin.take());
+            child.wait().await
+        };
+        let mut fed = pin!(fed);
+        let mut reading = pin!(read_stdout(stdout, &mut printed));
+        tokio::select! {
+            status = &mut fed => {
+                // What it printed before it ended; a child it left behind
+                // holding its stdout does not hold the run.
+                let _ = tokio::time::timeout(STDOUT_GRACE, &mut reading).await;
+                status
+            }
+            () = &mut reading => fed.await,
         }
-        drop(stdin.take());
-        child.wait().await
     })
     .await;
-    match finished {
+    let outcome = match finished {
         Ok(status) => status.map_err(RunError::Start),
         Err(_) => {
             child.kill_all().await;
             Err(RunError::TimedOut)
+        }
+    };
+    if !printed.is_empty() {
+        let mut stderr = tokio::io::stderr();
+        let _ = stderr.write_all(&printed).await;
+        let _ = stderr.flush().await;
+    }
+    (outcome, printed)
+}
+
+/// Reads the program's stdout to its end, keeping the first
+/// [`STDOUT_LIMIT`] bytes in `printed`.
+async fn read_stdout(stdout: Option<tokio::process::ChildStdout>, printed: &mut Vec<u8>) {
+    let Some(mut stdout) = stdout else { return };
+    let mut chunk = [0u8; 1024];
+    loop {
+        match stdout.read(&mut chunk).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => {
+                let room = STDOUT_LIMIT.saturating_sub(printed.len());
+                printed.extend_from_slice(&chunk[..n.min(room)]);
+            }
         }
     }
 }

@@ -138,6 +138,22 @@ impl Identity {
     }
 }
 
+/// The session `subscriber answer` and `subscriber read` act as, decided
+/// as the agent decides it, without taking the state's lock (the agent
+/// holds it): the session the credentials bind, else `--session-id`, else
+/// the state directory's default session. `None` when none of them names
+/// one (the agent never ran with this state directory).
+pub fn session_of_running_agent(
+    config: &AgentConfig,
+    state_dir: &std::path::Path,
+) -> Result<Option<SessionId>, Error> {
+    let bound = bound_identity(config)?.unwrap_or_default();
+    Ok(bound
+        .session
+        .or_else(|| config.session_id.clone())
+        .or_else(|| state::default_session(state_dir)))
+}
+
 /// How long the check for another live agent on the same session id
 /// waits for an answer.
 const PRESENCE_CHECK: Duration = Duration::from_secs(1);

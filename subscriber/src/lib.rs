@@ -10,6 +10,8 @@
 //! - [`i18n`]: the agent's own words in English, Spanish or French (Fluent catalogue, `tr!`).
 //! - [`signals`]: the OS signals that stop the agent, one file per OS (installed by [`main`]).
 //! - [`state`]: the state directory: session id, what was shown, locking.
+//! - [`lifecycle`]: what a shown message becomes: its ledger rows, and the record of
+//!   messages waiting for the user (answers, reminders) and of sends recalled.
 //! - [`config`]: what the agent runs with ([`AgentConfig`]): resolved values, no clap.
 //! - [`delivery`]: a message to show, how it was shown, and the [`delivery::Show`]
 //!   seam between the agent's core and its display.
@@ -31,6 +33,8 @@
 //! - [`screen`]: where a shown message goes: the chosen output, then the --exec hook.
 //! - [`runner`]: the process, runnable in-process: `run(config, shutdown)`; it
 //!   orchestrates the modules above: start, the main loop, owned tasks, drain.
+//! - [`command`]: `subscriber answer` / `subscriber read`: the user answers or reads a
+//!   shown message from a shell, as the agent's own session.
 //! - [`cli`]: the command line, defined once, and its conversion to an [`AgentConfig`].
 //! - [`autostart`]: `subscriber install` / `uninstall`: the agent started at logon by
 //!   the OS's session manager, one file per OS.
@@ -42,12 +46,14 @@ pub mod autostart;
 pub mod catchup;
 pub mod cli;
 pub mod clock;
+pub mod command;
 pub mod config;
 pub mod delivery;
 pub mod error;
 pub mod exec;
 pub mod i18n;
 pub mod identity;
+pub mod lifecycle;
 pub mod link;
 pub mod notify;
 pub mod render;
@@ -87,6 +93,13 @@ pub fn main() -> i32 {
         Some(cli::Command::Uninstall(uninstall)) => {
             return autostart::uninstall(uninstall.print.print)
         }
+        Some(cli::Command::Answer(answer)) => {
+            let act = command::Act::Answer(answer.answer);
+            return run_command(answer.agent, answer.message_id, act);
+        }
+        Some(cli::Command::Read(read)) => {
+            return run_command(read.agent, read.message_id, command::Act::Read);
+        }
         None => {}
     }
     let mut cli = cli.agent;
@@ -121,6 +134,28 @@ pub fn main() -> i32 {
             runtime.shutdown_background();
             code
         }
+        Err(e) => {
+            eprintln!("subscriber: cannot start the async runtime: {e}");
+            exit::FAILURE
+        }
+    }
+}
+
+/// Runs `subscriber answer` or `read` with the agent's options `agent`.
+fn run_command(mut agent: cli::AgentArgs, id: String, act: command::Act) -> i32 {
+    remote_message_cli::logging::init(agent.common.log.log_format);
+    if let Err(e) = agent.common.connection.read_stdin_creds() {
+        return report(Error::with_context(Kind::Settings, e.to_string()).caused_by(e));
+    }
+    match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime.block_on(command::run(
+            agent.into_config(),
+            remote_message::MessageId::new(id),
+            act,
+        )),
         Err(e) => {
             eprintln!("subscriber: cannot start the async runtime: {e}");
             exit::FAILURE

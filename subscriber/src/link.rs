@@ -79,6 +79,45 @@ pub async fn connect(
     session: &SessionId,
     events: mpsc::UnboundedSender<async_nats::Event>,
 ) -> Result<Client, Error> {
+    let (options, addrs) = session_options(connection, session).await?;
+    options
+        .retry_on_initial_connect()
+        .max_reconnects(None)
+        .ping_interval(PING_INTERVAL)
+        .subscription_capacity(LIVE_BUFFER)
+        .event_callback(move |event| {
+            let events = events.clone();
+            async move {
+                let _ = events.send(event);
+            }
+        })
+        .connect(addrs)
+        .await
+        .map_err(|e| {
+            Error::with_context(Kind::Server, connection.describe_connect_error(&e)).caused_by(e)
+        })
+}
+
+/// Connects once as `session` (a command acting for the agent, e.g.
+/// `subscriber answer`): no retry, an error when the server cannot be reached.
+pub async fn connect_once(connection: &Connection, session: &SessionId) -> Result<Client, Error> {
+    let (options, addrs) = session_options(connection, session).await?;
+    options
+        .connection_timeout(connection.connect_timeout())
+        .connect(addrs)
+        .await
+        .map_err(|e| {
+            Error::with_context(Kind::Server, connection.describe_connect_error(&e)).caused_by(e)
+        })
+}
+
+/// The connection options of `session`: the settings, and its own inbox
+/// prefix (where the broker enforces identity, only this session may
+/// subscribe and publish there).
+async fn session_options(
+    connection: &Connection,
+    session: &SessionId,
+) -> Result<(async_nats::ConnectOptions, Vec<async_nats::ServerAddr>), Error> {
     let settings = |e: SetupError| Error::with_context(Kind::Settings, e.to_string()).caused_by(e);
     let options = connection
         .options(&format!("subscriber {session}"))
@@ -101,25 +140,7 @@ pub async fn connect(
              inbox is always {inbox}, the one the broker's per-session rules allow"
         );
     }
-    options
-        // Its own inbox prefix: where the broker enforces identity, only
-        // this session may subscribe (and publish) there.
-        .custom_inbox_prefix(inbox)
-        .retry_on_initial_connect()
-        .max_reconnects(None)
-        .ping_interval(PING_INTERVAL)
-        .subscription_capacity(LIVE_BUFFER)
-        .event_callback(move |event| {
-            let events = events.clone();
-            async move {
-                let _ = events.send(event);
-            }
-        })
-        .connect(addrs)
-        .await
-        .map_err(|e| {
-            Error::with_context(Kind::Server, connection.describe_connect_error(&e)).caused_by(e)
-        })
+    Ok((options.custom_inbox_prefix(inbox), addrs))
 }
 
 /// Live messages the client dropped since the main loop last looked (it may

@@ -7,7 +7,7 @@ use jiff::tz::TimeZone;
 use jiff::Timestamp;
 use remote_message::envelope::Format;
 use remote_message::terminal::{printable, Lines};
-use remote_message::{Incoming, Priority, Target};
+use remote_message::{Incoming, MessageId, Priority, Target};
 use remote_message_cli::lang::Lang;
 use serde::Serialize;
 use std::io::{self, Write};
@@ -37,6 +37,60 @@ pub struct JsonLine<'a> {
     pub received_at: Timestamp,
     /// `"json"` for an envelope, `"text"` for a plain-text payload.
     pub format: Format,
+    /// The answers it offers, in order; absent when it asks nothing.
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    pub answers: &'a [String],
+    /// Shown again as its n-th reminder; absent the first time.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reminder: Option<u32>,
+}
+
+/// A message the sender recalled, as `--output json` and `--exec` get it:
+/// `{"recalled":{"id":…,"subject":…,"at":…}}`.
+#[derive(Debug, Serialize)]
+pub struct RecalledLine<'a> {
+    pub recalled: Recalled<'a>,
+}
+
+/// The message taken down.
+#[derive(Debug, Serialize)]
+pub struct Recalled<'a> {
+    pub id: &'a str,
+    pub subject: &'a str,
+    pub at: Timestamp,
+}
+
+/// The `{"recalled":…}` line of message `id` (shown on `target`), without
+/// its newline.
+pub fn recalled_line(id: &MessageId, target: &Target, at: Timestamp) -> String {
+    let line = RecalledLine {
+        recalled: Recalled {
+            id: id.as_str(),
+            subject: &target.subject(),
+            at,
+        },
+    };
+    serde_json::to_string(&line).expect("a JSON line serializes")
+}
+
+/// Writes the record of a recalled message to `out` as `printed`: a
+/// terminal line in `lang`, or a `{"recalled":…}` JSON line.
+pub fn show_recalled(
+    out: &mut impl Write,
+    printed: Printed,
+    lang: Lang,
+    id: &MessageId,
+    target: &Target,
+    at: Timestamp,
+) -> io::Result<()> {
+    match printed {
+        Printed::JsonLine => writeln!(out, "{}", recalled_line(id, target, at))?,
+        Printed::TerminalBlock => {
+            let id = printable(id.as_str(), 200, Lines::Escaped);
+            writeln!(out, "\n{}", tr!(lang, "block-recalled", id = id))?
+        }
+    }
+    out.flush()
 }
 
 /// How a message is printed on stdout: `--output terminal` (also what the
@@ -57,17 +111,44 @@ pub fn show(
     target: &Target,
     received_at: Timestamp,
 ) -> io::Result<()> {
+    show_again(out, printed, lang, message, target, received_at, None)
+}
+
+/// [`show`], of the `reminder`-th reminder (`None`: the first showing).
+pub fn show_again(
+    out: &mut impl Write,
+    printed: Printed,
+    lang: Lang,
+    message: &Incoming,
+    target: &Target,
+    received_at: Timestamp,
+    reminder: Option<u32>,
+) -> io::Result<()> {
     match printed {
-        Printed::JsonLine => writeln!(out, "{}", json_line(message, target, received_at))?,
-        Printed::TerminalBlock => {
-            out.write_all(terminal_block(lang, message, target, received_at).as_bytes())?
-        }
+        Printed::JsonLine => writeln!(
+            out,
+            "{}",
+            json_line_again(message, target, received_at, reminder)
+        )?,
+        Printed::TerminalBlock => out.write_all(
+            terminal_block_again(lang, message, target, received_at, reminder).as_bytes(),
+        )?,
     }
     out.flush()
 }
 
 /// One `--output json` line, without its newline (also what `--exec` gets).
 pub fn json_line(message: &Incoming, target: &Target, received_at: Timestamp) -> String {
+    json_line_again(message, target, received_at, None)
+}
+
+/// [`json_line`] of the `reminder`-th reminder (`None`: the first showing).
+pub fn json_line_again(
+    message: &Incoming,
+    target: &Target,
+    received_at: Timestamp,
+    reminder: Option<u32>,
+) -> String {
     let line = JsonLine {
         id: message.id.as_str(),
         text: &message.text,
@@ -80,6 +161,8 @@ pub fn json_line(message: &Incoming, target: &Target, received_at: Timestamp) ->
         target: target.kind(),
         received_at,
         format: message.format,
+        answers: message.answers.labels(),
+        reminder,
     };
     serde_json::to_string(&line).expect("a JSON line serializes")
 }
@@ -107,6 +190,21 @@ pub fn terminal_block(
     target: &Target,
     received_at: Timestamp,
 ) -> String {
+    terminal_block_again(lang, message, target, received_at, None)
+}
+
+/// [`terminal_block`] of the `reminder`-th reminder (`None`: the first
+/// showing): its header starts `==== REMINDER n · `. A message that offers
+/// answers lists them after its text, numbered, with the command that
+/// gives one, each line starting `» ` (no text line can: they start with
+/// the [`GUTTER`]).
+pub fn terminal_block_again(
+    lang: Lang,
+    message: &Incoming,
+    target: &Target,
+    received_at: Timestamp,
+    reminder: Option<u32>,
+) -> String {
     let audience = match target {
         Target::Broadcast => tr!(lang, "block-everyone"),
         Target::Session(id) => tr!(lang, "block-session", session = id.as_str()),
@@ -125,6 +223,16 @@ pub fn terminal_block(
         audience = audience,
         when = when.to_string()
     );
+    let header = match reminder {
+        Some(n) => {
+            let marked = tr!(lang, "block-reminder", n = n.to_string());
+            match header.strip_prefix("==== ") {
+                Some(rest) => format!("==== {marked} · {rest}"),
+                None => format!("{marked} · {header}"),
+            }
+        }
+        None => header,
+    };
     let mut body = String::new();
     if let Some(title) = &message.title {
         body.push_str(&printable(title, TERMINAL_MAX_CHARS, Lines::Kept));
@@ -148,6 +256,17 @@ pub fn terminal_block(
             block.push(' ');
             block.push_str(line);
         }
+        block.push('\n');
+    }
+    let id = printable(message.id.as_str(), 200, Lines::Escaped);
+    for (n, label) in message.answers.iter().enumerate() {
+        let label = printable(label, 200, Lines::Escaped);
+        let n = (n + 1).to_string();
+        block.push_str(&tr!(lang, "block-answer-choice", n = n, label = label));
+        block.push('\n');
+    }
+    if !message.answers.is_empty() {
+        block.push_str(&tr!(lang, "block-answer-how", id = id.clone()));
         block.push('\n');
     }
     block.push_str(&footer);

@@ -19,7 +19,7 @@
 //! docs/notes: `listening`, `output`, `subscribed`, `disconnected`,
 //! `stopping`, `stopped`, …), which operators and the tests wait on.
 
-use crate::agent::Agent;
+use crate::agent::{Agent, Next};
 use crate::answers::Answers;
 use crate::catchup::driver::Driver;
 use crate::catchup::CatchUp;
@@ -28,6 +28,7 @@ use crate::config::AgentConfig;
 use crate::delivery::Acted;
 use crate::error::{Error, Kind};
 use crate::identity::Identity;
+use crate::lifecycle::RecordFile;
 use crate::link::{self, CredsTold, Drops, Link};
 use crate::screen::Screen;
 use crate::signals::StopReason;
@@ -118,14 +119,19 @@ async fn serve(
     let mut drain_deadline = None;
     loop {
         agent.owe_catch_up_from(catch_up.owed_from());
+        let due = agent.next_due();
         tokio::select! {
             // Live messages wait while a catch-up is owed, so that missed
             // ones are shown first, in order.
-            delivery = agent.next(), if !catch_up.holds_live() => {
-                let Some(delivery) = delivery else { break }; // drained
-                agent.show(&mut screen, delivery).await.map_err(cannot_write)?;
-            }
+            next = agent.next_live(), if !catch_up.holds_live() => match next {
+                None => break, // drained
+                Some(Next::Show(delivery)) => {
+                    agent.show(&mut screen, delivery).await.map_err(cannot_write)?;
+                }
+                Some(Next::Recall(send)) => agent.recall(&mut screen, send).await,
+            },
             Some(acted) = acks.recv() => agent.on_user_action(&acted).await,
+            () = sleep_until(due) => agent.on_due(&mut screen).await.map_err(cannot_write)?,
             Some(live_since) = live.recv(), if drain_deadline.is_none() => {
                 catch_up.on_live(live_since, agent.last_seen());
             }
@@ -134,7 +140,9 @@ async fn serve(
             }
             replayed = catch_up.next() => {
                 agent.owe_catch_up_from(catch_up.owed_from());
-                for delivery in agent.take_replayed(replayed) {
+                let missed = agent.take_replayed(replayed);
+                agent.settle(&mut screen).await;
+                for delivery in missed {
                     agent.show(&mut screen, delivery).await.map_err(cannot_write)?;
                 }
             }
@@ -201,6 +209,9 @@ async fn start(config: &AgentConfig, tasks: &TaskTracker) -> Result<Started, Err
         .with_trusted(config.trust.clone(), config.catch_up_window);
     if let Some(state) = identity.state {
         agent = agent.with_state(state);
+    }
+    if let Some(dir) = config.state_dir.as_deref() {
+        agent = agent.with_record(RecordFile::new(dir, &identity.info.id));
     }
     let answers = Answers::subscribe(client.clone(), &identity.info)
         .await

@@ -20,12 +20,13 @@ use crate::notify::Notifier;
 use crate::render::{self, Printed};
 use jiff::Timestamp;
 use remote_message::sessions::ShownVia;
+use remote_message::{MessageId, Target};
 use remote_message_cli::lang::Lang;
 use std::io;
 use tokio::io::AsyncWriteExt;
 use tokio::sync::mpsc;
 use tokio_util::task::TaskTracker;
-use tracing::{info, warn};
+use tracing::{debug, info, warn};
 
 /// The chosen output and the hook.
 pub struct Screen {
@@ -56,7 +57,8 @@ impl Screen {
         let hook = match config.exec.as_deref() {
             Some(program) => Some(
                 Hook::start(program, config.exec_timeout, tasks)
-                    .map_err(|e| Error::with_context(Kind::Exec, e.to_string()).caused_by(e))?,
+                    .map_err(|e| Error::with_context(Kind::Exec, e.to_string()).caused_by(e))?
+                    .answering_to(acks.clone()),
             ),
             None => None,
         };
@@ -130,14 +132,29 @@ impl Screen {
     }
 }
 
-impl Show for Screen {
-    /// Shows one message, then runs the hook. Returns how it was shown;
-    /// `Err` only when stdout is gone.
-    async fn show(&mut self, delivery: &Delivery) -> io::Result<Displayed> {
+impl Screen {
+    /// Shows one message (the `reminder`-th time again, `None` the first),
+    /// then runs the hook. Returns how it was shown; `Err` only when stdout
+    /// is gone.
+    async fn show_as(
+        &mut self,
+        delivery: &Delivery,
+        reminder: Option<u32>,
+    ) -> io::Result<Displayed> {
         let now = Timestamp::now();
         let (message, target) = (&delivery.message, &delivery.target);
         let lang = self.lang;
-        let mut print = |output| render::show(&mut self.buffer, output, lang, message, target, now);
+        let mut print = |output| {
+            render::show_again(
+                &mut self.buffer,
+                output,
+                lang,
+                message,
+                target,
+                now,
+                reminder,
+            )
+        };
         let (display, read_ack) = match &mut self.output {
             Chosen::Printed(printed) => {
                 print(*printed)?;
@@ -173,17 +190,64 @@ impl Show for Screen {
                 }
             }
         };
+        self.write_buffer().await?;
+        let mut via = vec![display];
+        if let Some(hook) = &self.hook {
+            let json = render::json_line_again(message, target, now, reminder);
+            if hook.run_for(delivery.ticket(), json) {
+                via.push(ShownVia::Exec);
+            }
+        }
+        Ok(Displayed { via, read_ack })
+    }
+
+    /// Writes what was rendered to stdout.
+    async fn write_buffer(&mut self) -> io::Result<()> {
         if !self.buffer.is_empty() {
             self.stdout.write_all(&self.buffer).await?;
             self.stdout.flush().await?;
             self.buffer.clear();
         }
-        let mut via = vec![display];
-        if let Some(hook) = &self.hook {
-            if hook.run(&message.id, render::json_line(message, target, now)) {
-                via.push(ShownVia::Exec);
+        Ok(())
+    }
+
+    /// Takes down message `id`, recalled: a `recalled` record on stdout
+    /// (terminal line or JSON line; the desktop closes its notification)
+    /// and for the hook.
+    pub async fn take_down(&mut self, id: &MessageId, target: &Target) -> io::Result<()> {
+        let now = Timestamp::now();
+        match &mut self.output {
+            Chosen::Printed(printed) => {
+                render::show_recalled(&mut self.buffer, *printed, self.lang, id, target, now)?
             }
+            Chosen::Desktop(desktop) => desktop_take_down(desktop, id),
         }
-        Ok(Displayed { via, read_ack })
+        self.write_buffer().await?;
+        if let Some(hook) = &self.hook {
+            hook.run(id, render::recalled_line(id, target, now));
+        }
+        Ok(())
+    }
+}
+
+/// Closes the notification of a recalled message (the desktop backends'
+/// part; wired by the lead once `Notifier::close` exists).
+fn desktop_take_down(_desktop: &mut Notifier, id: &MessageId) {
+    debug!("message {id} recalled: its notification stays until the desktop can close it");
+}
+
+impl Show for Screen {
+    /// Shows one message, then runs the hook. Returns how it was shown;
+    /// `Err` only when stdout is gone.
+    async fn show(&mut self, delivery: &Delivery) -> io::Result<Displayed> {
+        self.show_as(delivery, None).await
+    }
+
+    async fn show_again(&mut self, delivery: &Delivery, reminder: u32) -> io::Result<()> {
+        self.show_as(delivery, Some(reminder)).await.map(|_| ())
+    }
+
+    async fn take_down(&mut self, id: &MessageId, target: &Target) -> io::Result<()> {
+        Screen::take_down(self, id, target).await
     }
 }

@@ -154,6 +154,13 @@ pub fn default_dir() -> Option<PathBuf> {
         .map(|d| d.join("remote-message"))
 }
 
+/// The default session remembered in `dir`, if any (read without a lock).
+pub fn default_session(dir: &Path) -> Option<SessionId> {
+    fs::read_to_string(dir.join("default-session"))
+        .ok()
+        .and_then(|s| SessionId::parse(s.trim()).ok())
+}
+
 impl StateFile {
     /// Opens (or creates) the state of `explicit`, or of this directory's
     /// default session. A corrupt state file is reported and replaced.
@@ -168,9 +175,7 @@ impl StateFile {
                 (id, lock)
             }
             None => {
-                let remembered = fs::read_to_string(&default_file)
-                    .ok()
-                    .and_then(|s| SessionId::parse(s.trim()).ok());
+                let remembered = default_session(dir);
                 match remembered {
                     Some(id) => match try_lock(dir, &id)? {
                         Some(lock) => (id, lock),

@@ -22,3 +22,11 @@ block-header = ==== { $priority ->
     }{ $audience } · { $when } ====
 block-footer = ---- from { $sender } · id { $id }
 block-unknown-sender = unknown sender
+
+## A reminder (shown again until read or answered), in the header before the rest.
+block-reminder = REMINDER { $n }
+## The answers a message offers, after its text, and how to give one.
+block-answer-choice = » { $n }. { $label }
+block-answer-how = » To answer: subscriber answer { $id } <label or number>
+## A message its sender recalled, in place of the message.
+block-recalled = ==== Message { $id } was recalled by its sender ====

@@ -21,3 +21,11 @@ block-header = ==== { $priority ->
     }{ $audience } · { $when } ====
 block-footer = ---- de { $sender } · id { $id }
 block-unknown-sender = remitente desconocido
+
+## Un recordatorio (se muestra de nuevo hasta que se lee o se responde).
+block-reminder = RECORDATORIO { $n }
+## Las respuestas que ofrece un mensaje, y cómo dar una.
+block-answer-choice = » { $n }. { $label }
+block-answer-how = » Para responder: subscriber answer { $id } <respuesta o número>
+## Un mensaje que su remitente retiró.
+block-recalled = ==== El remitente retiró el mensaje { $id } ====

@@ -21,3 +21,11 @@ block-header = ==== { $priority ->
     }{ $audience } · { $when } ====
 block-footer = ---- de { $sender } · id { $id }
 block-unknown-sender = expéditeur inconnu
+
+## Un rappel (montré de nouveau tant qu'il n'est ni lu ni répondu).
+block-reminder = RAPPEL { $n }
+## Les réponses qu'offre un message, et comment en donner une.
+block-answer-choice = » { $n }. { $label }
+block-answer-how = » Pour répondre : subscriber answer { $id } <réponse ou numéro>
+## Un message que son expéditeur a retiré.
+block-recalled = ==== Message { $id } retiré par son expéditeur ====

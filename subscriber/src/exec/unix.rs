@@ -23,6 +23,10 @@ impl Run {
         self.0.stdin.take()
     }
 
+    pub(super) fn take_stdout(&mut self) -> Option<tokio::process::ChildStdout> {
+        self.0.stdout.take()
+    }
+
     /// Waits for the program itself to exit.
     pub(super) async fn wait(&mut self) -> io::Result<ExitStatus> {
         self.0.wait().await

@@ -40,6 +40,11 @@ impl Run {
         self.0.stdin().take()
     }
 
+    /// The program's stdout, once.
+    pub(super) fn take_stdout(&mut self) -> Option<tokio::process::ChildStdout> {
+        self.0.stdout().take()
+    }
+
     /// Waits for the program itself to exit (process-wrap's own `wait` would
     /// wait for the whole job to empty; a Unix run waits for its leader only).
     pub(super) async fn wait(&mut self) -> io::Result<ExitStatus> {
