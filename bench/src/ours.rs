@@ -61,6 +61,7 @@ impl Publisher {
             seal: false,
             sign_key: None,
             wait,
+            asks: Default::default(),
         }
     }
 

@@ -8,14 +8,18 @@
 use crate::admin::{self, layout::DIR_ENV, mint};
 use crate::error::{Error, ErrorKind};
 use crate::i18n::{errors, tr};
+use crate::recall::{self, DEFAULT_RECALL_WAIT};
+use crate::send::plan::Asks;
 use crate::send::{self, Request, WaitPolicy, DEFAULT_RECEIPT_WAIT};
+use crate::status::DEFAULT_FOLLOW;
 use clap::{Args, CommandFactory, Parser, Subcommand};
 use remote_message::keys::SeedErrorKind;
+use remote_message::ledger::LedgerSettings;
 use remote_message::stream::StreamSettings;
 use remote_message::{signing, Priority, SessionId};
 use remote_message_cli::config::OneRun;
 use remote_message_cli::exit::ExitCode::{
-    self, CannotSeal, Failure, NoSession, NotConfirmed, Server, Usage,
+    self, CannotSeal, Failure, NoSession, NotConfirmed, Server, UnknownSend, Usage,
 };
 use remote_message_cli::startup::Definition;
 use remote_message_cli::CommonArgs;
@@ -30,6 +34,10 @@ use std::time::Duration;
 /// `--help` shows it: written from the constant, so the two cannot differ.
 static DEFAULT_WAIT_TEXT: LazyLock<String> =
     LazyLock::new(|| humantime::format_duration(DEFAULT_RECEIPT_WAIT).to_string());
+
+/// [`DEFAULT_RECALL_WAIT`] as `recall --wait` without a value reads it.
+static DEFAULT_RECALL_WAIT_TEXT: LazyLock<String> =
+    LazyLock::new(|| humantime::format_duration(DEFAULT_RECALL_WAIT).to_string());
 
 /// `--wait`'s help, naming the default from the constant.
 static WAIT_HELP: LazyLock<String> = LazyLock::new(|| {
@@ -51,7 +59,8 @@ static WAIT_HELP: LazyLock<String> = LazyLock::new(|| {
 /// safe for every run: connection, language, log, `sender`, `title`,
 /// `priority`, `ttl`, `sign-key`, the stream's and the admin directory's.
 pub const ONE_RUN: OneRun = &[
-    "session", "id", "seal", "wait", "no-wait", "json", "out", "force",
+    "session", "id", "seal", "wait", "no-wait", "json", "out", "force", "answer", "remind",
+    "follow",
 ];
 
 /// Send a message to the screens of remote user sessions over NATS
@@ -166,6 +175,37 @@ pub enum Command {
         CONNECTS,
     ))]
     Admin(AdminArgs),
+
+    /// What became of a send at each session: delivered, read, answered,
+    /// recalled or expired, and who has not, from the ledger (works hours
+    /// later, from any ops machine)
+    ///
+    /// --follow prints rows as they come until every target answered (a
+    /// send without answers: read), or --timeout passed (default 10m).
+    #[command(verbatim_doc_comment, after_help = footer(
+        "Examples:
+  publisher status 3f9c2a7d1e4b
+  publisher status 3f9c2a7d1e4b --json
+  publisher status 3f9c2a7d1e4b --follow --timeout 30m",
+        "shown",
+        &[Failure, Usage, Server, UnknownSend],
+    ))]
+    Status(StatusArgs),
+
+    /// Take a send back: delete its stored copies (agents offline now never
+    /// show it), and order every agent to take it off the screen
+    ///
+    /// The order goes out on broadcast, signed with --sign-key when given;
+    /// the ledger records the recall. --wait reports each session's answer:
+    /// taken down (it had been shown) or never shown.
+    #[command(verbatim_doc_comment, after_help = footer(
+        "Examples:
+  publisher recall 3f9c2a7d1e4b
+  publisher recall 3f9c2a7d1e4b --wait 30s --json",
+        "recalled",
+        CONNECTS,
+    ))]
+    Recall(RecallArgs),
 }
 
 impl Command {
@@ -175,6 +215,8 @@ impl Command {
         match self {
             Command::Send(args) => args.json,
             Command::Sessions(args) => args.json,
+            Command::Status(args) => args.json,
+            Command::Recall(args) => args.json,
             Command::Setup(_) | Command::Keygen(_) | Command::Admin(_) => false,
         }
     }
@@ -419,6 +461,16 @@ pub struct SendArgs {
     #[arg(long)]
     pub seal: bool,
 
+    /// Offer this answer as a button (repeatable, 1 to 5 labels); with
+    /// --wait, waits for the answers and prints who answered what
+    #[arg(long = "answer", value_name = "LABEL")]
+    pub answers: Vec<String>,
+
+    /// Show the message again every DUR (at least 1s) until it is read or
+    /// answered; without --ttl it expires after 8h
+    #[arg(long, value_name = "DUR", value_parser = parse_remind)]
+    pub remind: Option<Duration>,
+
     // The help is `WAIT_HELP`, written from `DEFAULT_RECEIPT_WAIT`.
     #[arg(
         long,
@@ -448,6 +500,8 @@ impl SendArgs {
     pub fn request(self) -> Result<Request, Error> {
         let text = message_text(&self.message)?;
         send::plan::check_users(&self.users)?;
+        let answers = remote_message::answer::Answers::parse(&self.answers)
+            .map_err(|e| ErrorKind::Usage.error(e.to_string()).caused_by(e))?;
         let sign_key = self.sign_key.as_deref().map(sign_key).transpose()?;
         Ok(Request {
             text,
@@ -464,6 +518,10 @@ impl SendArgs {
                 (true, _) => WaitPolicy::Never,
                 (false, Some(within)) => WaitPolicy::Within(within),
                 (false, None) => WaitPolicy::Default,
+            },
+            asks: Asks {
+                answers,
+                remind: self.remind,
             },
         })
     }
@@ -520,9 +578,26 @@ pub struct SetupArgs {
     /// Size bound of the stream in bytes; the oldest messages go first
     #[arg(long, value_name = "BYTES", default_value_t = remote_message::stream::DEFAULT_MAX_BYTES)]
     pub max_bytes: i64,
+
+    /// How long the ledger keeps what became of each send (publisher status)
+    #[arg(long, value_name = "DUR", value_parser = humantime::parse_duration, default_value = "30days")]
+    pub ledger_retention: Duration,
+
+    /// Size bound of the ledger in bytes; the oldest rows go first
+    #[arg(long, value_name = "BYTES", default_value_t = remote_message::ledger::DEFAULT_MAX_BYTES)]
+    pub ledger_max_bytes: i64,
 }
 
 impl SetupArgs {
+    /// The ledger as asked.
+    pub fn ledger_settings(&self) -> LedgerSettings {
+        LedgerSettings {
+            retention: self.ledger_retention,
+            replicas: self.replicas.into(),
+            max_bytes: self.ledger_max_bytes,
+        }
+    }
+
     /// The stream as asked.
     pub fn settings(&self) -> StreamSettings {
         StreamSettings {
@@ -543,6 +618,87 @@ pub struct SessionsArgs {
     /// (`{"error":{"exit_code","kind","message"}}`, docs/scripts.md)
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// The send's id, as `publisher send` printed it
+    #[arg(value_name = "SEND_ID", value_parser = parse_send_id)]
+    pub send: remote_message::SendId,
+
+    /// Go on printing rows as they come, until every target answered (or,
+    /// without answers, read) or --timeout passed (default 10m)
+    #[arg(long)]
+    pub follow: bool,
+
+    /// Print one JSON object (at the end, with --follow); on failure, an
+    /// error object (`{"error":{"exit_code","kind","message"}}`, docs/scripts.md)
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RecallArgs {
+    /// The send's id, as `publisher send` printed it
+    #[arg(value_name = "SEND_ID", value_parser = parse_send_id)]
+    pub send: remote_message::SendId,
+
+    /// Who recalls it [default: user@host]
+    #[arg(long, value_name = "NAME")]
+    pub sender: Option<String>,
+
+    /// Sign the recall order with the seed in FILE, for agents started
+    /// with --trust (they ignore an unsigned one)
+    #[arg(long, value_name = "FILE")]
+    pub sign_key: Option<std::path::PathBuf>,
+
+    /// Wait up to DUR (default 10s) for each targeted session to report
+    /// the recall: taken down, or never shown
+    #[arg(
+        long,
+        value_name = "DUR",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = DEFAULT_RECALL_WAIT_TEXT.as_str(),
+        value_parser = humantime::parse_duration
+    )]
+    pub wait: Option<Duration>,
+
+    /// Print one JSON object; on failure, an error object
+    /// (`{"error":{"exit_code","kind","message"}}`, docs/scripts.md)
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl StatusArgs {
+    /// How long `--follow` goes on: the global `--timeout`, else 10 minutes.
+    pub fn follow_within(&self, timeout: Option<Duration>) -> Option<Duration> {
+        self.follow.then(|| timeout.unwrap_or(DEFAULT_FOLLOW))
+    }
+}
+
+impl RecallArgs {
+    /// The recall as asked: the key loaded, the sender defaulted.
+    pub fn request(self) -> Result<recall::Request, Error> {
+        let sign_key = self.sign_key.as_deref().map(sign_key).transpose()?;
+        Ok(recall::Request {
+            send: self.send,
+            sender: self.sender.unwrap_or_else(identity::user_at_host),
+            sign_key,
+            wait: self.wait,
+        })
+    }
+}
+
+/// `--remind`: a duration of at least one second.
+fn parse_remind(raw: &str) -> Result<Duration, String> {
+    let every = humantime::parse_duration(raw).map_err(|e| e.to_string())?;
+    if every < Duration::from_secs(1) {
+        return Err(format!(
+            "{raw:?} is less than 1s: remind at most once a second"
+        ));
+    }
+    Ok(every)
 }
 
 /// A send id: the session id alphabet, so derived message ids stay tokens.

@@ -32,6 +32,8 @@ pub enum ErrorKind {
     NoSession,
     /// `--seal`: a target is not live or has no key; nothing was sent.
     CannotSeal,
+    /// `status`: the ledger knows nothing of that send id.
+    UnknownSend,
     /// Something unexpected on this machine (e.g. no async runtime).
     Failure,
 }
@@ -45,6 +47,7 @@ impl ErrorKind {
             ErrorKind::NotConfirmed => ExitCode::NotConfirmed,
             ErrorKind::NoSession => ExitCode::NoSession,
             ErrorKind::CannotSeal => ExitCode::CannotSeal,
+            ErrorKind::UnknownSend => ExitCode::UnknownSend,
             ErrorKind::Failure => ExitCode::Failure,
         }
     }
@@ -82,6 +85,7 @@ impl remote_message::error::ErrorKind for ErrorKind {
             ErrorKind::NotConfirmed => "some target did not confirm",
             ErrorKind::NoSession => "no live session for that user; nothing was sent",
             ErrorKind::CannotSeal => "cannot seal; nothing was sent",
+            ErrorKind::UnknownSend => "no record of that send in the ledger",
             ErrorKind::Failure => "unexpected failure",
         }
     }
@@ -101,6 +105,7 @@ mod tests {
             (ErrorKind::NotConfirmed, 4),
             (ErrorKind::NoSession, 5),
             (ErrorKind::CannotSeal, 6),
+            (ErrorKind::UnknownSend, 7),
             (ErrorKind::Failure, 1),
         ];
         for (kind, code) in table {

@@ -8,10 +8,15 @@
 //! - [`reads`]: read receipts: who acknowledged a message, and whose display cannot tell.
 //! - [`sessions`]: `publisher sessions`: the live session table, and the one rule `--user`
 //!   picks a user's sessions by.
+//! - [`tally`]: what became of a send at each session, from ledger rows (pure).
+//! - [`ledger`]: the ledger stream as ops use it: ensure, record, read rows in batches.
 //! - [`send`]: `publisher send` as a pipeline: [`send::plan`] (pure: targets
 //!   and messages), [`send::report`] (the typed report), [`send::render`]
-//!   (text or JSON), [`send::dispatch`] (publish, collect receipts).
-//! - [`setup`]: `publisher setup`: the stream that stores every message.
+//!   (text or JSON), [`send::dispatch`] (publish, collect receipts),
+//!   [`send::record`] (the ledger record, the answers as they come).
+//! - [`setup`]: `publisher setup`: the stream that stores every message, and the ledger.
+//! - [`status`]: `publisher status`: a send's fate at each session, from the ledger.
+//! - [`recall`]: `publisher recall`: delete a send's stored copies, order it taken down.
 //! - [`keygen`]: `publisher keygen`: a signing key for `send --sign-key`.
 //! - [`admin`]: `publisher admin`: per-session identity set-up (keys, server config, creds).
 //! - [`cli`]: the command line, defined once (help, the compose check and the
@@ -23,11 +28,15 @@ pub mod cli;
 pub mod error;
 pub mod i18n;
 pub mod keygen;
+pub mod ledger;
 pub mod link;
 pub mod reads;
+pub mod recall;
 pub mod send;
 pub mod sessions;
 pub mod setup;
+pub mod status;
+pub mod tally;
 
 pub use error::{Error, ErrorKind};
 
@@ -88,7 +97,14 @@ fn execute(cli: cli::Cli, json: bool) -> Result<(), Error> {
         match cli.command {
             cli::Command::Send(args) => send::run(connection, args.request()?, json).await,
             cli::Command::Sessions(args) => sessions::run(connection, &args.users, json).await,
-            cli::Command::Setup(args) => setup::run(connection, args.settings()).await,
+            cli::Command::Setup(args) => {
+                setup::run(connection, args.settings(), args.ledger_settings()).await
+            }
+            cli::Command::Status(args) => {
+                let follow = args.follow_within(connection.timeout);
+                status::run(connection, args.send, follow, json).await
+            }
+            cli::Command::Recall(args) => recall::run(connection, args.request()?, json).await,
             cli::Command::Keygen(args) => keygen::run(&args.out),
             cli::Command::Admin(args) => admin::run(connection, args.command.request()).await,
         }

@@ -70,6 +70,8 @@ exit_codes! {
     NoSession NO_SESSION = 5, "no_session", "--user named a user with no live session; nothing was sent";
     /// `--seal`: a target is not live, or its agent advertises no key. Nothing was sent.
     CannotSeal CANNOT_SEAL = 6, "cannot_seal", "--seal: a target session is not live or has no key; nothing was sent";
+    /// `publisher status`: the ledger has no record of that send id.
+    UnknownSend UNKNOWN_SEND = 7, "unknown_send", "the ledger has no record of that send id";
 }
 
 /// A failure as `--json` prints it, under `error`:
@@ -154,7 +156,7 @@ Exit codes:
     #[test]
     fn codes_constants_and_help_lines_agree() {
         let codes: Vec<i32> = ExitCode::ALL.iter().map(|c| c.code()).collect();
-        assert_eq!(codes, [0, 1, 2, 3, 4, 5, 6]);
+        assert_eq!(codes, [0, 1, 2, 3, 4, 5, 6, 7]);
         let all = help("done", ExitCode::ALL);
         for code in ExitCode::ALL {
             let line = format!("\n  {}  {}", code.code(), code.meaning());
@@ -168,9 +170,10 @@ Exit codes:
                 SERVER,
                 NOT_CONFIRMED,
                 NO_SESSION,
-                CANNOT_SEAL
+                CANNOT_SEAL,
+                UNKNOWN_SEND
             ],
-            [0, 1, 2, 3, 4, 5, 6]
+            [0, 1, 2, 3, 4, 5, 6, 7]
         );
         assert_eq!(i32::from(ExitCode::CannotSeal), CANNOT_SEAL);
     }
@@ -190,6 +193,7 @@ Exit codes:
                 (4, "not_confirmed"),
                 (5, "no_session"),
                 (6, "cannot_seal"),
+                (7, "unknown_send"),
             ]
         );
     }

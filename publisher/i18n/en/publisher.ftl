@@ -114,3 +114,39 @@ text-empty = the message text is empty: give the text to show, or - to read it f
 title-empty = the title is empty: leave --title out, or give it some text
 sign-key-unreadable = --sign-key { $path }: cannot read it ({ $cause })
 sign-key-no-seed = --sign-key { $path }: no user nkey seed in it: make one with `publisher keygen --out FILE`
+
+## What became of a send at each session (publisher status, send --answer
+## --wait, recall --wait); $at is an RFC 3339 time, $via how it was shown.
+tally-delivered = delivered at { $at }
+tally-delivered-via = delivered at { $at } ({ $via })
+tally-read = read at { $at }
+tally-answered = answered { $answer } at { $at }
+tally-invalid-answer = answered { $answer } at { $at } (not offered, not counted)
+tally-recalled = recalled at { $at }
+tally-recalled-seen = recalled at { $at } (it had been shown)
+tally-recalled-unseen = recalled at { $at } (never shown)
+tally-expired = expired at { $at }
+tally-nothing = nothing yet
+tally-not-targeted = {" "}(not targeted)
+tally-counts = answers: { $counts }
+tally-delivered-total = delivered to { $done } of { $targets }
+tally-read-total = read by { $done } of { $targets }
+tally-answered-total = answered by { $done } of { $targets }
+tally-not-yet = ; not yet: { $sessions }
+tally-invalid = answers not offered (not counted) from: { $sessions }
+
+## publisher status and recall.
+status-send = send { $send }, sent at { $at } by { $sender } to { $target }: { $text }
+status-answers = answers offered: { $answers }
+status-recalled = recalled at { $at } by { $by }
+status-no-record = no send record (sent before the ledger existed?): showing the sessions that wrote rows
+recall-published = recall order for { $send } published on broadcast
+recall-deleted = stored copies deleted from { $stream }: { $deleted }
+recall-waiting = waiting for the sessions that had it: { $sessions }
+recall-none-answered = no recall row from: { $sessions }
+unknown-send = no record of send { $send } in the ledger ({ $stream }): check the id, or the ledger's retention
+no-ledger = this NATS server has no JetStream, so no ledger ({ $servers }): status and recall need it
+failed-reading-ledger = reading the ledger failed
+failed-recording-send = recording the send in the ledger failed
+failed-deleting = deleting a stored copy failed
+ledger-ready = ledger { $stream } ready: subjects ledger.*.*, sends.*.*; retention { $retention }; max { $bytes } bytes

@@ -117,3 +117,39 @@ text-empty = el texto del mensaje está vacío: indique el texto que se mostrar�
 title-empty = el título está vacío: omita --title, o escriba algún texto
 sign-key-unreadable = --sign-key { $path }: no se puede leer ({ $cause })
 sign-key-no-seed = --sign-key { $path }: no contiene ninguna semilla nkey de usuario: cree una con `publisher keygen --out FICHERO`
+
+## What became of a send at each session (publisher status, send --answer
+## --wait, recall --wait); $at is an RFC 3339 time, $via how it was shown.
+tally-delivered = entregado a las { $at }
+tally-delivered-via = entregado a las { $at } ({ $via })
+tally-read = leído a las { $at }
+tally-answered = respondió { $answer } a las { $at }
+tally-invalid-answer = respondió { $answer } a las { $at } (no ofrecida, no contada)
+tally-recalled = retirado a las { $at }
+tally-recalled-seen = retirado a las { $at } (se había mostrado)
+tally-recalled-unseen = retirado a las { $at } (nunca mostrado)
+tally-expired = caducado a las { $at }
+tally-nothing = nada todavía
+tally-not-targeted = {" "}(no destinataria)
+tally-counts = respuestas: { $counts }
+tally-delivered-total = entregado a { $done } de { $targets }
+tally-read-total = leído por { $done } de { $targets }
+tally-answered-total = respondido por { $done } de { $targets }
+tally-not-yet = ; todavía no: { $sessions }
+tally-invalid = respuestas no ofrecidas (no contadas) de: { $sessions }
+
+## publisher status and recall.
+status-send = envío { $send }, enviado a las { $at } por { $sender } a { $target }: { $text }
+status-answers = respuestas ofrecidas: { $answers }
+status-recalled = retirado a las { $at } por { $by }
+status-no-record = sin registro del envío (¿enviado antes de existir el registro?): se muestran las sesiones que escribieron filas
+recall-published = orden de retirada de { $send } publicada en broadcast
+recall-deleted = copias guardadas borradas de { $stream }: { $deleted }
+recall-waiting = esperando a las sesiones que lo tenían: { $sessions }
+recall-none-answered = sin fila de retirada de: { $sessions }
+unknown-send = no hay registro del envío { $send } en el registro ({ $stream }): compruebe el id, o la retención del registro
+no-ledger = este servidor NATS no tiene JetStream, así que no hay registro ({ $servers }): status y recall lo necesitan
+failed-reading-ledger = falló la lectura del registro
+failed-recording-send = falló el registro del envío
+failed-deleting = falló el borrado de una copia guardada
+ledger-ready = registro { $stream } listo: subjects ledger.*.*, sends.*.*; retención { $retention }; máx. { $bytes } bytes

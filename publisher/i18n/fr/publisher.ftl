@@ -111,3 +111,39 @@ text-empty = le texte du message est vide : donnez le texte à afficher, ou - po
 title-empty = le titre est vide : omettez --title, ou donnez-lui un texte
 sign-key-unreadable = --sign-key { $path } : impossible de le lire ({ $cause })
 sign-key-no-seed = --sign-key { $path } : aucune graine nkey d'utilisateur dedans : créez-en une avec `publisher keygen --out FICHIER`
+
+## What became of a send at each session (publisher status, send --answer
+## --wait, recall --wait); $at is an RFC 3339 time, $via how it was shown.
+tally-delivered = remis à { $at }
+tally-delivered-via = remis à { $at } ({ $via })
+tally-read = lu à { $at }
+tally-answered = a répondu { $answer } à { $at }
+tally-invalid-answer = a répondu { $answer } à { $at } (non proposée, non comptée)
+tally-recalled = rappelé à { $at }
+tally-recalled-seen = rappelé à { $at } (il avait été affiché)
+tally-recalled-unseen = rappelé à { $at } (jamais affiché)
+tally-expired = expiré à { $at }
+tally-nothing = rien encore
+tally-not-targeted = {" "}(non visée)
+tally-counts = réponses : { $counts }
+tally-delivered-total = remis à { $done } sur { $targets }
+tally-read-total = lu par { $done } sur { $targets }
+tally-answered-total = répondu par { $done } sur { $targets }
+tally-not-yet = ; pas encore : { $sessions }
+tally-invalid = réponses non proposées (non comptées) de : { $sessions }
+
+## publisher status and recall.
+status-send = envoi { $send }, envoyé à { $at } par { $sender } à { $target } : { $text }
+status-answers = réponses proposées : { $answers }
+status-recalled = rappelé à { $at } par { $by }
+status-no-record = pas d'enregistrement de l'envoi (envoyé avant que le registre existe ?) : voici les sessions qui ont écrit des lignes
+recall-published = ordre de rappel de { $send } publié sur broadcast
+recall-deleted = copies stockées supprimées de { $stream } : { $deleted }
+recall-waiting = en attente des sessions qui l'avaient : { $sessions }
+recall-none-answered = pas de ligne de rappel de : { $sessions }
+unknown-send = aucun enregistrement de l'envoi { $send } dans le registre ({ $stream }) : vérifiez l'id, ou la rétention du registre
+no-ledger = ce serveur NATS n'a pas JetStream, donc pas de registre ({ $servers }) : status et recall en ont besoin
+failed-reading-ledger = la lecture du registre a échoué
+failed-recording-send = l'enregistrement de l'envoi a échoué
+failed-deleting = la suppression d'une copie stockée a échoué
+ledger-ready = registre { $stream } prêt : sujets ledger.*.*, sends.*.* ; rétention { $retention } ; max { $bytes } octets

@@ -8,13 +8,15 @@
 //!   goes on the wire and who must confirm it (pure);
 //! - [`report`]: the typed report and its verdict;
 //! - [`render`]: the report as text or JSON;
-//! - [`dispatch`]: look-ups, publishing, receipts → a [`Report`].
+//! - [`dispatch`]: look-ups, publishing, receipts → a [`Report`];
+//! - [`record`]: the send's ledger record, and the answers as they come.
 //!
 //! [`run`] only drives them; the command line builds its [`Request`]
 //! (`crate::cli`).
 
 pub mod dispatch;
 pub mod plan;
+pub mod record;
 pub mod render;
 pub mod report;
 
@@ -32,8 +34,14 @@ pub async fn run(connection: &ConnectionArgs, request: Request, json: bool) -> R
     let link = Link::open(connection).await?;
     let lookups = dispatch::look_up(&link, checked.needs).await?;
     let plan = checked.plan(lookups)?;
+    let rows = record::listen(&link, &plan).await?;
     let route = dispatch::Route::expect(&link);
-    let report = dispatch::dispatch(&link, &route, &plan).await?;
+    let (report, tally) = tokio::join!(
+        dispatch::dispatch(&link, &route, &plan),
+        record::record_and_collect(&link, &plan, rows)
+    );
+    let mut report = report?;
+    report.tally = tally?;
     link.settle().await?;
     let confirmed = report.confirmed();
     let out = if json {

@@ -9,9 +9,11 @@ use crate::i18n::{errors, tr};
 use async_nats::HeaderMap;
 use bytes::Bytes;
 use nkeys::KeyPair;
+use remote_message::answer::Answers;
 use remote_message::envelope::{
     wire_size, Envelope, InvalidText, MSG_ID_HEADER, RECEIPT_TO_HEADER,
 };
+use remote_message::ledger::{SendRecord, SendTarget, Targeted};
 use remote_message::sessions::SessionInfo;
 use remote_message::terminal::{printable, Lines};
 use remote_message::{sealing, MessageId, Priority, SendId, SessionId, Target, UserName};
@@ -44,6 +46,17 @@ pub struct Request {
     pub seal: bool,
     pub sign_key: Option<KeyPair>,
     pub wait: WaitPolicy,
+    /// What the message asks of its readers: answers, reminders.
+    pub asks: Asks,
+}
+
+/// What a send asks of its readers beyond reading it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Asks {
+    /// `--answer`: the labels offered (checked); empty asks nothing.
+    pub answers: Answers,
+    /// `--remind`: show it again this often until read or answered.
+    pub remind: Option<Duration>,
 }
 
 /// Whether and how long to wait for receipts, as asked.
@@ -115,6 +128,10 @@ pub struct Plan {
     pub check_presence: bool,
     /// The `Receipt-To` value (`receipt.<token>`), when waiting.
     pub receipt_inbox: Option<String>,
+    /// What the ledger keeps of this send (`sends.<id>.sent`): the text,
+    /// the answers offered, and whom it targeted (the session targets, or
+    /// the sessions listed before a broadcast, when it listed them).
+    pub record: SendRecord,
 }
 
 /// A [`Request`] that passed every check that needs no server
@@ -163,7 +180,8 @@ impl Request {
             needs: Needs {
                 live_sessions: !self.users.is_empty()
                     || self.seal
-                    || (self.is_broadcast() && self.wait().is_some()),
+                    || (self.is_broadcast()
+                        && (self.wait().is_some() || !self.asks.answers.is_empty())),
             },
         })
     }
@@ -183,9 +201,15 @@ impl Request {
             };
             ErrorKind::Usage.error(message).caused_by(e)
         })?
-        .with_priority(self.priority);
-        Ok(match self.ttl {
+        .with_priority(self.priority)
+        .with_answers(self.asks.answers.clone());
+        let envelope = match self.ttl {
             Some(ttl) => envelope.expiring_after(ttl),
+            None => envelope,
+        };
+        // After the ttl: a reminder without one expires by default.
+        Ok(match self.asks.remind {
+            Some(every) => envelope.reminding_every(every),
             None => envelope,
         })
     }
@@ -240,6 +264,22 @@ impl Checked<'_> {
             )));
         }
         let broadcast = targets == [Target::Broadcast];
+        let record = SendRecord {
+            send: request.id.clone(),
+            sent_at: self.envelope.sent_at,
+            sender: self.envelope.sender.clone(),
+            title: self.envelope.title.clone(),
+            text: request.text.clone(),
+            answers: request.asks.answers.clone(),
+            remind_every: self.envelope.remind_every,
+            expires_at: self.envelope.expires_at,
+            target: if broadcast {
+                SendTarget::Broadcast
+            } else {
+                SendTarget::Sessions
+            },
+            sessions: targeted(&targets, &live, self.needs.live_sessions),
+        };
         let expected = match wait {
             None => BTreeMap::new(),
             Some(_) if broadcast => live
@@ -261,6 +301,7 @@ impl Checked<'_> {
             expected,
             check_presence: !broadcast,
             receipt_inbox,
+            record,
         })
     }
 
@@ -367,6 +408,38 @@ fn targets(sessions: &[SessionId]) -> Vec<Target> {
         .collect()
 }
 
+/// Whom the send record names: each session target (its user when the
+/// listing knew it), or on a broadcast every session `listed` found.
+fn targeted(targets: &[Target], live: &[SessionInfo], listed: bool) -> Option<Vec<Targeted>> {
+    let user_of = |id: &SessionId| {
+        live.iter()
+            .find(|s| &s.id == id)
+            .and_then(|s| s.user.clone())
+    };
+    if targets == [Target::Broadcast] {
+        return listed.then(|| {
+            live.iter()
+                .map(|s| Targeted {
+                    session: s.id.clone(),
+                    user: s.user.clone(),
+                })
+                .collect()
+        });
+    }
+    Some(
+        targets
+            .iter()
+            .filter_map(|t| match t {
+                Target::Session(id) => Some(Targeted {
+                    session: id.clone(),
+                    user: user_of(id),
+                }),
+                Target::Broadcast => None,
+            })
+            .collect(),
+    )
+}
+
 /// `--seal`: the key of every session target, or nothing is sent.
 fn seal_keys(
     targets: &[Target],
@@ -413,6 +486,7 @@ mod tests {
             seal: false,
             sign_key: None,
             wait: WaitPolicy::Default,
+            asks: Asks::default(),
         }
     }
 

@@ -108,6 +108,9 @@ pub fn text(report: &Report, lang: Lang) -> String {
             out.push('\n');
         }
     }
+    if let Some(tally) = &report.tally {
+        out.push_str(&crate::tally::text(tally, lang));
+    }
     out
 }
 
@@ -152,6 +155,7 @@ mod tests {
             read: vec![id("a")],
             read_unsupported: Vec::new(),
             wait: Some(wait),
+            tally: None,
         }
     }
 

@@ -6,6 +6,7 @@ use super::plan::{Plan, Wait};
 use crate::error::{Error, ErrorKind};
 use crate::i18n::{errors, tr};
 use crate::reads::Reads;
+use crate::tally::Tally;
 use remote_message::sessions::ShownVia;
 use remote_message::{MessageId, SessionId, Target};
 use serde::Serialize;
@@ -72,6 +73,9 @@ pub struct Report {
     /// How the send waited, for the text rendering (not part of the JSON).
     #[serde(skip)]
     pub wait: Option<Wait>,
+    /// `--answer … --wait`: who answered what, and who did not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tally: Option<Tally>,
 }
 
 /// How publishing went.
@@ -158,6 +162,7 @@ impl Report {
                     .map(|(session, _)| session),
             ),
             wait: plan.wait,
+            tally: None,
         }
     }
 
@@ -211,6 +216,7 @@ mod tests {
             seal: false,
             sign_key: None,
             wait: WaitPolicy::Default,
+            asks: Default::default(),
         };
         let lookups = Lookups {
             live: Vec::new(),

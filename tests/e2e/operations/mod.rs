@@ -6,10 +6,12 @@
 //! - [`scripts`]: `publisher … --json`, exactly one JSON value on stdout.
 //! - [`generate`]: completions, the man page and each command's help.
 //! - [`compose`]: the compose demo's command lines parse.
+//! - [`lifecycle`]: answers, `status` and `recall` over the ledger.
 
 mod compose;
 mod config;
 mod contexts;
 mod generate;
+mod lifecycle;
 mod nats_env;
 mod scripts;
