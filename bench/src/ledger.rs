@@ -23,9 +23,16 @@ pub async fn set_up(client: &Client) -> Result<(), String> {
         .map_err(|e| format!("cannot create the ledger stream: {e}"))
 }
 
-/// Deletes the ledger stream: a server where ops never set it up.
+/// Deletes the ledger stream, if there is one: a server where nobody set
+/// it up (the first `publisher send` on a server creates it).
 pub async fn take_down(client: &Client) -> Result<(), String> {
     let js = jetstream::new(client.clone());
+    let exists = ledger::get(&js)
+        .await
+        .map_err(|e| format!("cannot read the ledger stream: {e}"))?;
+    if exists.is_none() {
+        return Ok(());
+    }
     js.delete_stream(ledger::STREAM_NAME)
         .await
         .map(drop)

@@ -236,6 +236,9 @@ async fn scenarios(
     };
 
     ctx.fleet.grow_to(throughput::SESSIONS).await?;
+    // Throughput without the ledger (see BENCHMARKS.md), which the one-shot
+    // `publisher send` created.
+    ledger::take_down(ctx.ours.client()).await?;
     let throughput_runs = if selected(Scenario::Throughput) {
         plan.throughput.as_slice()
     } else {
