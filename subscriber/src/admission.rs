@@ -526,6 +526,31 @@ mod tests {
         assert!(matches!(again, Admission::AlreadyShown(_)), "{again:?}");
     }
 
+    /// A recall order on `broadcast` is a recall, never a message to show;
+    /// on the session's own subject it is ignored; a message of a recalled
+    /// send is not shown.
+    #[test]
+    fn recall_orders_count_only_on_broadcast() {
+        let mut g = gate(now());
+        let order = br#"{"id":"s1-recall","recall":"s1"}"#;
+        let on_broadcast = g.admit(&raw("broadcast", order, None), live("broadcast"), now());
+        assert!(
+            matches!(&on_broadcast, Admission::Recall(send) if send.as_str() == "s1"),
+            "{on_broadcast:?}"
+        );
+        let on_session = g.admit(
+            &raw("session.alice", order, None),
+            live("session.alice"),
+            now(),
+        );
+        assert!(matches!(on_session, Admission::Skip), "{on_session:?}");
+        g.recalled
+            .insert(remote_message::SendId::parse("s1").unwrap());
+        let message = json("hello", r#","id":"s1""#);
+        let recalled = g.admit(&raw("broadcast", &message, None), live("broadcast"), now());
+        assert!(matches!(recalled, Admission::Recalled(_)), "{recalled:?}");
+    }
+
     /// A message whose expiry the agent's clock has reached is never shown.
     #[test]
     fn an_expired_message_is_skipped() {

@@ -32,6 +32,9 @@ use tracing::{debug, info};
 const MAX_EXPIRING: usize = 1024;
 
 /// What came live: a message to show, or a recall order.
+// Moved once per message; boxing the common case would cost an allocation
+// per message on the agent's hot path.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum Next {
     Show(Delivery),
@@ -655,5 +658,200 @@ impl Show for NothingShown {
             via: Vec::new(),
             read_ack: false,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catchup::replay::Stored;
+    use remote_message::ledger::AnsweredVia;
+    use remote_message::{Answers, Envelope, Incoming};
+
+    /// What a display was asked to do.
+    #[derive(Default)]
+    struct Recorder {
+        shown: Vec<String>,
+        reminders: Vec<(String, u32)>,
+        taken_down: Vec<String>,
+    }
+
+    impl Show for Recorder {
+        async fn show(&mut self, delivery: &Delivery) -> std::io::Result<Displayed> {
+            self.shown.push(delivery.message.id.to_string());
+            Ok(Displayed {
+                via: vec![remote_message::sessions::ShownVia::Terminal],
+                read_ack: false,
+            })
+        }
+
+        async fn show_again(&mut self, delivery: &Delivery, reminder: u32) -> std::io::Result<()> {
+            self.reminders
+                .push((delivery.message.id.to_string(), reminder));
+            Ok(())
+        }
+
+        async fn take_down(&mut self, id: &MessageId, _: &Target) -> std::io::Result<()> {
+            self.taken_down.push(id.to_string());
+            Ok(())
+        }
+    }
+
+    /// An agent of session `alice` whose client never connects (its rows
+    /// go nowhere), keeping its record in `dir`.
+    async fn new_agent(dir: &std::path::Path) -> Agent {
+        let client = async_nats::ConnectOptions::new()
+            .retry_on_initial_connect()
+            .connect("127.0.0.1:1")
+            .await
+            .unwrap();
+        let alice: SessionId = "alice".parse().unwrap();
+        let info = SessionInfo {
+            id: alice.clone(),
+            user: None,
+            host: "test".into(),
+            os: "test".into(),
+            version: "0".into(),
+            since: Timestamp::now(),
+            labels: Default::default(),
+            xkey: None,
+        };
+        Agent::start(client, &info)
+            .await
+            .unwrap()
+            .with_record(RecordFile::new(dir, &alice))
+    }
+
+    fn reminding(id: &str, every: u64) -> Delivery {
+        Delivery {
+            message: Incoming {
+                id: id.into(),
+                text: "May I restart now?".into(),
+                answers: Answers::parse(&["Yes", "No"]).unwrap(),
+                remind_every: Some(Duration::from_secs(every)),
+                ..Incoming::default()
+            },
+            target: Target::Broadcast,
+            receipt_to: None,
+        }
+    }
+
+    /// A reminding message is shown again every interval, counted, until
+    /// the user reads it; a restarted agent goes on reminding what its
+    /// record holds.
+    #[tokio::test(start_paused = true)]
+    async fn reminders_repeat_until_read_and_survive_a_restart() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut agent = new_agent(dir.path()).await;
+        let mut display = Recorder::default();
+        let delivery = reminding("s1", 60);
+        let ticket = delivery.ticket();
+        agent.show(&mut display, delivery).await.unwrap();
+        for n in 1..=2 {
+            let due = agent.next_due().expect("a reminder is due");
+            tokio::time::sleep_until(due).await;
+            agent.on_due(&mut display).await.unwrap();
+            assert_eq!(display.reminders.last(), Some(&("s1".to_owned(), n)));
+        }
+        drop(agent);
+        let mut restarted = new_agent(dir.path()).await;
+        let due = restarted.next_due().expect("the reminder survived");
+        tokio::time::sleep_until(due).await;
+        restarted.on_due(&mut display).await.unwrap();
+        assert_eq!(display.reminders.last(), Some(&("s1".to_owned(), 3)));
+        restarted
+            .on_user_action(&Acted {
+                ticket,
+                action: UserAction::Read,
+                via: AnsweredVia::Desktop,
+            })
+            .await;
+        assert_eq!(restarted.next_due(), None);
+        let record = RecordFile::new(dir.path(), &"alice".parse().unwrap()).load();
+        assert!(record.find(&"s1".into()).unwrap().done.is_some());
+    }
+
+    /// A mark written by `subscriber answer` (in the record) stops the
+    /// running agent's reminders at the next one due.
+    #[tokio::test(start_paused = true)]
+    async fn an_answer_from_the_command_stops_reminders() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut agent = new_agent(dir.path()).await;
+        let mut display = Recorder::default();
+        agent.show(&mut display, reminding("s2", 30)).await.unwrap();
+        RecordFile::new(dir.path(), &"alice".parse().unwrap())
+            .update(|record| {
+                record.find_mut(&"s2".into()).unwrap().done = Some(Done {
+                    at: Timestamp::now(),
+                    answer: Some("No".into()),
+                });
+                (true, ())
+            })
+            .unwrap();
+        tokio::time::sleep_until(agent.next_due().unwrap()).await;
+        agent.on_due(&mut display).await.unwrap();
+        assert!(display.reminders.is_empty());
+        assert_eq!(agent.next_due(), None);
+    }
+
+    fn stored(payload: Vec<u8>) -> Stored {
+        Stored {
+            sequence: 1,
+            stored_at: Timestamp::now(),
+            message: async_nats::Message {
+                subject: "broadcast".into(),
+                reply: None,
+                length: payload.len(),
+                payload: payload.into(),
+                headers: None,
+                status: None,
+                description: None,
+            },
+        }
+    }
+
+    /// A catch-up batch holding a message and, later, its recall order
+    /// shows nothing; the recall is remembered, so the message coming
+    /// again later is not shown either. A recall of a message on screen
+    /// takes it down.
+    #[tokio::test]
+    async fn a_recall_in_the_same_batch_wins_and_is_remembered() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut agent = new_agent(dir.path()).await;
+        let send = SendId::parse("s3").unwrap();
+        let message = Envelope::with_id(
+            send.message_id(&Target::Broadcast),
+            "Restart at noon".into(),
+            None,
+            None,
+        )
+        .unwrap()
+        .to_payload();
+        let order = Envelope::recall(&send, None).to_payload();
+        let batch = Replayed {
+            stored: vec![stored(message.clone()), stored(order)],
+            from: Timestamp::now(),
+            seen_until: Timestamp::now(),
+        };
+        assert!(agent.take_replayed(batch).is_empty());
+        let again = Replayed {
+            stored: vec![stored(message)],
+            from: Timestamp::now(),
+            seen_until: Timestamp::now(),
+        };
+        drop(agent);
+        let mut restarted = new_agent(dir.path()).await;
+        assert!(restarted.take_replayed(again).is_empty());
+
+        let mut display = Recorder::default();
+        restarted
+            .show(&mut display, reminding("s4", 60))
+            .await
+            .unwrap();
+        restarted
+            .recall(&mut display, SendId::parse("s4").unwrap())
+            .await;
+        assert_eq!(display.taken_down, ["s4"]);
+        assert_eq!(restarted.next_due(), None);
     }
 }

@@ -5,6 +5,8 @@
 //!   publisher's failure modes.
 //! - [`payloads`]: whatever any NATS client publishes is shown or skipped.
 //! - [`exec`]: the `--exec` hook, a program of the user's run per message.
+//! - [`lifecycle`]: ledger rows, answers (`subscriber answer`, the `--exec`
+//!   program), recall, reminders, and rows only under the agent's own id.
 //! - [`reliability`]: nothing lost, nothing shown twice, across restarts,
 //!   cut connections and a lost cluster node.
 //! - [`resilience`]: the agent starts before the server, survives its crash
@@ -15,6 +17,7 @@
 mod core;
 mod exec;
 mod leafnode;
+mod lifecycle;
 mod payloads;
 mod reliability;
 mod resilience;
