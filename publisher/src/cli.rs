@@ -580,11 +580,12 @@ pub struct SetupArgs {
     pub max_bytes: i64,
 
     /// How long the ledger keeps what became of each send (publisher status)
-    #[arg(long, value_name = "DUR", value_parser = humantime::parse_duration, default_value = "30days")]
+    // In the long help only: the short help's columns stay as they were.
+    #[arg(long, hide_short_help = true, value_name = "DUR", value_parser = humantime::parse_duration, default_value = "30days")]
     pub ledger_retention: Duration,
 
     /// Size bound of the ledger in bytes; the oldest rows go first
-    #[arg(long, value_name = "BYTES", default_value_t = remote_message::ledger::DEFAULT_MAX_BYTES)]
+    #[arg(long, hide_short_help = true, value_name = "BYTES", default_value_t = remote_message::ledger::DEFAULT_MAX_BYTES)]
     pub ledger_max_bytes: i64,
 }
 
@@ -909,6 +910,68 @@ mod tests {
         let both = send(&["--user", " ", "--sign-key", "/nonexistent/key.nk", "x"]);
         let error = errors_in(Lang::En, || both.request().unwrap_err().to_string());
         assert!(error.starts_with("--user \" \" is empty"), "{error}");
+    }
+
+    /// `--answer` is repeatable and checked before anything is sent (a
+    /// bad list is a usage error, exit 2); `--remind` takes a duration of
+    /// at least a second.
+    #[test]
+    fn answers_and_reminders_are_checked() {
+        let r = send(&[
+            "--answer", " Yes ", "--answer", "No", "--remind", "10m", "x",
+        ])
+        .request()
+        .unwrap();
+        assert_eq!(r.asks.answers.labels(), ["Yes", "No"]);
+        assert_eq!(r.asks.remind, Some(Duration::from_secs(600)));
+        for bad in [
+            &["--answer", "Yes", "--answer", "yes", "x"][..],
+            &["--answer", " ", "x"],
+            &[
+                "--answer", "a", "--answer", "b", "--answer", "c", "--answer", "d", "--answer",
+                "e", "--answer", "f", "x",
+            ],
+        ] {
+            let error = send(bad).request().unwrap_err();
+            assert_eq!(error.kind(), ErrorKind::Usage, "{bad:?}");
+        }
+        for bad in ["500ms", "0s", "soon"] {
+            let err = try_parse_from(["publisher", "send", "--remind", bad, "x"]).unwrap_err();
+            assert_eq!(err.exit_code(), 2, "{bad}");
+        }
+    }
+
+    /// `status` takes a send id, `--follow` bounded by the global
+    /// `--timeout` (default 10 minutes); `recall --wait` an optional
+    /// duration (default 10s), `--wait 3s` as well as `--wait=3s`.
+    #[test]
+    fn status_and_recall_options() {
+        let parsed = try_parse_from(["publisher", "status", "s1", "--follow", "--timeout", "30m"]);
+        let Command::Status(status) = parsed.unwrap().command else {
+            panic!("status")
+        };
+        assert_eq!(status.send.as_str(), "s1");
+        assert_eq!(status.follow_within(None), Some(DEFAULT_FOLLOW));
+        assert_eq!(
+            status.follow_within(Some(Duration::from_secs(5))),
+            Some(Duration::from_secs(5))
+        );
+        assert!(try_parse_from(["publisher", "status", "a.b"]).is_err());
+        let recall = |args: &[&str]| {
+            let argv = ["publisher", "recall"].iter().chain(args);
+            match try_parse_from(argv).unwrap().command {
+                Command::Recall(recall) => recall.wait,
+                other => panic!("{other:?}"),
+            }
+        };
+        assert_eq!(recall(&["s1"]), None);
+        assert_eq!(recall(&["s1", "--wait"]), Some(DEFAULT_RECALL_WAIT));
+        assert_eq!(
+            recall(&["--wait", "3s", "s1"]),
+            Some(Duration::from_secs(3))
+        );
+        let json = try_parse_from(["publisher", "recall", "s1", "--json"]).unwrap();
+        assert!(json.command.json());
     }
 
     #[test]

@@ -47,9 +47,7 @@ impl Ledger {
         match ledger::get_or_create(&js).await {
             Ok(stream) => Ok(Some(Ledger { js, stream })),
             Err(e) if e.kind() == StreamErrorKind::NoJetStream => Ok(None),
-            Err(e) => Err(link.refusal().unwrap_or_else(|| {
-                link.server_failure(&tr!(errors(), "failed-reading-ledger"), e)
-            })),
+            Err(e) => Err(link.refused_or(&tr!(errors(), "failed-reading-ledger"), e)),
         }
     }
 
@@ -74,16 +72,7 @@ impl Ledger {
         subject: String,
         record: &T,
     ) -> Result<(), Error> {
-        let failed = |e: &dyn std::fmt::Display| {
-            link.refusal().unwrap_or_else(|| {
-                ErrorKind::Server.error(tr!(
-                    errors(),
-                    "failed-call",
-                    what = tr!(errors(), "failed-recording-send"),
-                    cause = e.to_string()
-                ))
-            })
-        };
+        let what = tr!(errors(), "failed-recording-send");
         let payload = serde_json::to_vec(record).expect("a record serializes");
         let stored = async {
             let mut headers = async_nats::HeaderMap::new();
@@ -92,12 +81,12 @@ impl Ledger {
                 .js
                 .publish_with_headers(subject, headers, payload.into())
                 .await
-                .map_err(|e| failed(&e))?;
-            ack.await.map(|_| ()).map_err(|e| failed(&e))
+                .map_err(|e| link.refused_or(&what, e))?;
+            ack.await.map(|_| ()).map_err(|e| link.refused_or(&what, e))
         };
         tokio::time::timeout(link.args.connect_timeout(), stored)
             .await
-            .map_err(|_| failed(&"no acknowledgement in time"))?
+            .map_err(|_| link.refused_or(&what, "no acknowledgement in time"))?
     }
 
     /// The last record on `subject`, or `None` when there is none.
@@ -107,23 +96,17 @@ impl Ledger {
         subject: &str,
     ) -> Result<Option<T>, Error> {
         use async_nats::jetstream::stream::LastRawMessageErrorKind;
+        let what = tr!(errors(), "failed-reading-ledger");
         let found = tokio::time::timeout(
             STALL_LIMIT,
             self.stream.get_last_raw_message_by_subject(subject),
         )
         .await
-        .map_err(|_| {
-            ErrorKind::Server.error(tr!(
-                errors(),
-                "failed-call",
-                what = tr!(errors(), "failed-reading-ledger"),
-                cause = "no answer in time"
-            ))
-        })?;
+        .map_err(|_| link.refused_or(&what, "no answer in time"))?;
         match found {
             Ok(message) => Ok(serde_json::from_slice(&message.payload).ok()),
             Err(e) if e.kind() == LastRawMessageErrorKind::NoMessageFound => Ok(None),
-            Err(e) => Err(link.server_failure(&tr!(errors(), "failed-reading-ledger"), e)),
+            Err(e) => Err(link.refused_or(&what, e)),
         }
     }
 
@@ -157,16 +140,7 @@ impl Ledger {
         follow: Option<Duration>,
         mut seen: impl FnMut(&Tally, Read<'_>),
     ) -> Result<u64, Error> {
-        let failed = |e: &dyn std::fmt::Display| {
-            link.refusal().unwrap_or_else(|| {
-                ErrorKind::Server.error(tr!(
-                    errors(),
-                    "failed-call",
-                    what = tr!(errors(), "failed-reading-ledger"),
-                    cause = e.to_string()
-                ))
-            })
-        };
+        let what = tr!(errors(), "failed-reading-ledger");
         let config = OrderedConfig {
             filter_subject: ledger::events_filter(send),
             deliver_policy: DeliverPolicy::All,
@@ -174,11 +148,14 @@ impl Ledger {
         };
         let consumer = tokio::time::timeout(STALL_LIMIT, self.stream.create_consumer(config))
             .await
-            .map_err(|_| failed(&"no answer in time"))?
-            .map_err(|e| failed(&e))?;
+            .map_err(|_| link.refused_or(&what, "no answer in time"))?
+            .map_err(|e| link.refused_or(&what, e))?;
         let mut stored = consumer.cached_info().num_pending;
         let deadline = follow.map(|within| tokio::time::Instant::now() + within);
-        let mut messages = consumer.messages().await.map_err(|e| failed(&e))?;
+        let mut messages = consumer
+            .messages()
+            .await
+            .map_err(|e| link.refused_or(&what, e))?;
         let mut read = 0;
         if stored == 0 {
             seen(tally, Read::CaughtUp);
@@ -195,10 +172,10 @@ impl Ledger {
             let next = tokio::time::timeout_at(wait, messages.next()).await;
             let message = match next {
                 Ok(Some(Ok(message))) => message,
-                Ok(Some(Err(e))) => return Err(failed(&e)),
+                Ok(Some(Err(e))) => return Err(link.refused_or(&what, e)),
                 Ok(None) => break,
                 Err(_) if caught_up => break, // --follow's time is up
-                Err(_) => return Err(failed(&"the ledger stopped answering")),
+                Err(_) => return Err(link.refused_or(&what, "the ledger stopped answering")),
             };
             read += 1;
             if let Some(row) = ledger::event_from(send, &message.subject, &message.payload) {

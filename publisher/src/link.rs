@@ -107,6 +107,16 @@ impl Link {
         })
     }
 
+    /// What the server refused (it explains a failed call best), else
+    /// [`Link::server_failure`].
+    pub fn refused_or<E>(&self, what: &str, err: E) -> Error
+    where
+        E: std::fmt::Display + Into<BoxError>,
+    {
+        self.refusal()
+            .unwrap_or_else(|| self.server_failure(what, err))
+    }
+
     /// A server error for a failed NATS call: `what: err` with secrets
     /// scrubbed, the error itself kept as the source.
     pub fn server_failure<E>(&self, what: &str, err: E) -> Error

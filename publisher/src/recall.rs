@@ -4,7 +4,7 @@
 //! recall: it names only the send id), records the recall in the ledger,
 //! and with `--wait` reports each session's `recalled` row as it comes.
 
-use crate::error::{Error, ErrorKind};
+use crate::error::Error;
 use crate::i18n::{self, errors, tr};
 use crate::ledger::Ledger;
 use crate::link::Link;
@@ -230,22 +230,13 @@ async fn delete_stored(
     send: &SendId,
     record: Option<&SendRecord>,
 ) -> Result<usize, Error> {
-    let failed = |e: &dyn std::fmt::Display| {
-        link.refusal().unwrap_or_else(|| {
-            ErrorKind::Server.error(tr!(
-                errors(),
-                "failed-call",
-                what = tr!(errors(), "failed-deleting"),
-                cause = e.to_string()
-            ))
-        })
-    };
+    let what = tr!(errors(), "failed-deleting");
     let js = link.args.jetstream(link.client.clone());
     let stream = match log::get(&js).await {
         Ok(Some(stream)) => stream,
         Ok(None) => return Ok(0),
         Err(e) if e.kind() == log::StreamErrorKind::NoJetStream => return Ok(0),
-        Err(e) => return Err(failed(&e)),
+        Err(e) => return Err(link.refused_or(&what, e)),
     };
     let deliver_policy = match record {
         Some(record) => {
@@ -264,19 +255,22 @@ async fn delete_stored(
     };
     let consumer = tokio::time::timeout(STALL_LIMIT, stream.create_consumer(config))
         .await
-        .map_err(|_| failed(&"no answer in time"))?
-        .map_err(|e| failed(&e))?;
+        .map_err(|_| link.refused_or(&what, "no answer in time"))?
+        .map_err(|e| link.refused_or(&what, e))?;
     let mut pending = consumer.cached_info().num_pending;
-    let mut messages = consumer.messages().await.map_err(|e| failed(&e))?;
+    let mut messages = consumer
+        .messages()
+        .await
+        .map_err(|e| link.refused_or(&what, e))?;
     let mut copies = Vec::new();
     while pending > 0 {
         let message = match tokio::time::timeout(STALL_LIMIT, messages.next()).await {
             Ok(Some(Ok(message))) => message,
-            Ok(Some(Err(e))) => return Err(failed(&e)),
+            Ok(Some(Err(e))) => return Err(link.refused_or(&what, e)),
             Ok(None) => break,
-            Err(_) => return Err(failed(&"the stream stopped answering")),
+            Err(_) => return Err(link.refused_or(&what, "the stream stopped answering")),
         };
-        let info = message.info().map_err(|e| failed(&e))?;
+        let info = message.info().map_err(|e| link.refused_or(&what, e))?;
         pending = info.pending;
         let sequence = info.stream_sequence;
         let is_copy = Target::from_subject(&message.subject).is_some_and(|target| {
@@ -294,8 +288,8 @@ async fn delete_stored(
     for sequence in &copies {
         tokio::time::timeout(STALL_LIMIT, stream.delete_message(*sequence))
             .await
-            .map_err(|_| failed(&"no answer in time"))?
-            .map_err(|e| failed(&e))?;
+            .map_err(|_| link.refused_or(&what, "no answer in time"))?
+            .map_err(|e| link.refused_or(&what, e))?;
     }
     Ok(copies.len())
 }

@@ -53,7 +53,8 @@ pub async fn run(
     let mut tally = Tally::of_record(record.as_ref());
     let lang = i18n::lang();
     let header = header(&send, record.as_ref(), recalled.as_ref(), lang);
-    let mut live = false;
+    // Whether the state was printed, and whether rows came after it.
+    let (mut live, mut moved) = (false, false);
     let rows = ledger
         .read_rows(&link, &send, &mut tally, follow, |tally, read| {
             if json || follow.is_none() {
@@ -66,6 +67,7 @@ pub async fn run(
                 }
                 Read::Row(row, Change::New | Change::Invalid) if live => {
                     if let Some(state) = tally.session(&row.session) {
+                        moved = true;
                         print!("{}", tally::session_line(state, lang));
                     }
                 }
@@ -93,7 +95,9 @@ pub async fn run(
             serde_json::to_string(&status).expect("a status serializes")
         );
     } else if follow.is_some() {
-        print!("{}", tally::totals(&tally, lang));
+        if moved {
+            print!("{}", tally::totals(&tally, lang));
+        }
     } else {
         print!("{header}{}", tally::text(&tally, lang));
     }

@@ -191,48 +191,36 @@ impl Tally {
             .sessions
             .entry(row.session.clone())
             .or_insert_with(|| SessionState::new(row.session.clone(), None, everyone));
-        let first = |slot: bool| if slot { Change::Nothing } else { Change::New };
         match row.event {
-            Step::Delivered => {
-                let change = first(state.delivered.is_some());
-                state.delivered.get_or_insert(Delivered {
+            Step::Delivered => first(
+                &mut state.delivered,
+                Delivered {
                     at: row.at,
                     shown: row.shown,
-                });
-                change
-            }
-            Step::Read => {
-                let change = first(state.read.is_some());
-                state.read.get_or_insert(At { at: row.at });
-                change
-            }
+                },
+            ),
+            Step::Read => first(&mut state.read, At { at: row.at }),
             Step::Answered => {
                 let answered = Answered {
                     answer: row.answer.unwrap_or_default(),
                     at: row.at,
                     via: row.via,
                 };
-                if !self.answers.contains(&answered.answer) {
+                if self.answers.contains(&answered.answer) {
+                    first(&mut state.answered, answered)
+                } else {
                     state.invalid_answers.push(answered);
-                    return Change::Invalid;
+                    Change::Invalid
                 }
-                let change = first(state.answered.is_some());
-                state.answered.get_or_insert(answered);
-                change
             }
-            Step::Recalled => {
-                let change = first(state.recalled.is_some());
-                state.recalled.get_or_insert(Recalled {
+            Step::Recalled => first(
+                &mut state.recalled,
+                Recalled {
                     at: row.at,
                     seen: row.seen,
-                });
-                change
-            }
-            Step::Expired => {
-                let change = first(state.expired.is_some());
-                state.expired.get_or_insert(At { at: row.at });
-                change
-            }
+                },
+            ),
+            Step::Expired => first(&mut state.expired, At { at: row.at }),
             Step::Unknown => Change::Nothing,
         }
     }
@@ -311,6 +299,16 @@ impl Tally {
                 .collect(),
         }
     }
+}
+
+/// Keeps a session's first row of a step (a repeated row, e.g. a second
+/// answer, changes nothing).
+fn first<T>(slot: &mut Option<T>, value: T) -> Change {
+    if slot.is_some() {
+        return Change::Nothing;
+    }
+    *slot = Some(value);
+    Change::New
 }
 
 /// A time as the text shows it: to the second, UTC.
@@ -411,41 +409,36 @@ pub fn totals(tally: &Tally, lang: Lang) -> String {
         out.push_str(&tr!(lang, "tally-counts", counts = counts));
         out.push('\n');
     }
-    let total = |key: &str, done: usize, missing: &[SessionId]| {
-        let mut line = match key {
-            "delivered" => tr!(
-                lang,
-                "tally-delivered-total",
-                done = done,
-                targets = summary.targets
-            ),
-            "read" => tr!(
-                lang,
-                "tally-read-total",
-                done = done,
-                targets = summary.targets
-            ),
-            _ => tr!(
-                lang,
-                "tally-answered-total",
-                done = done,
-                targets = summary.targets
-            ),
-        };
+    // A total's line, then who is missing from it.
+    let mut total = |mut line: String, missing: &[SessionId]| {
         if !missing.is_empty() {
             line.push_str(&tr!(lang, "tally-not-yet", sessions = join(missing)));
         }
-        line.push('\n');
-        line
+        out.push_str(&line);
+        out.push('\n');
     };
-    out.push_str(&total(
-        "delivered",
-        summary.delivered,
+    let targets = summary.targets;
+    let done = summary.delivered;
+    total(
+        tr!(
+            lang,
+            "tally-delivered-total",
+            done = done,
+            targets = targets
+        ),
         &summary.not_delivered,
-    ));
-    out.push_str(&total("read", summary.read, &summary.not_read));
+    );
+    let done = summary.read;
+    total(
+        tr!(lang, "tally-read-total", done = done, targets = targets),
+        &summary.not_read,
+    );
     if let Some(not_answered) = &summary.not_answered {
-        out.push_str(&total("answered", summary.answered, not_answered));
+        let done = summary.answered;
+        total(
+            tr!(lang, "tally-answered-total", done = done, targets = targets),
+            not_answered,
+        );
     }
     if !summary.invalid.is_empty() {
         out.push_str(&tr!(

@@ -529,6 +529,74 @@ mod tests {
         assert!(plan.messages[0].headers.get(RECEIPT_TO_HEADER).is_none());
     }
 
+    /// `--answer` and `--remind`: every message carries the answers and the
+    /// reminder, and without `--ttl` expires 8 h after it was sent; the
+    /// send record names the answers and each session target with its
+    /// user when listed.
+    #[test]
+    fn answers_and_reminders_go_on_every_message_and_the_record() {
+        let r = Request {
+            sessions: vec![id("a"), id("b")],
+            users: vec!["vanessa".into()],
+            asks: Asks {
+                answers: Answers::parse(&["Yes", "No"]).unwrap(),
+                remind: Some(Duration::from_secs(600)),
+            },
+            ..request()
+        };
+        assert!(r.check().unwrap().needs.live_sessions);
+        let plan = plan(&r, lookups(vec![session("c", "vanessa", None)])).unwrap();
+        for m in &plan.messages {
+            let json: serde_json::Value = serde_json::from_slice(&m.payload).unwrap();
+            assert_eq!(json["answers"], serde_json::json!(["Yes", "No"]));
+            assert_eq!(json["remind_every"], serde_json::json!(600));
+            assert!(json["expires_at"].is_string(), "{json}");
+        }
+        let record = &plan.record;
+        assert_eq!(record.target, SendTarget::Sessions);
+        assert_eq!(record.answers.labels(), ["Yes", "No"]);
+        assert_eq!(record.remind_every, Some(600));
+        let ids: Vec<&str> = record
+            .sessions
+            .as_ref()
+            .unwrap()
+            .iter()
+            .map(|t| t.session.as_str())
+            .collect();
+        assert_eq!(ids, ["a", "b", "c"]);
+        assert_eq!(
+            record.sessions.as_ref().unwrap()[2]
+                .user
+                .as_ref()
+                .unwrap()
+                .as_str(),
+            "vanessa"
+        );
+        let (sent, expires) = (record.sent_at, record.expires_at.unwrap());
+        assert_eq!(expires.duration_since(sent).as_secs(), 8 * 3600);
+    }
+
+    /// A broadcast with `--answer` lists the live sessions first, even
+    /// without `--wait`, so status can say who has not answered; one
+    /// without lists nobody, and its record has no sessions.
+    #[test]
+    fn a_broadcast_that_asks_lists_its_sessions() {
+        let asking = Request {
+            asks: Asks {
+                answers: Answers::parse(&["Ok"]).unwrap(),
+                remind: None,
+            },
+            ..request()
+        };
+        assert!(asking.check().unwrap().needs.live_sessions);
+        let plan = plan(&asking, lookups(vec![session("a", "", None)])).unwrap();
+        assert_eq!(plan.record.target, SendTarget::Broadcast);
+        assert_eq!(plan.record.sessions.as_ref().map(Vec::len), Some(1));
+        let silent = super::plan(&request(), lookups(Vec::new())).unwrap();
+        assert_eq!(silent.record.sessions, None);
+        assert!(silent.record.answers.is_empty());
+    }
+
     /// `--session b --session a --session b`: b then a, once each, with ids
     /// `<send id>-<session>`.
     #[test]

@@ -118,20 +118,35 @@ async fn ledger_holds(ops: &Conn, send: &str, count: usize) {
     }
 }
 
-/// Runs `publisher --creds <ops> <args>` off the runtime (it may wait for
-/// what the test publishes meanwhile).
-async fn ops_publisher(identity: &Identity, args: &[&str]) -> std::process::Output {
-    let creds = identity.ops_creds().to_str().unwrap().to_owned();
+/// Runs `publisher --creds <ops> <words> [<text>]` off the runtime (it
+/// may wait for what the test publishes meanwhile); `words` split on spaces.
+async fn ops_publisher(
+    identity: &Identity,
+    words: &str,
+    text: Option<&str>,
+) -> std::process::Output {
+    let mut all = vec![
+        "--creds".to_owned(),
+        identity.ops_creds().to_str().unwrap().to_owned(),
+    ];
+    all.extend(words.split(' ').map(str::to_owned));
+    all.extend(text.map(str::to_owned));
     let url = identity.url();
-    let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
     tokio::task::spawn_blocking(move || {
-        let mut all = vec!["--creds".to_owned(), creds];
-        all.extend(args);
         let all: Vec<&str> = all.iter().map(String::as_str).collect();
         e2e::publisher(&url, &all)
     })
     .await
     .unwrap()
+}
+
+/// The send id of a message session `session` received (`<send>-<session>`),
+/// and the message as JSON.
+fn received(message: &async_nats::Message, session: &str) -> (String, Value) {
+    let json: Value = serde_json::from_slice(&message.payload).unwrap();
+    let id = json["id"].as_str().unwrap();
+    let send = id.strip_suffix(&format!("-{session}")).unwrap().to_owned();
+    (send, json)
 }
 
 /// A send's JSON report's id.
@@ -154,26 +169,9 @@ async fn status_from_a_new_process_shows_answers_and_who_has_not() {
     let ops = connect(&identity, &identity.ops_creds(), None).await;
     let mut alice = agent(&identity, &identity.agent_creds("alice", None), "alice").await;
     let bob = agent(&identity, &identity.agent_creds("bob", None), "bob").await;
-    let sent = ops_publisher(
-        &identity,
-        &[
-            "send",
-            "--session",
-            "alice",
-            "--session",
-            "bob",
-            "--session",
-            "carol",
-            "--answer",
-            "Yes",
-            "--answer",
-            "No",
-            "--no-wait",
-            "--json",
-            "Restart now?",
-        ],
-    )
-    .await;
+    let words = "send --session alice --session bob --session carol --answer Yes --answer No \
+                 --no-wait --json";
+    let sent = ops_publisher(&identity, words, Some("Restart now?")).await;
     let send = send_id(&expect_exit(&sent, 0));
 
     alice
@@ -205,7 +203,10 @@ async fn status_from_a_new_process_shows_answers_and_who_has_not() {
     alice.violation("sends.x.sent").await;
     ledger_holds(&ops, &send, 3).await;
 
-    let text = expect_exit(&ops_publisher(&identity, &["status", &send]).await, 0);
+    let text = expect_exit(
+        &ops_publisher(&identity, &format!("status {send}"), None).await,
+        0,
+    );
     assert!(text.contains(&format!("send {send}, sent at ")), "{text}");
     assert!(
         text.contains("answers offered: \"Yes\", \"No\"\n"),
@@ -231,7 +232,7 @@ async fn status_from_a_new_process_shows_answers_and_who_has_not() {
     );
 
     let json = expect_exit(
-        &ops_publisher(&identity, &["status", &send, "--json"]).await,
+        &ops_publisher(&identity, &format!("status {send} --json"), None).await,
         0,
     );
     let status: Value = serde_json::from_str(&json).expect("one JSON object");
@@ -268,31 +269,11 @@ async fn send_answer_wait_prints_the_tally() {
     alice.client.flush().await.unwrap();
     bob.client.flush().await.unwrap();
 
-    let args = [
-        "send",
-        "--session",
-        "alice",
-        "--session",
-        "bob",
-        "--answer",
-        "Yes",
-        "--answer",
-        "No",
-        "--wait",
-        "20s",
-        "--json",
-        "Restart now?",
-    ];
-    let sending = ops_publisher(&identity, &args);
+    let words = "send --session alice --session bob --answer Yes --answer No --wait 20s --json";
+    let sending = ops_publisher(&identity, words, Some("Restart now?"));
     let answering = async {
         let message = next_within(&mut alice_sees, "alice's message").await;
-        let id: Value = serde_json::from_slice(&message.payload).unwrap();
-        let send = id["id"]
-            .as_str()
-            .unwrap()
-            .strip_suffix("-alice")
-            .unwrap()
-            .to_owned();
+        let (send, id) = received(&message, "alice");
         assert_eq!(id["answers"], json!(["Yes", "No"]));
         next_within(&mut bob_sees, "bob's message").await;
         alice
@@ -338,28 +319,11 @@ async fn send_answer_wait_prints_the_tally() {
     );
 
     // The same as text, from a fresh send to alice alone.
-    let args = [
-        "send",
-        "--session",
-        "alice",
-        "--answer",
-        "Yes",
-        "--answer",
-        "No",
-        "--wait",
-        "20s",
-        "Again?",
-    ];
-    let sending = ops_publisher(&identity, &args);
+    let words = "send --session alice --answer Yes --answer No --wait 20s";
+    let sending = ops_publisher(&identity, words, Some("Again?"));
     let answering = async {
         let message = next_within(&mut alice_sees, "alice's second message").await;
-        let id: Value = serde_json::from_slice(&message.payload).unwrap();
-        let send = id["id"]
-            .as_str()
-            .unwrap()
-            .strip_suffix("-alice")
-            .unwrap()
-            .to_owned();
+        let (send, _) = received(&message, "alice");
         alice
             .row(
                 &send,
@@ -386,14 +350,14 @@ async fn send_answer_wait_prints_the_tally() {
 async fn status_of_an_unknown_send_exits_7() {
     let identity = Identity::start();
     identity.setup_stream();
-    let out = ops_publisher(&identity, &["status", "nosuchsend"]).await;
+    let out = ops_publisher(&identity, "status nosuchsend", None).await;
     expect_exit(&out, 7);
     let stderr = e2e::stderr(&out);
     assert!(
         stderr.contains("no record of send nosuchsend in the ledger"),
         "{stderr}"
     );
-    let out = ops_publisher(&identity, &["status", "nosuchsend", "--json"]).await;
+    let out = ops_publisher(&identity, "status nosuchsend --json", None).await;
     let error: Value = serde_json::from_str(&expect_exit(&out, 7)).unwrap();
     assert_eq!(error["error"]["kind"], json!("unknown_send"));
     assert_eq!(error["error"]["exit_code"], json!(7));
@@ -413,28 +377,16 @@ async fn recall_deletes_stored_copies_and_orders_it_taken_down() {
     let alice = agent(&identity, &identity.agent_creds("alice", None), "alice").await;
     let mut broadcast = alice.client.subscribe("broadcast").await.unwrap();
     alice.client.flush().await.unwrap();
-    let sent = ops_publisher(
-        &identity,
-        &[
-            "send",
-            "--session",
-            "bob",
-            "--session",
-            "alice",
-            "--no-wait",
-            "--json",
-            "wrong text",
-        ],
-    )
-    .await;
+    let words = "send --session bob --session alice --no-wait --json";
+    let sent = ops_publisher(&identity, words, Some("wrong text")).await;
     let send = send_id(&expect_exit(&sent, 0));
     let js = jetstream::new(ops.client.clone());
     let stream = js.get_stream("REMOTE_MESSAGES").await.unwrap();
     let stored = stream.get_last_raw_message_by_subject("session.bob").await;
     assert!(stored.is_ok(), "bob's copy is stored before the recall");
 
-    let args = ["recall", &send, "--wait", "5s", "--json"];
-    let recalling = ops_publisher(&identity, &args);
+    let words = format!("recall {send} --wait 5s --json");
+    let recalling = ops_publisher(&identity, &words, None);
     let answering = async {
         let order = next_within(&mut broadcast, "the recall order").await;
         let order: Value = serde_json::from_slice(&order.payload).unwrap();
@@ -462,10 +414,49 @@ async fn recall_deletes_stored_copies_and_orders_it_taken_down() {
         let left = stream.get_last_raw_message_by_subject(subject).await;
         assert!(left.is_err(), "{subject}: a copy is left after the recall");
     }
-    let text = expect_exit(&ops_publisher(&identity, &["status", &send]).await, 0);
+    let text = expect_exit(
+        &ops_publisher(&identity, &format!("status {send}"), None).await,
+        0,
+    );
     assert!(text.contains("\nrecalled at "), "{text}");
     assert!(
         text.contains("alice: recalled at 2026-12-07T10:00:05Z (it had been shown)\n"),
+        "{text}"
+    );
+}
+
+/// `status --follow`, started as its own process while alice has not
+/// answered yet, ends by itself once every target answered (well before
+/// its `--timeout`), having printed alice's answer and the totals; whether
+/// the row came before it caught up or after, it is counted once.
+#[tokio::test]
+async fn status_follow_ends_once_every_target_answered() {
+    let identity = Identity::start();
+    identity.setup_stream();
+    let alice = agent(&identity, &identity.agent_creds("alice", None), "alice").await;
+    let words = "send --session alice --answer Yes --answer No --no-wait --json";
+    let sent = ops_publisher(&identity, words, Some("Lunch?")).await;
+    let send = send_id(&expect_exit(&sent, 0));
+
+    let words = format!("status {send} --follow --timeout 60s");
+    let following = ops_publisher(&identity, &words, None);
+    let answer = json!({"event": "answered", "answer": "Yes", "via": "terminal"});
+    let answering = alice.row(&send, "alice", "alice", answer);
+    let started = std::time::Instant::now();
+    let (followed, ()) = tokio::join!(following, answering);
+    let text = expect_exit(&followed, 0);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(30),
+        "{text}"
+    );
+    assert!(
+        text.contains("alice: answered \"Yes\" at 2026-12-07T10:00:05Z\n"),
+        "{text}"
+    );
+    assert!(text.ends_with("answered by 1 of 1\n"), "{text}");
+    assert_eq!(
+        text.matches("answers: \"Yes\" 1, \"No\" 0\n").count(),
+        1,
         "{text}"
     );
 }
