@@ -2,6 +2,7 @@
 // `//!` says what it is), so its modules stay at the crate root.
 
 mod fleet;
+mod ledger;
 mod ours;
 mod procs;
 mod report;
@@ -13,7 +14,8 @@ use clap::Parser;
 use procs::{Binaries, Machine};
 use report::Results;
 use scenarios::{
-    cluster, fanout, idle, listing, oneshot, rtt, scale, storm, throughput, wait, Ctx, Plan,
+    cluster, fanout, idle, listing, oneshot, rtt, scale, status, storm, throughput, wait, Ctx,
+    Plan,
 };
 use server::Server;
 use std::time::{Duration, Instant};
@@ -72,6 +74,7 @@ enum Scenario {
     Fanout,
     Listing,
     Wait,
+    Status,
     Idle,
     Storm,
     Cluster,
@@ -190,7 +193,14 @@ async fn scenarios(
     let began = Instant::now();
     let progress = |what: &str| eprintln!("bench: [{:6.1}s] {what}", began.elapsed().as_secs_f64());
 
-    // The idle agent runs meanwhile on its own server.
+    // The idle agent runs meanwhile on its own server, with the ledger
+    // set up as `publisher setup` does.
+    if selected(Scenario::Idle) {
+        let client = async_nats::connect(idle_server.url())
+            .await
+            .map_err(|e| format!("idle server connection: {e}"))?;
+        ledger::set_up(&client).await?;
+    }
     let idle_task = selected(Scenario::Idle).then(|| {
         let (bins, url, window) = (bins.clone(), idle_server.url(), plan.idle);
         tokio::task::spawn_blocking(move || idle::run(&bins, &url, window))
@@ -226,6 +236,9 @@ async fn scenarios(
     };
 
     ctx.fleet.grow_to(throughput::SESSIONS).await?;
+    // Throughput without the ledger (see BENCHMARKS.md), which the one-shot
+    // `publisher send` created.
+    ledger::take_down(ctx.ours.client()).await?;
     let throughput_runs = if selected(Scenario::Throughput) {
         plan.throughput.as_slice()
     } else {
@@ -238,6 +251,10 @@ async fn scenarios(
         let t = throughput::run(&ctx, bytes, messages).await;
         record(results, t, |r, t| r.throughput.push(t));
     }
+
+    // From here on the ledger is on, as `publisher setup` leaves it (the
+    // throughput runs above store no agent rows: see BENCHMARKS.md).
+    ledger::set_up(ctx.ours.client()).await?;
 
     // A server and sessions of its own; closed before the fleet grows.
     let storms = if selected(Scenario::Storm) {
@@ -304,6 +321,7 @@ async fn scenarios(
         Scenario::Fanout,
         Scenario::Listing,
         Scenario::Wait,
+        Scenario::Status,
     ];
     let sessions = if per_n.into_iter().any(selected) {
         plan.sessions.as_slice()
@@ -346,6 +364,11 @@ async fn scenarios(
             progress(&format!("broadcast --wait, {n} sessions"));
             let b = wait::run(&ctx, bins, &url).await;
             record(results, b, |r, b| r.broadcast_wait.push(b));
+        }
+        if i + 1 == sessions.len() && selected(Scenario::Status) {
+            progress(&format!("publisher status and sessions, {n} sessions answered"));
+            let s = status::run(&ctx, bins, &url).await;
+            record(results, s, |r, s| r.status = Some(s));
         }
     }
 

@@ -11,6 +11,7 @@
 //! - [`server`]: the bench's nats-server and the open-file limit.
 //! - [`fleet`]: the simulated sessions (agent core + raw baseline per connection).
 //! - [`ours`]: messages sent the way `publisher send` sends them.
+//! - [`ledger`]: the ledger stream, set up as `publisher setup` does, and counted.
 //! - [`scenarios`]: one module per figure.
 //! - [`procs`]: the real binaries, `/proc` sampling, the machine.
 //! - [`report`]: results, target checks, markdown and JSON.

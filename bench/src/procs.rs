@@ -3,7 +3,8 @@
 //! `/proc` says about a running process.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Output, Stdio};
+use std::time::Instant;
 
 /// Where the binaries are: next to the running `bench`, in the same profile.
 #[derive(Debug, Clone)]
@@ -64,6 +65,31 @@ impl Binaries {
     pub fn path(&self, name: &str) -> PathBuf {
         self.dir.join(name)
     }
+}
+
+/// `publisher --server URL ARGS...` run to its exit, off the async
+/// threads, as ops run it (no `NATS_URL`, no `RUST_LOG`): its output and
+/// its wall time, start to exit, in ms.
+pub async fn run_publisher(
+    bins: &Binaries,
+    url: &str,
+    args: &[&str],
+) -> Result<(Output, f64), String> {
+    let mut cmd = Command::new(bins.path("publisher"));
+    cmd.args(["--server", url])
+        .args(args)
+        .env_remove("NATS_URL")
+        .env_remove("RUST_LOG")
+        .stdin(Stdio::null());
+    let (output, ms) = tokio::task::spawn_blocking(move || {
+        let started = Instant::now();
+        let output = cmd.output();
+        (output, started.elapsed().as_secs_f64() * 1e3)
+    })
+    .await
+    .map_err(|e| format!("publisher task: {e}"))?;
+    let output = output.map_err(|e| format!("cannot run publisher: {e}"))?;
+    Ok((output, crate::stats::round2(ms)))
 }
 
 /// What `/proc` says about a process at one instant.

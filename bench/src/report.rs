@@ -11,6 +11,7 @@ use crate::scenarios::listing::Listing;
 use crate::scenarios::oneshot::Oneshot;
 use crate::scenarios::rtt::Rtt;
 use crate::scenarios::scale::Scale;
+use crate::scenarios::status::Status;
 use crate::scenarios::storm::Storm;
 use crate::scenarios::throughput::Throughput;
 use crate::scenarios::wait::BroadcastWait;
@@ -58,6 +59,15 @@ pub struct Results {
     pub sessions_max: Option<usize>,
     /// nats-server memory per session at the largest count, KiB.
     pub server_kib_per_session: Option<f64>,
+    /// `publisher status` / `publisher sessions` wall time over a fleet
+    /// that all answered (the largest count run).
+    pub status_ratio: Option<f64>,
+    /// JetStream writes the ledger adds per broadcast, at the largest
+    /// fan-out count (one `delivered` row per session).
+    pub ledger_writes_per_broadcast: Option<f64>,
+    /// Fan-out p99 with the ledger on / off, at the count of
+    /// `fanout_p99_ratio`.
+    pub fanout_ledger_p99_ratio: Option<f64>,
 
     // Everything.
     pub oneshot: Option<Oneshot>,
@@ -66,6 +76,7 @@ pub struct Results {
     pub fanout: Vec<Fanout>,
     pub listing: Vec<Listing>,
     pub broadcast_wait: Vec<BroadcastWait>,
+    pub status: Option<Status>,
     pub agent_idle: Option<Idle>,
     pub storm: Vec<Storm>,
     pub scale: Vec<Scale>,
@@ -93,6 +104,13 @@ impl Results {
         let near_1000 = self.fanout.iter().min_by_key(|f| f.sessions.abs_diff(1000));
         self.fanout_p99_ratio = near_1000.map(|f| f.p99_ratio);
         self.fanout_p99_ratio_sessions = near_1000.map(|f| f.sessions);
+        self.fanout_ledger_p99_ratio = near_1000.map(|f| f.ledger_p99_ratio);
+        self.ledger_writes_per_broadcast = self
+            .fanout
+            .iter()
+            .max_by_key(|f| f.sessions)
+            .map(|f| f.ledger_writes_per_broadcast);
+        self.status_ratio = self.status.as_ref().and_then(|s| s.ratio);
         let tp = |bytes: usize| {
             self.throughput
                 .iter()
@@ -155,6 +173,19 @@ impl Results {
                     f.p99_ratio, f.ours.p99_us, f.raw.p99_us
                 ),
                 met: Some(f.p99_ratio <= 1.5),
+            });
+        }
+        if let Some(s) = &self.status {
+            checks.push(TargetCheck {
+                target: format!(
+                    "`publisher status` ≤ 2× `publisher sessions` ({} sessions, all answered)",
+                    s.sessions
+                ),
+                figure: match (s.ratio, s.status_ms) {
+                    (Some(r), Some(ms)) => format!("{r}× ({ms} vs {} ms)", s.sessions_ms),
+                    _ => s.skipped.clone().unwrap_or_default(),
+                },
+                met: s.ratio.map(|r| r <= 2.0),
             });
         }
         for t in &self.throughput {
@@ -309,13 +340,14 @@ impl Results {
             let _ = writeln!(
                 w,
                 "| sessions | rounds | raw p50 | raw p99 | raw max | ours p50 | ours p99 | ours max \
-                 | p99 ratio | raw, our bytes: p99 | ratio | pooled p99, raw / ours \
-                 |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+                 | p99 ratio | raw, our bytes: p99 | ratio | ours, ledger off: p99 | on / off \
+                 | ledger writes per broadcast (min–max) | pooled p99, raw / ours \
+                 |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
             );
             for f in &self.fanout {
                 let _ = writeln!(
                     w,
-                    "| {} | {} | {} | {} | {} | {} | {} | {} | **{}×** | {} | {}× | {} / {} |",
+                    "| {} | {} | {} | {} | {} | {} | {} | {} | **{}×** | {} | {}× | {} | {}× | {} ({}–{}) | {} / {} |",
                     f.sessions,
                     f.rounds,
                     f.raw.p50_us,
@@ -327,6 +359,11 @@ impl Results {
                     f.p99_ratio,
                     f.raw_same_bytes.p99_us,
                     f.same_bytes_p99_ratio,
+                    f.ours_ledger_off.p99_us,
+                    f.ledger_p99_ratio,
+                    f.ledger_writes_per_broadcast,
+                    f.ledger_writes_min_max[0],
+                    f.ledger_writes_min_max[1],
                     f.pooled_p99_us[0],
                     f.pooled_p99_us[1]
                 );
@@ -462,6 +499,37 @@ impl Results {
             }
         }
 
+        if let Some(s) = &self.status {
+            let _ = writeln!(
+                w,
+                "\n#### `publisher status` over a send every session answered, and `publisher \
+                 sessions` over the same fleet (process start → exit, ms, median)\n"
+            );
+            let _ = writeln!(
+                w,
+                "| sessions | ledger messages | written in ms | runs each | `sessions --json` \
+                 | listed | `status --json` | answered | ratio |\n\
+                 |---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+            );
+            let or_skipped = |v: Option<String>| v.unwrap_or_else(|| "skipped".into());
+            let _ = writeln!(
+                w,
+                "| {} | {} | {} | {} | {} | {} | {} | {} | **{}** |",
+                s.sessions,
+                s.ledger_messages,
+                s.fill_ms,
+                s.reps,
+                s.sessions_ms,
+                s.listed,
+                or_skipped(s.status_ms.map(|v| v.to_string())),
+                or_skipped(s.answered.map(|v| v.to_string())),
+                or_skipped(s.ratio.map(|v| format!("{v}×")))
+            );
+            if let Some(why) = &s.skipped {
+                let _ = writeln!(w, "\n{why}.");
+            }
+        }
+
         if let Some(o) = &self.oneshot {
             let _ = writeln!(w, "\n#### One-shot send process, start → exit (ms)\n");
             let _ = writeln!(
@@ -494,13 +562,13 @@ impl Results {
                 w,
                 "| sessions | messages | raw: all back | ours: all back | ratio | ours: all shown \
                  | ratio to raw | shown twice | missing | resends | server peak RSS KiB \
-                 | JetStream API requests (errors) \
-                 |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+                 | JetStream API requests (errors) | ledger writes \
+                 |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
             );
             for s in &self.storm {
                 let _ = writeln!(
                     w,
-                    "| {} | {} | {} | {} | **{}×** | {} | {}× | {} | {} | {} | {} | {} ({}) |",
+                    "| {} | {} | {} | {} | **{}×** | {} | {}× | {} | {} | {} | {} | {} ({}) | {} |",
                     s.sessions,
                     s.messages,
                     s.raw_reconnected_s,
@@ -513,7 +581,8 @@ impl Results {
                     s.resends,
                     s.server_peak_rss_kib,
                     s.js_api_requests,
-                    s.js_api_errors
+                    s.js_api_errors,
+                    s.ledger_writes
                 );
             }
         }

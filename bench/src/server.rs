@@ -38,7 +38,7 @@ impl Server {
         Server::start_configured(label, free_port()?, |dir, port| {
             format!(
                 "listen: \"{host}:{port}\"\n\
-                 jetstream {{\n  store_dir: \"{store}\"\n  max_memory_store: 268435456\n  max_file_store: 1073741824\n}}\n",
+                 jetstream {{\n  store_dir: \"{store}\"\n  max_memory_store: 268435456\n  max_file_store: {FILE_STORE_BYTES}\n}}\n",
                 store = dir.join("store").display(),
             )
         })
@@ -64,7 +64,7 @@ impl Server {
                         "listen: \"127.0.0.1:{port}\"\n\
                          server_name: \"{label}-{i}\"\n\
                          cluster {{\n  name: \"{label}\"\n  listen: \"127.0.0.1:{cluster_port}\"\n  routes: [{routes}]\n}}\n\
-                         jetstream {{\n  store_dir: \"{store}\"\n  max_memory_store: 268435456\n  max_file_store: 1073741824\n}}\n",
+                         jetstream {{\n  store_dir: \"{store}\"\n  max_memory_store: 268435456\n  max_file_store: {FILE_STORE_BYTES}\n}}\n",
                         store = dir.join("store").display(),
                     )
                 })
@@ -159,6 +159,10 @@ impl Drop for Server {
         let _ = self.child.wait();
     }
 }
+
+/// JetStream file storage of a bench server: room for the message
+/// stream's and the ledger's 1 GiB each (reserved, not written).
+const FILE_STORE_BYTES: u64 = 4 << 30;
 
 /// Connections made to one loopback address before the next is used:
 /// below Linux's default ephemeral port range (32768–60999).

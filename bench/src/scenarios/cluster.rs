@@ -12,7 +12,7 @@
 
 use super::wait::{real_publisher, PublisherWait};
 use crate::fleet::Fleet;
-use crate::procs::{die_with_parent, Binaries, ChildGuard, ProcSample};
+use crate::procs::{die_with_parent, run_publisher, Binaries, ChildGuard, ProcSample};
 use crate::server::Server;
 use crate::stats::round2;
 use serde::Serialize;
@@ -192,18 +192,8 @@ pub fn child(port: u16, first: usize, count: usize) -> Result<(), String> {
 }
 
 /// `publisher sessions --json` through `url`: sessions listed, wall ms.
-async fn listing(bins: &Binaries, url: &str) -> Result<(usize, f64), String> {
-    let mut cmd = Command::new(bins.path("publisher"));
-    cmd.args(["--server", url, "sessions", "--json"])
-        .env_remove("NATS_URL")
-        .env_remove("RUST_LOG")
-        .stdin(Stdio::null());
-    let started = Instant::now();
-    let output = tokio::task::spawn_blocking(move || cmd.output())
-        .await
-        .map_err(|e| format!("publisher task: {e}"))?
-        .map_err(|e| format!("cannot run publisher: {e}"))?;
-    let wall_ms = round2(started.elapsed().as_secs_f64() * 1e3);
+pub async fn listing(bins: &Binaries, url: &str) -> Result<(usize, f64), String> {
+    let (output, wall_ms) = run_publisher(bins, url, &["sessions", "--json"]).await?;
     let listed = serde_json::from_slice::<Vec<serde_json::Value>>(&output.stdout)
         .map_err(|e| {
             format!(

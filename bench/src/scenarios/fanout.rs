@@ -8,10 +8,18 @@
 //! A third side, raw with our bytes (the envelope and its header on
 //! `raw.broadcast`, stamped without being decoded), tells what carrying our
 //! message format costs from what the agent's work on it costs.
+//!
+//! The ledger stream is on, as `publisher setup` leaves it: each agent
+//! writes its `delivered` row once it showed the message, so a broadcast
+//! to N sessions adds N JetStream writes, counted after every ours round
+//! (the next round starts once they are stored). A fourth side, ours with
+//! the ledger off (its stream deleted for the round, as on a server where
+//! it was never set up), tells what storing those rows costs the fan-out.
 
 use super::{Ctx, TEXT_BYTES};
 use crate::fleet::{self, Kind, RAW_BROADCAST};
-use crate::stats::{now_ns, ratio, round2, Latency};
+use crate::ledger;
+use crate::stats::{median, now_ns, ratio, round2, Latency};
 use serde::Serialize;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -21,6 +29,9 @@ const ROUND_LIMIT: Duration = Duration::from_secs(60);
 
 /// Quiet time between rounds, so one round's tail does not delay the next.
 const GAP: Duration = Duration::from_millis(20);
+
+/// Longest wait for a round's ledger rows to be stored.
+const ROWS_LIMIT: Duration = Duration::from_secs(30);
 
 static NEXT_ROUND: AtomicU64 = AtomicU64::new(1);
 
@@ -34,15 +45,28 @@ pub struct Fanout {
     pub ours: Latency,
     /// Raw, carrying our envelope's bytes and header.
     pub raw_same_bytes: Latency,
-    /// p99 over every (session, round) pair: [raw, ours, raw with our bytes].
-    pub pooled_p99_us: [f64; 3],
+    /// Ours with the ledger stream deleted.
+    pub ours_ledger_off: Latency,
+    /// p99 over every (session, round) pair: [raw, ours, raw with our
+    /// bytes, ours with the ledger off].
+    pub pooled_p99_us: [f64; 4],
     pub p50_ratio: f64,
     /// ours / raw: the figure with a target.
     pub p99_ratio: f64,
     /// raw with our bytes / raw.
     pub same_bytes_p99_ratio: f64,
-    /// Time until the last session had it, each round, ms: [raw, ours, raw with our bytes].
-    pub max_ms_per_round: [Vec<f64>; 3],
+    /// ours (ledger on) / ours with the ledger off: what storing the rows
+    /// costs the fan-out.
+    pub ledger_p99_ratio: f64,
+    /// ours with the ledger off / raw.
+    pub ledger_off_p99_ratio: f64,
+    /// Messages the ledger stream gained per ours round (median; min, max):
+    /// the JetStream writes one broadcast adds.
+    pub ledger_writes_per_broadcast: f64,
+    pub ledger_writes_min_max: [u64; 2],
+    /// Time until the last session had it, each round, ms: [raw, ours, raw
+    /// with our bytes, ours with the ledger off].
+    pub max_ms_per_round: [Vec<f64>; 4],
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,16 +74,19 @@ enum Side {
     Raw,
     Ours,
     RawSameBytes,
+    OursLedgerOff,
 }
 
-const SIDES: [Side; 3] = [Side::Raw, Side::Ours, Side::RawSameBytes];
+const SIDES: [Side; 4] = [Side::Raw, Side::Ours, Side::RawSameBytes, Side::OursLedgerOff];
 
 pub async fn run(ctx: &Ctx) -> Result<Fanout, String> {
     let n = ctx.fleet.len();
     let probe = &ctx.fleet.shared.probe;
     let rounds = ctx.plan.fanout_rounds;
-    let mut samples: [Vec<u64>; 3] = std::array::from_fn(|_| Vec::with_capacity(n * rounds));
-    let mut per_round: [Vec<Latency>; 3] = Default::default();
+    let mut samples: [Vec<u64>; 4] = std::array::from_fn(|_| Vec::with_capacity(n * rounds));
+    let mut per_round: [Vec<Latency>; 4] = Default::default();
+    let mut ledger_writes: Vec<u64> = Vec::with_capacity(rounds);
+    let client = ctx.ours.client();
     // Round 0 of each side is a warm-up (e.g. the stream's first write), not counted.
     for rep in 0..=rounds {
         for i in 0..SIDES.len() {
@@ -67,6 +94,13 @@ pub async fn run(ctx: &Ctx) -> Result<Fanout, String> {
             let round = NEXT_ROUND.fetch_add(1, Ordering::Relaxed);
             probe.arm(round, n);
             let text = fleet::text(Kind::Fanout(round), TEXT_BYTES);
+            if side == Side::OursLedgerOff {
+                ledger::take_down(client).await?;
+            }
+            let ledger_before = match side {
+                Side::Ours => ledger::stored(client).await?,
+                _ => 0,
+            };
             let start = now_ns();
             match side {
                 Side::Raw => ctx
@@ -74,7 +108,7 @@ pub async fn run(ctx: &Ctx) -> Result<Fanout, String> {
                     .publish(RAW_BROADCAST, text.into())
                     .await
                     .map_err(|e| format!("raw publish failed: {e}"))?,
-                Side::Ours => ctx.ours.broadcast(text, &ctx.sender).await?,
+                Side::Ours | Side::OursLedgerOff => ctx.ours.broadcast(text, &ctx.sender).await?,
                 Side::RawSameBytes => {
                     let m = ctx.ours.broadcast_message(text, &ctx.sender)?;
                     ctx.raw
@@ -105,6 +139,17 @@ pub async fn run(ctx: &Ctx) -> Result<Fanout, String> {
                 samples[side as usize].extend_from_slice(&latencies);
                 per_round[side as usize].push(Latency::of_ns(latencies));
             }
+            match side {
+                // The rows this broadcast brought, stored before the next round.
+                Side::Ours => {
+                    let after = ledger::settle(client, ledger_before + n as u64, ROWS_LIMIT).await?;
+                    if rep > 0 {
+                        ledger_writes.push(after.saturating_sub(ledger_before));
+                    }
+                }
+                Side::OursLedgerOff => ledger::set_up(client).await?,
+                _ => {}
+            }
             tokio::time::sleep(GAP).await;
         }
     }
@@ -112,7 +157,9 @@ pub async fn run(ctx: &Ctx) -> Result<Fanout, String> {
     let max_ms_per_round = per_round
         .each_ref()
         .map(|rounds| rounds.iter().map(|l| round2(l.max_us / 1e3)).collect());
-    let [raw, ours, raw_same_bytes] = per_round.map(|rounds| Latency::median_of(&rounds));
+    let [raw, ours, raw_same_bytes, ours_ledger_off] =
+        per_round.map(|rounds| Latency::median_of(&rounds));
+    let writes: Vec<f64> = ledger_writes.iter().map(|&w| w as f64).collect();
     Ok(Fanout {
         sessions: n,
         rounds,
@@ -120,9 +167,17 @@ pub async fn run(ctx: &Ctx) -> Result<Fanout, String> {
         p50_ratio: ratio(ours.p50_us, raw.p50_us),
         p99_ratio: ratio(ours.p99_us, raw.p99_us),
         same_bytes_p99_ratio: ratio(raw_same_bytes.p99_us, raw.p99_us),
+        ledger_p99_ratio: ratio(ours.p99_us, ours_ledger_off.p99_us),
+        ledger_off_p99_ratio: ratio(ours_ledger_off.p99_us, raw.p99_us),
+        ledger_writes_per_broadcast: median(&writes),
+        ledger_writes_min_max: [
+            ledger_writes.iter().copied().min().unwrap_or(0),
+            ledger_writes.iter().copied().max().unwrap_or(0),
+        ],
         raw,
         ours,
         raw_same_bytes,
+        ours_ledger_off,
         pooled_p99_us,
         max_ms_per_round,
     })

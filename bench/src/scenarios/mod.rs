@@ -9,6 +9,7 @@ pub mod listing;
 pub mod oneshot;
 pub mod rtt;
 pub mod scale;
+pub mod status;
 pub mod storm;
 pub mod throughput;
 pub mod wait;
@@ -60,6 +61,8 @@ pub struct Plan {
     pub throughput_reps: usize,
     pub rtt_requests: usize,
     pub listing_reps: usize,
+    /// Runs each of `publisher status` and `publisher sessions`.
+    pub status_reps: usize,
     pub wait_reps: usize,
     pub oneshot_runs: usize,
     pub idle: Duration,
@@ -95,6 +98,7 @@ impl Plan {
                 throughput_reps: 2,
                 rtt_requests: 50,
                 listing_reps: 3,
+                status_reps: 2,
                 wait_reps: 3,
                 oneshot_runs: 10,
                 idle: idle.unwrap_or(Duration::from_secs(3)),
@@ -110,6 +114,7 @@ impl Plan {
                 throughput_reps: 3,
                 rtt_requests: 300,
                 listing_reps: 5,
+                status_reps: 5,
                 wait_reps: 5,
                 oneshot_runs: 25,
                 idle: idle.unwrap_or(Duration::from_secs(60)),

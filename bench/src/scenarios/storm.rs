@@ -94,6 +94,9 @@ pub struct Storm {
     pub js_api_errors: u64,
     /// Sends that were sent again because their acknowledgement failed.
     pub resends: usize,
+    /// Rows the ledger stored for the storm's messages (one per session
+    /// and message shown).
+    pub ledger_writes: u64,
 }
 
 /// Connections back after the kill, subscriptions confirmed.
@@ -320,6 +323,9 @@ async fn storm(
         .await
         .map_err(|e| format!("storm publisher connection: {e}"))?;
     let ours = Publisher::new(link).await?;
+    // The ledger on, as `publisher setup` leaves it: every session writes
+    // its `delivered` row as it shows a storm message.
+    crate::ledger::set_up(ours.client()).await?;
     let outgoing = (0..messages)
         .map(|k| ours.broadcast_message(text(k), sender))
         .collect::<Result<Vec<_>, _>>()?;
@@ -364,6 +370,7 @@ async fn storm(
     tokio::time::sleep(Duration::from_nanos(follow_ups_done.saturating_sub(now_ns()))).await;
 
     let sample = crate::procs::ProcSample::of(server.pid())?;
+    let ledger_writes = crate::ledger::stored(ours.client()).await?;
     let api = api_requests(ours.client()).await?;
     let origin = record.back.origin(ready);
     let secs = |at: u64| Comebacks::secs_since(origin, at);
@@ -388,6 +395,7 @@ async fn storm(
         js_api_requests: api.0,
         js_api_errors: api.1,
         resends,
+        ledger_writes,
     };
     Ok(storm)
 }

@@ -8,11 +8,10 @@
 
 use super::{order, Ctx, Side, TEXT_BYTES};
 use crate::fleet::{self, Kind, RAW_BROADCAST};
-use crate::procs::Binaries;
+use crate::procs::{run_publisher, Binaries};
 use crate::stats::{median, ratio, round2};
 use futures::StreamExt;
 use serde::Serialize;
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// Receipts missing after this are a failure.
@@ -113,21 +112,10 @@ async fn raw_broadcast_and_wait(ctx: &Ctx, text: String, n: usize) -> Result<usi
 }
 
 pub async fn real_publisher(bins: &Binaries, url: &str) -> Result<PublisherWait, String> {
-    let mut cmd = Command::new(bins.path("publisher"));
     // No --timeout: it would also set the listing's wait.
-    cmd.args(["--server", url, "send", "--wait=60s", "--json"])
-        .arg(fleet::text(Kind::Other, TEXT_BYTES))
-        .env_remove("NATS_URL")
-        .env_remove("RUST_LOG")
-        .stdin(Stdio::null());
-    let (output, wall) = tokio::task::spawn_blocking(move || {
-        let start = Instant::now();
-        let output = cmd.output();
-        (output, start.elapsed())
-    })
-    .await
-    .map_err(|e| format!("publisher task: {e}"))?;
-    let output = output.map_err(|e| format!("cannot run publisher: {e}"))?;
+    let text = fleet::text(Kind::Other, TEXT_BYTES);
+    let (output, wall_ms) =
+        run_publisher(bins, url, &["send", "--wait=60s", "--json", &text]).await?;
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).map_err(|e| {
         format!(
             "publisher send --wait --json printed no report ({e}); stderr: {}",
@@ -141,7 +129,7 @@ pub async fn real_publisher(bins: &Binaries, url: &str) -> Result<PublisherWait,
             .unwrap_or(0)
     };
     Ok(PublisherWait {
-        wall_ms: round2(wall.as_secs_f64() * 1e3),
+        wall_ms,
         exit_code: output.status.code(),
         expected: count("expected"),
         delivered: count("delivered"),
