@@ -361,8 +361,18 @@ async fn run_agent(mut agent: Agent, index: usize, shared: Arc<Shared>) {
     let mut stamp = Recorded(|delivery: &Delivery| {
         shared.handled(index, delivery.message.text.as_bytes(), now_ns());
     });
-    while let Some(delivery) = agent.next().await {
-        let _ = agent.show(&mut stamp, delivery).await;
+    loop {
+        let due = agent.next_due();
+        tokio::select! {
+            delivery = agent.next() => {
+                let Some(delivery) = delivery else { break };
+                let _ = agent.show(&mut stamp, delivery).await;
+            }
+            // The `delivered` rows, each after its session's share of a second.
+            () = subscriber::clock::sleep_until(due) => {
+                let _ = agent.on_due(&mut stamp).await;
+            }
+        }
     }
 }
 

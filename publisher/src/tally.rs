@@ -395,6 +395,108 @@ pub fn session_line(state: &SessionState, lang: Lang) -> String {
     format!("{who}{untargeted}: {}\n", steps.join(", "))
 }
 
+/// What `send --answer … --wait` adds to its report: the answers only.
+/// Whether each target got and read the message are its receipts, which
+/// the report holds already; the ledger's `delivered` rows trail the wait
+/// (agents spread them over a second), so counting them here would only
+/// say less than the receipts.
+#[derive(Debug, Serialize)]
+pub struct AnswerSummary {
+    pub targets: usize,
+    pub answered: usize,
+    pub answers: Vec<Count>,
+    pub not_answered: Vec<SessionId>,
+    pub invalid: Vec<SessionId>,
+    /// Who answered what (the sessions with an answer, valid or not).
+    pub sessions: Vec<SessionState>,
+}
+
+impl Tally {
+    /// The answers part of [`Tally::summary`].
+    pub fn answer_summary(&self) -> AnswerSummary {
+        let summary = self.summary();
+        AnswerSummary {
+            targets: summary.targets,
+            answered: summary.answered,
+            answers: summary.answers,
+            not_answered: summary.not_answered.unwrap_or_default(),
+            invalid: summary.invalid,
+            sessions: summary
+                .sessions
+                .into_iter()
+                .filter(|s| s.answered.is_some() || !s.invalid_answers.is_empty())
+                .map(|s| SessionState {
+                    delivered: None,
+                    read: None,
+                    ..s
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Serializes a send's tally as its [`AnswerSummary`].
+pub fn serialize_answers<S: serde::Serializer>(
+    tally: &Option<Tally>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    tally
+        .as_ref()
+        .map(Tally::answer_summary)
+        .serialize(serializer)
+}
+
+/// The answers of a send, as `send --answer … --wait` prints them: a line
+/// per session that answered, the counts, who has not answered, and who
+/// answered something not offered.
+pub fn answers_text(tally: &Tally, lang: Lang) -> String {
+    let summary = tally.answer_summary();
+    let mut out: String = summary
+        .sessions
+        .iter()
+        .map(|s| session_line(s, lang))
+        .collect();
+    out.push_str(&counts_line(&summary.answers, lang));
+    let mut line = tr!(
+        lang,
+        "tally-answered-total",
+        done = summary.answered,
+        targets = summary.targets
+    );
+    if !summary.not_answered.is_empty() {
+        line.push_str(&tr!(
+            lang,
+            "tally-not-yet",
+            sessions = join(&summary.not_answered, lang)
+        ));
+    }
+    out.push_str(&line);
+    out.push('\n');
+    out.push_str(&invalid_line(&summary.invalid, lang));
+    out
+}
+
+/// `answers: "Restart now" 2, "In 1 hour" 1`, a line.
+fn counts_line(answers: &[Count], lang: Lang) -> String {
+    let counts = answers
+        .iter()
+        .map(|c| format!("{:?} {}", c.label, c.count))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!("{}\n", tr!(lang, "tally-counts", counts = counts))
+}
+
+/// Who answered something not offered, a line; nothing when nobody did.
+fn invalid_line(invalid: &[SessionId], lang: Lang) -> String {
+    if invalid.is_empty() {
+        return String::new();
+    }
+    format!(
+        "{}\n",
+        tr!(lang, "tally-invalid", sessions = join(invalid, lang))
+    )
+}
+
 /// The text: a line per session, then [`totals`].
 pub fn text(tally: &Tally, lang: Lang) -> String {
     let mut out: String = tally
@@ -411,14 +513,7 @@ pub fn totals(tally: &Tally, lang: Lang) -> String {
     let summary = tally.summary();
     let mut out = String::new();
     if !summary.answers.is_empty() {
-        let counts = summary
-            .answers
-            .iter()
-            .map(|c| format!("{:?} {}", c.label, c.count))
-            .collect::<Vec<_>>()
-            .join(", ");
-        out.push_str(&tr!(lang, "tally-counts", counts = counts));
-        out.push('\n');
+        out.push_str(&counts_line(&summary.answers, lang));
     }
     // A total's line, then who is missing from it.
     let mut total = |mut line: String, missing: &[SessionId]| {
@@ -451,14 +546,7 @@ pub fn totals(tally: &Tally, lang: Lang) -> String {
             not_answered,
         );
     }
-    if !summary.invalid.is_empty() {
-        out.push_str(&tr!(
-            lang,
-            "tally-invalid",
-            sessions = join(&summary.invalid, lang)
-        ));
-        out.push('\n');
-    }
+    out.push_str(&invalid_line(&summary.invalid, lang));
     out
 }
 

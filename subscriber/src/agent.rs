@@ -23,7 +23,7 @@ use remote_message::ledger::{LedgerEvent, Step};
 use remote_message::sessions::{Receipt, SessionInfo};
 use remote_message::subject;
 use remote_message::{MessageId, SendId, SessionId, Target};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::time::Duration;
 use tokio::time::Instant;
 use tracing::{debug, info};
@@ -80,7 +80,23 @@ pub struct Agent {
     expiring_count: u64,
     /// Rows and take-downs owed since the last [`Agent::settle`].
     owed: Vec<Owed>,
+    /// `delivered` rows waiting for their moment ([`ROW_SPREAD`]), oldest
+    /// first.
+    rows_due: VecDeque<(Instant, LedgerEvent, Target)>,
+    /// How long after showing a message its `delivered` row goes: this
+    /// session's share of [`ROW_SPREAD`]; zero while draining.
+    row_delay: Duration,
 }
+
+/// A broadcast shown by a whole fleet would come back as one `delivered`
+/// row per session in the same instant, while the broker is still
+/// delivering the broadcast to the rest: each agent writes its row after
+/// its own share of this (fixed by its session id), so the rows come as an
+/// even trickle after the fan-out instead of in its middle.
+pub const ROW_SPREAD: Duration = Duration::from_secs(1);
+
+/// Most `delivered` rows waiting at once; past it the oldest goes at once.
+const MAX_ROWS_DUE: usize = 4096;
 
 /// What a recall or a replay owes, done by [`Agent::settle`].
 #[derive(Debug)]
@@ -131,6 +147,8 @@ impl Agent {
             expiring: BTreeMap::new(),
             expiring_count: 0,
             owed: Vec::new(),
+            rows_due: VecDeque::new(),
+            row_delay: ROW_SPREAD.mul_f64(crate::catchup::share_of(info.id.as_str())),
         })
     }
 
@@ -355,9 +373,34 @@ impl Agent {
         let mut row = lifecycle::row(Step::Delivered, &delivery.message.id, &self.session);
         row.shown = displayed.via.clone();
         row.read_ack = Some(displayed.read_ack);
-        self.publish_row(row, &delivery.target).await;
         self.send_delivered(&delivery, displayed).await;
+        self.row_after_spread(row, delivery.target).await;
         Ok(())
+    }
+
+    /// Queues a `delivered` row for its moment ([`ROW_SPREAD`]); with no
+    /// delay (draining), or a full queue, rows go at once.
+    async fn row_after_spread(&mut self, row: LedgerEvent, target: Target) {
+        if self.row_delay.is_zero() {
+            self.publish_row(row, &target).await;
+            return;
+        }
+        if self.rows_due.len() >= MAX_ROWS_DUE {
+            if let Some((_, oldest, on)) = self.rows_due.pop_front() {
+                self.publish_row(oldest, &on).await;
+            }
+        }
+        let due = Instant::now() + self.row_delay;
+        self.rows_due.push_back((due, row, target));
+    }
+
+    /// Writes every row still waiting, and the next ones at once: the
+    /// agent is stopping, and its connection closes once drained.
+    pub async fn flush_rows(&mut self) {
+        self.row_delay = Duration::ZERO;
+        while let Some((_, row, target)) = self.rows_due.pop_front() {
+            self.publish_row(row, &target).await;
+        }
     }
 
     /// Watches a message just shown: its reminders, its expiry, and its
@@ -410,11 +453,12 @@ impl Agent {
         }
     }
 
-    /// When the next reminder or expiry is due, if any.
+    /// When the next reminder, expiry or `delivered` row is due, if any.
     pub fn next_due(&self) -> Option<Instant> {
         let reminders = self.reminders.iter().map(|(at, _)| *at);
         let expiring = self.expiring.first_key_value().map(|((at, _), _)| *at);
-        reminders.chain(expiring).min()
+        let row = self.rows_due.front().map(|(at, _, _)| *at);
+        reminders.chain(expiring).chain(row).min()
     }
 
     /// Shows again what is due for a reminder (unless it was read,
@@ -422,6 +466,10 @@ impl Agent {
     /// answer`/`read`), and writes the `expired` rows now due.
     pub async fn on_due(&mut self, display: &mut impl Show) -> std::io::Result<()> {
         let now = Instant::now();
+        while self.rows_due.front().is_some_and(|(at, _, _)| *at <= now) {
+            let (_, row, target) = self.rows_due.pop_front().expect("a row due");
+            self.publish_row(row, &target).await;
+        }
         let (due, later): (Vec<_>, Vec<_>) = std::mem::take(&mut self.reminders)
             .into_iter()
             .partition(|(at, _)| *at <= now);
@@ -582,7 +630,14 @@ impl Agent {
                 None
             }
             UserAction::Answer(label) => match ticket.answers.resolve(label) {
-                Some(label) => Some(label.to_owned()),
+                Some(label) => {
+                    // Who answers has read it: a sender waiting for the
+                    // read is told so.
+                    let receipt = Receipt::read(id, &self.session);
+                    self.publish_receipt(ticket.receipt_to.clone(), receipt)
+                        .await;
+                    Some(label.to_owned())
+                }
                 None => {
                     debug!("answer {label:?} to {id} is not one it offers: ignored");
                     return;
@@ -708,7 +763,8 @@ mod tests {
 
     /// An agent of session `alice` whose client never connects (its rows
     /// go nowhere), keeping its record in `dir`.
-    async fn new_agent(dir: &std::path::Path) -> Agent {
+    /// Alice's agent, its record in `dir`, on a client that never connects.
+    async fn started_agent(dir: &std::path::Path) -> Agent {
         let client = async_nats::ConnectOptions::new()
             .retry_on_initial_connect()
             .connect("127.0.0.1:1")
@@ -729,6 +785,50 @@ mod tests {
             .await
             .unwrap()
             .with_record(RecordFile::new(dir, &alice))
+    }
+
+    /// [`started_agent`] writing its rows at once: these tests time
+    /// reminders and expiries only.
+    async fn new_agent(dir: &std::path::Path) -> Agent {
+        let mut agent = started_agent(dir).await;
+        agent.flush_rows().await;
+        agent
+    }
+
+    /// A `delivered` row waits for the session's share of [`ROW_SPREAD`]
+    /// (the same for every row of a session, so they keep their order),
+    /// then goes at the next [`Agent::on_due`]; stopping sends what waits.
+    #[tokio::test(start_paused = true)]
+    async fn delivered_rows_wait_for_the_sessions_share_of_a_second() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut agent = started_agent(dir.path()).await;
+        let plain = |id: &str| Delivery {
+            message: Incoming {
+                id: id.into(),
+                text: "hi".into(),
+                ..Incoming::default()
+            },
+            target: Target::Broadcast,
+            receipt_to: None,
+        };
+        let delay = ROW_SPREAD.mul_f64(crate::catchup::share_of("alice"));
+        assert!(delay > Duration::ZERO && delay < ROW_SPREAD, "{delay:?}");
+        let mut display = Recorder::default();
+        let shown_at = Instant::now();
+        for id in ["m1", "m2"] {
+            agent.show(&mut display, plain(id)).await.unwrap();
+        }
+        assert_eq!(agent.rows_due.len(), 2);
+        assert_eq!(agent.next_due(), Some(shown_at + delay));
+        tokio::time::sleep_until(shown_at + delay).await;
+        agent.on_due(&mut display).await.unwrap();
+        assert!(agent.rows_due.is_empty());
+        assert_eq!(agent.next_due(), None);
+
+        agent.show(&mut display, plain("m3")).await.unwrap();
+        assert_eq!(agent.rows_due.len(), 1);
+        agent.flush_rows().await;
+        assert!(agent.rows_due.is_empty(), "stopping sends what waits");
     }
 
     fn reminding(id: &str, every: u64) -> Delivery {
@@ -797,10 +897,12 @@ mod tests {
                 (true, ())
             })
             .unwrap();
-        tokio::time::sleep_until(agent.next_due().unwrap()).await;
-        agent.on_due(&mut display).await.unwrap();
+        // The `delivered` row first, then the reminder, which finds it answered.
+        while let Some(due) = agent.next_due() {
+            tokio::time::sleep_until(due).await;
+            agent.on_due(&mut display).await.unwrap();
+        }
         assert!(display.reminders.is_empty());
-        assert_eq!(agent.next_due(), None);
     }
 
     fn stored(payload: Vec<u8>) -> Stored {

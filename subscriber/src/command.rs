@@ -102,15 +102,14 @@ async fn act_on(config: &AgentConfig, id: &MessageId, act: &Act) -> Result<Strin
         None => lifecycle::row(Step::Read, id, &session),
     };
     let sent = lifecycle::publish_row(&client, row, &target).await;
-    if answer.is_none() {
-        if let Some(to) = open
-            .receipt_to
-            .as_deref()
-            .and_then(|to| subject::receipt_subject(to, &session))
-        {
-            let receipt = serde_json::to_vec(&Receipt::read(id, &session)).expect("serializes");
-            let _ = client.publish(to, receipt.into()).await;
-        }
+    // Read or answered, the user has read it: a sender waiting is told.
+    if let Some(to) = open
+        .receipt_to
+        .as_deref()
+        .and_then(|to| subject::receipt_subject(to, &session))
+    {
+        let receipt = serde_json::to_vec(&Receipt::read(id, &session)).expect("serializes");
+        let _ = client.publish(to, receipt.into()).await;
     }
     let flushed = client.flush().await;
     if !sent || flushed.is_err() {

@@ -147,6 +147,9 @@ async fn serve(
                 }
             }
             why = &mut shutdown, if drain_deadline.is_none() => {
+                // Rows still waiting for their moment go before the
+                // connection closes.
+                agent.flush_rows().await;
                 drain_deadline = Some(start_drain(&client, why).await);
             }
             () = sleep_until(drain_deadline) => {

@@ -93,6 +93,12 @@ pub fn publisher_on(
     run_on(launcher, "publisher", Some(server_url), args, stdin, &[])
 }
 
+/// Runs `subscriber <args>` (a one-shot command such as `answer`), started
+/// by `launcher`, with `NATS_URL` set to `server_url`.
+pub fn subscriber_on(launcher: &Launcher, server_url: &str, args: &[&str]) -> Output {
+    run_on(launcher, "subscriber", Some(server_url), args, None, &[])
+}
+
 /// Runs `binary`, started by `launcher`, with `NATS_URL` set to
 /// `server_url` (or unset), the harness's environment and `env` over it.
 fn run_on(

@@ -109,7 +109,7 @@ pub fn text(report: &Report, lang: Lang) -> String {
         }
     }
     if let Some(tally) = &report.tally {
-        out.push_str(&crate::tally::text(tally, lang));
+        out.push_str(&crate::tally::answers_text(tally, lang));
     }
     out
 }

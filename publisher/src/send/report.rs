@@ -73,8 +73,12 @@ pub struct Report {
     /// How the send waited, for the text rendering (not part of the JSON).
     #[serde(skip)]
     pub wait: Option<Wait>,
-    /// `--answer … --wait`: who answered what, and who did not.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// `--answer … --wait`: who answered what, and who did not (the
+    /// answers only: delivered and read are the receipts' above).
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::tally::serialize_answers"
+    )]
     pub tally: Option<Tally>,
 }
 

@@ -186,6 +186,23 @@ struct Failing {
     failures: u32,
 }
 
+/// This agent's share between 0 and 1, fixed by `key` (the session id),
+/// by which it spreads what a whole fleet would otherwise do at the same
+/// instant (catch-ups after a broker restart, ledger rows after a
+/// broadcast). FNV-1a, then splitmix64's finaliser so that ids differing
+/// in their last character land far apart: stable across builds and
+/// platforms, unlike std's hasher.
+pub fn share_of(key: &str) -> f64 {
+    let fnv = key.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    let mut z = fnv;
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^= z >> 31;
+    (z >> 11) as f64 / (1u64 << 53) as f64
+}
+
 impl CatchUp {
     /// `brand_new`: the session never ran before (no state was found).
     pub fn new(window: Duration, brand_new: bool) -> CatchUp {
@@ -206,17 +223,7 @@ impl CatchUp {
     /// session id): a fleet of sessions spreads evenly; without this call
     /// there is no spread.
     pub fn spread_by(mut self, key: &str) -> CatchUp {
-        // FNV-1a, then splitmix64's finaliser so that ids differing in
-        // their last character land far apart: stable across builds and
-        // platforms, unlike std's hasher.
-        let fnv = key.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
-            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-        });
-        let mut z = fnv;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^= z >> 31;
-        self.spread = (z >> 11) as f64 / (1u64 << 53) as f64;
+        self.spread = share_of(key);
         self
     }
 

@@ -67,7 +67,7 @@ fn asking(send: &str, target: &Target, text: &str, answers: &[&str]) -> Envelope
 
 /// Runs `subscriber --server <url> --state-dir <dir> --session-id
 /// <session> <command> <args>`: the agent's own options, then the command.
-fn act(
+pub(crate) fn act(
     server: &NatsServer,
     command: &str,
     dir: &Path,
@@ -145,7 +145,7 @@ fn subscriber_answer_writes_the_answered_row() {
 }
 
 /// Writes an executable `/bin/sh` script into `dir`.
-fn script(dir: &Path, body: &str) -> PathBuf {
+pub(crate) fn script(dir: &Path, body: &str) -> PathBuf {
     use std::os::unix::fs::PermissionsExt;
     let path = dir.join("on-message");
     std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).unwrap();

@@ -17,7 +17,7 @@
 mod core;
 mod exec;
 mod leafnode;
-mod lifecycle;
+pub(crate) mod lifecycle;
 mod payloads;
 mod reliability;
 mod resilience;

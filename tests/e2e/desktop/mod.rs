@@ -12,6 +12,7 @@
 
 mod answers;
 mod languages;
+mod lifecycle;
 
 use e2e::desktop::{Desktop, Received};
 use e2e::{expect_exit, publisher, Agent, NatsServer};

@@ -11,8 +11,8 @@
 //! program, so every wait here is bounded by [`e2e::wine::WINE_WAIT`].
 
 use e2e::exit::NOT_CONFIRMED;
-use e2e::procs::{finish_within, publisher_on, wait_json_lines};
-use e2e::wine::{Launcher, Wine, WINE_WAIT};
+use e2e::procs::{finish_within, publisher_on, subscriber_on, wait_json_lines};
+use e2e::wine::{windows_path, Launcher, Wine, WINE_WAIT};
 use e2e::{expect_exit, publisher, Agent, NatsServer};
 use nix::sys::signal::Signal;
 
@@ -449,4 +449,64 @@ fn windows_agent_drains_when_the_session_ends() {
     agent.wait_event("stopped");
     assert_eq!(agent.wait_exit().code(), Some(0), "{:?}", agent.logs());
     wine_tool(prefix.path(), "wineserver", &["-k"]);
+}
+
+/// Ops (the Linux publisher) ask the Windows agent (`--output terminal`) a
+/// question with two answers: its block lists the choices and how to
+/// answer. The Windows `subscriber answer`, run under wine with the agent's
+/// own settings, answers by number; `publisher status --follow` (Linux)
+/// then reads that answer from the ledger, given at the terminal.
+#[test]
+fn a_question_is_answered_through_subscriber_answer() {
+    let server = NatsServer::start();
+    let mut agent = windows_agent(&server, "win-erin", &["--output", "terminal"]);
+    let state = agent
+        .state_dir()
+        .expect("the harness's state dir")
+        .to_owned();
+    send(
+        &server,
+        &[
+            "--id",
+            "q9",
+            "--session",
+            "win-erin",
+            "--answer",
+            "Yes",
+            "--answer",
+            "No",
+            "Coffee at 4?",
+        ],
+    );
+    let block = agent.next_block();
+    println!("Windows agent (terminal):\n{}", block.join("\n"));
+    assert!(block.contains(&"» 2. No".to_owned()), "{block:?}");
+
+    let state = windows_path(&state);
+    let answered = subscriber_on(
+        &wine(),
+        &server.url(),
+        &[
+            "--state-dir",
+            &state,
+            "--session-id",
+            "win-erin",
+            "answer",
+            "q9-win-erin",
+            "2",
+        ],
+    );
+    let said = expect_exit(&answered, 0);
+    println!("Windows subscriber answer: {said}");
+    assert!(said.contains("\"No\""), "{said}");
+
+    let out = publisher(
+        &server.url(),
+        &["--timeout", "20s", "status", "q9", "--follow", "--json"],
+    );
+    let report: serde_json::Value = serde_json::from_str(&expect_exit(&out, 0)).unwrap();
+    let erin = &report["sessions"][0];
+    assert_eq!(erin["session"], "win-erin", "{report}");
+    assert_eq!(erin["answered"]["answer"], "No", "{report}");
+    assert_eq!(erin["answered"]["via"], "terminal", "{report}");
 }
