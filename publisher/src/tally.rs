@@ -279,7 +279,8 @@ impl Tally {
             })
             .collect();
         let not_delivered = missing(|s| s.delivered.is_some());
-        let not_read = missing(|s| s.read.is_some());
+        // Who answered has read it (the agent says so to a waiting send too).
+        let not_read = missing(|s| s.read.is_some() || s.answered.is_some());
         let not_answered = self.asks().then(|| missing(|s| s.answered.is_some()));
         Summary {
             targets: targeted.len(),

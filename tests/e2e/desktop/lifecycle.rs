@@ -124,7 +124,9 @@ fn three_agents_answer_and_ops_collect_the_tally_now_and_later() {
     );
     assert_eq!(tally["not_answered"], json!([]), "{report}");
 
-    let later = status_once(&server, "ask1", |r| r["answered"] == 3);
+    let later = status_once(&server, "ask1", |r| {
+        r["answered"] == 3 && r["delivered"] == 3
+    });
     println!("publisher status ask1 --json: {later}");
     assert_eq!(later["answered"], 3, "{later}");
     for (who, answer, via) in [
