@@ -50,35 +50,32 @@ impl Signed<'_> {
     /// or recall (what agents before them verify), else version 3, which
     /// covers those too. Adding or stripping one breaks the signature.
     pub fn input(&self) -> Vec<u8> {
-        if !self.answers.is_empty() || self.remind_every.is_some() || self.recall.is_some() {
-            return serde_json::to_vec(&serde_json::json!([
-                "remote-message-signature-v3",
-                self.subject,
-                self.id,
-                self.text,
-                self.title,
-                self.sender,
-                self.sent_at,
-                self.expires_at,
-                self.priority.as_str(),
-                self.answers.labels(),
-                self.remind_every,
-                self.recall,
-            ]))
-            .expect("the signing input serializes");
+        use serde_json::json;
+        let v3 = !self.answers.is_empty() || self.remind_every.is_some() || self.recall.is_some();
+        let version = if v3 {
+            "remote-message-signature-v3"
+        } else {
+            "remote-message-signature-v2"
+        };
+        let mut fields = vec![
+            json!(version),
+            json!(self.subject),
+            json!(self.id),
+            json!(self.text),
+            json!(self.title),
+            json!(self.sender),
+            json!(self.sent_at),
+            json!(self.expires_at),
+            json!(self.priority.as_str()),
+        ];
+        if v3 {
+            fields.extend([
+                json!(self.answers.labels()),
+                json!(self.remind_every),
+                json!(self.recall),
+            ]);
         }
-        serde_json::to_vec(&serde_json::json!([
-            "remote-message-signature-v2",
-            self.subject,
-            self.id,
-            self.text,
-            self.title,
-            self.sender,
-            self.sent_at,
-            self.expires_at,
-            self.priority.as_str(),
-        ]))
-        .expect("the signing input serializes")
+        serde_json::to_vec(&fields).expect("the signing input serializes")
     }
 
     /// The fields of a received message, signed over the subject it came on.

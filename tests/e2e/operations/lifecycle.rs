@@ -6,49 +6,13 @@
 //! the row's subject to the creds); real agents deliver where a receipt
 //! is needed.
 
+use crate::security::identity::{agent, connect, Conn};
+use crate::security::next_within;
 use async_nats::jetstream::{self, consumer};
-use async_nats::{Client, ConnectOptions, Event, Subscriber};
 use e2e::identity::Identity;
 use e2e::{expect_exit, WAIT};
 use futures::StreamExt;
 use serde_json::{json, Value};
-use std::path::Path;
-use tokio::sync::mpsc;
-
-/// A connection and the server errors it was sent (`-ERR …`).
-struct Conn {
-    client: Client,
-    errors: mpsc::UnboundedReceiver<String>,
-}
-
-/// Connects with `creds`; an agent (`inbox`: its own prefix) as its agent does.
-async fn connect(identity: &Identity, creds: &Path, inbox: Option<&str>) -> Conn {
-    let (tx, errors) = mpsc::unbounded_channel();
-    let mut options = ConnectOptions::with_credentials_file(creds)
-        .await
-        .expect("read creds")
-        .event_callback(move |event| {
-            let tx = tx.clone();
-            async move {
-                if let Event::ServerError(error) = event {
-                    let _ = tx.send(error.to_string());
-                }
-            }
-        });
-    if let Some(prefix) = inbox {
-        options = options.custom_inbox_prefix(prefix);
-    }
-    let client = tokio::time::timeout(WAIT, options.connect(identity.url()))
-        .await
-        .expect("connected in time")
-        .expect("connect with creds");
-    Conn { client, errors }
-}
-
-/// Agent `session`'s own connection, with its creds.
-async fn agent(identity: &Identity, creds: &Path, session: &str) -> Conn {
-    connect(identity, creds, Some(&format!("_INBOX.{session}"))).await
-}
 
 impl Conn {
     /// Publishes ledger row `event` of `send` as session `session` on
@@ -71,29 +35,6 @@ impl Conn {
             .unwrap();
         self.client.flush().await.unwrap();
     }
-
-    /// Waits (bounded) for the server's permissions violation for
-    /// publishing on `subject`.
-    async fn violation(&mut self, subject: &str) -> String {
-        let wanted = format!("Permissions Violation for Publish to \"{subject}\"").to_lowercase();
-        let deadline = tokio::time::Instant::now() + WAIT;
-        loop {
-            match tokio::time::timeout_at(deadline, self.errors.recv()).await {
-                Ok(Some(error)) if error.to_lowercase().contains(&wanted) => return error,
-                Ok(Some(_other)) => continue,
-                Ok(None) => panic!("connection events closed before {wanted:?}"),
-                Err(_) => panic!("no {wanted:?} within {WAIT:?}"),
-            }
-        }
-    }
-}
-
-/// The next message of `sub`, within [`WAIT`].
-async fn next_within(sub: &mut Subscriber, what: &str) -> async_nats::Message {
-    tokio::time::timeout(WAIT, sub.next())
-        .await
-        .unwrap_or_else(|_| panic!("no {what} within {WAIT:?}"))
-        .unwrap_or_else(|| panic!("{what}: subscription closed"))
 }
 
 /// Waits until the ledger stored `count` rows of `send` (read through an
@@ -194,13 +135,15 @@ async fn status_from_a_new_process_shows_answers_and_who_has_not() {
         .await;
     let forged = json!({"event": "answered", "answer": "No", "via": "terminal"});
     alice.row(&send, "bob", "bob", forged).await;
-    alice.violation(&format!("ledger.{send}.bob")).await;
+    alice
+        .violation("Publish", &format!("ledger.{send}.bob"))
+        .await;
     alice
         .client
         .publish("sends.x.sent", "{}".into())
         .await
         .unwrap();
-    alice.violation("sends.x.sent").await;
+    alice.violation("Publish", "sends.x.sent").await;
     ledger_holds(&ops, &send, 3).await;
 
     let text = expect_exit(

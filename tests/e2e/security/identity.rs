@@ -26,15 +26,15 @@ fn hex(name: &str) -> String {
 }
 
 /// A connection and the server errors it was sent (`-ERR …`).
-struct Conn {
-    client: Client,
-    errors: mpsc::UnboundedReceiver<String>,
+pub(crate) struct Conn {
+    pub(crate) client: Client,
+    pub(crate) errors: mpsc::UnboundedReceiver<String>,
     /// Ops may not publish on an inbox: it syncs through the JetStream API.
     ops: bool,
 }
 
 /// Connects with `creds`; agents use their own inbox prefix `_INBOX.<id>`.
-async fn connect(id: &Identity, creds: &Path, inbox: Option<&str>) -> Conn {
+pub(crate) async fn connect(id: &Identity, creds: &Path, inbox: Option<&str>) -> Conn {
     let (tx, errors) = mpsc::unbounded_channel();
     let mut options = ConnectOptions::with_credentials_file(creds)
         .await
@@ -63,7 +63,7 @@ async fn connect(id: &Identity, creds: &Path, inbox: Option<&str>) -> Conn {
 }
 
 /// Agent `id`'s connection, with its own inbox prefix, as the agent makes it.
-async fn agent(identity: &Identity, creds: &Path, id: &str) -> Conn {
+pub(crate) async fn agent(identity: &Identity, creds: &Path, id: &str) -> Conn {
     connect(identity, creds, Some(&format!("_INBOX.{id}"))).await
 }
 
@@ -93,7 +93,7 @@ impl Conn {
 
     /// Waits (bounded) for the server's "Permissions Violation for
     /// `kind` to "`subject`"" and returns its text.
-    async fn violation(&mut self, kind: &str, subject: &str) -> String {
+    pub(crate) async fn violation(&mut self, kind: &str, subject: &str) -> String {
         self.server_error(&format!(
             "Permissions Violation for {kind} to \"{subject}\""
         ))

@@ -15,7 +15,7 @@
 mod bounds;
 mod creds_refused;
 mod hostile;
-mod identity;
+pub(crate) mod identity;
 mod secrets;
 mod trust;
 
@@ -319,7 +319,10 @@ async fn pull(client: &async_nats::Client, consumer: &str, reply: &str, request:
 }
 
 /// The next message of `subscription`, waiting at most [`WAIT`].
-async fn next_within(subscription: &mut async_nats::Subscriber, what: &str) -> async_nats::Message {
+pub(crate) async fn next_within(
+    subscription: &mut async_nats::Subscriber,
+    what: &str,
+) -> async_nats::Message {
     use futures::StreamExt;
     tokio::time::timeout(WAIT, subscription.next())
         .await
