@@ -33,6 +33,50 @@ pub enum Read<'a> {
     CaughtUp,
 }
 
+/// Why a record was not stored.
+enum Stored {
+    /// No stream takes the subject (no ledger yet, or no JetStream).
+    NoStream(Error),
+    Failed(Error),
+}
+
+impl Stored {
+    fn into_error(self) -> Error {
+        match self {
+            Stored::NoStream(e) | Stored::Failed(e) => e,
+        }
+    }
+}
+
+/// Publishes `record` on `subject` through JetStream (`Nats-Msg-Id`: the
+/// subject) and waits for the acknowledgement, bounded by the connect
+/// timeout.
+async fn store<T: Serialize>(
+    js: &Context,
+    link: &Link,
+    subject: String,
+    record: &T,
+) -> Result<(), Stored> {
+    use async_nats::jetstream::context::PublishErrorKind;
+    let what = tr!(errors(), "failed-recording-send");
+    let payload = serde_json::to_vec(record).expect("a record serializes");
+    let stored = async {
+        let mut headers = async_nats::HeaderMap::new();
+        headers.insert(ledger::EVENT_MSG_ID_HEADER, subject.as_str());
+        let ack = js
+            .publish_with_headers(subject, headers, payload.into())
+            .await
+            .map_err(|e| Stored::Failed(link.refused_or(&what, e)))?;
+        ack.await.map(|_| ()).map_err(|e| match e.kind() {
+            PublishErrorKind::StreamNotFound => Stored::NoStream(link.refused_or(&what, e)),
+            _ => Stored::Failed(link.refused_or(&what, e)),
+        })
+    };
+    tokio::time::timeout(link.args.connect_timeout(), stored)
+        .await
+        .map_err(|_| Stored::Failed(link.refused_or(&what, "no acknowledgement in time")))?
+}
+
 /// The ledger stream, as one run of the publisher reaches it.
 pub struct Ledger {
     js: Context,
@@ -72,21 +116,30 @@ impl Ledger {
         subject: String,
         record: &T,
     ) -> Result<(), Error> {
-        let what = tr!(errors(), "failed-recording-send");
-        let payload = serde_json::to_vec(record).expect("a record serializes");
-        let stored = async {
-            let mut headers = async_nats::HeaderMap::new();
-            headers.insert(ledger::EVENT_MSG_ID_HEADER, subject.as_str());
-            let ack = self
-                .js
-                .publish_with_headers(subject, headers, payload.into())
-                .await
-                .map_err(|e| link.refused_or(&what, e))?;
-            ack.await.map(|_| ()).map_err(|e| link.refused_or(&what, e))
-        };
-        tokio::time::timeout(link.args.connect_timeout(), stored)
+        store(&self.js, link, subject, record)
             .await
-            .map_err(|_| link.refused_or(&what, "no acknowledgement in time"))?
+            .map_err(Stored::into_error)
+    }
+
+    /// [`Ledger::record`] without looking the ledger up first, as every
+    /// send records itself: stored at once where the ledger exists (one
+    /// round trip, beside the send's own); where no stream took it, the
+    /// ledger is created and it is stored again; without JetStream,
+    /// nothing is recorded.
+    pub async fn record_first<T: Serialize>(
+        link: &Link,
+        subject: String,
+        record: &T,
+    ) -> Result<(), Error> {
+        let js = link.args.jetstream(link.client.clone());
+        match store(&js, link, subject.clone(), record).await {
+            Ok(()) => Ok(()),
+            Err(Stored::NoStream(_)) => match Ledger::ensure(link).await? {
+                Some(ledger) => ledger.record(link, subject, record).await,
+                None => Ok(()),
+            },
+            Err(failed) => Err(failed.into_error()),
+        }
     }
 
     /// The last record on `subject`, or `None` when there is none.

@@ -36,15 +36,7 @@ pub async fn record_and_collect(
     rows: Option<Subscriber>,
 ) -> Result<Option<Tally>, Error> {
     let deadline = plan.wait.map(|w| tokio::time::Instant::now() + w.within);
-    let recorded = match Ledger::ensure(link).await {
-        Ok(Some(ledger)) => {
-            ledger
-                .record(link, ledger::sent_subject(&plan.id), &plan.record)
-                .await
-        }
-        Ok(None) => Ok(()), // no JetStream: the send says so already
-        Err(e) => Err(e),
-    };
+    let recorded = Ledger::record_first(link, ledger::sent_subject(&plan.id), &plan.record).await;
     if let Err(e) = recorded {
         warn!("the ledger did not record this send (publisher status will not know it): {e}");
     }
