@@ -368,7 +368,7 @@ async fn run_agent(mut agent: Agent, index: usize, shared: Arc<Shared>) {
                 let Some(delivery) = delivery else { break };
                 let _ = agent.show(&mut stamp, delivery).await;
             }
-            // The `delivered` rows, each after its session's share of a second.
+            // The `delivered` rows, 1 s plus the session's share of another after showing.
             () = subscriber::clock::sleep_until(due) => {
                 let _ = agent.on_due(&mut stamp).await;
             }

@@ -8,8 +8,12 @@ use async_nats::Client;
 use remote_message::ledger::{self, LedgerSettings};
 use std::time::{Duration, Instant};
 
-/// Rows still coming in keep [`settle`] waiting; none for this long ends it.
-const QUIET: Duration = Duration::from_millis(300);
+/// Rows still coming in keep [`settle`] waiting; none for this long ends it:
+/// longer than an agent holds its `delivered` row back, so one round's rows
+/// are all in before the next round starts.
+const QUIET: Duration = subscriber::agent::ROW_DELAY
+    .saturating_add(subscriber::agent::ROW_SPREAD)
+    .saturating_add(Duration::from_millis(500));
 
 /// How often [`settle`] reads the count.
 const POLL: Duration = Duration::from_millis(20);

@@ -80,20 +80,27 @@ pub struct Agent {
     expiring_count: u64,
     /// Rows and take-downs owed since the last [`Agent::settle`].
     owed: Vec<Owed>,
-    /// `delivered` rows waiting for their moment ([`ROW_SPREAD`]), oldest
-    /// first.
+    /// `delivered` rows waiting for their moment ([`ROW_DELAY`],
+    /// [`ROW_SPREAD`]), oldest first.
     rows_due: VecDeque<(Instant, LedgerEvent, Target)>,
-    /// How long after showing a message its `delivered` row goes: this
-    /// session's share of [`ROW_SPREAD`]; zero while draining.
+    /// How long after showing a message its `delivered` row goes:
+    /// [`ROW_DELAY`] and this session's share of [`ROW_SPREAD`]; zero while
+    /// draining.
     row_delay: Duration,
 }
 
 /// A broadcast shown by a whole fleet would come back as one `delivered`
 /// row per session in the same instant, while the broker is still
-/// delivering the broadcast to the rest: each agent writes its row after
-/// its own share of this (fixed by its session id), so the rows come as an
-/// even trickle after the fan-out instead of in its middle.
+/// delivering the broadcast to the rest: each agent writes its row
+/// [`ROW_DELAY`] after showing the message, plus its own share of this
+/// (fixed by its session id), so the rows come as an even trickle after
+/// the fan-out instead of in its middle.
 pub const ROW_SPREAD: Duration = Duration::from_secs(1);
+
+/// How long every `delivered` row waits at least: longer than a broadcast
+/// takes to reach 10,000 sessions (BENCHMARKS.md), so no row competes
+/// with the fan-out it reports on.
+pub const ROW_DELAY: Duration = Duration::from_secs(1);
 
 /// Most `delivered` rows waiting at once; past it the oldest goes at once.
 const MAX_ROWS_DUE: usize = 4096;
@@ -148,7 +155,7 @@ impl Agent {
             expiring_count: 0,
             owed: Vec::new(),
             rows_due: VecDeque::new(),
-            row_delay: ROW_SPREAD.mul_f64(crate::catchup::share_of(info.id.as_str())),
+            row_delay: ROW_DELAY + ROW_SPREAD.mul_f64(crate::catchup::share_of(info.id.as_str())),
         })
     }
 
@@ -378,7 +385,8 @@ impl Agent {
         Ok(())
     }
 
-    /// Queues a `delivered` row for its moment ([`ROW_SPREAD`]); with no
+    /// Queues a `delivered` row for its moment ([`ROW_DELAY`] and a share of
+    /// [`ROW_SPREAD`]); with no
     /// delay (draining), or a full queue, rows go at once.
     async fn row_after_spread(&mut self, row: LedgerEvent, target: Target) {
         if self.row_delay.is_zero() {
@@ -795,7 +803,7 @@ mod tests {
         agent
     }
 
-    /// A `delivered` row waits for the session's share of [`ROW_SPREAD`]
+    /// A `delivered` row waits [`ROW_DELAY`] and the session's share of [`ROW_SPREAD`]
     /// (the same for every row of a session, so they keep their order),
     /// then goes at the next [`Agent::on_due`]; stopping sends what waits.
     #[tokio::test(start_paused = true)]
@@ -811,8 +819,11 @@ mod tests {
             target: Target::Broadcast,
             receipt_to: None,
         };
-        let delay = ROW_SPREAD.mul_f64(crate::catchup::share_of("alice"));
-        assert!(delay > Duration::ZERO && delay < ROW_SPREAD, "{delay:?}");
+        let delay = ROW_DELAY + ROW_SPREAD.mul_f64(crate::catchup::share_of("alice"));
+        assert!(
+            delay > ROW_DELAY && delay < ROW_DELAY + ROW_SPREAD,
+            "{delay:?}"
+        );
         let mut display = Recorder::default();
         let shown_at = Instant::now();
         for id in ["m1", "m2"] {
