@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 /// Rows still coming in keep [`settle`] waiting; none for this long ends it:
 /// longer than an agent holds its `delivered` row back, so one round's rows
 /// are all in before the next round starts.
-const QUIET: Duration = subscriber::agent::ROW_DELAY
+pub const QUIET: Duration = subscriber::agent::ROW_DELAY
     .saturating_add(subscriber::agent::ROW_SPREAD)
     .saturating_add(Duration::from_millis(500));
 

@@ -147,7 +147,12 @@ pub async fn run(ctx: &Ctx) -> Result<Fanout, String> {
                         ledger_writes.push(after.saturating_sub(ledger_before));
                     }
                 }
-                Side::OursLedgerOff => ledger::set_up(client).await?,
+                // Its rows (published, stored nowhere) pass before the
+                // ledger is back and the next round starts.
+                Side::OursLedgerOff => {
+                    tokio::time::sleep(ledger::QUIET).await;
+                    ledger::set_up(client).await?
+                }
                 _ => {}
             }
             tokio::time::sleep(GAP).await;
