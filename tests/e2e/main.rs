@@ -13,7 +13,9 @@
 //! - [`platforms`]: the agent started by the system (systemd), and the
 //!   Windows builds under wine;
 //! - [`operations`]: what ops set up and script: settings files, `nats`
-//!   contexts and variables, `--json`, help and completions, the demo.
+//!   contexts and variables, `--json`, help and completions, the demo;
+//! - `packages` (with the `packages` feature): the .deb and the .msi
+//!   installed for real.
 //!
 //! One group: `cargo nextest run -p e2e --test e2e -E 'test(/^security::/)'`.
 
@@ -23,6 +25,8 @@
 mod delivery;
 mod desktop;
 mod operations;
+#[cfg(feature = "packages")]
+mod packages;
 mod platforms;
 mod security;
 mod sessions;
