@@ -14,6 +14,8 @@
 //! - [`tls`]: certificates made at test time.
 //! - [`wine`]: the Windows builds run under wine in place of the Linux ones
 //!   (`tests/e2e/platforms/windows.rs`, run by `scripts/test-platforms`).
+//! - [`debian`]: clean Debian roots where the .deb is installed for real
+//!   (`tests/e2e/packages/deb.rs`, run by `scripts/packaging/test-deb`).
 
 // Unix only: the harness drives real processes with unix signals, pipes
 // and file modes, and the end-to-end suite runs on Linux. The Windows agent
@@ -21,6 +23,7 @@
 // tests/e2e/main.rs is gated the same way.
 #![cfg(unix)]
 
+pub mod debian;
 pub mod desktop;
 pub mod exit;
 pub mod identity;

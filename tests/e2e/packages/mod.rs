@@ -2,5 +2,9 @@
 //! them out. Only with the `packages` feature, which the scripts that make
 //! the packages and the place to install them turn on:
 //!
-//! - `deb`: the .deb in a clean Debian root (`scripts/packaging/test-deb`).
+//! - [`deb`]: the .deb in a clean Debian root (`scripts/packaging/test-deb`):
+//!   files in place, the unit verified, the agent running from the system
+//!   settings file, removal and purge.
 //! - `msi`: the .msi under wine (`scripts/packaging/test-msi`).
+
+mod deb;
