@@ -61,7 +61,11 @@ impl Packages {
             .filter(|path| path.extension().is_some_and(|ext| ext == "deb"))
             .collect();
         let [deb] = &debs[..] else {
-            panic!("{} holds {} .deb files, not one: {run}", dist.display(), debs.len());
+            panic!(
+                "{} holds {} .deb files, not one: {run}",
+                dist.display(),
+                debs.len()
+            );
         };
         Packages {
             deb: deb.clone(),
@@ -101,18 +105,24 @@ impl DebianRoot {
             root.dir.path().join("upper").display(),
             root.dir.path().join("work").display()
         );
-        host(Command::new("mount")
-            .args(["-t", "overlay", "overlay", "-o", &layers])
-            .arg(root.path("/")));
-        host(Command::new("mount")
-            .args(["-t", "proc", "proc"])
-            .arg(root.path("/proc")));
+        host(
+            Command::new("mount")
+                .args(["-t", "overlay", "overlay", "-o", &layers])
+                .arg(root.path("/")),
+        );
+        host(
+            Command::new("mount")
+                .args(["-t", "proc", "proc"])
+                .arg(root.path("/proc")),
+        );
         root
     }
 
     /// The host path of `inside`, an absolute path in the root.
     pub fn path(&self, inside: &str) -> PathBuf {
-        let relative = inside.strip_prefix('/').expect("an absolute path in the root");
+        let relative = inside
+            .strip_prefix('/')
+            .expect("an absolute path in the root");
         self.dir.path().join("root").join(relative)
     }
 
@@ -196,4 +206,3 @@ fn host(cmd: &mut Command) {
         String::from_utf8_lossy(&out.stderr)
     );
 }
-

@@ -120,7 +120,8 @@ fn the_deb_installs_every_file_and_a_unit_systemd_accepts() {
 
     let unit = std::fs::read_to_string(root.path(UNIT)).expect("the unit");
     assert!(
-        unit.lines().any(|line| line == "ExecStart=/usr/bin/subscriber"),
+        unit.lines()
+            .any(|line| line == "ExecStart=/usr/bin/subscriber"),
         "{unit}"
     );
     let link = std::fs::read_link(root.path(ENABLED_LINK)).expect("the enable link");
@@ -143,16 +144,28 @@ fn the_deb_installs_every_file_and_a_unit_systemd_accepts() {
         verify.status
     );
 
-    for page in ["subscriber", "publisher", "publisher-send", "subscriber-install"] {
+    for page in [
+        "subscriber",
+        "publisher",
+        "publisher-send",
+        "subscriber-install",
+    ] {
         let found = root.run_ok(&["man", "-w", page]);
         assert_eq!(found.trim(), format!("/usr/share/man/man1/{page}.1.gz"));
     }
     for binary in ["subscriber", "publisher"] {
-        root.run_ok(&["bash", "-n", &format!("/usr/share/bash-completion/completions/{binary}")]);
+        root.run_ok(&[
+            "bash",
+            "-n",
+            &format!("/usr/share/bash-completion/completions/{binary}"),
+        ]);
     }
 
     let conffiles = root.run_ok(&["dpkg-query", "-W", "-f", "${Conffiles}", "remote-message"]);
-    assert!(conffiles.contains(SYSTEM_SETTINGS), "conffiles: {conffiles}");
+    assert!(
+        conffiles.contains(SYSTEM_SETTINGS),
+        "conffiles: {conffiles}"
+    );
     let settings = std::fs::read_to_string(root.path(SYSTEM_SETTINGS)).expect("settings");
     let set: Vec<&str> = settings
         .lines()
@@ -182,13 +195,24 @@ fn the_installed_agent_runs_from_the_system_settings_file() {
     let session = session_of(&mut agent);
 
     expect_exit(&send(&server, &["--session", &session, "For this desk"]), 0);
-    expect_exit(&send(&server, &["--session", "another-desk", "Not here"]), NOT_CONFIRMED);
+    expect_exit(
+        &send(&server, &["--session", "another-desk", "Not here"]),
+        NOT_CONFIRMED,
+    );
     expect_exit(&send(&server, &["marker"]), 0);
 
     let message = agent.next_message();
     assert_eq!(message["text"], "For this desk", "{message}");
-    assert_eq!(message["subject"], format!("session.{session}"), "{message}");
-    assert_eq!(agent.next_text(), "marker", "a message for another session was shown");
+    assert_eq!(
+        message["subject"],
+        format!("session.{session}"),
+        "{message}"
+    );
+    assert_eq!(
+        agent.next_text(),
+        "marker",
+        "a message for another session was shown"
+    );
 }
 
 /// A user's own settings file (`~/.config/remote-message/subscriber.toml`)
@@ -215,8 +239,14 @@ fn a_users_own_settings_come_above_the_system_file() {
     let mut agent = installed_agent(&root, "/home/bob");
     let session = session_of(&mut agent);
 
-    expect_exit(&send(&fleet, &["--session", &session, "On the fleet's server"]), NOT_CONFIRMED);
-    expect_exit(&send(&users, &["--session", &session, "On bob's server"]), 0);
+    expect_exit(
+        &send(&fleet, &["--session", &session, "On the fleet's server"]),
+        NOT_CONFIRMED,
+    );
+    expect_exit(
+        &send(&users, &["--session", &session, "On bob's server"]),
+        0,
+    );
     assert_eq!(agent.next_text(), "On bob's server");
 }
 
@@ -232,7 +262,10 @@ fn reinstalling_keeps_the_admins_settings_and_disable() {
     assert!(!present(&root, ENABLED_LINK));
 
     root.install();
-    assert!(!present(&root, ENABLED_LINK), "reinstalling enabled the agent again");
+    assert!(
+        !present(&root, ENABLED_LINK),
+        "reinstalling enabled the agent again"
+    );
     let settings = std::fs::read_to_string(root.path(SYSTEM_SETTINGS)).expect("settings");
     assert_eq!(settings, edited);
 }
@@ -256,8 +289,20 @@ fn remove_takes_the_programs_and_unit_and_purge_the_settings() {
     assert_eq!(settings, edited, "dpkg -r changed the settings file");
 
     root.run_ok(&["dpkg", "--purge", "remote-message"]);
-    assert!(!present(&root, "/etc/remote-message"), "/etc/remote-message is still there");
-    let status = root.run(&["dpkg-query", "-W", "-f", "${db:Status-Status}", "remote-message"], &[]);
+    assert!(
+        !present(&root, "/etc/remote-message"),
+        "/etc/remote-message is still there"
+    );
+    let status = root.run(
+        &[
+            "dpkg-query",
+            "-W",
+            "-f",
+            "${db:Status-Status}",
+            "remote-message",
+        ],
+        &[],
+    );
     let status = String::from_utf8_lossy(&status.stdout);
     assert!(
         status.is_empty() || status == "not-installed",
