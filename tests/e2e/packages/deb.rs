@@ -21,9 +21,12 @@ use std::path::Path;
 /// The system-wide settings file, a conffile of the package.
 const SYSTEM_SETTINGS: &str = "/etc/remote-message/subscriber.toml";
 
-/// The packaged user unit, and the link `systemctl --global enable` makes.
+/// The packaged user unit, and the link that enables it for every user
+/// (what `systemctl --global enable` makes, and the package's postinst).
 const UNIT: &str = "/usr/lib/systemd/user/subscriber.service";
 const ENABLED_LINK: &str = "/etc/systemd/user/default.target.wants/subscriber.service";
+/// What masks the unit for every user: a link to /dev/null.
+const MASK: &str = "/etc/systemd/user/subscriber.service";
 
 /// Every file the .deb must install (besides the man pages of the
 /// subcommands, found by `man` below).
@@ -79,6 +82,18 @@ fn session_of(agent: &mut Agent) -> String {
         .as_str()
         .expect("the session in the `listening` event")
         .to_owned()
+}
+
+/// Writes the system settings file as IT would for `fleet`: its `server`,
+/// with the agents' shared password, and `output = "json"`.
+fn set_fleet_settings(root: &DebianRoot, fleet: &NatsServer) {
+    root.write(
+        SYSTEM_SETTINGS,
+        &format!(
+            "server = \"{}\"\noutput = \"json\"\n",
+            fleet.url_as("agent", AGENT_PASSWORD)
+        ),
+    );
 }
 
 /// `publisher send` on the host (the harness's Linux build) as ops.
@@ -184,13 +199,7 @@ fn the_deb_installs_every_file_and_a_unit_systemd_accepts() {
 fn the_installed_agent_runs_from_the_system_settings_file() {
     let server = NatsServer::start_with_roles();
     let root = installed();
-    root.write(
-        SYSTEM_SETTINGS,
-        &format!(
-            "server = \"{}\"\noutput = \"json\"\n",
-            server.url_as("agent", AGENT_PASSWORD)
-        ),
-    );
+    set_fleet_settings(&root, &server);
     let mut agent = installed_agent(&root, "/home/alice");
     let session = session_of(&mut agent);
 
@@ -225,13 +234,7 @@ fn a_users_own_settings_come_above_the_system_file() {
     let fleet = NatsServer::start_with_roles();
     let users = NatsServer::start_with_roles();
     let root = installed();
-    root.write(
-        SYSTEM_SETTINGS,
-        &format!(
-            "server = \"{}\"\noutput = \"json\"\n",
-            fleet.url_as("agent", AGENT_PASSWORD)
-        ),
-    );
+    set_fleet_settings(&root, &fleet);
     root.write(
         "/home/bob/.config/remote-message/subscriber.toml",
         &format!("server = \"{}\"\n", users.url_as("agent", AGENT_PASSWORD)),
@@ -270,29 +273,51 @@ fn reinstalling_keeps_the_admins_settings_and_disable() {
     assert_eq!(settings, edited);
 }
 
-/// `dpkg -r` takes the programs, the unit and its enable link, the man
-/// pages and completions, and keeps the (edited) settings file, as Debian
-/// keeps conffiles; `dpkg --purge` then removes it and /etc/remote-message,
-/// and dpkg forgets the package.
+/// `dpkg -r` takes the programs, the unit, the man pages and completions,
+/// masks the agent for every user (its enable link, kept for a reinstall,
+/// starts nothing) and keeps the edited settings file, as Debian keeps
+/// conffiles. Installed again, the agent is unmasked and enabled again,
+/// the settings as edited. `dpkg --purge` then leaves nothing: no link, no
+/// mask, no /etc/remote-message, and dpkg forgets the package.
 #[test]
-fn remove_takes_the_programs_and_unit_and_purge_the_settings() {
+fn remove_reinstall_and_purge() {
     let root = installed();
     let edited = "server = \"nats://nats.example:4222\"\n";
     root.write(SYSTEM_SETTINGS, edited);
 
     root.run_ok(&["dpkg", "-r", "remote-message"]);
-    for file in FILES.iter().filter(|file| **file != SYSTEM_SETTINGS) {
+    let kept = [SYSTEM_SETTINGS, ENABLED_LINK];
+    for file in FILES.iter().filter(|file| !kept.contains(file)) {
         assert!(!present(&root, file), "{file} is still there after dpkg -r");
     }
     assert!(!present(&root, "/usr/share/man/man1/publisher-send.1.gz"));
+    assert_eq!(
+        std::fs::read_link(root.path(MASK)).ok().as_deref(),
+        Some(Path::new("/dev/null")),
+        "the agent is not masked after dpkg -r"
+    );
     let settings = std::fs::read_to_string(root.path(SYSTEM_SETTINGS)).expect("settings");
     assert_eq!(settings, edited, "dpkg -r changed the settings file");
 
-    root.run_ok(&["dpkg", "--purge", "remote-message"]);
+    root.install();
+    assert!(!present(&root, MASK), "the agent is still masked");
     assert!(
-        !present(&root, "/etc/remote-message"),
-        "/etc/remote-message is still there"
+        present(&root, ENABLED_LINK),
+        "the agent is not enabled again"
     );
+    let settings = std::fs::read_to_string(root.path(SYSTEM_SETTINGS)).expect("settings");
+    assert_eq!(
+        settings, edited,
+        "installing again changed the settings file"
+    );
+
+    root.run_ok(&["dpkg", "--purge", "remote-message"]);
+    for gone in [ENABLED_LINK, MASK, "/etc/remote-message"] {
+        assert!(
+            !present(&root, gone),
+            "{gone} is still there after the purge"
+        );
+    }
     let status = root.run(
         &[
             "dpkg-query",
