@@ -62,8 +62,8 @@ fn present(root: &DebianRoot, inside: &str) -> bool {
 
 /// The installed agent, started in the root as the user unit starts it: no
 /// `--server`, no `--config`, nothing in the environment but `HOME` (a
-/// home in the root) and a plain `PATH`; only `--log-format json`, so the
-/// test can wait on its events.
+/// home in the root), `LANG` and a plain `PATH`; only `--log-format json`,
+/// so the test can wait on its events.
 fn installed_agent(root: &DebianRoot, home: &str) -> Agent {
     root.run_ok(&["mkdir", "-p", home]);
     let agent = root.command(
@@ -108,8 +108,8 @@ fn send(server: &NatsServer, args: &[&str]) -> std::process::Output {
 /// programs, which print the version of this workspace; the user unit,
 /// running /usr/bin/subscriber, enabled for every user, which `systemd-
 /// analyze --user verify` accepts without a word (with man-db in the root
-/// it also finds the unit's `man:subscriber(1)`); a man page per
-/// subcommand; completions bash can read; the system settings file as a
+/// it also finds the unit's `man:subscriber(1)`); man pages `man` finds,
+/// subcommands' too (`man publisher-send`); completions bash can read; the system settings file as a
 /// conffile with every line commented out.
 #[test]
 fn the_deb_installs_every_file_and_a_unit_systemd_accepts() {
