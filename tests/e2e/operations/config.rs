@@ -317,18 +317,17 @@ fn the_system_wide_settings_sit_under_the_users_own() {
     );
     drop(agent);
 
-    let config_home = dir.path().join("config");
-    write(
-        &config_home.join("remote-message/subscriber.toml"),
-        "label = [\"floor=2\"]\n",
-    );
-    let config_home = config_home.to_str().unwrap();
+    let own = write(&dir.path().join("vanessa.toml"), "label = [\"floor=2\"]\n");
     let mut agent = Agent::spawn_command(subscriber(
-        &["--session-id", "vanessa-1", "--state-dir", state],
         &[
-            (SYSTEM_CONFIG_VAR, system),
-            ("XDG_CONFIG_HOME", config_home),
+            "--config",
+            own.to_str().unwrap(),
+            "--session-id",
+            "vanessa-1",
+            "--state-dir",
+            state,
         ],
+        &[(SYSTEM_CONFIG_VAR, system)],
     ));
     agent.wait_subscribed();
     let listed = sessions(&server.url());
