@@ -287,6 +287,7 @@ pub fn unsigned_note(app: &App) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[cfg(unix)] // Used by the tests with unix paths only.
     use crate::autostart::plan::Plan;
 
     /// Info.plist parses as a property list with the bundle's identity, the

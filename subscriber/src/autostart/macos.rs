@@ -349,6 +349,7 @@ mod tests {
         }
     }
 
+    #[cfg(unix)]
     fn parse(xml: &str) -> plist::Dictionary {
         plist::Value::from_reader_xml(xml.as_bytes())
             .unwrap()
@@ -356,6 +357,7 @@ mod tests {
             .unwrap()
     }
 
+    #[cfg(unix)]
     fn arguments(dict: &plist::Dictionary) -> Vec<&str> {
         dict["ProgramArguments"]
             .as_array()
