@@ -43,7 +43,7 @@ pub struct Cli {
 /// connects, and whose settings files may not hold [`ONE_RUN`].
 pub const DEFINITION: Definition = Definition {
     command: Cli::command,
-    offline: &[&["uninstall"]],
+    offline: &[&["uninstall"], &["bundle"]],
     one_run: ONE_RUN,
 };
 
@@ -66,6 +66,13 @@ pub enum Command {
     /// stop the agent it started, on Linux and macOS)
     #[command(after_help = exit::help("uninstalled", &[Failure, Usage]))]
     Uninstall(UninstallArgs),
+    /// Make the macOS app `Remote Message.app` from this program, as
+    /// `install` does in ~/Applications on macOS, for packaging: its
+    /// Info.plist (bundle id com.remote-message.subscriber, no Dock icon),
+    /// PkgInfo and the program, signed ad hoc when `codesign` is on PATH.
+    /// Runs on any OS; the app's path is the last line printed
+    #[command(after_help = exit::help("made", &[Failure, Usage]))]
+    Bundle(BundleArgs),
     /// Answer a message the agent showed, with one of its labels or its
     /// number, as the agent's session (the agent's options go before
     /// `answer`, or come from its settings file and environment); the agent
@@ -119,7 +126,27 @@ pub struct UninstallArgs {
     pub print: PrintArg,
 }
 
-/// `--print`, for both `install` and `uninstall`.
+/// `subscriber bundle (--out DIR | --pkg-root ROOT) [--print]`.
+#[derive(Debug, Args)]
+pub struct BundleArgs {
+    /// Make DIR/Remote Message.app (replacing the program and files of one
+    /// there), e.g. to zip it
+    #[arg(long, value_name = "DIR", value_hint = ValueHint::DirPath,
+          required_unless_present = "pkg_root")]
+    pub out: Option<std::path::PathBuf>,
+
+    /// Make the payload of a macOS installer package (`pkgbuild --root
+    /// ROOT`): ROOT/Applications/Remote Message.app and
+    /// ROOT/Library/LaunchAgents/com.remote-message.subscriber.plist, which
+    /// starts it at each user's login with the system-wide settings
+    #[arg(long, value_name = "ROOT", value_hint = ValueHint::DirPath, conflicts_with = "out")]
+    pub pkg_root: Option<std::path::PathBuf>,
+
+    #[command(flatten)]
+    pub print: PrintArg,
+}
+
+/// `--print`, for `install`, `uninstall` and `bundle`.
 #[derive(Debug, Args)]
 pub struct PrintArg {
     /// Print what would be written and the commands that would run; write
@@ -172,9 +199,10 @@ pub struct AgentArgs {
     pub exec_timeout: std::time::Duration,
 
     /// Started at logon by the Run entry `subscriber install` writes on
-    /// Windows: with --output desktop or auto, let go of the console
-    /// window Windows opened and append the log to a file
-    /// (`autostart::background`). Ignored elsewhere.
+    /// Windows, or by the macOS installer package's LaunchAgent: with
+    /// --output desktop or auto, append the log to a file (and on Windows
+    /// let go of the console window Windows opened)
+    /// (`autostart::background`). Ignored on Linux.
     #[arg(long, hide = true)]
     pub background: bool,
 

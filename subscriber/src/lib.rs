@@ -37,7 +37,7 @@
 //!   shown message from a shell, as the agent's own session.
 //! - [`cli`]: the command line, defined once, and its conversion to an [`AgentConfig`].
 //! - [`autostart`]: `subscriber install` / `uninstall`: the agent started at logon by
-//!   the OS's session manager, one file per OS.
+//!   the OS's session manager, one file per OS; `subscriber bundle`: the macOS app.
 
 pub mod admission;
 pub mod agent;
@@ -93,6 +93,7 @@ pub fn main() -> i32 {
         Some(cli::Command::Uninstall(uninstall)) => {
             return autostart::uninstall(uninstall.print.print)
         }
+        Some(cli::Command::Bundle(bundle)) => return autostart::bundle(&bundle),
         Some(cli::Command::Answer(answer)) => {
             let act = command::Act::Answer(answer.answer);
             return run_command(cli.agent, answer.message_id, act);

@@ -1,35 +1,44 @@
 //! `subscriber install` and `subscriber uninstall`: the agent starts at each
 //! logon from an entry it writes itself, where the user's session manager
 //! reads it: a systemd user unit (Linux and other unix), a LaunchAgent
-//! (macOS), a value under the user's `Run` key (Windows; not a service:
+//! (macOS, starting the agent from an app bundle, which Notification Center
+//! needs), a value under the user's `Run` key (Windows; not a service:
 //! services run in session 0 and cannot show notifications to the user).
+//! And `subscriber bundle`: that app bundle, or a macOS installer package's
+//! payload, made on any OS for packagers.
 //!
 //! Layout:
 //! - [`plan`]: what the OS files build on: the entry, the [`Plan`] of
 //!   changes an OS file makes from it, shown by `--print` or applied, and
 //!   the errors ([`Kind`] → exit code).
+//! - [`app_bundle`]: the macOS app `Remote Message.app` (Info.plist,
+//!   PkgInfo, the program copied in, the ad-hoc signature), pure and
+//!   compiled on every host, as are its file changes.
 //! - [`linux`], [`macos`], [`windows`]: per OS, the pure part (unit text,
 //!   plist XML, Windows command-line quoting, the plan), compiled on every
-//!   host for the tests, and the OS actions (the registry, the user id, the
-//!   console) compiled for that OS only.
+//!   host for the tests (`macos` always: `bundle --pkg-root` writes its
+//!   LaunchAgent anywhere), and the OS actions (the registry, the user id,
+//!   the console, the log file) compiled for that OS only.
 //! - here: the installed command line ([`installed_args`]: the agent options
 //!   typed after `install`, relative paths made absolute, refused when they
-//!   carry a secret), and `install` / `uninstall` themselves.
+//!   carry a secret), and `install` / `uninstall` / `bundle` themselves.
 
-use crate::cli::AgentArgs;
+use crate::cli::{AgentArgs, BundleArgs};
 use crate::config::Output;
 use clap::parser::ValueSource;
 use clap::{ArgMatches, Args, ValueHint};
-pub use plan::{shell_words, ApplyNative, Check, Entry, Error, Kind, NativeStep, Plan, Step};
+pub use plan::{
+    shell_words, ApplyNative, Check, Entry, Error, Kind, NativeStep, Plan, Step, BACKGROUND,
+};
 use remote_message_cli::connection::{redact_url, CREDS_FROM_STDIN};
 use remote_message_cli::exit;
 use std::ffi::OsString;
 use std::io::Write;
 use std::path::{Component, Path, PathBuf};
 
+pub mod app_bundle;
 #[cfg(any(test, all(unix, not(target_os = "macos"))))]
 pub mod linux;
-#[cfg(any(test, target_os = "macos"))]
 pub mod macos;
 pub mod plan;
 #[cfg(any(test, windows))]
@@ -254,6 +263,38 @@ pub fn uninstall(print: bool) -> i32 {
     finish(native::uninstall_plan(), print)
 }
 
+/// `subscriber bundle`: makes `Remote Message.app` from this program in
+/// `--out DIR`, or the installer package's payload under `--pkg-root`
+/// ([`macos::package_steps`]); the app's path is the last line printed
+/// (what packaging scripts read). Returns the exit code.
+pub fn bundle(args: &BundleArgs) -> i32 {
+    let codesign = app_bundle::codesign_found();
+    let version = env!("CARGO_PKG_VERSION");
+    // Absolute, so the path printed last is one a script can use anywhere.
+    let absolute = |dir: &Path| std::path::absolute(dir).unwrap_or_else(|_| dir.to_owned());
+    let plan = Entry::this_program(Vec::new()).map(|entry| {
+        let program = Path::new(&entry.program);
+        let (app, steps) = match &args.pkg_root {
+            Some(root) => macos::package_steps(&absolute(root), program, version, codesign),
+            None => {
+                // clap requires --out when --pkg-root is not given.
+                let out = absolute(args.out.as_deref().unwrap_or(Path::new(".")));
+                let app = app_bundle::App::in_dir(&out);
+                let steps = app_bundle::make_steps(&app, program, version, codesign);
+                (app, steps)
+            }
+        };
+        if !codesign {
+            eprintln!("{}", app_bundle::unsigned_note(&app));
+        }
+        Plan {
+            steps,
+            outcome: app.path.display().to_string(),
+        }
+    });
+    finish(plan, args.print.print)
+}
+
 fn finish<N: ApplyNative>(plan: Result<Plan<N>, Error>, print: bool) -> i32 {
     let mut stdout = std::io::stdout().lock();
     let result = plan.and_then(|plan| {
@@ -281,11 +322,12 @@ pub fn detaches(output: Output) -> bool {
     matches!(output, Output::Desktop | Output::Auto)
 }
 
-/// Does what `--background` asks before logging starts: on Windows, when
-/// [`detaches`], the log (stderr, and stdout) is appended to a file and the
-/// console window closes; returns that file. Elsewhere the session
-/// manager starts the agent without a console and keeps its log, and
-/// nothing changes (`Ok(None)`).
+/// Does what `--background` asks before logging starts, when [`detaches`]:
+/// the log (stderr, and stdout) is appended to a file, and on Windows the
+/// console window closes; returns that file. On macOS it is what the
+/// installer package's LaunchAgent asks (`macos::background`). On Linux the
+/// session manager starts the agent without a console and keeps its log,
+/// and nothing changes (`Ok(None)`).
 pub fn background(output: Output) -> std::io::Result<Option<PathBuf>> {
     if !detaches(output) {
         return Ok(None);

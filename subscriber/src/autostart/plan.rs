@@ -53,6 +53,11 @@ impl remote_message::error::ErrorKind for Kind {
 /// Why `install` or `uninstall` stopped.
 pub type Error = remote_message::error::Error<Kind>;
 
+/// The option that tells the agent it was started at logon by an entry
+/// that gives it neither a console nor a log file (the Windows Run entry,
+/// the macOS installer package's LaunchAgent): `autostart::background`.
+pub const BACKGROUND: &str = "--background";
+
 /// What the entry starts: this program, with the installed options.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {

@@ -11,16 +11,13 @@
 //! console, whose window closes (it shows for a moment at logon). With
 //! `terminal` or `json` the window stays: it is where the messages show.
 
-use super::plan::{Entry, NativeStep, Plan};
+use super::plan::{Entry, NativeStep, Plan, BACKGROUND};
 
 /// The key, under `HKEY_CURRENT_USER`.
 pub const RUN_KEY: &str = r"Software\Microsoft\Windows\CurrentVersion\Run";
 
 /// The value's name under [`RUN_KEY`].
 pub const VALUE_NAME: &str = "remote-message subscriber";
-
-/// The option that tells the agent it was started by the entry.
-pub const BACKGROUND: &str = "--background";
 
 /// A change to the `Run` key.
 #[derive(Debug, Clone, PartialEq, Eq)]

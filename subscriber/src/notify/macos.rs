@@ -6,10 +6,13 @@
 //! So the probe looks at `NSBundle.mainBundle.bundleIdentifier` before
 //! anything else and reports [`NotifyError::Unavailable`] without one:
 //! `--output auto` then falls back to the terminal, `--output desktop`
-//! stops with `desktop_unavailable`. To get native notifications the agent
-//! must run from an application bundle, e.g. `Remote Message.app/Contents/
-//! MacOS/subscriber` with an `Info.plist` that has a `CFBundleIdentifier`
-//! (and is signed, for Notification Center to list it); docs/agent.md says how.
+//! stops with `desktop_unavailable`. The agent therefore runs from the
+//! application bundle `Remote Message.app` (`Contents/MacOS/subscriber`,
+//! an `Info.plist` with a `CFBundleIdentifier`, signed for Notification
+//! Center to list it), which `subscriber install` makes in `~/Applications`
+//! and starts, and the installer package puts in `/Applications`
+//! (`crate::autostart::app_bundle`); a binary run from elsewhere shows in
+//! the terminal.
 //!
 //! Permission. The first connect asks for permission (alert and sound)
 //! without waiting for the user's answer (the dialog may stay open for
