@@ -4,3 +4,5 @@
 //!
 //! - `deb`: the .deb in a clean Debian root (`scripts/packaging/test-deb`).
 //! - `msi`: the .msi under wine (`scripts/packaging/test-msi`).
+
+mod msi;
