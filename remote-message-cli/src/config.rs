@@ -146,6 +146,11 @@ pub struct Layered {
     pub context_keys: Vec<String>,
     /// Whether the context holds a password or token.
     pub context_secret: bool,
+    /// Where the system-wide settings were read, under the context
+    /// ([`crate::system_settings`]), if any contributed.
+    pub system: Option<PathBuf>,
+    /// The keys the system-wide settings contributed.
+    pub system_keys: Vec<String>,
     /// The parse of `argv` already made, when the file added nothing to it.
     pub(crate) matches: Option<ArgMatches>,
 }
@@ -182,7 +187,9 @@ impl Layered {
             return Vec::new();
         };
         let from_file = |key: &str| {
-            self.keys_used.iter().any(|k| k == key) || self.context_keys.iter().any(|k| k == key)
+            [&self.keys_used, &self.context_keys, &self.system_keys]
+                .iter()
+                .any(|keys| keys.iter().any(|k| k == key))
         };
         let typed =
             |id: &str| !from_file(id) && source(matches, id) == Some(ValueSource::CommandLine);
@@ -212,13 +219,19 @@ impl Layered {
                 )));
             }
         }
-        let in_file = |key: &str| self.keys_used.iter().any(|k| k == key);
-        let file_secret = (in_file("server") && server_secret)
-            || (in_file("token") && token)
-            || (in_file("password") && password);
+        let secret_in = |keys: &[String]| {
+            let has = |key: &str| keys.iter().any(|k| k == key);
+            (has("server") && server_secret)
+                || (has("token") && token)
+                || (has("password") && password)
+        };
         let mut files: Vec<(PathBuf, &str)> = Vec::new();
-        if let (true, Some(file)) = (file_secret, &self.file) {
+        if let (true, Some(file)) = (secret_in(&self.keys_used), &self.file) {
             files.push((file.clone(), "the settings file"));
+        }
+        // A registry key (Windows) is no file: `readable_by_others` fails on it and is skipped.
+        if let (true, Some(system)) = (secret_in(&self.system_keys), &self.system) {
+            files.push((system.clone(), "the system-wide settings file"));
         }
         if let (true, Some(context)) = (self.context_secret, &self.context) {
             files.push((context.clone(), "the nats context file"));
@@ -253,6 +266,7 @@ impl Layered {
         let notes: Vec<String> = [
             (&self.file, &self.keys_used),
             (&self.context, &self.context_keys),
+            (&self.system, &self.system_keys),
         ]
         .into_iter()
         .filter_map(|(file, keys)| match file {
@@ -298,6 +312,8 @@ pub(crate) fn layer_parsed(
         context: None,
         context_keys: Vec::new(),
         context_secret: false,
+        system: None,
+        system_keys: Vec::new(),
         matches,
     };
     let Some(matches) = matches else {
@@ -313,26 +329,49 @@ pub(crate) fn layer_parsed(
             None => return Ok(unchanged(argv, Some(matches))),
         },
     };
-    let text = match std::fs::read_to_string(&path) {
-        Ok(text) => text,
-        Err(e) if !explicit && e.kind() == std::io::ErrorKind::NotFound => {
-            return Ok(unchanged(argv, Some(matches)))
-        }
+    let Some(text) = read_text(&path, explicit)? else {
+        return Ok(unchanged(argv, Some(matches)));
+    };
+    let table = parse_toml(&path, &text)?;
+    let file = File {
+        path: &path,
+        text: &text,
+        one_run,
+    };
+    let settings = Settings::read(command, &matches, &file, table)?;
+    if settings.keys_used.is_empty() {
+        return Ok(Layered {
+            file: Some(path),
+            ..unchanged(argv, Some(matches))
+        });
+    }
+    Ok(settings.apply(argv, path))
+}
+
+/// The text of the settings file at `path`; `None` when it does not exist
+/// and was not asked for by name (`explicit`): a default place may be empty.
+pub(crate) fn read_text(path: &Path, explicit: bool) -> Result<Option<String>, ConfigError> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => Ok(Some(text)),
+        Err(e) if !explicit && e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => {
             let context = tr!(
                 "settings-unreadable",
                 path = path.display().to_string(),
                 cause = e.to_string()
             );
-            return Err(
-                ConfigError::with_context(ConfigErrorKind::Unreadable, context).caused_by(e),
-            );
+            Err(ConfigError::with_context(ConfigErrorKind::Unreadable, context).caused_by(e))
         }
-    };
-    let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
+    }
+}
+
+/// `text`, read from `path`, as a TOML table; the error says where in the
+/// file it fails, and how to quote a string left bare.
+pub(crate) fn parse_toml(path: &Path, text: &str) -> Result<toml::Table, ConfigError> {
+    text.parse().map_err(|e: toml::de::Error| {
         let at = e.span().map_or(0, |span| span.start);
-        let (line, column) = line_and_column(&text, at);
-        let cause = unquoted_string(&text, at).map_or_else(
+        let (line, column) = line_and_column(text, at);
+        let cause = unquoted_string(text, at).map_or_else(
             || e.message().to_owned(),
             |(key, value)| {
                 tr!(
@@ -351,28 +390,15 @@ pub(crate) fn layer_parsed(
             cause = cause
         );
         ConfigError::with_context(ConfigErrorKind::NotToml, context).caused_by(e)
-    })?;
-    let file = File {
-        path: &path,
-        text: &text,
-        one_run,
-    };
-    let settings = Settings::read(command, &matches, &file, table)?;
-    if settings.keys_used.is_empty() {
-        return Ok(Layered {
-            file: Some(path),
-            ..unchanged(argv, Some(matches))
-        });
-    }
-    Ok(settings.apply(argv, path))
+    })
 }
 
 /// The settings file being read: for errors that say where, and the keys
 /// the binary refuses.
-struct File<'a> {
-    path: &'a Path,
-    text: &'a str,
-    one_run: OneRun,
+pub(crate) struct File<'a> {
+    pub(crate) path: &'a Path,
+    pub(crate) text: &'a str,
+    pub(crate) one_run: OneRun,
 }
 
 impl File<'_> {
@@ -401,7 +427,7 @@ impl File<'_> {
 }
 
 /// The file's options to add, split by where they go on the command line.
-struct Settings {
+pub(crate) struct Settings {
     /// Options of the top-level command (including global ones): they go
     /// right after the program name.
     top: Vec<OsString>,
@@ -411,7 +437,7 @@ struct Settings {
 }
 
 impl Settings {
-    fn read(
+    pub(crate) fn read(
         command: &Command,
         matches: &ArgMatches,
         file: &File,
@@ -469,19 +495,27 @@ impl Settings {
     }
 
     fn apply(self, mut argv: Vec<OsString>, path: PathBuf) -> Layered {
+        let keys_used = self.splice_into(&mut argv);
+        Layered {
+            argv,
+            file: Some(path),
+            keys_used,
+            context: None,
+            context_keys: Vec::new(),
+            context_secret: false,
+            system: None,
+            system_keys: Vec::new(),
+            matches: None,
+        }
+    }
+
+    /// Puts the options into `argv` where each belongs; returns the keys used.
+    pub(crate) fn splice_into(self, argv: &mut Vec<OsString>) -> Vec<String> {
         let end = argv.iter().position(|a| a == "--").unwrap_or(argv.len());
         argv.splice(end..end, self.sub);
         let start = 1.min(argv.len());
         argv.splice(start..start, self.top);
-        Layered {
-            argv,
-            file: Some(path),
-            keys_used: self.keys_used,
-            context: None,
-            context_keys: Vec::new(),
-            context_secret: false,
-            matches: None,
-        }
+        self.keys_used
     }
 }
 
@@ -509,6 +543,18 @@ fn path_value(matches: &ArgMatches, id: &str) -> Option<PathBuf> {
     levels(matches)
         .filter_map(|m| m.try_get_one::<PathBuf>(id).ok().flatten().cloned())
         .last()
+}
+
+/// The id of the option whose long name is `key`, in `command` or in the
+/// subcommand `matches` runs.
+pub(crate) fn option_id(command: &Command, matches: &ArgMatches, key: &str) -> Option<String> {
+    let sub = matches
+        .subcommand_name()
+        .and_then(|name| command.find_subcommand(name));
+    std::iter::once(command)
+        .chain(sub)
+        .find_map(|command| long_option(command, key))
+        .map(|arg| arg.get_id().to_string())
 }
 
 /// The option of `command` whose long name is `key`, unless a file may not set it.

@@ -27,6 +27,7 @@
 use crate::config::{self, Layered};
 use crate::i18n::tr;
 use clap::parser::ValueSource;
+use clap::ArgMatches;
 use clap::Command;
 use remote_message::error::{Error, ErrorKind};
 use serde::Deserialize;
@@ -259,6 +260,38 @@ fn expand_home(path: &str) -> String {
     }
 }
 
+/// Whether a lower layer's value for option `id` (a context's, the
+/// system-wide settings') would mix with what a layer above gave: any
+/// credential given above takes the place of all of them (a user in the
+/// `--server` URL too), either half of the client certificate of both, and
+/// any other option of itself.
+pub(crate) fn shadowed(matches: &ArgMatches, id: &str) -> bool {
+    let given = |id: &str| {
+        matches!(
+            config::source(matches, id),
+            Some(ValueSource::CommandLine | ValueSource::EnvVariable)
+        )
+    };
+    let url_user = || {
+        given("server")
+            && config::string(matches, "server").is_some_and(|server| {
+                crate::connection::ConnectionArgs {
+                    server,
+                    ..Default::default()
+                }
+                .has_url_secret()
+            })
+    };
+    let whole: &[&str] = if CREDENTIALS.contains(&id) {
+        &CREDENTIALS
+    } else if CLIENT_CERTIFICATE.contains(&id) {
+        &CLIENT_CERTIFICATE
+    } else {
+        std::slice::from_ref(&id)
+    };
+    whole.iter().any(|id| given(id)) || (CREDENTIALS.contains(&id) && url_user())
+}
+
 /// Adds the context's values to `layered` for the connection options that
 /// neither the command line, the environment nor the settings file gave.
 /// `root` is [`root`] (a parameter for the tests).
@@ -285,35 +318,10 @@ pub fn layer(
         layered.matches = Some(matches);
         return Ok(layered);
     };
-    let given = |id: &str| {
-        matches!(
-            config::source(&matches, id),
-            Some(ValueSource::CommandLine | ValueSource::EnvVariable)
-        )
-    };
-    let url_user = given("server")
-        && config::string(&matches, "server").is_some_and(|server| {
-            crate::connection::ConnectionArgs {
-                server,
-                ..Default::default()
-            }
-            .has_url_secret()
-        });
     let mut words: Vec<OsString> = Vec::new();
     let mut keys = Vec::new();
     for group in loaded.context.groups() {
-        // Any credential given (or a user in the URL) takes the place of
-        // all the context's; either half of the client certificate, of both.
-        let taken = group.iter().any(|(id, _)| {
-            let whole: &[&str] = if CREDENTIALS.contains(id) {
-                &CREDENTIALS
-            } else if CLIENT_CERTIFICATE.contains(id) {
-                &CLIENT_CERTIFICATE
-            } else {
-                std::slice::from_ref(id)
-            };
-            whole.iter().any(|id| given(id)) || (url_user && CREDENTIALS.contains(id))
-        });
+        let taken = group.iter().any(|(id, _)| shadowed(&matches, id));
         if taken {
             continue;
         }

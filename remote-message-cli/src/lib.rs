@@ -27,6 +27,8 @@
 //! - [`config`]: settings files for both binaries, layered under the command line and environment.
 //! - [`context`]: `nats` CLI contexts (`--context`, `NATS_CONTEXT`, the selected one), layered
 //!   under the settings file.
+//! - [`system_settings`]: the system-wide settings IT sets per machine (a file under `/etc` or
+//!   `/Library`, the registry on Windows), layered under the context.
 //! - [`startup`]: raw arguments to a parsed command line (generate, settings, parse), or the
 //!   [`startup::Exit`] to report.
 //! - [`translated_errors`] (tests only): every error of this crate built in each language.
@@ -46,6 +48,7 @@ pub mod identity;
 pub mod lang;
 pub mod logging;
 pub mod startup;
+pub mod system_settings;
 pub mod tls_files;
 pub mod values;
 

@@ -219,9 +219,10 @@ fn parse_from<T: FromArgMatches>(
     }
     let layered: Layered = config::layer_parsed(&mut command, argv, matches, definition.one_run)
         .map_err(|e| usage(&command, e.into()))?;
-    let mut layered =
-        crate::context::layer(&mut command, layered, crate::context::root().as_deref())
-            .map_err(|e| usage(&command, e.into()))?;
+    let layered = crate::context::layer(&mut command, layered, crate::context::root().as_deref())
+        .map_err(|e| usage(&command, e.into()))?;
+    let mut layered = crate::system_settings::layer(&mut command, layered, definition.one_run)
+        .map_err(|e| usage(&command, e.into()))?;
     // Refused, or help or a version asked for: parsed again with the
     // finished command, whose help and usage lines are the ones to show.
     let parsed = layered

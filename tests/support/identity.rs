@@ -223,6 +223,7 @@ pub fn admin_with_env(args: &[&str], env: &[(&str, &str)]) -> Output {
         .arg("admin")
         .args(args)
         .env("XDG_CONFIG_HOME", NO_USER_CONFIG)
+        .env(crate::procs::SYSTEM_CONFIG_VAR, "")
         .env_remove("REMOTE_MESSAGE_ADMIN_DIR")
         .envs(env.iter().copied())
         .stdin(Stdio::null())

@@ -23,6 +23,11 @@ use crate::wine::Launcher;
 /// that the settings of whoever runs the tests never change them.
 pub const NO_USER_CONFIG: &str = "/nonexistent/remote-message-tests";
 
+/// The variable that names the system-wide settings file; set empty, so a
+/// machine's own `/etc/remote-message/*.toml` never reaches a test (the
+/// package tests, which test that file, unset it).
+pub const SYSTEM_CONFIG_VAR: &str = "REMOTE_MESSAGE_SYSTEM_CONFIG";
+
 /// Path of a workspace binary, built next to the test executables.
 pub fn bin(name: &str) -> PathBuf {
     let exe = std::env::current_exe().expect("test executable path");
@@ -117,6 +122,7 @@ fn run_on(
     let mut child = command
         .args(args)
         .env("XDG_CONFIG_HOME", NO_USER_CONFIG)
+        .env(SYSTEM_CONFIG_VAR, "")
         .env_remove("RUST_LOG")
         .envs(ENGLISH)
         .env_remove("REMOTE_MESSAGE_LANG")
@@ -573,6 +579,7 @@ fn agent_command(
         .args(args)
         .env_remove("NATS_URL")
         .env("XDG_CONFIG_HOME", NO_USER_CONFIG)
+        .env(SYSTEM_CONFIG_VAR, "")
         .envs(ENGLISH)
         .env_remove("REMOTE_MESSAGE_LANG")
         .envs(env.iter().copied());

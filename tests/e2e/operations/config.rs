@@ -2,9 +2,11 @@
 //! <binary>.toml`): keys are the long option names; the command line beats
 //! the environment, which beats the file, which beats the defaults; unknown
 //! keys, and keys that target or identify one send, are refused, naming the
-//! key, the file and where in it (line and column).
+//! key, the file and where in it (line and column). Under them all, the
+//! system-wide settings IT sets per machine (`/etc/remote-message/
+//! <binary>.toml` here, named by `REMOTE_MESSAGE_SYSTEM_CONFIG` in tests).
 
-use e2e::procs::{bin, finish_within, NO_USER_CONFIG};
+use e2e::procs::{bin, finish_within, NO_USER_CONFIG, SYSTEM_CONFIG_VAR};
 use e2e::{expect_exit, publisher, Agent, NatsServer, WAIT};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -23,6 +25,7 @@ fn subscriber(args: &[&str], env: &[(&str, &str)]) -> Command {
     cmd.args(args)
         .env_remove("NATS_URL")
         .env("XDG_CONFIG_HOME", NO_USER_CONFIG)
+        .env(SYSTEM_CONFIG_VAR, "")
         .envs(env.iter().copied());
     cmd
 }
@@ -268,4 +271,91 @@ fn settings_errors_give_the_line_the_column_and_what_was_meant() {
             "{stderr}"
         );
     }
+}
+
+/// IT sets the fleet's server, the output and a label once per machine in
+/// the system-wide file; an agent started with nothing else connects there
+/// and shows messages as JSON. Vanessa's own settings file overrides the
+/// output and replaces the label list, not the server; a bad key in the
+/// system file stops the agent with exit 2 naming that file.
+#[test]
+fn the_system_wide_settings_sit_under_the_users_own() {
+    let server = NatsServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let system = write(
+        &dir.path().join("etc/subscriber.toml"),
+        &format!(
+            "server = \"{}\"\noutput = \"json\"\nlabel = [\"site=hq\"]\nlog-format = \"json\"\n",
+            server.url()
+        ),
+    );
+    let system = system.to_str().unwrap();
+    let state = dir.path().join("state");
+    let state = state.to_str().unwrap();
+    let mut agent = Agent::spawn_command(subscriber(
+        &["--session-id", "vanessa-1", "--state-dir", state],
+        &[(SYSTEM_CONFIG_VAR, system)],
+    ));
+    agent.wait_subscribed();
+    let listed = sessions(&server.url());
+    assert_eq!(
+        listed[0]["labels"],
+        serde_json::json!({"site": "hq"}),
+        "{listed}"
+    );
+    expect_exit(
+        &publisher(
+            &server.url(),
+            &["send", "--session", "vanessa-1", "from IT"],
+        ),
+        0,
+    );
+    assert_eq!(
+        agent.next_message()["text"],
+        "from IT",
+        "output = json from /etc"
+    );
+    drop(agent);
+
+    let own = write(&dir.path().join("vanessa.toml"), "label = [\"floor=2\"]\n");
+    let mut agent = Agent::spawn_command(subscriber(
+        &[
+            "--config",
+            own.to_str().unwrap(),
+            "--session-id",
+            "vanessa-1",
+            "--state-dir",
+            state,
+        ],
+        &[(SYSTEM_CONFIG_VAR, system)],
+    ));
+    agent.wait_subscribed();
+    let listed = sessions(&server.url());
+    assert_eq!(
+        listed[0]["labels"],
+        serde_json::json!({"floor": "2"}),
+        "{listed}"
+    );
+    drop(agent);
+
+    write(Path::new(system), "sevrer = \"nats://x:4222\"\n");
+    let out = finish_within(
+        subscriber(
+            &["--session-id", "vanessa-1"],
+            &[(SYSTEM_CONFIG_VAR, system)],
+        )
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap(),
+        WAIT,
+        "subscriber with a bad system-wide key",
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(system) && stderr.contains("server"),
+        "{stderr}"
+    );
 }
