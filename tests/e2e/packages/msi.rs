@@ -16,7 +16,7 @@
 //! Windows uses `%ProgramData%`), and it ignores the `MsiShortcutProperty`
 //! table, so the shortcut's AppUserModelID is checked in the .msi itself.
 
-use e2e::procs::{finish_within, ENGLISH};
+use e2e::procs::{finish_within, ENGLISH, SYSTEM_CONFIG_VAR};
 use e2e::wine::{windows_path, WINE_WAIT};
 use e2e::{expect_exit, publisher, Agent, NatsServer};
 use nix::sys::signal::Signal;
@@ -204,6 +204,19 @@ fn msi_property(msi: &Path, name: &str) -> String {
         .clone()
 }
 
+/// The files of `msi`, extracted by `msiextract` into a temp dir (kept
+/// while the returned guard lives): the folder holding the two programs.
+fn msi_files(msi: &Path) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    tool(
+        "msiextract",
+        &["-C".as_ref(), dir.path().as_os_str(), msi.as_os_str()],
+    );
+    // Laid out from the install folder down, without ProgramFiles64Folder.
+    let programs = dir.path().join("Remote Message");
+    (dir, programs)
+}
+
 /// `msiexec <args>` under wine, quiet (`/qn`), to its end: what it exited with.
 fn msiexec(args: &[&str]) -> Output {
     let mut all = vec!["msiexec"];
@@ -215,8 +228,10 @@ fn msiexec(args: &[&str]) -> Output {
 /// The installed agent, started under wine as the logon entry starts it:
 /// the program and arguments of `command_line` (the Run value), nothing
 /// more, with no server in its environment either. Only its log format
-/// comes from the environment, for the harness's waits.
-fn start_installed_agent(command_line: &str) -> Agent {
+/// comes from the environment, for the harness's waits. Returns it once
+/// subscribed, with the session it chose (a fresh one when another agent
+/// holds the user's default session).
+fn start_installed_agent(command_line: &str) -> (Agent, String) {
     let rest = command_line
         .strip_prefix('"')
         .expect("a quoted program first");
@@ -226,11 +241,19 @@ fn start_installed_agent(command_line: &str) -> Agent {
         .args(args.split_whitespace())
         .env("WINEDEBUG", "-all")
         .env("REMOTE_MESSAGE_LOG_FORMAT", "json")
+        // The registry is the system-wide settings under test, not a file.
+        .env_remove(SYSTEM_CONFIG_VAR)
         .env_remove("NATS_URL")
         .env_remove("NATS_CONTEXT")
         .envs(ENGLISH)
         .env_remove("REMOTE_MESSAGE_LANG");
-    Agent::spawn_command_within(cmd, WINE_WAIT)
+    let mut agent = Agent::spawn_command_within(cmd, WINE_WAIT);
+    let session = agent.wait_event("listening")["session"]
+        .as_str()
+        .expect("the session id")
+        .to_owned();
+    agent.wait_subscribed();
+    (agent, session)
 }
 
 /// The .msi as built (no wine needed): a plain Start-menu shortcut
@@ -308,11 +331,7 @@ fn the_msi_declares_the_shortcut_with_its_app_id_and_a_per_machine_upgrade() {
 fn the_zip_and_the_msi_ship_the_same_programs() {
     let msi = package("-x64.msi");
     let zip = package("-x86_64-windows.zip");
-    let from_msi = tempfile::tempdir().unwrap();
-    tool(
-        "msiextract",
-        &["-C".as_ref(), from_msi.path().as_os_str(), msi.as_os_str()],
-    );
+    let (_extracted, from_msi) = msi_files(&msi);
     let from_zip = tempfile::tempdir().unwrap();
     tool(
         "python3",
@@ -336,8 +355,7 @@ fn the_zip_and_the_msi_ship_the_same_programs() {
         BTreeSet::from(["INSTALL.txt", "publisher.exe", "subscriber.exe"].map(String::from))
     );
     for exe in ["publisher.exe", "subscriber.exe"] {
-        // msiextract lays the install folder out without ProgramFiles64Folder.
-        let installed = from_msi.path().join("Remote Message").join(exe);
+        let installed = from_msi.join(exe);
         let installed = std::fs::read(&installed)
             .unwrap_or_else(|e| panic!("{} in the .msi: {e}", installed.display()));
         assert!(installed.starts_with(b"MZ"), "{exe} is no Windows program");
@@ -453,9 +471,7 @@ fn the_msi_installs_configures_the_agent_and_uninstalls_without_a_trace() {
     .map(|(k, v)| (k.to_owned(), v.to_owned()))
     .collect();
     assert_eq!(settings, expected);
-    let product_code = msi_property(&msi, "ProductCode");
-    let arp_key = format!(r"{UNINSTALL_KEY}\{product_code}");
-    let arp = reg_values(&arp_key).expect("not registered for Apps & features");
+    let arp = apps_and_features(&msi).expect("not registered for Apps & features");
     let version = msi_property(&msi, "ProductVersion");
     for (name, value) in [
         ("DisplayName", "Remote Message"),
@@ -477,18 +493,8 @@ fn the_msi_installs_configures_the_agent_and_uninstalls_without_a_trace() {
         "a user settings file exists"
     );
 
-    let mut first = start_installed_agent(&command_line);
-    let first_session = first.wait_event("listening")["session"]
-        .as_str()
-        .expect("the session id")
-        .to_owned();
-    first.wait_subscribed();
-    let mut second = start_installed_agent(&command_line);
-    let second_session = second.wait_event("listening")["session"]
-        .as_str()
-        .expect("the session id")
-        .to_owned();
-    second.wait_subscribed();
+    let (mut first, first_session) = start_installed_agent(&command_line);
+    let (mut second, second_session) = start_installed_agent(&command_line);
     println!("installed agents: sessions {first_session} and {second_session}");
     assert_ne!(first_session, second_session);
 
@@ -538,5 +544,110 @@ fn the_msi_installs_configures_the_agent_and_uninstalls_without_a_trace() {
     );
     assert_eq!(reg_export(RUN_KEY), run_before, "the Run key changed");
     assert_eq!(reg_export(PRODUCT_KEY), None, "{PRODUCT_KEY} is left");
-    assert_eq!(reg_values(&arp_key), None, "still in Apps & features");
+    assert_eq!(apps_and_features(&msi), None, "still in Apps & features");
+}
+
+/// The install's entry in Apps & features: its REG_SZ values, `None`
+/// when `msi`'s product is not installed.
+fn apps_and_features(msi: &Path) -> Option<BTreeMap<String, String>> {
+    let product_code = msi_property(msi, "ProductCode");
+    reg_values(&format!(r"{UNINSTALL_KEY}\{product_code}"))
+}
+
+/// A newer .msi than `msi` (its patch number plus one), made by
+/// `scripts/packaging/msi` from the programs `msi` holds, into `out`.
+fn newer_msi(msi: &Path, out: &Path) -> PathBuf {
+    let version = msi_property(msi, "ProductVersion");
+    let (major_minor, patch) = version.rsplit_once('.').expect("x.y.z");
+    let newer = format!("{major_minor}.{}", patch.parse::<u32>().unwrap() + 1);
+    let (_extracted, programs) = msi_files(msi);
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/packaging/msi");
+    let child = Command::new(&script)
+        .env("VERSION", &newer)
+        .env("OUT", out)
+        .env("WINDOWS_BIN_DIR", &programs)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("spawn {}: {e}", script.display()));
+    let out = finish_within(child, WINE_WAIT, "scripts/packaging/msi");
+    assert!(out.status.success(), "scripts/packaging/msi: {out:?}");
+    let made = String::from_utf8(out.stdout).unwrap();
+    PathBuf::from(made.lines().last().expect("the .msi's path").trim())
+}
+
+/// A newer .msi replaces the installed one (its major upgrade): installed
+/// with no properties, it exits 0, Apps & features lists it alone, and
+/// the settings the older one was given are kept (an upgrade rolled out
+/// without them must not leave the agents without a server). The older
+/// .msi then refuses to install over it (a downgrade: non-zero exit, the
+/// newer stays). Uninstalling the newer removes the settings and the
+/// logon entry.
+#[test]
+fn a_newer_msi_replaces_the_older_and_keeps_its_settings() {
+    let msi = package("-x64.msi");
+    let out = tempfile::tempdir().unwrap();
+    let newer = newer_msi(&msi, out.path());
+    assert_eq!(apps_and_features(&msi), None, "the prefix is not fresh");
+    let server = "nats://nats.example.com:4222";
+
+    let install = msiexec(&[
+        "/i",
+        &windows_path(&msi),
+        &format!("NATS_URL={server}"),
+        "OUTPUT=desktop",
+    ]);
+    assert_eq!(install.status.code(), Some(0), "msiexec /i: {install:?}");
+    let upgrade = msiexec(&["/i", &windows_path(&newer)]);
+    assert_eq!(
+        upgrade.status.code(),
+        Some(0),
+        "msiexec /i newer: {upgrade:?}"
+    );
+    let entry = apps_and_features(&newer).expect("the newer is not installed");
+    println!("after the upgrade: {entry:?}");
+    assert_eq!(
+        entry.get("DisplayVersion"),
+        Some(&msi_property(&newer, "ProductVersion"))
+    );
+    assert_eq!(
+        apps_and_features(&msi),
+        None,
+        "the older is still installed"
+    );
+    let settings = reg_values(SETTINGS_KEY).expect("no settings after the upgrade");
+    println!("{SETTINGS_KEY} after the upgrade: {settings:?}");
+    assert_eq!(settings.get("server").map(String::as_str), Some(server));
+    assert_eq!(settings.get("output").map(String::as_str), Some("desktop"));
+    assert!(prefix()
+        .join("drive_c")
+        .join(INSTALL_DIR)
+        .join("subscriber.exe")
+        .exists());
+
+    let downgrade = msiexec(&["/i", &windows_path(&msi)]);
+    println!("the older over the newer: {:?}", downgrade.status);
+    assert_ne!(downgrade.status.code(), Some(0), "a downgrade installed");
+    assert!(
+        apps_and_features(&newer).is_some(),
+        "the downgrade removed the newer"
+    );
+
+    let uninstall = msiexec(&["/x", &windows_path(&newer)]);
+    assert_eq!(
+        uninstall.status.code(),
+        Some(0),
+        "msiexec /x: {uninstall:?}"
+    );
+    assert_eq!(reg_export(PRODUCT_KEY), None, "{PRODUCT_KEY} is left");
+    let run = reg_values(RUN_KEY).unwrap_or_default();
+    assert!(
+        !run.contains_key(RUN_VALUE),
+        "the logon entry is left: {run:?}"
+    );
+    assert!(
+        !prefix().join("drive_c").join(INSTALL_DIR).exists(),
+        "the install folder is left"
+    );
 }
