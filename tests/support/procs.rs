@@ -255,6 +255,15 @@ impl Agent {
         Agent::launch(cmd, None, None, None)
     }
 
+    /// Like [`Agent::spawn_command`], every wait on it bounded by `wait`
+    /// (e.g. [`crate::wine::WINE_WAIT`] for an installed Windows agent run
+    /// by wine).
+    pub fn spawn_command_within(cmd: Command, wait: Duration) -> Agent {
+        let mut agent = Agent::launch(cmd, None, None, None);
+        agent.wait = wait;
+        agent
+    }
+
     /// Like [`Agent::spawn`], but nobody reads the agent's stdout until the
     /// returned [`StdoutGate`] is opened: once the pipe is full (64 KiB) the
     /// agent's display blocks, like a terminal that stopped scrolling.
