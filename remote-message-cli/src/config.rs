@@ -161,6 +161,23 @@ impl Layered {
         self.matches = None;
     }
 
+    /// The parse of `argv` that a lower layer (a context, the system-wide
+    /// settings) adds to: the one kept when `argv` has not changed since
+    /// (one parse less for a one-shot `publisher send`), else a fresh one.
+    /// `None`, and nothing to add, when `argv` does not parse (the real
+    /// parse will say why) or asks for generated files (the parse is kept).
+    pub(crate) fn take_matches_to_layer(&mut self, command: &mut Command) -> Option<ArgMatches> {
+        let matches = match self.matches.take() {
+            Some(matches) => matches,
+            None => command.try_get_matches_from_mut(&self.argv).ok()?,
+        };
+        if matches.ids().any(|id| id == GENERATE_ID) {
+            self.matches = Some(matches);
+            return None;
+        }
+        Some(matches)
+    }
+
     /// The command line as `T`, parsed once when the file added nothing
     /// (start-up time counts for a one-shot `publisher send`). The error is
     /// clap's, formatted for `command`, to print with [`Layered::note`].

@@ -300,19 +300,9 @@ pub fn layer(
     mut layered: Layered,
     root: Option<&Path>,
 ) -> Result<Layered, ContextError> {
-    // The settings file's parse when it left `argv` as it was (one parse
-    // less for a one-shot `publisher send`), else a fresh one.
-    let matches = match layered.matches.take() {
-        Some(matches) => matches,
-        None => match command.try_get_matches_from_mut(&layered.argv) {
-            Ok(matches) => matches,
-            Err(_) => return Ok(layered), // the real parse will say why
-        },
-    };
-    if matches.ids().any(|id| id == config::GENERATE_ID) {
-        layered.matches = Some(matches);
+    let Some(matches) = layered.take_matches_to_layer(command) else {
         return Ok(layered);
-    }
+    };
     let name = config::string(&matches, CONTEXT_ID);
     let Some(loaded) = load(root, name.as_deref())? else {
         layered.matches = Some(matches);

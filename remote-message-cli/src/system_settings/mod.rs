@@ -104,17 +104,9 @@ pub(crate) fn layer_from(
     else {
         return Ok(layered);
     };
-    let matches = match layered.matches.take() {
-        Some(matches) => matches,
-        None => match command.try_get_matches_from_mut(&layered.argv) {
-            Ok(matches) => matches,
-            Err(_) => return Ok(layered), // the real parse will say why
-        },
-    };
-    if matches.ids().any(|id| id == config::GENERATE_ID) {
-        layered.matches = Some(matches);
+    let Some(matches) = layered.take_matches_to_layer(command) else {
         return Ok(layered);
-    }
+    };
     table.retain(|key, _| {
         let id = config::option_id(command, &matches, key);
         !id.is_some_and(|id| crate::context::shadowed(&matches, &id))
