@@ -11,7 +11,7 @@
 //! console, whose window closes (it shows for a moment at logon). With
 //! `terminal` or `json` the window stays: it is where the messages show.
 
-use super::plan::{Entry, NativeStep, Plan, BACKGROUND};
+use super::plan::{Entry, Error, Kind, NativeStep, Plan, BACKGROUND};
 
 /// The key, under `HKEY_CURRENT_USER`.
 pub const RUN_KEY: &str = r"Software\Microsoft\Windows\CurrentVersion\Run";
@@ -90,15 +90,31 @@ pub fn quote(arg: &str) -> String {
 /// Sets the `Run` value. The agent starts at the next logon; it is not
 /// started now (an agent already running with other options would hold
 /// the session's state): the outcome says how.
-pub fn install_plan_with(entry: &Entry) -> Plan<Change> {
+///
+/// Refused while `machine` holds the machine-wide value of the same name,
+/// under `HKLM\…\Run` (what the .msi installs): it starts the agent for
+/// every user already, and a user's own entry would start a second one.
+pub fn install_plan_with(entry: &Entry, machine: Option<&str>) -> Result<Plan<Change>, Error> {
+    if let Some(machine) = machine {
+        return Err(Error::with_context(
+            Kind::Refused,
+            format!(
+                "this machine already starts the agent at every user's logon (HKLM\\{RUN_KEY}\\\
+                 {VALUE_NAME} = {machine}, from the .msi): a per-user entry would start a second \
+                 agent. Put your own options in your settings file \
+                 (%APPDATA%\\remote-message\\subscriber.toml), which that agent reads, or ask \
+                 IT to remove the .msi first"
+            ),
+        ));
+    }
     let line = command_line(entry);
-    Plan {
+    Ok(Plan {
         steps: vec![super::plan::Step::Native(Change::SetRunValue(line.clone()))],
         outcome: format!(
             "installed: the agent starts at your next logon (its log: \
              %LOCALAPPDATA%\\remote-message\\logs\\subscriber.log); to start it now, run: {line}"
         ),
-    }
+    })
 }
 
 /// Deletes the `Run` value when there is one (`current`).
@@ -127,13 +143,17 @@ mod native {
     use crate::autostart::plan::{ApplyNative, Entry, Error, Kind, Plan};
     use std::io;
     use std::path::PathBuf;
-    use windows_registry::CURRENT_USER;
+    use windows_registry::{Key, CURRENT_USER, LOCAL_MACHINE};
 
     fn registry_error(what: &str, e: impl Into<io::Error>) -> Error {
+        hive_error("HKCU", what, e)
+    }
+
+    fn hive_error(hive: &str, what: &str, e: impl Into<io::Error>) -> Error {
         let e: io::Error = e.into();
         Error::with_context(
             Kind::Registry,
-            format!("cannot {what} HKCU\\{RUN_KEY}\\{VALUE_NAME}: {e}"),
+            format!("cannot {what} {hive}\\{RUN_KEY}\\{VALUE_NAME}: {e}"),
         )
         .caused_by(e)
     }
@@ -163,30 +183,32 @@ mod native {
         }
     }
 
-    /// The `Run` value now, if there is one.
-    fn current() -> Result<Option<String>, Error> {
+    /// The `Run` value now under `root` (`hive` names it), if there is one.
+    fn run_value(root: &Key, hive: &str) -> Result<Option<String>, Error> {
         // HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND): no such key or value.
         const NOT_FOUND: i32 = 0x8007_0002_u32 as i32;
-        let key = match CURRENT_USER.open(RUN_KEY) {
+        let key = match root.open(RUN_KEY) {
             Ok(key) => key,
             Err(e) if e.code().0 == NOT_FOUND => return Ok(None),
-            Err(e) => return Err(registry_error("open", e)),
+            Err(e) => return Err(hive_error(hive, "open", e)),
         };
         match key.get_string(VALUE_NAME) {
             Ok(data) => Ok(Some(data)),
             Err(e) if e.code().0 == NOT_FOUND => Ok(None),
-            Err(e) => Err(registry_error("read", e)),
+            Err(e) => Err(hive_error(hive, "read", e)),
         }
     }
 
-    /// [`super::install_plan_with`].
+    /// [`super::install_plan_with`], given the machine-wide value there is now.
     pub fn install_plan(entry: &Entry) -> Result<Plan<Change>, Error> {
-        Ok(super::install_plan_with(entry))
+        super::install_plan_with(entry, run_value(LOCAL_MACHINE, "HKLM")?.as_deref())
     }
 
-    /// [`super::uninstall_plan_with`] the value there is now.
+    /// [`super::uninstall_plan_with`] the user's value there is now.
     pub fn uninstall_plan() -> Result<Plan<Change>, Error> {
-        Ok(super::uninstall_plan_with(current()?.as_deref()))
+        Ok(super::uninstall_plan_with(
+            run_value(CURRENT_USER, "HKCU")?.as_deref(),
+        ))
     }
 
     /// `--background`: appends stderr and stdout to
@@ -346,6 +368,31 @@ mod tests {
         );
     }
 
+    /// On a machine where the .msi's machine-wide entry starts the agent
+    /// for every user, `install` writes nothing and exits 2, naming that
+    /// entry and the settings file to use instead: a second entry would
+    /// start a second agent at each logon.
+    #[test]
+    fn install_is_refused_beside_the_machine_wide_entry() {
+        let entry = Entry {
+            program: r"C:\Users\v\subscriber.exe".into(),
+            args: vec!["--output=desktop".into()],
+        };
+        let machine = r#""C:\Program Files\Remote Message\subscriber.exe" --background"#;
+        let error = install_plan_with(&entry, Some(machine)).unwrap_err();
+        assert_eq!(error.kind(), Kind::Refused);
+        assert_eq!(error.kind().exit_code(), remote_message_cli::exit::USAGE);
+        let text = error.to_string();
+        assert!(
+            text.contains(&format!("HKLM\\{RUN_KEY}\\{VALUE_NAME} = {machine}")),
+            "{text}"
+        );
+        assert!(
+            text.contains(r"%APPDATA%\remote-message\subscriber.toml"),
+            "{text}"
+        );
+    }
+
     /// Install sets the value (shown whole by `--print`); uninstall
     /// deletes it, or does nothing and says so when there is none.
     #[test]
@@ -354,7 +401,7 @@ mod tests {
             program: r"C:\bin\subscriber.exe".into(),
             args: vec!["--server=nats://h:4222".into()],
         };
-        let plan = install_plan_with(&entry);
+        let plan = install_plan_with(&entry, None).unwrap();
         assert_eq!(
             plan.preview().lines().take(2).collect::<Vec<_>>(),
             [

@@ -384,7 +384,9 @@ fn the_zip_and_the_msi_ship_the_same_programs() {
 /// sessions of the user) take the server from those settings, with none
 /// on their command line or in their environment: the first shows a
 /// message the Linux publisher sends to its session, the second does not
-/// (the next thing it shows is a later broadcast). Both stopped,
+/// (the next thing it shows is a later broadcast). Both stopped, the
+/// user's own `subscriber install` is refused (exit 2, no HKCU Run value:
+/// it would start a second agent at each logon), and
 /// `msiexec /x X.msi /qn` exits 0 and leaves drive C:, the Run key (whose
 /// other entry stays) and the product's key as they were before, but for
 /// the agent's own run-time data (its state under `%LOCALAPPDATA%`).
@@ -522,6 +524,27 @@ fn the_msi_installs_configures_the_agent_and_uninstalls_without_a_trace() {
         agent.signal(Signal::SIGINT);
         assert_eq!(agent.wait_exit().code(), Some(0), "{:?}", agent.logs());
     }
+
+    // A user's own `subscriber install` beside the machine-wide entry
+    // would start a second agent at each logon: refused, nothing written.
+    let installed = command_line
+        .strip_prefix('"')
+        .and_then(|rest| rest.split_once('"'))
+        .expect("a quoted program first")
+        .0;
+    let per_user = wine(&[installed, "install", "--output", "desktop"]);
+    let stderr = String::from_utf8_lossy(&per_user.stderr);
+    assert_eq!(per_user.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(&format!("{RUN_KEY}\\{RUN_VALUE}")),
+        "{stderr}"
+    );
+    assert_eq!(
+        reg_values(&RUN_KEY.replacen("HKLM", "HKCU", 1))
+            .and_then(|run| run.get(RUN_VALUE).cloned()),
+        None,
+        "a per-user Run value was written beside the machine's"
+    );
 
     let uninstall = msiexec(&["/x", &msi_arg]);
     assert_eq!(
